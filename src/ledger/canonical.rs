@@ -1,0 +1,186 @@
+//! Canonical bytes of an entry: RFC 8785 (JCS) restricted to the values an
+//! entry may hold.
+//!
+//! JCS is simple for everything but floating-point numbers, whose ECMAScript
+//! formatting is the part a general crate exists for. Entries carry no floats
+//! at all (amounts, quantities and rates are decimal strings, SPEC §2.4), so
+//! this writer refuses them and needs no such crate. What it does do:
+//! object keys sorted by UTF-16 code units, no white space, strings
+//! NFC-normalised and escaped exactly as ECMAScript's `JSON.stringify` does,
+//! integers in plain decimal.
+
+use serde_json::Value;
+use unicode_normalization::{is_nfc, UnicodeNormalization};
+
+/// The largest integer a canonical entry may carry: JCS readers parse numbers
+/// as IEEE doubles, so anything above 2^53 would not round-trip.
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// Why a value has no canonical form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CanonicalError {
+    #[error("numbers in entries must be integers; write amounts as decimal strings")]
+    NotAnInteger,
+    #[error("integer {0} is outside the range JSON readers handle exactly")]
+    IntegerTooLarge(String),
+}
+
+/// Returns the canonical text of `value`.
+pub fn to_canonical(value: &Value) -> Result<String, CanonicalError> {
+    let mut out = String::with_capacity(512);
+    write_value(&mut out, value)?;
+    Ok(out)
+}
+
+/// Returns a copy of `value` with every string (keys included) in NFC, so
+/// that what is stored and echoed back is exactly what was hashed.
+pub fn nfc_value(value: &Value) -> Value {
+    match value {
+        Value::String(s) => Value::String(nfc(s)),
+        Value::Array(items) => Value::Array(items.iter().map(nfc_value).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, item)| (nfc(key), nfc_value(item)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// NFC form of a text; returns the input unchanged (no allocation beyond the
+/// copy) when it is already normalised, which is the common case.
+pub fn nfc(s: &str) -> String {
+    if is_nfc(s) {
+        s.to_owned()
+    } else {
+        s.nfc().collect()
+    }
+}
+
+fn write_value(out: &mut String, value: &Value) -> Result<(), CanonicalError> {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(n) => {
+            if let Some(u) = n.as_u64() {
+                if u > MAX_SAFE_INTEGER {
+                    return Err(CanonicalError::IntegerTooLarge(u.to_string()));
+                }
+                out.push_str(&u.to_string());
+            } else if let Some(i) = n.as_i64() {
+                if i.unsigned_abs() > MAX_SAFE_INTEGER {
+                    return Err(CanonicalError::IntegerTooLarge(i.to_string()));
+                }
+                out.push_str(&i.to_string());
+            } else {
+                return Err(CanonicalError::NotAnInteger);
+            }
+        }
+        Value::String(s) => write_string(out, &nfc(s)),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_value(out, item)?;
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let mut members: Vec<(String, &Value)> =
+                map.iter().map(|(key, item)| (nfc(key), item)).collect();
+            members.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+            out.push('{');
+            for (i, (key, item)) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(out, key);
+                out.push(':');
+                write_value(out, item)?;
+            }
+            out.push('}');
+        }
+    }
+    Ok(())
+}
+
+fn write_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\u{c}' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn keys_are_sorted_and_white_space_removed() {
+        let v = json!({"seq": 1, "actor": "a", "body": {"z": "1", "a": [1, 2]}});
+        assert_eq!(
+            to_canonical(&v).unwrap(),
+            r#"{"actor":"a","body":{"a":[1,2],"z":"1"},"seq":1}"#
+        );
+    }
+
+    #[test]
+    fn keys_sort_by_utf16_code_units_as_rfc_8785_requires() {
+        // U+E000 sorts after U+1F600 in UTF-16 (0xD83D < 0xE000) but before it
+        // by code point; RFC 8785 §3.2.3 wants the UTF-16 order.
+        let v = json!({"\u{e000}": 1, "\u{1f600}": 2});
+        assert_eq!(
+            to_canonical(&v).unwrap(),
+            "{\"\u{1f600}\":2,\"\u{e000}\":1}"
+        );
+    }
+
+    #[test]
+    fn strings_are_escaped_like_json_stringify() {
+        let v = json!("a\"b\\c\u{8}\t\n\u{c}\r\u{1}\u{1f}/é");
+        assert_eq!(
+            to_canonical(&v).unwrap(),
+            "\"a\\\"b\\\\c\\b\\t\\n\\f\\r\\u0001\\u001f/é\""
+        );
+    }
+
+    #[test]
+    fn text_is_normalised_to_nfc() {
+        // "Nguyễn" typed with combining marks (NFD) becomes the composed form.
+        let decomposed = "Nguye\u{302}\u{303}n";
+        let v = json!({ "display": decomposed });
+        assert_eq!(to_canonical(&v).unwrap(), "{\"display\":\"Nguy\u{1ec5}n\"}");
+    }
+
+    #[test]
+    fn floats_are_refused() {
+        assert_eq!(
+            to_canonical(&json!({"amount": 1.5})),
+            Err(CanonicalError::NotAnInteger)
+        );
+    }
+
+    #[test]
+    fn integers_beyond_two_to_the_53_are_refused() {
+        assert!(to_canonical(&json!(9_007_199_254_740_991u64)).is_ok());
+        assert!(matches!(
+            to_canonical(&json!(9_007_199_254_740_992u64)),
+            Err(CanonicalError::IntegerTooLarge(_))
+        ));
+    }
+}

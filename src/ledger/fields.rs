@@ -1,0 +1,146 @@
+//! Field-level validation errors and the bounded-text type every entry uses.
+
+use serde::Serialize;
+
+use super::canonical::nfc;
+
+/// One field that failed validation, named by its JSON path
+/// (`body.donor.display`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// All field errors found in one input, in the order they were found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Keeps the value of `r` or records its error.
+    pub fn take<T>(&mut self, r: Result<T, FieldError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(e);
+                None
+            }
+        }
+    }
+
+    /// `Ok(value)` when nothing was recorded.
+    pub fn finish<T>(self, value: impl FnOnce() -> T) -> Result<T, FieldErrors> {
+        if self.0.is_empty() {
+            Ok(value())
+        } else {
+            Err(self)
+        }
+    }
+}
+
+impl From<FieldError> for FieldErrors {
+    fn from(e: FieldError) -> Self {
+        Self(vec![e])
+    }
+}
+
+/// Longest display names, committee names and hamlets (SPEC §4).
+pub const NAME_CHARS_MAX: usize = 200;
+/// Longest reasons, notes and purposes (SPEC §4).
+pub const LONG_TEXT_CHARS_MAX: usize = 2_000;
+
+/// A trimmed, NFC-normalised, non-empty text of at most a given number of
+/// characters. Single-line texts refuse every control character; multi-line
+/// ones allow line breaks and tabs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Text(String);
+
+impl Text {
+    pub fn parse_line(raw: &str, chars_max: usize, field: &str) -> Result<Self, FieldError> {
+        Self::parse(raw, chars_max, field, false)
+    }
+
+    pub fn parse_multiline(raw: &str, chars_max: usize, field: &str) -> Result<Self, FieldError> {
+        Self::parse(raw, chars_max, field, true)
+    }
+
+    fn parse(
+        raw: &str,
+        chars_max: usize,
+        field: &str,
+        multiline: bool,
+    ) -> Result<Self, FieldError> {
+        let s = nfc(raw.trim());
+        if s.is_empty() {
+            return Err(FieldError::new(field, "must not be empty"));
+        }
+        let chars = s.chars().count();
+        if chars > chars_max {
+            return Err(FieldError::new(
+                field,
+                format!("is {chars} characters long; at most {chars_max} are allowed"),
+            ));
+        }
+        let allowed = |c: char| multiline && (c == '\n' || c == '\t' || c == '\r');
+        if s.chars().any(|c| c.is_control() && !allowed(c)) {
+            return Err(FieldError::new(
+                field,
+                "must not contain control characters",
+            ));
+        }
+        Ok(Self(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_of_exactly_200_characters_is_accepted() {
+        let name = "ễ".repeat(200);
+        assert!(Text::parse_line(&name, NAME_CHARS_MAX, "n").is_ok());
+    }
+
+    #[test]
+    fn a_name_longer_than_200_characters_is_rejected() {
+        let name = "a".repeat(201);
+        let e = Text::parse_line(&name, NAME_CHARS_MAX, "body.donor.display").unwrap_err();
+        assert_eq!(e.field, "body.donor.display");
+        assert!(e.message.contains("201"));
+    }
+
+    #[test]
+    fn blank_text_is_rejected() {
+        assert!(Text::parse_line("   ", 10, "n").is_err());
+    }
+
+    #[test]
+    fn control_characters_are_rejected_on_one_line_but_newlines_allowed_in_notes() {
+        assert!(Text::parse_line("a\nb", 10, "n").is_err());
+        assert!(Text::parse_multiline("a\nb", 10, "n").is_ok());
+        assert!(Text::parse_multiline("a\u{0}b", 10, "n").is_err());
+    }
+}

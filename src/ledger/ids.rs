@@ -1,0 +1,235 @@
+//! Names of things: committee and fund codes, ids, receipt numbers,
+//! verification codes and calendar dates.
+
+use rand::RngCore;
+use serde::Serialize;
+use time::{Date, OffsetDateTime, UtcOffset};
+
+use super::fields::FieldError;
+
+/// A committee or fund code: `[A-Z0-9][A-Z0-9-]{0,31}`, e.g. `HN-VNN`.
+/// Upper case, so it reads well inside receipt numbers and never needs
+/// escaping in a URL or a note key name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Code(String);
+
+impl Code {
+    pub const LEN_MAX: usize = 32;
+
+    pub fn parse(raw: &str, field: &str) -> Result<Self, FieldError> {
+        let ok = !raw.is_empty()
+            && raw.len() <= Self::LEN_MAX
+            && raw.as_bytes()[0] != b'-'
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(FieldError::new(
+                field,
+                "must be 1 to 32 characters A-Z, 0-9 and '-', not starting with '-'",
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An id chosen by a client or the server: a UUID or a slug `[a-z0-9-]{1,64}`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Id(String);
+
+impl Id {
+    pub fn parse(raw: &str, field: &str) -> Result<Self, FieldError> {
+        if let Ok(u) = uuid::Uuid::parse_str(raw) {
+            return Ok(Self(u.hyphenated().to_string()));
+        }
+        let slug = !raw.is_empty()
+            && raw.len() <= 64
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if slug {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(FieldError::new(
+                field,
+                "must be a UUID or 1 to 64 characters a-z, 0-9 and '-'",
+            ))
+        }
+    }
+
+    /// A fresh server-made id (UUID v7, so ids sort by creation time).
+    pub fn generate() -> Self {
+        Self(uuid::Uuid::now_v7().hyphenated().to_string())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Vietnam keeps UTC+7 all year.
+pub const VIETNAM: UtcOffset = match UtcOffset::from_hms(7, 0, 0) {
+    Ok(o) => o,
+    Err(_) => panic!("UTC+7 is a valid offset"),
+};
+
+/// Today's date in Vietnam.
+pub fn today_in_vietnam(now: OffsetDateTime) -> Date {
+    now.to_offset(VIETNAM).date()
+}
+
+const DATE_FORMAT: &[time::format_description::FormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
+/// Parses a `YYYY-MM-DD` date.
+pub fn parse_date(raw: &str, field: &str) -> Result<Date, FieldError> {
+    if raw.len() != 10 {
+        return Err(FieldError::new(field, "must be a date written YYYY-MM-DD"));
+    }
+    Date::parse(raw, DATE_FORMAT)
+        .map_err(|_| FieldError::new(field, "must be a real date written YYYY-MM-DD"))
+}
+
+/// Writes a date as `YYYY-MM-DD`.
+pub fn format_date(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// Writes an instant as RFC 3339 UTC with microseconds, the form of
+/// `recorded_at` in every entry: `2026-11-22T03:04:05.123456Z`.
+pub fn format_timestamp(t: OffsetDateTime) -> String {
+    let t = t.to_offset(UtcOffset::UTC);
+    format!(
+        "{}T{:02}:{:02}:{:02}.{:06}Z",
+        format_date(t.date()),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
+}
+
+/// A receipt number: `<fund code>-<year>-<6-digit counter>`, sequential per
+/// fund and year so that a gap is visible.
+pub fn receipt_no(fund: &Code, year: i32, counter: u64) -> String {
+    format!("{fund}-{year:04}-{counter:06}")
+}
+
+/// Crockford's base32 alphabet: no I, L, O or U, so a code read aloud or
+/// copied by hand from paper survives.
+const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// Characters in a verification code: 12 × 5 = 60 random bits.
+pub const VERIFICATION_CODE_LEN: usize = 12;
+
+/// A fresh random verification code for a receipt.
+pub fn verification_code() -> String {
+    let bits = rand::rngs::OsRng.next_u64();
+    (0..VERIFICATION_CODE_LEN)
+        .map(|i| CROCKFORD[((bits >> (5 * i)) & 31) as usize] as char)
+        .collect()
+}
+
+/// Normalises a verification code typed by a person: upper case, hyphens and
+/// spaces dropped, and the look-alikes Crockford allows (I, L → 1; O → 0).
+pub fn normalise_verification_code(raw: &str) -> Option<String> {
+    let mut out = String::with_capacity(VERIFICATION_CODE_LEN);
+    for c in raw.chars() {
+        let c = match c.to_ascii_uppercase() {
+            '-' | ' ' => continue,
+            'I' | 'L' => '1',
+            'O' => '0',
+            c if CROCKFORD.contains(&(c as u8)) && c.is_ascii() => c,
+            _ => return None,
+        };
+        out.push(c);
+        if out.len() > VERIFICATION_CODE_LEN {
+            return None;
+        }
+    }
+    (out.len() == VERIFICATION_CODE_LEN).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_upper_case_letters_digits_and_hyphens() {
+        assert!(Code::parse("HN-VNN", "c").is_ok());
+        for bad in ["", "hn", "-HN", "HN VNN", "HN+1", &"A".repeat(33), "Hà"] {
+            assert!(Code::parse(bad, "c").is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn ids_are_uuids_or_slugs() {
+        assert!(Id::parse("tet-2027", "id").is_ok());
+        assert_eq!(
+            Id::parse("0192A3B4-0000-7000-8000-000000000000", "id")
+                .unwrap()
+                .as_str(),
+            "0192a3b4-0000-7000-8000-000000000000"
+        );
+        for bad in ["", "Tet", "a_b", &"a".repeat(65)] {
+            assert!(Id::parse(bad, "id").is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn receipt_numbers_carry_fund_year_and_a_six_digit_counter() {
+        let fund = Code::parse("HN-VNN", "f").unwrap();
+        assert_eq!(receipt_no(&fund, 2026, 17), "HN-VNN-2026-000017");
+    }
+
+    #[test]
+    fn verification_codes_have_sixty_bits_and_survive_hand_copying() {
+        let code = verification_code();
+        assert_eq!(code.len(), VERIFICATION_CODE_LEN);
+        assert_eq!(
+            normalise_verification_code(&code.to_lowercase()),
+            Some(code.clone())
+        );
+        let spaced = format!("{}-{}-{}", &code[..4], &code[4..8], &code[8..]);
+        assert_eq!(normalise_verification_code(&spaced), Some(code));
+        assert_eq!(normalise_verification_code("ABC"), None);
+        assert_eq!(normalise_verification_code("ABCDEFGHJKMU"), None);
+        assert_eq!(
+            normalise_verification_code("0O1IL0000000"),
+            Some("001110000000".into())
+        );
+    }
+
+    #[test]
+    fn dates_must_be_real_and_well_formed() {
+        assert!(parse_date("2026-11-22", "d").is_ok());
+        for bad in [
+            "2026-02-30",
+            "2026-1-5",
+            "22/11/2026",
+            "2026-11-22T00:00:00Z",
+            "",
+        ] {
+            assert!(parse_date(bad, "d").is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn timestamps_have_microseconds_and_a_z() {
+        let t = time::macros::datetime!(2026-11-22 03:04:05.123456 UTC);
+        assert_eq!(format_timestamp(t), "2026-11-22T03:04:05.123456Z");
+    }
+}

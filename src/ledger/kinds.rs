@@ -1,0 +1,541 @@
+//! Entry kinds and their bodies (SPEC §4): what a client may send, parsed
+//! into types that cannot hold an invalid value.
+//!
+//! Each body is read in two steps. Serde reads the JSON into an input struct
+//! that refuses unknown fields and wrong types, naming the field; then
+//! `parse` checks ranges, lengths, dates and the rules between fields,
+//! collecting every problem at once. Rules that depend on the fund's state
+//! (receipt numbers, campaigns, pledges) are applied later, in
+//! [`super::state`].
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::Date;
+
+use super::fields::{FieldError, FieldErrors, Text, LONG_TEXT_CHARS_MAX, NAME_CHARS_MAX};
+use super::ids::{format_date, parse_date, Code, Id};
+use super::money::AmountVnd;
+
+/// Every kind of entry SPEC §4 names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    FundOpened,
+    CampaignOpened,
+    CampaignClosed,
+    Pledge,
+    PledgeCancelled,
+    DonationCash,
+    DonationInKind,
+    HouseholdRegistered,
+    HouseholdReclassified,
+    Distribution,
+    DistributionApproved,
+    DistributionVoided,
+    DistributionAcknowledged,
+    TransferOut,
+    TransferIn,
+    Expense,
+    StockAdjusted,
+    Reversal,
+    PeriodClosed,
+}
+
+impl EntryKind {
+    pub const ALL: [EntryKind; 19] = [
+        Self::FundOpened,
+        Self::CampaignOpened,
+        Self::CampaignClosed,
+        Self::Pledge,
+        Self::PledgeCancelled,
+        Self::DonationCash,
+        Self::DonationInKind,
+        Self::HouseholdRegistered,
+        Self::HouseholdReclassified,
+        Self::Distribution,
+        Self::DistributionApproved,
+        Self::DistributionVoided,
+        Self::DistributionAcknowledged,
+        Self::TransferOut,
+        Self::TransferIn,
+        Self::Expense,
+        Self::StockAdjusted,
+        Self::Reversal,
+        Self::PeriodClosed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FundOpened => "fund_opened",
+            Self::CampaignOpened => "campaign_opened",
+            Self::CampaignClosed => "campaign_closed",
+            Self::Pledge => "pledge",
+            Self::PledgeCancelled => "pledge_cancelled",
+            Self::DonationCash => "donation_cash",
+            Self::DonationInKind => "donation_in_kind",
+            Self::HouseholdRegistered => "household_registered",
+            Self::HouseholdReclassified => "household_reclassified",
+            Self::Distribution => "distribution",
+            Self::DistributionApproved => "distribution_approved",
+            Self::DistributionVoided => "distribution_voided",
+            Self::DistributionAcknowledged => "distribution_acknowledged",
+            Self::TransferOut => "transfer_out",
+            Self::TransferIn => "transfer_in",
+            Self::Expense => "expense",
+            Self::StockAdjusted => "stock_adjusted",
+            Self::Reversal => "reversal",
+            Self::PeriodClosed => "period_closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// What a fund is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FundKind {
+    ForThePoor,
+    Relief,
+}
+
+impl FundKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ForThePoor => "for_the_poor",
+            Self::Relief => "relief",
+        }
+    }
+}
+
+/// Body of entry 0 of every fund.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FundOpened {
+    pub committee_code: Code,
+    pub committee_name: String,
+    pub fund_code: Code,
+    pub fund_kind: FundKind,
+    pub origin: String,
+    pub verifier_key: String,
+}
+
+/// Who gave, as they chose to be published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DonorKind {
+    Individual,
+    Organization,
+    Anonymous,
+}
+
+/// The published name of every anonymous donor.
+pub const ANONYMOUS_DISPLAY: &str = "Ẩn danh";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DonorInput {
+    display: Option<String>,
+    kind: DonorKind,
+    donor_ref: Option<String>,
+}
+
+/// A donor as published: `display` is the donor's own choice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Donor {
+    pub display: Text,
+    pub kind: DonorKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub donor_ref: Option<String>,
+}
+
+impl DonorInput {
+    fn parse(self, field: &str, errors: &mut FieldErrors) -> Option<Donor> {
+        let display_field = format!("{field}.display");
+        let display = match (self.kind, self.display) {
+            // An anonymous gift is published as "Ẩn danh" and nothing else,
+            // so a name typed by mistake cannot leak.
+            (DonorKind::Anonymous, None) => Some(Text::parse_line(ANONYMOUS_DISPLAY, 10, "")),
+            (DonorKind::Anonymous, Some(d)) if d.trim() == ANONYMOUS_DISPLAY => {
+                Some(Text::parse_line(ANONYMOUS_DISPLAY, 10, ""))
+            }
+            (DonorKind::Anonymous, Some(_)) => {
+                errors.push(
+                    display_field,
+                    "must be \"Ẩn danh\" (or absent) for an anonymous donor",
+                );
+                None
+            }
+            (_, None) => {
+                errors.push(
+                    display_field,
+                    "is required: the name the donor chose to publish",
+                );
+                None
+            }
+            (_, Some(d)) => Some(Text::parse_line(&d, NAME_CHARS_MAX, &display_field)),
+        };
+        let display = display.and_then(|r| errors.take(r));
+        let donor_ref = self.donor_ref.and_then(|r| {
+            errors.take(
+                uuid::Uuid::parse_str(&r)
+                    .map(|u| u.hyphenated().to_string())
+                    .map_err(|_| FieldError::new(format!("{field}.donor_ref"), "must be a UUID")),
+            )
+        });
+        Some(Donor {
+            display: display?,
+            kind: self.kind,
+            donor_ref,
+        })
+    }
+}
+
+/// How a cash gift arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Cash,
+    BankTransfer,
+    QrTransfer,
+    EWallet,
+}
+
+/// Kinds of support, also the purposes a gift may be earmarked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupportType {
+    CashGrant,
+    HouseNew,
+    HouseRepair,
+    Livelihood,
+    TetGift,
+    Scholarship,
+    HealthInsurance,
+    Medical,
+    Relief,
+    Other,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OriginalCurrencyInput {
+    code: String,
+    amount: String,
+    rate: String,
+}
+
+/// A gift received in a foreign currency and converted to đồng.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OriginalCurrency {
+    pub code: String,
+    pub amount: String,
+    pub rate: String,
+}
+
+/// What a client sends for a cash gift.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DonationCashInput {
+    /// Refused when present: the server numbers receipts.
+    receipt_no: Option<Value>,
+    donor: DonorInput,
+    amount_vnd: Value,
+    channel: Channel,
+    received_on: String,
+    campaign_id: Option<String>,
+    pledge_id: Option<String>,
+    earmark: Option<SupportType>,
+    bank_ref: Option<String>,
+    original_currency: Option<OriginalCurrencyInput>,
+    note: Option<String>,
+}
+
+/// A cash gift, ready for the ledger once the fund gives it a receipt number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DonationCash {
+    /// Filled by [`super::state`]; empty until then.
+    pub receipt_no: String,
+    pub donor: Donor,
+    pub amount_vnd: AmountVnd,
+    pub channel: Channel,
+    pub received_on: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<Id>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pledge_id: Option<Id>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub earmark: Option<SupportType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bank_ref: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original_currency: Option<OriginalCurrency>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<Text>,
+}
+
+/// Longest bank reference: banks' own transaction references are shorter.
+pub const BANK_REF_LEN_MAX: usize = 40;
+
+impl DonationCashInput {
+    pub fn parse(self, today: Date) -> Result<DonationCash, FieldErrors> {
+        let mut e = FieldErrors::default();
+        if self.receipt_no.is_some() {
+            e.push("body.receipt_no", "is assigned by the server; leave it out");
+        }
+        let donor = self.donor.parse("body.donor", &mut e);
+        let amount_vnd = e.take(AmountVnd::parse(&self.amount_vnd, "body.amount_vnd"));
+        let received_on = e.take(past_date(&self.received_on, "body.received_on", today));
+        let campaign_id = self
+            .campaign_id
+            .and_then(|s| e.take(Id::parse(&s, "body.campaign_id")));
+        let pledge_id = self
+            .pledge_id
+            .and_then(|s| e.take(Id::parse(&s, "body.pledge_id")));
+        let bank_ref = self.bank_ref.and_then(|s| e.take(bank_ref(&s)));
+        let original_currency = self
+            .original_currency
+            .and_then(|oc| oc.parse(amount_vnd, &mut e));
+        let note = self
+            .note
+            .and_then(|s| e.take(Text::parse_multiline(&s, LONG_TEXT_CHARS_MAX, "body.note")));
+        if !e.is_empty() {
+            return Err(e);
+        }
+        let (Some(donor), Some(amount_vnd), Some(received_on)) = (donor, amount_vnd, received_on)
+        else {
+            return Err(e);
+        };
+        Ok(DonationCash {
+            receipt_no: String::new(),
+            donor,
+            amount_vnd,
+            channel: self.channel,
+            received_on: format_date(received_on),
+            campaign_id,
+            pledge_id,
+            earmark: self.earmark,
+            bank_ref,
+            original_currency,
+            note,
+        })
+    }
+}
+
+impl OriginalCurrencyInput {
+    fn parse(self, amount_vnd: Option<AmountVnd>, e: &mut FieldErrors) -> Option<OriginalCurrency> {
+        use rust_decimal::Decimal;
+        let f = "body.original_currency";
+        let code_ok = self.code.len() == 3 && self.code.bytes().all(|b| b.is_ascii_uppercase());
+        if !code_ok || self.code == "VND" {
+            e.push(
+                format!("{f}.code"),
+                "must be an ISO 4217 code such as USD, other than VND",
+            );
+        }
+        let mut decimal = |raw: &str, field: String| -> Option<Decimal> {
+            let plain = !raw.is_empty()
+                && raw.len() <= 28
+                && raw.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                && raw.bytes().filter(|b| *b == b'.').count() <= 1
+                && !raw.starts_with('.')
+                && !raw.ends_with('.');
+            match raw.parse::<Decimal>() {
+                Ok(d) if plain && d > Decimal::ZERO => Some(d),
+                _ => {
+                    e.push(
+                        field,
+                        "must be a positive decimal written with digits and one '.'",
+                    );
+                    None
+                }
+            }
+        };
+        let amount = decimal(&self.amount, format!("{f}.amount"));
+        let rate = decimal(&self.rate, format!("{f}.rate"));
+        let (amount, rate, amount_vnd) = (amount?, rate?, amount_vnd?);
+        // The converted amount must be the foreign amount at the stated rate,
+        // rounded to the đồng, so that the entry explains its own figure.
+        let converted = amount.checked_mul(rate).map(|d| d.round());
+        if converted != Some(Decimal::from(amount_vnd.get())) {
+            e.push(
+                format!("{f}.rate"),
+                "amount × rate, rounded to the đồng, must equal amount_vnd",
+            );
+            return None;
+        }
+        code_ok.then_some(OriginalCurrency {
+            code: self.code,
+            amount: self.amount,
+            rate: self.rate,
+        })
+    }
+}
+
+/// An event date: a real date, not in the future in Vietnam, not before 2000.
+pub fn past_date(raw: &str, field: &str, today: Date) -> Result<Date, FieldError> {
+    let d = parse_date(raw, field)?;
+    if d > today {
+        return Err(FieldError::new(
+            field,
+            format!(
+                "lies in the future; today in Vietnam is {}",
+                format_date(today)
+            ),
+        ));
+    }
+    if d.year() < 2000 {
+        return Err(FieldError::new(field, "is before 2000; check the year"));
+    }
+    Ok(d)
+}
+
+/// A bank's transaction reference: letters, digits and `-_./`. Account
+/// numbers and transfer messages never belong here (SPEC §2.1); a reference
+/// has no spaces, which keeps a pasted transfer message out.
+fn bank_ref(raw: &str) -> Result<String, FieldError> {
+    let ok = !raw.is_empty()
+        && raw.len() <= BANK_REF_LEN_MAX
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'));
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(FieldError::new(
+            "body.bank_ref",
+            "must be the bank's transaction reference: 1 to 40 letters, digits or -_./, no spaces",
+        ))
+    }
+}
+
+/// Reads a JSON value into an input struct, naming the field of the first
+/// structural problem (unknown field, wrong type, missing field).
+pub fn read_input<T: serde::de::DeserializeOwned>(
+    body: Value,
+    prefix: &str,
+) -> Result<T, FieldErrors> {
+    serde_path_to_error::deserialize(body).map_err(|err| {
+        let path = err.path().to_string();
+        let field = if path == "." || path.is_empty() {
+            prefix.to_owned()
+        } else {
+            format!("{prefix}.{path}")
+        };
+        FieldErrors::from(FieldError::new(field, err.into_inner().to_string()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn today() -> Date {
+        time::macros::date!(2026 - 11 - 22)
+    }
+
+    fn parse(body: Value) -> Result<DonationCash, FieldErrors> {
+        read_input::<DonationCashInput>(body, "body")?.parse(today())
+    }
+
+    fn good() -> Value {
+        json!({
+            "donor": {"display": "Nguyễn Văn A", "kind": "individual"},
+            "amount_vnd": "1500000",
+            "channel": "bank_transfer",
+            "received_on": "2026-11-20",
+            "bank_ref": "FT26324123456"
+        })
+    }
+
+    fn fields(r: Result<DonationCash, FieldErrors>) -> Vec<String> {
+        r.unwrap_err().0.into_iter().map(|e| e.field).collect()
+    }
+
+    #[test]
+    fn a_complete_cash_gift_is_accepted() {
+        let d = parse(good()).unwrap();
+        assert_eq!(d.amount_vnd.get(), 1_500_000);
+        assert_eq!(d.donor.display.as_str(), "Nguyễn Văn A");
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_with_their_name() {
+        let mut b = good();
+        b["account_no"] = json!("0123456789");
+        let errs = parse(b).unwrap_err().0;
+        assert_eq!(errs[0].field, "body.account_no");
+        assert!(errs[0].message.contains("account_no"));
+    }
+
+    #[test]
+    fn a_receipt_number_from_the_client_is_refused() {
+        let mut b = good();
+        b["receipt_no"] = json!("X-2026-000001");
+        assert_eq!(fields(parse(b)), ["body.receipt_no"]);
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let mut b = good();
+        b["amount_vnd"] = json!("-1");
+        b["received_on"] = json!("2026-11-23");
+        b["note"] = json!("x".repeat(2001));
+        assert_eq!(
+            fields(parse(b)),
+            ["body.amount_vnd", "body.received_on", "body.note"]
+        );
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_nested_field() {
+        let mut b = good();
+        b["donor"]["kind"] = json!("alien");
+        assert_eq!(fields(parse(b)), ["body.donor.kind"]);
+    }
+
+    #[test]
+    fn an_anonymous_donor_is_published_as_an_danh_only() {
+        let mut b = good();
+        b["donor"] = json!({"kind": "anonymous"});
+        assert_eq!(parse(b.clone()).unwrap().donor.display.as_str(), "Ẩn danh");
+        b["donor"]["display"] = json!("Trần Thị B");
+        assert_eq!(fields(parse(b)), ["body.donor.display"]);
+    }
+
+    #[test]
+    fn a_bank_reference_with_spaces_is_refused() {
+        let mut b = good();
+        b["bank_ref"] = json!("CK ung ho lu lut 0123456789");
+        assert_eq!(fields(parse(b)), ["body.bank_ref"]);
+    }
+
+    #[test]
+    fn a_foreign_gift_must_convert_to_its_amount() {
+        let mut b = good();
+        b["amount_vnd"] = json!("2540000");
+        b["original_currency"] = json!({"code": "USD", "amount": "100", "rate": "25400"});
+        assert!(parse(b.clone()).is_ok());
+        b["original_currency"]["rate"] = json!("25000");
+        assert_eq!(fields(parse(b.clone())), ["body.original_currency.rate"]);
+        b["original_currency"] = json!({"code": "usd", "amount": "1e2", "rate": "25400"});
+        assert_eq!(
+            fields(parse(b)),
+            [
+                "body.original_currency.code",
+                "body.original_currency.amount"
+            ]
+        );
+    }
+
+    #[test]
+    fn kinds_round_trip_through_their_names() {
+        for k in EntryKind::ALL {
+            assert_eq!(EntryKind::parse(k.as_str()), Some(k));
+            assert_eq!(serde_json::to_value(k).unwrap(), json!(k.as_str()));
+        }
+        assert_eq!(EntryKind::parse("donation"), None);
+    }
+}

@@ -1,0 +1,319 @@
+//! Verification of a whole fund from its entries and checkpoints alone:
+//! every leaf hash, every `prev` link, contiguous `seq`, the Merkle root at
+//! every stored checkpoint and each checkpoint's signature.
+//!
+//! The caller feeds entries in `seq` order and checkpoints in size order;
+//! memory stays bounded (a frontier of at most 64 hashes), so a fund of any
+//! size streams through. The first fault stops the walk and names its seq.
+
+use super::checkpoint::{verify_checkpoint, CheckpointError};
+use super::entry::{StoredEnvelope, ENTRY_VERSION, ZERO_HASH};
+use super::merkle::{leaf_hash, to_hex, Frontier, Hash};
+
+/// The first thing found wrong, with the seq it concerns.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("seq {seq}: {reason}")]
+pub struct Fault {
+    pub seq: u64,
+    pub reason: String,
+}
+
+impl Fault {
+    fn new(seq: u64, reason: impl Into<String>) -> Self {
+        Self {
+            seq,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// A walk over one fund's ledger.
+#[derive(Debug)]
+pub struct ChainVerifier {
+    fund: String,
+    origin: String,
+    /// Taken from entry 0 and compared with what the caller expects.
+    verifier_key: Option<String>,
+    expected_verifier_key: Option<String>,
+    frontier: Frontier,
+    last_hash: Hash,
+    checkpoints_checked: u64,
+}
+
+/// What a completed walk saw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub size: u64,
+    pub root: Hash,
+    pub checkpoints: u64,
+    pub verifier_key: Option<String>,
+}
+
+impl ChainVerifier {
+    /// Starts a walk of fund `fund` whose log is named `origin`. When
+    /// `expected_verifier_key` is given (from the funds table or a trusted
+    /// source), entry 0 must publish that same key.
+    pub fn new(fund: &str, origin: &str, expected_verifier_key: Option<&str>) -> Self {
+        Self {
+            fund: fund.to_owned(),
+            origin: origin.to_owned(),
+            verifier_key: None,
+            expected_verifier_key: expected_verifier_key.map(str::to_owned),
+            frontier: Frontier::new(),
+            last_hash: ZERO_HASH,
+            checkpoints_checked: 0,
+        }
+    }
+
+    /// Number of entries accepted so far.
+    pub fn size(&self) -> u64 {
+        self.frontier.size()
+    }
+
+    /// Root of the entries accepted so far.
+    pub fn root(&self) -> Hash {
+        self.frontier.root()
+    }
+
+    /// Checks the next entry: its stored hash, canonical text and links.
+    pub fn push_entry(
+        &mut self,
+        seq: u64,
+        stored_hash: &[u8],
+        canonical: &str,
+    ) -> Result<(), Fault> {
+        let expected_seq = self.size();
+        if seq != expected_seq {
+            return Err(Fault::new(
+                expected_seq,
+                format!("entry missing: the next stored entry is seq {seq}"),
+            ));
+        }
+        let hash = leaf_hash(canonical.as_bytes());
+        if stored_hash != hash.0 {
+            return Err(Fault::new(
+                seq,
+                "stored hash does not match the hash of the canonical text (the entry was altered)",
+            ));
+        }
+        let env: StoredEnvelope<'_> = serde_json::from_str(canonical)
+            .map_err(|e| Fault::new(seq, format!("canonical text is not a valid entry: {e}")))?;
+        if env.seq != seq {
+            return Err(Fault::new(
+                seq,
+                format!("entry says seq {} but is stored at seq {seq}", env.seq),
+            ));
+        }
+        if env.fund != self.fund {
+            return Err(Fault::new(
+                seq,
+                format!("entry belongs to fund {:?}", env.fund),
+            ));
+        }
+        if env.v != ENTRY_VERSION {
+            return Err(Fault::new(seq, format!("unknown entry version {}", env.v)));
+        }
+        if env.prev != to_hex(&self.last_hash) {
+            return Err(Fault::new(
+                seq,
+                "prev does not name the hash of the previous entry (the chain is broken)",
+            ));
+        }
+        if (seq == 0) != (env.kind == "fund_opened") {
+            return Err(Fault::new(
+                seq,
+                "entry 0, and only entry 0, must be fund_opened",
+            ));
+        }
+        if seq == 0 {
+            self.read_fund_opened(canonical)?;
+        }
+        self.frontier.push(hash);
+        self.last_hash = hash;
+        Ok(())
+    }
+
+    fn read_fund_opened(&mut self, canonical: &str) -> Result<(), Fault> {
+        let v: serde_json::Value = serde_json::from_str(canonical)
+            .map_err(|e| Fault::new(0, format!("fund_opened is not JSON: {e}")))?;
+        let body = &v["body"];
+        let key = body["verifier_key"].as_str().unwrap_or_default().to_owned();
+        if body["origin"].as_str() != Some(self.origin.as_str()) {
+            return Err(Fault::new(
+                0,
+                format!(
+                    "fund_opened names origin {}, expected {}",
+                    body["origin"], self.origin
+                ),
+            ));
+        }
+        if let Some(expected) = &self.expected_verifier_key {
+            if *expected != key {
+                return Err(Fault::new(
+                    0,
+                    "fund_opened publishes another verifier key than the fund's",
+                ));
+            }
+        }
+        self.verifier_key = Some(key);
+        Ok(())
+    }
+
+    /// Checks a signed checkpoint of the tree as it stands now; call it when
+    /// [`ChainVerifier::size`] equals the checkpoint's size.
+    pub fn check_checkpoint(&mut self, signed_note: &str) -> Result<(), Fault> {
+        let size = self.size();
+        let last = size.saturating_sub(1);
+        let key = self
+            .verifier_key
+            .as_deref()
+            .ok_or_else(|| Fault::new(0, "a checkpoint precedes the fund_opened entry"))?;
+        let cp = verify_checkpoint(signed_note, key, &self.origin).map_err(|e| match e {
+            CheckpointError::BadSignature => Fault::new(
+                last,
+                format!("checkpoint of size {size}: signature does not verify"),
+            ),
+            other => Fault::new(last, format!("checkpoint of size {size}: {other}")),
+        })?;
+        if cp.size != size {
+            return Err(Fault::new(
+                last,
+                format!("checkpoint says size {}, checked at size {size}", cp.size),
+            ));
+        }
+        if cp.root != self.root() {
+            return Err(Fault::new(
+                last,
+                format!(
+                    "checkpoint of size {size} signs root {} but the entries give {}",
+                    to_hex(&cp.root),
+                    to_hex(&self.root())
+                ),
+            ));
+        }
+        self.checkpoints_checked += 1;
+        Ok(())
+    }
+
+    /// Ends the walk.
+    pub fn finish(self) -> Summary {
+        Summary {
+            size: self.size(),
+            root: self.root(),
+            checkpoints: self.checkpoints_checked,
+            verifier_key: self.verifier_key,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::checkpoint::LogKey;
+    use crate::ledger::entry::{seal, Envelope};
+    use serde_json::json;
+
+    const ORIGIN: &str = "sovang.local/fund/T";
+
+    fn ledger(n: u64) -> (Vec<(u64, Hash, String)>, LogKey) {
+        let key = LogKey::from_seed(ORIGIN, &[1; 32]).unwrap();
+        let mut prev = ZERO_HASH;
+        let mut out = Vec::new();
+        for seq in 0..n {
+            let (kind, body) = if seq == 0 {
+                (
+                    "fund_opened",
+                    json!({"origin": ORIGIN, "verifier_key": key.verifier_key()}),
+                )
+            } else {
+                ("donation_cash", json!({"amount_vnd": seq.to_string()}))
+            };
+            let id = format!("e{seq}");
+            let env = Envelope {
+                fund: "T",
+                seq,
+                id: &id,
+                kind,
+                prev,
+                recorded_at: "t",
+                actor: "a",
+            };
+            let s = seal(&env, body).unwrap();
+            prev = s.hash;
+            out.push((seq, s.hash, s.canonical));
+        }
+        (out, key)
+    }
+
+    fn walk(rows: &[(u64, Hash, String)], key: &LogKey) -> Result<Summary, Fault> {
+        let mut v = ChainVerifier::new("T", ORIGIN, Some(key.verifier_key()));
+        for (seq, hash, canonical) in rows {
+            v.push_entry(*seq, &hash.0, canonical)?;
+        }
+        let note = key.sign(v.size(), &v.root()).unwrap();
+        v.check_checkpoint(&note)?;
+        Ok(v.finish())
+    }
+
+    #[test]
+    fn an_honest_ledger_verifies() {
+        let (rows, key) = ledger(20);
+        let s = walk(&rows, &key).unwrap();
+        assert_eq!((s.size, s.checkpoints), (20, 1));
+    }
+
+    #[test]
+    fn an_edited_amount_is_found_at_its_seq() {
+        let (mut rows, key) = ledger(20);
+        rows[7].2 = rows[7].2.replace("\"7\"", "\"70\"");
+        assert_eq!(walk(&rows, &key).unwrap_err().seq, 7);
+    }
+
+    #[test]
+    fn an_edit_with_a_recomputed_hash_breaks_the_next_link() {
+        let (mut rows, key) = ledger(20);
+        rows[7].2 = rows[7].2.replace("\"7\"", "\"70\"");
+        rows[7].1 = leaf_hash(rows[7].2.as_bytes());
+        let f = walk(&rows, &key).unwrap_err();
+        assert_eq!(f.seq, 8);
+        assert!(f.reason.contains("prev"));
+    }
+
+    #[test]
+    fn a_dropped_entry_is_named() {
+        let (mut rows, key) = ledger(20);
+        rows.remove(5);
+        assert_eq!(walk(&rows, &key).unwrap_err().seq, 5);
+    }
+
+    #[test]
+    fn a_checkpoint_from_another_key_or_root_is_refused() {
+        let (rows, key) = ledger(5);
+        let mut v = ChainVerifier::new("T", ORIGIN, Some(key.verifier_key()));
+        for (seq, hash, canonical) in &rows {
+            v.push_entry(*seq, &hash.0, canonical).unwrap();
+        }
+        let stranger = LogKey::from_seed(ORIGIN, &[2; 32]).unwrap();
+        assert!(v
+            .check_checkpoint(&stranger.sign(5, &v.root()).unwrap())
+            .is_err());
+        assert!(v
+            .check_checkpoint(&key.sign(5, &Hash([0; 32])).unwrap())
+            .is_err());
+        assert!(v
+            .check_checkpoint(&key.sign(4, &v.root()).unwrap())
+            .is_err());
+        assert!(v.check_checkpoint(&key.sign(5, &v.root()).unwrap()).is_ok());
+    }
+
+    #[test]
+    fn a_fund_opened_with_another_key_is_refused() {
+        let (rows, _) = ledger(3);
+        let other = LogKey::from_seed(ORIGIN, &[3; 32]).unwrap();
+        let mut v = ChainVerifier::new("T", ORIGIN, Some(other.verifier_key()));
+        assert_eq!(
+            v.push_entry(0, &rows[0].1 .0, &rows[0].2).unwrap_err().seq,
+            0
+        );
+    }
+}

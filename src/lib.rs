@@ -1,0 +1,2 @@
+//! Sổ Vàng: a tamper-evident ledger for the Fatherland Front's funds.
+pub mod ledger;
