@@ -1,2 +1,24 @@
-//! Sổ Vàng: a tamper-evident ledger for the Fatherland Front's funds.
+//! Sổ Vàng ("golden book") keeps the books of the Vietnam Fatherland Front's
+//! "For the Poor" and Relief funds as an append-only, hash-chained,
+//! Merkle-proved ledger with signed checkpoints, so that donors, inspectors
+//! and the public can check it without trusting the server.
+//!
+//! # Layout
+//!
+//! - [`ledger`]: the pure core. Canonical entries, hashes, the Merkle tree
+//!   and proofs, checkpoints and keys, entry kinds and their rules,
+//!   whole-fund verification. No I/O.
+//! - [`store`]: every SQL statement, for SQLite and PostgreSQL; the single
+//!   writer that group-commits appends; verification against the database.
+//! - [`http`]: the API: router, problem details, tokens and scopes, one
+//!   module per resource.
+//! - [`app`]: assembling and stopping the service.
+//! - [`cli`]: the `sovang` subcommands.
+//! - [`config`]: layered settings.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod http;
 pub mod ledger;
+pub mod store;

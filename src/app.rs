@@ -1,0 +1,166 @@
+//! Putting the service together: data directory, master secret, first admin
+//! token, database, writer and HTTP server, and taking it apart again on
+//! shutdown.
+
+use std::future::Future;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+
+use crate::config::Settings;
+use crate::http::{self, auth, AppState};
+use crate::ledger::checkpoint::{MasterSecret, MASTER_SECRET_LEN};
+use crate::store::writer::Writer;
+use crate::store::Store;
+
+/// Writes a file readable by its owner only (mode 0600), refusing to
+/// replace an existing one.
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(contents)?;
+    f.sync_all()
+}
+
+/// Reads `<data_dir>/master.key`, creating it on first start.
+pub fn master_secret(data_dir: &Path) -> anyhow::Result<MasterSecret> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
+    let path = data_dir.join("master.key");
+    if !path.exists() {
+        let secret = MasterSecret::generate();
+        write_private(
+            &path,
+            format!("{}\n", hex::encode(secret.expose())).as_bytes(),
+        )
+        .with_context(|| format!("writing {}", path.display()))?;
+        tracing::info!(path = %path.display(), "created master key; back it up: it derives every fund's signing key");
+    }
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let mut bytes = [0u8; MASTER_SECRET_LEN];
+    hex::decode_to_slice(text.trim(), &mut bytes).with_context(|| {
+        format!(
+            "{} must hold {MASTER_SECRET_LEN} bytes in hex",
+            path.display()
+        )
+    })?;
+    Ok(MasterSecret::from_bytes(bytes))
+}
+
+/// Opens the database and, when it has no token yet, creates the first
+/// admin token in `<data_dir>/admin.token`.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    std::fs::create_dir_all(&settings.storage.data_dir)
+        .with_context(|| format!("creating {}", settings.storage.data_dir.display()))?;
+    let store = Store::open(&settings.database_url())
+        .await
+        .context("opening the database")?;
+    if store.token_count().await? == 0 {
+        let path = settings.storage.data_dir.join("admin.token");
+        let (id, token, hash) = auth::new_token();
+        if path.exists() {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("replacing stale {}", path.display()))?;
+        }
+        write_private(&path, format!("{token}\n").as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
+        store
+            .create_token(&id, "first admin", "admin", None, &hash, None)
+            .await?;
+        tracing::info!(path = %path.display(), token_id = %id, "created the first admin token");
+    }
+    Ok(store)
+}
+
+/// A built service, bound to its address but not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    writer_task: tokio::task::JoinHandle<()>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let secret = master_secret(&settings.storage.data_dir)?;
+        let store = open_store(&settings).await?;
+        let (writer, writer_task) = Writer::spawn(
+            store.clone(),
+            secret.clone(),
+            settings.server.public_base_url.clone(),
+        );
+        let listener = TcpListener::bind(&settings.server.bind)
+            .await
+            .with_context(|| format!("binding {}", settings.server.bind))?;
+        let state = AppState::new(store, writer, secret, settings);
+        Ok(Self {
+            listener,
+            state,
+            writer_task,
+        })
+    }
+
+    pub fn address(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight
+    /// finish, drains the writer and closes the database.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let store = self.state.store.clone();
+        let app = http::router(self.state);
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("serving HTTP")?;
+        // The router, and with it every writer handle, is gone: the writer
+        // finishes what is queued and stops.
+        if let Err(e) = self.writer_task.await {
+            tracing::error!(error = %e, "writer task failed");
+        }
+        store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,107 @@
+//! Settings: `config/default.toml` (compiled in, so the binary runs from any
+//! directory), then `config/local.toml`, a `--config` file, `SOVANG__…`
+//! environment variables and command-line flags, later ones winning.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The defaults, documented key by key.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub server: Server,
+    pub storage: Storage,
+    pub ledger: Ledger,
+    pub policy: Policy,
+    pub log: Log,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Server {
+    pub bind: String,
+    pub public_base_url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Storage {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Ledger {
+    pub origin_prefix: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Policy {
+    pub approval_threshold_vnd: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Log {
+    pub format: String,
+}
+
+/// Values given on the command line; `None` leaves the setting alone.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub bind: Option<String>,
+}
+
+impl Settings {
+    pub fn load(o: &Overrides) -> Result<Self, config::ConfigError> {
+        let mut b = config::Config::builder()
+            .add_source(config::File::from_str(
+                DEFAULT_TOML,
+                config::FileFormat::Toml,
+            ))
+            .add_source(config::File::from(Path::new("config/local.toml")).required(false));
+        if let Some(file) = &o.config_file {
+            b = b.add_source(config::File::from(file.as_path()).required(true));
+        }
+        b = b.add_source(
+            config::Environment::with_prefix("SOVANG")
+                .separator("__")
+                .try_parsing(true),
+        );
+        if let Some(d) = &o.data_dir {
+            b = b.set_override("storage.data_dir", d.to_string_lossy().to_string())?;
+        }
+        if let Some(u) = &o.database_url {
+            b = b.set_override("storage.database_url", u.clone())?;
+        }
+        if let Some(bind) = &o.bind {
+            b = b.set_override("server.bind", bind.clone())?;
+        }
+        let s: Settings = b.build()?.try_deserialize()?;
+        if !signed_note::is_key_name_valid(&format!("{}/fund/X", s.ledger.origin_prefix)) {
+            return Err(config::ConfigError::Message(
+                "ledger.origin_prefix must not contain spaces or '+'".into(),
+            ));
+        }
+        Ok(s)
+    }
+
+    /// The database URL, defaulting to SQLite in the data directory.
+    pub fn database_url(&self) -> String {
+        if self.storage.database_url.is_empty() {
+            format!(
+                "sqlite://{}",
+                self.storage.data_dir.join("sovang.db").display()
+            )
+        } else {
+            self.storage.database_url.clone()
+        }
+    }
+
+    /// The origin of a fund's log, which is also its key name.
+    pub fn origin(&self, fund_code: &str) -> String {
+        format!("{}/fund/{fund_code}", self.ledger.origin_prefix)
+    }
+}

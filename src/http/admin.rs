@@ -1,0 +1,273 @@
+//! Committees, funds and tokens. Lists are public; creating is for admins.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::{new_token, Caller, ROLES};
+use super::error::ApiError;
+use super::{created, idempotency_key, json_body, replay, AppState};
+use crate::ledger::fields::{FieldErrors, Text, NAME_CHARS_MAX};
+use crate::ledger::ids::Code;
+use crate::ledger::kinds::{read_input, FundKind};
+use crate::ledger::merkle::to_hex;
+use crate::store::writer::IdempotencyKey;
+use crate::store::{FundInfo, IdempotencyRecord};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/committees", get(committees).post(create_committee))
+        .route("/funds", get(funds).post(create_fund))
+        .route("/tokens", axum::routing::post(create_token))
+}
+
+async fn committees(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let list = s.store.committees().await?;
+    Ok(Json(json!({ "committees": list })))
+}
+
+async fn funds(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let list = s.store.funds().await?;
+    let funds: Vec<Value> = list
+        .into_iter()
+        .map(|(f, h)| {
+            json!({
+                "code": f.code, "name": f.name, "kind": f.kind, "committee_code": f.committee_code,
+                "size": h.size, "root": to_hex(&h.root), "balance_vnd": h.balance_vnd.to_string(),
+                "verifier_key": f.verifier_key,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "funds": funds })))
+}
+
+/// Checks an Idempotency-Key before an admin write: `Err` carries the
+/// replayed (or conflicting) answer.
+async fn check_key(s: &AppState, key: &Option<IdempotencyKey>) -> Result<(), Response> {
+    let Some(k) = key else { return Ok(()) };
+    match s.store.idempotent_response(&k.scope_key).await {
+        Ok(Some(prior)) => Err(replay(prior, k)),
+        Ok(None) => Ok(()),
+        Err(e) => Err(axum::response::IntoResponse::into_response(ApiError::from(
+            e,
+        ))),
+    }
+}
+
+fn record(key: &Option<IdempotencyKey>, response: &Value) -> Option<IdempotencyRecord> {
+    key.as_ref().map(|k| IdempotencyRecord {
+        scope_key: k.scope_key.clone(),
+        request_sha256: k.request_sha256,
+        status: 201,
+        response: response.to_string(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommitteeInput {
+    code: String,
+    name: String,
+    parent_code: Option<String>,
+}
+
+async fn create_committee(
+    State(s): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let (bytes, value) = json_body(body)?;
+    let key = idempotency_key(&headers, caller.id(), "POST /committees", &bytes)?;
+    if let Err(r) = check_key(&s, &key).await {
+        return Ok(r);
+    }
+    let input: CommitteeInput = read_input(value, "")?;
+    let mut e = FieldErrors::default();
+    let code = e.take(Code::parse(&input.code, "code"));
+    let name = e.take(Text::parse_line(&input.name, NAME_CHARS_MAX, "name"));
+    if !e.is_empty() {
+        return Err(e.into());
+    }
+    let (Some(code), Some(name)) = (code, name) else {
+        return Err(e.into());
+    };
+    let parent = match &input.parent_code {
+        None => None,
+        Some(p) => Some(
+            s.store
+                .committee(p)
+                .await?
+                .ok_or_else(|| ApiError::invalid("parent_code", format!("no committee {p:?}")))?,
+        ),
+    };
+    caller.require_admin(parent.as_ref().map(|p| p.path.as_str()))?;
+    let response =
+        json!({"code": code.as_str(), "name": name.as_str(), "parent_code": input.parent_code});
+    let c = s
+        .store
+        .create_committee(
+            code.as_str(),
+            name.as_str(),
+            parent.as_ref(),
+            record(&key, &response),
+        )
+        .await?;
+    tracing::info!(committee = %c.code, by = %caller.id(), "committee created");
+    Ok(created(201, &response, false))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FundInput {
+    code: String,
+    committee_code: String,
+    kind: FundKind,
+    name: Option<String>,
+}
+
+async fn create_fund(
+    State(s): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let (bytes, value) = json_body(body)?;
+    let key = idempotency_key(&headers, caller.id(), "POST /funds", &bytes)?;
+    if let Err(r) = check_key(&s, &key).await {
+        return Ok(r);
+    }
+    let input: FundInput = read_input(value, "")?;
+    let mut e = FieldErrors::default();
+    let code = e.take(Code::parse(&input.code, "code"));
+    let name = input
+        .name
+        .as_deref()
+        .and_then(|n| e.take(Text::parse_line(n, NAME_CHARS_MAX, "name")));
+    if !e.is_empty() {
+        return Err(e.into());
+    }
+    let Some(code) = code else {
+        return Err(e.into());
+    };
+    let committee = s
+        .store
+        .committee(&input.committee_code)
+        .await?
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "committee_code",
+                format!("no committee {:?}", input.committee_code),
+            )
+        })?;
+    caller.require_admin(Some(&committee.path))?;
+    let default_name = match input.kind {
+        FundKind::ForThePoor => format!("Quỹ \"Vì người nghèo\" – {}", committee.name),
+        FundKind::Relief => format!("Quỹ Cứu trợ – {}", committee.name),
+    };
+    let origin = s.settings.origin(code.as_str());
+    let log_key = s
+        .secret
+        .log_key(&origin)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let info = FundInfo {
+        code: code.as_str().to_owned(),
+        committee_code: committee.code.clone(),
+        committee_path: committee.path.clone(),
+        kind: input.kind.as_str().to_owned(),
+        name: name.map_or(default_name, |n| n.as_str().to_owned()),
+        origin,
+        verifier_key: log_key.verifier_key().to_owned(),
+    };
+    let response = |a: &crate::ledger::state::Appended| {
+        json!({
+            "code": info.code, "name": info.name, "kind": info.kind,
+            "committee_code": info.committee_code, "origin": info.origin,
+            "verifier_key": info.verifier_key,
+            "entry": {"seq": a.seq, "id": a.id, "kind": a.kind.as_str(), "hash": to_hex(&a.hash), "canonical": a.canonical},
+        })
+    };
+    let appended = s
+        .store
+        .open_fund(
+            &info,
+            input.kind,
+            &committee.name,
+            caller.id(),
+            &s.secret,
+            |a| record(&key, &response(a)),
+        )
+        .await?;
+    tracing::info!(fund = %info.code, by = %caller.id(), "fund opened");
+    Ok(created(201, &response(&appended), false))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenInput {
+    name: String,
+    role: String,
+    committee_code: String,
+}
+
+/// Creates a token. The secret is shown in this answer only; a replay of
+/// the same request answers without it (`"token": null`), since secrets are
+/// stored only as hashes.
+async fn create_token(
+    State(s): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let (bytes, value) = json_body(body)?;
+    let key = idempotency_key(&headers, caller.id(), "POST /tokens", &bytes)?;
+    if let Err(r) = check_key(&s, &key).await {
+        return Ok(r);
+    }
+    let input: TokenInput = read_input(value, "")?;
+    let mut e = FieldErrors::default();
+    let name = e.take(Text::parse_line(&input.name, NAME_CHARS_MAX, "name"));
+    if !ROLES.contains(&input.role.as_str()) {
+        e.push("role", format!("must be one of {}", ROLES.join(", ")));
+    }
+    if !e.is_empty() {
+        return Err(e.into());
+    }
+    let Some(name) = name else {
+        return Err(e.into());
+    };
+    let committee = s
+        .store
+        .committee(&input.committee_code)
+        .await?
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "committee_code",
+                format!("no committee {:?}", input.committee_code),
+            )
+        })?;
+    caller.require_admin(Some(&committee.path))?;
+    let (id, token, hash) = new_token();
+    let mut response = json!({
+        "id": id, "name": name.as_str(), "role": input.role, "committee_code": committee.code, "token": null,
+    });
+    s.store
+        .create_token(
+            &id,
+            name.as_str(),
+            &input.role,
+            Some(&committee.code),
+            &hash,
+            record(&key, &response),
+        )
+        .await?;
+    tracing::info!(token = %id, role = %input.role, committee = %committee.code, by = %caller.id(), "token created");
+    response["token"] = token.into();
+    Ok(created(201, &response, false))
+}

@@ -1,0 +1,119 @@
+//! Bearer tokens and what their holders may do (SPEC §5).
+//!
+//! A token carries one role and one committee. Decisions written down here:
+//! clerks append only to their own committee's funds (a province clerk does
+//! not keep a commune's books); inspectors read their committee's subtree;
+//! admins manage their subtree, and the first admin, made on first start,
+//! has no committee and manages everything.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use super::error::ApiError;
+use super::AppState;
+use crate::store::{FundInfo, Principal};
+
+/// Roles a token may carry.
+pub const ROLES: [&str; 4] = ["admin", "clerk", "approver", "inspector"];
+
+/// Prefix of every token, so a leaked one is recognisable in a scan.
+pub const TOKEN_PREFIX: &str = "svt_";
+
+/// A new token: (id, secret shown once, SHA-256 of the secret to store).
+pub fn new_token() -> (String, String, [u8; 32]) {
+    use base64::Engine;
+    let mut secret = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut secret);
+    let token = format!(
+        "{TOKEN_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)
+    );
+    let mut id = [0u8; 8];
+    rand::rngs::OsRng.fill_bytes(&mut id);
+    let hash = token_hash(&token);
+    (format!("tk-{}", hex::encode(id)), token, hash)
+}
+
+pub fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Principal);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .ok_or_else(|| ApiError::Unauthorized("send Authorization: Bearer <token>".into()))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| t.starts_with(TOKEN_PREFIX) && t.len() < 100)
+            .ok_or_else(|| ApiError::Unauthorized("the bearer token is malformed".into()))?;
+        let principal = state
+            .store
+            .principal(&token_hash(token))
+            .await?
+            .ok_or_else(|| ApiError::Unauthorized("the bearer token is not valid".into()))?;
+        Ok(Caller(principal))
+    }
+}
+
+impl Caller {
+    pub fn id(&self) -> &str {
+        &self.0.id
+    }
+
+    fn in_subtree(&self, path: &str) -> bool {
+        match &self.0.committee_path {
+            None => self.0.role == "admin",
+            Some(own) => path.starts_with(own.as_str()),
+        }
+    }
+
+    /// May append entries to `fund`.
+    pub fn require_append(&self, fund: &FundInfo) -> Result<(), ApiError> {
+        match self.0.role.as_str() {
+            "admin" if self.in_subtree(&fund.committee_path) => Ok(()),
+            "clerk" if self.0.committee_code.as_deref() == Some(fund.committee_code.as_str()) => {
+                Ok(())
+            }
+            "clerk" | "admin" => Err(ApiError::Forbidden(format!(
+                "fund {} belongs to committee {}, outside this token's scope",
+                fund.code, fund.committee_code
+            ))),
+            role => Err(ApiError::Forbidden(format!(
+                "a {role} token may not record entries"
+            ))),
+        }
+    }
+
+    /// May administer (create committees, funds, tokens) under `path`.
+    pub fn require_admin(&self, path: Option<&str>) -> Result<(), ApiError> {
+        if self.0.role != "admin" {
+            return Err(ApiError::Forbidden(
+                "only an admin token may do this".into(),
+            ));
+        }
+        let ok = match path {
+            Some(p) => self.in_subtree(p),
+            None => self.0.committee_path.is_none(),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "outside this admin token's committee subtree".into(),
+            ))
+        }
+    }
+}

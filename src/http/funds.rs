@@ -1,0 +1,361 @@
+//! Funds: figures, entries, proofs, checkpoints, and appends.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::Caller;
+use super::error::ApiError;
+use super::{created, idempotency_key, json_body, AppState, BATCH_ENTRIES_MAX, PAGE_MAX};
+use crate::ledger::ids::Code;
+use crate::ledger::kinds::read_input;
+use crate::ledger::merkle::{self, to_hex};
+use crate::ledger::state::Draft;
+use crate::store::writer::JobError;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/funds/{fund}", get(fund))
+        .route("/funds/{fund}/checkpoint", get(checkpoint))
+        .route("/funds/{fund}/entries", get(entries).post(append))
+        .route("/funds/{fund}/entries/{seq}", get(entry))
+        .route("/funds/{fund}/proof/inclusion", get(inclusion))
+        .route("/funds/{fund}/proof/consistency", get(consistency))
+}
+
+pub fn batch_router() -> Router<AppState> {
+    Router::new().route("/funds/{fund}/entries/batch", post(append_batch))
+}
+
+fn number(q: &HashMap<String, String>, name: &str) -> Result<Option<u64>, ApiError> {
+    q.get(name)
+        .map(|v| {
+            v.parse::<u64>().map_err(|_| {
+                ApiError::BadRequest(format!(
+                    "query parameter {name} must be a non-negative integer"
+                ))
+            })
+        })
+        .transpose()
+}
+
+async fn fund(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let f = s.fund(&code).await?;
+    let head = s
+        .store
+        .fund_head(&code)
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("fund {code} has no head")))?;
+    Ok(Json(json!({
+        "code": f.code,
+        "name": f.name,
+        "kind": f.kind,
+        "committee_code": f.committee_code,
+        "origin": f.origin,
+        "verifier_key": f.verifier_key,
+        "size": head.size,
+        "root": to_hex(&head.root),
+        "balance_vnd": head.balance_vnd.to_string(),
+        "stock": {},
+    })))
+}
+
+async fn checkpoint(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Response, ApiError> {
+    s.fund(&code).await?;
+    let (_, note) = s
+        .store
+        .latest_checkpoint(&code)
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("fund {code} has no checkpoint")))?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; charset=utf-8",
+        )],
+        note,
+    )
+        .into_response())
+}
+
+fn entry_json(e: &crate::store::StoredEntry) -> Value {
+    json!({"seq": e.seq, "hash": hex::encode(&e.hash), "canonical": e.canonical})
+}
+
+async fn entries(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    s.fund(&code).await?;
+    let from = number(&q, "from")?.unwrap_or(0);
+    let limit = number(&q, "limit")?.unwrap_or(100);
+    if limit == 0 || limit > PAGE_MAX {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be from 1 to {PAGE_MAX}"
+        )));
+    }
+    let rows = s.store.entries(&code, from, limit).await?;
+    let next = (rows.len() as u64 == limit).then(|| from + limit);
+    Ok(Json(json!({
+        "entries": rows.iter().map(entry_json).collect::<Vec<_>>(),
+        "next": next,
+    })))
+}
+
+async fn entry(
+    State(s): State<AppState>,
+    Path((code, seq)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    s.fund(&code).await?;
+    let seq: u64 = seq
+        .parse()
+        .map_err(|_| ApiError::BadRequest("seq must be a non-negative integer".into()))?;
+    let rows = s.store.entries(&code, seq, 1).await?;
+    match rows.first() {
+        Some(e) if e.seq == seq => Ok(Json(entry_json(e))),
+        _ => Err(ApiError::NotFound(format!(
+            "fund {code} has no entry {seq}"
+        ))),
+    }
+}
+
+/// The latest checkpoint's size, the default tree size for proofs.
+async fn signed_size(s: &AppState, code: &str) -> Result<u64, ApiError> {
+    Ok(s.store
+        .latest_checkpoint(code)
+        .await?
+        .map_or(0, |(size, _)| size))
+}
+
+async fn inclusion(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    s.fund(&code).await?;
+    let latest = signed_size(&s, &code).await?;
+    let seq = number(&q, "seq")?.ok_or_else(|| ApiError::BadRequest("seq is required".into()))?;
+    let size = number(&q, "size")?.unwrap_or(latest);
+    if seq >= size || size > latest {
+        return Err(ApiError::BadRequest(format!(
+            "need seq < size ≤ {latest} (the latest signed tree size)"
+        )));
+    }
+    Ok(Json(inclusion_proof(&s, &code, seq, size).await?))
+}
+
+/// `{seq, size, leaf_hash, path, root}` for leaf `seq` in the tree of `size`.
+pub async fn inclusion_proof(
+    s: &AppState,
+    code: &str,
+    seq: u64,
+    size: u64,
+) -> Result<Value, ApiError> {
+    let path_idx =
+        merkle::inclusion_indexes(seq, size).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let leaf_idx = merkle::stored_index(0, seq);
+    let root_idx = merkle::root_indexes(size);
+    let mut all: Vec<u64> = path_idx
+        .iter()
+        .chain(&root_idx)
+        .copied()
+        .chain([leaf_idx])
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    let hashes = s.store.merkle_hashes(code, &all).await?;
+    let path = merkle::inclusion_proof(seq, size, &hashes)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let root = crate::store::root_of(size, &hashes)?;
+    Ok(json!({
+        "seq": seq,
+        "size": size,
+        "leaf_hash": to_hex(&hashes[&leaf_idx]),
+        "path": path.iter().map(to_hex).collect::<Vec<_>>(),
+        "root": to_hex(&root),
+    }))
+}
+
+async fn consistency(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    s.fund(&code).await?;
+    let latest = signed_size(&s, &code).await?;
+    let from =
+        number(&q, "from")?.ok_or_else(|| ApiError::BadRequest("from is required".into()))?;
+    let to = number(&q, "to")?.unwrap_or(latest);
+    if from == 0 || from > to || to > latest {
+        return Err(ApiError::BadRequest(format!(
+            "need 1 ≤ from ≤ to ≤ {latest} (the latest signed tree size)"
+        )));
+    }
+    let proof_idx =
+        merkle::consistency_indexes(from, to).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut all: Vec<u64> = proof_idx
+        .iter()
+        .chain(&merkle::root_indexes(from))
+        .chain(&merkle::root_indexes(to))
+        .copied()
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    let hashes = s.store.merkle_hashes(&code, &all).await?;
+    let proof = merkle::consistency_proof(from, to, &hashes)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Json(json!({
+        "from": from,
+        "to": to,
+        "proof": proof.iter().map(to_hex).collect::<Vec<_>>(),
+        "from_root": to_hex(&crate::store::root_of(from, &hashes)?),
+        "to_root": to_hex(&crate::store::root_of(to, &hashes)?),
+    })))
+}
+
+/// What a client sends to append one entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppendInput {
+    kind: String,
+    body: Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchInput {
+    entries: Vec<Value>,
+}
+
+fn draft(input: Value, prefix: &str, now: time::OffsetDateTime) -> Result<Draft, ApiError> {
+    let input: AppendInput = read_input(input, prefix.trim_end_matches('.'))?;
+    Draft::parse(&input.kind, input.body, now).map_err(|r| prefixed(r.into(), prefix))
+}
+
+/// Puts `entries[i].` before every field name of a batch entry's errors.
+fn prefixed(e: ApiError, prefix: &str) -> ApiError {
+    if prefix.is_empty() {
+        return e;
+    }
+    match e {
+        ApiError::Invalid(mut errs) => {
+            for f in &mut errs.0 {
+                f.field = format!("{prefix}{}", f.field);
+            }
+            ApiError::Invalid(errs)
+        }
+        ApiError::Rule {
+            rule,
+            field,
+            message,
+        } => ApiError::Rule {
+            rule,
+            field: format!("{prefix}{field}"),
+            message,
+        },
+        other => other,
+    }
+}
+
+async fn append(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let fund = s.fund(&code).await?;
+    caller.require_append(&fund)?;
+    let (bytes, value) = json_body(body)?;
+    let key = idempotency_key(
+        &headers,
+        caller.id(),
+        &format!("POST /funds/{code}/entries"),
+        &bytes,
+    )?;
+    let now = time::OffsetDateTime::now_utc();
+    let d = draft(value, "", now)?;
+    submit(&s, &caller, &code, vec![d], false, key).await
+}
+
+async fn append_batch(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let fund = s.fund(&code).await?;
+    caller.require_append(&fund)?;
+    let (bytes, value) = json_body(body)?;
+    let key = idempotency_key(
+        &headers,
+        caller.id(),
+        &format!("POST /funds/{code}/entries/batch"),
+        &bytes,
+    )?;
+    let input: BatchInput = read_input(value, "")?;
+    if input.entries.is_empty() || input.entries.len() > BATCH_ENTRIES_MAX {
+        return Err(ApiError::invalid(
+            "entries",
+            format!(
+                "must hold 1 to {BATCH_ENTRIES_MAX} entries; it holds {}",
+                input.entries.len()
+            ),
+        ));
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let drafts = input
+        .entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| draft(v, &format!("entries[{i}]."), now))
+        .collect::<Result<Vec<_>, _>>()?;
+    submit(&s, &caller, &code, drafts, true, key).await
+}
+
+async fn submit(
+    s: &AppState,
+    caller: &Caller,
+    code: &str,
+    drafts: Vec<Draft>,
+    batch: bool,
+    key: Option<crate::store::writer::IdempotencyKey>,
+) -> Result<Response, ApiError> {
+    let fund = Code::parse(code, "fund").map_err(|e| ApiError::NotFound(e.message))?;
+    match s
+        .writer
+        .submit(fund, caller.id().to_owned(), drafts, batch, key)
+        .await
+    {
+        Ok(o) => Ok(created(o.status, &o.body, o.replayed)),
+        Err(JobError::Rejected { index, rejection }) => {
+            let prefix = if batch {
+                format!("entries[{index}].")
+            } else {
+                String::new()
+            };
+            Err(prefixed(rejection.into(), &prefix))
+        }
+        Err(JobError::KeyReused { original }) => Err(ApiError::Conflict {
+            detail: "this Idempotency-Key was used with another request".into(),
+            original: Some(original),
+        }),
+        Err(JobError::UnknownFund) => Err(ApiError::NotFound(format!("no fund {code:?}"))),
+        Err(JobError::Unavailable) => Err(ApiError::Unavailable),
+    }
+}

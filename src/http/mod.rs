@@ -1,0 +1,191 @@
+//! The HTTP API (SPEC §6): one router, one error type, the extractors every
+//! handler shares, and a module per resource.
+
+/// Committees, funds and tokens: the admin's writes.
+mod admin;
+/// Who is calling: bearer tokens and scope checks.
+pub mod auth;
+/// Problem details.
+pub mod error;
+/// Fund reads and appends: entries, proofs, checkpoints.
+mod funds;
+/// Receipts a donor checks with no other call.
+mod receipts;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::config::Settings;
+use crate::ledger::checkpoint::MasterSecret;
+use crate::store::writer::{IdempotencyKey, Writer};
+use crate::store::{FundInfo, IdempotentResponse, Store};
+use error::ApiError;
+
+/// Largest request body (SPEC §6).
+pub const BODY_BYTES_MAX: usize = 1024 * 1024;
+/// Largest batch request body.
+pub const BATCH_BODY_BYTES_MAX: usize = 8 * 1024 * 1024;
+/// Largest page of entries.
+pub const PAGE_MAX: u64 = 1_000;
+/// Most entries in one batch.
+pub const BATCH_ENTRIES_MAX: usize = 1_000;
+/// Longest Idempotency-Key.
+pub const IDEMPOTENCY_KEY_LEN_MAX: usize = 128;
+
+/// What every handler may use.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub writer: Writer,
+    pub secret: MasterSecret,
+    pub settings: Arc<Settings>,
+    /// Funds by code. A fund never changes once opened, so a cached copy is
+    /// never stale.
+    funds: Arc<RwLock<HashMap<String, FundInfo>>>,
+}
+
+impl AppState {
+    pub fn new(store: Store, writer: Writer, secret: MasterSecret, settings: Settings) -> Self {
+        Self {
+            store,
+            writer,
+            secret,
+            settings: Arc::new(settings),
+            funds: Arc::default(),
+        }
+    }
+
+    /// The fund named `code`, or 404.
+    pub async fn fund(&self, code: &str) -> Result<FundInfo, ApiError> {
+        if let Some(f) = self.funds.read().ok().and_then(|m| m.get(code).cloned()) {
+            return Ok(f);
+        }
+        let f = self
+            .store
+            .fund(code)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("no fund {code:?}")))?;
+        if let Ok(mut m) = self.funds.write() {
+            m.insert(code.to_owned(), f.clone());
+        }
+        Ok(f)
+    }
+}
+
+/// The API router.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/health", get(health))
+        .route("/openapi.json", get(openapi))
+        .merge(admin::router())
+        .merge(funds::router())
+        .merge(receipts::router())
+        .layer(DefaultBodyLimit::max(BODY_BYTES_MAX));
+    let batch = funds::batch_router().layer(DefaultBodyLimit::max(BATCH_BODY_BYTES_MAX));
+    Router::new()
+        .nest("/api/v1", api.merge(batch))
+        .fallback(|| async { ApiError::NotFound("no such resource".into()) })
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn health(axum::extract::State(s): axum::extract::State<AppState>) -> Response {
+    match s.store.ping().await {
+        Ok(()) => Json(serde_json::json!({"status": "ok"})).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check failed");
+            ApiError::Unavailable.into_response()
+        }
+    }
+}
+
+async fn openapi() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        include_str!("openapi.json"),
+    )
+        .into_response()
+}
+
+/// Reads a JSON body: 413 when too large, 400 when not JSON.
+pub fn json_body(body: Result<Bytes, BytesRejection>) -> Result<(Bytes, Value), ApiError> {
+    let bytes = body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(r.body_text())
+        } else {
+            ApiError::BadRequest(r.body_text())
+        }
+    })?;
+    let value = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::BadRequest(format!("body is not valid JSON: {e}")))?;
+    Ok((bytes, value))
+}
+
+/// Reads the Idempotency-Key header, scoped to `actor`, with the hash of
+/// the request it came with.
+pub fn idempotency_key(
+    headers: &HeaderMap,
+    actor: &str,
+    route: &str,
+    body: &[u8],
+) -> Result<Option<IdempotencyKey>, ApiError> {
+    let Some(raw) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = raw
+        .to_str()
+        .ok()
+        .filter(|k| {
+            !k.is_empty()
+                && k.len() <= IDEMPOTENCY_KEY_LEN_MAX
+                && k.bytes().all(|b| b.is_ascii_graphic())
+        })
+        .ok_or_else(|| {
+            ApiError::BadRequest("Idempotency-Key must be 1 to 128 visible ASCII characters".into())
+        })?;
+    let mut h = Sha256::new();
+    h.update(route.as_bytes());
+    h.update([0]);
+    h.update(body);
+    Ok(Some(IdempotencyKey {
+        scope_key: format!("{actor} {key}"),
+        request_sha256: h.finalize().into(),
+    }))
+}
+
+/// A 201 (or replayed) JSON answer.
+pub fn created(status: u16, body: &Value, replayed: bool) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);
+    let mut res = (status, Json(body)).into_response();
+    if replayed {
+        res.headers_mut().insert(
+            "idempotency-replayed",
+            axum::http::HeaderValue::from_static("true"),
+        );
+    }
+    res
+}
+
+/// Answers a request whose key was seen before: the first response again,
+/// or 409 when the body differs.
+pub fn replay(prior: IdempotentResponse, key: &IdempotencyKey) -> Response {
+    let body: Value = serde_json::from_str(&prior.response).unwrap_or(Value::Null);
+    if prior.request_sha256 != key.request_sha256 {
+        return ApiError::Conflict {
+            detail: "this Idempotency-Key was used with another request".into(),
+            original: Some(body),
+        }
+        .into_response();
+    }
+    created(prior.status, &body, true)
+}

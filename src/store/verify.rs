@@ -1,0 +1,178 @@
+//! `sovang verify --fund`: the whole-fund check against the database, with
+//! the pure [`ChainVerifier`] doing the judging.
+//!
+//! A reader task fetches pages (entries, the Merkle hashes they complete,
+//! the checkpoints they reach) while the verifier checks the previous page,
+//! so the two cores share the work. Memory is bounded by the page size.
+
+use sqlx::Row;
+use tokio::sync::mpsc;
+
+use super::{Store, StoreError};
+use crate::ledger::merkle::{stored_index, Frontier};
+use crate::ledger::verify::{ChainVerifier, Fault, Summary};
+
+/// Entries per page.
+const PAGE: u64 = 5_000;
+
+/// The outcome of a failed verification.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error(transparent)]
+    Fault(#[from] Fault),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("no fund {0:?}")]
+    UnknownFund(String),
+}
+
+struct Page {
+    entries: Vec<super::StoredEntry>,
+    /// (stored index, hash) rows for the stored hashes these entries complete.
+    hashes: Vec<(u64, Vec<u8>)>,
+    /// (size, note) for checkpoints with size in (first seq, last seq + 1].
+    checkpoints: Vec<(u64, String)>,
+}
+
+impl Store {
+    async fn hash_rows(
+        &self,
+        fund: &str,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT idx, hash FROM merkle_hashes WHERE fund_code = $1 AND idx >= $2 AND idx < $3 ORDER BY idx",
+        )
+        .bind(fund)
+        .bind(from as i64)
+        .bind(to as i64)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get::<i64, _>("idx")? as u64, r.try_get("hash")?)))
+            .collect()
+    }
+
+    async fn checkpoint_rows(
+        &self,
+        fund: &str,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<(u64, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT size, note FROM checkpoints WHERE fund_code = $1 AND size >= $2 AND size <= $3 ORDER BY size",
+        )
+        .bind(fund)
+        .bind(from as i64)
+        .bind(to as i64)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get::<i64, _>("size")? as u64, r.try_get("note")?)))
+            .collect()
+    }
+
+    /// Verifies fund `code`: entries, chain, stored Merkle hashes,
+    /// checkpoints and the fund head.
+    pub async fn verify_fund(&self, code: &str) -> Result<Summary, VerifyError> {
+        let fund = self
+            .fund(code)
+            .await?
+            .ok_or_else(|| VerifyError::UnknownFund(code.to_owned()))?;
+        let (tx, mut rx) = mpsc::channel::<Result<Page, StoreError>>(2);
+        let reader = self.clone();
+        let fund_code = fund.code.clone();
+        tokio::spawn(async move {
+            let mut from = 0u64;
+            loop {
+                let page = async {
+                    let entries = reader.entries(&fund_code, from, PAGE).await?;
+                    let to = from + entries.len() as u64;
+                    let hashes = reader
+                        .hash_rows(&fund_code, stored_index(0, from), stored_index(0, to))
+                        .await?;
+                    let checkpoints = reader.checkpoint_rows(&fund_code, from + 1, to).await?;
+                    Ok(Page {
+                        entries,
+                        hashes,
+                        checkpoints,
+                    })
+                }
+                .await;
+                let done = page
+                    .as_ref()
+                    .map_or(true, |p: &Page| (p.entries.len() as u64) < PAGE);
+                if let Ok(p) = &page {
+                    from += p.entries.len() as u64;
+                }
+                if tx.send(page).await.is_err() || done {
+                    break;
+                }
+            }
+        });
+
+        let mut v = ChainVerifier::new(&fund.code, &fund.origin, Some(&fund.verifier_key));
+        let mut shadow = Frontier::new();
+        while let Some(page) = rx.recv().await {
+            let page = page?;
+            let mut hashes = page.hashes.into_iter();
+            let mut checkpoints = page.checkpoints.into_iter().peekable();
+            for e in &page.entries {
+                v.push_entry(e.seq, &e.hash, &e.canonical)?;
+                let mut leaf = [0u8; 32];
+                leaf.copy_from_slice(&e.hash);
+                for (idx, want) in shadow.push(crate::ledger::merkle::Hash(leaf)) {
+                    match hashes.next() {
+                        Some((i, h)) if i == idx && h == want.0 => {}
+                        Some((i, _)) if i == idx => {
+                            return Err(Fault {
+                                seq: e.seq,
+                                reason: format!("stored Merkle hash {idx} is wrong"),
+                            }
+                            .into())
+                        }
+                        _ => {
+                            return Err(Fault {
+                                seq: e.seq,
+                                reason: format!("stored Merkle hash {idx} is missing"),
+                            }
+                            .into())
+                        }
+                    }
+                }
+                while checkpoints
+                    .peek()
+                    .is_some_and(|(size, _)| *size == e.seq + 1)
+                {
+                    if let Some((_, note)) = checkpoints.next() {
+                        v.check_checkpoint(&note)?;
+                    }
+                }
+            }
+        }
+        let summary = v.finish();
+        let head = self
+            .fund_head(code)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("fund {code} has no head")))?;
+        if head.size != summary.size || head.root != summary.root {
+            return Err(Fault {
+                seq: summary.size.min(head.size),
+                reason: format!(
+                    "the fund head says {} entries, the ledger holds {} (entries were removed or added behind the service's back)",
+                    head.size, summary.size
+                ),
+            }
+            .into());
+        }
+        if summary.checkpoints == 0 {
+            return Err(Fault {
+                seq: 0,
+                reason: "no signed checkpoint found".into(),
+            }
+            .into());
+        }
+        Ok(summary)
+    }
+}
