@@ -418,10 +418,11 @@ pub fn read_input<T: serde::de::DeserializeOwned>(
 ) -> Result<T, FieldErrors> {
     serde_path_to_error::deserialize(body).map_err(|err| {
         let path = err.path().to_string();
-        let field = if path == "." || path.is_empty() {
-            prefix.to_owned()
-        } else {
-            format!("{prefix}.{path}")
+        let field = match (path.as_str(), prefix) {
+            ("." | "", "") => "(request)".to_owned(),
+            ("." | "", _) => prefix.to_owned(),
+            (_, "") => path,
+            _ => format!("{prefix}.{path}"),
         };
         FieldErrors::from(FieldError::new(field, err.into_inner().to_string()))
     })

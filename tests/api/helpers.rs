@@ -1,0 +1,382 @@
+//! Starting the real service for a test: on port 0, with a fresh data
+//! directory and a fresh database (SQLite file or PostgreSQL database), and
+//! request helpers that act as its users do.
+//!
+//! PostgreSQL tests use `SOVANG_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`) to create one database per
+//! test. Where no server answers they are skipped with a message, unless
+//! `SOVANG_TEST_REQUIRE_POSTGRES=1` (set by `.ci/run`) makes that a failure.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sovang::app::Application;
+use sovang::config::{Overrides, Settings};
+use sovang::store::Store;
+use tokio::io::AsyncBufReadExt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// A fresh PostgreSQL database, dropped when this is dropped.
+pub struct PgDatabase {
+    pub url: String,
+    name: String,
+    admin_url: String,
+}
+
+impl PgDatabase {
+    pub async fn create() -> Option<Self> {
+        use sqlx::Connection;
+        let admin_url =
+            std::env::var("SOVANG_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_PG.into());
+        let required = std::env::var("SOVANG_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+        let mut conn = match sqlx::PgConnection::connect(&admin_url).await {
+            Ok(c) => c,
+            Err(e) if !required => {
+                eprintln!("SKIPPED: PostgreSQL at {admin_url} is not reachable ({e}); set SOVANG_TEST_POSTGRES_URL");
+                return None;
+            }
+            Err(e) => panic!("PostgreSQL required but not reachable at {admin_url}: {e}"),
+        };
+        let name = format!("sovang_test_{}", uuid::Uuid::new_v4().simple());
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(b, _)| b);
+        Some(Self {
+            url: format!("{base}/{name}"),
+            name,
+            admin_url,
+        })
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs outside async; a small runtime on its own thread does it.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                use sqlx::Connection;
+                let mut c = sqlx::PgConnection::connect(&admin_url).await.ok()?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut c)
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+    }
+}
+
+/// A data directory and database for one test.
+pub struct TestDb {
+    pub dir: tempfile::TempDir,
+    pub pg: Option<PgDatabase>,
+}
+
+impl TestDb {
+    pub async fn new(db: Db) -> Option<Self> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let pg = match db {
+            Db::Sqlite => None,
+            Db::Postgres => Some(PgDatabase::create().await?),
+        };
+        Some(Self { dir, pg })
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    pub fn database_url(&self) -> String {
+        match &self.pg {
+            Some(pg) => pg.url.clone(),
+            None => format!("sqlite://{}", self.dir.path().join("sovang.db").display()),
+        }
+    }
+
+    pub fn settings(&self) -> Settings {
+        Settings::load(&Overrides {
+            config_file: None,
+            data_dir: Some(self.data_dir()),
+            database_url: Some(self.database_url()),
+            bind: Some("127.0.0.1:0".into()),
+        })
+        .expect("settings")
+    }
+
+    pub async fn store(&self) -> Store {
+        Store::open(&self.database_url()).await.expect("open store")
+    }
+
+    pub fn admin_token(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("admin.token"))
+            .expect("admin.token")
+            .trim()
+            .to_owned()
+    }
+}
+
+/// The service running inside the test process.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub admin: String,
+    pub db: TestDb,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+pub async fn spawn_app(db: Db) -> Option<TestApp> {
+    let db = TestDb::new(db).await?;
+    let app = Application::build(db.settings()).await.expect("build app");
+    let base = format!("http://{}/api/v1", app.address().expect("address"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    Some(TestApp {
+        base,
+        client: reqwest::Client::new(),
+        admin: db.admin_token(),
+        db,
+        stop: Some(stop),
+        task: Some(task),
+    })
+}
+
+/// The answer to a request: status, headers and JSON body (or text).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Answer {
+    pub async fn from(r: reqwest::Response) -> Self {
+        let status = r.status();
+        let headers = r.headers().clone();
+        let text = r.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Self {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    /// Asserts a problem details answer with `status`.
+    pub fn problem(&self, status: u16) -> &Self {
+        assert_eq!(self.status.as_u16(), status, "answer: {}", self.text);
+        let ct = self
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert_eq!(ct, "application/problem+json", "answer: {}", self.text);
+        assert_eq!(self.body["status"], status);
+        assert!(self.body["type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("/problems/")));
+        assert!(self.body["detail"].as_str().is_some_and(|d| !d.is_empty()));
+        self
+    }
+
+    /// Fields named in a 422's `errors`.
+    pub fn fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> Answer {
+        Answer::from(
+            self.client
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .expect("GET"),
+        )
+        .await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Answer {
+        self.post_raw(path, token, None, body.to_string()).await
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        key: Option<&str>,
+        body: String,
+    ) -> Answer {
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(k) = key {
+            req = req.header("idempotency-key", k);
+        }
+        Answer::from(req.send().await.expect("POST")).await
+    }
+
+    /// Creates committee `code` under `parent`.
+    pub async fn committee(&self, code: &str, parent: Option<&str>) {
+        let a = self
+            .post("/committees", Some(&self.admin), &json!({"code": code, "name": format!("Ủy ban MTTQ {code}"), "parent_code": parent}))
+            .await;
+        assert_eq!(a.status, 201, "{}", a.text);
+    }
+
+    /// Opens fund `code` of committee `committee`.
+    pub async fn fund(&self, code: &str, committee: &str) -> Value {
+        let a = self
+            .post(
+                "/funds",
+                Some(&self.admin),
+                &json!({"code": code, "committee_code": committee, "kind": "for_the_poor"}),
+            )
+            .await;
+        assert_eq!(a.status, 201, "{}", a.text);
+        a.body
+    }
+
+    /// A new token with `role` for `committee`.
+    pub async fn token(&self, role: &str, committee: &str) -> String {
+        let a = self
+            .post("/tokens", Some(&self.admin), &json!({"name": format!("{role} {committee}"), "role": role, "committee_code": committee}))
+            .await;
+        assert_eq!(a.status, 201, "{}", a.text);
+        a.body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Committee HN with fund HN-VNN and a clerk token for it.
+    pub async fn with_fund(&self) -> String {
+        self.committee("HN", None).await;
+        self.fund("HN-VNN", "HN").await;
+        self.token("clerk", "HN").await
+    }
+
+    /// Number of entries of a fund, as the public sees it.
+    pub async fn size(&self, fund: &str) -> u64 {
+        let a = self.get(&format!("/funds/{fund}")).await;
+        assert_eq!(a.status, 200, "{}", a.text);
+        a.body["size"].as_u64().expect("size")
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.await.expect("join").expect("clean stop");
+        }
+    }
+}
+
+/// A valid cash gift body.
+pub fn gift(amount: Value) -> Value {
+    json!({"kind": "donation_cash", "body": {
+        "donor": {"display": "Nguyễn Văn A", "kind": "individual"},
+        "amount_vnd": amount, "channel": "bank_transfer", "received_on": "2026-11-01",
+        "bank_ref": "FT26305000001"
+    }})
+}
+
+/// A `sovang serve` child process.
+pub struct ServerProcess {
+    pub child: tokio::process::Child,
+    pub base: String,
+}
+
+pub async fn spawn_process(data_dir: &std::path::Path, database_url: &str) -> ServerProcess {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_sovang"))
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--database-url",
+            database_url,
+            "--data-dir",
+        ])
+        .arg(data_dir)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn sovang");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let line = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
+        .await
+        .expect("server started in time")
+        .expect("read stdout")
+        .expect("a line");
+    let addr = line
+        .strip_prefix("sovang listening on ")
+        .expect("listening line")
+        .to_owned();
+    ServerProcess {
+        child,
+        base: format!("{addr}/api/v1"),
+    }
+}
+
+/// Runs a test body on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(app) = $crate::helpers::spawn_app($crate::helpers::Db::Sqlite).await {
+                        super::$name(app).await;
+                    }
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(app) = $crate::helpers::spawn_app($crate::helpers::Db::Postgres).await {
+                        super::$name(app).await;
+                    }
+                }
+            )*
+        }
+    };
+}

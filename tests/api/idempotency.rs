@@ -1,0 +1,160 @@
+//! Retries record once (SPEC §2.5, §6).
+
+use serde_json::json;
+
+use crate::helpers::{gift, TestApp};
+
+async fn a_retry_replays_the_first_answer_and_records_nothing(app: TestApp) {
+    let clerk = app.with_fund().await;
+    let body = gift(json!("2000000")).to_string();
+    let first = app
+        .post_raw(
+            "/funds/HN-VNN/entries",
+            Some(&clerk),
+            Some("gift-42"),
+            body.clone(),
+        )
+        .await;
+    assert_eq!(first.status, 201);
+    assert!(first.headers.get("idempotency-replayed").is_none());
+    let again = app
+        .post_raw(
+            "/funds/HN-VNN/entries",
+            Some(&clerk),
+            Some("gift-42"),
+            body.clone(),
+        )
+        .await;
+    assert_eq!(again.status, 201);
+    assert_eq!(again.headers["idempotency-replayed"], "true");
+    assert_eq!(again.body, first.body);
+    assert_eq!(app.size("HN-VNN").await, 2);
+
+    // Same key, another body: 409 naming the original entry.
+    let other = gift(json!("3000000")).to_string();
+    let c = app
+        .post_raw(
+            "/funds/HN-VNN/entries",
+            Some(&clerk),
+            Some("gift-42"),
+            other,
+        )
+        .await;
+    c.problem(409);
+    assert_eq!(c.body["original"]["seq"], 1);
+    assert_eq!(app.size("HN-VNN").await, 2);
+
+    // Bad keys.
+    app.post_raw(
+        "/funds/HN-VNN/entries",
+        Some(&clerk),
+        Some(&"k".repeat(129)),
+        body.clone(),
+    )
+    .await
+    .problem(400);
+    app.post_raw(
+        "/funds/HN-VNN/entries",
+        Some(&clerk),
+        Some("a key"),
+        body.clone(),
+    )
+    .await
+    .problem(400);
+
+    // A failed validation is not stored: the key stays free.
+    let bad = gift(json!("-5")).to_string();
+    app.post_raw("/funds/HN-VNN/entries", Some(&clerk), Some("k2"), bad)
+        .await
+        .problem(422);
+    assert_eq!(
+        app.post_raw(
+            "/funds/HN-VNN/entries",
+            Some(&clerk),
+            Some("k2"),
+            body.clone()
+        )
+        .await
+        .status,
+        201
+    );
+
+    // Keys belong to who sent them: another clerk's same key is a new request.
+    let clerk2 = app.token("clerk", "HN").await;
+    let mine = app
+        .post_raw(
+            "/funds/HN-VNN/entries",
+            Some(&clerk2),
+            Some("gift-42"),
+            body,
+        )
+        .await;
+    assert_eq!(mine.status, 201);
+    assert!(mine.headers.get("idempotency-replayed").is_none());
+    assert_eq!(app.size("HN-VNN").await, 4);
+    app.stop().await;
+}
+
+async fn eight_concurrent_retries_record_once(app: TestApp) {
+    let clerk = app.with_fund().await;
+    let body = gift(json!("7000000")).to_string();
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (c, url, t, b) = (
+                app.client.clone(),
+                format!("{}/funds/HN-VNN/entries", app.base),
+                clerk.clone(),
+                body.clone(),
+            );
+            tokio::spawn(async move {
+                let r = c
+                    .post(url)
+                    .bearer_auth(t)
+                    .header("idempotency-key", "same")
+                    .header("content-type", "application/json")
+                    .body(b)
+                    .send()
+                    .await
+                    .unwrap();
+                (
+                    r.status().as_u16(),
+                    r.json::<serde_json::Value>().await.unwrap(),
+                )
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(t.await.unwrap());
+    }
+    assert!(answers.iter().all(|(s, b)| *s == 201 && *b == answers[0].1));
+    assert_eq!(app.size("HN-VNN").await, 2);
+
+    // Admin writes are idempotent too; a replayed token answer withholds the secret.
+    let t = json!({"name": "clerk 2", "role": "clerk", "committee_code": "HN"}).to_string();
+    let a = app
+        .post_raw("/tokens", Some(&app.admin), Some("t1"), t.clone())
+        .await;
+    let b = app
+        .post_raw("/tokens", Some(&app.admin), Some("t1"), t)
+        .await;
+    assert!(a.body["token"].as_str().is_some());
+    assert_eq!(b.headers["idempotency-replayed"], "true");
+    assert_eq!(b.body["token"], serde_json::Value::Null);
+    assert_eq!(b.body["id"], a.body["id"]);
+    let f = json!({"code": "HN-CT", "committee_code": "HN", "kind": "relief"}).to_string();
+    let f1 = app
+        .post_raw("/funds", Some(&app.admin), Some("f1"), f.clone())
+        .await;
+    let f2 = app
+        .post_raw("/funds", Some(&app.admin), Some("f1"), f)
+        .await;
+    assert_eq!((f1.status.as_u16(), f2.status.as_u16()), (201, 201));
+    assert_eq!(f1.body, f2.body);
+    app.stop().await;
+}
+
+crate::both!(
+    a_retry_replays_the_first_answer_and_records_nothing,
+    eight_concurrent_retries_record_once
+);

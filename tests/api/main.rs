@@ -1,0 +1,11 @@
+//! API tests: the real server over HTTP, each test with its own database,
+//! on SQLite and on PostgreSQL.
+
+mod helpers;
+
+mod bad_input;
+mod concurrency;
+mod idempotency;
+mod receipts;
+mod roles;
+mod tampering;

@@ -1,0 +1,139 @@
+//! Who may write where (SPEC §5).
+
+use serde_json::json;
+
+use crate::helpers::{gift, TestApp};
+
+async fn only_the_committee_s_clerk_may_record_gifts(app: TestApp) {
+    let clerk = app.with_fund().await;
+    app.committee("HN-PX", Some("HN")).await;
+    app.committee("HP", None).await;
+    let other_clerk = app.token("clerk", "HP").await;
+    let commune_clerk = app.token("clerk", "HN-PX").await;
+    let inspector = app.token("inspector", "HN").await;
+    let approver = app.token("approver", "HN").await;
+    let g = gift(json!("500000"));
+
+    app.post("/funds/HN-VNN/entries", None, &g)
+        .await
+        .problem(401);
+    app.post("/funds/HN-VNN/entries", Some("svt_garbage"), &g)
+        .await
+        .problem(401);
+    app.post("/funds/HN-VNN/entries", Some("not even a token"), &g)
+        .await
+        .problem(401);
+    let a = app
+        .post("/funds/HN-VNN/entries", Some(&other_clerk), &g)
+        .await;
+    a.problem(403);
+    assert!(a.body["detail"].as_str().unwrap().contains("HN"));
+    app.post("/funds/HN-VNN/entries", Some(&commune_clerk), &g)
+        .await
+        .problem(403);
+    app.post("/funds/HN-VNN/entries", Some(&inspector), &g)
+        .await
+        .problem(403);
+    app.post("/funds/HN-VNN/entries", Some(&approver), &g)
+        .await
+        .problem(403);
+    app.post(
+        "/funds/HN-VNN/entries/batch",
+        Some(&inspector),
+        &json!({"entries": [g.clone()]}),
+    )
+    .await
+    .problem(403);
+    // Clerks administer nothing.
+    app.post(
+        "/committees",
+        Some(&clerk),
+        &json!({"code": "X", "name": "x"}),
+    )
+    .await
+    .problem(403);
+    app.post(
+        "/funds",
+        Some(&clerk),
+        &json!({"code": "X", "committee_code": "HN", "kind": "relief"}),
+    )
+    .await
+    .problem(403);
+    app.post(
+        "/tokens",
+        Some(&clerk),
+        &json!({"name": "x", "role": "admin", "committee_code": "HN"}),
+    )
+    .await
+    .problem(403);
+    assert_eq!(app.size("HN-VNN").await, 1);
+
+    assert_eq!(
+        app.post("/funds/HN-VNN/entries", Some(&clerk), &g)
+            .await
+            .status,
+        201
+    );
+    // The entry names who recorded it, by token id, never by secret.
+    let e = app.get("/funds/HN-VNN/entries/1").await;
+    let canonical = e.body["canonical"].as_str().unwrap();
+    assert!(canonical.contains("\"actor\":\"tk-"));
+    assert!(!canonical.contains(&clerk));
+    app.stop().await;
+}
+
+async fn a_province_admin_manages_only_its_subtree(app: TestApp) {
+    app.committee("HN", None).await;
+    app.committee("HP", None).await;
+    let hn_admin = app.token("admin", "HN").await;
+    let a = app
+        .post(
+            "/committees",
+            Some(&hn_admin),
+            &json!({"code": "HN-PX", "name": "Phúc Xá", "parent_code": "HN"}),
+        )
+        .await;
+    assert_eq!(a.status, 201, "{}", a.text);
+    app.post(
+        "/committees",
+        Some(&hn_admin),
+        &json!({"code": "HP-X", "name": "x", "parent_code": "HP"}),
+    )
+    .await
+    .problem(403);
+    app.post(
+        "/committees",
+        Some(&hn_admin),
+        &json!({"code": "ROOT2", "name": "x"}),
+    )
+    .await
+    .problem(403);
+    app.post(
+        "/funds",
+        Some(&hn_admin),
+        &json!({"code": "HP-VNN", "committee_code": "HP", "kind": "relief"}),
+    )
+    .await
+    .problem(403);
+    let f = app
+        .post(
+            "/funds",
+            Some(&hn_admin),
+            &json!({"code": "HN-PX-VNN", "committee_code": "HN-PX", "kind": "for_the_poor"}),
+        )
+        .await;
+    assert_eq!(f.status, 201, "{}", f.text);
+    app.post(
+        "/tokens",
+        Some(&hn_admin),
+        &json!({"name": "x", "role": "clerk", "committee_code": "HP"}),
+    )
+    .await
+    .problem(403);
+    app.stop().await;
+}
+
+crate::both!(
+    only_the_committee_s_clerk_may_record_gifts,
+    a_province_admin_manages_only_its_subtree
+);

@@ -1,0 +1,132 @@
+//! Edits behind the service's back: refused by the database, and found by
+//! `sovang verify` when someone removes the guard first.
+
+use serde_json::json;
+use sovang::store::Backend;
+
+use crate::helpers::{gift, TestApp};
+
+async fn cli_verify(app: &TestApp) -> (i32, String) {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_sovang"))
+        .args([
+            "verify",
+            "--fund",
+            "HN-VNN",
+            "--database-url",
+            &app.db.database_url(),
+            "--data-dir",
+        ])
+        .arg(app.db.data_dir())
+        .env("RUST_LOG", "error")
+        .output()
+        .await
+        .expect("run sovang verify");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+async fn the_database_refuses_edits_and_verify_names_a_tampered_seq(app: TestApp) {
+    let clerk = app.with_fund().await;
+    for i in 1..=9 {
+        let a = app
+            .post(
+                "/funds/HN-VNN/entries",
+                Some(&clerk),
+                &gift(json!(i * 100_000)),
+            )
+            .await;
+        assert_eq!(a.status, 201);
+    }
+    let (code, out) = cli_verify(&app).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("OK: 10 entries"), "{out}");
+
+    let store = app.db.store().await;
+    for sql in [
+        "UPDATE entries SET canonical = 'x' WHERE seq = 3",
+        "DELETE FROM entries WHERE seq = 9",
+        "UPDATE merkle_hashes SET hash = hash WHERE idx = 1",
+        "DELETE FROM checkpoints",
+        "DELETE FROM receipts",
+    ] {
+        assert!(store.execute_raw(sql).await.is_err(), "{sql} was allowed");
+    }
+    if store.backend() == Backend::Postgres {
+        assert!(store.execute_raw("TRUNCATE entries CASCADE").await.is_err());
+    }
+
+    // Someone with database access drops the guard and raises gift 4.
+    let drop = match store.backend() {
+        Backend::Sqlite => "DROP TRIGGER entries_no_update",
+        Backend::Postgres => "DROP TRIGGER entries_append_only ON entries",
+    };
+    store.execute_raw(drop).await.unwrap();
+    let changed = store
+        .execute_raw("UPDATE entries SET canonical = REPLACE(canonical, '\"400000\"', '\"4000000\"') WHERE seq = 4")
+        .await
+        .unwrap();
+    assert_eq!(changed, 1);
+    let fault = store.verify_fund("HN-VNN").await.unwrap_err().to_string();
+    assert!(fault.contains("seq 4"), "{fault}");
+    let (code, out) = cli_verify(&app).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAILED at seq 4"), "{out}");
+    assert!(out.contains("altered"), "{out}");
+    store.close().await;
+    app.stop().await;
+}
+
+async fn a_rewritten_entry_with_its_hash_breaks_the_chain(app: TestApp) {
+    let clerk = app.with_fund().await;
+    for i in 1..=5 {
+        app.post(
+            "/funds/HN-VNN/entries",
+            Some(&clerk),
+            &gift(json!(i * 1000)),
+        )
+        .await;
+    }
+    let store = app.db.store().await;
+    let drop = match store.backend() {
+        Backend::Sqlite => "DROP TRIGGER entries_no_update",
+        Backend::Postgres => "DROP TRIGGER entries_append_only ON entries",
+    };
+    store.execute_raw(drop).await.unwrap();
+    // Rewrite entry 2 and store its new hash too: the next link breaks.
+    let e = app.get("/funds/HN-VNN/entries/2").await;
+    let forged = e.body["canonical"]
+        .as_str()
+        .unwrap()
+        .replace("\"2000\"", "\"20000\"");
+    let hash = sovang::ledger::merkle::leaf_hash(forged.as_bytes());
+    let (blob, quote) = match store.backend() {
+        Backend::Sqlite => (
+            format!("X'{}'", hex::encode(hash.0)),
+            forged.replace('\'', "''"),
+        ),
+        Backend::Postgres => (
+            format!("'\\x{}'::bytea", hex::encode(hash.0)),
+            forged.replace('\'', "''"),
+        ),
+    };
+    store
+        .execute_raw(&format!(
+            "UPDATE entries SET canonical = '{quote}', hash = {blob} WHERE seq = 2"
+        ))
+        .await
+        .unwrap();
+    let fault = store.verify_fund("HN-VNN").await.unwrap_err().to_string();
+    assert!(
+        fault.starts_with("seq 2") || fault.starts_with("seq 3"),
+        "{fault}"
+    );
+    store.close().await;
+    app.stop().await;
+}
+
+crate::both!(
+    the_database_refuses_edits_and_verify_names_a_tampered_seq,
+    a_rewritten_entry_with_its_hash_breaks_the_chain
+);
