@@ -139,7 +139,7 @@ impl Frontier {
     /// Parses [`Frontier::to_bytes`] output, checking that the levels describe
     /// a tree of `size` leaves.
     pub fn from_bytes(size: u64, bytes: &[u8]) -> Option<Self> {
-        if bytes.len() % (HASH_LEN + 1) != 0 {
+        if !bytes.len().is_multiple_of(HASH_LEN + 1) {
             return None;
         }
         let mut nodes = Vec::with_capacity(bytes.len() / (HASH_LEN + 1));

@@ -84,7 +84,7 @@ async fn hammer(
 
 async fn thirty_two_concurrent_clerks_get_contiguous_seqs(app: TestApp) {
     let clerk = app.with_fund().await;
-    let acked = hammer(&[app.base.clone()], &clerk, 32, 10).await;
+    let acked = hammer(std::slice::from_ref(&app.base), &clerk, 32, 10).await;
     assert_eq!(acked.len(), 320);
     assert_eq!(*acked.keys().min().unwrap(), 1);
     assert_eq!(*acked.keys().max().unwrap(), 320);
