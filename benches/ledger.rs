@@ -1,0 +1,253 @@
+//! `cargo bench`: the service's throughput beside the machine's raw limits,
+//! measured in one run on SQLite and (when reachable) PostgreSQL.
+//!
+//! Figures:
+//! - raw SHA-256 of 400-byte messages on one core;
+//! - raw multi-row INSERT rate and raw single-row durable commit rate, with
+//!   the same sqlx driver and settings as the service (WAL, synchronous=FULL);
+//! - batch appends over HTTP (1,000 entries a request);
+//! - single-entry appends over HTTP from 32 concurrent clients;
+//! - full verification of the fund (`Store::verify_fund`);
+//! - receipt lookups with inclusion proof over HTTP from 32 clients.
+//!
+//! The HTTP clients run on the same two cores as the server, so HTTP figures
+//! include the clients' own cost.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use sovang::app::Application;
+use sovang::config::{Overrides, Settings};
+use sovang::store::Store;
+use sqlx::any::AnyPoolOptions;
+use sqlx::Executor;
+
+const BATCHES: usize = 60;
+const SINGLE_APPENDS: usize = 10_000;
+const RECEIPT_LOOKUPS: usize = 10_000;
+const CLIENTS: usize = 32;
+const RAW_INSERT_ROWS: usize = 100_000;
+const RAW_COMMITS: usize = 1_000;
+
+fn rate(n: usize, d: Duration) -> f64 {
+    n as f64 / d.as_secs_f64()
+}
+
+fn line(name: &str, n: usize, d: Duration) -> f64 {
+    let r = rate(n, d);
+    println!("  {name:<48} {r:>12.0} /s   ({n} in {:.2}s)", d.as_secs_f64());
+    r
+}
+
+fn sha256_rate() -> f64 {
+    let msg = [7u8; 400];
+    let n = 2_000_000;
+    let start = Instant::now();
+    let mut acc = [0u8; 32];
+    for i in 0..n {
+        let mut h = Sha256::new();
+        h.update((i as u64).to_le_bytes());
+        h.update(msg);
+        acc = h.finalize().into();
+    }
+    std::hint::black_box(acc);
+    line("raw SHA-256, 400-byte messages, one core", n, start.elapsed())
+}
+
+async fn raw_database(url: &str, sqlite: bool) -> (f64, f64) {
+    sqlx::any::install_default_drivers();
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .after_connect(move |c, _| {
+            Box::pin(async move {
+                if sqlite {
+                    c.execute("PRAGMA journal_mode = WAL").await?;
+                    c.execute("PRAGMA synchronous = FULL").await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
+        .expect("raw pool");
+    let blob = if sqlite { "BLOB" } else { "BYTEA" };
+    pool.execute(format!("CREATE TABLE raw_bench (a BIGINT NOT NULL, b {blob} NOT NULL, c TEXT NOT NULL)").as_str())
+        .await
+        .expect("create raw table");
+    let text = "x".repeat(400);
+    let per = 1_000;
+    let sql = format!(
+        "INSERT INTO raw_bench (a, b, c) VALUES {}",
+        (0..per).map(|r| format!("(${}, ${}, ${})", 3 * r + 1, 3 * r + 2, 3 * r + 3)).collect::<Vec<_>>().join(", ")
+    );
+    let start = Instant::now();
+    let mut tx = pool.begin().await.expect("begin");
+    for chunk in 0..RAW_INSERT_ROWS / per {
+        let mut q = sqlx::query(&sql);
+        for r in 0..per {
+            q = q.bind((chunk * per + r) as i64).bind(vec![1u8; 32]).bind(text.clone());
+        }
+        q.execute(&mut *tx).await.expect("insert");
+    }
+    tx.commit().await.expect("commit");
+    let multi = line("raw multi-row INSERT (1,000 rows a statement)", RAW_INSERT_ROWS, start.elapsed());
+    let start = Instant::now();
+    for i in 0..RAW_COMMITS {
+        let mut tx = pool.begin().await.expect("begin");
+        sqlx::query("INSERT INTO raw_bench (a, b, c) VALUES ($1, $2, $3)")
+            .bind(i as i64)
+            .bind(vec![1u8; 32])
+            .bind(text.clone())
+            .execute(&mut *tx)
+            .await
+            .expect("insert");
+        tx.commit().await.expect("commit");
+    }
+    let single = line("raw single-row durable commits", RAW_COMMITS, start.elapsed());
+    pool.execute("DROP TABLE raw_bench").await.expect("drop raw table");
+    pool.close().await;
+    (multi, single)
+}
+
+fn gift(i: usize) -> Value {
+    json!({"kind": "donation_cash", "body": {
+        "donor": {"display": format!("Nhà hảo tâm số {i}"), "kind": "individual"},
+        "amount_vnd": (100_000 + i).to_string(), "channel": "bank_transfer",
+        "received_on": "2026-11-01", "bank_ref": format!("FT26305{i:08}")
+    }})
+}
+
+async fn post(c: &reqwest::Client, url: String, token: &str, body: &Value) -> Value {
+    let r = c.post(url).bearer_auth(token).json(body).send().await.expect("post");
+    assert!(r.status().is_success(), "{}", r.status());
+    r.json().await.expect("json")
+}
+
+async fn service(database_url: &str, data_dir: &std::path::Path) -> Results {
+    let settings = Settings::load(&Overrides {
+        config_file: None,
+        data_dir: Some(data_dir.to_path_buf()),
+        database_url: Some(database_url.to_owned()),
+        bind: Some("127.0.0.1:0".into()),
+    })
+    .expect("settings");
+    let app = Application::build(settings).await.expect("app");
+    let base = format!("http://{}/api/v1", app.address().expect("addr"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    let admin = std::fs::read_to_string(data_dir.join("admin.token")).expect("token").trim().to_owned();
+    let c = reqwest::Client::new();
+    post(&c, format!("{base}/committees"), &admin, &json!({"code": "HN", "name": "Hà Nội"})).await;
+    post(&c, format!("{base}/funds"), &admin, &json!({"code": "HN-VNN", "committee_code": "HN", "kind": "for_the_poor"})).await;
+    let clerk = post(&c, format!("{base}/tokens"), &admin, &json!({"name": "bench", "role": "clerk", "committee_code": "HN"}))
+        .await["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+
+    let start = Instant::now();
+    for b in 0..BATCHES {
+        let entries: Vec<Value> = (0..1000).map(|i| gift(b * 1000 + i)).collect();
+        post(&c, format!("{base}/funds/HN-VNN/entries/batch"), &clerk, &json!({ "entries": entries })).await;
+    }
+    let batch = line("batch appends over HTTP (1,000 a request)", BATCHES * 1000, start.elapsed());
+
+    let codes = Arc::new(tokio::sync::Mutex::new(Vec::new()));
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..CLIENTS)
+        .map(|t| {
+            let (c, base, clerk, codes) = (c.clone(), base.clone(), clerk.clone(), codes.clone());
+            tokio::spawn(async move {
+                for i in 0..SINGLE_APPENDS / CLIENTS {
+                    let b = post(&c, format!("{base}/funds/HN-VNN/entries"), &clerk, &gift(1_000_000 + t * 100_000 + i)).await;
+                    codes.lock().await.push(b["receipt"]["code"].as_str().expect("code").to_owned());
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.expect("client");
+    }
+    let n_single = SINGLE_APPENDS / CLIENTS * CLIENTS;
+    let single = line("single-entry appends over HTTP, 32 clients", n_single, start.elapsed());
+
+    let store = Store::open(database_url).await.expect("store");
+    let start = Instant::now();
+    let summary = store.verify_fund("HN-VNN").await.expect("verifies");
+    let verify = line("full verification (entries, tree, checkpoints)", summary.size as usize, start.elapsed());
+    println!("    ({} entries, {} signed checkpoints)", summary.size, summary.checkpoints);
+    store.close().await;
+
+    let codes = Arc::new(codes.lock().await.clone());
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..CLIENTS)
+        .map(|t| {
+            let (c, base, codes) = (c.clone(), base.clone(), codes.clone());
+            tokio::spawn(async move {
+                for i in 0..RECEIPT_LOOKUPS / CLIENTS {
+                    let code = &codes[(t * 7919 + i * 31) % codes.len()];
+                    let r = c.get(format!("{base}/receipts/{code}")).send().await.expect("get");
+                    assert_eq!(r.status(), 200);
+                    let _: Value = r.json().await.expect("json");
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.expect("client");
+    }
+    let receipts = line("receipt lookups with proof over HTTP, 32 clients", RECEIPT_LOOKUPS / CLIENTS * CLIENTS, start.elapsed());
+
+    let _ = stop.send(());
+    server.await.expect("join").expect("stop");
+    Results { batch, single, verify, receipts }
+}
+
+struct Results {
+    batch: f64,
+    single: f64,
+    verify: f64,
+    receipts: f64,
+}
+
+fn compare(r: &Results, single_commit: f64) {
+    println!("  goals: single appends ≥ 5,000/s and ≥ 1.5× raw commits ({:.0}/s): {:.0}/s = {:.2}×", single_commit, r.single, r.single / single_commit);
+    println!("         batch ≥ 50,000/s: {:.0}/s; verification ≥ 300,000/s: {:.0}/s; receipts ≥ 5,000/s: {:.0}/s", r.batch, r.verify, r.receipts);
+}
+
+#[tokio::main]
+async fn main() {
+    // `cargo bench` passes --bench; a filter argument is not used here.
+    println!("Sổ Vàng benchmark ({} cores)", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    println!("\nhashing");
+    sha256_rate();
+
+    println!("\nSQLite");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let raw_url = format!("sqlite://{}?mode=rwc", dir.path().join("raw.db").display());
+    let (_, commit) = raw_database(&raw_url, true).await;
+    let url = format!("sqlite://{}", dir.path().join("sovang.db").display());
+    let r = service(&url, dir.path()).await;
+    compare(&r, commit);
+
+    let admin = std::env::var("SOVANG_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    use sqlx::Connection;
+    match sqlx::PgConnection::connect(&admin).await {
+        Err(e) => println!("\nPostgreSQL: skipped ({e})"),
+        Ok(mut conn) => {
+            println!("\nPostgreSQL");
+            let name = format!("sovang_bench_{}", uuid::Uuid::new_v4().simple());
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create db");
+            let url = format!("{}/{name}", admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b));
+            let (_, commit) = raw_database(&url, false).await;
+            let dir = tempfile::tempdir().expect("tempdir");
+            let r = service(&url, dir.path()).await;
+            compare(&r, commit);
+            let _ = sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut conn).await;
+        }
+    }
+}
