@@ -60,7 +60,6 @@ impl FromRequestParts<AppState> for Caller {
             .filter(|t| t.starts_with(TOKEN_PREFIX) && t.len() < 100)
             .ok_or_else(|| ApiError::Unauthorized("the bearer token is malformed".into()))?;
         let principal = state
-            .store
             .principal(&token_hash(token))
             .await?
             .ok_or_else(|| ApiError::Unauthorized("the bearer token is not valid".into()))?;

@@ -52,6 +52,10 @@ pub struct AppState {
     /// Funds by code. A fund never changes once opened, so a cached copy is
     /// never stale.
     funds: Arc<RwLock<HashMap<String, FundInfo>>>,
+    /// Token holders by SHA-256 of the secret. Tokens are never changed or
+    /// revoked in this version, so a cached holder is never stale; a
+    /// revocation feature must clear this map. Bounded by the token count.
+    principals: Arc<RwLock<HashMap<[u8; 32], crate::store::Principal>>>,
 }
 
 impl AppState {
@@ -62,7 +66,28 @@ impl AppState {
             secret,
             settings: Arc::new(settings),
             funds: Arc::default(),
+            principals: Arc::default(),
         }
+    }
+
+    /// The holder of the token whose secret hashes to `hash`, if any.
+    pub async fn principal(
+        &self,
+        hash: &[u8; 32],
+    ) -> Result<Option<crate::store::Principal>, ApiError> {
+        if let Some(p) = self
+            .principals
+            .read()
+            .ok()
+            .and_then(|m| m.get(hash).cloned())
+        {
+            return Ok(Some(p));
+        }
+        let found = self.store.principal(hash).await?;
+        if let (Some(p), Ok(mut m)) = (&found, self.principals.write()) {
+            m.insert(*hash, p.clone());
+        }
+        Ok(found)
     }
 
     /// The fund named `code`, or 404.

@@ -225,7 +225,7 @@ impl WriterTask {
             .collect();
         let mut known = HashMap::new();
         if failure.is_none() && !keys.is_empty() {
-            match fetch_idempotent(&mut tx, &keys).await {
+            match fetch_idempotent(&mut tx, backend, &keys).await {
                 Ok(k) => known = k,
                 Err(e) => failure = Some(e),
             }
@@ -261,6 +261,7 @@ impl WriterTask {
                 Err(e) => return Err((answers.into_iter().map(|(r, _)| r).collect(), e)),
             };
             let writes = FundWrites {
+                backend,
                 fund: fund.as_str(),
                 entries,
                 receipts: receipts.get(fund).map_or(&[], |r| r.as_slice()),
@@ -272,7 +273,7 @@ impl WriterTask {
             }
             written += entries.len();
         }
-        if let Err(e) = insert_idempotency(&mut tx, &records).await {
+        if let Err(e) = insert_idempotency(&mut tx, backend, &records).await {
             return Err((answers.into_iter().map(|(r, _)| r).collect(), e));
         }
         if let Err(e) = tx.commit().await {
