@@ -82,6 +82,21 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     Ok(store)
 }
 
+/// Refuses to start with a master secret that is not the one the funds were
+/// opened with: its checkpoints would not verify against the keys the funds
+/// published.
+async fn check_keys(store: &Store, secret: &MasterSecret) -> anyhow::Result<()> {
+    for (fund, _) in store.funds().await? {
+        let key = secret.log_key(&fund.origin)?;
+        anyhow::ensure!(
+            key.verifier_key() == fund.verifier_key,
+            "master.key does not derive fund {}'s published verifier key; start with the deployment's master.key",
+            fund.code
+        );
+    }
+    Ok(())
+}
+
 /// A built service, bound to its address but not yet serving.
 pub struct Application {
     listener: TcpListener,
@@ -93,6 +108,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let secret = master_secret(&settings.storage.data_dir)?;
         let store = open_store(&settings).await?;
+        check_keys(&store, &secret).await?;
         let (writer, writer_task) = Writer::spawn(
             store.clone(),
             secret.clone(),

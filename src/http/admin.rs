@@ -60,6 +60,19 @@ async fn check_key(s: &AppState, key: &Option<IdempotencyKey>) -> Result<(), Res
     }
 }
 
+/// After a failed admin write: if a concurrent request with the same key
+/// won the race, answer as it did; otherwise the failure stands.
+async fn lost_race(
+    s: &AppState,
+    key: &Option<IdempotencyKey>,
+    e: crate::store::StoreError,
+) -> Result<Response, ApiError> {
+    match check_key(s, key).await {
+        Err(replayed) => Ok(replayed),
+        Ok(()) => Err(e.into()),
+    }
+}
+
 fn record(key: &Option<IdempotencyKey>, response: &Value) -> Option<IdempotencyRecord> {
     key.as_ref().map(|k| IdempotencyRecord {
         scope_key: k.scope_key.clone(),
@@ -110,7 +123,7 @@ async fn create_committee(
     caller.require_admin(parent.as_ref().map(|p| p.path.as_str()))?;
     let response =
         json!({"code": code.as_str(), "name": name.as_str(), "parent_code": input.parent_code});
-    let c = s
+    let created_committee = s
         .store
         .create_committee(
             code.as_str(),
@@ -118,7 +131,11 @@ async fn create_committee(
             parent.as_ref(),
             record(&key, &response),
         )
-        .await?;
+        .await;
+    let c = match created_committee {
+        Ok(c) => c,
+        Err(e) => return lost_race(&s, &key, e).await,
+    };
     tracing::info!(committee = %c.code, by = %caller.id(), "committee created");
     Ok(created(201, &response, false))
 }
@@ -193,7 +210,7 @@ async fn create_fund(
             "entry": {"seq": a.seq, "id": a.id, "kind": a.kind.as_str(), "hash": to_hex(&a.hash), "canonical": a.canonical},
         })
     };
-    let appended = s
+    let opened = s
         .store
         .open_fund(
             &info,
@@ -203,7 +220,11 @@ async fn create_fund(
             &s.secret,
             |a| record(&key, &response(a)),
         )
-        .await?;
+        .await;
+    let appended = match opened {
+        Ok(a) => a,
+        Err(e) => return lost_race(&s, &key, e).await,
+    };
     tracing::info!(fund = %info.code, by = %caller.id(), "fund opened");
     Ok(created(201, &response(&appended), false))
 }
@@ -257,7 +278,8 @@ async fn create_token(
     let mut response = json!({
         "id": id, "name": name.as_str(), "role": input.role, "committee_code": committee.code, "token": null,
     });
-    s.store
+    let made = s
+        .store
         .create_token(
             &id,
             name.as_str(),
@@ -266,7 +288,10 @@ async fn create_token(
             &hash,
             record(&key, &response),
         )
-        .await?;
+        .await;
+    if let Err(e) = made {
+        return lost_race(&s, &key, e).await;
+    }
     tracing::info!(token = %id, role = %input.role, committee = %committee.code, by = %caller.id(), "token created");
     response["token"] = token.into();
     Ok(created(201, &response, false))

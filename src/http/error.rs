@@ -37,6 +37,8 @@ pub enum ApiError {
     },
     #[error("store unavailable")]
     Unavailable,
+    #[error("method not allowed")]
+    MethodNotAllowed,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -48,14 +50,26 @@ impl From<StoreError> for ApiError {
                 detail,
                 original: None,
             },
-            StoreError::Database(
-                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed,
-            ) => {
+            StoreError::Database(ref d) if is_transient(d) => {
                 tracing::warn!(error = %e, "store unavailable");
                 ApiError::Unavailable
             }
             other => ApiError::Internal(other.to_string()),
         }
+    }
+}
+
+/// Failures a retry may cure: no connection, a busy SQLite file, a
+/// PostgreSQL serialization failure or deadlock.
+fn is_transient(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => true,
+        sqlx::Error::Database(d) => {
+            let code = d.code().unwrap_or_default();
+            matches!(code.as_ref(), "5" | "6" | "517" | "40001" | "40P01")
+                || d.message().contains("database is locked")
+        }
+        _ => false,
     }
 }
 
@@ -191,6 +205,13 @@ impl IntoResponse for ApiError {
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
                 r
             }
+            ApiError::MethodNotAllowed => problem(
+                S::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+                "this resource does not answer that method",
+                json!({}),
+            ),
             ApiError::Internal(d) => {
                 tracing::error!(error = %d, "internal error");
                 problem(

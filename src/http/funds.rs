@@ -19,7 +19,7 @@ use crate::ledger::ids::Code;
 use crate::ledger::kinds::read_input;
 use crate::ledger::merkle::{self, to_hex};
 use crate::ledger::state::Draft;
-use crate::store::writer::JobError;
+use crate::store::writer::{IdempotencyKey, JobError};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -36,15 +36,15 @@ pub fn batch_router() -> Router<AppState> {
 }
 
 fn number(q: &HashMap<String, String>, name: &str) -> Result<Option<u64>, ApiError> {
-    q.get(name)
-        .map(|v| {
-            v.parse::<u64>().map_err(|_| {
-                ApiError::BadRequest(format!(
-                    "query parameter {name} must be a non-negative integer"
-                ))
-            })
-        })
-        .transpose()
+    q.get(name).map(|v| index(v, name)).transpose()
+}
+
+/// A seq, size or count: a non-negative integer the database can hold.
+fn index(v: &str, name: &str) -> Result<u64, ApiError> {
+    v.parse::<u64>()
+        .ok()
+        .filter(|n| i64::try_from(*n).is_ok())
+        .ok_or_else(|| ApiError::BadRequest(format!("{name} must be an integer from 0 to 2^63-1")))
 }
 
 async fn fund(
@@ -121,9 +121,7 @@ async fn entry(
     Path((code, seq)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     s.fund(&code).await?;
-    let seq: u64 = seq
-        .parse()
-        .map_err(|_| ApiError::BadRequest("seq must be a non-negative integer".into()))?;
+    let seq = index(&seq, "seq")?;
     let rows = s.store.entries(&code, seq, 1).await?;
     match rows.first() {
         Some(e) if e.seq == seq => Ok(Json(entry_json(e))),
@@ -200,9 +198,9 @@ async fn consistency(
     let from =
         number(&q, "from")?.ok_or_else(|| ApiError::BadRequest("from is required".into()))?;
     let to = number(&q, "to")?.unwrap_or(latest);
-    if from == 0 || from > to || to > latest {
+    if from > to || to > latest {
         return Err(ApiError::BadRequest(format!(
-            "need 1 ≤ from ≤ to ≤ {latest} (the latest signed tree size)"
+            "need 0 ≤ from ≤ to ≤ {latest} (the latest signed tree size)"
         )));
     }
     let proof_idx =
@@ -288,8 +286,27 @@ async fn append(
         &bytes,
     )?;
     let now = time::OffsetDateTime::now_utc();
-    let d = draft(value, "", now)?;
+    let d = match draft(value, "", now) {
+        Ok(d) => d,
+        Err(e) => return refused(&s, key.as_ref(), e).await,
+    };
     submit(&s, &caller, &code, vec![d], false, key).await
+}
+
+/// Answers a request refused before it reached the writer. A key already
+/// used answers as the key says (replay or 409), since the first request
+/// is what the key names; otherwise the refusal stands.
+async fn refused(
+    s: &AppState,
+    key: Option<&IdempotencyKey>,
+    e: ApiError,
+) -> Result<Response, ApiError> {
+    if let Some(k) = key {
+        if let Some(prior) = s.store.idempotent_response(&k.scope_key).await? {
+            return Ok(super::replay(prior, k));
+        }
+    }
+    Err(e)
 }
 
 async fn append_batch(
@@ -308,6 +325,14 @@ async fn append_batch(
         &format!("POST /funds/{code}/entries/batch"),
         &bytes,
     )?;
+    let drafts = match batch_drafts(value) {
+        Ok(d) => d,
+        Err(e) => return refused(&s, key.as_ref(), e).await,
+    };
+    submit(&s, &caller, &code, drafts, true, key).await
+}
+
+fn batch_drafts(value: Value) -> Result<Vec<Draft>, ApiError> {
     let input: BatchInput = read_input(value, "")?;
     if input.entries.is_empty() || input.entries.len() > BATCH_ENTRIES_MAX {
         return Err(ApiError::invalid(
@@ -319,13 +344,12 @@ async fn append_batch(
         ));
     }
     let now = time::OffsetDateTime::now_utc();
-    let drafts = input
+    input
         .entries
         .into_iter()
         .enumerate()
         .map(|(i, v)| draft(v, &format!("entries[{i}]."), now))
-        .collect::<Result<Vec<_>, _>>()?;
-    submit(&s, &caller, &code, drafts, true, key).await
+        .collect()
 }
 
 async fn submit(
@@ -334,7 +358,7 @@ async fn submit(
     code: &str,
     drafts: Vec<Draft>,
     batch: bool,
-    key: Option<crate::store::writer::IdempotencyKey>,
+    key: Option<IdempotencyKey>,
 ) -> Result<Response, ApiError> {
     let fund = Code::parse(code, "fund").map_err(|e| ApiError::NotFound(e.message))?;
     match s

@@ -357,7 +357,10 @@ impl OriginalCurrencyInput {
         let (amount, rate, amount_vnd) = (amount?, rate?, amount_vnd?);
         // The converted amount must be the foreign amount at the stated rate,
         // rounded to the đồng, so that the entry explains its own figure.
-        let converted = amount.checked_mul(rate).map(|d| d.round());
+        // Halves round away from zero, as people round by hand.
+        let converted = amount.checked_mul(rate).map(|d| {
+            d.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        });
         if converted != Some(Decimal::from(amount_vnd.get())) {
             e.push(
                 format!("{f}.rate"),
@@ -519,7 +522,11 @@ mod tests {
         b["amount_vnd"] = json!("2540000");
         b["original_currency"] = json!({"code": "USD", "amount": "100", "rate": "25400"});
         assert!(parse(b.clone()).is_ok());
-        b["original_currency"]["rate"] = json!("25000");
+        b["amount_vnd"] = json!("3");
+        b["original_currency"] = json!({"code": "USD", "amount": "0.5", "rate": "5"});
+        assert!(parse(b.clone()).is_ok(), "2.5 rounds up to 3");
+        b["amount_vnd"] = json!("2540000");
+        b["original_currency"] = json!({"code": "USD", "amount": "100", "rate": "25000"});
         assert_eq!(fields(parse(b.clone())), ["body.original_currency.rate"]);
         b["original_currency"] = json!({"code": "usd", "amount": "1e2", "rate": "25400"});
         assert_eq!(

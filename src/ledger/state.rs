@@ -216,9 +216,8 @@ pub fn apply(
                     ),
                 ));
             }
-            let year = ctx.now.to_offset(VIETNAM).year();
-            next.take_receipt_number(year);
-            body.receipt_no = receipt_no(&state.fund, year, next.receipt_last);
+            next.take_receipt_number(ctx.now.to_offset(VIETNAM).year());
+            body.receipt_no = receipt_no(&state.fund, next.receipt_year, next.receipt_last);
             next.balance_vnd += SumVnd::from(body.amount_vnd.get());
             receipt = Some(body.receipt_no.clone());
             to_value(&body)
@@ -253,8 +252,10 @@ pub fn apply(
 }
 
 impl FundState {
+    /// Numbers move forward only: a server whose clock lags behind the new
+    /// year keeps counting in the year already reached.
     fn take_receipt_number(&mut self, year: i32) {
-        if year != self.receipt_year {
+        if year > self.receipt_year {
             self.receipt_year = year;
             self.receipt_last = 0;
         }
@@ -361,6 +362,31 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.receipt_no.as_deref(), Some("HN-VNN-2027-000001"));
+    }
+
+    #[test]
+    fn a_clock_behind_the_new_year_keeps_counting_in_the_new_year() {
+        let mut s = opened();
+        let new_year = time::macros::datetime!(2027-01-02 03:00 UTC);
+        apply(
+            &mut s,
+            gift("1"),
+            &Context {
+                actor: "c",
+                now: new_year,
+            },
+        )
+        .unwrap();
+        let r = apply(
+            &mut s,
+            gift("1"),
+            &Context {
+                actor: "c",
+                now: now(),
+            },
+        )
+        .unwrap();
+        assert_eq!(r.receipt_no.as_deref(), Some("HN-VNN-2027-000002"));
     }
 
     #[test]

@@ -9,6 +9,20 @@
 use super::checkpoint::{verify_checkpoint, CheckpointError};
 use super::entry::{StoredEnvelope, ENTRY_VERSION, ZERO_HASH};
 use super::merkle::{leaf_hash, to_hex, Frontier, Hash};
+use super::money::{AmountVnd, SumVnd};
+
+/// The one field of a cash gift that verification sums.
+#[derive(serde::Deserialize)]
+struct CashEntry<'a> {
+    #[serde(borrow)]
+    body: CashBody<'a>,
+}
+
+#[derive(serde::Deserialize)]
+struct CashBody<'a> {
+    #[serde(borrow)]
+    amount_vnd: &'a str,
+}
 
 /// The first thing found wrong, with the seq it concerns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,6 +52,9 @@ pub struct ChainVerifier {
     frontier: Frontier,
     last_hash: Hash,
     checkpoints_checked: u64,
+    /// Cash received, recomputed from the entries, to compare with what
+    /// the service shows.
+    balance_vnd: SumVnd,
 }
 
 /// What a completed walk saw.
@@ -47,6 +64,7 @@ pub struct Summary {
     pub root: Hash,
     pub checkpoints: u64,
     pub verifier_key: Option<String>,
+    pub balance_vnd: SumVnd,
 }
 
 impl ChainVerifier {
@@ -62,6 +80,7 @@ impl ChainVerifier {
             frontier: Frontier::new(),
             last_hash: ZERO_HASH,
             checkpoints_checked: 0,
+            balance_vnd: 0,
         }
     }
 
@@ -127,6 +146,14 @@ impl ChainVerifier {
         }
         if seq == 0 {
             self.read_fund_opened(canonical)?;
+        }
+        if env.kind == "donation_cash" {
+            let cash: CashEntry<'_> = serde_json::from_str(canonical)
+                .map_err(|e| Fault::new(seq, format!("donation_cash body is malformed: {e}")))?;
+            let amount = serde_json::Value::String(cash.body.amount_vnd.to_owned());
+            let amount = AmountVnd::parse(&amount, "amount_vnd")
+                .map_err(|e| Fault::new(seq, format!("amount_vnd {}", e.message)))?;
+            self.balance_vnd += SumVnd::from(amount.get());
         }
         self.frontier.push(hash);
         self.last_hash = hash;
@@ -202,6 +229,7 @@ impl ChainVerifier {
             root: self.root(),
             checkpoints: self.checkpoints_checked,
             verifier_key: self.verifier_key,
+            balance_vnd: self.balance_vnd,
         }
     }
 }
@@ -260,6 +288,7 @@ mod tests {
         let (rows, key) = ledger(20);
         let s = walk(&rows, &key).unwrap();
         assert_eq!((s.size, s.checkpoints), (20, 1));
+        assert_eq!(s.balance_vnd, (1..20).sum::<i128>());
     }
 
     #[test]

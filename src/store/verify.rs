@@ -80,6 +80,13 @@ impl Store {
             .fund(code)
             .await?
             .ok_or_else(|| VerifyError::UnknownFund(code.to_owned()))?;
+        // The head first: a server may go on appending while we walk, and
+        // what it adds after this moment is not ours to judge.
+        let head = self
+            .fund_head(code)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("fund {code} has no head")))?;
+        let size = head.size;
         let (tx, mut rx) = mpsc::channel::<Result<Page, StoreError>>(2);
         let reader = self.clone();
         let fund_code = fund.code.clone();
@@ -87,7 +94,9 @@ impl Store {
             let mut from = 0u64;
             loop {
                 let page = async {
-                    let entries = reader.entries(&fund_code, from, PAGE).await?;
+                    let entries = reader
+                        .entries(&fund_code, from, PAGE.min(size - from))
+                        .await?;
                     let to = from + entries.len() as u64;
                     let hashes = reader
                         .hash_rows(&fund_code, stored_index(0, from), stored_index(0, to))
@@ -152,16 +161,22 @@ impl Store {
             }
         }
         let summary = v.finish();
-        let head = self
-            .fund_head(code)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("fund {code} has no head")))?;
         if head.size != summary.size || head.root != summary.root {
             return Err(Fault {
                 seq: summary.size.min(head.size),
                 reason: format!(
                     "the fund head says {} entries, the ledger holds {} (entries were removed or added behind the service's back)",
                     head.size, summary.size
+                ),
+            }
+            .into());
+        }
+        if head.balance_vnd != summary.balance_vnd {
+            return Err(Fault {
+                seq: summary.size.saturating_sub(1),
+                reason: format!(
+                    "the fund shows a balance of {} đồng but its entries add up to {}",
+                    head.balance_vnd, summary.balance_vnd
                 ),
             }
             .into());

@@ -295,13 +295,16 @@ impl TestApp {
         a.body["size"].as_u64().expect("size")
     }
 
-    pub async fn stop(mut self) {
+    /// Stops the service cleanly, handing back its data directory and
+    /// database for a look after the fact.
+    pub async fn stop(mut self) -> TestDb {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
         if let Some(t) = self.task.take() {
             t.await.expect("join").expect("clean stop");
         }
+        self.db
     }
 }
 

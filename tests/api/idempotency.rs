@@ -42,6 +42,16 @@ async fn a_retry_replays_the_first_answer_and_records_nothing(app: TestApp) {
         .await;
     c.problem(409);
     assert_eq!(c.body["original"]["seq"], 1);
+    // Even when the other body is itself invalid, the key's answer is 409.
+    let invalid = gift(json!("-1")).to_string();
+    app.post_raw(
+        "/funds/HN-VNN/entries",
+        Some(&clerk),
+        Some("gift-42"),
+        invalid,
+    )
+    .await
+    .problem(409);
     assert_eq!(app.size("HN-VNN").await, 2);
 
     // Bad keys.

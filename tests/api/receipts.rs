@@ -149,6 +149,10 @@ async fn proofs_and_pages_agree_with_the_checkpoint(app: TestApp) {
     let from_root = from_hex(c.body["from_root"].as_str().unwrap()).unwrap();
     assert_eq!(c.body["to_root"], to_hex(&cp.root));
     merkle::verify_consistency(7, 21, &from_root, &cp.root, &proof).unwrap();
+    let empty = app
+        .get("/funds/HN-VNN/proof/consistency?from=0&to=21")
+        .await;
+    assert_eq!(empty.body["proof"], json!([]), "{}", empty.text);
     let p7 = app.get("/funds/HN-VNN/proof/inclusion?seq=6&size=7").await;
     assert_eq!(p7.body["root"], c.body["from_root"]);
 
@@ -157,7 +161,9 @@ async fn proofs_and_pages_agree_with_the_checkpoint(app: TestApp) {
         "/funds/HN-VNN/proof/inclusion?seq=3&size=22",
         "/funds/HN-VNN/proof/inclusion?seq=-1",
         "/funds/HN-VNN/proof/inclusion",
-        "/funds/HN-VNN/proof/consistency?from=0&to=5",
+        "/funds/HN-VNN/proof/consistency?from=1&to=22",
+        "/funds/HN-VNN/entries?from=9223372036854775808",
+        "/funds/HN-VNN/entries/99999999999999999999",
         "/funds/HN-VNN/proof/consistency?from=9&to=5",
         "/funds/HN-VNN/entries?limit=1001",
         "/funds/HN-VNN/entries?limit=0",
@@ -177,6 +183,26 @@ async fn proofs_and_pages_agree_with_the_checkpoint(app: TestApp) {
     assert_eq!(committees.body["committees"][0]["code"], "HN");
     assert_eq!(app.get("/health").await.body["status"], "ok");
     assert_eq!(app.get("/openapi.json").await.body["openapi"], "3.0.3");
+    // The QR code's address leads to the receipt; a wrong method is a problem too.
+    let no_redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let root = app.base.trim_end_matches("/api/v1");
+    let r = no_redirect
+        .get(format!("{root}/r/ABCDEFGHJKMN"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/api/v1/receipts/ABCDEFGHJKMN");
+    let d = app
+        .client
+        .delete(format!("{}/funds/HN-VNN", app.base))
+        .send()
+        .await
+        .unwrap();
+    crate::helpers::Answer::from(d).await.problem(405);
     app.stop().await;
 }
 

@@ -70,6 +70,10 @@ async fn the_database_refuses_edits_and_verify_names_a_tampered_seq(app: TestApp
     assert_eq!(changed, 1);
     let fault = store.verify_fund("HN-VNN").await.unwrap_err().to_string();
     assert!(fault.contains("seq 4"), "{fault}");
+    assert_eq!(
+        app.get("/funds/HN-VNN").await.body["balance_vnd"],
+        "4500000"
+    );
     let (code, out) = cli_verify(&app).await;
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("FAILED at seq 4"), "{out}");
@@ -126,7 +130,43 @@ async fn a_rewritten_entry_with_its_hash_breaks_the_chain(app: TestApp) {
     app.stop().await;
 }
 
+async fn an_edited_balance_is_found(app: TestApp) {
+    let clerk = app.with_fund().await;
+    app.post(
+        "/funds/HN-VNN/entries",
+        Some(&clerk),
+        &gift(json!("700000")),
+    )
+    .await;
+    let store = app.db.store().await;
+    store
+        .execute_raw("UPDATE fund_heads SET balance_vnd = '70000000'")
+        .await
+        .unwrap();
+    let fault = store.verify_fund("HN-VNN").await.unwrap_err().to_string();
+    assert!(
+        fault.contains("balance of 70000000") && fault.contains("700000"),
+        "{fault}"
+    );
+    store.close().await;
+    app.stop().await;
+}
+
+async fn a_server_with_another_master_key_refuses_to_start(app: TestApp) {
+    app.with_fund().await;
+    let db = app.stop().await;
+    let (dir, settings) = (db.data_dir(), db.settings());
+    std::fs::remove_file(dir.join("master.key")).unwrap();
+    let err = sovang::app::Application::build(settings)
+        .await
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("HN-VNN"), "{err}");
+}
+
 crate::both!(
+    an_edited_balance_is_found,
+    a_server_with_another_master_key_refuses_to_start,
     the_database_refuses_edits_and_verify_names_a_tampered_seq,
     a_rewritten_entry_with_its_hash_breaks_the_chain
 );
