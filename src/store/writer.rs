@@ -156,52 +156,48 @@ impl WriterTask {
     }
 
     async fn commit_group(&mut self, jobs: Vec<Job>) {
-        let count = jobs.len();
         let started = std::time::Instant::now();
-        match self.try_commit(jobs).await {
-            Ok((replies, written)) => {
+        match self.try_commit(&jobs).await {
+            Ok((answers, written)) => {
                 tracing::debug!(
-                    jobs = count,
+                    jobs = jobs.len(),
                     entries = written,
                     elapsed_us = started.elapsed().as_micros() as u64,
                     "group committed"
                 );
-                for (reply, answer) in replies {
+                answer_all(jobs, answers);
+            }
+            Err(error) if jobs.len() > 1 => {
+                // One fund's trouble must not stop the others: try each job
+                // in a transaction of its own.
+                tracing::warn!(jobs = jobs.len(), error = %error, "group commit failed; retrying job by job");
+                for job in jobs {
+                    let answer = match self.try_commit(std::slice::from_ref(&job)).await {
+                        Ok((mut answers, _)) => answers.pop().unwrap_or(Err(JobError::Unavailable)),
+                        Err(error) => {
+                            tracing::error!(fund = %job.fund, error = %error, "append failed; nothing written");
+                            Err(JobError::Unavailable)
+                        }
+                    };
                     // A client that went away no longer waits; its entry is
                     // committed all the same and a retry replays it.
-                    let _ = reply.send(answer);
+                    let _ = job.reply.send(answer);
                 }
             }
-            Err((replies, error)) => {
-                tracing::error!(jobs = count, error = %error, "append transaction failed; nothing written");
-                for reply in replies {
-                    let _ = reply.send(Err(JobError::Unavailable));
-                }
+            Err(error) => {
+                tracing::error!(error = %error, "append transaction failed; nothing written");
+                answer_all(jobs, vec![Err(JobError::Unavailable)]);
             }
         }
     }
 
-    #[allow(clippy::type_complexity)]
+    /// Runs one transaction for `jobs`, returning each job's answer in order.
+    /// Nothing is written unless it returns `Ok`.
     async fn try_commit(
         &mut self,
-        jobs: Vec<Job>,
-    ) -> Result<
-        (
-            Vec<(
-                oneshot::Sender<Result<Outcome, JobError>>,
-                Result<Outcome, JobError>,
-            )>,
-            usize,
-        ),
-        (
-            Vec<oneshot::Sender<Result<Outcome, JobError>>>,
-            super::StoreError,
-        ),
-    > {
-        let mut tx = match self.store.begin_write().await {
-            Ok(tx) => tx,
-            Err(e) => return Err((jobs.into_iter().map(|j| j.reply).collect(), e)),
-        };
+        jobs: &[Job],
+    ) -> Result<(Vec<Result<Outcome, JobError>>, usize), super::StoreError> {
+        let mut tx = self.store.begin_write().await?;
         let now = time::OffsetDateTime::now_utc();
         let backend = self.store.backend();
 
@@ -209,57 +205,43 @@ impl WriterTask {
         // each other in a cycle.
         let mut states: BTreeMap<Code, Option<(FundState, String)>> =
             jobs.iter().map(|j| (j.fund.clone(), None)).collect();
-        let mut failure = None;
         for (fund, slot) in states.iter_mut() {
-            match load_state(&mut tx, backend, fund).await {
-                Ok(state) => *slot = state,
-                Err(e) => {
-                    failure = Some(e);
-                    break;
-                }
-            }
+            *slot = load_state(&mut tx, backend, fund).await?;
         }
         let keys: Vec<&str> = jobs
             .iter()
             .filter_map(|j| j.idempotency.as_ref().map(|k| k.scope_key.as_str()))
             .collect();
-        let mut known = HashMap::new();
-        if failure.is_none() && !keys.is_empty() {
-            match fetch_idempotent(&mut tx, backend, &keys).await {
-                Ok(k) => known = k,
-                Err(e) => failure = Some(e),
-            }
-        }
-        if let Some(e) = failure {
-            return Err((jobs.into_iter().map(|j| j.reply).collect(), e));
-        }
+        let mut known = if keys.is_empty() {
+            HashMap::new()
+        } else {
+            fetch_idempotent(&mut tx, backend, &keys).await?
+        };
 
         let mut appended: BTreeMap<Code, Vec<Appended>> = BTreeMap::new();
         let mut receipts: BTreeMap<Code, Vec<(String, String, u64)>> = BTreeMap::new();
         let mut records: Vec<IdempotencyRecord> = Vec::new();
-        let mut answers = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            let answer = self.apply_job(
-                &job,
-                now,
-                &mut states,
-                &mut known,
-                &mut appended,
-                &mut receipts,
-                &mut records,
-            );
-            answers.push((job.reply, answer));
-        }
+        let answers: Vec<_> = jobs
+            .iter()
+            .map(|job| {
+                self.apply_job(
+                    job,
+                    now,
+                    &mut states,
+                    &mut known,
+                    &mut appended,
+                    &mut receipts,
+                    &mut records,
+                )
+            })
+            .collect();
 
         let mut written = 0;
         for (fund, entries) in &appended {
             let Some(Some((state, origin))) = states.get(fund) else {
                 continue;
             };
-            let note = match self.sign(origin, state) {
-                Ok(n) => n,
-                Err(e) => return Err((answers.into_iter().map(|(r, _)| r).collect(), e)),
-            };
+            let note = self.sign(origin, state)?;
             let writes = FundWrites {
                 backend,
                 fund: fund.as_str(),
@@ -268,17 +250,11 @@ impl WriterTask {
                 state,
                 checkpoint: &note,
             };
-            if let Err(e) = writes.insert(&mut tx).await {
-                return Err((answers.into_iter().map(|(r, _)| r).collect(), e));
-            }
+            writes.insert(&mut tx).await?;
             written += entries.len();
         }
-        if let Err(e) = insert_idempotency(&mut tx, backend, &records).await {
-            return Err((answers.into_iter().map(|(r, _)| r).collect(), e));
-        }
-        if let Err(e) = tx.commit().await {
-            return Err((answers.into_iter().map(|(r, _)| r).collect(), e.into()));
-        }
+        insert_idempotency(&mut tx, backend, &records).await?;
+        tx.commit().await?;
         Ok((answers, written))
     }
 
@@ -383,6 +359,21 @@ impl WriterTask {
         let key = &self.keys[origin];
         key.sign(state.size(), &state.frontier.root())
             .map_err(corrupt)
+    }
+}
+
+/// Sends each job its answer; a single answer given for several jobs is
+/// sent to all of them.
+fn answer_all(jobs: Vec<Job>, answers: Vec<Result<Outcome, JobError>>) {
+    let shared = answers.len() == 1 && jobs.len() > 1;
+    let mut answers = answers.into_iter();
+    let first = if shared { answers.next() } else { None };
+    for job in jobs {
+        let answer = match &first {
+            Some(a) => a.clone(),
+            None => answers.next().unwrap_or(Err(JobError::Unavailable)),
+        };
+        let _ = job.reply.send(answer);
     }
 }
 

@@ -95,8 +95,6 @@ async fn thirty_two_concurrent_clerks_get_contiguous_seqs(app: TestApp) {
     app.stop().await;
 }
 
-crate::both!(thirty_two_concurrent_clerks_get_contiguous_seqs);
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_server_processes_on_one_postgresql_never_fork_the_ledger() {
     let Some(db) = TestDb::new(Db::Postgres).await else {
@@ -225,3 +223,47 @@ async fn kill_minus_nine_keeps_every_acknowledged_entry_on_sqlite() {
 async fn kill_minus_nine_keeps_every_acknowledged_entry_on_postgres() {
     kill_minus_nine_keeps_every_acknowledged_entry(Db::Postgres).await;
 }
+
+async fn one_broken_fund_does_not_stop_the_others(app: TestApp) {
+    let clerk = app.with_fund().await;
+    app.fund("HN-CT", "HN").await;
+    let store = app.db.store().await;
+    // A head that no longer matches its frontier: appends to HN-CT fail.
+    store
+        .execute_raw("UPDATE fund_heads SET size = 999 WHERE fund_code = 'HN-CT'")
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..24)
+        .map(|i| {
+            let fund = if i % 2 == 0 { "HN-VNN" } else { "HN-CT" };
+            let (c, url, t) = (
+                app.client.clone(),
+                format!("{}/funds/{fund}/entries", app.base),
+                clerk.clone(),
+            );
+            tokio::spawn(async move {
+                let r = c
+                    .post(url)
+                    .bearer_auth(t)
+                    .json(&gift(json!("1000")))
+                    .send()
+                    .await
+                    .unwrap();
+                (fund, r.status().as_u16())
+            })
+        })
+        .collect();
+    for t in tasks {
+        let (fund, status) = t.await.unwrap();
+        assert_eq!(status, if fund == "HN-VNN" { 201 } else { 503 }, "{fund}");
+    }
+    assert_eq!(app.size("HN-VNN").await, 13);
+    store.verify_fund("HN-VNN").await.unwrap();
+    store.close().await;
+    app.stop().await;
+}
+
+crate::both!(
+    thirty_two_concurrent_clerks_get_contiguous_seqs,
+    one_broken_fund_does_not_stop_the_others
+);
