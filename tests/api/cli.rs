@@ -1,0 +1,128 @@
+//! The `sovang` command line beside a running service.
+
+use serde_json::json;
+
+use crate::helpers::{gift, spawn_process, Db, TestApp, TestDb};
+
+async fn sovang(app: &TestApp, args: &[&str]) -> (i32, String, String) {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_sovang"))
+        .args(args)
+        .args(["--database-url", &app.db.database_url(), "--data-dir"])
+        .arg(app.db.data_dir())
+        .env("RUST_LOG", "error")
+        .output()
+        .await
+        .expect("run sovang");
+    let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+    (
+        out.status.code().unwrap_or(-1),
+        text(out.stdout),
+        text(out.stderr),
+    )
+}
+
+async fn token_create_prints_a_token_that_works_once(app: TestApp) {
+    app.with_fund().await;
+    let (code, out, err) = sovang(
+        &app,
+        &[
+            "token",
+            "create",
+            "--role",
+            "clerk",
+            "--committee",
+            "HN",
+            "--name",
+            "Chị Lan",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let token = out.trim();
+    assert!(token.starts_with("svt_"), "{out}");
+    assert!(
+        !err.contains(token),
+        "the secret is printed once, on stdout only"
+    );
+    let a = app
+        .post("/funds/HN-VNN/entries", Some(token), &gift(json!("50000")))
+        .await;
+    assert_eq!(a.status, 201, "{}", a.text);
+
+    for bad in [
+        vec![
+            "token",
+            "create",
+            "--role",
+            "king",
+            "--committee",
+            "HN",
+            "--name",
+            "x",
+        ],
+        vec![
+            "token",
+            "create",
+            "--role",
+            "clerk",
+            "--committee",
+            "NOPE",
+            "--name",
+            "x",
+        ],
+        vec![
+            "token",
+            "create",
+            "--role",
+            "clerk",
+            "--committee",
+            "HN",
+            "--name",
+            "",
+        ],
+    ] {
+        let (code, out, err) = sovang(&app, &bad).await;
+        assert_ne!(code, 0, "{bad:?} succeeded");
+        assert!(out.is_empty(), "{out}");
+        assert!(err.contains("error"), "{err}");
+    }
+    let (code, _, err) = sovang(&app, &["verify", "--fund", "NOPE"]).await;
+    assert_ne!(code, 0);
+    assert!(err.contains("NOPE"), "{err}");
+    app.stop().await;
+}
+
+crate::both!(token_create_prints_a_token_that_works_once);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_the_server_cleanly() {
+    let Some(db) = TestDb::new(Db::Sqlite).await else {
+        return;
+    };
+    let mut server = spawn_process(&db.data_dir(), &db.database_url()).await;
+    let health = reqwest::get(format!("{}/health", server.base))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let pid = server.child.id().expect("pid").to_string();
+    let sent = tokio::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(sent.success());
+    let status = tokio::time::timeout(std::time::Duration::from_secs(20), server.child.wait())
+        .await
+        .expect("stopped in time")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    // The admin token file is private to its owner.
+    use std::os::unix::fs::PermissionsExt;
+    for f in ["admin.token", "master.key"] {
+        let mode = std::fs::metadata(db.data_dir().join(f))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{f}");
+    }
+}
