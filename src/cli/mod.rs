@@ -56,6 +56,10 @@ pub enum Command {
         /// Fund code.
         #[arg(long)]
         fund: String,
+        /// Also compare every stored Merkle hash with the tree rebuilt from
+        /// the entries (slower: about three rows read per entry, not one).
+        #[arg(long)]
+        deep: bool,
     },
 }
 
@@ -155,12 +159,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("token {id} ({role} of {committee}) created; it is shown only this once");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Verify { fund } => {
+        Command::Verify { fund, deep } => {
             let settings = cli.settings(None)?;
             init_tracing(&settings.log.format);
             let store = crate::store::Store::open(&settings.database_url()).await?;
             let started = std::time::Instant::now();
-            let result = store.verify_fund(fund).await;
+            let result = store.verify_fund(fund, *deep).await;
             store.close().await;
             match result {
                 Ok(s) => {

@@ -89,7 +89,7 @@ async fn thirty_two_concurrent_clerks_get_contiguous_seqs(app: TestApp) {
     assert_eq!(*acked.keys().min().unwrap(), 1);
     assert_eq!(*acked.keys().max().unwrap(), 320);
     let store = app.db.store().await;
-    let summary = store.verify_fund("HN-VNN").await.unwrap();
+    let summary = store.verify_fund("HN-VNN", true).await.unwrap();
     assert_eq!(summary.size, 321);
     store.close().await;
     app.stop().await;
@@ -120,7 +120,7 @@ async fn two_server_processes_on_one_postgresql_never_fork_the_ledger() {
     );
     let store = db.store().await;
     let summary = store
-        .verify_fund("HN-VNN")
+        .verify_fund("HN-VNN", true)
         .await
         .expect("chain and tree verify");
     assert_eq!(summary.size, 2001);
@@ -187,7 +187,7 @@ async fn kill_minus_nine_keeps_every_acknowledged_entry(db: Db) {
     let restarted = spawn_process(&db.data_dir(), &url).await;
     let store = db.store().await;
     let summary = store
-        .verify_fund("HN-VNN")
+        .verify_fund("HN-VNN", true)
         .await
         .expect("verifies after the crash");
     assert!(summary.size > acked.len() as u64);
@@ -258,7 +258,7 @@ async fn one_broken_fund_does_not_stop_the_others(app: TestApp) {
         assert_eq!(status, if fund == "HN-VNN" { 201 } else { 503 }, "{fund}");
     }
     assert_eq!(app.size("HN-VNN").await, 13);
-    store.verify_fund("HN-VNN").await.unwrap();
+    store.verify_fund("HN-VNN", true).await.unwrap();
     store.close().await;
     app.stop().await;
 }

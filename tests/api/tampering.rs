@@ -68,8 +68,14 @@ async fn the_database_refuses_edits_and_verify_names_a_tampered_seq(app: TestApp
         .await
         .unwrap();
     assert_eq!(changed, 1);
-    let fault = store.verify_fund("HN-VNN").await.unwrap_err().to_string();
-    assert!(fault.contains("seq 4"), "{fault}");
+    for deep in [false, true] {
+        let fault = store
+            .verify_fund("HN-VNN", deep)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(fault.contains("seq 4"), "{fault}");
+    }
     assert_eq!(
         app.get("/funds/HN-VNN").await.body["balance_vnd"],
         "4500000"
@@ -121,7 +127,11 @@ async fn a_rewritten_entry_with_its_hash_breaks_the_chain(app: TestApp) {
         ))
         .await
         .unwrap();
-    let fault = store.verify_fund("HN-VNN").await.unwrap_err().to_string();
+    let fault = store
+        .verify_fund("HN-VNN", true)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(
         fault.starts_with("seq 2") || fault.starts_with("seq 3"),
         "{fault}"
@@ -143,7 +153,11 @@ async fn an_edited_balance_is_found(app: TestApp) {
         .execute_raw("UPDATE fund_heads SET balance_vnd = '70000000'")
         .await
         .unwrap();
-    let fault = store.verify_fund("HN-VNN").await.unwrap_err().to_string();
+    let fault = store
+        .verify_fund("HN-VNN", true)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(
         fault.contains("balance of 70000000") && fault.contains("700000"),
         "{fault}"
@@ -164,7 +178,48 @@ async fn a_server_with_another_master_key_refuses_to_start(app: TestApp) {
     assert!(err.to_string().contains("HN-VNN"), "{err}");
 }
 
+async fn a_rewritten_merkle_hash_is_found(app: TestApp) {
+    let clerk = app.with_fund().await;
+    for i in 1..=7 {
+        app.post(
+            "/funds/HN-VNN/entries",
+            Some(&clerk),
+            &gift(json!(i * 1000)),
+        )
+        .await;
+    }
+    let store = app.db.store().await;
+    let drop = match store.backend() {
+        Backend::Sqlite => "DROP TRIGGER merkle_hashes_no_update",
+        Backend::Postgres => "DROP TRIGGER merkle_hashes_append_only ON merkle_hashes",
+    };
+    store.execute_raw(drop).await.unwrap();
+    // Stored index 1 is leaf 1; overwrite it with leaf 0's hash.
+    store
+        .execute_raw("UPDATE merkle_hashes SET hash = (SELECT hash FROM entries WHERE seq = 0) WHERE idx = 1")
+        .await
+        .unwrap();
+    let fault = store
+        .verify_fund("HN-VNN", true)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        fault.contains("seq 1") && fault.contains("Merkle hash 1"),
+        "{fault}"
+    );
+    // Proofs built from it lead to another root than the signed one, so a
+    // donor checking a receipt would notice too.
+    let proof = app.get("/funds/HN-VNN/proof/inclusion?seq=0&size=8").await;
+    let signed_root = app.get("/funds/HN-VNN").await.body["root"].clone();
+    assert_eq!(proof.status, 200, "{}", proof.text);
+    assert_ne!(proof.body["root"], signed_root);
+    store.close().await;
+    app.stop().await;
+}
+
 crate::both!(
+    a_rewritten_merkle_hash_is_found,
     an_edited_balance_is_found,
     a_server_with_another_master_key_refuses_to_start,
     the_database_refuses_edits_and_verify_names_a_tampered_seq,
