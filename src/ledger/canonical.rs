@@ -77,7 +77,7 @@ fn write_value(out: &mut String, value: &Value) -> Result<(), CanonicalError> {
                 return Err(CanonicalError::NotAnInteger);
             }
         }
-        Value::String(s) => write_string(out, &nfc(s)),
+        Value::String(s) => write_text(out, s),
         Value::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
@@ -89,9 +89,15 @@ fn write_value(out: &mut String, value: &Value) -> Result<(), CanonicalError> {
             out.push(']');
         }
         Value::Object(map) => {
-            let mut members: Vec<(String, &Value)> =
-                map.iter().map(|(key, item)| (nfc(key), item)).collect();
-            members.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+            let mut members: Vec<(std::borrow::Cow<'_, str>, &Value)> =
+                map.iter().map(|(key, item)| (nfc_cow(key), item)).collect();
+            // ASCII keys (every key of an entry) sort the same by bytes as by
+            // UTF-16 code units; only other keys need the slower comparison.
+            if members.iter().all(|(k, _)| k.is_ascii()) {
+                members.sort_unstable_by(|(a, _), (b, _)| a.as_bytes().cmp(b.as_bytes()));
+            } else {
+                members.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+            }
             out.push('{');
             for (i, (key, item)) in members.iter().enumerate() {
                 if i > 0 {
@@ -107,9 +113,30 @@ fn write_value(out: &mut String, value: &Value) -> Result<(), CanonicalError> {
     Ok(())
 }
 
+/// NFC form, borrowing when the text already is (ASCII always is).
+fn nfc_cow(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.is_ascii() || is_nfc(s) {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.nfc().collect())
+    }
+}
+
+fn write_text(out: &mut String, s: &str) {
+    write_string(out, &nfc_cow(s));
+}
+
 fn write_string(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
+    // Copy runs that need no escape in one go; escape the rest.
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            continue;
+        }
+        out.push_str(&s[start..i]);
+        start = i + 1;
+        let c = b as char;
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
@@ -118,10 +145,10 @@ fn write_string(out: &mut String, s: &str) {
             '\n' => out.push_str("\\n"),
             '\u{c}' => out.push_str("\\f"),
             '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+            c => out.push_str(&format!("\\u{:04x}", c as u32)),
         }
     }
+    out.push_str(&s[start..]);
     out.push('"');
 }
 

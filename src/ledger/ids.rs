@@ -135,9 +135,10 @@ const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// Characters in a verification code: 12 × 5 = 60 random bits.
 pub const VERIFICATION_CODE_LEN: usize = 12;
 
-/// A fresh random verification code for a receipt.
+/// A fresh random verification code for a receipt. The thread's generator
+/// is a CSPRNG seeded from the OS (ChaCha), without a system call per code.
 pub fn verification_code() -> String {
-    let bits = rand::rngs::OsRng.next_u64();
+    let bits = rand::thread_rng().next_u64();
     (0..VERIFICATION_CODE_LEN)
         .map(|i| CROCKFORD[((bits >> (5 * i)) & 31) as usize] as char)
         .collect()

@@ -173,8 +173,11 @@ pub fn apply(
     let seq = state.size();
     let recorded_at = format_timestamp(ctx.now);
     let id = Id::generate();
-    let mut next = state.clone();
+    // Effects are worked out first and applied only once the entry is
+    // sealed, so a refusal leaves `state` as it was.
     let mut receipt = None;
+    let mut counter = (state.receipt_year, state.receipt_last);
+    let mut balance_vnd = state.balance_vnd;
     let body = match draft {
         Draft::FundOpened(body) => {
             if seq != 0 {
@@ -216,9 +219,9 @@ pub fn apply(
                     ),
                 ));
             }
-            next.take_receipt_number(ctx.now.to_offset(VIETNAM).year());
-            body.receipt_no = receipt_no(&state.fund, next.receipt_year, next.receipt_last);
-            next.balance_vnd += SumVnd::from(body.amount_vnd.get());
+            counter = next_receipt_number(counter, ctx.now.to_offset(VIETNAM).year());
+            body.receipt_no = receipt_no(&state.fund, counter.0, counter.1);
+            balance_vnd += SumVnd::from(body.amount_vnd.get());
             receipt = Some(body.receipt_no.clone());
             to_value(&body)
         }
@@ -235,10 +238,11 @@ pub fn apply(
         },
         body,
     )?;
-    let stored_hashes = next.frontier.push(sealed.hash);
-    next.last_hash = sealed.hash;
-    debug_assert_eq!(next.size(), seq + 1);
-    *state = next;
+    let stored_hashes = state.frontier.push(sealed.hash);
+    state.last_hash = sealed.hash;
+    (state.receipt_year, state.receipt_last) = counter;
+    state.balance_vnd = balance_vnd;
+    debug_assert_eq!(state.size(), seq + 1);
     Ok(Appended {
         seq,
         id: id.as_str().to_owned(),
@@ -251,15 +255,14 @@ pub fn apply(
     })
 }
 
-impl FundState {
-    /// Numbers move forward only: a server whose clock lags behind the new
-    /// year keeps counting in the year already reached.
-    fn take_receipt_number(&mut self, year: i32) {
-        if year > self.receipt_year {
-            self.receipt_year = year;
-            self.receipt_last = 0;
-        }
-        self.receipt_last += 1;
+/// The (year, number) of the next receipt after `last`. Numbers move
+/// forward only: a server whose clock lags behind the new year keeps
+/// counting in the year already reached.
+fn next_receipt_number(last: (i32, u64), year: i32) -> (i32, u64) {
+    if year > last.0 {
+        (year, 1)
+    } else {
+        (last.0, last.1 + 1)
     }
 }
 
