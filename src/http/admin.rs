@@ -60,6 +60,30 @@ async fn check_key(s: &AppState, key: &Option<IdempotencyKey>) -> Result<(), Res
     }
 }
 
+/// An admin request, read: either new work, or a key that already has its
+/// answer (a replay or a 409).
+enum Begun<T> {
+    Fresh(T, Option<IdempotencyKey>),
+    Answered(Response),
+}
+
+/// Reads an admin request's JSON and Idempotency-Key, answering at once when
+/// the key was used before.
+async fn begin<T: serde::de::DeserializeOwned>(
+    s: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    route: &str,
+) -> Result<Begun<T>, ApiError> {
+    let (bytes, value) = json_body(body)?;
+    let key = idempotency_key(headers, caller.id(), route, &bytes)?;
+    if let Err(replayed) = check_key(s, &key).await {
+        return Ok(Begun::Answered(replayed));
+    }
+    Ok(Begun::Fresh(read_input(value, "")?, key))
+}
+
 /// After a failed admin write: if a concurrent request with the same key
 /// won the race, answer as it did; otherwise the failure stands.
 async fn lost_race(
@@ -96,12 +120,11 @@ async fn create_committee(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let (bytes, value) = json_body(body)?;
-    let key = idempotency_key(&headers, caller.id(), "POST /committees", &bytes)?;
-    if let Err(r) = check_key(&s, &key).await {
-        return Ok(r);
-    }
-    let input: CommitteeInput = read_input(value, "")?;
+    let (input, key) =
+        match begin::<CommitteeInput>(&s, &caller, &headers, body, "POST /committees").await? {
+            Begun::Fresh(input, key) => (input, key),
+            Begun::Answered(replayed) => return Ok(replayed),
+        };
     let mut e = FieldErrors::default();
     let code = e.take(Code::parse(&input.code, "code"));
     let name = e.take(Text::parse_line(&input.name, NAME_CHARS_MAX, "name"));
@@ -155,12 +178,10 @@ async fn create_fund(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let (bytes, value) = json_body(body)?;
-    let key = idempotency_key(&headers, caller.id(), "POST /funds", &bytes)?;
-    if let Err(r) = check_key(&s, &key).await {
-        return Ok(r);
-    }
-    let input: FundInput = read_input(value, "")?;
+    let (input, key) = match begin::<FundInput>(&s, &caller, &headers, body, "POST /funds").await? {
+        Begun::Fresh(input, key) => (input, key),
+        Begun::Answered(replayed) => return Ok(replayed),
+    };
     let mut e = FieldErrors::default();
     let code = e.take(Code::parse(&input.code, "code"));
     let name = input
@@ -246,12 +267,11 @@ async fn create_token(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let (bytes, value) = json_body(body)?;
-    let key = idempotency_key(&headers, caller.id(), "POST /tokens", &bytes)?;
-    if let Err(r) = check_key(&s, &key).await {
-        return Ok(r);
-    }
-    let input: TokenInput = read_input(value, "")?;
+    let (input, key) =
+        match begin::<TokenInput>(&s, &caller, &headers, body, "POST /tokens").await? {
+            Begun::Fresh(input, key) => (input, key),
+            Begun::Answered(replayed) => return Ok(replayed),
+        };
     let mut e = FieldErrors::default();
     let name = e.take(Text::parse_line(&input.name, NAME_CHARS_MAX, "name"));
     if !ROLES.contains(&input.role.as_str()) {

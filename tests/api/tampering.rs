@@ -6,6 +6,16 @@ use sovang::store::Backend;
 
 use crate::helpers::{gift, TestApp};
 
+/// Drops the trigger that refuses UPDATE on `table`, as someone with
+/// database access could.
+async fn drop_update_guard(store: &sovang::store::Store, table: &str) {
+    let sql = match store.backend() {
+        Backend::Sqlite => format!("DROP TRIGGER {table}_no_update"),
+        Backend::Postgres => format!("DROP TRIGGER {table}_append_only ON {table}"),
+    };
+    store.execute_raw(&sql).await.unwrap();
+}
+
 async fn cli_verify(app: &TestApp) -> (i32, String) {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_sovang"))
         .args([
@@ -58,11 +68,7 @@ async fn the_database_refuses_edits_and_verify_names_a_tampered_seq(app: TestApp
     }
 
     // Someone with database access drops the guard and raises gift 4.
-    let drop = match store.backend() {
-        Backend::Sqlite => "DROP TRIGGER entries_no_update",
-        Backend::Postgres => "DROP TRIGGER entries_append_only ON entries",
-    };
-    store.execute_raw(drop).await.unwrap();
+    drop_update_guard(&store, "entries").await;
     let changed = store
         .execute_raw("UPDATE entries SET canonical = REPLACE(canonical, '\"400000\"', '\"4000000\"') WHERE seq = 4")
         .await
@@ -99,11 +105,7 @@ async fn a_rewritten_entry_with_its_hash_breaks_the_chain(app: TestApp) {
         .await;
     }
     let store = app.db.store().await;
-    let drop = match store.backend() {
-        Backend::Sqlite => "DROP TRIGGER entries_no_update",
-        Backend::Postgres => "DROP TRIGGER entries_append_only ON entries",
-    };
-    store.execute_raw(drop).await.unwrap();
+    drop_update_guard(&store, "entries").await;
     // Rewrite entry 2 and store its new hash too: the next link breaks.
     let e = app.get("/funds/HN-VNN/entries/2").await;
     let forged = e.body["canonical"]
@@ -189,11 +191,7 @@ async fn a_rewritten_merkle_hash_is_found(app: TestApp) {
         .await;
     }
     let store = app.db.store().await;
-    let drop = match store.backend() {
-        Backend::Sqlite => "DROP TRIGGER merkle_hashes_no_update",
-        Backend::Postgres => "DROP TRIGGER merkle_hashes_append_only ON merkle_hashes",
-    };
-    store.execute_raw(drop).await.unwrap();
+    drop_update_guard(&store, "merkle_hashes").await;
     // Stored index 1 is leaf 1; overwrite it with leaf 0's hash.
     store
         .execute_raw("UPDATE merkle_hashes SET hash = (SELECT hash FROM entries WHERE seq = 0) WHERE idx = 1")
