@@ -84,6 +84,22 @@ async fn begin<T: serde::de::DeserializeOwned>(
     Ok(Begun::Fresh(read_input(value, "")?, key))
 }
 
+/// The committee named by a request's `committee_code`, which the caller
+/// must administer.
+async fn managed_committee(
+    s: &AppState,
+    caller: &Caller,
+    code: &str,
+) -> Result<crate::store::Committee, ApiError> {
+    let committee = s
+        .store
+        .committee(code)
+        .await?
+        .ok_or_else(|| ApiError::invalid("committee_code", format!("no committee {code:?}")))?;
+    caller.require_admin(Some(&committee.path))?;
+    Ok(committee)
+}
+
 /// After a failed admin write: if a concurrent request with the same key
 /// won the race, answer as it did; otherwise the failure stands.
 async fn lost_race(
@@ -194,17 +210,7 @@ async fn create_fund(
     let Some(code) = code else {
         return Err(e.into());
     };
-    let committee = s
-        .store
-        .committee(&input.committee_code)
-        .await?
-        .ok_or_else(|| {
-            ApiError::invalid(
-                "committee_code",
-                format!("no committee {:?}", input.committee_code),
-            )
-        })?;
-    caller.require_admin(Some(&committee.path))?;
+    let committee = managed_committee(&s, &caller, &input.committee_code).await?;
     let default_name = match input.kind {
         FundKind::ForThePoor => format!("Quỹ \"Vì người nghèo\" – {}", committee.name),
         FundKind::Relief => format!("Quỹ Cứu trợ – {}", committee.name),
@@ -283,17 +289,7 @@ async fn create_token(
     let Some(name) = name else {
         return Err(e.into());
     };
-    let committee = s
-        .store
-        .committee(&input.committee_code)
-        .await?
-        .ok_or_else(|| {
-            ApiError::invalid(
-                "committee_code",
-                format!("no committee {:?}", input.committee_code),
-            )
-        })?;
-    caller.require_admin(Some(&committee.path))?;
+    let committee = managed_committee(&s, &caller, &input.committee_code).await?;
     let (id, token, hash) = new_token();
     let mut response = json!({
         "id": id, "name": name.as_str(), "role": input.role, "committee_code": committee.code, "token": null,

@@ -276,21 +276,47 @@ async fn append(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let fund = s.fund(&code).await?;
+    append_request(&s, &caller, &code, &headers, body, false).await
+}
+
+async fn append_batch(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    append_request(&s, &caller, &code, &headers, body, true).await
+}
+
+/// One entry (`batch` false) or a batch: scope, body, key, drafts, writer.
+async fn append_request(
+    s: &AppState,
+    caller: &Caller,
+    code: &str,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    batch: bool,
+) -> Result<Response, ApiError> {
+    let fund = s.fund(code).await?;
     caller.require_append(&fund)?;
     let (bytes, value) = json_body(body)?;
+    let route = if batch { "entries/batch" } else { "entries" };
     let key = idempotency_key(
-        &headers,
+        headers,
         caller.id(),
-        &format!("POST /funds/{code}/entries"),
+        &format!("POST /funds/{code}/{route}"),
         &bytes,
     )?;
-    let now = time::OffsetDateTime::now_utc();
-    let d = match draft(value, "", now) {
-        Ok(d) => d,
-        Err(e) => return refused(&s, key.as_ref(), e).await,
+    let drafts = if batch {
+        batch_drafts(value)
+    } else {
+        draft(value, "", time::OffsetDateTime::now_utc()).map(|d| vec![d])
     };
-    submit(&s, &caller, &code, vec![d], false, key).await
+    match drafts {
+        Ok(drafts) => submit(s, caller, code, drafts, batch, key).await,
+        Err(e) => refused(s, key.as_ref(), e).await,
+    }
 }
 
 /// Answers a request refused before it reached the writer. A key already
@@ -307,29 +333,6 @@ async fn refused(
         }
     }
     Err(e)
-}
-
-async fn append_batch(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path(code): Path<String>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    let fund = s.fund(&code).await?;
-    caller.require_append(&fund)?;
-    let (bytes, value) = json_body(body)?;
-    let key = idempotency_key(
-        &headers,
-        caller.id(),
-        &format!("POST /funds/{code}/entries/batch"),
-        &bytes,
-    )?;
-    let drafts = match batch_drafts(value) {
-        Ok(d) => d,
-        Err(e) => return refused(&s, key.as_ref(), e).await,
-    };
-    submit(&s, &caller, &code, drafts, true, key).await
 }
 
 fn batch_drafts(value: Value) -> Result<Vec<Draft>, ApiError> {

@@ -44,15 +44,6 @@ impl FieldErrors {
             }
         }
     }
-
-    /// `Ok(value)` when nothing was recorded.
-    pub fn finish<T>(self, value: impl FnOnce() -> T) -> Result<T, FieldErrors> {
-        if self.0.is_empty() {
-            Ok(value())
-        } else {
-            Err(self)
-        }
-    }
 }
 
 impl From<FieldError> for FieldErrors {
