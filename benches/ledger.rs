@@ -70,7 +70,7 @@ fn sha256_rate() -> f64 {
 fn core_rate() {
     use sovang::ledger::state::{apply, Context, FundState};
     let now = time::OffsetDateTime::now_utc();
-    let mut state = FundState::empty(Code::parse("HN-VNN", "f").expect("code"), 2026);
+    let mut state = FundState::empty(Code::parse("HN-VNN", "f").expect("code"));
     // Entry 0 must be fund_opened; the rules refuse gifts before it.
     let opened = sovang::ledger::kinds::FundOpened {
         committee_code: Code::parse("HN", "c").expect("code"),
@@ -80,16 +80,22 @@ fn core_rate() {
         origin: "sovang.local/fund/HN-VNN".into(),
         verifier_key: "k".into(),
     };
+    let policy = sovang::ledger::policy::Policy::permissive(20_000_000);
     let ctx = Context {
         actor: "bench",
         now,
+        policy: &policy,
     };
-    apply(&mut state, Draft::FundOpened(opened), &ctx).expect("opened");
+    let draft = Draft {
+        body: sovang::ledger::kinds::Body::FundOpened(opened),
+        private: None,
+    };
+    apply(&mut state, draft, &ctx).expect("opened");
     let bodies: Vec<Value> = (0..60_000).map(|i| gift(i)["body"].clone()).collect();
     let start = Instant::now();
     let parsed: Vec<Draft> = bodies
         .into_iter()
-        .map(|b| Draft::parse("donation_cash", b, now).expect("valid"))
+        .map(|b| Draft::parse("donation_cash", b, None, now).expect("valid"))
         .collect();
     line(
         "parse gift bodies (JSON value to checked draft)",
@@ -270,7 +276,12 @@ async fn service(database_url: &str, data_dir: &std::path::Path) -> Results {
     // The same appends without HTTP: what the writer itself sustains.
     let store = Store::open(database_url).await.expect("store");
     let secret = sovang::app::master_secret(data_dir).expect("master key");
-    let (writer, writer_task) = Writer::spawn(store.clone(), secret, "http://bench".into());
+    let (writer, writer_task) = Writer::spawn(
+        store.clone(),
+        secret,
+        "http://bench".into(),
+        sovang::ledger::policy::Policy::permissive(20_000_000),
+    );
     let fund = Code::parse("HN-VNN", "fund").expect("code");
     let now = time::OffsetDateTime::now_utc();
     let start = Instant::now();
@@ -278,7 +289,7 @@ async fn service(database_url: &str, data_dir: &std::path::Path) -> Results {
         let drafts: Vec<Draft> = (0..1000)
             .map(|i| {
                 let g = gift(10_000_000 + b * 1000 + i);
-                Draft::parse("donation_cash", g["body"].clone(), now).expect("valid gift")
+                Draft::parse("donation_cash", g["body"].clone(), None, now).expect("valid gift")
             })
             .collect();
         writer

@@ -109,10 +109,12 @@ impl Application {
         let secret = master_secret(&settings.storage.data_dir)?;
         let store = open_store(&settings).await?;
         check_keys(&store, &secret).await?;
+        let policy = settings.policy()?;
         let (writer, writer_task) = Writer::spawn(
             store.clone(),
             secret.clone(),
             settings.server.public_base_url.clone(),
+            policy,
         );
         let listener = TcpListener::bind(&settings.server.bind)
             .await

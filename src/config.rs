@@ -8,6 +8,8 @@ use serde::Deserialize;
 
 /// The defaults, documented key by key.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+/// The distribution policy's defaults.
+pub const POLICY_TOML: &str = include_str!("../config/policy.toml");
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
@@ -35,9 +37,15 @@ pub struct Ledger {
     pub origin_prefix: String,
 }
 
+/// See `config/policy.toml`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Policy {
     pub approval_threshold_vnd: u64,
+    pub house_support_years_min: i32,
+    #[serde(default)]
+    pub limits_vnd: std::collections::BTreeMap<String, u64>,
+    #[serde(default)]
+    pub eligible: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -61,6 +69,11 @@ impl Settings {
                 DEFAULT_TOML,
                 config::FileFormat::Toml,
             ))
+            .add_source(config::File::from_str(
+                POLICY_TOML,
+                config::FileFormat::Toml,
+            ))
+            .add_source(config::File::from(Path::new("config/policy.toml")).required(false))
             .add_source(config::File::from(Path::new("config/local.toml")).required(false));
         if let Some(file) = &o.config_file {
             b = b.add_source(config::File::from(file.as_path()).required(true));
@@ -85,7 +98,19 @@ impl Settings {
                 "ledger.origin_prefix must not contain spaces or '+'".into(),
             ));
         }
+        s.policy()?;
         Ok(s)
+    }
+
+    /// The distribution policy, checked.
+    pub fn policy(&self) -> Result<crate::ledger::policy::Policy, config::ConfigError> {
+        crate::ledger::policy::Policy::from_settings(
+            self.policy.approval_threshold_vnd,
+            &self.policy.limits_vnd,
+            &self.policy.eligible,
+            self.policy.house_support_years_min,
+        )
+        .map_err(config::ConfigError::Message)
     }
 
     /// The database URL, defaulting to SQLite in the data directory.

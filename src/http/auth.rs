@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
 use super::AppState;
+use crate::ledger::kinds::EntryKind;
 use crate::store::{FundInfo, Principal};
 
 /// Roles a token may carry.
@@ -79,21 +80,89 @@ impl Caller {
         }
     }
 
-    /// May append entries to `fund`.
-    pub fn require_append(&self, fund: &FundInfo) -> Result<(), ApiError> {
-        match self.0.role.as_str() {
-            "admin" if self.in_subtree(&fund.committee_path) => Ok(()),
-            "clerk" if self.0.committee_code.as_deref() == Some(fund.committee_code.as_str()) => {
-                Ok(())
+    fn own_committee(&self, fund: &FundInfo) -> bool {
+        self.0.committee_code.as_deref() == Some(fund.committee_code.as_str())
+    }
+
+    fn out_of_scope(&self, fund: &FundInfo) -> ApiError {
+        ApiError::Forbidden(format!(
+            "fund {} belongs to committee {}, outside this token's scope",
+            fund.code, fund.committee_code
+        ))
+    }
+
+    /// May append entries of these kinds to `fund`. Approving and voiding
+    /// pending distributions is the approver's (the second person's);
+    /// everything else is the clerk's. An admin may do both in its subtree.
+    pub fn require_append(&self, fund: &FundInfo, kinds: &[EntryKind]) -> Result<(), ApiError> {
+        let approval = |k: &EntryKind| {
+            matches!(
+                k,
+                EntryKind::DistributionApproved | EntryKind::DistributionVoided
+            )
+        };
+        let role = self.0.role.as_str();
+        let in_scope = match role {
+            "admin" => self.in_subtree(&fund.committee_path),
+            "clerk" | "approver" => self.own_committee(fund),
+            _ => {
+                return Err(ApiError::Forbidden(format!(
+                    "a {role} token may not record entries"
+                )))
             }
-            "clerk" | "admin" => Err(ApiError::Forbidden(format!(
-                "fund {} belongs to committee {}, outside this token's scope",
-                fund.code, fund.committee_code
-            ))),
+        };
+        if !in_scope {
+            return Err(self.out_of_scope(fund));
+        }
+        match role {
+            "clerk" if kinds.iter().any(approval) => Err(ApiError::Forbidden(
+                "approving or voiding a pending distribution needs an approver token".into(),
+            )),
+            "approver" if !kinds.iter().all(approval) => Err(ApiError::Forbidden(
+                "an approver token only approves or voids pending distributions".into(),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// May read households' private records of `fund`: its own committee's
+    /// clerks, and inspectors and admins whose subtree holds it.
+    pub fn require_private(&self, fund: &FundInfo) -> Result<(), ApiError> {
+        let ok = match self.0.role.as_str() {
+            "clerk" => self.own_committee(fund),
+            "inspector" | "admin" => self.in_subtree(&fund.committee_path),
+            role => {
+                return Err(ApiError::Forbidden(format!(
+                    "a {role} token may not read households' private records"
+                )))
+            }
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(self.out_of_scope(fund))
+        }
+    }
+
+    /// May use the audit endpoints of `fund`: inspectors and admins whose
+    /// subtree holds it.
+    pub fn require_inspect(&self, fund: &FundInfo) -> Result<(), ApiError> {
+        match self.0.role.as_str() {
+            "inspector" | "admin" if self.in_subtree(&fund.committee_path) => Ok(()),
+            "inspector" | "admin" => Err(self.out_of_scope(fund)),
             role => Err(ApiError::Forbidden(format!(
-                "a {role} token may not record entries"
+                "a {role} token may not use the audit endpoints; an inspector token may"
             ))),
         }
+    }
+
+    /// The role, for the access log.
+    pub fn role(&self) -> &str {
+        &self.0.role
+    }
+
+    pub fn committee_code(&self) -> Option<&str> {
+        self.0.committee_code.as_deref()
     }
 
     /// May administer (create committees, funds, tokens) under `path`.

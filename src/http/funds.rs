@@ -57,6 +57,7 @@ async fn fund(
         .fund_head(&code)
         .await?
         .ok_or_else(|| ApiError::Internal(format!("fund {code} has no head")))?;
+    let summary = s.store.summary(&code).await?.unwrap_or_default();
     Ok(Json(json!({
         "code": f.code,
         "name": f.name,
@@ -67,7 +68,12 @@ async fn fund(
         "size": head.size,
         "root": to_hex(&head.root),
         "balance_vnd": head.balance_vnd.to_string(),
-        "stock": {},
+        "reserved_vnd": summary.get("reserved_vnd").cloned().unwrap_or(json!("0")),
+        "available_vnd": summary.get("available_vnd").cloned().unwrap_or(json!("0")),
+        "general_available_vnd": summary.get("general_available_vnd").cloned().unwrap_or(json!("0")),
+        "totals": summary.get("totals").cloned().unwrap_or(json!({})),
+        "periods_closed": summary.get("periods_closed").cloned().unwrap_or(json!([])),
+        "stock": super::books::stock_lines(&s, &code).await?,
     })))
 }
 
@@ -231,6 +237,8 @@ async fn consistency(
 struct AppendInput {
     kind: String,
     body: Value,
+    /// A household's private record, with `household_registered` only.
+    private: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -241,7 +249,8 @@ struct BatchInput {
 
 fn draft(input: Value, prefix: &str, now: time::OffsetDateTime) -> Result<Draft, ApiError> {
     let input: AppendInput = read_input(input, prefix.trim_end_matches('.'))?;
-    Draft::parse(&input.kind, input.body, now).map_err(|r| prefixed(r.into(), prefix))
+    Draft::parse(&input.kind, input.body, input.private, now)
+        .map_err(|r| prefixed(r.into(), prefix))
 }
 
 /// Puts `entries[i].` before every field name of a batch entry's errors.
@@ -299,7 +308,9 @@ async fn append_request(
     batch: bool,
 ) -> Result<Response, ApiError> {
     let fund = s.fund(code).await?;
-    caller.require_append(&fund)?;
+    // May this caller write here at all? Which kinds it may write is known
+    // once the request is read.
+    caller.require_append(&fund, &[])?;
     let (bytes, value) = json_body(body)?;
     let route = if batch { "entries/batch" } else { "entries" };
     let key = idempotency_key(
@@ -314,7 +325,11 @@ async fn append_request(
         draft(value, "", time::OffsetDateTime::now_utc()).map(|d| vec![d])
     };
     match drafts {
-        Ok(drafts) => submit(s, caller, code, drafts, batch, key).await,
+        Ok(drafts) => {
+            let kinds: Vec<_> = drafts.iter().map(Draft::kind).collect();
+            caller.require_append(&fund, &kinds)?;
+            submit(s, caller, code, drafts, batch, key).await
+        }
         Err(e) => refused(s, key.as_ref(), e).await,
     }
 }

@@ -5,6 +5,9 @@
 mod admin;
 /// Who is calling: bearer tokens and scope checks.
 pub mod auth;
+/// The fund's books: campaigns, pledges, households, distributions, stock,
+/// the inspector's replay and private records.
+mod books;
 /// Problem details.
 pub mod error;
 /// Fund reads and appends: entries, proofs, checkpoints.
@@ -114,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi))
         .merge(admin::router())
         .merge(funds::router())
+        .merge(books::router())
         .merge(receipts::router())
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX));
     let batch = funds::batch_router().layer(DefaultBodyLimit::max(BATCH_BODY_BYTES_MAX));

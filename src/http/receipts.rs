@@ -40,10 +40,17 @@ async fn receipt(
         )));
     }
     let proof = super::funds::inclusion_proof(&s, &r.fund_code, r.entry.seq, size).await?;
-    Ok(Json(json!({
+    // A reversed gift stays on the ledger; its receipt says it is void and
+    // why, naming the reversing entry.
+    let reversal = s
+        .store
+        .object(&r.fund_code, "reversal", &r.entry.seq.to_string())
+        .await?
+        .and_then(|data| serde_json::from_str::<Value>(&data).ok());
+    let mut answer = json!({
         "receipt_no": r.receipt_no,
         "code": r.code,
-        "status": "valid",
+        "status": if reversal.is_some() { "voided" } else { "valid" },
         "fund": r.fund_code,
         "seq": r.entry.seq,
         "canonical": r.entry.canonical,
@@ -51,5 +58,9 @@ async fn receipt(
         "proof": {"size": size, "path": proof["path"]},
         "checkpoint": checkpoint,
         "verifier_key": fund.verifier_key,
-    })))
+    });
+    if let Some(rev) = reversal {
+        answer["voided"] = json!({"reason": rev["reason"], "by_seq": rev["by_seq"]});
+    }
+    Ok(Json(answer))
 }

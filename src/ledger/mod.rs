@@ -2,6 +2,8 @@
 //! whether it is sound, with no I/O. Storage, HTTP and the CLI are shells
 //! around it.
 
+/// The fund's books: derived state and the rules entries keep.
+pub mod book;
 /// RFC 8785 canonical text of entries.
 pub mod canonical;
 /// Signed checkpoints and the per-fund keys derived from the master secret.
@@ -18,7 +20,13 @@ pub mod kinds;
 pub mod merkle;
 /// Exact amounts of đồng.
 pub mod money;
+/// Distribution policy: eligibility, limits, approval threshold.
+pub mod policy;
+/// Rebuilding a fund's books from its stored entries.
+pub mod replay;
 /// The state writes depend on and the function that appends to it.
 pub mod state;
+/// Value types read from JSON: bounded text, dates, quantities.
+pub mod values;
 /// Whole-fund verification.
 pub mod verify;

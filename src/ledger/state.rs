@@ -5,42 +5,47 @@
 //! each request in order, writes what it returns and saves the new state, all
 //! in one transaction. Nothing here does I/O, so every rule is tested
 //! without a database.
+//!
+//! [`apply`] has three steps: `prepare` fills what the server owns (ids,
+//! receipt numbers, the household commitment, a distribution's status) and
+//! judges policy; [`Book::check`] judges the ledger's rules; the entry is
+//! sealed and [`Book::commit`] applies its effects.
 
+use rand::Rng;
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use super::book::{At, Book, Broken, DistState};
 use super::entry::{seal, Envelope, SealError, ZERO_HASH};
 use super::fields::FieldErrors;
 use super::ids::{format_timestamp, receipt_no, today_in_vietnam, Code, Id, VIETNAM};
-use super::kinds::{read_input, DonationCash, DonationCashInput, EntryKind, FundOpened};
+use super::kinds::goods::is_reference;
+use super::kinds::programme::PrivateRecord;
+use super::kinds::spending::DistributionStatus;
+use super::kinds::{name_of, read_input, Body, EntryKind, SupportType};
 use super::merkle::{Frontier, Hash};
-use super::money::SumVnd;
+use super::policy::Policy;
+use super::values::Sha256Hex;
 
 /// What a write depends on, for one fund.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct FundState {
     pub fund: Code,
     pub frontier: Frontier,
     /// Hash of the last entry: the next entry's `prev`.
     pub last_hash: Hash,
-    /// Cash on hand, in đồng.
-    pub balance_vnd: SumVnd,
-    /// The year receipts are being numbered in (Vietnam time) and the last
-    /// number given in it; a new year starts again from 1.
-    pub receipt_year: i32,
-    pub receipt_last: u64,
+    /// Everything the entries so far imply.
+    pub book: Book,
 }
 
 impl FundState {
     /// The state of a fund before its first entry.
-    pub fn empty(fund: Code, year: i32) -> Self {
+    pub fn empty(fund: Code) -> Self {
         Self {
             fund,
             frontier: Frontier::new(),
             last_hash: ZERO_HASH,
-            balance_vnd: 0,
-            receipt_year: year,
-            receipt_last: 0,
+            book: Book::default(),
         }
     }
 
@@ -49,18 +54,33 @@ impl FundState {
     }
 }
 
+/// A household's private record with the salt of its commitment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Private {
+    pub record: PrivateRecord,
+    /// 16 random bytes, hex: without it the commitment cannot be tested
+    /// against guessed records.
+    pub salt: String,
+}
+
 /// A request to append, parsed and checked on its own, not yet against
 /// the fund.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Draft {
-    FundOpened(FundOpened),
-    DonationCash(DonationCash),
+pub struct Draft {
+    pub body: Body,
+    /// Only for `household_registered`: kept beside the ledger.
+    pub private: Option<Private>,
 }
 
 impl Draft {
-    /// Parses a client's `{kind, body}`. `fund_opened` is written only by
-    /// opening a fund, never sent by a client.
-    pub fn parse(kind: &str, body: Value, now: OffsetDateTime) -> Result<Self, Rejection> {
+    /// Parses a client's `{kind, body, private?}`. Kinds the server writes
+    /// itself (`fund_opened`, `transfer_in`) are refused.
+    pub fn parse(
+        kind: &str,
+        body: Value,
+        private: Option<Value>,
+        now: OffsetDateTime,
+    ) -> Result<Self, Rejection> {
         let Some(kind) = EntryKind::parse(kind) else {
             let known: Vec<&str> = EntryKind::ALL.iter().map(|k| k.as_str()).collect();
             return Err(Rejection::field(
@@ -71,30 +91,58 @@ impl Draft {
         if !body.is_object() {
             return Err(Rejection::field("body", "must be a JSON object"));
         }
-        let today = today_in_vietnam(now);
         match kind {
-            EntryKind::DonationCash => {
-                let input: DonationCashInput = read_input(body, "body")?;
-                Ok(Self::DonationCash(input.parse(today)?))
+            EntryKind::FundOpened => {
+                return Err(Rejection::rule(
+                    "written_by_server",
+                    "kind",
+                    "fund_opened is written by the server when a fund is opened (POST /funds)",
+                ))
             }
-            EntryKind::FundOpened => Err(Rejection::rule(
-                "fund_opened_by_server",
-                "kind",
-                "fund_opened is written by the server when a fund is opened (POST /funds)",
-            )),
-            other => Err(Rejection::rule(
-                "kind_not_accepted",
-                "kind",
-                format!("this server does not accept {} entries yet", other.as_str()),
-            )),
+            EntryKind::TransferIn => {
+                return Err(Rejection::rule(
+                    "written_by_server",
+                    "kind",
+                    "transfer_in is written by the server with its transfer_out: post the transfer_out to the sending fund",
+                ))
+            }
+            _ => {}
         }
+        let today = today_in_vietnam(now);
+        let body = Body::from_client(kind, body, today)?;
+        let private = match (kind, private) {
+            (EntryKind::HouseholdRegistered, Some(p)) => {
+                let record: PrivateRecord = read_input(p, "private")?;
+                let mut e = FieldErrors::default();
+                record.check(&mut e);
+                if !e.is_empty() {
+                    return Err(e.into());
+                }
+                let salt: [u8; 16] = rand::thread_rng().gen();
+                Some(Private {
+                    record,
+                    salt: hex::encode(salt),
+                })
+            }
+            (EntryKind::HouseholdRegistered, None) => {
+                return Err(Rejection::field(
+                    "private",
+                    "is required: the head of household's name, CCCD number and address, kept off the ledger",
+                ))
+            }
+            (_, Some(_)) => {
+                return Err(Rejection::field(
+                    "private",
+                    "is taken only with household_registered",
+                ))
+            }
+            (_, None) => None,
+        };
+        Ok(Self { body, private })
     }
 
     pub fn kind(&self) -> EntryKind {
-        match self {
-            Self::FundOpened(_) => EntryKind::FundOpened,
-            Self::DonationCash(_) => EntryKind::DonationCash,
-        }
+        self.body.kind()
     }
 }
 
@@ -134,17 +182,29 @@ impl From<FieldErrors> for Rejection {
     }
 }
 
+impl From<Broken> for Rejection {
+    fn from(b: Broken) -> Self {
+        Self::Rule {
+            rule: b.rule,
+            field: b.field,
+            message: b.message,
+        }
+    }
+}
+
 impl From<SealError> for Rejection {
     fn from(e: SealError) -> Self {
         Self::rule("entry_too_large", "body", e.to_string())
     }
 }
 
-/// Who writes and when: the same for every entry of one transaction.
+/// Who writes and when, under which policy: the same for every entry of
+/// one transaction.
 #[derive(Debug, Clone)]
 pub struct Context<'a> {
     pub actor: &'a str,
     pub now: OffsetDateTime,
+    pub policy: &'a Policy,
 }
 
 /// An entry ready to store, with what the store needs beside it.
@@ -160,6 +220,10 @@ pub struct Appended {
     pub stored_hashes: Vec<(u64, Hash)>,
     /// Receipt number, for gifts.
     pub receipt_no: Option<String>,
+    /// The private record of a newly registered household, with its id.
+    pub private: Option<(String, Private)>,
+    /// The body as written, server-filled fields included.
+    pub body: Body,
 }
 
 /// Appends `draft` to `state`, returning the entry. On error `state` is
@@ -169,63 +233,18 @@ pub fn apply(
     draft: Draft,
     ctx: &Context<'_>,
 ) -> Result<Appended, Rejection> {
-    let kind = draft.kind();
+    let Draft { mut body, private } = draft;
+    let kind = body.kind();
     let seq = state.size();
+    let at = At {
+        seq,
+        actor: ctx.actor,
+        date: today_in_vietnam(ctx.now),
+    };
+    prepare(state, &mut body, private.as_ref(), ctx)?;
+    let change = state.book.check(at, &body)?;
     let recorded_at = format_timestamp(ctx.now);
     let id = Id::generate();
-    // Effects are worked out first and applied only once the entry is
-    // sealed, so a refusal leaves `state` as it was.
-    let mut receipt = None;
-    let mut counter = (state.receipt_year, state.receipt_last);
-    let mut balance_vnd = state.balance_vnd;
-    let body = match draft {
-        Draft::FundOpened(body) => {
-            if seq != 0 {
-                return Err(Rejection::rule(
-                    "fund_opened_first",
-                    "kind",
-                    "fund_opened is entry 0 only",
-                ));
-            }
-            to_value(&body)
-        }
-        Draft::DonationCash(mut body) => {
-            if seq == 0 {
-                return Err(Rejection::rule(
-                    "fund_not_open",
-                    "kind",
-                    "the fund has no fund_opened entry",
-                ));
-            }
-            if let Some(c) = &body.campaign_id {
-                return Err(Rejection::rule(
-                    "unknown_campaign",
-                    "body.campaign_id",
-                    format!(
-                        "campaign {:?} is not open in fund {}",
-                        c.as_str(),
-                        state.fund
-                    ),
-                ));
-            }
-            if let Some(p) = &body.pledge_id {
-                return Err(Rejection::rule(
-                    "unknown_pledge",
-                    "body.pledge_id",
-                    format!(
-                        "pledge {:?} does not exist in fund {}",
-                        p.as_str(),
-                        state.fund
-                    ),
-                ));
-            }
-            counter = next_receipt_number(counter, ctx.now.to_offset(VIETNAM).year());
-            body.receipt_no = receipt_no(&state.fund, counter.0, counter.1);
-            balance_vnd += SumVnd::from(body.amount_vnd.get());
-            receipt = Some(body.receipt_no.clone());
-            to_value(&body)
-        }
-    };
     let sealed = seal(
         &Envelope {
             fund: state.fund.as_str(),
@@ -236,13 +255,24 @@ pub fn apply(
             recorded_at: &recorded_at,
             actor: ctx.actor,
         },
-        body,
+        body.to_value(),
     )?;
     let stored_hashes = state.frontier.push(sealed.hash);
     state.last_hash = sealed.hash;
-    (state.receipt_year, state.receipt_last) = counter;
-    state.balance_vnd = balance_vnd;
+    state.book.commit(at, &body, change);
     debug_assert_eq!(state.size(), seq + 1);
+    debug_assert_eq!(state.book.size, seq + 1);
+    let receipt = match &body {
+        Body::DonationCash(b) => Some(b.receipt_no.clone()),
+        Body::DonationInKind(b) => b.receipt_no.clone(),
+        _ => None,
+    };
+    let private = match (&body, private) {
+        (Body::HouseholdRegistered(b), Some(p)) => {
+            b.household_id.as_ref().map(|h| (h.as_str().to_owned(), p))
+        }
+        _ => None,
+    };
     Ok(Appended {
         seq,
         id: id.as_str().to_owned(),
@@ -252,82 +282,276 @@ pub fn apply(
         recorded_at,
         stored_hashes,
         receipt_no: receipt,
+        private,
+        body,
     })
 }
 
-/// The (year, number) of the next receipt after `last`. Numbers move
-/// forward only: a server whose clock lags behind the new year keeps
-/// counting in the year already reached.
-fn next_receipt_number(last: (i32, u64), year: i32) -> (i32, u64) {
-    if year > last.0 {
-        (year, 1)
-    } else {
-        (last.0, last.1 + 1)
+/// Fills what the server owns and judges policy. Changes only `body`.
+fn prepare(
+    state: &FundState,
+    body: &mut Body,
+    private: Option<&Private>,
+    ctx: &Context<'_>,
+) -> Result<(), Rejection> {
+    let book = &state.book;
+    let fill = |id: &mut Option<Id>| {
+        if id.is_none() {
+            *id = Some(Id::generate());
+        }
+    };
+    let receipt = || {
+        let (year, n) = book.next_receipt(ctx.now.to_offset(VIETNAM).year());
+        receipt_no(&state.fund, year, n)
+    };
+    match body {
+        Body::CampaignOpened(b) => fill(&mut b.campaign_id),
+        Body::Pledge(b) => {
+            fill(&mut b.pledge_id);
+            if b.reference.is_none() {
+                b.reference = Some(new_reference(book));
+            }
+        }
+        Body::DonationCash(b) => b.receipt_no = receipt(),
+        Body::DonationInKind(b) => b.receipt_no = Some(receipt()),
+        Body::HouseholdRegistered(b) => {
+            fill(&mut b.household_id);
+            if let Some(p) = private {
+                let c = p.record.commitment(&p.salt);
+                b.commitment = Sha256Hex::parse(&c).ok();
+            }
+        }
+        Body::Distribution(b) => {
+            fill(&mut b.distribution_id);
+            judge_distribution(book, b, ctx)?;
+        }
+        Body::TransferOut(b) | Body::TransferIn(b) => {
+            fill(&mut b.transfer_id);
+            if b.counterparty_fund == state.fund {
+                return Err(Rejection::rule(
+                    "transfer_to_self",
+                    "body.counterparty_fund",
+                    "a fund cannot transfer to itself",
+                ));
+            }
+        }
+        Body::Expense(b) => fill(&mut b.expense_id),
+        _ => {}
     }
+    Ok(())
 }
 
-fn to_value<T: serde::Serialize>(body: &T) -> Value {
-    // Bodies are plain structs of strings, integers and enums; serde_json
-    // cannot fail on them.
-    serde_json::to_value(body).unwrap_or_else(|e| unreachable!("body serialises: {e}"))
+/// Sets a distribution's status from the threshold and applies the
+/// policy: eligibility, limits, years between house supports.
+fn judge_distribution(
+    book: &Book,
+    b: &mut super::kinds::spending::Distribution,
+    ctx: &Context<'_>,
+) -> Result<(), Rejection> {
+    let policy = ctx.policy;
+    let total = b.total_vnd();
+    if let Some(h) = book.households.get(b.household_id.as_str()) {
+        if !policy.is_eligible(b.support_type, h.category) {
+            return Err(Rejection::rule(
+                "ineligible_household",
+                "body.household_id",
+                format!(
+                    "household {:?} is classed {} (review {}); policy gives {} only to {}",
+                    h.household_id,
+                    name_of(&h.category),
+                    h.review_year,
+                    name_of(&b.support_type),
+                    policy
+                        .eligible
+                        .get(&b.support_type)
+                        .map(|c| c.iter().map(name_of).collect::<Vec<_>>().join(", "))
+                        .unwrap_or_default()
+                ),
+            ));
+        }
+        let house = |t: SupportType| matches!(t, SupportType::HouseNew | SupportType::HouseRepair);
+        if house(b.support_type) && policy.house_support_years_min > 0 {
+            let year = today_in_vietnam(ctx.now).year();
+            let recent = h
+                .distributions
+                .iter()
+                .filter_map(|id| book.distributions.get(id))
+                .find(|d| {
+                    house(d.support_type)
+                        && matches!(d.status, DistState::Pending | DistState::Approved)
+                        && year - d.recorded_on[..4].parse::<i32>().unwrap_or(0)
+                            < policy.house_support_years_min
+                });
+            if let Some(d) = recent {
+                return Err(Rejection::rule(
+                    "house_support_too_recent",
+                    "body.household_id",
+                    format!(
+                        "household {:?} had house support {:?} on {}; policy allows one every {} years",
+                        h.household_id, d.distribution_id, d.recorded_on, policy.house_support_years_min
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some(limit) = policy.limits_vnd.get(&b.support_type) {
+        if total > u128::from(*limit) {
+            return Err(Rejection::rule(
+                "policy_limit",
+                "body.cash_vnd",
+                format!(
+                    "a {} distribution may be worth at most {limit} đồng (cash plus goods); this one is worth {total}",
+                    name_of(&b.support_type)
+                ),
+            ));
+        }
+    }
+    b.status = Some(if total >= u128::from(policy.approval_threshold_vnd) {
+        DistributionStatus::Pending
+    } else {
+        DistributionStatus::Approved
+    });
+    Ok(())
+}
+
+/// A fresh pledge reference: 8 Crockford characters, short enough to type
+/// into a transfer message, unused in this fund.
+fn new_reference(book: &Book) -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut rng = rand::thread_rng();
+    loop {
+        let r: String = (0..8)
+            .map(|_| char::from(ALPHABET[rng.gen_range(0..32)]))
+            .collect();
+        if !book.references.contains_key(&r) && is_reference(&r) {
+            return r;
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::kinds::FundKind;
+    use crate::ledger::kinds::{FundKind, FundOpened};
     use crate::ledger::merkle::leaf_hash;
+    use crate::ledger::replay::{compare, fold};
     use serde_json::json;
 
     fn now() -> OffsetDateTime {
         time::macros::datetime!(2026-11-22 03:00 UTC)
     }
 
-    fn opened() -> FundState {
-        let fund = Code::parse("HN-VNN", "f").unwrap();
-        let mut s = FundState::empty(fund.clone(), 2026);
-        let body = FundOpened {
-            committee_code: Code::parse("HN", "c").unwrap(),
-            committee_name: "Ủy ban MTTQ Hà Nội".into(),
-            fund_code: fund,
-            fund_kind: FundKind::ForThePoor,
-            origin: "sovang.local/fund/HN-VNN".into(),
-            verifier_key: "sovang.local/fund/HN-VNN+00000000+AQ==".into(),
-        };
-        apply(
-            &mut s,
-            Draft::FundOpened(body),
-            &Context {
-                actor: "admin",
-                now: now(),
-            },
-        )
-        .unwrap();
-        s
+    /// A fund with a policy, written to as `actor`.
+    struct Fund {
+        state: FundState,
+        policy: Policy,
+        canonicals: Vec<String>,
     }
 
-    fn gift(amount: &str) -> Draft {
-        Draft::parse(
-            "donation_cash",
-            json!({
-                "donor": {"display": "Công ty ABC", "kind": "organization"},
-                "amount_vnd": amount, "channel": "cash", "received_on": "2026-11-21"
-            }),
-            now(),
+    impl Fund {
+        fn open() -> Self {
+            let code = Code::parse("HN-VNN", "f").unwrap();
+            let mut f = Fund {
+                state: FundState::empty(code.clone()),
+                policy: Policy::permissive(20_000_000),
+                canonicals: Vec::new(),
+            };
+            let body = Body::FundOpened(FundOpened {
+                committee_code: Code::parse("HN", "c").unwrap(),
+                committee_name: "Ủy ban MTTQ Hà Nội".into(),
+                fund_code: code,
+                fund_kind: FundKind::ForThePoor,
+                origin: "sovang.local/fund/HN-VNN".into(),
+                verifier_key: "sovang.local/fund/HN-VNN+00000000+AQ==".into(),
+            });
+            f.write_draft(
+                Draft {
+                    body,
+                    private: None,
+                },
+                "admin",
+                now(),
+            )
+            .unwrap();
+            f
+        }
+
+        fn write_draft(
+            &mut self,
+            draft: Draft,
+            actor: &str,
+            at: OffsetDateTime,
+        ) -> Result<Appended, Rejection> {
+            let ctx = Context {
+                actor,
+                now: at,
+                policy: &self.policy,
+            };
+            let a = apply(&mut self.state, draft, &ctx)?;
+            self.canonicals.push(a.canonical.clone());
+            Ok(a)
+        }
+
+        fn write(&mut self, kind: &str, body: Value) -> Result<Appended, Rejection> {
+            self.write_as("clerk", kind, body)
+        }
+
+        fn write_as(
+            &mut self,
+            actor: &str,
+            kind: &str,
+            body: Value,
+        ) -> Result<Appended, Rejection> {
+            let private = (kind == "household_registered").then(|| {
+                json!({"head_name": "Nguyễn Văn Bình", "cccd": "001086012345", "address": "Thôn 3"})
+            });
+            let draft = Draft::parse(kind, body, private, now())?;
+            self.write_draft(draft, actor, now())
+        }
+
+        fn rule(&mut self, kind: &str, body: Value) -> &'static str {
+            let before = self.state.book.summary();
+            match self.write(kind, body) {
+                Err(Rejection::Rule { rule, .. }) => {
+                    assert_eq!(
+                        self.state.book.summary(),
+                        before,
+                        "a refusal changes nothing"
+                    );
+                    rule
+                }
+                other => panic!("expected a rule to refuse it, got {other:?}"),
+            }
+        }
+    }
+
+    fn gift(amount: &str) -> Value {
+        json!({
+            "donor": {"display": "Công ty ABC", "kind": "organization"},
+            "amount_vnd": amount, "channel": "cash", "received_on": "2026-11-21"
+        })
+    }
+
+    fn household(f: &mut Fund, id: &str, category: &str) {
+        f.write(
+            "household_registered",
+            json!({"household_id": id, "commune_code": "HN-PX", "hamlet": "Thôn 3",
+                   "category": category, "members": 4, "review_year": 2026}),
         )
-        .unwrap()
+        .unwrap();
+    }
+
+    fn distribution(household: &str, support: &str, cash: &str) -> Value {
+        json!({"household_id": household, "support_type": support, "cash_vnd": cash,
+               "decision_ref": "12/QĐ-MTTQ"})
     }
 
     #[test]
     fn gifts_chain_to_the_previous_entry_and_number_receipts_in_order() {
-        let mut s = opened();
-        let ctx = Context {
-            actor: "clerk",
-            now: now(),
-        };
-        let first_hash = s.last_hash;
-        let a = apply(&mut s, gift("100000"), &ctx).unwrap();
-        let b = apply(&mut s, gift("250000"), &ctx).unwrap();
+        let mut f = Fund::open();
+        let first_hash = f.state.last_hash;
+        let a = f.write("donation_cash", gift("100000")).unwrap();
+        let b = f.write("donation_cash", gift("250000")).unwrap();
         assert_eq!((a.seq, b.seq), (1, 2));
         assert!(a
             .canonical
@@ -337,119 +561,323 @@ mod tests {
             .contains(&format!("\"prev\":\"{}\"", hex::encode(a.hash.0))));
         assert_eq!(a.receipt_no.as_deref(), Some("HN-VNN-2026-000001"));
         assert_eq!(b.receipt_no.as_deref(), Some("HN-VNN-2026-000002"));
-        assert_eq!(s.balance_vnd, 350_000);
+        assert_eq!(f.state.book.balance_vnd, 350_000);
         assert_eq!(b.hash, leaf_hash(b.canonical.as_bytes()));
     }
 
     #[test]
-    fn receipt_numbers_restart_in_a_new_year() {
-        let mut s = opened();
-        apply(
-            &mut s,
-            gift("1"),
-            &Context {
-                actor: "c",
-                now: now(),
-            },
-        )
-        .unwrap();
+    fn receipt_numbers_restart_in_a_new_year_and_never_go_back() {
+        let mut f = Fund::open();
+        f.write("donation_cash", gift("1")).unwrap();
         // 31 Dec 2026 17:30 UTC is already 1 Jan 2027 in Vietnam.
         let new_year = time::macros::datetime!(2026-12-31 17:30 UTC);
-        let r = apply(
-            &mut s,
-            gift("1"),
-            &Context {
-                actor: "c",
-                now: new_year,
-            },
-        )
-        .unwrap();
+        let d = Draft::parse("donation_cash", gift("1"), None, now()).unwrap();
+        let r = f.write_draft(d, "c", new_year).unwrap();
         assert_eq!(r.receipt_no.as_deref(), Some("HN-VNN-2027-000001"));
-    }
-
-    #[test]
-    fn a_clock_behind_the_new_year_keeps_counting_in_the_new_year() {
-        let mut s = opened();
-        let new_year = time::macros::datetime!(2027-01-02 03:00 UTC);
-        apply(
-            &mut s,
-            gift("1"),
-            &Context {
-                actor: "c",
-                now: new_year,
-            },
-        )
-        .unwrap();
-        let r = apply(
-            &mut s,
-            gift("1"),
-            &Context {
-                actor: "c",
-                now: now(),
-            },
-        )
-        .unwrap();
+        // A clock that lags behind keeps counting in the year reached.
+        let r = f.write("donation_cash", gift("1")).unwrap();
         assert_eq!(r.receipt_no.as_deref(), Some("HN-VNN-2027-000002"));
-    }
-
-    #[test]
-    fn a_refused_gift_leaves_the_state_unchanged() {
-        let mut s = opened();
-        let before = s.clone();
-        let mut d = gift("5");
-        if let Draft::DonationCash(b) = &mut d {
-            b.campaign_id = Some(Id::parse("tet-2027", "c").unwrap());
-        }
-        let e = apply(
-            &mut s,
-            d,
-            &Context {
-                actor: "c",
-                now: now(),
-            },
-        )
-        .unwrap_err();
-        assert!(matches!(
-            e,
-            Rejection::Rule {
-                rule: "unknown_campaign",
-                ..
-            }
-        ));
-        assert_eq!(s, before);
     }
 
     #[test]
     fn unknown_and_server_only_kinds_are_refused() {
         assert!(matches!(
-            Draft::parse("donation", json!({}), now()),
+            Draft::parse("donation", json!({}), None, now()),
             Err(Rejection::Invalid(_))
         ));
+        for kind in ["fund_opened", "transfer_in"] {
+            assert!(matches!(
+                Draft::parse(kind, json!({}), None, now()),
+                Err(Rejection::Rule {
+                    rule: "written_by_server",
+                    ..
+                })
+            ));
+        }
         assert!(matches!(
-            Draft::parse("fund_opened", json!({}), now()),
-            Err(Rejection::Rule {
-                rule: "fund_opened_by_server",
-                ..
-            })
-        ));
-        assert!(matches!(
-            Draft::parse("donation_cash", json!([1]), now()),
+            Draft::parse("donation_cash", json!([1]), None, now()),
             Err(Rejection::Invalid(_))
         ));
     }
 
     #[test]
     fn a_gift_before_the_fund_is_opened_is_refused() {
-        let mut s = FundState::empty(Code::parse("X", "f").unwrap(), 2026);
-        assert!(apply(
-            &mut s,
-            gift("1"),
-            &Context {
-                actor: "c",
-                now: now()
-            }
-        )
-        .is_err());
+        let mut s = FundState::empty(Code::parse("X", "f").unwrap());
+        let d = Draft::parse("donation_cash", gift("1"), None, now()).unwrap();
+        let policy = Policy::permissive(1);
+        let ctx = Context {
+            actor: "c",
+            now: now(),
+            policy: &policy,
+        };
+        assert!(apply(&mut s, d, &ctx).is_err());
         assert_eq!(s.size(), 0);
+    }
+
+    #[test]
+    fn a_gift_outside_its_campaign_window_or_after_closing_is_refused() {
+        let mut f = Fund::open();
+        f.write(
+            "campaign_opened",
+            json!({"campaign_id": "vnn-2026", "name": "Tháng cao điểm 2026", "kind": "peak_month",
+                   "starts_on": "2026-10-17", "ends_on": "2026-11-18"}),
+        )
+        .unwrap();
+        let mut g = gift("500000");
+        g["campaign_id"] = json!("vnn-2026");
+        g["received_on"] = json!("2026-11-19");
+        assert_eq!(
+            f.rule("donation_cash", g.clone()),
+            "outside_campaign_window"
+        );
+        g["received_on"] = json!("2026-11-18");
+        f.write("donation_cash", g.clone()).unwrap();
+        f.write("campaign_closed", json!({"campaign_id": "vnn-2026"}))
+            .unwrap();
+        assert_eq!(f.rule("donation_cash", g), "campaign_closed");
+        assert_eq!(
+            f.state.book.campaigns["vnn-2026"].cash_received_vnd,
+            500_000
+        );
+    }
+
+    #[test]
+    fn pending_distributions_reserve_cash_and_only_another_person_approves() {
+        let mut f = Fund::open();
+        f.write("donation_cash", gift("70000000")).unwrap();
+        household(&mut f, "hh-1", "poor");
+        household(&mut f, "hh-2", "poor");
+        let d = f
+            .write(
+                "distribution",
+                distribution("hh-1", "house_new", "50000000"),
+            )
+            .unwrap();
+        let Body::Distribution(b) = &d.body else {
+            panic!()
+        };
+        assert_eq!(b.status, Some(DistributionStatus::Pending));
+        let id = b.distribution_id.clone().unwrap();
+        assert_eq!(f.state.book.reserved_vnd, 50_000_000);
+        assert_eq!(f.state.book.balance_vnd, 70_000_000);
+        // 20,000,000 are available; 25,000,000 would overdraw.
+        assert_eq!(
+            f.rule(
+                "distribution",
+                distribution("hh-2", "cash_grant", "25000000")
+            ),
+            "insufficient_funds"
+        );
+        let approve = json!({"distribution_id": id.as_str()});
+        assert_eq!(
+            f.rule("distribution_approved", approve.clone()),
+            "self_approval"
+        );
+        f.write_as("approver", "distribution_approved", approve.clone())
+            .unwrap();
+        assert_eq!(f.state.book.reserved_vnd, 0);
+        assert_eq!(f.state.book.balance_vnd, 20_000_000);
+        assert_eq!(f.rule("distribution_approved", approve), "not_pending");
+    }
+
+    #[test]
+    fn earmarked_cash_pays_only_for_its_purpose() {
+        let mut f = Fund::open();
+        let mut g = gift("30000000");
+        g["earmark"] = json!("house_new");
+        f.write("donation_cash", g).unwrap();
+        f.write("donation_cash", gift("1000000")).unwrap();
+        household(&mut f, "hh-1", "poor");
+        assert_eq!(
+            f.rule(
+                "distribution",
+                distribution("hh-1", "cash_grant", "5000000")
+            ),
+            "earmark"
+        );
+        f.write(
+            "distribution",
+            distribution("hh-1", "cash_grant", "1000000"),
+        )
+        .unwrap();
+        f.write(
+            "distribution",
+            distribution("hh-1", "house_new", "15000000"),
+        )
+        .unwrap();
+        assert_eq!(
+            f.state.book.earmarks[&SupportType::HouseNew].free_vnd(),
+            15_000_000
+        );
+        assert_eq!(f.state.book.general_vnd(), 0);
+    }
+
+    #[test]
+    fn policy_limits_and_eligibility_are_judged_when_written() {
+        let mut f = Fund::open();
+        f.policy = Policy::from_settings(
+            20_000_000,
+            &[("tet_gift".to_owned(), 2_000_000)].into_iter().collect(),
+            &[("livelihood".to_owned(), vec!["poor".to_owned()])]
+                .into_iter()
+                .collect(),
+            5,
+        )
+        .unwrap();
+        f.write("donation_cash", gift("100000000")).unwrap();
+        household(&mut f, "hh-1", "hardship");
+        assert_eq!(
+            f.rule("distribution", distribution("hh-1", "tet_gift", "2000001")),
+            "policy_limit"
+        );
+        assert_eq!(
+            f.rule(
+                "distribution",
+                distribution("hh-1", "livelihood", "1000000")
+            ),
+            "ineligible_household"
+        );
+        f.write(
+            "distribution",
+            distribution("hh-1", "house_repair", "10000000"),
+        )
+        .unwrap();
+        assert_eq!(
+            f.rule(
+                "distribution",
+                distribution("hh-1", "house_new", "10000000")
+            ),
+            "house_support_too_recent"
+        );
+        assert_eq!(
+            f.rule("distribution", distribution("hh-9", "tet_gift", "1000")),
+            "unknown_household"
+        );
+    }
+
+    #[test]
+    fn goods_come_in_as_gifts_and_never_go_below_zero() {
+        let mut f = Fund::open();
+        f.write(
+            "donation_in_kind",
+            json!({"donor": {"display": "HTX Tân Phú", "kind": "organization"},
+                   "items": [{"item": "GAO", "quantity": "100", "unit": "kg",
+                              "unit_value_vnd": 20000, "value_vnd": 2000000}],
+                   "total_value_vnd": "2000000", "received_on": "2026-11-20"}),
+        )
+        .unwrap();
+        household(&mut f, "hh-1", "poor");
+        let mut d = distribution("hh-1", "tet_gift", "0");
+        d["items"] = json!([{"item": "GAO", "quantity": "101", "unit": "kg",
+                             "unit_value_vnd": 20000, "value_vnd": 2020000}]);
+        assert_eq!(f.rule("distribution", d.clone()), "stock_insufficient");
+        d["items"][0]["quantity"] = json!("10");
+        d["items"][0]["value_vnd"] = json!(200000);
+        f.write("distribution", d).unwrap();
+        let adj = json!({"item": "GAO", "quantity_delta": "-91", "reason": "spoiled",
+                         "decision_ref": "BB-01"});
+        assert_eq!(f.rule("stock_adjusted", adj.clone()), "stock_insufficient");
+        let mut adj = adj;
+        adj["quantity_delta"] = json!("-90");
+        f.write("stock_adjusted", adj).unwrap();
+        let line = &f.state.book.stock["GAO"];
+        assert!(line.quantity.is_zero());
+        assert_eq!(line.value_vnd, 0);
+    }
+
+    #[test]
+    fn a_reversal_undoes_exactly_once_and_never_overdraws() {
+        let mut f = Fund::open();
+        let g = f.write("donation_cash", gift("5000000")).unwrap();
+        f.write("donation_cash", gift("1000000")).unwrap();
+        household(&mut f, "hh-1", "poor");
+        f.write(
+            "distribution",
+            distribution("hh-1", "cash_grant", "2000000"),
+        )
+        .unwrap();
+        let reverse = |seq: u64| json!({"reverses_seq": seq, "reason": "nhập nhầm số tiền"});
+        assert_eq!(f.rule("reversal", reverse(g.seq)), "reversal_overdraws");
+        let small = f.write("donation_cash", gift("300000")).unwrap();
+        f.write("reversal", reverse(small.seq)).unwrap();
+        assert_eq!(f.rule("reversal", reverse(small.seq)), "already_reversed");
+        assert_eq!(f.state.book.balance_vnd, 4_000_000);
+        assert!(f.state.book.reversals.contains_key(&small.seq));
+        assert_eq!(f.rule("reversal", reverse(0)), "not_reversible");
+    }
+
+    #[test]
+    fn a_replay_of_the_ledger_rebuilds_the_same_books() {
+        let mut f = Fund::open();
+        f.write(
+            "campaign_opened",
+            json!({"campaign_id": "bao-yagi", "name": "Ủng hộ đồng bào bị bão", "kind": "disaster_relief",
+                   "starts_on": "2026-09-01", "ends_on": "2026-12-31", "target_vnd": "1000000000"}),
+        )
+        .unwrap();
+        let p = f
+            .write(
+                "pledge",
+                json!({"donor": {"display": "Công ty Hòa Bình", "kind": "organization"},
+                       "amount_vnd": "3000000", "campaign_id": "bao-yagi", "due_on": "2026-11-30"}),
+            )
+            .unwrap();
+        let Body::Pledge(pb) = &p.body else { panic!() };
+        let mut g = gift("3000000");
+        g["campaign_id"] = json!("bao-yagi");
+        g["pledge_id"] = json!(pb.pledge_id.as_ref().unwrap().as_str());
+        f.write("donation_cash", g).unwrap();
+        household(&mut f, "hh-1", "near_poor");
+        f.write(
+            "household_reclassified",
+            json!({"household_id": "hh-1", "category": "newly_escaped", "review_year": 2026,
+                   "decision_ref": "QĐ 45/UBND"}),
+        )
+        .unwrap();
+        let d = f
+            .write("distribution", distribution("hh-1", "relief", "500000"))
+            .unwrap();
+        let Body::Distribution(db) = &d.body else {
+            panic!()
+        };
+        f.write(
+            "distribution_acknowledged",
+            json!({"distribution_id": db.distribution_id.as_ref().unwrap().as_str(),
+                   "method": "thumbprint", "acknowledged_on": "2026-11-22"}),
+        )
+        .unwrap();
+        assert_eq!(
+            f.state.book.pledges[pb.pledge_id.as_ref().unwrap().as_str()].status,
+            crate::ledger::book::PledgeStatus::Fulfilled
+        );
+
+        let mut replayed = Book::default();
+        for c in &f.canonicals {
+            fold(&mut replayed, c).unwrap();
+        }
+        let live: Vec<(String, String, Value)> = f
+            .state
+            .book
+            .objects()
+            .into_iter()
+            .map(|(k, id, v)| (k.to_owned(), id, v))
+            .collect();
+        assert_eq!(compare(&replayed, &live, &f.state.book.summary()), vec![]);
+        // A live figure that differs from the ledger is named.
+        let mut tampered = live.clone();
+        tampered[0].2["name"] = json!("Khác");
+        let diffs = compare(&replayed, &tampered, &f.state.book.summary());
+        assert_eq!(diffs.len(), 1);
+        assert_eq!(diffs[0].field, "name");
+    }
+
+    #[test]
+    fn the_private_record_stays_off_the_ledger() {
+        let mut f = Fund::open();
+        household(&mut f, "hh-1", "poor");
+        let c = f.canonicals.last().unwrap();
+        assert!(!c.contains("001086012345"));
+        assert!(!c.contains("Nguyễn Văn Bình"));
+        assert!(c.contains("\"commitment\":\""));
     }
 }

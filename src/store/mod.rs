@@ -17,11 +17,13 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 
 use crate::ledger::checkpoint::MasterSecret;
-use crate::ledger::ids::{format_timestamp, Code, VIETNAM};
-use crate::ledger::kinds::{FundKind, FundOpened};
+use crate::ledger::ids::{format_timestamp, Code};
+use crate::ledger::kinds::{Body, FundKind, FundOpened};
 use crate::ledger::merkle::{self, from_slice, Frontier, Hash};
 use crate::ledger::money::SumVnd;
-use crate::ledger::state::{apply, Appended, Context, Draft, FundState};
+use crate::ledger::policy::Policy;
+use crate::ledger::state::{apply, Appended, Context, Draft, FundState, Private};
+use serde_json::Value;
 
 /// Which database is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -333,7 +335,7 @@ impl Store {
     ) -> Result<Appended> {
         let fund = Code::parse(&info.code, "code").map_err(|e| StoreError::Corrupt(e.message))?;
         let now = time::OffsetDateTime::now_utc();
-        let mut state = FundState::empty(fund.clone(), now.to_offset(VIETNAM).year());
+        let mut state = FundState::empty(fund.clone());
         let body = FundOpened {
             committee_code: Code::parse(&info.committee_code, "committee_code")
                 .map_err(|e| StoreError::Corrupt(e.message))?,
@@ -343,8 +345,21 @@ impl Store {
             origin: info.origin.clone(),
             verifier_key: info.verifier_key.clone(),
         };
-        let appended = apply(&mut state, Draft::FundOpened(body), &Context { actor, now })
-            .map_err(|r| StoreError::Corrupt(format!("fund_opened refused: {r:?}")))?;
+        let policy = Policy::permissive(u64::MAX);
+        let draft = Draft {
+            body: Body::FundOpened(body),
+            private: None,
+        };
+        let appended = apply(
+            &mut state,
+            draft,
+            &Context {
+                actor,
+                now,
+                policy: &policy,
+            },
+        )
+        .map_err(|r| StoreError::Corrupt(format!("fund_opened refused: {r:?}")))?;
         let key = secret
             .log_key(&info.origin)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -382,7 +397,7 @@ impl Store {
         .bind(&info.code)
         .bind(Vec::from(state.last_hash.0))
         .bind(Vec::<u8>::new())
-        .bind(i64::from(state.receipt_year))
+        .bind(i64::from(state.book.receipt_year))
         .execute(&mut *tx)
         .await?;
         let writes = FundWrites {
@@ -390,6 +405,7 @@ impl Store {
             fund: &info.code,
             entries: std::slice::from_ref(&appended),
             receipts: &[],
+            objects: &[],
             state: &state,
             checkpoint: &note,
         };
@@ -564,11 +580,269 @@ impl Store {
         .transpose()
     }
 
+    // ---- the fund's books ---------------------------------------------------
+
+    /// Derived objects of one kind, in id order after `after`, filtered by
+    /// status or reference: (id, JSON text).
+    pub async fn objects(
+        &self,
+        fund: &str,
+        kind: &str,
+        filter: ObjectFilter<'_>,
+        limit: u64,
+    ) -> Result<Vec<(String, String)>> {
+        let mut sql = String::from(
+            "SELECT id, data FROM fund_objects WHERE fund_code = $1 AND kind = $2 AND id > $3",
+        );
+        let mut n = 4;
+        if filter.status.is_some() {
+            sql.push_str(&format!(" AND status = ${n}"));
+            n += 1;
+        }
+        if filter.reference.is_some() {
+            sql.push_str(&format!(" AND ref = ${n}"));
+            n += 1;
+        }
+        sql.push_str(&format!(" ORDER BY id LIMIT ${n}"));
+        let mut q = sqlx::query(&sql)
+            .bind(fund)
+            .bind(kind)
+            .bind(filter.after.unwrap_or(""));
+        if let Some(st) = filter.status {
+            q = q.bind(st);
+        }
+        if let Some(r) = filter.reference {
+            q = q.bind(r);
+        }
+        let rows = q.bind(to_i64(limit)?).fetch_all(&self.read).await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("data")?)))
+            .collect()
+    }
+
+    /// One derived object's JSON text.
+    pub async fn object(&self, fund: &str, kind: &str, id: &str) -> Result<Option<String>> {
+        let row = sqlx::query(
+            "SELECT data FROM fund_objects WHERE fund_code = $1 AND kind = $2 AND id = $3",
+        )
+        .bind(fund)
+        .bind(kind)
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| r.try_get("data").map_err(StoreError::from))
+            .transpose()
+    }
+
+    /// The fund's figures as the books last saved them.
+    pub async fn summary(&self, fund: &str) -> Result<Option<Value>> {
+        let row = sqlx::query("SELECT summary FROM fund_heads WHERE fund_code = $1")
+            .bind(fund)
+            .fetch_optional(&self.read)
+            .await?;
+        row.map(|r| {
+            let text: String = r.try_get("summary")?;
+            serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(e.to_string()))
+        })
+        .transpose()
+    }
+
+    /// Reads, in one snapshot, every entry of a fund (handed to `each` in
+    /// order, a page at a time) and the live books: derived objects and the
+    /// summary. The snapshot keeps appends that land meanwhile out of both.
+    pub async fn books_snapshot(
+        &self,
+        fund: &str,
+        mut each: impl FnMut(&StoredEntry) -> std::result::Result<(), String>,
+    ) -> Result<Snapshot> {
+        let mut tx = self.read.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let size: i64 = sqlx::query("SELECT size FROM fund_heads WHERE fund_code = $1")
+            .bind(fund)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.try_get("size"))
+            .transpose()?
+            .unwrap_or(0);
+        let size = size as u64;
+        let mut from = 0;
+        let mut failure = None;
+        while from < size && failure.is_none() {
+            let to = size.min(from + REPLAY_PAGE);
+            let rows = sqlx::query(
+                "SELECT seq, hash, canonical FROM entries WHERE fund_code = $1 AND seq >= $2 AND seq < $3 ORDER BY seq",
+            )
+            .bind(fund)
+            .bind(to_i64(from)?)
+            .bind(to_i64(to)?)
+            .fetch_all(&mut *tx)
+            .await?;
+            for r in &rows {
+                if let Err(e) = each(&entry_from_row(r)?) {
+                    failure = Some(e);
+                    break;
+                }
+            }
+            from = to;
+        }
+        let rows = sqlx::query(
+            "SELECT kind, id, data FROM fund_objects WHERE fund_code = $1 ORDER BY kind, id",
+        )
+        .bind(fund)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut objects = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let data: String = r.try_get("data")?;
+            let value = serde_json::from_str(&data).unwrap_or(Value::String(data));
+            objects.push((r.try_get("kind")?, r.try_get("id")?, value));
+        }
+        let summary: String = sqlx::query("SELECT summary FROM fund_heads WHERE fund_code = $1")
+            .bind(fund)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("summary")?;
+        tx.commit().await?;
+        Ok(Snapshot {
+            size,
+            failure,
+            objects,
+            summary: serde_json::from_str(&summary).unwrap_or(Value::String(summary)),
+        })
+    }
+
+    /// Reads a household's private record and logs the read, in one
+    /// transaction: no read without its log line. Returns (fund, record
+    /// JSON, salt) for each fund in `funds` that registered the household.
+    pub async fn read_private(
+        &self,
+        household_id: &str,
+        funds: &[String],
+        reader: &Reader<'_>,
+    ) -> Result<Vec<(String, String, String)>> {
+        if funds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.begin_write().await?;
+        let sql = format!(
+            "SELECT fund_code, record, salt FROM household_private WHERE household_id = $1 AND fund_code IN ({}) ORDER BY fund_code",
+            placeholders(self.backend, 2, funds.len())
+        );
+        let mut q = sqlx::query(&sql).bind(household_id);
+        for f in funds {
+            q = q.bind(f.as_str());
+        }
+        let rows = q.fetch_all(&mut *tx).await?;
+        let found: Vec<(String, String, String)> = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("fund_code")?,
+                    r.try_get("record")?,
+                    r.try_get("salt")?,
+                ))
+            })
+            .collect::<Result<_>>()?;
+        for (fund, _, _) in &found {
+            sqlx::query(
+                "INSERT INTO access_log (at, actor, role, committee_code, fund_code, household_id, action) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(now_text())
+            .bind(reader.actor)
+            .bind(reader.role)
+            .bind(reader.committee_code)
+            .bind(fund.as_str())
+            .bind(household_id)
+            .bind(reader.action)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    /// Lines of the access log for `funds`, newest first, before id
+    /// `before`.
+    pub async fn access_log(
+        &self,
+        funds: &[String],
+        before: Option<i64>,
+        limit: u64,
+    ) -> Result<Vec<Value>> {
+        if funds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT id, at, actor, role, committee_code, fund_code, household_id, action FROM access_log \
+             WHERE id < $1 AND fund_code IN ({}) ORDER BY id DESC LIMIT ${}",
+            placeholders(self.backend, 2, funds.len()),
+            funds.len() + 2
+        );
+        let mut q = sqlx::query(&sql).bind(before.unwrap_or(i64::MAX));
+        for f in funds {
+            q = q.bind(f.as_str());
+        }
+        let rows = q.bind(to_i64(limit)?).fetch_all(&self.read).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(serde_json::json!({
+                    "id": r.try_get::<i64, _>("id")?,
+                    "at": r.try_get::<String, _>("at")?,
+                    "actor": r.try_get::<String, _>("actor")?,
+                    "role": r.try_get::<String, _>("role")?,
+                    "committee_code": r.try_get::<Option<String>, _>("committee_code")?,
+                    "fund": r.try_get::<String, _>("fund_code")?,
+                    "household_id": r.try_get::<String, _>("household_id")?,
+                    "action": r.try_get::<String, _>("action")?,
+                }))
+            })
+            .collect()
+    }
+
     /// Executes one statement on the write connection: for tests and tools
     /// that must reach behind the service (tampering tests).
     pub async fn execute_raw(&self, sql: &str) -> Result<u64> {
         Ok(sqlx::query(sql).execute(&self.write).await?.rows_affected())
     }
+}
+
+/// Entries read per query by a replay.
+pub const REPLAY_PAGE: u64 = 5_000;
+
+/// What [`Store::books_snapshot`] read.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// Entries in the snapshot.
+    pub size: u64,
+    /// The first error `each` returned; reading stopped there.
+    pub failure: Option<String>,
+    /// (kind, id, JSON) of every derived object.
+    pub objects: Vec<(String, String, Value)>,
+    pub summary: Value,
+}
+
+/// Narrows a listing of derived objects.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ObjectFilter<'a> {
+    /// Ids after this one (the cursor of the previous page).
+    pub after: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub reference: Option<&'a str>,
+}
+
+/// Who reads private data, for the access log.
+#[derive(Debug, Clone, Copy)]
+pub struct Reader<'a> {
+    pub actor: &'a str,
+    pub role: &'a str,
+    pub committee_code: Option<&'a str>,
+    /// What was read and through which door: `GET /households/{id}`.
+    pub action: &'a str,
 }
 
 /// Everything one transaction writes for one fund.
@@ -578,6 +852,9 @@ pub(crate) struct FundWrites<'a> {
     pub entries: &'a [Appended],
     /// (verification code, receipt number, seq)
     pub receipts: &'a [(String, String, u64)],
+    /// Derived objects changed by these entries: (kind, id, JSON or `None`
+    /// when gone).
+    pub objects: &'a [(&'static str, String, Option<Value>)],
     pub state: &'a FundState,
     pub checkpoint: &'a str,
 }
@@ -632,26 +909,82 @@ impl FundWrites<'_> {
             }
             q.execute(&mut **tx).await?;
         }
+        let now = now_text();
+        let privates: Vec<&(String, Private)> = self
+            .entries
+            .iter()
+            .filter_map(|e| e.private.as_ref())
+            .collect();
+        for chunk in privates.chunks(BINDS_MAX / 5) {
+            let sql = format!(
+                "INSERT INTO household_private (fund_code, household_id, record, salt, created_at) VALUES {}",
+                rows_placeholders(self.backend, 5, chunk.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for (id, p) in chunk {
+                let record = serde_json::to_string(&p.record)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                q = q
+                    .bind(self.fund)
+                    .bind(id.as_str())
+                    .bind(record)
+                    .bind(p.salt.as_str())
+                    .bind(now.as_str());
+            }
+            q.execute(&mut **tx).await?;
+        }
+        let (upserts, gone): (Vec<_>, Vec<_>) = self.objects.iter().partition(|o| o.2.is_some());
+        for chunk in upserts.chunks(BINDS_MAX / 6) {
+            let sql = format!(
+                "INSERT INTO fund_objects (fund_code, kind, id, status, ref, data) VALUES {} \
+                 ON CONFLICT (fund_code, kind, id) DO UPDATE SET \
+                 status = excluded.status, ref = excluded.ref, data = excluded.data",
+                rows_placeholders(self.backend, 6, chunk.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for (kind, id, data) in chunk {
+                let data = data.as_ref().unwrap_or(&Value::Null);
+                let field = |name: &str| data.get(name).and_then(Value::as_str).map(str::to_owned);
+                q = q
+                    .bind(self.fund)
+                    .bind(*kind)
+                    .bind(id.as_str())
+                    .bind(field("status"))
+                    .bind(field("reference"))
+                    .bind(data.to_string());
+            }
+            q.execute(&mut **tx).await?;
+        }
+        for (kind, id, _) in gone {
+            sqlx::query("DELETE FROM fund_objects WHERE fund_code = $1 AND kind = $2 AND id = $3")
+                .bind(self.fund)
+                .bind(*kind)
+                .bind(id.as_str())
+                .execute(&mut **tx)
+                .await?;
+        }
         sqlx::query(
             "INSERT INTO checkpoints (fund_code, size, note, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(self.fund)
         .bind(to_i64(self.state.size())?)
         .bind(self.checkpoint)
-        .bind(now_text())
+        .bind(now.as_str())
         .execute(&mut **tx)
         .await?;
+        let book = &self.state.book;
         let updated = sqlx::query(
             "UPDATE fund_heads SET size = $2, last_hash = $3, frontier = $4, balance_vnd = $5, \
-             receipt_year = $6, receipt_last = $7 WHERE fund_code = $1",
+             receipt_year = $6, receipt_last = $7, summary = $8 WHERE fund_code = $1",
         )
         .bind(self.fund)
         .bind(to_i64(self.state.size())?)
         .bind(self.state.last_hash.0.to_vec())
         .bind(self.state.frontier.to_bytes())
-        .bind(self.state.balance_vnd.to_string())
-        .bind(i64::from(self.state.receipt_year))
-        .bind(to_i64(self.state.receipt_last)?)
+        .bind(book.balance_vnd.to_string())
+        .bind(i64::from(book.receipt_year))
+        .bind(to_i64(book.receipt_last)?)
+        .bind(book.summary().to_string())
         .execute(&mut **tx)
         .await?;
         if updated.rows_affected() != 1 {
@@ -664,21 +997,29 @@ impl FundWrites<'_> {
     }
 }
 
-/// Loads a fund's state inside a write transaction, locking its head row on
+/// The head of a fund as stored: where its log ends.
+#[derive(Debug, Clone)]
+pub(crate) struct LockedHead {
+    pub frontier: Frontier,
+    pub last_hash: Hash,
+    pub origin: String,
+}
+
+/// Reads a fund's head inside a write transaction, locking its row on
 /// PostgreSQL so that appends from every process are serialised.
-pub(crate) async fn load_state(
+pub(crate) async fn lock_head(
     tx: &mut Transaction<'static, Any>,
     backend: Backend,
     fund: &Code,
-) -> Result<Option<(FundState, String)>> {
+) -> Result<Option<LockedHead>> {
     let sql = match backend {
         Backend::Postgres => {
-            "SELECT h.size, h.last_hash, h.frontier, h.balance_vnd, h.receipt_year, h.receipt_last, f.origin \
+            "SELECT h.size, h.last_hash, h.frontier, f.origin \
              FROM fund_heads h JOIN funds f ON f.code = h.fund_code WHERE h.fund_code = $1 FOR UPDATE OF h"
         }
         // SQLite: BEGIN IMMEDIATE already holds the database write lock.
         Backend::Sqlite => {
-            "SELECT h.size, h.last_hash, h.frontier, h.balance_vnd, h.receipt_year, h.receipt_last, f.origin \
+            "SELECT h.size, h.last_hash, h.frontier, f.origin \
              FROM fund_heads h JOIN funds f ON f.code = h.fund_code WHERE h.fund_code = $1"
         }
     };
@@ -695,18 +1036,29 @@ pub(crate) async fn load_state(
     let frontier =
         Frontier::from_bytes(size as u64, &frontier).ok_or_else(|| corrupt("frontier"))?;
     let last_hash: Vec<u8> = r.try_get("last_hash")?;
-    let balance: String = r.try_get("balance_vnd")?;
-    let origin: String = r.try_get("origin")?;
-    let state = FundState {
-        fund: fund.clone(),
+    Ok(Some(LockedHead {
         frontier,
         last_hash: from_slice(&last_hash).ok_or_else(|| corrupt("last hash"))?,
-        balance_vnd: balance.parse().map_err(|_| corrupt("balance"))?,
-        receipt_year: i32::try_from(r.try_get::<i64, _>("receipt_year")?)
-            .map_err(|_| corrupt("year"))?,
-        receipt_last: r.try_get::<i64, _>("receipt_last")? as u64,
-    };
-    Ok(Some((state, origin)))
+        origin: r.try_get("origin")?,
+    }))
+}
+
+/// Entries `from..to` of a fund, read inside a transaction.
+pub(crate) async fn entries_between(
+    tx: &mut Transaction<'static, Any>,
+    fund: &str,
+    from: u64,
+    to: u64,
+) -> Result<Vec<StoredEntry>> {
+    let rows = sqlx::query(
+        "SELECT seq, hash, canonical FROM entries WHERE fund_code = $1 AND seq >= $2 AND seq < $3 ORDER BY seq",
+    )
+    .bind(fund)
+    .bind(to_i64(from)?)
+    .bind(to_i64(to)?)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter().map(entry_from_row).collect()
 }
 
 pub(crate) async fn fetch_idempotent(

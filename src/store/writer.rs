@@ -11,18 +11,23 @@
 //! trace; the others in the same transaction go on. A database failure fails
 //! the whole transaction and every job in it is told to retry (503).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    fetch_idempotent, insert_idempotency, load_state, FundWrites, IdempotencyRecord,
-    IdempotentResponse, Store,
+    entries_between, fetch_idempotent, insert_idempotency, lock_head, FundWrites,
+    IdempotencyRecord, IdempotentResponse, Store,
 };
 use crate::ledger::checkpoint::{LogKey, MasterSecret};
 use crate::ledger::ids::{verification_code, Code};
+use crate::ledger::kinds::corrections::Reversal;
+use crate::ledger::kinds::spending::Transfer;
+use crate::ledger::kinds::Body;
 use crate::ledger::merkle::to_hex;
+use crate::ledger::policy::Policy;
+use crate::ledger::replay::fold;
 use crate::ledger::state::{apply, Appended, Context, Draft, FundState, Rejection};
 
 /// Most jobs in one transaction.
@@ -31,6 +36,11 @@ pub const JOBS_PER_COMMIT_MAX: usize = 512;
 pub const ENTRIES_PER_COMMIT_MAX: usize = 4_000;
 /// Jobs waiting for the writer before senders wait too (back-pressure).
 pub const QUEUE_LEN: usize = 4_096;
+/// Funds whose books the writer keeps in memory; past this the cache is
+/// emptied and books are read again from the ledger as needed.
+pub const FUNDS_CACHED_MAX: usize = 4_096;
+/// Entries read per query when books are rebuilt from the ledger.
+pub const CATCH_UP_PAGE: u64 = 5_000;
 
 /// An idempotency key and the request it came with.
 #[derive(Debug, Clone)]
@@ -90,13 +100,16 @@ impl Writer {
         store: Store,
         secret: MasterSecret,
         public_base_url: String,
+        policy: Policy,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(QUEUE_LEN);
         let task = WriterTask {
             store,
             secret,
             public_base_url,
+            policy,
             keys: HashMap::new(),
+            cache: HashMap::new(),
         };
         let handle = tokio::spawn(task.run(rx));
         (Self { tx }, handle)
@@ -131,9 +144,14 @@ struct WriterTask {
     store: Store,
     secret: MasterSecret,
     public_base_url: String,
+    /// Distribution policy judged on every append.
+    policy: Policy,
     /// Signing keys by origin; deriving one costs an HKDF and a scalar
     /// multiplication, so each is made once.
     keys: HashMap<String, LogKey>,
+    /// Each fund's books as of its last commit here, so that an append
+    /// need not read them; checked against the locked head every time.
+    cache: HashMap<Code, FundState>,
 }
 
 impl WriterTask {
@@ -202,12 +220,46 @@ impl WriterTask {
         let backend = self.store.backend();
 
         // Lock the funds in code order, so that two processes never wait on
-        // each other in a cycle.
-        let mut states: BTreeMap<Code, Option<(FundState, String)>> =
-            jobs.iter().map(|j| (j.fund.clone(), None)).collect();
-        for (fund, slot) in states.iter_mut() {
-            *slot = load_state(&mut tx, backend, fund).await?;
+        // each other in a cycle. The receiving funds of transfers are known
+        // from the requests and locked with the rest.
+        let mut wanted: BTreeSet<Code> = jobs.iter().map(|j| j.fund.clone()).collect();
+        for d in jobs.iter().flat_map(|j| &j.drafts) {
+            if let Body::TransferOut(t) = &d.body {
+                wanted.insert(t.counterparty_fund.clone());
+            }
         }
+        let mut states: BTreeMap<Code, Option<FundState>> = BTreeMap::new();
+        let mut origins: BTreeMap<Code, String> = BTreeMap::new();
+        for fund in &wanted {
+            if let Some((state, origin)) = self.load(&mut tx, fund).await? {
+                states.insert(fund.clone(), Some(state));
+                origins.insert(fund.clone(), origin);
+            }
+        }
+        // Reversing a transfer reverses both sides; the other fund is known
+        // only from the books. Locking it out of order may deadlock with
+        // another process on PostgreSQL, which then aborts one of the two;
+        // the writer retries and, at worst, the client is asked to.
+        let mut extra = BTreeSet::new();
+        for job in jobs {
+            let Some(Some(state)) = states.get(&job.fund) else {
+                continue;
+            };
+            for d in &job.drafts {
+                if let Some((other, _)) = transfer_pair(state, &d.body) {
+                    if !states.contains_key(&other) {
+                        extra.insert(other);
+                    }
+                }
+            }
+        }
+        for fund in &extra {
+            if let Some((state, origin)) = self.load(&mut tx, fund).await? {
+                states.insert(fund.clone(), Some(state));
+                origins.insert(fund.clone(), origin);
+            }
+        }
+
         let keys: Vec<&str> = jobs
             .iter()
             .filter_map(|j| j.idempotency.as_ref().map(|k| k.scope_key.as_str()))
@@ -238,15 +290,18 @@ impl WriterTask {
 
         let mut written = 0;
         for (fund, entries) in &appended {
-            let Some(Some((state, origin))) = states.get(fund) else {
+            let (Some(Some(state)), Some(origin)) = (states.get_mut(fund), origins.get(fund))
+            else {
                 continue;
             };
+            let objects = state.book.take_dirty();
             let note = self.sign(origin, state)?;
             let writes = FundWrites {
                 backend,
                 fund: fund.as_str(),
                 entries,
                 receipts: receipts.get(fund).map_or(&[], |r| r.as_slice()),
+                objects: &objects,
                 state,
                 checkpoint: &note,
             };
@@ -255,7 +310,58 @@ impl WriterTask {
         }
         insert_idempotency(&mut tx, backend, &records).await?;
         tx.commit().await?;
+        // Only committed books are kept: after a failure the funds are read
+        // again from the ledger.
+        if self.cache.len() + states.len() > FUNDS_CACHED_MAX {
+            self.cache.clear();
+        }
+        for (fund, state) in states {
+            if let Some(state) = state {
+                self.cache.insert(fund, state);
+            }
+        }
         Ok((answers, written))
+    }
+
+    /// Locks a fund's head and brings its books up to it: from the cache,
+    /// folding in entries other processes appended since, or from the
+    /// whole ledger.
+    async fn load(
+        &mut self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        fund: &Code,
+    ) -> Result<Option<(FundState, String)>, super::StoreError> {
+        let Some(head) = lock_head(tx, self.store.backend(), fund).await? else {
+            return Ok(None);
+        };
+        let size = head.frontier.size();
+        let mut state = match self.cache.remove(fund) {
+            Some(s) if s.size() < size || (s.size() == size && s.last_hash == head.last_hash) => s,
+            _ => FundState::empty(fund.clone()),
+        };
+        let mut from = state.book.size;
+        if from < size {
+            tracing::debug!(fund = %fund, from, to = size, "reading the fund's books from its ledger");
+        }
+        while from < size {
+            let to = size.min(from + CATCH_UP_PAGE);
+            let page = entries_between(tx, fund.as_str(), from, to).await?;
+            if page.len() as u64 != to - from {
+                return Err(super::StoreError::Corrupt(format!(
+                    "fund {fund}: entries {from}..{to} are missing"
+                )));
+            }
+            for e in &page {
+                fold(&mut state.book, &e.canonical)
+                    .map_err(|err| super::StoreError::Corrupt(format!("fund {fund}: {err}")))?;
+            }
+            from = to;
+        }
+        state.frontier = head.frontier;
+        state.last_hash = head.last_hash;
+        // Whoever appended those entries saved their objects already.
+        state.book.take_dirty();
+        Ok(Some((state, head.origin)))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -263,7 +369,7 @@ impl WriterTask {
         &self,
         job: &Job,
         now: time::OffsetDateTime,
-        states: &mut BTreeMap<Code, Option<(FundState, String)>>,
+        states: &mut BTreeMap<Code, Option<FundState>>,
         known: &mut HashMap<String, IdempotentResponse>,
         appended: &mut BTreeMap<Code, Vec<Appended>>,
         receipts: &mut BTreeMap<Code, Vec<(String, String, u64)>>,
@@ -274,25 +380,34 @@ impl WriterTask {
                 return replay(prior, key);
             }
         }
-        let Some(Some((state, _))) = states.get_mut(&job.fund) else {
+        if !matches!(states.get(&job.fund), Some(Some(_))) {
             return Err(JobError::UnknownFund);
-        };
+        }
         let ctx = Context {
             actor: &job.actor,
             now,
+            policy: &self.policy,
         };
-        // Apply to a copy: a batch is all or nothing.
-        let mut next = state.clone();
-        let mut out = Vec::with_capacity(job.drafts.len());
-        for (index, draft) in job.drafts.iter().enumerate() {
-            match apply(&mut next, draft.clone(), &ctx) {
-                Ok(a) => out.push(a),
-                Err(rejection) => return Err(JobError::Rejected { index, rejection }),
+        // A single entry that touches one fund is applied in place: `apply`
+        // leaves the state as it was when it refuses. Anything larger is
+        // applied to copies, since it is all or nothing.
+        let in_place = job.drafts.len() == 1
+            && !matches!(job.drafts[0].body, Body::TransferOut(_) | Body::Reversal(_));
+        let mut work: BTreeMap<Code, FundState> = BTreeMap::new();
+        let result = apply_drafts(job, &ctx, states, &mut work, in_place);
+        let written = match result {
+            Ok(written) => written,
+            Err(e) => {
+                if in_place {
+                    put_back(states, work);
+                }
+                return Err(e);
             }
-        }
-        *state = next;
-        let mut bodies = Vec::with_capacity(out.len());
-        for a in &out {
+        };
+        put_back(states, work);
+
+        let mut bodies = Vec::with_capacity(written.len());
+        for (a, counterpart) in written {
             let receipt = a.receipt_no.as_ref().map(|no| {
                 let code = verification_code();
                 receipts.entry(job.fund.clone()).or_default().push((
@@ -316,9 +431,18 @@ impl WriterTask {
             if let Some(r) = receipt {
                 body["receipt"] = r;
             }
+            if let Some((fund, c)) = counterpart {
+                body["counterpart"] = json!({
+                    "fund": fund.as_str(),
+                    "seq": c.seq,
+                    "kind": c.kind.as_str(),
+                    "hash": to_hex(&c.hash),
+                });
+                appended.entry(fund).or_default().push(c);
+            }
+            appended.entry(job.fund.clone()).or_default().push(a);
             bodies.push(body);
         }
-        appended.entry(job.fund.clone()).or_default().extend(out);
         let body = if job.batch {
             json!({ "entries": bodies })
         } else {
@@ -359,6 +483,133 @@ impl WriterTask {
         let key = &self.keys[origin];
         key.sign(state.size(), &state.frontier.root())
             .map_err(corrupt)
+    }
+}
+
+/// An entry written for a job, with the entry it caused in another fund.
+type Written = (Appended, Option<(Code, Appended)>);
+
+/// Applies every draft of `job` to the states in `work`, taken (in place)
+/// or copied from `states` as they are needed.
+fn apply_drafts(
+    job: &Job,
+    ctx: &Context<'_>,
+    states: &mut BTreeMap<Code, Option<FundState>>,
+    work: &mut BTreeMap<Code, FundState>,
+    in_place: bool,
+) -> Result<Vec<Written>, JobError> {
+    let mut written = Vec::with_capacity(job.drafts.len());
+    for (index, draft) in job.drafts.iter().enumerate() {
+        let refuse = |rejection| JobError::Rejected { index, rejection };
+        let state = fetch(states, work, &job.fund, in_place).ok_or(JobError::UnknownFund)?;
+        let pair = transfer_pair(state, &draft.body);
+        let a = apply(state, draft.clone(), ctx).map_err(refuse)?;
+        let counterpart = match (&a.body, pair) {
+            (Body::TransferOut(t), _) => {
+                let other = &t.counterparty_fund;
+                let mirror = Transfer {
+                    counterparty_fund: job.fund.clone(),
+                    ..t.clone()
+                };
+                let state = fetch(states, work, other, false)
+                    .ok_or_else(|| refuse(unknown_counterparty(other)))?;
+                let draft = Draft {
+                    body: Body::TransferIn(mirror),
+                    private: None,
+                };
+                let c = apply(state, draft, ctx).map_err(|r| refuse(in_fund(other, r)))?;
+                Some((other.clone(), c))
+            }
+            (Body::Reversal(r), Some((other, transfer_id))) => {
+                let state = fetch(states, work, &other, false).ok_or_else(|| {
+                    refuse(Rejection::rule(
+                        "reverse_transfer_alone",
+                        "body.reverses_seq",
+                        "reverse a transfer in a request of its own",
+                    ))
+                })?;
+                let seq = state.book.transfer_seq(&transfer_id).ok_or_else(|| {
+                    refuse(Rejection::rule(
+                        "unknown_transfer",
+                        "body.reverses_seq",
+                        format!("fund {other} has no side of transfer {transfer_id:?}"),
+                    ))
+                })?;
+                let draft = Draft {
+                    body: Body::Reversal(Reversal {
+                        reverses_seq: seq,
+                        ..r.clone()
+                    }),
+                    private: None,
+                };
+                let c = apply(state, draft, ctx).map_err(|r| refuse(in_fund(&other, r)))?;
+                Some((other, c))
+            }
+            _ => None,
+        };
+        written.push((a, counterpart));
+    }
+    Ok(written)
+}
+
+/// The working state of `fund`: already in `work`, or taken (in place) or
+/// copied from `states`.
+fn fetch<'w>(
+    states: &mut BTreeMap<Code, Option<FundState>>,
+    work: &'w mut BTreeMap<Code, FundState>,
+    fund: &Code,
+    take: bool,
+) -> Option<&'w mut FundState> {
+    if !work.contains_key(fund) {
+        let slot = states.get_mut(fund)?;
+        let state = if take { slot.take()? } else { slot.clone()? };
+        work.insert(fund.clone(), state);
+    }
+    work.get_mut(fund)
+}
+
+fn put_back(states: &mut BTreeMap<Code, Option<FundState>>, work: BTreeMap<Code, FundState>) {
+    for (fund, state) in work {
+        states.insert(fund, Some(state));
+    }
+}
+
+/// For a reversal of one side of a transfer: the other fund and the
+/// transfer's id.
+fn transfer_pair(state: &FundState, body: &Body) -> Option<(Code, String)> {
+    let Body::Reversal(r) = body else {
+        return None;
+    };
+    match state.book.posted(r.reverses_seq)? {
+        Body::TransferOut(t) | Body::TransferIn(t) => Some((
+            t.counterparty_fund.clone(),
+            t.transfer_id.as_ref()?.as_str().to_owned(),
+        )),
+        _ => None,
+    }
+}
+
+fn unknown_counterparty(fund: &Code) -> Rejection {
+    Rejection::rule(
+        "unknown_fund",
+        "body.counterparty_fund",
+        format!("there is no fund {fund}"),
+    )
+}
+
+/// A refusal from the other fund of a transfer, saying so.
+fn in_fund(fund: &Code, r: Rejection) -> Rejection {
+    match r {
+        Rejection::Rule {
+            rule,
+            field,
+            message,
+        } => Rejection::Rule {
+            rule,
+            field,
+            message: format!("in fund {fund}: {message}"),
+        },
+        other => other,
     }
 }
 

@@ -1,20 +1,40 @@
 //! Entry kinds and their bodies (SPEC §4): what a client may send, parsed
 //! into types that cannot hold an invalid value.
 //!
-//! Each body is read in two steps. Serde reads the JSON into an input struct
-//! that refuses unknown fields and wrong types, naming the field; then
-//! `parse` checks ranges, lengths, dates and the rules between fields,
-//! collecting every problem at once. Rules that depend on the fund's state
-//! (receipt numbers, campaigns, pledges) are applied later, in
-//! [`super::state`].
+//! Each body is one serde struct, read from a client's JSON and from a
+//! stored entry alike. Serde refuses unknown fields and wrong types, naming
+//! the field, and the value types of [`super::values`] refuse bad values
+//! while they are read. A `check` method then applies what needs today's
+//! date or several fields at once. Rules that depend on the fund's state
+//! (balances, campaigns, households) live in [`super::book`].
+//!
+//! The cash gift is the exception that came first: its client input is a
+//! separate struct that reports every bad field at once.
+
+/// Reversals and period closings.
+pub mod corrections;
+/// Goods: item lines, in-kind gifts, pledges, stock adjustments.
+pub mod goods;
+/// Campaigns and households.
+pub mod programme;
+/// Distributions, transfers and expenses.
+pub mod spending;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::Date;
 
+use self::corrections::{PeriodClosed, Reversal};
+use self::goods::{DonationInKind, Pledge, PledgeCancelled, StockAdjusted};
+use self::programme::{CampaignClosed, CampaignOpened, HouseholdReclassified, HouseholdRegistered};
+use self::spending::{
+    Distribution, DistributionAcknowledged, DistributionApproved, DistributionVoided, Expense,
+    Transfer,
+};
 use super::fields::{FieldError, FieldErrors, Text, LONG_TEXT_CHARS_MAX, NAME_CHARS_MAX};
 use super::ids::{format_date, parse_date, Code, Id};
 use super::money::AmountVnd;
+use super::values::Day;
 
 /// Every kind of entry SPEC §4 names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -111,7 +131,8 @@ impl FundKind {
 }
 
 /// Body of entry 0 of every fund.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FundOpened {
     pub committee_code: Code,
     pub committee_name: String,
@@ -148,6 +169,21 @@ pub struct Donor {
     pub kind: DonorKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub donor_ref: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Donor {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let input = DonorInput::deserialize(d)?;
+        let mut e = FieldErrors::default();
+        match input.parse("", &mut e) {
+            Some(donor) if e.is_empty() => Ok(donor),
+            _ => Err(serde::de::Error::custom(
+                e.0.first()
+                    .map(|f| format!("{}: {}", f.field.trim_start_matches('.'), f.message))
+                    .unwrap_or_else(|| "is not a valid donor".into()),
+            )),
+        }
+    }
 }
 
 impl DonorInput {
@@ -203,7 +239,7 @@ pub enum Channel {
 }
 
 /// Kinds of support, also the purposes a gift may be earmarked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SupportType {
     CashGrant,
@@ -227,7 +263,8 @@ pub struct OriginalCurrencyInput {
 }
 
 /// A gift received in a foreign currency and converted to đồng.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OriginalCurrency {
     pub code: String,
     pub amount: String,
@@ -253,14 +290,15 @@ pub struct DonationCashInput {
 }
 
 /// A cash gift, ready for the ledger once the fund gives it a receipt number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DonationCash {
     /// Filled by [`super::state`]; empty until then.
     pub receipt_no: String,
     pub donor: Donor,
     pub amount_vnd: AmountVnd,
     pub channel: Channel,
-    pub received_on: String,
+    pub received_on: Day,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<Id>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -312,7 +350,7 @@ impl DonationCashInput {
             donor,
             amount_vnd,
             channel: self.channel,
-            received_on: format_date(received_on),
+            received_on: Day(received_on),
             campaign_id,
             pledge_id,
             earmark: self.earmark,
@@ -410,6 +448,173 @@ fn bank_ref(raw: &str) -> Result<String, FieldError> {
             "body.bank_ref",
             "must be the bank's transaction reference: 1 to 40 letters, digits or -_./, no spaces",
         ))
+    }
+}
+
+/// Checks an event date: not in the future in Vietnam.
+pub fn past_day(day: Day, field: &str, today: Date, e: &mut FieldErrors) {
+    if day.0 > today {
+        e.push(
+            field,
+            format!(
+                "lies in the future; today in Vietnam is {}",
+                format_date(today)
+            ),
+        );
+    }
+}
+
+/// The body of an entry of any kind, typed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    FundOpened(FundOpened),
+    CampaignOpened(CampaignOpened),
+    CampaignClosed(CampaignClosed),
+    Pledge(Pledge),
+    PledgeCancelled(PledgeCancelled),
+    DonationCash(DonationCash),
+    DonationInKind(DonationInKind),
+    HouseholdRegistered(HouseholdRegistered),
+    HouseholdReclassified(HouseholdReclassified),
+    Distribution(Distribution),
+    DistributionApproved(DistributionApproved),
+    DistributionVoided(DistributionVoided),
+    DistributionAcknowledged(DistributionAcknowledged),
+    TransferOut(Transfer),
+    TransferIn(Transfer),
+    Expense(Expense),
+    StockAdjusted(StockAdjusted),
+    Reversal(Reversal),
+    PeriodClosed(PeriodClosed),
+}
+
+/// Runs `$m!(Variant)` for every kind, to keep the dispatch in one place.
+macro_rules! each_kind {
+    ($self:expr, $b:ident => $e:expr) => {
+        match $self {
+            Body::FundOpened($b) => $e,
+            Body::CampaignOpened($b) => $e,
+            Body::CampaignClosed($b) => $e,
+            Body::Pledge($b) => $e,
+            Body::PledgeCancelled($b) => $e,
+            Body::DonationCash($b) => $e,
+            Body::DonationInKind($b) => $e,
+            Body::HouseholdRegistered($b) => $e,
+            Body::HouseholdReclassified($b) => $e,
+            Body::Distribution($b) => $e,
+            Body::DistributionApproved($b) => $e,
+            Body::DistributionVoided($b) => $e,
+            Body::DistributionAcknowledged($b) => $e,
+            Body::TransferOut($b) => $e,
+            Body::TransferIn($b) => $e,
+            Body::Expense($b) => $e,
+            Body::StockAdjusted($b) => $e,
+            Body::Reversal($b) => $e,
+            Body::PeriodClosed($b) => $e,
+        }
+    };
+}
+
+impl Body {
+    pub fn kind(&self) -> EntryKind {
+        match self {
+            Body::FundOpened(_) => EntryKind::FundOpened,
+            Body::CampaignOpened(_) => EntryKind::CampaignOpened,
+            Body::CampaignClosed(_) => EntryKind::CampaignClosed,
+            Body::Pledge(_) => EntryKind::Pledge,
+            Body::PledgeCancelled(_) => EntryKind::PledgeCancelled,
+            Body::DonationCash(_) => EntryKind::DonationCash,
+            Body::DonationInKind(_) => EntryKind::DonationInKind,
+            Body::HouseholdRegistered(_) => EntryKind::HouseholdRegistered,
+            Body::HouseholdReclassified(_) => EntryKind::HouseholdReclassified,
+            Body::Distribution(_) => EntryKind::Distribution,
+            Body::DistributionApproved(_) => EntryKind::DistributionApproved,
+            Body::DistributionVoided(_) => EntryKind::DistributionVoided,
+            Body::DistributionAcknowledged(_) => EntryKind::DistributionAcknowledged,
+            Body::TransferOut(_) => EntryKind::TransferOut,
+            Body::TransferIn(_) => EntryKind::TransferIn,
+            Body::Expense(_) => EntryKind::Expense,
+            Body::StockAdjusted(_) => EntryKind::StockAdjusted,
+            Body::Reversal(_) => EntryKind::Reversal,
+            Body::PeriodClosed(_) => EntryKind::PeriodClosed,
+        }
+    }
+
+    /// The body as JSON, ready to seal.
+    pub fn to_value(&self) -> Value {
+        // Bodies are plain structs of strings, integers and enums; serde_json
+        // cannot fail on them.
+        each_kind!(self, b => serde_json::to_value(b))
+            .unwrap_or_else(|e| unreachable!("bodies serialise: {e}"))
+    }
+
+    /// Reads a client's body of kind `kind`, checked as far as it can be
+    /// without the fund. `today` is the date in Vietnam.
+    pub fn from_client(kind: EntryKind, body: Value, today: Date) -> Result<Self, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let parsed = match kind {
+            EntryKind::DonationCash => {
+                let input: DonationCashInput = read_input(body, "body")?;
+                return input.parse(today).map(Self::DonationCash);
+            }
+            other => Self::read(other, body, "body")?,
+        };
+        match &parsed {
+            Body::CampaignOpened(b) => b.check(&mut e),
+            Body::Pledge(b) => b.check(&mut e),
+            Body::DonationInKind(b) => b.check(today, &mut e),
+            Body::HouseholdRegistered(b) => b.check(today, &mut e),
+            Body::HouseholdReclassified(b) => b.check(today, &mut e),
+            Body::Distribution(b) => b.check(&mut e),
+            Body::DistributionAcknowledged(b) => b.check(today, &mut e),
+            Body::StockAdjusted(b) => b.check(&mut e),
+            Body::PeriodClosed(b) => b.check(today, &mut e),
+            _ => {}
+        }
+        if e.is_empty() {
+            Ok(parsed)
+        } else {
+            Err(e)
+        }
+    }
+
+    /// Reads the body of a stored entry.
+    pub fn from_stored(kind: EntryKind, body: Value) -> Result<Self, FieldErrors> {
+        Self::read(kind, body, "body")
+    }
+
+    fn read(kind: EntryKind, body: Value, p: &str) -> Result<Self, FieldErrors> {
+        Ok(match kind {
+            EntryKind::FundOpened => Self::FundOpened(read_input(body, p)?),
+            EntryKind::CampaignOpened => Self::CampaignOpened(read_input(body, p)?),
+            EntryKind::CampaignClosed => Self::CampaignClosed(read_input(body, p)?),
+            EntryKind::Pledge => Self::Pledge(read_input(body, p)?),
+            EntryKind::PledgeCancelled => Self::PledgeCancelled(read_input(body, p)?),
+            EntryKind::DonationCash => Self::DonationCash(read_input(body, p)?),
+            EntryKind::DonationInKind => Self::DonationInKind(read_input(body, p)?),
+            EntryKind::HouseholdRegistered => Self::HouseholdRegistered(read_input(body, p)?),
+            EntryKind::HouseholdReclassified => Self::HouseholdReclassified(read_input(body, p)?),
+            EntryKind::Distribution => Self::Distribution(read_input(body, p)?),
+            EntryKind::DistributionApproved => Self::DistributionApproved(read_input(body, p)?),
+            EntryKind::DistributionVoided => Self::DistributionVoided(read_input(body, p)?),
+            EntryKind::DistributionAcknowledged => {
+                Self::DistributionAcknowledged(read_input(body, p)?)
+            }
+            EntryKind::TransferOut => Self::TransferOut(read_input(body, p)?),
+            EntryKind::TransferIn => Self::TransferIn(read_input(body, p)?),
+            EntryKind::Expense => Self::Expense(read_input(body, p)?),
+            EntryKind::StockAdjusted => Self::StockAdjusted(read_input(body, p)?),
+            EntryKind::Reversal => Self::Reversal(read_input(body, p)?),
+            EntryKind::PeriodClosed => Self::PeriodClosed(read_input(body, p)?),
+        })
+    }
+}
+
+/// The snake_case name serde gives an enum value (`house_new`).
+pub fn name_of<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(Value::String(s)) => s,
+        _ => String::new(),
     }
 }
 

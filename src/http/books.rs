@@ -1,0 +1,352 @@
+//! The fund's books, read: campaigns, pledges, households (public fields),
+//! distributions, stock; the inspector's replay; households' private
+//! records and the log of their reads.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use super::auth::Caller;
+use super::error::ApiError;
+use super::{AppState, PAGE_MAX};
+use crate::ledger::book::Book;
+use crate::ledger::ids::{today_in_vietnam, Id};
+use crate::ledger::replay::{compare, fold};
+use crate::store::{ObjectFilter, Reader};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/funds/{fund}/campaigns", get(campaigns))
+        .route("/funds/{fund}/pledges", get(pledges))
+        .route("/funds/{fund}/households", get(households))
+        .route("/funds/{fund}/distributions", get(distributions))
+        .route("/funds/{fund}/stock", get(stock))
+        .route("/funds/{fund}/audit/replay", get(replay))
+        .route("/households/{id}", get(household_private))
+        .route("/audit/access-log", get(access_log))
+}
+
+type Params = Query<HashMap<String, String>>;
+
+/// Statuses a listing may be filtered by, per kind of object.
+fn statuses(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "pledge" => &["open", "fulfilled", "cancelled"],
+        "distribution" => &["pending", "approved", "voided", "reversed"],
+        "campaign" => &["open", "closed"],
+        _ => &[],
+    }
+}
+
+fn limit(q: &HashMap<String, String>) -> Result<u64, ApiError> {
+    match q.get("limit") {
+        None => Ok(100),
+        Some(v) => v
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=PAGE_MAX).contains(n))
+            .ok_or_else(|| ApiError::BadRequest(format!("limit must be from 1 to {PAGE_MAX}"))),
+    }
+}
+
+/// One page of derived objects: `{<name>: [...], next}` where `next` is
+/// the cursor of the following page.
+async fn page(
+    s: &AppState,
+    fund: &str,
+    kind: &'static str,
+    name: &str,
+    q: &HashMap<String, String>,
+    known: &[&str],
+    shape: impl Fn(Value) -> Value,
+) -> Result<Json<Value>, ApiError> {
+    s.fund(fund).await?;
+    for k in q.keys() {
+        if !known.contains(&k.as_str()) {
+            return Err(ApiError::BadRequest(format!(
+                "unknown parameter {k:?}; this listing takes {}",
+                known.join(", ")
+            )));
+        }
+    }
+    let status = q.get("status").map(String::as_str);
+    if let Some(st) = status {
+        if !statuses(kind).contains(&st) {
+            return Err(ApiError::BadRequest(format!(
+                "status must be one of {}",
+                statuses(kind).join(", ")
+            )));
+        }
+    }
+    let limit = limit(q)?;
+    let filter = ObjectFilter {
+        after: q.get("cursor").map(String::as_str),
+        status,
+        reference: q.get("reference").map(String::as_str),
+    };
+    let rows = s.store.objects(fund, kind, filter, limit).await?;
+    let next = (rows.len() as u64 == limit).then(|| rows.last().map(|r| r.0.clone()));
+    let items: Vec<Value> = rows
+        .into_iter()
+        .map(|(_, data)| shape(serde_json::from_str(&data).unwrap_or(Value::Null)))
+        .collect();
+    Ok(Json(json!({ name: items, "next": next.flatten() })))
+}
+
+async fn campaigns(
+    State(s): State<AppState>,
+    Path(fund): Path<String>,
+    Query(q): Params,
+) -> Result<Json<Value>, ApiError> {
+    page(
+        &s,
+        &fund,
+        "campaign",
+        "campaigns",
+        &q,
+        &["status", "cursor", "limit"],
+        |v| v,
+    )
+    .await
+}
+
+/// Pledges, found by transfer reference (`?reference=`) or status; each
+/// with what is outstanding and whether it is overdue today.
+async fn pledges(
+    State(s): State<AppState>,
+    Path(fund): Path<String>,
+    Query(q): Params,
+) -> Result<Json<Value>, ApiError> {
+    let today = crate::ledger::ids::format_date(today_in_vietnam(time::OffsetDateTime::now_utc()));
+    let known = ["reference", "status", "cursor", "limit"];
+    page(&s, &fund, "pledge", "pledges", &q, &known, |mut v| {
+        let amount = |k: &str| {
+            v.get(k)
+                .and_then(Value::as_str)
+                .and_then(|x| x.parse::<i128>().ok())
+                .unwrap_or(0)
+        };
+        let cancelled = v.get("status").and_then(Value::as_str) == Some("cancelled");
+        let outstanding = if cancelled {
+            0
+        } else {
+            (amount("pledged_vnd") - amount("received_vnd")).max(0)
+        };
+        let overdue = outstanding > 0
+            && v.get("due_on")
+                .and_then(Value::as_str)
+                .is_some_and(|d| d < today.as_str());
+        v["outstanding_vnd"] = json!(outstanding.to_string());
+        v["overdue"] = json!(overdue);
+        v
+    })
+    .await
+}
+
+/// Households as the ledger has them: pseudonymous, no private data.
+async fn households(
+    State(s): State<AppState>,
+    Path(fund): Path<String>,
+    Query(q): Params,
+) -> Result<Json<Value>, ApiError> {
+    page(
+        &s,
+        &fund,
+        "household",
+        "households",
+        &q,
+        &["cursor", "limit"],
+        |v| v,
+    )
+    .await
+}
+
+async fn distributions(
+    State(s): State<AppState>,
+    Path(fund): Path<String>,
+    Query(q): Params,
+) -> Result<Json<Value>, ApiError> {
+    let known = ["status", "cursor", "limit"];
+    page(
+        &s,
+        &fund,
+        "distribution",
+        "distributions",
+        &q,
+        &known,
+        |v| v,
+    )
+    .await
+}
+
+async fn stock(
+    State(s): State<AppState>,
+    Path(fund): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    s.fund(&fund).await?;
+    Ok(Json(json!({ "stock": stock_lines(&s, &fund).await? })))
+}
+
+/// Every stock line of a fund, with what is available after reservations.
+pub async fn stock_lines(s: &AppState, fund: &str) -> Result<Vec<Value>, ApiError> {
+    let rows = s
+        .store
+        .objects(fund, "stock", ObjectFilter::default(), PAGE_MAX * 10)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(_, data)| {
+            let mut v: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
+            let dec = |k: &str| {
+                v.get(k)
+                    .and_then(Value::as_str)
+                    .and_then(|x| x.parse::<rust_decimal::Decimal>().ok())
+                    .unwrap_or_default()
+            };
+            let available = dec("quantity") - dec("reserved");
+            v["available"] = json!(available.normalize().to_string());
+            v
+        })
+        .collect())
+}
+
+/// For inspectors: the books rebuilt from the ledger alone, compared field
+/// by field with the live tables.
+async fn replay(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(fund): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let info = s.fund(&fund).await?;
+    caller.require_inspect(&info)?;
+    let started = std::time::Instant::now();
+    let mut book = Book::default();
+    let snapshot = s
+        .store
+        .books_snapshot(&fund, |e| {
+            fold(&mut book, &e.canonical).map_err(|e| e.to_string())
+        })
+        .await?;
+    let differences = match &snapshot.failure {
+        Some(_) => Vec::new(),
+        None => compare(&book, &snapshot.objects, &snapshot.summary),
+    };
+    tracing::info!(
+        fund = %fund,
+        size = snapshot.size,
+        differences = differences.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "replayed the fund's books"
+    );
+    Ok(Json(json!({
+        "fund": fund,
+        "size": snapshot.size,
+        "consistent": snapshot.failure.is_none() && differences.is_empty(),
+        "replay_error": snapshot.failure,
+        "objects_compared": snapshot.objects.len(),
+        "differences": differences,
+        "replayed": book.summary(),
+    })))
+}
+
+/// A household's private record, for the clerks of its committee and the
+/// inspectors above it. Every read is logged before it is answered.
+async fn household_private(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Params,
+) -> Result<Json<Value>, ApiError> {
+    if !matches!(caller.role(), "clerk" | "inspector" | "admin") {
+        return Err(ApiError::Forbidden(format!(
+            "a {} token may not read households' private records",
+            caller.role()
+        )));
+    }
+    let id = Id::parse(&id, "id").map_err(|e| ApiError::NotFound(e.message))?;
+    let funds: Vec<String> = match q.get("fund") {
+        Some(code) => {
+            let f = s.fund(code).await?;
+            caller.require_private(&f)?;
+            vec![f.code]
+        }
+        None => {
+            let all = s.store.funds().await?;
+            let readable: Vec<String> = all
+                .into_iter()
+                .filter(|(f, _)| caller.require_private(f).is_ok())
+                .map(|(f, _)| f.code)
+                .collect();
+            readable
+        }
+    };
+    let action = format!("GET /households/{}", id.as_str());
+    let reader = Reader {
+        actor: caller.id(),
+        role: caller.role(),
+        committee_code: caller.committee_code(),
+        action: &action,
+    };
+    let found = s.store.read_private(id.as_str(), &funds, &reader).await?;
+    if found.is_empty() {
+        return Err(ApiError::NotFound(format!(
+            "no household {:?} in the funds this token may read",
+            id.as_str()
+        )));
+    }
+    tracing::info!(
+        actor = caller.id(),
+        household = id.as_str(),
+        "private household record read"
+    );
+    let records: Vec<Value> = found
+        .into_iter()
+        .map(|(fund, record, salt)| {
+            json!({
+                "fund": fund,
+                "household_id": id.as_str(),
+                "private": serde_json::from_str::<Value>(&record).unwrap_or(Value::Null),
+                "salt": salt,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "records": records })))
+}
+
+/// Who read which private record, newest first; for inspectors and admins,
+/// over the funds of their subtree.
+async fn access_log(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Params,
+) -> Result<Json<Value>, ApiError> {
+    let limit = limit(&q)?;
+    let before = q
+        .get("before")
+        .map(|b| {
+            b.parse::<i64>()
+                .map_err(|_| ApiError::BadRequest("before must be an access log id".into()))
+        })
+        .transpose()?;
+    if !matches!(caller.role(), "inspector" | "admin") {
+        return Err(ApiError::Forbidden(
+            "the access log is for inspectors and admins".into(),
+        ));
+    }
+    let funds: Vec<String> = s
+        .store
+        .funds()
+        .await?
+        .into_iter()
+        .filter(|(f, _)| caller.require_inspect(f).is_ok())
+        .map(|(f, _)| f.code)
+        .collect();
+    let lines = s.store.access_log(&funds, before, limit).await?;
+    let next = (lines.len() as u64 == limit)
+        .then(|| lines.last().and_then(|l| l["id"].as_i64()))
+        .flatten();
+    Ok(Json(json!({ "access_log": lines, "next": next })))
+}

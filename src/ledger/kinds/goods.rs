@@ -1,0 +1,205 @@
+//! Goods and promises: item lines, in-kind gifts, pledges and stock
+//! adjustments.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use super::{past_day, Donor, SupportType};
+use crate::ledger::fields::FieldErrors;
+use crate::ledger::ids::{Code, Id};
+use crate::ledger::money::AmountVnd;
+use crate::ledger::values::{round_vnd, Bounded, Day, Delta, LongText, Name, Quantity};
+
+/// Most item lines in one entry.
+pub const ITEM_LINES_MAX: usize = 100;
+
+/// A unit of measure: `bao` (bag), `kg`, `con` (head of cattle), `suất`.
+pub type Unit = Bounded<32, false>;
+
+/// One line of goods: value = quantity × unit value, rounded to the đồng.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemLine {
+    pub item: Code,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Name>,
+    pub quantity: Quantity,
+    pub unit: Unit,
+    pub unit_value_vnd: AmountVnd,
+    pub value_vnd: AmountVnd,
+}
+
+/// Checks every line's arithmetic and the count of lines; returns the sum
+/// of the values.
+pub fn check_items(items: &[ItemLine], field: &str, e: &mut FieldErrors) -> u128 {
+    if items.len() > ITEM_LINES_MAX {
+        e.push(
+            field,
+            format!(
+                "holds {} lines; at most {ITEM_LINES_MAX} are allowed",
+                items.len()
+            ),
+        );
+    }
+    let mut total = 0u128;
+    for (i, line) in items.iter().enumerate() {
+        let expected = round_vnd(line.quantity.0 * Decimal::from(line.unit_value_vnd.get()));
+        if expected != Decimal::from(line.value_vnd.get()) {
+            e.push(
+                format!("{field}[{i}].value_vnd"),
+                format!("must be quantity × unit_value_vnd, rounded to the đồng: {expected}"),
+            );
+        }
+        total += u128::from(line.value_vnd.get());
+    }
+    total
+}
+
+/// Goods given to the fund: building materials, rice, cows, gift packs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DonationInKind {
+    /// Filled by the fund; a client leaves it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt_no: Option<String>,
+    pub donor: Donor,
+    pub items: Vec<ItemLine>,
+    pub total_value_vnd: AmountVnd,
+    pub received_on: Day,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pledge_id: Option<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earmark: Option<SupportType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<LongText>,
+}
+
+impl DonationInKind {
+    pub fn check(&self, today: Date, e: &mut FieldErrors) {
+        if self.receipt_no.is_some() {
+            e.push("body.receipt_no", "is assigned by the server; leave it out");
+        }
+        if self.items.is_empty() {
+            e.push("body.items", "must hold at least one line");
+        }
+        let total = check_items(&self.items, "body.items", e);
+        if total != u128::from(self.total_value_vnd.get()) {
+            e.push(
+                "body.total_value_vnd",
+                format!("must be the sum of the lines' value_vnd: {total}"),
+            );
+        }
+        past_day(self.received_on, "body.received_on", today, e);
+    }
+}
+
+/// Longest pledge reference (SPEC §4): short enough for a transfer message.
+pub const REFERENCE_LEN_MAX: usize = 20;
+
+/// A promise to give, with the reference the donor writes in the transfer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pledge {
+    /// Made by the server when the client leaves it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pledge_id: Option<Id>,
+    /// `A–Z0–9`, at most 20; made by the server when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    pub donor: Donor,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_vnd: Option<AmountVnd>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<ItemLine>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_on: Option<Day>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<LongText>,
+}
+
+/// A valid pledge reference.
+pub fn is_reference(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= REFERENCE_LEN_MAX
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+impl Pledge {
+    pub fn check(&self, e: &mut FieldErrors) {
+        if let Some(r) = &self.reference {
+            if !is_reference(r) {
+                e.push(
+                    "body.reference",
+                    "must be 1 to 20 characters A-Z and 0-9, so it survives a bank transfer message",
+                );
+            }
+        }
+        match (&self.amount_vnd, &self.items) {
+            (Some(_), None) => {}
+            (None, Some(items)) if !items.is_empty() => {
+                check_items(items, "body.items", e);
+            }
+            (None, Some(_)) => e.push("body.items", "must hold at least one line"),
+            _ => e.push(
+                "body.amount_vnd",
+                "give either amount_vnd (cash) or items (goods), not both and not neither",
+            ),
+        }
+    }
+
+    /// What was promised, in đồng: the amount, or the goods' value.
+    pub fn pledged_vnd(&self) -> u128 {
+        match (&self.amount_vnd, &self.items) {
+            (Some(a), _) => u128::from(a.get()),
+            (None, Some(items)) => items.iter().map(|l| u128::from(l.value_vnd.get())).sum(),
+            (None, None) => 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PledgeCancelled {
+    pub pledge_id: Id,
+    pub reason: LongText,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<LongText>,
+}
+
+/// Why stock changed without a gift or a distribution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdjustReason {
+    Spoiled,
+    Lost,
+    CountCorrection,
+}
+
+/// A write-off or a count correction of one item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StockAdjusted {
+    pub item: Code,
+    pub quantity_delta: Delta,
+    pub reason: AdjustReason,
+    pub decision_ref: Name,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<LongText>,
+}
+
+impl StockAdjusted {
+    pub fn check(&self, e: &mut FieldErrors) {
+        if self.reason != AdjustReason::CountCorrection && self.quantity_delta.0 > Decimal::ZERO {
+            e.push(
+                "body.quantity_delta",
+                "must be negative for spoiled or lost goods; use count_correction to add stock",
+            );
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! Campaigns, and the households the fund supports.
+//!
+//! A household appears on the ledger only under a pseudonymous id with its
+//! commune, hamlet, category and size. Who they are (the head's name, CCCD
+//! number, phone, address) is the [`PrivateRecord`], kept in a table beside
+//! the ledger; the ledger carries a salted SHA-256 commitment to it, so an
+//! inspector holding the record can prove it is the one registered, and
+//! nobody without it can guess it.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::Date;
+
+use crate::ledger::canonical::to_canonical;
+use crate::ledger::fields::FieldErrors;
+use crate::ledger::ids::{Code, Id};
+use crate::ledger::money::AmountVnd;
+use crate::ledger::values::{Bounded, Day, LongText, Name, Sha256Hex};
+
+/// What a campaign collects for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignKind {
+    PeakMonth,
+    DisasterRelief,
+    Tet,
+    Housing,
+    Other,
+}
+
+/// A call for gifts with a window (Decree 93/2021) and maybe a target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignOpened {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<Id>,
+    pub name: Name,
+    pub kind: CampaignKind,
+    pub starts_on: Day,
+    pub ends_on: Day,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_vnd: Option<AmountVnd>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<LongText>,
+}
+
+impl CampaignOpened {
+    pub fn check(&self, e: &mut FieldErrors) {
+        if self.ends_on < self.starts_on {
+            e.push("body.ends_on", "must not be before starts_on");
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignClosed {
+    pub campaign_id: Id,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<LongText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<LongText>,
+}
+
+/// A household's class after the annual poverty review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Poor,
+    NearPoor,
+    NewlyEscaped,
+    Hardship,
+}
+
+/// Largest household the form takes.
+pub const MEMBERS_MAX: u32 = 30;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HouseholdRegistered {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub household_id: Option<Id>,
+    pub commune_code: Code,
+    pub hamlet: Name,
+    pub category: Category,
+    pub members: u32,
+    pub review_year: i32,
+    /// Filled by the server from the private record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitment: Option<Sha256Hex>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<LongText>,
+}
+
+/// A review year: from 2000 to next year (a review decided in December
+/// takes effect for the coming year).
+fn check_review_year(year: i32, today: Date, e: &mut FieldErrors) {
+    if !(2000..=today.year() + 1).contains(&year) {
+        e.push(
+            "body.review_year",
+            format!("must be a year from 2000 to {}", today.year() + 1),
+        );
+    }
+}
+
+impl HouseholdRegistered {
+    pub fn check(&self, today: Date, e: &mut FieldErrors) {
+        if self.commitment.is_some() {
+            e.push(
+                "body.commitment",
+                "is computed by the server from the private record; send the record as \"private\"",
+            );
+        }
+        if !(1..=MEMBERS_MAX).contains(&self.members) {
+            e.push("body.members", format!("must be from 1 to {MEMBERS_MAX}"));
+        }
+        check_review_year(self.review_year, today, e);
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HouseholdReclassified {
+    pub household_id: Id,
+    pub category: Category,
+    pub review_year: i32,
+    pub decision_ref: Name,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<LongText>,
+}
+
+impl HouseholdReclassified {
+    pub fn check(&self, today: Date, e: &mut FieldErrors) {
+        check_review_year(self.review_year, today, e);
+    }
+}
+
+/// Longest address on a private record.
+pub type Address = Bounded<500, false>;
+
+/// Who a household is. Never on the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivateRecord {
+    pub head_name: Name,
+    /// The head of household's CCCD (citizen identity card) number.
+    pub cccd: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    pub address: Address,
+}
+
+impl PrivateRecord {
+    pub fn check(&self, e: &mut FieldErrors) {
+        if !(self.cccd.len() == 12 && self.cccd.bytes().all(|b| b.is_ascii_digit())) {
+            e.push("private.cccd", "must be the 12 digits of a CCCD number");
+        }
+        if let Some(p) = &self.phone {
+            let digits = p.strip_prefix('+').unwrap_or(p);
+            if !((9..=12).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())) {
+                e.push(
+                    "private.phone",
+                    "must be a phone number: 9 to 12 digits, an optional leading +",
+                );
+            }
+        }
+    }
+
+    /// Hex SHA-256 of `salt ‖ "\n" ‖ canonical JSON of the record`: what the
+    /// ledger carries in place of the record.
+    pub fn commitment(&self, salt_hex: &str) -> String {
+        let value = serde_json::to_value(self).unwrap_or_default();
+        let canonical = to_canonical(&value).unwrap_or_default();
+        let mut h = Sha256::new();
+        h.update(salt_hex.as_bytes());
+        h.update(b"\n");
+        h.update(canonical.as_bytes());
+        hex::encode(h.finalize())
+    }
+}
