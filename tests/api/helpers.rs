@@ -288,6 +288,70 @@ impl TestApp {
         self.token("clerk", "HN").await
     }
 
+    /// GET with a bearer token.
+    pub async fn get_as(&self, path: &str, token: &str) -> Answer {
+        Answer::from(
+            self.client
+                .get(format!("{}{path}", self.base))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("GET"),
+        )
+        .await
+    }
+
+    /// Posts one entry of `kind` to `fund`.
+    pub async fn entry(&self, fund: &str, token: &str, kind: &str, body: Value) -> Answer {
+        self.post(
+            &format!("/funds/{fund}/entries"),
+            Some(token),
+            &json!({"kind": kind, "body": body}),
+        )
+        .await
+    }
+
+    /// Posts one entry that must be recorded; returns the answer's body.
+    pub async fn record(&self, fund: &str, token: &str, kind: &str, body: Value) -> Value {
+        let a = self.entry(fund, token, kind, body).await;
+        assert_eq!(a.status, 201, "{kind}: {}", a.text);
+        a.body
+    }
+
+    /// Posts a batch that must be recorded; returns its entries.
+    pub async fn record_batch(&self, fund: &str, token: &str, entries: Vec<Value>) -> Vec<Value> {
+        let a = self
+            .post(
+                &format!("/funds/{fund}/entries/batch"),
+                Some(token),
+                &json!({ "entries": entries }),
+            )
+            .await;
+        assert_eq!(a.status, 201, "batch: {}", a.text);
+        a.body["entries"].as_array().expect("entries").clone()
+    }
+
+    /// The fund as the public sees it.
+    pub async fn fund_view(&self, fund: &str) -> Value {
+        let a = self.get(&format!("/funds/{fund}")).await;
+        assert_eq!(a.status, 200, "{}", a.text);
+        a.body
+    }
+
+    /// The inspector's replay must find the live books equal to the
+    /// ledger's; returns how many derived objects it compared.
+    pub async fn assert_replay_consistent(&self, fund: &str, inspector: &str) -> u64 {
+        let a = self
+            .get_as(&format!("/funds/{fund}/audit/replay"), inspector)
+            .await;
+        assert_eq!(a.status, 200, "{}", a.text);
+        assert_eq!(a.body["consistent"], true, "replay of {fund}: {}", a.text);
+        assert_eq!(a.body["size"], self.size(fund).await);
+        a.body["objects_compared"]
+            .as_u64()
+            .expect("objects_compared")
+    }
+
     /// Number of entries of a fund, as the public sees it.
     pub async fn size(&self, fund: &str) -> u64 {
         let a = self.get(&format!("/funds/{fund}")).await;

@@ -6,6 +6,7 @@ mod helpers;
 mod bad_input;
 mod cli;
 mod concurrency;
+mod fund_life;
 mod idempotency;
 mod receipts;
 mod roles;

@@ -1,0 +1,530 @@
+//! A fund's whole life, as committees live it: a commune's peak month and a
+//! province's typhoon campaign, with every figure a clerk, an approver and
+//! an inspector would check, exactly.
+
+use serde_json::{json, Value};
+
+use crate::helpers::TestApp;
+
+const PEAK: &str = "cao-diem-2026";
+
+fn donor(name: &str) -> Value {
+    json!({"display": name, "kind": "individual"})
+}
+
+fn company(name: &str) -> Value {
+    json!({"display": name, "kind": "organization"})
+}
+
+/// A cash gift to the peak-month campaign.
+fn cash(amount: u64, day: u32, extra: Value) -> Value {
+    let mut body = json!({
+        "donor": donor(&format!("Nhà hảo tâm {amount}")),
+        "amount_vnd": amount.to_string(),
+        "channel": "bank_transfer",
+        "received_on": format!("2026-10-{day:02}"),
+        "campaign_id": PEAK,
+        "bank_ref": format!("FT26{day:02}{amount}"),
+    });
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    json!({"kind": "donation_cash", "body": body})
+}
+
+/// An item line of `quantity` units at `unit_value` đồng.
+fn line(item: &str, unit: &str, quantity: u64, unit_value: u64) -> Value {
+    json!({"item": item, "quantity": quantity.to_string(), "unit": unit,
+           "unit_value_vnd": unit_value.to_string(),
+           "value_vnd": (quantity * unit_value).to_string()})
+}
+
+fn goods(lines: Vec<Value>, total: u64, day: u32) -> Value {
+    json!({"kind": "donation_in_kind", "body": {
+        "donor": company("Siêu thị Phú Xuyên"),
+        "items": lines, "total_value_vnd": total.to_string(),
+        "received_on": format!("2026-11-{day:02}"), "campaign_id": PEAK,
+    }})
+}
+
+fn household(n: usize, category: &str) -> Value {
+    json!({"kind": "household_registered",
+        "body": {"household_id": format!("ho-{n:02}"), "commune_code": "HN-PX",
+                 "hamlet": if n % 2 == 0 { "Thôn Đông" } else { "Thôn Tây" },
+                 "category": category, "members": 3 + n % 4, "review_year": 2026},
+        "private": {"head_name": format!("Chủ hộ số {n}"), "cccd": format!("0010850{n:05}"),
+                    "phone": format!("09123{n:05}"),
+                    "address": format!("Số {n}, xã Phú Xuyên")}})
+}
+
+fn house(n: usize, cash: u64) -> Value {
+    json!({"distribution_id": format!("nha-{n:02}"), "household_id": format!("ho-{n:02}"),
+           "support_type": "house_new", "cash_vnd": cash.to_string(),
+           "decision_ref": format!("QĐ {n}/QĐ-MTTQ")})
+}
+
+fn field<'a>(v: &'a Value, path: &str) -> &'a Value {
+    path.split('.').fold(v, |v, k| &v[k])
+}
+
+/// Asserts the string figures of `v` named in `expected`.
+fn assert_figures(what: &str, v: &Value, expected: &[(&str, &str)]) {
+    for (path, want) in expected {
+        assert_eq!(
+            field(v, path).as_str(),
+            Some(*want),
+            "{what}.{path} in {v:#}"
+        );
+    }
+}
+
+async fn distributions(app: &TestApp, query: &str) -> Vec<Value> {
+    let sep = if query.is_empty() { "?" } else { "&" };
+    let a = app
+        .get(&format!(
+            "/funds/PX-VNN/distributions{query}{sep}limit=1000"
+        ))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    a.body["distributions"].as_array().unwrap().clone()
+}
+
+async fn a_commune_runs_its_peak_month(app: TestApp) {
+    app.committee("HN", None).await;
+    app.committee("HN-PX", Some("HN")).await;
+    app.fund("HN-VNN", "HN").await;
+    app.fund("PX-VNN", "HN-PX").await;
+    let province = app.token("clerk", "HN").await;
+    let clerk = app.token("clerk", "HN-PX").await;
+    let approver = app.token("approver", "HN-PX").await;
+    let inspector = app.token("inspector", "HN").await;
+    const F: &str = "PX-VNN";
+
+    app.record(
+        F,
+        &clerk,
+        "campaign_opened",
+        json!({
+        "campaign_id": PEAK, "name": "Tháng cao điểm Vì người nghèo 2026",
+        "kind": "peak_month", "starts_on": "2026-10-17", "ends_on": "2026-11-18",
+        "target_vnd": "500000000"}),
+    )
+    .await;
+
+    // Pledges: one kept in two gifts, one half kept and overdue, one
+    // cancelled.
+    let p1 = app
+        .record(
+            F,
+            &clerk,
+            "pledge",
+            json!({"pledge_id": "p-an-phat",
+        "donor": company("Công ty TNHH An Phát"), "amount_vnd": "50000000",
+        "campaign_id": PEAK}),
+        )
+        .await;
+    app.record(
+        F,
+        &clerk,
+        "pledge",
+        json!({"pledge_id": "p-ong-binh",
+        "donor": donor("Trần Văn Bình"), "amount_vnd": 10000000,
+        "campaign_id": PEAK, "due_on": "2026-11-10"}),
+    )
+    .await;
+    app.record(
+        F,
+        &clerk,
+        "pledge",
+        json!({"pledge_id": "p-huy",
+        "donor": donor("Lê Quang Huy"), "amount_vnd": "5000000"}),
+    )
+    .await;
+    app.record(
+        F,
+        &clerk,
+        "pledge_cancelled",
+        json!({"pledge_id": "p-huy", "reason": "Nhà hảo tâm chuyển sang ủng hộ quỹ cứu trợ"}),
+    )
+    .await;
+    let reference = p1["canonical"]
+        .as_str()
+        .and_then(|c| {
+            let v: Value = serde_json::from_str(c).ok()?;
+            v["body"]["reference"].as_str().map(str::to_owned)
+        })
+        .expect("a pledge gets a transfer reference");
+    assert!(
+        reference.len() <= 20
+            && reference
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    );
+
+    // 160 cash gifts of 500,000 to 1,400,000 đồng: 152,000,000 in all.
+    let gifts: Vec<Value> = (0..160u64)
+        .map(|i| {
+            cash(
+                500_000 + (i % 10) * 100_000,
+                17 + (i % 15) as u32,
+                json!({}),
+            )
+        })
+        .collect();
+    let written = app.record_batch(F, &clerk, gifts).await;
+    assert_eq!(written.len(), 160);
+    let receipts: Vec<&str> = written
+        .iter()
+        .map(|e| e["receipt"]["receipt_no"].as_str().unwrap())
+        .collect();
+    let codes: Vec<String> = written
+        .iter()
+        .map(|e| e["receipt"]["code"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(receipts[0], "PX-VNN-2026-000001");
+    assert_eq!(receipts[159], "PX-VNN-2026-000160");
+    // The pledges' gifts, and two earmarked for solidarity houses.
+    for (amount, pledge) in [
+        (30_000_000, "p-an-phat"),
+        (20_000_000, "p-an-phat"),
+        (4_000_000, "p-ong-binh"),
+    ] {
+        let g = cash(amount, 28, json!({"pledge_id": pledge}));
+        app.record(F, &clerk, "donation_cash", g["body"].clone())
+            .await;
+    }
+    for _ in 0..2 {
+        let g = cash(
+            50_000_000,
+            30,
+            json!({"earmark": "house_new", "donor": company("Ngân hàng Hợp tác")}),
+        );
+        app.record(F, &clerk, "donation_cash", g["body"].clone())
+            .await;
+    }
+    // 35 gifts in kind: 60 Tet packs and 750 kg of rice.
+    let mut in_kind: Vec<Value> = (0..20)
+        .map(|_| goods(vec![line("QUA-TET", "gói", 3, 500_000)], 1_500_000, 2))
+        .collect();
+    in_kind.extend((0..15).map(|_| goods(vec![line("GAO", "kg", 50, 20_000)], 1_000_000, 3)));
+    let written = app.record_batch(F, &clerk, in_kind).await;
+    assert_eq!(written[34]["receipt"]["receipt_no"], "PX-VNN-2026-000200");
+
+    // The province sends money down for the houses.
+    for i in 0..3 {
+        let mut body = cash(100_000_000, 20 + i, json!({}))["body"].clone();
+        body.as_object_mut().unwrap().remove("campaign_id");
+        app.record("HN-VNN", &province, "donation_cash", body).await;
+    }
+    let t = app
+        .record(
+            "HN-VNN",
+            &province,
+            "transfer_out",
+            json!({
+        "transfer_id": "chuyen-px-01", "counterparty_fund": "PX-VNN", "amount_vnd": "150000000",
+        "decision_ref": "QĐ 12/QĐ-MTTQ", "purpose": "Hỗ trợ xây nhà đại đoàn kết xã Phú Xuyên"}),
+        )
+        .await;
+    assert_eq!(t["counterpart"]["fund"], "PX-VNN");
+    assert_eq!(t["counterpart"]["kind"], "transfer_in");
+    let incoming = app
+        .get(&format!(
+            "/funds/PX-VNN/entries/{}",
+            t["counterpart"]["seq"]
+        ))
+        .await;
+    assert!(incoming.body["canonical"]
+        .as_str()
+        .unwrap()
+        .contains("\"counterparty_fund\":\"HN-VNN\""));
+
+    // 30 households: 12 poor, 10 near-poor, 5 newly out of poverty, 3 in hardship.
+    let households: Vec<Value> = (1..=30)
+        .map(|n| {
+            household(
+                n,
+                match n {
+                    1..=12 => "poor",
+                    13..=22 => "near_poor",
+                    23..=27 => "newly_escaped",
+                    _ => "hardship",
+                },
+            )
+        })
+        .collect();
+    app.record_batch(F, &clerk, households).await;
+
+    // Seven houses proposed: each at or above the threshold waits for the
+    // approver. Five are approved, one voided, one still waits.
+    for n in 1..=6 {
+        let d = app
+            .record(F, &clerk, "distribution", house(n, 40_000_000))
+            .await;
+        assert!(d["canonical"]
+            .as_str()
+            .unwrap()
+            .contains("\"status\":\"pending\""));
+    }
+    app.record(F, &clerk, "distribution", house(7, 45_000_000))
+        .await;
+    for n in 1..=5 {
+        app.record(F, &approver, "distribution_approved",
+            json!({"distribution_id": format!("nha-{n:02}"), "decision_ref": "Thường trực họp 15/11"})).await;
+        app.record(
+            F,
+            &clerk,
+            "distribution_acknowledged",
+            json!({
+            "distribution_id": format!("nha-{n:02}"), "method": "signature",
+            "acknowledged_on": "2026-11-20", "evidence_sha256": "ab".repeat(32)}),
+        )
+        .await;
+    }
+    app.record(
+        F,
+        &approver,
+        "distribution_voided",
+        json!({"distribution_id": "nha-06", "reason": "Hộ đã được huyện hỗ trợ"}),
+    )
+    .await;
+
+    // 40 Tet gifts from stock: 300,000 đồng, a pack and 10 kg of rice each.
+    let tet: Vec<Value> = (0..40)
+        .map(|i| {
+            json!({"kind": "distribution", "body": {
+            "household_id": format!("ho-{:02}", i % 30 + 1), "support_type": "tet_gift",
+            "cash_vnd": "300000", "campaign_id": PEAK, "decision_ref": "QĐ 20/QĐ-MTTQ",
+            "items": [line("QUA-TET", "gói", 1, 500_000), line("GAO", "kg", 10, 20_000)]}})
+        })
+        .collect();
+    let written = app.record_batch(F, &clerk, tet).await;
+    assert!(written.iter().all(|e| e["canonical"]
+        .as_str()
+        .unwrap()
+        .contains("\"status\":\"approved\"")));
+
+    // Corrections: a gift recorded twice is reversed, spoiled rice
+    // written off, the bank's fee paid.
+    let gift_seq = app
+        .get("/funds/PX-VNN/entries?from=0&limit=1000")
+        .await
+        .body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["canonical"]
+                .as_str()
+                .unwrap()
+                .contains("PX-VNN-2026-000010")
+        })
+        .map(|e| e["seq"].as_u64().unwrap())
+        .unwrap();
+    app.record(
+        F,
+        &clerk,
+        "reversal",
+        json!({"reverses_seq": gift_seq, "reason": "Ghi trùng với biên lai 000009"}),
+    )
+    .await;
+    app.record(
+        F,
+        &clerk,
+        "stock_adjusted",
+        json!({"item": "GAO", "quantity_delta": "-10",
+        "reason": "spoiled", "decision_ref": "BB 03/BB-MTTQ"}),
+    )
+    .await;
+    app.record(
+        F,
+        &clerk,
+        "expense",
+        json!({"expense_id": "phi-ngan-hang-11", "category": "bank_fee",
+        "amount_vnd": "22000", "decision_ref": "Sao kê tháng 11"}),
+    )
+    .await;
+
+    // The fund: 304,600,000 received (less the reversed 1,400,000),
+    // 150,000,000 in, 212,000,000 given, 22,000 in fees.
+    let f = app.fund_view(F).await;
+    assert_figures(
+        "fund",
+        &f,
+        &[
+            ("balance_vnd", "242578000"),
+            ("reserved_vnd", "45000000"),
+            ("available_vnd", "197578000"),
+            ("totals.cash_received_vnd", "304600000"),
+            ("totals.goods_received_vnd", "45000000"),
+            ("totals.transfers_in_vnd", "150000000"),
+            ("totals.distributed_cash_vnd", "212000000"),
+            ("totals.distributed_goods_vnd", "28000000"),
+            ("totals.expenses_vnd", "22000"),
+            ("totals.stock_adjusted_vnd", "-200000"),
+        ],
+    );
+    assert_eq!(f["totals"]["gifts"], 199);
+    let stock = app.get("/funds/PX-VNN/stock").await.body;
+    let item = |code: &str| {
+        stock["stock"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["item"] == code)
+            .cloned()
+            .unwrap()
+    };
+    assert_figures(
+        "QUA-TET",
+        &item("QUA-TET"),
+        &[
+            ("quantity", "20"),
+            ("reserved", "0"),
+            ("value_vnd", "10000000"),
+            ("unit", "gói"),
+        ],
+    );
+    assert_figures(
+        "GAO",
+        &item("GAO"),
+        &[
+            ("quantity", "340"),
+            ("value_vnd", "6800000"),
+            ("available", "340"),
+        ],
+    );
+
+    let province_fund = app.fund_view("HN-VNN").await;
+    assert_figures(
+        "province",
+        &province_fund,
+        &[
+            ("balance_vnd", "150000000"),
+            ("totals.transfers_out_vnd", "150000000"),
+        ],
+    );
+
+    // Pledges, found by their transfer reference or status.
+    let found = app
+        .get(&format!("/funds/PX-VNN/pledges?reference={reference}"))
+        .await
+        .body;
+    assert_eq!(found["pledges"].as_array().unwrap().len(), 1);
+    assert_figures(
+        "p-an-phat",
+        &found["pledges"][0],
+        &[
+            ("status", "fulfilled"),
+            ("received_vnd", "50000000"),
+            ("outstanding_vnd", "0"),
+        ],
+    );
+    let open = app.get("/funds/PX-VNN/pledges?status=open").await.body;
+    assert_eq!(open["pledges"].as_array().unwrap().len(), 1);
+    assert_figures(
+        "p-ong-binh",
+        &open["pledges"][0],
+        &[
+            ("pledge_id", "p-ong-binh"),
+            ("received_vnd", "4000000"),
+            ("outstanding_vnd", "6000000"),
+        ],
+    );
+    assert_eq!(open["pledges"][0]["overdue"], true);
+    let cancelled = app.get("/funds/PX-VNN/pledges?status=cancelled").await.body;
+    assert_eq!(cancelled["pledges"][0]["pledge_id"], "p-huy");
+
+    // The campaign's figures.
+    let c = app.get("/funds/PX-VNN/campaigns").await.body["campaigns"][0].clone();
+    assert_figures(
+        "campaign",
+        &c,
+        &[
+            ("status", "open"),
+            ("cash_received_vnd", "304600000"),
+            ("goods_received_vnd", "45000000"),
+            ("distributed_cash_vnd", "12000000"),
+            ("distributed_goods_vnd", "28000000"),
+            ("target_vnd", "500000000"),
+        ],
+    );
+    assert_eq!(c["gifts"], 199);
+    assert_eq!(c["pledges"], 2);
+    assert_eq!(c["distributions"], 40);
+
+    // Distributions by status.
+    assert_eq!(distributions(&app, "?status=approved").await.len(), 45);
+    assert_eq!(distributions(&app, "?status=pending").await.len(), 1);
+    assert_eq!(distributions(&app, "?status=voided").await.len(), 1);
+    let all = distributions(&app, "").await;
+    assert_eq!(all.len(), 47);
+    let nha = |id: &str| {
+        all.iter()
+            .find(|d| d["distribution_id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    let nha1 = nha("nha-01");
+    assert_figures(
+        "nha-01",
+        &nha1,
+        &[
+            ("status", "approved"),
+            ("cash_vnd", "40000000"),
+            ("from_earmark_vnd", "40000000"),
+        ],
+    );
+    assert_eq!(nha1["acknowledged"]["method"], "signature");
+    assert!(nha1["approved_by"].as_str().unwrap().starts_with("tk-"));
+    assert_ne!(nha1["approved_by"], nha1["recorded_by"]);
+    assert_figures(
+        "nha-03",
+        &nha("nha-03"),
+        &[("from_earmark_vnd", "20000000")],
+    );
+    assert_figures(
+        "nha-06",
+        &nha("nha-06"),
+        &[
+            ("status", "voided"),
+            ("voided_reason", "Hộ đã được huyện hỗ trợ"),
+        ],
+    );
+    assert_figures(
+        "nha-07",
+        &nha("nha-07"),
+        &[("status", "pending"), ("cash_vnd", "45000000")],
+    );
+
+    // The reversed gift's receipt says so, with the reason; its neighbour
+    // is still valid.
+    let voided = app.get(&format!("/receipts/{}", codes[9])).await;
+    assert_eq!(voided.status, 200, "{}", voided.text);
+    assert_eq!(voided.body["status"], "voided");
+    assert!(
+        voided.text.contains("Ghi trùng với biên lai 000009"),
+        "{}",
+        voided.text
+    );
+    assert_eq!(
+        app.get(&format!("/receipts/{}", codes[8])).await.body["status"],
+        "valid"
+    );
+
+    // Households appear with their public fields only.
+    let h = app.get("/funds/PX-VNN/households?limit=1000").await.body;
+    assert_eq!(h["households"].as_array().unwrap().len(), 30);
+    let ho01 = &h["households"][0];
+    assert_eq!(ho01["household_id"], "ho-01");
+    assert_eq!(ho01["category"], "poor");
+    assert_eq!(ho01["commitment"].as_str().unwrap().len(), 64);
+    assert!(!h.to_string().contains("Chủ hộ"));
+
+    // 1 campaign, 3 pledges, 30 households, 47 distributions, 2 stock
+    // lines, 1 earmark, 1 reversal.
+    assert_eq!(app.assert_replay_consistent(F, &inspector).await, 85);
+    app.assert_replay_consistent("HN-VNN", &inspector).await;
+}
+
+crate::both!(a_commune_runs_its_peak_month);
