@@ -10,4 +10,5 @@ mod fund_life;
 mod idempotency;
 mod receipts;
 mod roles;
+mod rules;
 mod tampering;
