@@ -728,8 +728,11 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut tx = self.begin_write().await?;
+        // One placeholder style per statement: SQLite numbers `?` after
+        // the largest `$n` it has seen, not by position.
         let sql = format!(
-            "SELECT fund_code, record, salt FROM household_private WHERE household_id = $1 AND fund_code IN ({}) ORDER BY fund_code",
+            "SELECT fund_code, record, salt FROM household_private WHERE household_id = {} AND fund_code IN ({}) ORDER BY fund_code",
+            placeholders(self.backend, 1, 1),
             placeholders(self.backend, 2, funds.len())
         );
         let mut q = sqlx::query(&sql).bind(household_id);
@@ -779,9 +782,10 @@ impl Store {
         }
         let sql = format!(
             "SELECT id, at, actor, role, committee_code, fund_code, household_id, action FROM access_log \
-             WHERE id < $1 AND fund_code IN ({}) ORDER BY id DESC LIMIT ${}",
+             WHERE id < {} AND fund_code IN ({}) ORDER BY id DESC LIMIT {}",
+            placeholders(self.backend, 1, 1),
             placeholders(self.backend, 2, funds.len()),
-            funds.len() + 2
+            placeholders(self.backend, funds.len() + 2, 1),
         );
         let mut q = sqlx::query(&sql).bind(before.unwrap_or(i64::MAX));
         for f in funds {

@@ -8,6 +8,8 @@ mod cli;
 mod concurrency;
 mod fund_life;
 mod idempotency;
+mod kinds_input;
+mod privacy;
 mod receipts;
 mod roles;
 mod rules;

@@ -177,9 +177,11 @@ impl<'de> Deserialize<'de> for Donor {
         let mut e = FieldErrors::default();
         match input.parse("", &mut e) {
             Some(donor) if e.is_empty() => Ok(donor),
+            // `@field: message` names the inner field; `read_input`
+            // moves it into the error's path.
             _ => Err(serde::de::Error::custom(
                 e.0.first()
-                    .map(|f| format!("{}: {}", f.field.trim_start_matches('.'), f.message))
+                    .map(|f| format!("@{}: {}", f.field.trim_start_matches('.'), f.message))
                     .unwrap_or_else(|| "is not a valid donor".into()),
             )),
         }
@@ -626,13 +628,23 @@ pub fn read_input<T: serde::de::DeserializeOwned>(
 ) -> Result<T, FieldErrors> {
     serde_path_to_error::deserialize(body).map_err(|err| {
         let path = err.path().to_string();
-        let field = match (path.as_str(), prefix) {
+        let mut field = match (path.as_str(), prefix) {
             ("." | "", "") => "(request)".to_owned(),
             ("." | "", _) => prefix.to_owned(),
             (_, "") => path,
             _ => format!("{prefix}.{path}"),
         };
-        FieldErrors::from(FieldError::new(field, err.into_inner().to_string()))
+        let mut message = err.into_inner().to_string();
+        // A value that checks several fields at once names the inner one.
+        if let Some((inner, rest)) = message
+            .strip_prefix('@')
+            .and_then(|m| m.split_once(": "))
+            .map(|(f, m)| (f.to_owned(), m.to_owned()))
+        {
+            field = format!("{field}.{inner}");
+            message = rest;
+        }
+        FieldErrors::from(FieldError::new(field, message))
     })
 }
 
