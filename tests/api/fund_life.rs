@@ -527,4 +527,203 @@ async fn a_commune_runs_its_peak_month(app: TestApp) {
     app.assert_replay_consistent("HN-VNN", &inspector).await;
 }
 
-crate::both!(a_commune_runs_its_peak_month);
+/// A province's typhoon campaign: gifts from home and abroad, money sent
+/// down to two communes (one transfer taken back), relief paid out by a
+/// commune, the campaign closed, a household reclassified.
+async fn a_province_runs_a_typhoon_campaign(app: TestApp) {
+    app.committee("HN", None).await;
+    app.committee("HN-PX", Some("HN")).await;
+    app.committee("HN-TT", Some("HN")).await;
+    for (fund, committee) in [("HN-CT", "HN"), ("PX-CT", "HN-PX"), ("TT-CT", "HN-TT")] {
+        let a = app
+            .post(
+                "/funds",
+                Some(&app.admin),
+                &json!({"code": fund, "committee_code": committee, "kind": "relief"}),
+            )
+            .await;
+        assert_eq!(a.status, 201, "{}", a.text);
+    }
+    let province = app.token("clerk", "HN").await;
+    let commune = app.token("clerk", "HN-PX").await;
+    let inspector = app.token("inspector", "HN").await;
+    const STORM: &str = "bao-so-3-2026";
+
+    app.record(
+        "HN-CT",
+        &province,
+        "campaign_opened",
+        json!({"campaign_id": STORM,
+        "name": "Ủng hộ đồng bào bị thiệt hại do bão số 3", "kind": "disaster_relief",
+        "starts_on": "2026-09-08", "ends_on": "2026-11-30"}),
+    )
+    .await;
+    // 50 gifts of 2 to 10 million (300,000,000), one of them anonymous,
+    // and 1,000 USD at 25,400.
+    let gifts: Vec<Value> = (0..50u64).map(|i| {
+        let donor = if i == 0 { json!({"kind": "anonymous"}) } else if i % 2 == 0 { company(&format!("Công ty số {i}")) } else { donor(&format!("Người ủng hộ {i}")) };
+        json!({"kind": "donation_cash", "body": {"donor": donor, "amount_vnd": (2_000_000 * (i % 5 + 1)).to_string(),
+            "channel": if i % 3 == 0 { "qr_transfer" } else { "bank_transfer" }, "received_on": "2026-09-15", "campaign_id": STORM}})
+    }).collect();
+    app.record_batch("HN-CT", &province, gifts).await;
+    app.record("HN-CT", &province, "donation_cash", json!({"donor": company("Hội người Việt tại Sydney"),
+        "amount_vnd": "25400000", "channel": "bank_transfer", "received_on": "2026-09-20", "campaign_id": STORM,
+        "original_currency": {"code": "USD", "amount": "1000", "rate": "25400"}})).await;
+
+    // Money down to the communes; the second transfer is taken back.
+    let to_px = app.record("HN-CT", &province, "transfer_out", json!({"counterparty_fund": "PX-CT",
+        "amount_vnd": "200000000", "decision_ref": "QĐ 31/QĐ-MTTQ", "purpose": "Cứu trợ hộ bị sập nhà"})).await;
+    assert_eq!(to_px["counterpart"]["fund"], "PX-CT");
+    let to_tt = app
+        .record(
+            "HN-CT",
+            &province,
+            "transfer_out",
+            json!({"counterparty_fund": "TT-CT",
+        "amount_vnd": "100000000", "decision_ref": "QĐ 32/QĐ-MTTQ", "purpose": "Cứu trợ"}),
+        )
+        .await;
+    let back = app
+        .record(
+            "HN-CT",
+            &province,
+            "reversal",
+            json!({"reverses_seq": to_tt["seq"],
+        "reason": "Xã Thanh Trì đã được tỉnh bạn hỗ trợ đủ"}),
+        )
+        .await;
+    assert_eq!(back["counterpart"]["fund"], "TT-CT");
+    assert_eq!(back["counterpart"]["kind"], "reversal");
+    // A commune cannot reverse its side alone while the province's stands
+    // reversed already: the transfer is undone once, on both sides.
+    let tt_clerk = app.token("clerk", "HN-TT").await;
+    let a = app
+        .entry(
+            "TT-CT",
+            &tt_clerk,
+            "reversal",
+            json!({"reverses_seq": 1, "reason": "x"}),
+        )
+        .await;
+    assert_eq!(a.status, 422, "{}", a.text);
+    app.record(
+        "HN-CT",
+        &province,
+        "expense",
+        json!({"category": "transport", "amount_vnd": "1500000",
+        "decision_ref": "Phiếu chi 07"}),
+    )
+    .await;
+    app.record(
+        "HN-CT",
+        &province,
+        "campaign_closed",
+        json!({"campaign_id": STORM, "reason": "Kết thúc đợt vận động"}),
+    )
+    .await;
+    let late = app.entry("HN-CT", &province, "donation_cash", json!({"donor": donor("Người đến muộn"),
+        "amount_vnd": "500000", "channel": "cash", "received_on": "2026-11-20", "campaign_id": STORM})).await;
+    assert_eq!(late.body["rule"], "campaign_closed", "{}", late.text);
+
+    // The commune pays relief to ten households; one is reclassified
+    // after the review and is no longer eligible for a cash grant.
+    let households: Vec<Value> = (1..=10)
+        .map(|n| {
+            let mut h = household(n, if n <= 5 { "poor" } else { "near_poor" });
+            h["body"]["commune_code"] = json!("HN-PX");
+            h
+        })
+        .collect();
+    app.record_batch("PX-CT", &commune, households).await;
+    let relief: Vec<Value> = (1..=10)
+        .map(|n| {
+            json!({"kind": "distribution", "body": {
+        "household_id": format!("ho-{n:02}"), "support_type": "relief", "cash_vnd": "5000000",
+        "decision_ref": "QĐ 40/QĐ-UBND"}})
+        })
+        .collect();
+    app.record_batch("PX-CT", &commune, relief).await;
+    app.record(
+        "PX-CT",
+        &commune,
+        "household_reclassified",
+        json!({"household_id": "ho-08",
+        "category": "newly_escaped", "review_year": 2027, "decision_ref": "QĐ 55/QĐ-UBND"}),
+    )
+    .await;
+    let grant = app
+        .entry(
+            "PX-CT",
+            &commune,
+            "distribution",
+            json!({"household_id": "ho-08",
+        "support_type": "cash_grant", "cash_vnd": "1000000", "decision_ref": "QĐ 56"}),
+        )
+        .await;
+    assert_eq!(grant.body["rule"], "ineligible_household", "{}", grant.text);
+    app.record(
+        "PX-CT",
+        &commune,
+        "distribution",
+        json!({"household_id": "ho-07",
+        "support_type": "cash_grant", "cash_vnd": "1000000", "decision_ref": "QĐ 56"}),
+    )
+    .await;
+
+    let hn = app.fund_view("HN-CT").await;
+    assert_figures(
+        "HN-CT",
+        &hn,
+        &[
+            ("balance_vnd", "123900000"),
+            ("totals.cash_received_vnd", "325400000"),
+            ("totals.transfers_out_vnd", "200000000"),
+            ("totals.expenses_vnd", "1500000"),
+        ],
+    );
+    assert_eq!(hn["totals"]["gifts"], 51);
+    let px = app.fund_view("PX-CT").await;
+    assert_figures(
+        "PX-CT",
+        &px,
+        &[
+            ("balance_vnd", "149000000"),
+            ("totals.transfers_in_vnd", "200000000"),
+            ("totals.distributed_cash_vnd", "51000000"),
+        ],
+    );
+    let tt = app.fund_view("TT-CT").await;
+    assert_figures(
+        "TT-CT",
+        &tt,
+        &[("balance_vnd", "0"), ("totals.transfers_in_vnd", "0")],
+    );
+    assert_eq!(tt["size"], 3, "opened, transfer in, its reversal");
+    let c = app.get("/funds/HN-CT/campaigns").await.body["campaigns"][0].clone();
+    assert_figures(
+        "campaign",
+        &c,
+        &[("status", "closed"), ("cash_received_vnd", "325400000")],
+    );
+    let ho08 = app
+        .get("/funds/PX-CT/households?cursor=ho-07&limit=1")
+        .await
+        .body["households"][0]
+        .clone();
+    assert_eq!(ho08["category"], "newly_escaped");
+    assert_eq!(ho08["classes"].as_array().unwrap().len(), 2);
+    let anonymous = app.get("/funds/HN-CT/entries/2").await.body;
+    assert!(anonymous["canonical"]
+        .as_str()
+        .unwrap()
+        .contains("\"display\":\"Ẩn danh\""));
+
+    for fund in ["HN-CT", "PX-CT", "TT-CT"] {
+        app.assert_replay_consistent(fund, &inspector).await;
+    }
+}
+
+crate::both!(
+    a_commune_runs_its_peak_month,
+    a_province_runs_a_typhoon_campaign
+);

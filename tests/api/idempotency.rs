@@ -164,7 +164,80 @@ async fn eight_concurrent_retries_record_once(app: TestApp) {
     app.stop().await;
 }
 
+/// A retried transfer moves the money once, in both funds; a retried
+/// household registration keeps one private record.
+async fn retried_transfers_and_registrations_record_once(app: TestApp) {
+    let clerk = app.with_fund().await;
+    app.fund("HN-CT", "HN").await;
+    app.record(
+        "HN-VNN",
+        &clerk,
+        "donation_cash",
+        gift(json!("9000000"))["body"].clone(),
+    )
+    .await;
+    let transfer = json!({"kind": "transfer_out", "body": {"counterparty_fund": "HN-CT", "amount_vnd": "4000000",
+        "decision_ref": "QĐ 1", "purpose": "Cứu trợ"}}).to_string();
+    let first = app
+        .post_raw(
+            "/funds/HN-VNN/entries",
+            Some(&clerk),
+            Some("chuyen-1"),
+            transfer.clone(),
+        )
+        .await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    let again = app
+        .post_raw(
+            "/funds/HN-VNN/entries",
+            Some(&clerk),
+            Some("chuyen-1"),
+            transfer,
+        )
+        .await;
+    assert_eq!(again.status, 201);
+    assert_eq!(again.headers["idempotency-replayed"], "true");
+    assert_eq!(again.body, first.body);
+    assert_eq!(app.fund_view("HN-VNN").await["balance_vnd"], "5000000");
+    assert_eq!(app.fund_view("HN-CT").await["balance_vnd"], "4000000");
+    assert_eq!(app.size("HN-CT").await, 2);
+
+    let register = json!({"kind": "household_registered",
+        "body": {"household_id": "ho-1", "commune_code": "HN", "hamlet": "Thôn 2", "category": "poor", "members": 3, "review_year": 2026},
+        "private": {"head_name": "Lò Văn Páo", "cccd": "011090000123", "address": "Bản Páo"}});
+    for _ in 0..2 {
+        let a = app
+            .post_raw(
+                "/funds/HN-VNN/entries",
+                Some(&clerk),
+                Some("ho-1"),
+                register.to_string(),
+            )
+            .await;
+        assert_eq!(a.status, 201, "{}", a.text);
+    }
+    let changed = json!({"kind": "household_registered", "body": register["body"],
+        "private": {"head_name": "Lò Văn Páo", "cccd": "011090000124", "address": "Bản Páo"}});
+    app.post_raw(
+        "/funds/HN-VNN/entries",
+        Some(&clerk),
+        Some("ho-1"),
+        changed.to_string(),
+    )
+    .await
+    .problem(409);
+    assert_eq!(app.size("HN-VNN").await, 4);
+    let records = app.get_as("/households/ho-1", &clerk).await;
+    assert_eq!(
+        records.body["records"].as_array().unwrap().len(),
+        1,
+        "{}",
+        records.text
+    );
+}
+
 crate::both!(
+    retried_transfers_and_registrations_record_once,
     a_retry_replays_the_first_answer_and_records_nothing,
     eight_concurrent_retries_record_once
 );

@@ -219,7 +219,39 @@ async fn a_rewritten_merkle_hash_is_found(app: TestApp) {
     app.stop().await;
 }
 
+/// The books beside the ledger (campaigns, balances) are derived: an edit
+/// to them is found by the inspector's replay, field by field.
+async fn an_edited_derived_table_is_found_by_replay(app: TestApp) {
+    let clerk = app.with_fund().await;
+    let inspector = app.token("inspector", "HN").await;
+    app.record(
+        "HN-VNN",
+        &clerk,
+        "campaign_opened",
+        json!({"campaign_id": "tet", "name": "Tết 2027",
+        "kind": "tet", "starts_on": "2026-11-01", "ends_on": "2027-01-31"}),
+    )
+    .await;
+    app.record("HN-VNN", &clerk, "donation_cash", json!({"donor": {"display": "Bà Tư", "kind": "individual"},
+        "amount_vnd": "700000", "channel": "cash", "received_on": "2026-11-05", "campaign_id": "tet"})).await;
+    app.assert_replay_consistent("HN-VNN", &inspector).await;
+
+    let store = app.db.store().await;
+    store
+        .execute_raw("UPDATE fund_objects SET data = REPLACE(data, '\"cash_received_vnd\":\"700000\"', '\"cash_received_vnd\":\"70000\"') WHERE kind = 'campaign'")
+        .await
+        .unwrap();
+    let a = app.get_as("/funds/HN-VNN/audit/replay", &inspector).await;
+    assert_eq!(a.body["consistent"], false, "{}", a.text);
+    let d = &a.body["differences"][0];
+    assert_eq!(d["object"], "campaign/tet", "{}", a.text);
+    assert_eq!(d["field"], "cash_received_vnd");
+    assert_eq!(d["replayed"], "700000");
+    assert_eq!(d["live"], "70000");
+}
+
 crate::both!(
+    an_edited_derived_table_is_found_by_replay,
     a_rewritten_merkle_hash_is_found,
     an_edited_balance_is_found,
     a_server_with_another_master_key_refuses_to_start,
