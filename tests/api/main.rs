@@ -9,6 +9,7 @@ mod concurrency;
 mod fund_life;
 mod idempotency;
 mod kinds_input;
+mod openapi;
 mod privacy;
 mod receipts;
 mod roles;
