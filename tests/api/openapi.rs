@@ -9,7 +9,8 @@ use crate::helpers::TestApp;
 async fn the_openapi_document_matches_the_server(app: TestApp) {
     app.with_fund().await;
     let doc = app.get("/openapi.json").await.body;
-    let documented: Vec<&str> = doc["components"]["schemas"]["Append"]["properties"]["kind"]["enum"]
+    let documented: Vec<&str> = doc["components"]["schemas"]["Append"]["properties"]["kind"]
+        ["enum"]
         .as_array()
         .unwrap()
         .iter()
@@ -38,8 +39,19 @@ async fn the_openapi_document_matches_the_server(app: TestApp) {
         };
         let a = app.get(&url).await;
         let secured = item["get"].get("security").is_some();
-        let expected: &[u16] = if secured { &[401] } else if path == "/receipts/{code}" { &[404] } else { &[200] };
-        assert!(expected.contains(&a.status.as_u16()), "GET {url}: {} {}", a.status, a.text);
+        let expected: &[u16] = if secured {
+            &[401]
+        } else if path == "/receipts/{code}" {
+            &[404]
+        } else {
+            &[200]
+        };
+        assert!(
+            expected.contains(&a.status.as_u16()),
+            "GET {url}: {} {}",
+            a.status,
+            a.text
+        );
         if a.status == 404 {
             assert!(a.text.contains("receipt"), "{path} is routed: {}", a.text);
         }
