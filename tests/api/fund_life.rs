@@ -50,7 +50,7 @@ fn goods(lines: Vec<Value>, total: u64, day: u32) -> Value {
 fn household(n: usize, category: &str) -> Value {
     json!({"kind": "household_registered",
         "body": {"household_id": format!("ho-{n:02}"), "commune_code": "HN-PX",
-                 "hamlet": if n % 2 == 0 { "Thôn Đông" } else { "Thôn Tây" },
+                 "hamlet": if n.is_multiple_of(2) { "Thôn Đông" } else { "Thôn Tây" },
                  "category": category, "members": 3 + n % 4, "review_year": 2026},
         "private": {"head_name": format!("Chủ hộ số {n}"), "cccd": format!("0010850{n:05}"),
                     "phone": format!("09123{n:05}"),
