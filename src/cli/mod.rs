@@ -9,7 +9,12 @@ use clap::{Args, Parser, Subcommand};
 use crate::app::{open_store, shutdown_signal, Application};
 use crate::config::{Overrides, Settings};
 use crate::http::auth::{new_token, ROLES};
+use crate::ledger::bundle::{BundleError, BundleVerifier};
+use crate::store::export::Exporter;
 use crate::store::verify::VerifyError;
+
+/// `verify --url`: the watchful inspector.
+pub mod watch;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -51,15 +56,38 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
-    /// Verify a fund's ledger: hashes, chain, Merkle tree, checkpoints.
+    /// Verify a fund's ledger: hashes, chain, Merkle tree, checkpoints,
+    /// against the database (--fund), an export bundle offline (--bundle)
+    /// or a running server, remembering what it verified (--url --state).
     Verify {
-        /// Fund code.
-        #[arg(long)]
-        fund: String,
+        /// Fund code (with the database, or with --url).
+        #[arg(long, required_unless_present = "bundle")]
+        fund: Option<String>,
         /// Also compare every stored Merkle hash with the tree rebuilt from
         /// the entries (slower: about three rows read per entry, not one).
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["bundle", "url"])]
         deep: bool,
+        /// An export bundle (NDJSON) to verify offline.
+        #[arg(long, conflicts_with_all = ["fund", "url"])]
+        bundle: Option<PathBuf>,
+        /// A running server's address, e.g. https://sovang.example.vn.
+        #[arg(long, requires_all = ["fund", "state"])]
+        url: Option<String>,
+        /// Where --url keeps the last checkpoint it verified.
+        #[arg(long, requires = "url")]
+        state: Option<PathBuf>,
+        /// The fund's verifier key as the committee published it; without
+        /// it the bundle's (or, on a first --url run, the server's) is
+        /// trusted and printed.
+        #[arg(long)]
+        verifier_key: Option<String>,
+    },
+    /// Write a fund's export bundle (NDJSON) to a file.
+    Export {
+        #[arg(long)]
+        fund: String,
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -159,30 +187,158 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("token {id} ({role} of {committee}) created; it is shown only this once");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Verify { fund, deep } => {
+        Command::Verify {
+            fund,
+            deep,
+            bundle,
+            url,
+            state,
+            verifier_key,
+        } => {
+            init_tracing("text");
+            let key = verifier_key.as_deref();
+            match (bundle, url, state, fund) {
+                (Some(path), _, _, _) => verify_bundle(path, key),
+                (None, Some(url), Some(state), Some(fund)) => {
+                    verify_url(url, fund, state, key).await
+                }
+                (None, None, _, Some(fund)) => {
+                    let settings = cli.settings(None)?;
+                    verify_database(&settings, fund, *deep).await
+                }
+                _ => anyhow::bail!(
+                    "give --fund, --bundle FILE, or --url URL --fund CODE --state FILE"
+                ),
+            }
+        }
+        Command::Export { fund, out } => {
             let settings = cli.settings(None)?;
             init_tracing(&settings.log.format);
             let store = crate::store::Store::open(&settings.database_url()).await?;
-            let started = std::time::Instant::now();
-            let result = store.verify_fund(fund, *deep).await;
+            let result = export(&store, fund, out).await;
             store.close().await;
-            match result {
-                Ok(s) => {
-                    println!(
-                        "fund {fund}: OK: {} entries, root {}, {} signed checkpoints checked ({:.2}s)",
-                        s.size,
-                        crate::ledger::merkle::to_hex(&s.root),
-                        s.checkpoints,
-                        started.elapsed().as_secs_f64()
-                    );
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(VerifyError::Fault(f)) => {
-                    println!("fund {fund}: FAILED at seq {}: {}", f.seq, f.reason);
-                    Ok(ExitCode::from(1))
-                }
-                Err(e) => Err(e.into()),
-            }
+            result
         }
     }
+}
+
+async fn verify_database(settings: &Settings, fund: &str, deep: bool) -> anyhow::Result<ExitCode> {
+    let store = crate::store::Store::open(&settings.database_url()).await?;
+    let started = std::time::Instant::now();
+    let result = store.verify_fund(fund, deep).await;
+    store.close().await;
+    match result {
+        Ok(s) => {
+            println!(
+                "fund {fund}: OK: {} entries, root {}, {} signed checkpoints checked ({:.2}s)",
+                s.size,
+                crate::ledger::merkle::to_hex(&s.root),
+                s.checkpoints,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(VerifyError::Fault(f)) => {
+            println!("fund {fund}: FAILED at seq {}: {}", f.seq, f.reason);
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Reads a bundle a line at a time: memory does not grow with its size.
+fn verify_bundle(path: &std::path::Path, key: Option<&str>) -> anyhow::Result<ExitCode> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut v = BundleVerifier::new(key);
+    let mut result = Ok(());
+    for line in std::io::BufReader::new(file).lines() {
+        let line = line.with_context(|| format!("reading {}", path.display()))?;
+        if line.is_empty() {
+            continue;
+        }
+        result = v.push_line(&line);
+        if result.is_err() {
+            break;
+        }
+    }
+    match result.and_then(|()| v.finish()) {
+        Ok(s) => {
+            println!(
+                "bundle {}: OK: fund {}, {} entries, root {}, {} signed checkpoints checked",
+                path.display(),
+                s.fund,
+                s.chain.size,
+                crate::ledger::merkle::to_hex(&s.chain.root),
+                s.chain.checkpoints
+            );
+            if key.is_none() {
+                println!(
+                    "verifier key (compare it with the one the committee published): {}",
+                    s.verifier_key
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(BundleError::Fault(f)) => {
+            println!(
+                "bundle {}: FAILED at seq {}: {}",
+                path.display(),
+                f.seq,
+                f.reason
+            );
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => {
+            println!("bundle {}: FAILED: {e}", path.display());
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+async fn verify_url(
+    url: &str,
+    fund: &str,
+    state: &std::path::Path,
+    key: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    match watch::watch(url, fund, state, key).await? {
+        watch::Outcome::Sound { state, new_entries } => {
+            println!(
+                "fund {fund} at {url}: OK: {} entries ({new_entries} new), root {}, verifier key {}",
+                state.size, state.root, state.verifier_key
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        watch::Outcome::Lie { class, detail } => {
+            println!("fund {fund} at {url}: {class}: {detail}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+async fn export(
+    store: &crate::store::Store,
+    fund: &str,
+    out: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
+    use tokio::io::AsyncWriteExt;
+    let Some(mut exporter) = Exporter::start(store, fund).await? else {
+        anyhow::bail!("no fund {fund:?}");
+    };
+    let file = tokio::fs::File::create(out)
+        .await
+        .with_context(|| format!("creating {}", out.display()))?;
+    let mut w = tokio::io::BufWriter::new(file);
+    while let Some(chunk) = exporter.next_chunk().await? {
+        w.write_all(chunk.as_bytes()).await?;
+    }
+    w.flush().await?;
+    w.get_ref().sync_all().await?;
+    eprintln!(
+        "fund {fund}: {} entries written to {}",
+        exporter.size(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -10,6 +10,8 @@ pub mod auth;
 mod books;
 /// Problem details.
 pub mod error;
+/// The whole ledger of a fund as a bundle, streamed.
+mod export;
 /// Fund reads and appends: entries, proofs, checkpoints.
 mod funds;
 /// Receipts a donor checks with no other call.
@@ -118,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(funds::router())
         .merge(books::router())
+        .merge(export::router())
         .merge(receipts::router())
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX));
     let batch = funds::batch_router().layer(DefaultBodyLimit::max(BATCH_BODY_BYTES_MAX));

@@ -4,6 +4,8 @@
 
 /// The fund's books: derived state and the rules entries keep.
 pub mod book;
+/// The export bundle and its offline verification.
+pub mod bundle;
 /// RFC 8785 canonical text of entries.
 pub mod canonical;
 /// Signed checkpoints and the per-fund keys derived from the master secret.

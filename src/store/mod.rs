@@ -6,6 +6,8 @@
 //! [`Store::open_fund`] (entry 0), each in one transaction with the fund's
 //! state; reads never take the write lock.
 
+/// The export bundle, written a page at a time.
+pub mod export;
 pub mod verify;
 pub mod writer;
 

@@ -54,7 +54,7 @@ impl Store {
             .collect()
     }
 
-    async fn checkpoint_rows(
+    pub(crate) async fn checkpoint_rows(
         &self,
         fund: &str,
         from: u64,

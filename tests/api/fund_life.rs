@@ -525,6 +525,17 @@ async fn a_commune_runs_its_peak_month(app: TestApp) {
     // lines, 1 earmark, 1 reversal.
     assert_eq!(app.assert_replay_consistent(F, &inspector).await, 85);
     app.assert_replay_consistent("HN-VNN", &inspector).await;
+    // The whole-fund verification recomputes the balance through every
+    // kind's effects, not the gifts alone.
+    let store = app.db.store().await;
+    for deep in [false, true] {
+        let summary = store
+            .verify_fund(F, deep)
+            .await
+            .expect("the commune's fund verifies");
+        assert_eq!(summary.balance_vnd, 242_578_000);
+    }
+    store.close().await;
 }
 
 /// A province's typhoon campaign: gifts from home and abroad, money sent

@@ -10,6 +10,7 @@ mod fund_life;
 mod idempotency;
 mod kinds_input;
 mod openapi;
+mod outside;
 mod privacy;
 mod receipts;
 mod roles;
