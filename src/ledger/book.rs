@@ -424,6 +424,23 @@ fn receipt_parts(receipt_no: &str) -> Option<(i32, u64)> {
 }
 
 impl Book {
+    /// A copy of the books to go back to, without the record of what each
+    /// entry did: that record only grows, so [`Book::restore`] trims it.
+    pub fn savepoint(&mut self) -> Book {
+        let posted = std::mem::take(&mut self.posted);
+        let copy = self.clone();
+        self.posted = posted;
+        copy
+    }
+
+    /// Goes back to a [`Book::savepoint`], forgetting the entries since.
+    pub fn restore(&mut self, saved: Book) {
+        let mut posted = std::mem::take(&mut self.posted);
+        posted.retain(|seq, _| *seq < saved.size);
+        *self = saved;
+        self.posted = posted;
+    }
+
     /// Cash not reserved by pending distributions.
     pub fn available_vnd(&self) -> SumVnd {
         self.balance_vnd - self.reserved_vnd

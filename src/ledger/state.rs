@@ -52,6 +52,32 @@ impl FundState {
     pub fn size(&self) -> u64 {
         self.frontier.size()
     }
+
+    /// Saves the state before an all-or-nothing job. Costs a copy of the
+    /// books' objects, not of every entry they have seen.
+    pub fn savepoint(&mut self) -> Savepoint {
+        Savepoint {
+            frontier: self.frontier.clone(),
+            last_hash: self.last_hash,
+            book: self.book.savepoint(),
+        }
+    }
+
+    /// Goes back to `saved`, forgetting every entry applied since.
+    pub fn restore(&mut self, saved: Savepoint) {
+        self.frontier = saved.frontier;
+        self.last_hash = saved.last_hash;
+        self.book.restore(saved.book);
+        debug_assert_eq!(self.size(), self.book.size);
+    }
+}
+
+/// A fund's state as it was before a job; see [`FundState::savepoint`].
+#[derive(Debug)]
+pub struct Savepoint {
+    frontier: Frontier,
+    last_hash: Hash,
+    book: Book,
 }
 
 /// A household's private record with the salt of its commitment.
@@ -544,6 +570,34 @@ mod tests {
     fn distribution(household: &str, support: &str, cash: &str) -> Value {
         json!({"household_id": household, "support_type": support, "cash_vnd": cash,
                "decision_ref": "12/QĐ-MTTQ"})
+    }
+
+    #[test]
+    fn a_restored_savepoint_forgets_everything_since_and_reverses_as_before() {
+        let mut f = Fund::open();
+        household(&mut f, "ho-1", "poor");
+        f.write("donation_cash", gift("3000000")).unwrap();
+        let before = (f.state.book.summary(), f.state.book.objects(), f.state.size());
+        let root = f.state.frontier.root();
+        let saved = f.state.savepoint();
+        f.write("donation_cash", gift("500000")).unwrap();
+        f.write("distribution", distribution("ho-1", "tet_gift", "1000000"))
+            .unwrap();
+        f.write("reversal", json!({"reverses_seq": 2, "reason": "x"}))
+            .unwrap_err();
+        f.state.restore(saved);
+        assert_eq!(
+            (f.state.book.summary(), f.state.book.objects(), f.state.size()),
+            before
+        );
+        assert_eq!(f.state.frontier.root(), root);
+        // What the books remember of entry 2 survives, and of the
+        // forgotten entries nothing: seq 3 is written afresh.
+        f.canonicals.truncate(3);
+        f.write("reversal", json!({"reverses_seq": 2, "reason": "Ghi nhầm"}))
+            .unwrap();
+        assert_eq!(f.state.book.balance_vnd, 0);
+        assert_eq!(f.state.size(), 4);
     }
 
     #[test]

@@ -28,7 +28,7 @@ use crate::ledger::kinds::Body;
 use crate::ledger::merkle::to_hex;
 use crate::ledger::policy::Policy;
 use crate::ledger::replay::fold;
-use crate::ledger::state::{apply, Appended, Context, Draft, FundState, Rejection};
+use crate::ledger::state::{apply, Appended, Context, Draft, FundState, Rejection, Savepoint};
 
 /// Most jobs in one transaction.
 pub const JOBS_PER_COMMIT_MAX: usize = 512;
@@ -388,23 +388,24 @@ impl WriterTask {
             now,
             policy: &self.policy,
         };
-        // A single entry that touches one fund is applied in place: `apply`
-        // leaves the state as it was when it refuses. Anything larger is
-        // applied to copies, since it is all or nothing.
-        let in_place = job.drafts.len() == 1
-            && !matches!(job.drafts[0].body, Body::TransferOut(_) | Body::Reversal(_));
-        let mut work: BTreeMap<Code, FundState> = BTreeMap::new();
-        let result = apply_drafts(job, &ctx, states, &mut work, in_place);
-        let written = match result {
+        // Entries are applied in place. A single entry that touches one
+        // fund needs nothing more: `apply` leaves the state as it was when
+        // it refuses. Anything larger is all or nothing, so each fund it
+        // touches is saved first and restored if a later entry is refused.
+        let save = job.drafts.len() > 1
+            || matches!(job.drafts[0].body, Body::TransferOut(_) | Body::Reversal(_));
+        let mut saved: BTreeMap<Code, Savepoint> = BTreeMap::new();
+        let written = match apply_drafts(job, &ctx, states, &mut saved, save) {
             Ok(written) => written,
             Err(e) => {
-                if in_place {
-                    put_back(states, work);
+                for (fund, savepoint) in saved {
+                    if let Some(Some(state)) = states.get_mut(&fund) {
+                        state.restore(savepoint);
+                    }
                 }
                 return Err(e);
             }
         };
-        put_back(states, work);
 
         let mut bodies = Vec::with_capacity(written.len());
         for (a, counterpart) in written {
@@ -489,19 +490,19 @@ impl WriterTask {
 /// An entry written for a job, with the entry it caused in another fund.
 type Written = (Appended, Option<(Code, Appended)>);
 
-/// Applies every draft of `job` to the states in `work`, taken (in place)
-/// or copied from `states` as they are needed.
+/// Applies every draft of `job` in place, saving each fund it touches
+/// into `saved` first when `save` is set.
 fn apply_drafts(
     job: &Job,
     ctx: &Context<'_>,
     states: &mut BTreeMap<Code, Option<FundState>>,
-    work: &mut BTreeMap<Code, FundState>,
-    in_place: bool,
+    saved: &mut BTreeMap<Code, Savepoint>,
+    save: bool,
 ) -> Result<Vec<Written>, JobError> {
     let mut written = Vec::with_capacity(job.drafts.len());
     for (index, draft) in job.drafts.iter().enumerate() {
         let refuse = |rejection| JobError::Rejected { index, rejection };
-        let state = fetch(states, work, &job.fund, in_place).ok_or(JobError::UnknownFund)?;
+        let state = fetch(states, saved, &job.fund, save).ok_or(JobError::UnknownFund)?;
         let pair = transfer_pair(state, &draft.body);
         let a = apply(state, draft.clone(), ctx).map_err(refuse)?;
         let counterpart = match (&a.body, pair) {
@@ -511,7 +512,7 @@ fn apply_drafts(
                     counterparty_fund: job.fund.clone(),
                     ..t.clone()
                 };
-                let state = fetch(states, work, other, false)
+                let state = fetch(states, saved, other, save)
                     .ok_or_else(|| refuse(unknown_counterparty(other)))?;
                 let draft = Draft {
                     body: Body::TransferIn(mirror),
@@ -521,7 +522,7 @@ fn apply_drafts(
                 Some((other.clone(), c))
             }
             (Body::Reversal(r), Some((other, transfer_id))) => {
-                let state = fetch(states, work, &other, false).ok_or_else(|| {
+                let state = fetch(states, saved, &other, save).ok_or_else(|| {
                     refuse(Rejection::rule(
                         "reverse_transfer_alone",
                         "body.reverses_seq",
@@ -552,26 +553,18 @@ fn apply_drafts(
     Ok(written)
 }
 
-/// The working state of `fund`: already in `work`, or taken (in place) or
-/// copied from `states`.
-fn fetch<'w>(
-    states: &mut BTreeMap<Code, Option<FundState>>,
-    work: &'w mut BTreeMap<Code, FundState>,
+/// The state of `fund`, saved into `saved` the first time when `save`.
+fn fetch<'s>(
+    states: &'s mut BTreeMap<Code, Option<FundState>>,
+    saved: &mut BTreeMap<Code, Savepoint>,
     fund: &Code,
-    take: bool,
-) -> Option<&'w mut FundState> {
-    if !work.contains_key(fund) {
-        let slot = states.get_mut(fund)?;
-        let state = if take { slot.take()? } else { slot.clone()? };
-        work.insert(fund.clone(), state);
+    save: bool,
+) -> Option<&'s mut FundState> {
+    let state = states.get_mut(fund)?.as_mut()?;
+    if save && !saved.contains_key(fund) {
+        saved.insert(fund.clone(), state.savepoint());
     }
-    work.get_mut(fund)
-}
-
-fn put_back(states: &mut BTreeMap<Code, Option<FundState>>, work: BTreeMap<Code, FundState>) {
-    for (fund, state) in work {
-        states.insert(fund, Some(state));
-    }
+    Some(state)
 }
 
 /// For a reversal of one side of a transfer: the other fund and the
