@@ -16,6 +16,8 @@ mod export;
 mod funds;
 /// Receipts a donor checks with no other call.
 mod receipts;
+/// The public statement of gifts (sao kê): search and CSV.
+mod saoke;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -121,6 +123,7 @@ pub fn router(state: AppState) -> Router {
         .merge(funds::router())
         .merge(books::router())
         .merge(export::router())
+        .merge(saoke::router())
         .merge(receipts::router())
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX));
     let batch = funds::batch_router().layer(DefaultBodyLimit::max(BATCH_BODY_BYTES_MAX));

@@ -26,6 +26,8 @@ pub mod money;
 pub mod policy;
 /// Rebuilding a fund's books from its stored entries.
 pub mod replay;
+/// The public statement of gifts (sao kê) and search folding.
+pub mod saoke;
 /// The state writes depend on and the function that appends to it.
 pub mod state;
 /// Value types read from JSON: bounded text, dates, quantities.

@@ -577,7 +577,11 @@ mod tests {
         let mut f = Fund::open();
         household(&mut f, "ho-1", "poor");
         f.write("donation_cash", gift("3000000")).unwrap();
-        let before = (f.state.book.summary(), f.state.book.objects(), f.state.size());
+        let before = (
+            f.state.book.summary(),
+            f.state.book.objects(),
+            f.state.size(),
+        );
         let root = f.state.frontier.root();
         let saved = f.state.savepoint();
         f.write("donation_cash", gift("500000")).unwrap();
@@ -587,7 +591,11 @@ mod tests {
             .unwrap_err();
         f.state.restore(saved);
         assert_eq!(
-            (f.state.book.summary(), f.state.book.objects(), f.state.size()),
+            (
+                f.state.book.summary(),
+                f.state.book.objects(),
+                f.state.size()
+            ),
             before
         );
         assert_eq!(f.state.frontier.root(), root);

@@ -6,6 +6,8 @@
 //! [`Store::open_fund`] (entry 0), each in one transaction with the fund's
 //! state; reads never take the write lock.
 
+/// The public statement of gifts: search and pages.
+pub mod donations;
 /// The export bundle, written a page at a time.
 pub mod export;
 pub mod verify;
@@ -24,6 +26,7 @@ use crate::ledger::kinds::{Body, FundKind, FundOpened};
 use crate::ledger::merkle::{self, from_slice, Frontier, Hash};
 use crate::ledger::money::SumVnd;
 use crate::ledger::policy::Policy;
+use crate::ledger::saoke::{donation_row, voiding, DonationRow};
 use crate::ledger::state::{apply, Appended, Context, Draft, FundState, Private};
 use serde_json::Value;
 
@@ -914,6 +917,50 @@ impl FundWrites<'_> {
                     .bind(to_i64(*seq)?);
             }
             q.execute(&mut **tx).await?;
+        }
+        let gifts: Vec<DonationRow> = self.entries.iter().filter_map(donation_row).collect();
+        for chunk in gifts.chunks(BINDS_MAX / 17) {
+            let sql = format!(
+                "INSERT INTO donations (fund_code, seq, receipt_no, kind, received_on, recorded_at, \
+                 donor_display, donor_kind, donor_search, amount_vnd, channel, campaign_id, pledge_id, \
+                 earmark, bank_ref, goods, status) VALUES {}",
+                rows_placeholders(self.backend, 17, chunk.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for g in chunk {
+                q = q
+                    .bind(self.fund)
+                    .bind(to_i64(g.seq)?)
+                    .bind(g.receipt_no.as_str())
+                    .bind(g.kind)
+                    .bind(g.received_on.as_str())
+                    .bind(g.recorded_at.as_str())
+                    .bind(g.donor_display.as_str())
+                    .bind(g.donor_kind.as_str())
+                    .bind(g.donor_search.as_str())
+                    .bind(g.amount_vnd)
+                    .bind(g.channel.as_deref())
+                    .bind(g.campaign_id.as_deref())
+                    .bind(g.pledge_id.as_deref())
+                    .bind(g.earmark.as_deref())
+                    .bind(g.bank_ref.as_deref())
+                    .bind(g.goods.as_deref())
+                    .bind("valid");
+            }
+            q.execute(&mut **tx).await?;
+        }
+        // A reversed gift stays in the statement, marked void.
+        for (reversed, by, reason) in self.entries.iter().filter_map(voiding) {
+            sqlx::query(
+                "UPDATE donations SET status = 'voided', voided_by_seq = $1, voided_reason = $2 \
+                 WHERE fund_code = $3 AND seq = $4",
+            )
+            .bind(to_i64(by)?)
+            .bind(reason)
+            .bind(self.fund)
+            .bind(to_i64(reversed)?)
+            .execute(&mut **tx)
+            .await?;
         }
         let now = now_text();
         let privates: Vec<&(String, Private)> = self

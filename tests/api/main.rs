@@ -15,4 +15,5 @@ mod privacy;
 mod receipts;
 mod roles;
 mod rules;
+mod saoke;
 mod tampering;

@@ -1,0 +1,263 @@
+//! `GET /funds/{fund}/donations`: the public statement of gifts (sao kê),
+//! searchable the way people searched the 2024 statements, without the
+//! private data they exposed. JSON pages with a cursor, or the whole
+//! matching statement as CSV, streamed a page at a time.
+
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use super::error::ApiError;
+use super::{AppState, PAGE_MAX};
+use crate::ledger::ids::parse_date;
+use crate::ledger::saoke::fold_for_search;
+use crate::store::donations::DonationFilter;
+use crate::store::Store;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/funds/{fund}/donations", get(donations))
+}
+
+const PARAMS: [&str; 13] = [
+    "q",
+    "campaign",
+    "from",
+    "to",
+    "min_vnd",
+    "max_vnd",
+    "receipt_no",
+    "bank_ref",
+    "kind",
+    "status",
+    "cursor",
+    "limit",
+    "format",
+];
+
+/// Longest search text, in characters.
+const Q_CHARS_MAX: usize = 200;
+
+fn filter(q: &HashMap<String, String>) -> Result<DonationFilter, ApiError> {
+    if let Some(k) = q.keys().find(|k| !PARAMS.contains(&k.as_str())) {
+        return Err(ApiError::BadRequest(format!(
+            "unknown parameter {k:?}; the statement takes {}",
+            PARAMS.join(", ")
+        )));
+    }
+    let date = |name: &str| -> Result<Option<String>, ApiError> {
+        q.get(name)
+            .map(|d| {
+                parse_date(d, name)
+                    .map(|_| d.clone())
+                    .map_err(|e| ApiError::BadRequest(format!("{name} {}", e.message)))
+            })
+            .transpose()
+    };
+    let amount = |name: &str| -> Result<Option<i64>, ApiError> {
+        q.get(name)
+            .map(|v| {
+                v.parse::<i64>()
+                    .ok()
+                    .filter(|n| *n >= 0 && v.bytes().all(|b| b.is_ascii_digit()))
+                    .ok_or_else(|| {
+                        ApiError::BadRequest(format!("{name} must be a whole number of đồng"))
+                    })
+            })
+            .transpose()
+    };
+    let one_of = |name: &str, allowed: &[&str]| -> Result<Option<String>, ApiError> {
+        q.get(name)
+            .map(|v| {
+                allowed
+                    .contains(&v.as_str())
+                    .then(|| v.clone())
+                    .ok_or_else(|| {
+                        ApiError::BadRequest(format!(
+                            "{name} must be one of {}",
+                            allowed.join(", ")
+                        ))
+                    })
+            })
+            .transpose()
+    };
+    let text = q.get("q").map(|t| t.trim().to_owned());
+    if text
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > Q_CHARS_MAX)
+    {
+        return Err(ApiError::BadRequest(format!(
+            "q is at most {Q_CHARS_MAX} characters"
+        )));
+    }
+    Ok(DonationFilter {
+        q: text.map(|t| fold_for_search(&t)),
+        campaign: q.get("campaign").cloned(),
+        from: date("from")?,
+        to: date("to")?,
+        min_vnd: amount("min_vnd")?,
+        max_vnd: amount("max_vnd")?,
+        receipt_no: q.get("receipt_no").cloned(),
+        bank_ref: q.get("bank_ref").cloned(),
+        kind: one_of("kind", &["cash", "in_kind"])?,
+        status: one_of("status", &["valid", "voided"])?,
+    })
+}
+
+async fn donations(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let fund = s.fund(&code).await?;
+    let f = filter(&q)?;
+    let format = q.get("format").map_or("json", String::as_str);
+    let cursor = q
+        .get("cursor")
+        .map(|c| {
+            c.parse::<u64>()
+                .map_err(|_| ApiError::BadRequest("cursor must be the next field of a page".into()))
+        })
+        .transpose()?;
+    match format {
+        "json" => {
+            let limit = match q.get("limit") {
+                None => 100,
+                Some(v) => v
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (1..=PAGE_MAX).contains(n))
+                    .ok_or_else(|| {
+                        ApiError::BadRequest(format!("limit must be from 1 to {PAGE_MAX}"))
+                    })?,
+            };
+            let rows = s.store.donations(&fund.code, &f, cursor, limit).await?;
+            let next = (rows.len() as u64 == limit)
+                .then(|| rows.last().and_then(|r| r["seq"].as_u64()))
+                .flatten()
+                .map(|n| n.to_string());
+            let matched = s.store.donations_matched(&fund.code, &f).await?;
+            Ok(Json(json!({
+                "fund": fund.code,
+                "matched": matched,
+                "donations": rows,
+                "next": next,
+            }))
+            .into_response())
+        }
+        "csv" => Ok(csv_response(s.store.clone(), fund.code, f)),
+        other => Err(ApiError::BadRequest(format!(
+            "format {other:?} is not one of json, csv"
+        ))),
+    }
+}
+
+/// Column headings of the CSV statement, in Vietnamese as the committees
+/// publish it.
+const CSV_HEADINGS: [&str; 13] = [
+    "STT",
+    "Số biên lai",
+    "Ngày nhận",
+    "Nhà hảo tâm",
+    "Loại nhà hảo tâm",
+    "Hình thức",
+    "Số tiền / giá trị (đồng)",
+    "Hàng hóa",
+    "Kênh",
+    "Chiến dịch",
+    "Mã giao dịch ngân hàng",
+    "Trạng thái",
+    "Lý do hủy",
+];
+
+fn csv_row(w: &mut csv::Writer<Vec<u8>>, r: &Value) -> csv::Result<()> {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    let date = text(&r["received_on"]);
+    // dd/mm/yyyy, as people read dates here.
+    let date = match date.split('-').collect::<Vec<_>>()[..] {
+        [y, m, d] => format!("{d}/{m}/{y}"),
+        _ => date,
+    };
+    w.write_record([
+        r["seq"].to_string(),
+        text(&r["receipt_no"]),
+        date,
+        text(&r["donor"]["display"]),
+        text(&r["donor"]["kind"]),
+        text(&r["kind"]),
+        text(&r["amount_vnd"]),
+        text(&r["goods"]),
+        text(&r["channel"]),
+        text(&r["campaign_id"]),
+        text(&r["bank_ref"]),
+        text(&r["status"]),
+        text(&r["voided_reason"]),
+    ])
+}
+
+/// The whole matching statement as CSV, a page of gifts at a time.
+fn csv_response(store: Store, fund: String, f: DonationFilter) -> Response {
+    struct Cursor {
+        store: Store,
+        fund: String,
+        f: DonationFilter,
+        after: Option<u64>,
+        started: bool,
+        done: bool,
+    }
+    let state = Cursor {
+        store,
+        fund: fund.clone(),
+        f,
+        after: None,
+        started: false,
+        done: false,
+    };
+    let stream = futures_util::stream::unfold(state, |mut c| async move {
+        if c.done {
+            return None;
+        }
+        let mut w = csv::Writer::from_writer(Vec::new());
+        if !c.started {
+            c.started = true;
+            // A byte-order mark, so spreadsheet programs read UTF-8.
+            let _ = w.write_record(CSV_HEADINGS);
+            let mut bytes = "\u{feff}".as_bytes().to_vec();
+            bytes.extend(w.into_inner().unwrap_or_default());
+            return Some((Ok(bytes), c));
+        }
+        match c.store.donations(&c.fund, &c.f, c.after, PAGE_MAX).await {
+            Ok(rows) => {
+                c.done = (rows.len() as u64) < PAGE_MAX;
+                c.after = rows.last().and_then(|r| r["seq"].as_u64());
+                for r in &rows {
+                    if csv_row(&mut w, r).is_err() {
+                        break;
+                    }
+                }
+                Some((Ok(w.into_inner().unwrap_or_default()), c))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "statement export failed midway");
+                c.done = true;
+                Some((Err(std::io::Error::other("statement export failed")), c))
+            }
+        }
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"sao-ke-{fund}.csv\""),
+            ),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response()
+}

@@ -1,0 +1,208 @@
+//! The public statement of gifts (sao kê): every gift of a fund, found by
+//! donor text, amount, date, campaign, receipt number or bank reference,
+//! a page at a time in seq order.
+
+use serde_json::{json, Value};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::{to_i64, Result, Store};
+
+/// What to look for. Every field narrows the search.
+#[derive(Debug, Clone, Default)]
+pub struct DonationFilter {
+    /// Donor text, already folded with [`crate::ledger::saoke::fold_for_search`].
+    pub q: Option<String>,
+    pub campaign: Option<String>,
+    /// First and last day received, `YYYY-MM-DD`.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub min_vnd: Option<i64>,
+    pub max_vnd: Option<i64>,
+    pub receipt_no: Option<String>,
+    pub bank_ref: Option<String>,
+    /// `cash` or `in_kind`.
+    pub kind: Option<String>,
+    /// `valid` or `voided`.
+    pub status: Option<String>,
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A WHERE clause and its values, numbered from `$1`.
+struct Clause {
+    sql: String,
+    texts: Vec<String>,
+    numbers: Vec<i64>,
+    /// For each placeholder in order: true for a number.
+    order: Vec<bool>,
+}
+
+impl Clause {
+    fn new(fund: &str) -> Self {
+        Self {
+            sql: "fund_code = $1".into(),
+            texts: vec![fund.to_owned()],
+            numbers: Vec::new(),
+            order: vec![false],
+        }
+    }
+
+    fn text(&mut self, condition: &str, value: String) {
+        self.order.push(false);
+        self.sql.push_str(&format!(
+            " AND {}",
+            condition.replace('?', &format!("${}", self.order.len()))
+        ));
+        self.texts.push(value);
+    }
+
+    fn number(&mut self, condition: &str, value: i64) {
+        self.order.push(true);
+        self.sql.push_str(&format!(
+            " AND {}",
+            condition.replace('?', &format!("${}", self.order.len()))
+        ));
+        self.numbers.push(value);
+    }
+
+    fn build(fund: &str, f: &DonationFilter) -> Self {
+        let mut c = Self::new(fund);
+        if let Some(q) = f.q.as_ref().filter(|q| !q.is_empty()) {
+            c.text(
+                "donor_search LIKE ? ESCAPE '\\'",
+                format!("%{}%", like_escape(q)),
+            );
+        }
+        for (column, value) in [
+            ("campaign_id", &f.campaign),
+            ("receipt_no", &f.receipt_no),
+            ("bank_ref", &f.bank_ref),
+            ("kind", &f.kind),
+            ("status", &f.status),
+        ] {
+            if let Some(v) = value {
+                c.text(&format!("{column} = ?"), v.clone());
+            }
+        }
+        if let Some(d) = &f.from {
+            c.text("received_on >= ?", d.clone());
+        }
+        if let Some(d) = &f.to {
+            c.text("received_on <= ?", d.clone());
+        }
+        if let Some(n) = f.min_vnd {
+            c.number("amount_vnd >= ?", n);
+        }
+        if let Some(n) = f.max_vnd {
+            c.number("amount_vnd <= ?", n);
+        }
+        c
+    }
+
+    fn bind<'q>(
+        &'q self,
+        mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        let (mut texts, mut numbers) = (self.texts.iter(), self.numbers.iter());
+        for is_number in &self.order {
+            q = if *is_number {
+                q.bind(*numbers.next().unwrap_or(&0))
+            } else {
+                q.bind(texts.next().map(String::as_str).unwrap_or_default())
+            };
+        }
+        q
+    }
+}
+
+fn donation_json(r: &AnyRow) -> Result<Value> {
+    let amount: i64 = r.try_get("amount_vnd")?;
+    Ok(json!({
+        "seq": r.try_get::<i64, _>("seq")?,
+        "receipt_no": r.try_get::<String, _>("receipt_no")?,
+        "kind": r.try_get::<String, _>("kind")?,
+        "received_on": r.try_get::<String, _>("received_on")?,
+        "recorded_at": r.try_get::<String, _>("recorded_at")?,
+        "donor": {
+            "display": r.try_get::<String, _>("donor_display")?,
+            "kind": r.try_get::<String, _>("donor_kind")?,
+        },
+        "amount_vnd": amount.to_string(),
+        "channel": r.try_get::<Option<String>, _>("channel")?,
+        "campaign_id": r.try_get::<Option<String>, _>("campaign_id")?,
+        "pledge_id": r.try_get::<Option<String>, _>("pledge_id")?,
+        "earmark": r.try_get::<Option<String>, _>("earmark")?,
+        "bank_ref": r.try_get::<Option<String>, _>("bank_ref")?,
+        "goods": r.try_get::<Option<String>, _>("goods")?,
+        "status": r.try_get::<String, _>("status")?,
+        "voided_by_seq": r.try_get::<Option<i64>, _>("voided_by_seq")?,
+        "voided_reason": r.try_get::<Option<String>, _>("voided_reason")?,
+    }))
+}
+
+impl Store {
+    /// Gifts matching `filter` with seq after `after`, in seq order.
+    pub async fn donations(
+        &self,
+        fund: &str,
+        filter: &DonationFilter,
+        after: Option<u64>,
+        limit: u64,
+    ) -> Result<Vec<Value>> {
+        let mut c = Clause::build(fund, filter);
+        if let Some(a) = after {
+            c.number("seq > ?", to_i64(a)?);
+        }
+        let sql = format!(
+            "SELECT seq, receipt_no, kind, received_on, recorded_at, donor_display, donor_kind, \
+             amount_vnd, channel, campaign_id, pledge_id, earmark, bank_ref, goods, status, \
+             voided_by_seq, voided_reason FROM donations WHERE {} ORDER BY seq LIMIT ${}",
+            c.sql,
+            c.order.len() + 1
+        );
+        let q = c.bind(sqlx::query(&sql)).bind(to_i64(limit)?);
+        q.fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(donation_json)
+            .collect()
+    }
+
+    /// How many gifts match `filter`, and their sum (voided ones counted
+    /// apart).
+    pub async fn donations_matched(&self, fund: &str, filter: &DonationFilter) -> Result<Value> {
+        let c = Clause::build(fund, filter);
+        let sql = format!(
+            "SELECT status, COUNT(*) AS n, CAST(SUM(amount_vnd) AS TEXT) AS total FROM donations WHERE {} GROUP BY status",
+            c.sql
+        );
+        let rows = c.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
+        let mut out =
+            json!({"count": 0, "amount_vnd": "0", "voided_count": 0, "voided_amount_vnd": "0"});
+        for r in rows {
+            let status: String = r.try_get("status")?;
+            let n: i64 = r.try_get("n")?;
+            // SUM of BIGINT is NUMERIC on PostgreSQL, read as text.
+            let total: String = r.try_get("total")?;
+            let (count, amount) = if status == "voided" {
+                ("voided_count", "voided_amount_vnd")
+            } else {
+                ("count", "amount_vnd")
+            };
+            out[count] = json!(n);
+            out[amount] = json!(total);
+        }
+        Ok(out)
+    }
+}

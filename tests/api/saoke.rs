@@ -1,0 +1,166 @@
+//! The public statement of gifts (sao kê): search without diacritics,
+//! every filter, pages, CSV, and bad parameters.
+
+use serde_json::{json, Value};
+
+use crate::helpers::TestApp;
+
+fn cash(name: &str, kind: &str, amount: u64, day: &str, extra: Value) -> Value {
+    let mut body = json!({"donor": {"display": name, "kind": kind}, "amount_vnd": amount.to_string(),
+        "channel": "bank_transfer", "received_on": day});
+    if kind == "anonymous" {
+        body["donor"] = json!({"kind": "anonymous"});
+    }
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    json!({"kind": "donation_cash", "body": body})
+}
+
+async fn seqs(app: &TestApp, query: &str) -> Vec<u64> {
+    let a = app.get(&format!("/funds/HN-VNN/donations?{query}")).await;
+    assert_eq!(a.status, 200, "{query}: {}", a.text);
+    a.body["donations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["seq"].as_u64().unwrap())
+        .collect()
+}
+
+async fn the_statement_is_searched_as_people_type(app: TestApp) {
+    let clerk = app.with_fund().await;
+    app.record(
+        "HN-VNN",
+        &clerk,
+        "campaign_opened",
+        json!({"campaign_id": "c1", "name": "Tết 2027",
+        "kind": "tet", "starts_on": "2026-10-25", "ends_on": "2026-12-31"}),
+    )
+    .await;
+    let written = app.record_batch("HN-VNN", &clerk, vec![
+        cash("Nguyễn Văn An", "individual", 1_500_000, "2026-10-20", json!({"bank_ref": "FT26293000111"})),
+        cash("Nguyễn Văn Anh", "individual", 200_000, "2026-11-01", json!({"campaign_id": "c1"})),
+        cash("Trần Thị Bình", "individual", 5_000_000, "2026-11-02", json!({"campaign_id": "c1", "channel": "cash"})),
+        cash("Công ty Đại Việt", "organization", 50_000_000, "2026-11-03", json!({"bank_ref": "FT26307DV0001"})),
+        cash("Ẩn danh", "anonymous", 300_000, "2026-11-04", json!({})),
+        json!({"kind": "donation_in_kind", "body": {"donor": {"display": "Siêu thị Hòa Bình", "kind": "organization"},
+            "items": [{"item": "GAO", "quantity": "50", "unit": "kg", "unit_value_vnd": "20000", "value_vnd": "1000000"}],
+            "total_value_vnd": "1000000", "received_on": "2026-11-05"}}),
+    ]).await;
+    let seq: Vec<u64> = written.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    app.record(
+        "HN-VNN",
+        &clerk,
+        "reversal",
+        json!({"reverses_seq": seq[2], "reason": "Trùng biên lai"}),
+    )
+    .await;
+
+    // Without diacritics, in any case, with extra spaces.
+    assert_eq!(seqs(&app, "q=nguyen%20van%20a").await, vec![seq[0], seq[1]]);
+    assert_eq!(
+        seqs(&app, "q=NGUY%E1%BB%84N%20%20V%C4%82N%20ANH").await,
+        vec![seq[1]]
+    );
+    assert_eq!(seqs(&app, "q=dai%20viet").await, vec![seq[3]]);
+    assert_eq!(seqs(&app, "q=%C4%91%E1%BA%A1i").await, vec![seq[3]], "đại");
+    assert_eq!(seqs(&app, "q=an%20danh").await, vec![seq[4]]);
+    assert_eq!(seqs(&app, "q=hoa%20binh").await, vec![seq[5]]);
+    assert_eq!(
+        seqs(&app, "q=50%25").await,
+        Vec::<u64>::new(),
+        "% is a character, not a wildcard"
+    );
+    // Every filter.
+    assert_eq!(
+        seqs(&app, "min_vnd=1000000&max_vnd=5000000").await,
+        vec![seq[0], seq[2], seq[5]]
+    );
+    assert_eq!(
+        seqs(&app, "from=2026-11-01&to=2026-11-03").await,
+        vec![seq[1], seq[2], seq[3]]
+    );
+    assert_eq!(seqs(&app, "campaign=c1").await, vec![seq[1], seq[2]]);
+    assert_eq!(
+        seqs(&app, "receipt_no=HN-VNN-2026-000004").await,
+        vec![seq[3]]
+    );
+    assert_eq!(seqs(&app, "bank_ref=FT26293000111").await, vec![seq[0]]);
+    assert_eq!(seqs(&app, "kind=in_kind").await, vec![seq[5]]);
+    assert_eq!(seqs(&app, "status=voided").await, vec![seq[2]]);
+    assert_eq!(seqs(&app, "q=nguyen&campaign=c1").await, vec![seq[1]]);
+
+    let all = app.get("/funds/HN-VNN/donations").await.body;
+    assert_eq!(
+        all["matched"],
+        json!({"count": 5, "amount_vnd": "53000000", "voided_count": 1, "voided_amount_vnd": "5000000"})
+    );
+    let binh = &all["donations"][2];
+    assert_eq!(binh["status"], "voided");
+    assert_eq!(binh["voided_reason"], "Trùng biên lai");
+    assert_eq!(binh["donor"]["display"], "Trần Thị Bình");
+    assert_eq!(binh["amount_vnd"], "5000000");
+    assert_eq!(all["donations"][4]["donor"]["display"], "Ẩn danh");
+    assert_eq!(all["donations"][5]["goods"], "GAO 50 kg");
+
+    // Pages follow the cursor to the end.
+    let first = app.get("/funds/HN-VNN/donations?limit=4").await.body;
+    assert_eq!(first["donations"].as_array().unwrap().len(), 4);
+    let next = first["next"].as_str().unwrap();
+    let second = app
+        .get(&format!("/funds/HN-VNN/donations?limit=4&cursor={next}"))
+        .await
+        .body;
+    assert_eq!(second["donations"].as_array().unwrap().len(), 2);
+    assert_eq!(second["next"], Value::Null);
+
+    // CSV, for a spreadsheet.
+    let r = app
+        .client
+        .get(format!(
+            "{}/funds/HN-VNN/donations?format=csv&q=nguyen",
+            app.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = r.text().await.unwrap();
+    assert!(text.starts_with('\u{feff}'));
+    let rows: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(rows.len(), 3, "{text}");
+    assert!(rows[0].starts_with("STT,Số biên lai,Ngày nhận,Nhà hảo tâm"));
+    assert!(
+        rows[1].contains("HN-VNN-2026-000001,20/10/2026,Nguyễn Văn An,individual,cash,1500000"),
+        "{text}"
+    );
+
+    // Bad parameters: a clear 400.
+    for bad in [
+        "colour=red",
+        "from=20/10/2026",
+        "to=2026-02-30",
+        "min_vnd=-5",
+        "max_vnd=1.5",
+        "min_vnd=1e6",
+        "limit=0",
+        "limit=1001",
+        "kind=gift",
+        "status=lost",
+        "format=xml",
+        "cursor=abc",
+    ] {
+        app.get(&format!("/funds/HN-VNN/donations?{bad}"))
+            .await
+            .problem(400);
+    }
+    let long = "a".repeat(201);
+    app.get(&format!("/funds/HN-VNN/donations?q={long}"))
+        .await
+        .problem(400);
+    app.get("/funds/NO-SUCH/donations").await.problem(404);
+}
+
+crate::both!(the_statement_is_searched_as_people_type);
