@@ -18,6 +18,8 @@ mod funds;
 mod receipts;
 /// The public statement of gifts (sao kê): search and CSV.
 mod saoke;
+/// Sources and uses of a fund for a period.
+mod statement;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -124,6 +126,7 @@ pub fn router(state: AppState) -> Router {
         .merge(books::router())
         .merge(export::router())
         .merge(saoke::router())
+        .merge(statement::router())
         .merge(receipts::router())
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX));
     let batch = funds::batch_router().layer(DefaultBodyLimit::max(BATCH_BODY_BYTES_MAX));

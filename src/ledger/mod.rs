@@ -30,6 +30,8 @@ pub mod replay;
 pub mod saoke;
 /// The state writes depend on and the function that appends to it.
 pub mod state;
+/// Sources and uses of a fund for a period.
+pub mod statement;
 /// Value types read from JSON: bounded text, dates, quantities.
 pub mod values;
 /// Whole-fund verification.

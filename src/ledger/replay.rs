@@ -59,16 +59,27 @@ pub fn read_entry(canonical: &str) -> Result<(u64, String, OffsetDateTime, Body)
 /// way. On error `book` is unchanged.
 pub fn fold(book: &mut Book, canonical: &str) -> Result<(), ReplayError> {
     let (seq, actor, recorded_at, body) = read_entry(canonical)?;
+    fold_read(book, seq, &actor, recorded_at, &body)
+}
+
+/// [`fold`] for an entry already read with [`read_entry`].
+pub fn fold_read(
+    book: &mut Book,
+    seq: u64,
+    actor: &str,
+    recorded_at: OffsetDateTime,
+    body: &Body,
+) -> Result<(), ReplayError> {
     let at = At {
         seq,
-        actor: &actor,
+        actor,
         date: today_in_vietnam(recorded_at),
     };
-    let change = book.check(at, &body).map_err(|b| ReplayError {
+    let change = book.check(at, body).map_err(|b| ReplayError {
         seq,
         reason: format!("breaks rule {} ({}): {}", b.rule, b.field, b.message),
     })?;
-    book.commit(at, &body, change);
+    book.commit(at, body, change);
     Ok(())
 }
 

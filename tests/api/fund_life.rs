@@ -525,6 +525,88 @@ async fn a_commune_runs_its_peak_month(app: TestApp) {
     // lines, 1 earmark, 1 reversal.
     assert_eq!(app.assert_replay_consistent(F, &inspector).await, 85);
     app.assert_replay_consistent("HN-VNN", &inspector).await;
+    // The statement of sources and uses says the same, in full.
+    let st = app.get("/funds/PX-VNN/statement").await;
+    assert_eq!(st.status, 200, "{}", st.text);
+    let st = st.body;
+    assert_eq!(st["balanced"], true);
+    assert_figures(
+        "statement",
+        &st,
+        &[
+            ("opening.balance_vnd", "0"),
+            ("sources.gifts_cash.amount_vnd", "306000000"),
+            (
+                "sources.gifts_by_channel.bank_transfer.amount_vnd",
+                "306000000",
+            ),
+            ("sources.gifts_in_kind.amount_vnd", "45000000"),
+            ("sources.transfers_in.amount_vnd", "150000000"),
+            ("uses.distributions.cash_vnd", "212000000"),
+            ("uses.distributions.goods_vnd", "28000000"),
+            ("uses.distributions_by_type.house_new.cash_vnd", "200000000"),
+            ("uses.distributions_by_type.tet_gift.cash_vnd", "12000000"),
+            ("uses.expenses_by_category.bank_fee.amount_vnd", "22000"),
+            ("reversals.cash_effect_vnd", "-1400000"),
+            ("closing.balance_vnd", "242578000"),
+            ("closing.reserved_vnd", "45000000"),
+            ("closing.stock_value_vnd", "16800000"),
+        ],
+    );
+    assert_eq!(st["sources"]["gifts_cash"]["count"], 165);
+    assert_eq!(st["sources"]["gifts_by_campaign"][PEAK]["count"], 200);
+    assert_eq!(st["uses"]["distributions"]["count"], 45);
+    assert_eq!(st["uses"]["distributions"]["households"], 30);
+    assert_eq!(
+        st["uses"]["distributions_by_type"]["house_new"]["households"],
+        5
+    );
+    assert_eq!(
+        st["uses"]["distributions_by_type"]["tet_gift"]["households"],
+        30
+    );
+    let gao = st["goods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["item"] == "GAO")
+        .unwrap();
+    assert_figures(
+        "GAO",
+        gao,
+        &[
+            ("received_quantity", "750"),
+            ("distributed_quantity", "400"),
+            ("adjusted_quantity", "-10"),
+            ("adjusted_value_vnd", "-200000"),
+            ("closing_quantity", "340"),
+        ],
+    );
+    assert_eq!(st["statement_sha256"].as_str().unwrap().len(), 64);
+    let today = app.get("/funds/PX-VNN/statement?period=2026").await.body;
+    assert_eq!(today["closing"], st["closing"]);
+    let csv = app.get("/funds/PX-VNN/statement?format=csv").await.text;
+    assert!(csv.contains("Số dư cuối kỳ,Tiền,,242578000"), "{csv}");
+    assert!(
+        csv.contains("Nguồn thu,Tiền ủng hộ – chuyển khoản,165,306000000"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("Hàng hóa tồn cuối kỳ,GAO (kg),340,6800000"),
+        "{csv}"
+    );
+    for bad in [
+        "from=2026-13-01",
+        "from=2026-11-02&to=2026-11-01",
+        "period=2026-Q3",
+        "period=2026&from=2026-01-01",
+        "format=pdf",
+        "colour=red",
+    ] {
+        app.get(&format!("/funds/PX-VNN/statement?{bad}"))
+            .await
+            .problem(400);
+    }
     // The whole-fund verification recomputes the balance through every
     // kind's effects, not the gifts alone.
     let store = app.db.store().await;

@@ -1,0 +1,308 @@
+//! `GET /funds/{fund}/statement`: sources and uses of a fund for a period
+//! (`?from=&to=` days, or `?period=2026-10` / `2026-H2` / `2026`), as JSON
+//! or CSV with Vietnamese headings. Public: it holds only what the ledger
+//! holds, added up.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use time::Date;
+
+use super::error::ApiError;
+use super::AppState;
+use crate::ledger::ids::{format_date, parse_date, today_in_vietnam};
+use crate::ledger::kinds::corrections::Period;
+use crate::ledger::statement::{Statement, StatementBuilder};
+use crate::store::Store;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/funds/{fund}/statement", get(statement))
+}
+
+/// Entries read per query while the statement is folded.
+const PAGE: u64 = 5_000;
+/// The first day a statement may start on.
+const EPOCH: Date = time::macros::date!(2000 - 01 - 01);
+
+/// The period asked for: `period`, or `from` and `to` (each defaulting to
+/// the whole life of the fund up to today).
+fn period(q: &HashMap<String, String>) -> Result<(Date, Date), ApiError> {
+    const PARAMS: [&str; 4] = ["from", "to", "period", "format"];
+    if let Some(k) = q.keys().find(|k| !PARAMS.contains(&k.as_str())) {
+        return Err(ApiError::BadRequest(format!(
+            "unknown parameter {k:?}; the statement takes {}",
+            PARAMS.join(", ")
+        )));
+    }
+    let today = today_in_vietnam(time::OffsetDateTime::now_utc());
+    if let Some(p) = q.get("period") {
+        if q.contains_key("from") || q.contains_key("to") {
+            return Err(ApiError::BadRequest(
+                "give period, or from and to, not both".into(),
+            ));
+        }
+        let p = Period::parse(p).map_err(|e| ApiError::BadRequest(format!("period {e}")))?;
+        return Ok((p.first_day, p.last_day));
+    }
+    let day = |name: &str, default: Date| -> Result<Date, ApiError> {
+        q.get(name).map_or(Ok(default), |d| {
+            parse_date(d, name).map_err(|e| ApiError::BadRequest(format!("{name} {}", e.message)))
+        })
+    };
+    let (from, to) = (day("from", EPOCH)?, day("to", today)?);
+    if from > to {
+        return Err(ApiError::BadRequest("from is after to".into()));
+    }
+    Ok((from, to))
+}
+
+/// Folds the fund's ledger into the statement of `from..=to`, reading no
+/// further than the period's end.
+pub async fn build(store: &Store, fund: &str, from: Date, to: Date) -> Result<Statement, ApiError> {
+    let mut b = StatementBuilder::new(fund, from, to);
+    let mut next = 0;
+    loop {
+        let page = store.entries(fund, next, PAGE).await?;
+        for e in &page {
+            b.push(&e.canonical).map_err(|err| {
+                ApiError::Internal(format!("fund {fund}: the ledger does not replay: {err}"))
+            })?;
+            if b.done() {
+                return Ok(b.finish());
+            }
+        }
+        if (page.len() as u64) < PAGE {
+            return Ok(b.finish());
+        }
+        next += PAGE;
+    }
+}
+
+async fn statement(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let fund = s.fund(&code).await?;
+    let (from, to) = period(&q)?;
+    let format = q.get("format").map_or("json", String::as_str);
+    if !matches!(format, "json" | "csv") {
+        return Err(ApiError::BadRequest(format!(
+            "format {format:?} is not one of json, csv"
+        )));
+    }
+    let st = build(&s.store, &fund.code, from, to).await?;
+    if !st.balanced {
+        tracing::error!(fund = %fund.code, "statement does not balance");
+    }
+    if format == "csv" {
+        let name = format!(
+            "attachment; filename=\"bao-cao-{}-{}-{}.csv\"",
+            fund.code,
+            format_date(from),
+            format_date(to)
+        );
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (header::CONTENT_DISPOSITION, name),
+            ],
+            csv(&st),
+        )
+            .into_response());
+    }
+    let sha256 = st.sha256();
+    let mut v = serde_json::to_value(&st).map_err(|e| ApiError::Internal(e.to_string()))?;
+    v["statement_sha256"] = serde_json::Value::String(sha256);
+    Ok(Json(v).into_response())
+}
+
+/// The statement as CSV: section, line, count or quantity, đồng.
+fn csv(st: &Statement) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut row = |a: &str, b: &str, c: String, d: String| {
+        let _ = w.write_record([a, b, &c, &d]);
+    };
+    row("Mục", "Khoản", "Số lượng".into(), "Số tiền (đồng)".into());
+    row(
+        "Kỳ báo cáo",
+        &format!("{} – {}", vn_date(&st.from), vn_date(&st.to)),
+        String::new(),
+        String::new(),
+    );
+    row(
+        "Số dư đầu kỳ",
+        "Tiền",
+        String::new(),
+        st.opening.balance_vnd.to_string(),
+    );
+    row(
+        "Số dư đầu kỳ",
+        "Hàng hóa (giá trị)",
+        String::new(),
+        st.opening.stock_value_vnd.to_string(),
+    );
+    let src = &st.sources;
+    row(
+        "Nguồn thu",
+        "Tiền ủng hộ",
+        src.gifts_cash.count.to_string(),
+        src.gifts_cash.amount_vnd.to_string(),
+    );
+    for (channel, t) in &src.gifts_by_channel {
+        row(
+            "Nguồn thu",
+            &format!("Tiền ủng hộ – {}", channel_vn(channel)),
+            t.count.to_string(),
+            t.amount_vnd.to_string(),
+        );
+    }
+    row(
+        "Nguồn thu",
+        "Hàng hóa ủng hộ (giá trị)",
+        src.gifts_in_kind.count.to_string(),
+        src.gifts_in_kind.amount_vnd.to_string(),
+    );
+    for (campaign, c) in &src.gifts_by_campaign {
+        let name = if campaign.is_empty() {
+            "(không thuộc đợt vận động)"
+        } else {
+            campaign
+        };
+        row(
+            "Theo đợt vận động",
+            name,
+            c.count.to_string(),
+            (c.cash_vnd + c.goods_vnd).to_string(),
+        );
+    }
+    row(
+        "Nguồn thu",
+        "Nhận chuyển từ quỹ khác",
+        src.transfers_in.count.to_string(),
+        src.transfers_in.amount_vnd.to_string(),
+    );
+    let uses = &st.uses;
+    row(
+        "Sử dụng",
+        "Chi hỗ trợ (tiền)",
+        uses.distributions.count.to_string(),
+        uses.distributions.cash_vnd.to_string(),
+    );
+    row(
+        "Sử dụng",
+        "Chi hỗ trợ (hàng hóa, giá trị)",
+        uses.distributions.count.to_string(),
+        uses.distributions.goods_vnd.to_string(),
+    );
+    for (t, d) in &uses.distributions_by_type {
+        row(
+            "Chi hỗ trợ theo loại",
+            t,
+            format!("{} lượt / {} hộ", d.count, d.households),
+            (d.cash_vnd + d.goods_vnd).to_string(),
+        );
+    }
+    row(
+        "Sử dụng",
+        "Chuyển cho quỹ khác",
+        uses.transfers_out.count.to_string(),
+        uses.transfers_out.amount_vnd.to_string(),
+    );
+    row(
+        "Sử dụng",
+        "Chi phí",
+        uses.expenses.count.to_string(),
+        uses.expenses.amount_vnd.to_string(),
+    );
+    for (c, t) in &uses.expenses_by_category {
+        row(
+            "Chi phí theo loại",
+            c,
+            t.count.to_string(),
+            t.amount_vnd.to_string(),
+        );
+    }
+    row(
+        "Điều chỉnh",
+        "Bút toán đảo",
+        st.reversals.count.to_string(),
+        st.reversals.cash_effect_vnd.to_string(),
+    );
+    for a in &st.reversals.prior_period_adjustments {
+        row(
+            "Điều chỉnh kỳ trước",
+            &format!("#{} đảo #{} ({})", a.seq, a.reverses_seq, a.reason),
+            String::new(),
+            a.cash_effect_vnd.to_string(),
+        );
+    }
+    row(
+        "Số dư cuối kỳ",
+        "Tiền",
+        String::new(),
+        st.closing.balance_vnd.to_string(),
+    );
+    row(
+        "Số dư cuối kỳ",
+        "Hàng hóa (giá trị)",
+        String::new(),
+        st.closing.stock_value_vnd.to_string(),
+    );
+    for g in &st.goods {
+        let item = format!("{} ({})", g.item, g.unit);
+        row(
+            "Hàng hóa đầu kỳ",
+            &item,
+            g.opening_quantity.to_string(),
+            g.opening_value_vnd.to_string(),
+        );
+        row(
+            "Hàng hóa nhận",
+            &item,
+            g.received_quantity.to_string(),
+            g.received_value_vnd.to_string(),
+        );
+        row(
+            "Hàng hóa cấp phát",
+            &item,
+            g.distributed_quantity.to_string(),
+            g.distributed_value_vnd.to_string(),
+        );
+        row(
+            "Hàng hóa điều chỉnh",
+            &item,
+            g.adjusted_quantity.to_string(),
+            g.adjusted_value_vnd.to_string(),
+        );
+        row(
+            "Hàng hóa tồn cuối kỳ",
+            &item,
+            g.closing_quantity.to_string(),
+            g.closing_value_vnd.to_string(),
+        );
+    }
+    let bytes = w.into_inner().unwrap_or_default();
+    format!("\u{feff}{}", String::from_utf8_lossy(&bytes))
+}
+
+fn vn_date(iso: &str) -> String {
+    match iso.split('-').collect::<Vec<_>>()[..] {
+        [y, m, d] => format!("{d}/{m}/{y}"),
+        _ => iso.to_owned(),
+    }
+}
+
+fn channel_vn(channel: &str) -> &str {
+    match channel {
+        "cash" => "tiền mặt",
+        "bank_transfer" => "chuyển khoản",
+        "qr_transfer" => "quét mã QR",
+        "e_wallet" => "ví điện tử",
+        other => other,
+    }
+}

@@ -1,0 +1,720 @@
+//! The statement of sources and uses of a fund for a period: what came in,
+//! what went out, what goods moved, what was corrected, from the opening
+//! balance to the closing one.
+//!
+//! It is made by folding the ledger from entry 0 through the same
+//! [`Book`] that keeps the live books, so its figures are a replay of the
+//! ledger by construction. An entry belongs to the period of the day it
+//! was recorded, in Vietnam: entries are only ever appended, so once a
+//! period has ended its statement never changes. A correction recorded
+//! later (a reversal of an entry from an earlier period) appears in the
+//! later period as a prior-period adjustment.
+//!
+//! Cash spent by a distribution is counted when it is spent: at the
+//! distribution if it was approved at once, at its approval otherwise.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use time::Date;
+
+use super::book::{Book, DistState, DistributionState};
+use super::canonical::to_canonical;
+use super::ids::{format_date, today_in_vietnam};
+use super::kinds::goods::ItemLine;
+use super::kinds::{name_of, Body};
+use super::money::SumVnd;
+use super::replay::{fold_read, read_entry, ReplayError};
+
+mod as_string {
+    pub fn serialize<T: std::fmt::Display, S: serde::Serializer>(
+        v: &T,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_str(v)
+    }
+}
+
+/// A count and a sum of đồng.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub count: u64,
+    #[serde(with = "as_string")]
+    pub amount_vnd: SumVnd,
+}
+
+impl Tally {
+    fn add(&mut self, amount: SumVnd) {
+        self.count += 1;
+        self.amount_vnd += amount;
+    }
+}
+
+/// Distributions of one support type.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Support {
+    pub count: u64,
+    /// Different households reached.
+    pub households: u64,
+    #[serde(with = "as_string")]
+    pub cash_vnd: SumVnd,
+    #[serde(with = "as_string")]
+    pub goods_vnd: SumVnd,
+    #[serde(skip)]
+    reached: BTreeSet<String>,
+}
+
+/// One item of stock through the period.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct GoodsLine {
+    pub item: String,
+    pub unit: String,
+    #[serde(with = "as_string")]
+    pub opening_quantity: Decimal,
+    #[serde(with = "as_string")]
+    pub opening_value_vnd: SumVnd,
+    #[serde(with = "as_string")]
+    pub received_quantity: Decimal,
+    #[serde(with = "as_string")]
+    pub received_value_vnd: SumVnd,
+    #[serde(with = "as_string")]
+    pub distributed_quantity: Decimal,
+    #[serde(with = "as_string")]
+    pub distributed_value_vnd: SumVnd,
+    /// Write-offs and count corrections (negative for a loss).
+    #[serde(with = "as_string")]
+    pub adjusted_quantity: Decimal,
+    #[serde(with = "as_string")]
+    pub adjusted_value_vnd: SumVnd,
+    /// Moved by reversals of earlier entries.
+    #[serde(with = "as_string")]
+    pub reversed_quantity: Decimal,
+    #[serde(with = "as_string")]
+    pub reversed_value_vnd: SumVnd,
+    #[serde(with = "as_string")]
+    pub closing_quantity: Decimal,
+    #[serde(with = "as_string")]
+    pub closing_value_vnd: SumVnd,
+}
+
+/// A reversal recorded in the period of an entry from an earlier one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Adjustment {
+    pub seq: u64,
+    pub reverses_seq: u64,
+    pub reverses_kind: String,
+    #[serde(with = "as_string")]
+    pub cash_effect_vnd: SumVnd,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Sources {
+    pub gifts_cash: Tally,
+    /// By channel: cash, bank_transfer, qr_transfer, e_wallet.
+    pub gifts_by_channel: BTreeMap<String, Tally>,
+    pub gifts_in_kind: Tally,
+    /// Cash and goods by campaign; gifts to no campaign under "".
+    pub gifts_by_campaign: BTreeMap<String, CampaignGifts>,
+    pub transfers_in: Tally,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CampaignGifts {
+    pub count: u64,
+    #[serde(with = "as_string")]
+    pub cash_vnd: SumVnd,
+    #[serde(with = "as_string")]
+    pub goods_vnd: SumVnd,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Uses {
+    pub distributions: Support,
+    pub distributions_by_type: BTreeMap<String, Support>,
+    pub transfers_out: Tally,
+    pub expenses: Tally,
+    pub expenses_by_category: BTreeMap<String, Tally>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Reversals {
+    pub count: u64,
+    /// What the reversals did to the cash balance.
+    #[serde(with = "as_string")]
+    pub cash_effect_vnd: SumVnd,
+    pub prior_period_adjustments: Vec<Adjustment>,
+}
+
+/// The figures at one end of the period.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Position {
+    #[serde(with = "as_string")]
+    pub balance_vnd: SumVnd,
+    #[serde(with = "as_string")]
+    pub reserved_vnd: SumVnd,
+    #[serde(with = "as_string")]
+    pub stock_value_vnd: SumVnd,
+}
+
+/// Sources and uses of a fund for a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Statement {
+    pub fund: String,
+    pub from: String,
+    pub to: String,
+    /// Entries recorded in the period: the first and last seq, and how many.
+    pub first_seq: Option<u64>,
+    pub last_seq: Option<u64>,
+    pub entries: u64,
+    pub opening: Position,
+    pub sources: Sources,
+    pub uses: Uses,
+    pub goods: Vec<GoodsLine>,
+    pub reversals: Reversals,
+    pub closing: Position,
+    /// Opening + sources − uses + reversals = closing, to the đồng.
+    pub balanced: bool,
+}
+
+impl Statement {
+    /// SHA-256 of the statement's canonical JSON: what `period_closed`
+    /// records to seal it.
+    pub fn sha256(&self) -> String {
+        let value = serde_json::to_value(self).unwrap_or(Value::Null);
+        let text = to_canonical(&value).unwrap_or_default();
+        hex::encode(Sha256::digest(text.as_bytes()))
+    }
+}
+
+type StockSnap = BTreeMap<String, (String, Decimal, SumVnd)>;
+
+fn stock_of(book: &Book) -> StockSnap {
+    book.stock
+        .values()
+        .map(|l| (l.item.clone(), (l.unit.clone(), l.quantity, l.value_vnd)))
+        .collect()
+}
+
+fn position(book: &Book) -> Position {
+    Position {
+        balance_vnd: book.balance_vnd,
+        reserved_vnd: book.reserved_vnd,
+        stock_value_vnd: book.stock.values().map(|l| l.value_vnd).sum(),
+    }
+}
+
+/// Builds a statement from a fund's entries, fed in seq order.
+#[derive(Debug)]
+pub struct StatementBuilder {
+    from: Date,
+    to: Date,
+    book: Book,
+    opening: Option<(Position, StockSnap)>,
+    s: Statement,
+    goods: BTreeMap<String, GoodsLine>,
+    /// Set once an entry recorded after the period is seen.
+    past: bool,
+}
+
+impl StatementBuilder {
+    pub fn new(fund: &str, from: Date, to: Date) -> Self {
+        Self {
+            from,
+            to,
+            book: Book::default(),
+            opening: None,
+            s: Statement {
+                fund: fund.to_owned(),
+                from: format_date(from),
+                to: format_date(to),
+                first_seq: None,
+                last_seq: None,
+                entries: 0,
+                opening: Position::default(),
+                sources: Sources::default(),
+                uses: Uses::default(),
+                goods: Vec::new(),
+                reversals: Reversals::default(),
+                closing: Position::default(),
+                balanced: true,
+            },
+            goods: BTreeMap::new(),
+            past: false,
+        }
+    }
+
+    /// True once the period is over: later entries need not be read.
+    pub fn done(&self) -> bool {
+        self.past
+    }
+
+    fn line(&mut self, item: &str, unit: &str) -> &mut GoodsLine {
+        self.goods
+            .entry(item.to_owned())
+            .or_insert_with(|| GoodsLine {
+                item: item.to_owned(),
+                unit: unit.to_owned(),
+                ..GoodsLine::default()
+            })
+    }
+
+    fn items(
+        &mut self,
+        items: &[ItemLine],
+        sign: i8,
+        into: fn(&mut GoodsLine) -> (&mut Decimal, &mut SumVnd),
+    ) {
+        for l in items {
+            let line = self.line(l.item.as_str(), l.unit.as_str());
+            let (q, v) = into(line);
+            *q += l.quantity.0 * Decimal::from(sign);
+            *v += SumVnd::from(l.value_vnd.get()) * SumVnd::from(sign);
+        }
+    }
+
+    fn spent(&mut self, d: &DistributionState) {
+        let key = name_of(&d.support_type);
+        for support in [
+            &mut self.s.uses.distributions,
+            self.s.uses.distributions_by_type.entry(key).or_default(),
+        ] {
+            support.count += 1;
+            support.cash_vnd += d.cash_vnd;
+            support.goods_vnd += d.goods_vnd;
+            if support.reached.insert(d.household_id.clone()) {
+                support.households += 1;
+            }
+        }
+        self.items(&d.items, 1, |g| {
+            (&mut g.distributed_quantity, &mut g.distributed_value_vnd)
+        });
+    }
+
+    /// Folds the next entry of the fund.
+    pub fn push(&mut self, canonical: &str) -> Result<(), ReplayError> {
+        let (seq, actor, recorded_at, body) = read_entry(canonical)?;
+        let day = today_in_vietnam(recorded_at);
+        if day < self.from {
+            return fold_read(&mut self.book, seq, &actor, recorded_at, &body);
+        }
+        if day > self.to {
+            self.past = true;
+            return Ok(());
+        }
+        if self.opening.is_none() {
+            self.opening = Some((position(&self.book), stock_of(&self.book)));
+        }
+        let before_balance = self.book.balance_vnd;
+        let before_stock = matches!(body, Body::Reversal(_) | Body::StockAdjusted(_))
+            .then(|| stock_of(&self.book));
+        let approving = match &body {
+            Body::DistributionApproved(b) => self
+                .book
+                .distributions
+                .get(b.distribution_id.as_str())
+                .cloned(),
+            _ => None,
+        };
+        let reversed = match &body {
+            Body::Reversal(r) => self
+                .book
+                .posted(r.reverses_seq)
+                .map(|b| b.kind().as_str().to_owned()),
+            _ => None,
+        };
+        fold_read(&mut self.book, seq, &actor, recorded_at, &body)?;
+        self.s.first_seq.get_or_insert(seq);
+        self.s.last_seq = Some(seq);
+        self.s.entries += 1;
+        let cash_delta = self.book.balance_vnd - before_balance;
+        let src = &mut self.s.sources;
+        match &body {
+            Body::DonationCash(b) => {
+                let amount = SumVnd::from(b.amount_vnd.get());
+                src.gifts_cash.add(amount);
+                src.gifts_by_channel
+                    .entry(name_of(&b.channel))
+                    .or_default()
+                    .add(amount);
+                let c = src
+                    .gifts_by_campaign
+                    .entry(
+                        b.campaign_id
+                            .as_ref()
+                            .map(|c| c.as_str().to_owned())
+                            .unwrap_or_default(),
+                    )
+                    .or_default();
+                c.count += 1;
+                c.cash_vnd += amount;
+            }
+            Body::DonationInKind(b) => {
+                let value = SumVnd::from(b.total_value_vnd.get());
+                src.gifts_in_kind.add(value);
+                let c = src
+                    .gifts_by_campaign
+                    .entry(
+                        b.campaign_id
+                            .as_ref()
+                            .map(|c| c.as_str().to_owned())
+                            .unwrap_or_default(),
+                    )
+                    .or_default();
+                c.count += 1;
+                c.goods_vnd += value;
+                self.items(&b.items, 1, |g| {
+                    (&mut g.received_quantity, &mut g.received_value_vnd)
+                });
+            }
+            Body::TransferIn(b) => src.transfers_in.add(SumVnd::from(b.amount_vnd.get())),
+            Body::TransferOut(b) => self
+                .s
+                .uses
+                .transfers_out
+                .add(SumVnd::from(b.amount_vnd.get())),
+            Body::Expense(b) => {
+                let amount = SumVnd::from(b.amount_vnd.get());
+                self.s.uses.expenses.add(amount);
+                self.s
+                    .uses
+                    .expenses_by_category
+                    .entry(name_of(&b.category))
+                    .or_default()
+                    .add(amount);
+            }
+            Body::Distribution(b) => {
+                let id = b
+                    .distribution_id
+                    .as_ref()
+                    .map(|i| i.as_str())
+                    .unwrap_or_default();
+                if let Some(d) = self.book.distributions.get(id).cloned() {
+                    if d.status == DistState::Approved {
+                        self.spent(&d);
+                    }
+                }
+            }
+            Body::DistributionApproved(_) => {
+                if let Some(d) = approving {
+                    self.spent(&d);
+                }
+            }
+            Body::StockAdjusted(b) => {
+                let before = before_stock.unwrap_or_default();
+                let (_, q0, v0) = before.get(b.item.as_str()).cloned().unwrap_or_default();
+                let after = self.book.stock.get(b.item.as_str());
+                let (unit, q1, v1) = after
+                    .map(|l| (l.unit.clone(), l.quantity, l.value_vnd))
+                    .unwrap_or_default();
+                let line = self.line(b.item.as_str(), &unit);
+                line.adjusted_quantity += q1 - q0;
+                line.adjusted_value_vnd += v1 - v0;
+            }
+            Body::Reversal(r) => {
+                self.s.reversals.count += 1;
+                self.s.reversals.cash_effect_vnd += cash_delta;
+                let before = before_stock.unwrap_or_default();
+                let after = stock_of(&self.book);
+                for (item, (unit, q1, v1)) in &after {
+                    let (_, q0, v0) = before.get(item).cloned().unwrap_or_default();
+                    if *q1 != q0 || *v1 != v0 {
+                        let line = self.line(item, unit);
+                        line.reversed_quantity += *q1 - q0;
+                        line.reversed_value_vnd += *v1 - v0;
+                    }
+                }
+                if self.s.first_seq.is_some_and(|first| r.reverses_seq < first) {
+                    self.s.reversals.prior_period_adjustments.push(Adjustment {
+                        seq,
+                        reverses_seq: r.reverses_seq,
+                        reverses_kind: reversed.unwrap_or_default(),
+                        cash_effect_vnd: cash_delta,
+                        reason: r.reason.as_str().to_owned(),
+                    });
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Ends the statement.
+    pub fn finish(mut self) -> Statement {
+        let (opening, opening_stock) = self
+            .opening
+            .take()
+            .unwrap_or_else(|| (position(&self.book), stock_of(&self.book)));
+        for (item, (unit, q, v)) in &opening_stock {
+            let line = self.line(item, unit);
+            line.opening_quantity = *q;
+            line.opening_value_vnd = *v;
+        }
+        let closing_stock = stock_of(&self.book);
+        for (item, (unit, q, v)) in &closing_stock {
+            let line = self.line(item, unit);
+            line.closing_quantity = *q;
+            line.closing_value_vnd = *v;
+        }
+        let mut s = self.s;
+        s.opening = opening;
+        s.closing = position(&self.book);
+        s.goods = self
+            .goods
+            .into_values()
+            .map(|mut g| {
+                for q in [
+                    &mut g.opening_quantity,
+                    &mut g.received_quantity,
+                    &mut g.distributed_quantity,
+                    &mut g.adjusted_quantity,
+                    &mut g.reversed_quantity,
+                    &mut g.closing_quantity,
+                ] {
+                    *q = q.normalize();
+                }
+                g
+            })
+            .collect();
+        let flows = s.sources.gifts_cash.amount_vnd + s.sources.transfers_in.amount_vnd
+            - s.uses.distributions.cash_vnd
+            - s.uses.transfers_out.amount_vnd
+            - s.uses.expenses.amount_vnd
+            + s.reversals.cash_effect_vnd;
+        let goods_ok = s.goods.iter().all(|g| {
+            g.opening_quantity + g.received_quantity - g.distributed_quantity
+                + g.adjusted_quantity
+                + g.reversed_quantity
+                == g.closing_quantity
+        });
+        s.balanced = s.opening.balance_vnd + flows == s.closing.balance_vnd && goods_ok;
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::ids::Code;
+    use crate::ledger::kinds::{FundKind, FundOpened};
+    use crate::ledger::policy::Policy;
+    use crate::ledger::state::{apply, Context, Draft, FundState};
+    use serde_json::json;
+    use time::macros::{date, datetime};
+    use time::OffsetDateTime;
+
+    /// A fund's canonical entries, each written at its own time.
+    struct Ledger {
+        state: FundState,
+        policy: Policy,
+        entries: Vec<String>,
+    }
+
+    impl Ledger {
+        fn open() -> Self {
+            let code = Code::parse("PX-VNN", "f").unwrap();
+            let mut l = Ledger {
+                state: FundState::empty(code.clone()),
+                policy: Policy::permissive(20_000_000),
+                entries: Vec::new(),
+            };
+            let body = Body::FundOpened(FundOpened {
+                committee_code: Code::parse("PX", "c").unwrap(),
+                committee_name: "Phú Xuyên".into(),
+                fund_code: code,
+                fund_kind: FundKind::ForThePoor,
+                origin: "sovang.local/fund/PX-VNN".into(),
+                verifier_key: "k".into(),
+            });
+            l.push(
+                Draft {
+                    body,
+                    private: None,
+                },
+                datetime!(2026-09-30 01:00 UTC),
+            );
+            l
+        }
+
+        fn push(&mut self, draft: Draft, at: OffsetDateTime) -> u64 {
+            let ctx = Context {
+                actor: "clerk",
+                now: at,
+                policy: &self.policy,
+            };
+            let a = apply(&mut self.state, draft, &ctx).unwrap();
+            self.entries.push(a.canonical);
+            a.seq
+        }
+
+        fn write(&mut self, kind: &str, body: serde_json::Value, at: OffsetDateTime) -> u64 {
+            let private = (kind == "household_registered").then(
+                || json!({"head_name": "Lê Thị Hạnh", "cccd": "001086000123", "address": "Thôn 2"}),
+            );
+            let draft = Draft::parse(kind, body, private, at).unwrap();
+            self.push(draft, at)
+        }
+
+        fn statement(&self, from: Date, to: Date) -> Statement {
+            let mut b = StatementBuilder::new("PX-VNN", from, to);
+            for e in &self.entries {
+                b.push(e).unwrap();
+                if b.done() {
+                    break;
+                }
+            }
+            b.finish()
+        }
+    }
+
+    fn gift(amount: &str, day: &str) -> serde_json::Value {
+        json!({"donor": {"display": "Phạm Văn Đức", "kind": "individual"}, "amount_vnd": amount,
+               "channel": "cash", "received_on": day})
+    }
+
+    #[test]
+    fn a_month_opens_where_the_last_closed_and_a_later_reversal_is_a_prior_period_adjustment() {
+        let mut l = Ledger::open();
+        l.write(
+            "donation_cash",
+            gift("10000000", "2026-10-05"),
+            datetime!(2026-10-05 02:00 UTC),
+        );
+        let b = l.write(
+            "donation_cash",
+            gift("3000000", "2026-10-06"),
+            datetime!(2026-10-06 02:00 UTC),
+        );
+        l.write(
+            "household_registered",
+            json!({"household_id": "h1", "commune_code": "PX", "hamlet": "Thôn 2",
+            "category": "poor", "members": 3, "review_year": 2026}),
+            datetime!(2026-10-10 02:00 UTC),
+        );
+        l.write(
+            "distribution",
+            json!({"household_id": "h1", "support_type": "cash_grant", "cash_vnd": "2000000",
+            "decision_ref": "QĐ 1"}),
+            datetime!(2026-10-20 02:00 UTC),
+        );
+        // Recorded at 23:30 on 31 October in Vietnam (16:30 UTC): October's.
+        l.write(
+            "expense",
+            json!({"category": "bank_fee", "amount_vnd": "11000", "decision_ref": "x"}),
+            datetime!(2026-10-31 16:30 UTC),
+        );
+        let october_then = l.statement(date!(2026 - 10 - 01), date!(2026 - 10 - 31));
+
+        l.write(
+            "reversal",
+            json!({"reverses_seq": b, "reason": "Ghi trùng"}),
+            datetime!(2026-11-03 02:00 UTC),
+        );
+        l.write(
+            "donation_cash",
+            gift("1000000", "2026-11-04"),
+            datetime!(2026-11-04 02:00 UTC),
+        );
+
+        let october = l.statement(date!(2026 - 10 - 01), date!(2026 - 10 - 31));
+        assert_eq!(
+            october, october_then,
+            "a period that has ended never changes"
+        );
+        assert_eq!(october.sha256(), october_then.sha256());
+        assert!(october.balanced);
+        assert_eq!(october.opening.balance_vnd, 0);
+        assert_eq!(
+            october.sources.gifts_cash,
+            Tally {
+                count: 2,
+                amount_vnd: 13_000_000
+            }
+        );
+        assert_eq!(october.uses.distributions.cash_vnd, 2_000_000);
+        assert_eq!(
+            october.uses.distributions_by_type["cash_grant"].households,
+            1
+        );
+        assert_eq!(october.uses.expenses.amount_vnd, 11_000);
+        assert_eq!(october.closing.balance_vnd, 10_989_000);
+
+        let november = l.statement(date!(2026 - 11 - 01), date!(2026 - 11 - 30));
+        assert!(november.balanced);
+        assert_eq!(november.opening.balance_vnd, october.closing.balance_vnd);
+        assert_eq!(november.sources.gifts_cash.amount_vnd, 1_000_000);
+        assert_eq!(november.reversals.cash_effect_vnd, -3_000_000);
+        let adj = &november.reversals.prior_period_adjustments;
+        assert_eq!(adj.len(), 1);
+        assert_eq!(
+            (adj[0].reverses_seq, adj[0].reverses_kind.as_str()),
+            (b, "donation_cash")
+        );
+        assert_eq!(adj[0].cash_effect_vnd, -3_000_000);
+        assert_eq!(november.closing.balance_vnd, 8_989_000);
+
+        let year = l.statement(date!(2026 - 01 - 01), date!(2026 - 12 - 31));
+        assert_eq!(year.closing, november.closing);
+        assert!(
+            year.reversals.prior_period_adjustments.is_empty(),
+            "within one period it is a plain reversal"
+        );
+        assert_eq!(year.closing.balance_vnd, l.state.book.balance_vnd);
+    }
+
+    #[test]
+    fn goods_move_from_opening_to_closing_stock() {
+        let mut l = Ledger::open();
+        let rice = |kg: u64| {
+            json!([{"item": "GAO", "quantity": kg.to_string(), "unit": "kg",
+            "unit_value_vnd": "20000", "value_vnd": (kg * 20_000).to_string()}])
+        };
+        l.write(
+            "donation_in_kind",
+            json!({"donor": {"display": "HTX", "kind": "organization"}, "items": rice(100),
+            "total_value_vnd": "2000000", "received_on": "2026-10-01"}),
+            datetime!(2026-10-01 02:00 UTC),
+        );
+        l.write(
+            "household_registered",
+            json!({"household_id": "h1", "commune_code": "PX", "hamlet": "Thôn 2",
+            "category": "poor", "members": 3, "review_year": 2026}),
+            datetime!(2026-10-01 02:00 UTC),
+        );
+        l.write(
+            "distribution",
+            json!({"household_id": "h1", "support_type": "relief", "cash_vnd": "0",
+            "items": rice(30), "decision_ref": "QĐ 2"}),
+            datetime!(2026-11-02 02:00 UTC),
+        );
+        l.write(
+            "stock_adjusted",
+            json!({"item": "GAO", "quantity_delta": "-5", "reason": "spoiled",
+            "decision_ref": "BB 1"}),
+            datetime!(2026-11-03 02:00 UTC),
+        );
+        let s = l.statement(date!(2026 - 11 - 01), date!(2026 - 11 - 30));
+        assert!(s.balanced);
+        let g = &s.goods[0];
+        assert_eq!(
+            (g.opening_quantity, g.opening_value_vnd),
+            (Decimal::from(100), 2_000_000)
+        );
+        assert_eq!(
+            (g.distributed_quantity, g.distributed_value_vnd),
+            (Decimal::from(30), 600_000)
+        );
+        assert_eq!(
+            (g.adjusted_quantity, g.adjusted_value_vnd),
+            (Decimal::from(-5), -100_000)
+        );
+        assert_eq!(
+            (g.closing_quantity, g.closing_value_vnd),
+            (Decimal::from(65), 1_300_000)
+        );
+        assert_eq!(s.uses.distributions.goods_vnd, 600_000);
+    }
+}
