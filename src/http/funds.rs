@@ -16,6 +16,7 @@ use super::auth::Caller;
 use super::error::ApiError;
 use super::{created, idempotency_key, json_body, AppState, BATCH_ENTRIES_MAX, PAGE_MAX};
 use crate::ledger::ids::Code;
+use crate::ledger::kinds::corrections::Period;
 use crate::ledger::kinds::read_input;
 use crate::ledger::merkle::{self, to_hex};
 use crate::ledger::state::Draft;
@@ -311,7 +312,7 @@ async fn append_request(
     // May this caller write here at all? Which kinds it may write is known
     // once the request is read.
     caller.require_append(&fund, &[])?;
-    let (bytes, value) = json_body(body)?;
+    let (bytes, mut value) = json_body(body)?;
     let route = if batch { "entries/batch" } else { "entries" };
     let key = idempotency_key(
         headers,
@@ -319,6 +320,9 @@ async fn append_request(
         &format!("POST /funds/{code}/{route}"),
         &bytes,
     )?;
+    if let Err(e) = fill_period_closings(s, &fund.code, &mut value, batch).await {
+        return refused(s, key.as_ref(), e).await;
+    }
     let drafts = if batch {
         batch_drafts(value)
     } else {
@@ -332,6 +336,81 @@ async fn append_request(
         }
         Err(e) => refused(s, key.as_ref(), e).await,
     }
+}
+
+/// A `period_closed` entry seals a period with the figures of the
+/// statement the server publishes for it: the closing balance, the stock
+/// on hand and the statement's SHA-256. The server fills those a client
+/// leaves out; those a client sends must be the same. Malformed input, and
+/// a period that has not ended, are left for the entry's own checks to
+/// report.
+async fn fill_period_closings(
+    s: &AppState,
+    fund: &str,
+    value: &mut Value,
+    batch: bool,
+) -> Result<(), ApiError> {
+    let inputs: Vec<(String, &mut Value)> = if batch {
+        match value.get_mut("entries").and_then(Value::as_array_mut) {
+            Some(entries) => entries
+                .iter_mut()
+                .enumerate()
+                .map(|(i, e)| (format!("entries[{i}]."), e))
+                .collect(),
+            None => Vec::new(),
+        }
+    } else {
+        vec![(String::new(), value)]
+    };
+    for (prefix, input) in inputs {
+        if input.get("kind").and_then(Value::as_str) != Some("period_closed") {
+            continue;
+        }
+        let Some(body) = input.get_mut("body").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let Some(period) = body
+            .get("period")
+            .and_then(Value::as_str)
+            .and_then(|p| Period::parse(p).ok())
+        else {
+            continue;
+        };
+        let st = super::statement::build(&s.store, fund, period.first_day, period.last_day).await?;
+        let stock: Vec<Value> = st
+            .goods
+            .iter()
+            .filter(|g| !g.closing_quantity.is_zero())
+            .map(|g| json!({"item": g.item, "quantity": g.closing_quantity.to_string()}))
+            .collect();
+        let figures = [
+            (
+                "closing_balance_vnd",
+                json!(st.closing.balance_vnd.to_string()),
+            ),
+            ("stock", json!(stock)),
+            ("statement_sha256", json!(st.sha256())),
+        ];
+        for (name, computed) in figures {
+            match body.get(name) {
+                None => {
+                    body.insert(name.to_owned(), computed);
+                }
+                Some(given) if *given == computed => {}
+                Some(_) => {
+                    return Err(ApiError::Rule {
+                        rule: "statement_mismatch",
+                        field: format!("{prefix}body.{name}"),
+                        message: format!(
+                            "the statement of {} gives {name} {computed}; leave it out and the server fills it",
+                            period.as_str()
+                        ),
+                    })
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Answers a request refused before it reached the writer. A key already

@@ -362,6 +362,18 @@ pub struct Book {
     dirty: BTreeSet<(&'static str, String)>,
     /// The seq being reversed while a reversal is applied.
     reversing: Option<u64>,
+    /// The day (Vietnam) the last entry was recorded.
+    day: Option<Date>,
+    /// Cash and stock at the end of each day that had entries, before the
+    /// last one: what a period closing is checked against.
+    day_ends: BTreeMap<Date, DayEnd>,
+}
+
+/// A fund's cash and stock at the end of a day.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct DayEnd {
+    balance_vnd: SumVnd,
+    stock: BTreeMap<String, Decimal>,
 }
 
 fn vnd(n: u64) -> SumVnd {
@@ -751,19 +763,20 @@ impl Book {
                         format!("period {} is closed already", b.period.as_str()),
                     ));
                 }
-                if vnd(b.closing_balance_vnd.get()) != self.balance_vnd {
+                let end = self.at_end_of(b.period.last_day);
+                if vnd(b.closing_balance_vnd.get()) != end.balance_vnd {
                     return Err(broken(
                         "closing_balance_mismatch",
                         "body.closing_balance_vnd",
-                        format!("the fund's balance is {} đồng", money(self.balance_vnd)),
+                        format!(
+                            "the fund's balance at the end of {} was {} đồng",
+                            format_date(b.period.last_day),
+                            money(end.balance_vnd)
+                        ),
                     ));
                 }
-                let on_hand: BTreeMap<&str, Decimal> = self
-                    .stock
-                    .values()
-                    .filter(|l| !l.quantity.is_zero())
-                    .map(|l| (l.item.as_str(), l.quantity))
-                    .collect();
+                let on_hand: BTreeMap<&str, Decimal> =
+                    end.stock.iter().map(|(i, q)| (i.as_str(), *q)).collect();
                 let stated: BTreeMap<&str, Decimal> = b
                     .stock
                     .iter()
@@ -1123,9 +1136,39 @@ impl Book {
         Ok(())
     }
 
+    /// Cash and stock on hand now.
+    fn day_end(&self) -> DayEnd {
+        DayEnd {
+            balance_vnd: self.balance_vnd,
+            stock: self
+                .stock
+                .values()
+                .filter(|l| !l.quantity.is_zero())
+                .map(|l| (l.item.clone(), l.quantity))
+                .collect(),
+        }
+    }
+
+    /// Cash and stock at the end of `day`.
+    fn at_end_of(&self, day: Date) -> DayEnd {
+        match self.day {
+            Some(d) if d > day => self
+                .day_ends
+                .range(..=day)
+                .next_back()
+                .map(|(_, e)| e.clone())
+                .unwrap_or_default(),
+            _ => self.day_end(),
+        }
+    }
+
     /// Applies the effects of an entry `check` accepted.
     pub fn commit(&mut self, at: At<'_>, body: &Body, change: Change) {
         debug_assert_eq!(at.seq, self.size);
+        if let Some(day) = self.day.filter(|d| *d != at.date) {
+            self.day_ends.insert(day, self.day_end());
+        }
+        self.day = Some(at.date);
         self.size += 1;
         match body {
             Body::FundOpened(_) => return,

@@ -666,6 +666,50 @@ mod tests {
     }
 
     #[test]
+    fn a_period_closes_on_the_figures_it_ended_with_even_after_later_entries() {
+        let mut l = Ledger::open();
+        l.write(
+            "donation_cash",
+            gift("4000000", "2026-10-05"),
+            datetime!(2026-10-05 02:00 UTC),
+        );
+        l.write(
+            "donation_cash",
+            gift("1000000", "2026-11-05"),
+            datetime!(2026-11-05 02:00 UTC),
+        );
+        let october = l.statement(date!(2026 - 10 - 01), date!(2026 - 10 - 31));
+        assert_eq!(october.closing.balance_vnd, 4_000_000);
+        let close = |balance: &str| {
+            json!({"period": "2026-10", "closing_balance_vnd": balance, "stock": [],
+                   "statement_sha256": october.sha256()})
+        };
+        let at = datetime!(2026-12-02 02:00 UTC);
+        let ctx = Context {
+            actor: "clerk",
+            now: at,
+            policy: &l.policy,
+        };
+        let today_balance = Draft::parse("period_closed", close("5000000"), None, at).unwrap();
+        let refused = apply(&mut l.state, today_balance, &ctx).unwrap_err();
+        assert!(matches!(
+            refused,
+            crate::ledger::state::Rejection::Rule {
+                rule: "closing_balance_mismatch",
+                ..
+            }
+        ));
+        l.write("period_closed", close("4000000"), at);
+        assert!(l.state.book.periods.contains_key("2026-10"));
+        // The same books, replayed, accept the same closing.
+        let mut replayed = Book::default();
+        for e in &l.entries {
+            crate::ledger::replay::fold(&mut replayed, e).unwrap();
+        }
+        assert_eq!(replayed.summary(), l.state.book.summary());
+    }
+
+    #[test]
     fn goods_move_from_opening_to_closing_stock() {
         let mut l = Ledger::open();
         let rice = |kg: u64| {

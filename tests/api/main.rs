@@ -11,6 +11,7 @@ mod idempotency;
 mod kinds_input;
 mod openapi;
 mod outside;
+mod periods;
 mod privacy;
 mod receipts;
 mod roles;
