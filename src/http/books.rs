@@ -13,6 +13,7 @@ use super::auth::Caller;
 use super::error::ApiError;
 use super::{AppState, PAGE_MAX};
 use crate::ledger::book::Book;
+use crate::ledger::findings::{Auditor, Options};
 use crate::ledger::ids::{today_in_vietnam, Id};
 use crate::ledger::replay::{compare, fold};
 use crate::store::{ObjectFilter, Reader};
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/funds/{fund}/distributions", get(distributions))
         .route("/funds/{fund}/stock", get(stock))
         .route("/funds/{fund}/audit/replay", get(replay))
+        .route("/funds/{fund}/audit/findings", get(findings))
         .route("/households/{id}", get(household_private))
         .route("/audit/access-log", get(access_log))
 }
@@ -349,4 +351,85 @@ async fn access_log(
         .then(|| lines.last().and_then(|l| l["id"].as_i64()))
         .flatten();
     Ok(Json(json!({ "access_log": lines, "next": next })))
+}
+
+/// Days and amounts an inspector may set for the findings, with their
+/// defaults and bounds.
+const FINDINGS_PARAMS: [(&str, u64, u64); 3] = [
+    ("ack_days", 30, 3_650),
+    ("pending_days", 14, 3_650),
+    ("large_vnd", 50_000_000, 1_000_000_000_000_000),
+];
+
+/// For inspectors: what in the fund's ledger deserves a second look,
+/// judged against today's policy.
+async fn findings(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(fund): Path<String>,
+    Query(q): Params,
+) -> Result<Json<Value>, ApiError> {
+    let info = s.fund(&fund).await?;
+    caller.require_inspect(&info)?;
+    if let Some(k) = q
+        .keys()
+        .find(|k| !FINDINGS_PARAMS.iter().any(|(n, _, _)| n == k))
+    {
+        return Err(ApiError::BadRequest(format!(
+            "unknown parameter {k:?}; findings take ack_days, pending_days, large_vnd"
+        )));
+    }
+    let mut values = [0u64; 3];
+    for (i, (name, default, max)) in FINDINGS_PARAMS.iter().enumerate() {
+        values[i] = match q.get(*name) {
+            None => *default,
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| n <= max && v.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(|| {
+                    ApiError::BadRequest(format!("{name} must be a whole number up to {max}"))
+                })?,
+        };
+    }
+    let policy = s
+        .settings
+        .policy()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let options = Options {
+        today: today_in_vietnam(time::OffsetDateTime::now_utc()),
+        ack_days: values[0] as i64,
+        pending_days: values[1] as i64,
+        large_anonymous_vnd: values[2],
+    };
+    let mut auditor = Auditor::new(policy, options);
+    let mut next = 0;
+    loop {
+        let page = s
+            .store
+            .entries(&fund, next, crate::store::REPLAY_PAGE)
+            .await?;
+        for e in &page {
+            auditor.push(&e.canonical);
+        }
+        next += page.len() as u64;
+        if (page.len() as u64) < crate::store::REPLAY_PAGE {
+            break;
+        }
+    }
+    let found = auditor.finish();
+    let mut by_severity = serde_json::Map::new();
+    for f in &found {
+        let n = by_severity
+            .get(f.severity)
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        by_severity.insert(f.severity.to_owned(), json!(n + 1));
+    }
+    Ok(Json(json!({
+        "fund": fund,
+        "size": next,
+        "by_severity": by_severity,
+        "findings": found,
+    })))
 }

@@ -453,6 +453,12 @@ impl Book {
         self.posted = posted;
     }
 
+    /// Passes over an entry without its effects: for an audit that reports
+    /// an entry the rules refuse and goes on with the next.
+    pub fn skip(&mut self) {
+        self.size += 1;
+    }
+
     /// Cash not reserved by pending distributions.
     pub fn available_vnd(&self) -> SumVnd {
         self.balance_vnd - self.reserved_vnd

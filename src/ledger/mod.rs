@@ -14,6 +14,8 @@ pub mod checkpoint;
 pub mod entry;
 /// Field errors and bounded text.
 pub mod fields;
+/// Findings for inspectors.
+pub mod findings;
 /// Codes, ids, receipt numbers, verification codes, dates.
 pub mod ids;
 /// Entry kinds and their bodies, parsed from client input.

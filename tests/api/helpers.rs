@@ -145,20 +145,27 @@ pub struct TestApp {
 
 pub async fn spawn_app(db: Db) -> Option<TestApp> {
     let db = TestDb::new(db).await?;
-    let app = Application::build(db.settings()).await.expect("build app");
+    let settings = db.settings();
+    Some(spawn_on(db, settings).await)
+}
+
+/// Starts the service on an existing data directory and database, with
+/// `settings` (a test may change the policy, say, between two runs).
+pub async fn spawn_on(db: TestDb, settings: Settings) -> TestApp {
+    let app = Application::build(settings).await.expect("build app");
     let base = format!("http://{}/api/v1", app.address().expect("address"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(app.run_until(async {
         let _ = stopped.await;
     }));
-    Some(TestApp {
+    TestApp {
         base,
         client: reqwest::Client::new(),
         admin: db.admin_token(),
         db,
         stop: Some(stop),
         task: Some(task),
-    })
+    }
 }
 
 /// The answer to a request: status, headers and JSON body (or text).

@@ -6,6 +6,7 @@ mod helpers;
 mod bad_input;
 mod cli;
 mod concurrency;
+mod findings;
 mod fund_life;
 mod idempotency;
 mod kinds_input;

@@ -1,0 +1,483 @@
+//! Findings for inspectors: what in a fund's ledger deserves a second
+//! look. Each finding has a kind, a severity and the seqs it concerns, so
+//! an inspector can open the entries themselves.
+//!
+//! The ledger is folded through the same [`Book`] as everywhere else, and
+//! judged against today's policy (which may be stricter than the one the
+//! entries were written under). An entry the books refuse is itself a
+//! finding (`rule_broken`) and is left out of the books, so the audit goes
+//! on past it.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
+use time::Date;
+
+use super::book::{Book, CampaignStatus, DistState};
+use super::ids::{format_date, today_in_vietnam};
+use super::kinds::{name_of, Body, DonorKind, SupportType};
+use super::money::SumVnd;
+use super::policy::Policy;
+use super::replay::{fold_read, read_entry};
+
+/// Most seqs listed in one finding; the count says how many there were.
+pub const SEQS_LISTED_MAX: usize = 200;
+
+/// Thresholds an inspector may set.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub today: Date,
+    /// Approved distributions with no handover record after this many days.
+    pub ack_days: i64,
+    /// Pending distributions older than this many days.
+    pub pending_days: i64,
+    /// Anonymous cash gifts from this amount up.
+    pub large_anonymous_vnd: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub kind: &'static str,
+    /// `high`, `medium` or `low`.
+    pub severity: &'static str,
+    pub seqs: Vec<u64>,
+    pub message: String,
+}
+
+fn finding(kind: &'static str, severity: &'static str, seqs: Vec<u64>, message: String) -> Finding {
+    let mut seqs = seqs;
+    seqs.truncate(SEQS_LISTED_MAX);
+    Finding {
+        kind,
+        severity,
+        seqs,
+        message,
+    }
+}
+
+/// Reversals recorded by one actor.
+#[derive(Debug, Default)]
+struct ByActor {
+    seqs: Vec<u64>,
+    count: u64,
+    /// Cash the reversals moved, in absolute value.
+    cash_vnd: SumVnd,
+}
+
+/// Reads a fund's entries in seq order and collects findings.
+#[derive(Debug)]
+pub struct Auditor {
+    book: Book,
+    policy: Policy,
+    options: Options,
+    findings: Vec<Finding>,
+    /// Receipt numbers seen, by year.
+    receipts: BTreeMap<i32, BTreeSet<u64>>,
+    reversals: BTreeMap<String, ByActor>,
+    /// The day each distribution's money was spent (approved).
+    spent_on: HashMap<String, Date>,
+    /// The day each pending distribution was proposed.
+    proposed_on: HashMap<String, Date>,
+    write_offs: Vec<u64>,
+    write_off_vnd: SumVnd,
+}
+
+fn receipt_parts(receipt_no: &str) -> Option<(i32, u64)> {
+    let mut parts = receipt_no.rsplitn(3, '-');
+    let n = parts.next()?.parse().ok()?;
+    let year = parts.next()?.parse().ok()?;
+    Some((year, n))
+}
+
+fn is_house(t: SupportType) -> bool {
+    matches!(t, SupportType::HouseNew | SupportType::HouseRepair)
+}
+
+impl Auditor {
+    pub fn new(policy: Policy, options: Options) -> Self {
+        Self {
+            book: Book::default(),
+            policy,
+            options,
+            findings: Vec::new(),
+            receipts: BTreeMap::new(),
+            reversals: BTreeMap::new(),
+            spent_on: HashMap::new(),
+            proposed_on: HashMap::new(),
+            write_offs: Vec::new(),
+            write_off_vnd: 0,
+        }
+    }
+
+    /// Reads the next entry.
+    pub fn push(&mut self, canonical: &str) {
+        let (seq, actor, recorded_at, body) = match read_entry(canonical) {
+            Ok(e) => e,
+            Err(e) => {
+                self.findings
+                    .push(finding("rule_broken", "high", vec![e.seq], e.reason));
+                self.book.skip();
+                return;
+            }
+        };
+        let day = today_in_vietnam(recorded_at);
+        self.before(seq, &actor, day, &body);
+        let balance = self.book.balance_vnd;
+        let stock_value: SumVnd = self.book.stock.values().map(|l| l.value_vnd).sum();
+        if let Err(e) = fold_read(&mut self.book, seq, &actor, recorded_at, &body) {
+            self.findings
+                .push(finding("rule_broken", "high", vec![seq], e.reason));
+            self.book.skip();
+            return;
+        }
+        match &body {
+            Body::Reversal(_) => {
+                let r = self.reversals.entry(actor).or_default();
+                r.count += 1;
+                r.seqs.push(seq);
+                r.cash_vnd += (self.book.balance_vnd - balance).abs();
+            }
+            Body::StockAdjusted(_) => {
+                let after: SumVnd = self.book.stock.values().map(|l| l.value_vnd).sum();
+                if after < stock_value {
+                    self.write_offs.push(seq);
+                    self.write_off_vnd += stock_value - after;
+                }
+            }
+            Body::Distribution(b) => {
+                let id = b
+                    .distribution_id
+                    .as_ref()
+                    .map(|i| i.as_str().to_owned())
+                    .unwrap_or_default();
+                match self.book.distributions.get(&id).map(|d| d.status) {
+                    Some(DistState::Approved) => {
+                        self.spent_on.insert(id, day);
+                    }
+                    Some(DistState::Pending) => {
+                        self.proposed_on.insert(id, day);
+                    }
+                    _ => {}
+                }
+            }
+            Body::DistributionApproved(b) => {
+                self.spent_on
+                    .insert(b.distribution_id.as_str().to_owned(), day);
+            }
+            _ => {}
+        }
+    }
+
+    /// What can be judged of an entry against the books before it.
+    fn before(&mut self, seq: u64, actor: &str, day: Date, body: &Body) {
+        let gift = match body {
+            Body::DonationCash(b) => Some((Some(b.receipt_no.as_str()), &b.campaign_id)),
+            Body::DonationInKind(b) => Some((b.receipt_no.as_deref(), &b.campaign_id)),
+            _ => None,
+        };
+        if let Some((receipt, campaign)) = gift {
+            if let Some((year, n)) = receipt.and_then(receipt_parts) {
+                self.receipts.entry(year).or_default().insert(n);
+            }
+            if let Some(c) = campaign
+                .as_ref()
+                .and_then(|c| self.book.campaigns.get(c.as_str()))
+            {
+                if c.status == CampaignStatus::Closed {
+                    self.findings.push(finding(
+                        "gift_after_campaign_closed",
+                        "high",
+                        vec![seq],
+                        format!(
+                            "a gift was recorded for campaign {:?} after it was closed",
+                            c.campaign_id
+                        ),
+                    ));
+                }
+            }
+        }
+        match body {
+            Body::DonationCash(b)
+                if b.donor.kind == DonorKind::Anonymous
+                    && b.amount_vnd.get() >= self.options.large_anonymous_vnd =>
+            {
+                self.findings.push(finding(
+                    "large_anonymous_gift",
+                    "medium",
+                    vec![seq],
+                    format!(
+                        "{} đồng in cash from an unidentified donor, recorded by {actor} on {}",
+                        b.amount_vnd.get(),
+                        format_date(day)
+                    ),
+                ));
+            }
+            Body::Distribution(b) => {
+                let Some(h) = self.book.households.get(b.household_id.as_str()) else {
+                    return;
+                };
+                if !self.policy.is_eligible(b.support_type, h.category) {
+                    self.findings.push(finding(
+                        "ineligible_household",
+                        "high",
+                        vec![seq],
+                        format!(
+                            "{} to household {:?}, classed {} at the time; the policy gives it only to {}",
+                            name_of(&b.support_type),
+                            h.household_id,
+                            name_of(&h.category),
+                            self.policy
+                                .eligible
+                                .get(&b.support_type)
+                                .map(|c| c.iter().map(name_of).collect::<Vec<_>>().join(", "))
+                                .unwrap_or_default()
+                        ),
+                    ));
+                }
+                let years = self.policy.house_support_years_min;
+                if is_house(b.support_type) && years > 0 {
+                    let earlier: Vec<u64> = h
+                        .distributions
+                        .iter()
+                        .filter_map(|id| self.book.distributions.get(id))
+                        .filter(|d| {
+                            is_house(d.support_type)
+                                && matches!(d.status, DistState::Pending | DistState::Approved)
+                                && d.recorded_on[..4]
+                                    .parse::<i32>()
+                                    .is_ok_and(|y| day.year() - y < years)
+                        })
+                        .map(|d| d.seq)
+                        .collect();
+                    if !earlier.is_empty() {
+                        let mut seqs = earlier;
+                        seqs.push(seq);
+                        self.findings.push(finding(
+                            "house_support_too_recent",
+                            "medium",
+                            seqs,
+                            format!(
+                                "household {:?} received house support more than once within {years} years",
+                                h.household_id
+                            ),
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Ends the reading: findings about what is still open today.
+    pub fn finish(mut self) -> Vec<Finding> {
+        let today = self.options.today;
+        let age = |d: &Date| (today - *d).whole_days();
+        let mut unacknowledged = Vec::new();
+        let mut pending = Vec::new();
+        for d in self.book.distributions.values() {
+            match d.status {
+                DistState::Approved if d.acknowledged.is_none() => {
+                    if self
+                        .spent_on
+                        .get(&d.distribution_id)
+                        .is_some_and(|on| age(on) >= self.options.ack_days)
+                    {
+                        unacknowledged.push(d.seq);
+                    }
+                }
+                DistState::Pending => {
+                    if self
+                        .proposed_on
+                        .get(&d.distribution_id)
+                        .is_some_and(|on| age(on) >= self.options.pending_days)
+                    {
+                        pending.push(d.seq);
+                    }
+                }
+                _ => {}
+            }
+        }
+        unacknowledged.sort_unstable();
+        pending.sort_unstable();
+        if !unacknowledged.is_empty() {
+            self.findings.push(finding(
+                "not_acknowledged",
+                "medium",
+                unacknowledged.clone(),
+                format!(
+                    "{} approved distributions have no handover record after {} days",
+                    unacknowledged.len(),
+                    self.options.ack_days
+                ),
+            ));
+        }
+        if !pending.is_empty() {
+            self.findings.push(finding(
+                "pending_too_long",
+                "medium",
+                pending.clone(),
+                format!(
+                    "{} distributions have waited for approval more than {} days",
+                    pending.len(),
+                    self.options.pending_days
+                ),
+            ));
+        }
+        for (year, numbers) in &self.receipts {
+            let last = numbers.iter().next_back().copied().unwrap_or(0);
+            let missing: Vec<u64> = (1..=last).filter(|n| !numbers.contains(n)).collect();
+            if !missing.is_empty() {
+                let shown: Vec<String> =
+                    missing.iter().take(20).map(|n| format!("{n:06}")).collect();
+                self.findings.push(finding(
+                    "receipt_number_gap",
+                    "high",
+                    Vec::new(),
+                    format!(
+                        "{} receipt numbers of {year} are missing: {}{}",
+                        missing.len(),
+                        shown.join(", "),
+                        if missing.len() > 20 { ", …" } else { "" }
+                    ),
+                ));
+            }
+        }
+        for (actor, r) in std::mem::take(&mut self.reversals) {
+            self.findings.push(finding(
+                "reversals_by_actor",
+                "low",
+                r.seqs,
+                format!(
+                    "{actor} recorded {} reversals, moving {} đồng of cash",
+                    r.count, r.cash_vnd
+                ),
+            ));
+        }
+        if !self.write_offs.is_empty() {
+            self.findings.push(finding(
+                "stock_written_off",
+                "low",
+                self.write_offs.clone(),
+                format!(
+                    "{} stock write-offs worth {} đồng",
+                    self.write_offs.len(),
+                    self.write_off_vnd
+                ),
+            ));
+        }
+        self.findings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::ids::Code;
+    use crate::ledger::kinds::{FundKind, FundOpened};
+    use crate::ledger::state::{apply, Context, Draft, FundState};
+    use serde_json::{json, Value};
+    use time::macros::{date, datetime};
+
+    /// Entries written through the rules, to be edited afterwards as a
+    /// ledger that broke them would read.
+    fn ledger(bodies: &[(&str, Value)]) -> Vec<Value> {
+        let code = Code::parse("PX-VNN", "f").unwrap();
+        let mut state = FundState::empty(code.clone());
+        let policy = Policy::permissive(20_000_000);
+        let ctx = Context {
+            actor: "clerk",
+            now: datetime!(2026-11-10 02:00 UTC),
+            policy: &policy,
+        };
+        let opened = Body::FundOpened(FundOpened {
+            committee_code: Code::parse("PX", "c").unwrap(),
+            committee_name: "Phú Xuyên".into(),
+            fund_code: code,
+            fund_kind: FundKind::Relief,
+            origin: "sovang.local/fund/PX-VNN".into(),
+            verifier_key: "k".into(),
+        });
+        let mut out = vec![
+            apply(
+                &mut state,
+                Draft {
+                    body: opened,
+                    private: None,
+                },
+                &ctx,
+            )
+            .unwrap()
+            .canonical,
+        ];
+        for (kind, body) in bodies {
+            let draft = Draft::parse(kind, body.clone(), None, ctx.now).unwrap();
+            out.push(apply(&mut state, draft, &ctx).unwrap().canonical);
+        }
+        out.iter()
+            .map(|c| serde_json::from_str(c).unwrap())
+            .collect()
+    }
+
+    fn audit(entries: &[Value]) -> Vec<Finding> {
+        let options = Options {
+            today: date!(2026 - 11 - 23),
+            ack_days: 30,
+            pending_days: 14,
+            large_anonymous_vnd: 50_000_000,
+        };
+        let mut a = Auditor::new(Policy::permissive(20_000_000), options);
+        for e in entries {
+            a.push(&e.to_string());
+        }
+        a.finish()
+    }
+
+    fn gift(campaign: Option<&str>) -> Value {
+        let mut g = json!({"donor": {"display": "Lò Thị Xuân", "kind": "individual"}, "amount_vnd": "100000",
+                           "channel": "cash", "received_on": "2026-11-05"});
+        if let Some(c) = campaign {
+            g["campaign_id"] = json!(c);
+        }
+        g
+    }
+
+    #[test]
+    fn a_missing_receipt_number_and_a_gift_to_a_closed_campaign_are_found() {
+        let mut entries = ledger(&[
+            (
+                "campaign_opened",
+                json!({"campaign_id": "lu-2026", "name": "Lũ", "kind": "disaster_relief",
+                                       "starts_on": "2026-11-01", "ends_on": "2026-11-30"}),
+            ),
+            ("donation_cash", gift(Some("lu-2026"))),
+            ("donation_cash", gift(None)),
+            ("donation_cash", gift(None)),
+            ("campaign_closed", json!({"campaign_id": "lu-2026"})),
+            ("donation_cash", gift(None)),
+        ]);
+        assert!(audit(&entries).is_empty(), "{:?}", audit(&entries));
+        // Receipt 000002 vanishes from the ledger; the last gift is made
+        // out to the closed campaign.
+        entries.remove(3);
+        for (seq, e) in entries.iter_mut().enumerate() {
+            e["seq"] = json!(seq);
+        }
+        let last = entries.len() - 1;
+        entries[last]["body"]["campaign_id"] = json!("lu-2026");
+        let found = audit(&entries);
+        let kinds: Vec<&str> = found.iter().map(|f| f.kind).collect();
+        assert!(kinds.contains(&"receipt_number_gap"), "{found:?}");
+        assert!(kinds.contains(&"gift_after_campaign_closed"), "{found:?}");
+        assert!(kinds.contains(&"rule_broken"), "{found:?}");
+        let gap = found
+            .iter()
+            .find(|f| f.kind == "receipt_number_gap")
+            .unwrap();
+        assert!(gap.message.contains("000002"), "{}", gap.message);
+        let closed = found
+            .iter()
+            .find(|f| f.kind == "gift_after_campaign_closed")
+            .unwrap();
+        assert_eq!(closed.seqs, vec![last as u64]);
+    }
+}
