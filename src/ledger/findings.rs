@@ -275,24 +275,18 @@ impl Auditor {
         let mut unacknowledged = Vec::new();
         let mut pending = Vec::new();
         for d in self.book.distributions.values() {
+            let since = |days: &HashMap<String, Date>| days.get(&d.distribution_id).map(age);
             match d.status {
-                DistState::Approved if d.acknowledged.is_none() => {
-                    if self
-                        .spent_on
-                        .get(&d.distribution_id)
-                        .is_some_and(|on| age(on) >= self.options.ack_days)
-                    {
-                        unacknowledged.push(d.seq);
-                    }
+                DistState::Approved
+                    if d.acknowledged.is_none()
+                        && since(&self.spent_on).is_some_and(|a| a >= self.options.ack_days) =>
+                {
+                    unacknowledged.push(d.seq);
                 }
-                DistState::Pending => {
-                    if self
-                        .proposed_on
-                        .get(&d.distribution_id)
-                        .is_some_and(|on| age(on) >= self.options.pending_days)
-                    {
-                        pending.push(d.seq);
-                    }
+                DistState::Pending
+                    if since(&self.proposed_on).is_some_and(|a| a >= self.options.pending_days) =>
+                {
+                    pending.push(d.seq);
                 }
                 _ => {}
             }
