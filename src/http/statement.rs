@@ -14,13 +14,18 @@ use time::Date;
 
 use super::error::ApiError;
 use super::AppState;
+use crate::ledger::book::Book;
 use crate::ledger::ids::{format_date, parse_date, today_in_vietnam};
 use crate::ledger::kinds::corrections::Period;
+use crate::ledger::replay::fold;
 use crate::ledger::statement::{Statement, StatementBuilder};
+use crate::ledger::uses::where_it_went;
 use crate::store::Store;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/funds/{fund}/statement", get(statement))
+    Router::new()
+        .route("/funds/{fund}/statement", get(statement))
+        .route("/funds/{fund}/where-money-went", get(where_money_went))
 }
 
 /// Entries read per query while the statement is folded.
@@ -80,6 +85,46 @@ pub async fn build(store: &Store, fund: &str, from: Date, to: Date) -> Result<St
         }
         next += PAGE;
     }
+}
+
+/// Where the money of the fund, or of one campaign (`?campaign=`), went.
+async fn where_money_went(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let fund = s.fund(&code).await?;
+    if let Some(k) = q.keys().find(|k| k.as_str() != "campaign") {
+        return Err(ApiError::BadRequest(format!(
+            "unknown parameter {k:?}; this takes campaign"
+        )));
+    }
+    let mut book = Book::default();
+    let mut next = 0;
+    loop {
+        let page = s.store.entries(&fund.code, next, PAGE).await?;
+        for e in &page {
+            fold(&mut book, &e.canonical).map_err(|err| {
+                ApiError::Internal(format!(
+                    "fund {}: the ledger does not replay: {err}",
+                    fund.code
+                ))
+            })?;
+        }
+        next += page.len() as u64;
+        if (page.len() as u64) < PAGE {
+            break;
+        }
+    }
+    let campaign = q.get("campaign").map(String::as_str);
+    let went = where_it_went(&book, campaign).ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "fund {} has no campaign {:?}",
+            fund.code,
+            campaign.unwrap_or_default()
+        ))
+    })?;
+    Ok(Json(went).into_response())
 }
 
 async fn statement(

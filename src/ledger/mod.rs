@@ -34,6 +34,8 @@ pub mod saoke;
 pub mod state;
 /// Sources and uses of a fund for a period.
 pub mod statement;
+/// Where the money of a fund or campaign went.
+pub mod uses;
 /// Value types read from JSON: bounded text, dates, quantities.
 pub mod values;
 /// Whole-fund verification.

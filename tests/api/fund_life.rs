@@ -607,6 +607,63 @@ async fn a_commune_runs_its_peak_month(app: TestApp) {
             .await
             .problem(400);
     }
+    // Where the money went: the fund, and the peak-month campaign.
+    let w = app.get("/funds/PX-VNN/where-money-went").await;
+    assert_eq!(w.status, 200, "{}", w.text);
+    let w = w.body;
+    assert_figures(
+        "where",
+        &w,
+        &[
+            ("sources.cash_vnd", "304600000"),
+            ("sources.transfers_in_vnd", "150000000"),
+            ("uses.total.cash_vnd", "212000000"),
+            ("uses.total.goods_vnd", "28000000"),
+            ("uses.by_support_type.house_new.cash_vnd", "200000000"),
+            ("uses.expenses_vnd", "22000"),
+            ("pending.cash_vnd", "45000000"),
+            ("balance_vnd", "242578000"),
+            ("stock_value_vnd", "16800000"),
+        ],
+    );
+    assert_eq!(w["uses"]["houses_built"], 5);
+    assert_eq!(w["uses"]["tet_gifts"], 40);
+    assert_eq!(w["uses"]["total"]["households"], 30);
+    let c = app
+        .get(&format!("/funds/PX-VNN/where-money-went?campaign={PEAK}"))
+        .await
+        .body;
+    assert_figures(
+        "campaign",
+        &c,
+        &[
+            ("sources.cash_vnd", "304600000"),
+            ("sources.goods_vnd", "45000000"),
+            ("uses.total.cash_vnd", "12000000"),
+            ("uses.total.goods_vnd", "28000000"),
+            ("uses.by_place.HN-PX.Thôn Đông.cash_vnd", "6000000"),
+            ("uses.by_place.HN-PX.Thôn Tây.cash_vnd", "6000000"),
+        ],
+    );
+    assert_eq!(c["uses"]["houses_built"], 0);
+    assert_eq!(
+        c["uses"]["by_place"]["HN-PX"]["Thôn Đông"]["households"],
+        15
+    );
+    assert_eq!(
+        c["uses"]["by_place"]["HN-PX"]["Thôn Đông"]["distributions"],
+        20
+    );
+    assert!(
+        !c.to_string().contains("Chủ hộ"),
+        "households appear by id only"
+    );
+    app.get("/funds/PX-VNN/where-money-went?campaign=khong-co")
+        .await
+        .problem(404);
+    app.get("/funds/PX-VNN/where-money-went?colour=red")
+        .await
+        .problem(400);
     // The whole-fund verification recomputes the balance through every
     // kind's effects, not the gifts alone.
     let store = app.db.store().await;
