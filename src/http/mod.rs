@@ -20,6 +20,8 @@ mod receipts;
 mod saoke;
 /// Sources and uses of a fund for a period.
 mod statement;
+/// Statements as spreadsheets.
+mod xlsx;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

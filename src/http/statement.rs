@@ -13,6 +13,7 @@ use axum::{Json, Router};
 use time::Date;
 
 use super::error::ApiError;
+use super::xlsx::{xlsx_response, Cell, Sheet};
 use super::AppState;
 use crate::ledger::book::Book;
 use crate::ledger::ids::{format_date, parse_date, today_in_vietnam};
@@ -135,30 +136,36 @@ async fn statement(
     let fund = s.fund(&code).await?;
     let (from, to) = period(&q)?;
     let format = q.get("format").map_or("json", String::as_str);
-    if !matches!(format, "json" | "csv") {
+    if !matches!(format, "json" | "csv" | "xlsx") {
         return Err(ApiError::BadRequest(format!(
-            "format {format:?} is not one of json, csv"
+            "format {format:?} is not one of json, csv, xlsx"
         )));
     }
     let st = build(&s.store, &fund.code, from, to).await?;
     if !st.balanced {
         tracing::error!(fund = %fund.code, "statement does not balance");
     }
+    let name = format!(
+        "bao-cao-{}-{}-{}",
+        fund.code,
+        format_date(from),
+        format_date(to)
+    );
     if format == "csv" {
-        let name = format!(
-            "attachment; filename=\"bao-cao-{}-{}-{}.csv\"",
-            fund.code,
-            format_date(from),
-            format_date(to)
-        );
         return Ok((
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (header::CONTENT_DISPOSITION, name),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}.csv\""),
+                ),
             ],
             csv(&st),
         )
             .into_response());
+    }
+    if format == "xlsx" {
+        return Ok(xlsx_response(&format!("{name}.xlsx"), xlsx(&st)?.into()));
     }
     let sha256 = st.sha256();
     let mut v = serde_json::to_value(&st).map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -166,51 +173,53 @@ async fn statement(
     Ok(Json(v).into_response())
 }
 
-/// The statement as CSV: section, line, count or quantity, đồng.
-fn csv(st: &Statement) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut row = |a: &str, b: &str, c: String, d: String| {
-        let _ = w.write_record([a, b, &c, &d]);
-    };
-    row("Mục", "Khoản", "Số lượng".into(), "Số tiền (đồng)".into());
+/// One line of the statement as published: section, line, count or
+/// quantity, đồng.
+type Line = (&'static str, String, String, Option<i128>);
+
+/// The statement's lines, with Vietnamese headings.
+fn lines(st: &Statement) -> Vec<Line> {
+    let mut out: Vec<Line> = Vec::new();
+    let mut row =
+        |a: &'static str, b: &str, c: String, d: Option<i128>| out.push((a, b.to_owned(), c, d));
     row(
         "Kỳ báo cáo",
         &format!("{} – {}", vn_date(&st.from), vn_date(&st.to)),
         String::new(),
-        String::new(),
+        None,
     );
     row(
         "Số dư đầu kỳ",
         "Tiền",
         String::new(),
-        st.opening.balance_vnd.to_string(),
+        Some(st.opening.balance_vnd),
     );
     row(
         "Số dư đầu kỳ",
         "Hàng hóa (giá trị)",
         String::new(),
-        st.opening.stock_value_vnd.to_string(),
+        Some(st.opening.stock_value_vnd),
     );
     let src = &st.sources;
     row(
         "Nguồn thu",
         "Tiền ủng hộ",
         src.gifts_cash.count.to_string(),
-        src.gifts_cash.amount_vnd.to_string(),
+        Some(src.gifts_cash.amount_vnd),
     );
     for (channel, t) in &src.gifts_by_channel {
         row(
             "Nguồn thu",
             &format!("Tiền ủng hộ – {}", channel_vn(channel)),
             t.count.to_string(),
-            t.amount_vnd.to_string(),
+            Some(t.amount_vnd),
         );
     }
     row(
         "Nguồn thu",
         "Hàng hóa ủng hộ (giá trị)",
         src.gifts_in_kind.count.to_string(),
-        src.gifts_in_kind.amount_vnd.to_string(),
+        Some(src.gifts_in_kind.amount_vnd),
     );
     for (campaign, c) in &src.gifts_by_campaign {
         let name = if campaign.is_empty() {
@@ -222,81 +231,81 @@ fn csv(st: &Statement) -> String {
             "Theo đợt vận động",
             name,
             c.count.to_string(),
-            (c.cash_vnd + c.goods_vnd).to_string(),
+            Some(c.cash_vnd + c.goods_vnd),
         );
     }
     row(
         "Nguồn thu",
         "Nhận chuyển từ quỹ khác",
         src.transfers_in.count.to_string(),
-        src.transfers_in.amount_vnd.to_string(),
+        Some(src.transfers_in.amount_vnd),
     );
     let uses = &st.uses;
     row(
         "Sử dụng",
         "Chi hỗ trợ (tiền)",
         uses.distributions.count.to_string(),
-        uses.distributions.cash_vnd.to_string(),
+        Some(uses.distributions.cash_vnd),
     );
     row(
         "Sử dụng",
         "Chi hỗ trợ (hàng hóa, giá trị)",
         uses.distributions.count.to_string(),
-        uses.distributions.goods_vnd.to_string(),
+        Some(uses.distributions.goods_vnd),
     );
     for (t, d) in &uses.distributions_by_type {
         row(
             "Chi hỗ trợ theo loại",
             t,
             format!("{} lượt / {} hộ", d.count, d.households),
-            (d.cash_vnd + d.goods_vnd).to_string(),
+            Some(d.cash_vnd + d.goods_vnd),
         );
     }
     row(
         "Sử dụng",
         "Chuyển cho quỹ khác",
         uses.transfers_out.count.to_string(),
-        uses.transfers_out.amount_vnd.to_string(),
+        Some(uses.transfers_out.amount_vnd),
     );
     row(
         "Sử dụng",
         "Chi phí",
         uses.expenses.count.to_string(),
-        uses.expenses.amount_vnd.to_string(),
+        Some(uses.expenses.amount_vnd),
     );
     for (c, t) in &uses.expenses_by_category {
         row(
             "Chi phí theo loại",
             c,
             t.count.to_string(),
-            t.amount_vnd.to_string(),
+            Some(t.amount_vnd),
         );
     }
     row(
         "Điều chỉnh",
         "Bút toán đảo",
         st.reversals.count.to_string(),
-        st.reversals.cash_effect_vnd.to_string(),
+        Some(st.reversals.cash_effect_vnd),
     );
     for a in &st.reversals.prior_period_adjustments {
         row(
             "Điều chỉnh kỳ trước",
             &format!("#{} đảo #{} ({})", a.seq, a.reverses_seq, a.reason),
             String::new(),
-            a.cash_effect_vnd.to_string(),
+            Some(a.cash_effect_vnd),
         );
     }
     row(
         "Số dư cuối kỳ",
         "Tiền",
         String::new(),
-        st.closing.balance_vnd.to_string(),
+        Some(st.closing.balance_vnd),
     );
     row(
         "Số dư cuối kỳ",
         "Hàng hóa (giá trị)",
         String::new(),
-        st.closing.stock_value_vnd.to_string(),
+        Some(st.closing.stock_value_vnd),
     );
     for g in &st.goods {
         let item = format!("{} ({})", g.item, g.unit);
@@ -304,35 +313,62 @@ fn csv(st: &Statement) -> String {
             "Hàng hóa đầu kỳ",
             &item,
             g.opening_quantity.to_string(),
-            g.opening_value_vnd.to_string(),
+            Some(g.opening_value_vnd),
         );
         row(
             "Hàng hóa nhận",
             &item,
             g.received_quantity.to_string(),
-            g.received_value_vnd.to_string(),
+            Some(g.received_value_vnd),
         );
         row(
             "Hàng hóa cấp phát",
             &item,
             g.distributed_quantity.to_string(),
-            g.distributed_value_vnd.to_string(),
+            Some(g.distributed_value_vnd),
         );
         row(
             "Hàng hóa điều chỉnh",
             &item,
             g.adjusted_quantity.to_string(),
-            g.adjusted_value_vnd.to_string(),
+            Some(g.adjusted_value_vnd),
         );
         row(
             "Hàng hóa tồn cuối kỳ",
             &item,
             g.closing_quantity.to_string(),
-            g.closing_value_vnd.to_string(),
+            Some(g.closing_value_vnd),
         );
+    }
+    out
+}
+
+const HEADINGS: [&str; 4] = ["Mục", "Khoản", "Số lượng", "Số tiền (đồng)"];
+
+/// The statement as CSV.
+fn csv(st: &Statement) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(HEADINGS);
+    for (a, b, c, d) in lines(st) {
+        let _ = w.write_record([a, &b, &c, &d.map(|v| v.to_string()).unwrap_or_default()]);
     }
     let bytes = w.into_inner().unwrap_or_default();
     format!("\u{feff}{}", String::from_utf8_lossy(&bytes))
+}
+
+/// The statement as a spreadsheet.
+fn xlsx(st: &Statement) -> Result<Vec<u8>, ApiError> {
+    let mut sheet = Sheet::new("Báo cáo", &HEADINGS, &[22.0, 48.0, 16.0, 20.0], false)?;
+    for (a, b, c, d) in lines(st) {
+        let amount = d.map_or(Cell::Text(String::new()), Cell::Vnd);
+        sheet.push(&[
+            Cell::Text(a.to_owned()),
+            Cell::Text(b),
+            Cell::Text(c),
+            amount,
+        ])?;
+    }
+    sheet.into_bytes()
 }
 
 fn vn_date(iso: &str) -> String {

@@ -137,6 +137,28 @@ async fn the_statement_is_searched_as_people_type(app: TestApp) {
         "{text}"
     );
 
+    // A spreadsheet, with amounts as numbers.
+    let r = app
+        .client
+        .get(format!("{}/funds/HN-VNN/donations?format=xlsx", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let rows = crate::helpers::xlsx_rows(&r.bytes().await.unwrap());
+    assert_eq!(rows.len(), 7);
+    assert_eq!(
+        rows[0][..4],
+        ["STT", "Số biên lai", "Ngày nhận", "Nhà hảo tâm"]
+    );
+    assert_eq!(rows[4][3], "Công ty Đại Việt");
+    assert_eq!(rows[4][6], "50000000");
+    assert_eq!(rows[3][11], "voided");
+
     // Bad parameters: a clear 400.
     for bad in [
         "colour=red",

@@ -1,0 +1,148 @@
+//! Spreadsheets (XLSX) of the statements, for committees that publish
+//! them as files. Amounts are written as numbers formatted in đồng, so a
+//! spreadsheet can add them up; every amount is at most 10^15, which an
+//! XLSX number (a binary double) holds exactly.
+//!
+//! A large sheet is written in constant memory: each row goes to a
+//! temporary file as it is written, and the workbook is assembled there
+//! and streamed from disk.
+
+use axum::body::Body;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+use super::error::ApiError;
+
+/// A cell of a statement row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    /// An amount of đồng.
+    Vnd(i128),
+    Number(i64),
+}
+
+/// Where a statement's cells go.
+pub struct Sheet {
+    workbook: Workbook,
+    money: Format,
+    row: u32,
+}
+
+/// Largest amount written as a number (exact in a double).
+const VND_EXACT_MAX: i128 = 1 << 53;
+
+fn xlsx_error(e: XlsxError) -> ApiError {
+    ApiError::Internal(format!("writing a spreadsheet: {e}"))
+}
+
+impl Sheet {
+    /// A workbook with one sheet, `name`, headed by `headings` in bold.
+    /// `large` keeps only one row in memory at a time.
+    pub fn new(
+        name: &str,
+        headings: &[&str],
+        widths: &[f64],
+        large: bool,
+    ) -> Result<Self, ApiError> {
+        let mut workbook = Workbook::new();
+        let bold = Format::new().set_bold();
+        {
+            let ws = if large {
+                workbook
+                    .add_worksheet_with_constant_memory()
+                    .map_err(xlsx_error)?
+            } else {
+                workbook.add_worksheet()
+            };
+            ws.set_name(name).map_err(xlsx_error)?;
+            for (col, w) in widths.iter().enumerate() {
+                ws.set_column_width(col as u16, *w).map_err(xlsx_error)?;
+            }
+            for (col, h) in headings.iter().enumerate() {
+                ws.write_string_with_format(0, col as u16, *h, &bold)
+                    .map_err(xlsx_error)?;
+            }
+        }
+        Ok(Self {
+            workbook,
+            money: Format::new().set_num_format("#,##0 \"₫\""),
+            row: 0,
+        })
+    }
+
+    /// Writes the next row.
+    pub fn push(&mut self, cells: &[Cell]) -> Result<(), ApiError> {
+        self.row += 1;
+        let row = self.row;
+        let ws = self.workbook.worksheet_from_index(0).map_err(xlsx_error)?;
+        for (col, cell) in cells.iter().enumerate() {
+            let col = col as u16;
+            match cell {
+                Cell::Text(t) if t.is_empty() => continue,
+                Cell::Text(t) => ws.write_string(row, col, t.as_str()),
+                Cell::Vnd(v) if v.abs() <= VND_EXACT_MAX => {
+                    ws.write_number_with_format(row, col, *v as f64, &self.money)
+                }
+                Cell::Vnd(v) => ws.write_string(row, col, v.to_string()),
+                Cell::Number(n) => ws.write_number(row, col, *n as f64),
+            }
+            .map_err(xlsx_error)?;
+        }
+        Ok(())
+    }
+
+    /// The finished file, in memory: for small sheets.
+    pub fn into_bytes(mut self) -> Result<Vec<u8>, ApiError> {
+        self.workbook.save_to_buffer().map_err(xlsx_error)
+    }
+
+    /// The finished file, written to a temporary file and streamed from it.
+    pub async fn into_response(mut self, filename: &str) -> Result<Response, ApiError> {
+        let file = tempfile::NamedTempFile::new()
+            .map_err(|e| ApiError::Internal(format!("temporary file: {e}")))?;
+        let path = file.path().to_owned();
+        let file = tokio::task::spawn_blocking(move || {
+            self.workbook.save(&path).map_err(xlsx_error).map(|()| file)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+        // The open handle keeps the file readable after it is unlinked.
+        let std_file = file
+            .reopen()
+            .map_err(|e| ApiError::Internal(format!("temporary file: {e}")))?;
+        drop(file);
+        let reader = tokio::fs::File::from_std(std_file);
+        let stream = futures_util::stream::unfold(Some(reader), |r| async move {
+            use tokio::io::AsyncReadExt;
+            let mut r = r?;
+            let mut buf = vec![0u8; 64 * 1024];
+            match r.read(&mut buf).await {
+                Ok(0) => None,
+                Ok(n) => {
+                    buf.truncate(n);
+                    Some((Ok::<_, std::io::Error>(buf), Some(r)))
+                }
+                Err(e) => Some((Err(e), None)),
+            }
+        });
+        Ok(xlsx_response(filename, Body::from_stream(stream)))
+    }
+}
+
+pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+pub fn xlsx_response(filename: &str, body: Body) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, XLSX_TYPE.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
