@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/funds/{fund}/stock", get(stock))
         .route("/funds/{fund}/audit/replay", get(replay))
         .route("/funds/{fund}/audit/findings", get(findings))
+        .route("/funds/{fund}/audit/verify", get(verify))
         .route("/households/{id}", get(household_private))
         .route("/audit/access-log", get(access_log))
 }
@@ -432,4 +433,48 @@ async fn findings(
         "by_severity": by_severity,
         "findings": found,
     })))
+}
+
+/// For inspectors: `sovang verify --fund` run by the server on its own
+/// database: hashes, chain, Merkle hashes, checkpoints, the fund's rules
+/// and its balance. `?deep=true` compares every stored Merkle hash too.
+async fn verify(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(fund): Path<String>,
+    Query(q): Params,
+) -> Result<Json<Value>, ApiError> {
+    let info = s.fund(&fund).await?;
+    caller.require_inspect(&info)?;
+    let deep = match q.get("deep").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(ApiError::BadRequest("deep must be true or false".into())),
+    };
+    if let Some(k) = q.keys().find(|k| k.as_str() != "deep") {
+        return Err(ApiError::BadRequest(format!(
+            "unknown parameter {k:?}; verify takes deep"
+        )));
+    }
+    let started = std::time::Instant::now();
+    let answer = match s.store.verify_fund(&fund, deep).await {
+        Ok(summary) => json!({
+            "fund": fund,
+            "sound": true,
+            "size": summary.size,
+            "root": crate::ledger::merkle::to_hex(&summary.root),
+            "checkpoints_checked": summary.checkpoints,
+            "balance_vnd": summary.balance_vnd.to_string(),
+        }),
+        Err(crate::store::verify::VerifyError::Fault(f)) => {
+            tracing::warn!(fund = %fund, seq = f.seq, reason = %f.reason, "verification failed");
+            json!({"fund": fund, "sound": false, "fault": {"seq": f.seq, "reason": f.reason}})
+        }
+        Err(crate::store::verify::VerifyError::UnknownFund(code)) => {
+            return Err(ApiError::NotFound(format!("no fund {code:?}")))
+        }
+        Err(crate::store::verify::VerifyError::Store(e)) => return Err(e.into()),
+    };
+    tracing::info!(fund = %fund, deep, elapsed_ms = started.elapsed().as_millis() as u64, "verified on request");
+    Ok(Json(answer))
 }

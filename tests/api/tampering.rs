@@ -52,6 +52,16 @@ async fn the_database_refuses_edits_and_verify_names_a_tampered_seq(app: TestApp
     let (code, out) = cli_verify(&app).await;
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("OK: 10 entries"), "{out}");
+    let inspector = app.token("inspector", "HN").await;
+    let v = app
+        .get_as("/funds/HN-VNN/audit/verify", &inspector)
+        .await
+        .body;
+    assert_eq!(
+        (v["sound"].as_bool(), v["size"].as_u64()),
+        (Some(true), Some(10))
+    );
+    assert_eq!(v["balance_vnd"], "4500000");
 
     let store = app.db.store().await;
     for sql in [
@@ -90,6 +100,20 @@ async fn the_database_refuses_edits_and_verify_names_a_tampered_seq(app: TestApp
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("FAILED at seq 4"), "{out}");
     assert!(out.contains("altered"), "{out}");
+    // The inspector sees the same through the API.
+    let inspector = app.token("inspector", "HN").await;
+    let v = app
+        .get_as("/funds/HN-VNN/audit/verify?deep=true", &inspector)
+        .await;
+    assert_eq!(v.status, 200, "{}", v.text);
+    assert_eq!(v.body["sound"], false);
+    assert_eq!(v.body["fault"]["seq"], 4);
+    app.get_as("/funds/HN-VNN/audit/verify", &clerk)
+        .await
+        .problem(403);
+    app.get_as("/funds/HN-VNN/audit/verify?deep=maybe", &inspector)
+        .await
+        .problem(400);
     store.close().await;
     app.stop().await;
 }
