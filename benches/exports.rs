@@ -1,0 +1,166 @@
+//! `cargo bench --bench exports`: the memory a `sovang serve` process
+//! needs to stream a fund's exports (the NDJSON bundle, the public
+//! statement of gifts as CSV and as XLSX), at 10,000 and at 100,000
+//! gifts. Streaming is working when the peak does not grow with the count.
+//!
+//! The server runs as its own process on SQLite; its peak resident memory
+//! (VmHWM) is reset before each download (`/proc/PID/clear_refs`) and read
+//! after it, while the client counts the bytes as they arrive.
+
+use std::time::Instant;
+
+use serde_json::{json, Value};
+use tokio::io::AsyncBufReadExt;
+
+const BATCH: usize = 1_000;
+
+fn status_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn reset_peak(pid: u32) -> bool {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
+}
+
+async fn post(client: &reqwest::Client, url: &str, token: &str, body: &Value) -> Value {
+    let r = client
+        .post(url)
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .expect("POST");
+    assert!(r.status().is_success(), "{url}: {}", r.status());
+    r.json().await.expect("JSON")
+}
+
+fn gift(i: usize) -> Value {
+    json!({"kind": "donation_cash", "body": {
+        "donor": {"display": format!("Nguyễn Văn Ân {i}"), "kind": "individual"},
+        "amount_vnd": (100_000 + (i % 50) * 10_000).to_string(), "channel": "bank_transfer",
+        "received_on": "2026-11-01", "bank_ref": format!("FT26305{i:08}")}})
+}
+
+#[tokio::main]
+async fn main() {
+    println!("Sổ Vàng export memory benchmark (SQLite, server in its own process)");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_sovang"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn sovang");
+    let pid = child.id().expect("pid");
+    let stdout = child.stdout.take().expect("stdout");
+    let line = tokio::io::BufReader::new(stdout)
+        .lines()
+        .next_line()
+        .await
+        .expect("read")
+        .expect("a line");
+    let base = format!(
+        "{}/api/v1",
+        line.strip_prefix("sovang listening on ")
+            .expect("listening line")
+    );
+    let admin = std::fs::read_to_string(dir.path().join("admin.token"))
+        .expect("admin token")
+        .trim()
+        .to_owned();
+    let client = reqwest::Client::new();
+    post(
+        &client,
+        &format!("{base}/committees"),
+        &admin,
+        &json!({"code": "HN", "name": "Hà Nội"}),
+    )
+    .await;
+    post(
+        &client,
+        &format!("{base}/funds"),
+        &admin,
+        &json!({"code": "HN-VNN", "committee_code": "HN", "kind": "for_the_poor"}),
+    )
+    .await;
+    let clerk = post(
+        &client,
+        &format!("{base}/tokens"),
+        &admin,
+        &json!({"name": "bench", "role": "clerk", "committee_code": "HN"}),
+    )
+    .await["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+
+    if !reset_peak(pid) {
+        println!("  (cannot reset the peak: /proc/{pid}/clear_refs is not writable; peaks include the loading)");
+    }
+    let mut written = 0;
+    for target in [10_000, 100_000] {
+        let started = Instant::now();
+        let from = written;
+        while written < target {
+            let entries: Vec<Value> = (written..written + BATCH).map(gift).collect();
+            post(
+                &client,
+                &format!("{base}/funds/HN-VNN/entries/batch"),
+                &clerk,
+                &json!({ "entries": entries }),
+            )
+            .await;
+            written += BATCH;
+        }
+        println!(
+            "\n{target} gifts (loaded at {:.0}/s); server resident {} MiB",
+            (target - from) as f64 / started.elapsed().as_secs_f64(),
+            status_kib(pid, "VmRSS:") / 1024
+        );
+        for (name, path) in [
+            ("export bundle (NDJSON)", "/funds/HN-VNN/export"),
+            (
+                "statement of gifts (CSV)",
+                "/funds/HN-VNN/donations?format=csv",
+            ),
+            (
+                "statement of gifts (XLSX)",
+                "/funds/HN-VNN/donations?format=xlsx",
+            ),
+        ] {
+            let before = status_kib(pid, "VmRSS:");
+            reset_peak(pid);
+            let started = Instant::now();
+            let mut r = client
+                .get(format!("{base}{path}"))
+                .send()
+                .await
+                .expect("GET");
+            assert!(r.status().is_success(), "{path}: {}", r.status());
+            let mut bytes = 0usize;
+            while let Some(chunk) = r.chunk().await.expect("chunk") {
+                bytes += chunk.len();
+            }
+            let peak = status_kib(pid, "VmHWM:");
+            println!(
+                "  {name:<28} {:>7.1} MiB in {:>5.2}s; server resident {:>4} MiB before, peak {:>4} MiB (+{} MiB)",
+                bytes as f64 / 1_048_576.0,
+                started.elapsed().as_secs_f64(),
+                before / 1024,
+                peak / 1024,
+                peak.saturating_sub(before) / 1024
+            );
+        }
+    }
+    let _ = child.kill().await;
+}
