@@ -28,10 +28,9 @@ async fn receipt(
         .await?
         .ok_or_else(|| ApiError::NotFound("no receipt with this verification code".into()))?;
     let fund = s.fund(&r.fund_code).await?;
-    let (size, checkpoint) = s
-        .store
-        .latest_checkpoint(&r.fund_code)
-        .await?
+    let (size, checkpoint) = r
+        .checkpoint
+        .clone()
         .ok_or_else(|| ApiError::Internal(format!("fund {} has no checkpoint", r.fund_code)))?;
     if size <= r.entry.seq {
         return Err(ApiError::Internal(format!(
@@ -40,17 +39,10 @@ async fn receipt(
         )));
     }
     let proof = super::funds::inclusion_proof(&s, &r.fund_code, r.entry.seq, size).await?;
-    // A reversed gift stays on the ledger; its receipt says it is void and
-    // why, naming the reversing entry.
-    let reversal = s
-        .store
-        .object(&r.fund_code, "reversal", &r.entry.seq.to_string())
-        .await?
-        .and_then(|data| serde_json::from_str::<Value>(&data).ok());
     let mut answer = json!({
         "receipt_no": r.receipt_no,
         "code": r.code,
-        "status": if reversal.is_some() { "voided" } else { "valid" },
+        "status": if r.voided.is_some() { "voided" } else { "valid" },
         "fund": r.fund_code,
         "seq": r.entry.seq,
         "canonical": r.entry.canonical,
@@ -59,8 +51,10 @@ async fn receipt(
         "checkpoint": checkpoint,
         "verifier_key": fund.verifier_key,
     });
-    if let Some(rev) = reversal {
-        answer["voided"] = json!({"reason": rev["reason"], "by_seq": rev["by_seq"]});
+    // A reversed gift stays on the ledger; its receipt says it is void and
+    // why, naming the reversing entry.
+    if let Some((by_seq, reason)) = r.voided {
+        answer["voided"] = json!({"reason": reason, "by_seq": by_seq});
     }
     Ok(Json(answer))
 }

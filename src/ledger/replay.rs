@@ -3,6 +3,7 @@
 //! `audit/replay` recomputes everything to compare with the live tables.
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -20,9 +21,10 @@ pub struct ReplayError {
 }
 
 #[derive(Deserialize)]
-struct Stored {
+struct Stored<'a> {
     actor: String,
-    body: Value,
+    #[serde(borrow)]
+    body: &'a RawValue,
     kind: String,
     recorded_at: String,
     seq: u64,
@@ -43,7 +45,7 @@ pub fn read_entry(canonical: &str) -> Result<(u64, String, OffsetDateTime, Body)
             e.recorded_at
         ))
     })?;
-    let body = Body::from_stored(kind, e.body).map_err(|errs| {
+    let body = Body::from_stored_text(kind, e.body.get()).map_err(|errs| {
         fail(
             errs.0
                 .iter()

@@ -135,6 +135,10 @@ pub struct Receipt {
     pub receipt_no: String,
     pub fund_code: String,
     pub entry: StoredEntry,
+    /// The latest signed checkpoint of the fund: (size, signed note).
+    pub checkpoint: Option<(u64, String)>,
+    /// Set when the gift was reversed: (the reversal's seq, its reason).
+    pub voided: Option<(u64, String)>,
 }
 
 /// A stored response for an idempotency key.
@@ -566,20 +570,35 @@ impl Store {
     }
 
     pub async fn receipt(&self, code: &str) -> Result<Option<Receipt>> {
+        // One statement: a receipt lookup is the donors' hot path.
         let row = sqlx::query(
-            "SELECT r.code, r.receipt_no, r.fund_code, e.seq, e.hash, e.canonical \
+            "SELECT r.code, r.receipt_no, r.fund_code, e.seq, e.hash, e.canonical, \
+             d.voided_by_seq, d.voided_reason, c.size AS cp_size, c.note AS cp_note \
              FROM receipts r JOIN entries e ON e.fund_code = r.fund_code AND e.seq = r.seq \
+             LEFT JOIN donations d ON d.fund_code = r.fund_code AND d.seq = r.seq \
+             LEFT JOIN checkpoints c ON c.fund_code = r.fund_code AND c.size = \
+               (SELECT MAX(size) FROM checkpoints m WHERE m.fund_code = r.fund_code) \
              WHERE r.code = $1",
         )
         .bind(code)
         .fetch_optional(&self.read)
         .await?;
         row.map(|r| {
+            let voided_by: Option<i64> = r.try_get("voided_by_seq")?;
+            let cp_size: Option<i64> = r.try_get("cp_size")?;
             Ok(Receipt {
                 code: r.try_get("code")?,
                 receipt_no: r.try_get("receipt_no")?,
                 fund_code: r.try_get("fund_code")?,
                 entry: entry_from_row(&r)?,
+                checkpoint: match (cp_size, r.try_get::<Option<String>, _>("cp_note")?) {
+                    (Some(size), Some(note)) => Some((size as u64, note)),
+                    _ => None,
+                },
+                voided: match (voided_by, r.try_get::<Option<String>, _>("voided_reason")?) {
+                    (Some(by), Some(reason)) => Some((by as u64, reason)),
+                    _ => None,
+                },
             })
         })
         .transpose()

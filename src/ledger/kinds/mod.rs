@@ -585,29 +585,59 @@ impl Body {
         Self::read(kind, body, "body")
     }
 
-    fn read(kind: EntryKind, body: Value, p: &str) -> Result<Self, FieldErrors> {
+    /// Reads a stored body from its JSON text, with no tree in between:
+    /// replays and verification read every entry of a fund.
+    pub fn from_stored_text(kind: EntryKind, body: &str) -> Result<Self, FieldErrors> {
+        Self::read(kind, StoredText(body), "body")
+    }
+
+    fn read<S: BodySource>(kind: EntryKind, body: S, p: &str) -> Result<Self, FieldErrors> {
         Ok(match kind {
-            EntryKind::FundOpened => Self::FundOpened(read_input(body, p)?),
-            EntryKind::CampaignOpened => Self::CampaignOpened(read_input(body, p)?),
-            EntryKind::CampaignClosed => Self::CampaignClosed(read_input(body, p)?),
-            EntryKind::Pledge => Self::Pledge(read_input(body, p)?),
-            EntryKind::PledgeCancelled => Self::PledgeCancelled(read_input(body, p)?),
-            EntryKind::DonationCash => Self::DonationCash(read_input(body, p)?),
-            EntryKind::DonationInKind => Self::DonationInKind(read_input(body, p)?),
-            EntryKind::HouseholdRegistered => Self::HouseholdRegistered(read_input(body, p)?),
-            EntryKind::HouseholdReclassified => Self::HouseholdReclassified(read_input(body, p)?),
-            EntryKind::Distribution => Self::Distribution(read_input(body, p)?),
-            EntryKind::DistributionApproved => Self::DistributionApproved(read_input(body, p)?),
-            EntryKind::DistributionVoided => Self::DistributionVoided(read_input(body, p)?),
-            EntryKind::DistributionAcknowledged => {
-                Self::DistributionAcknowledged(read_input(body, p)?)
-            }
-            EntryKind::TransferOut => Self::TransferOut(read_input(body, p)?),
-            EntryKind::TransferIn => Self::TransferIn(read_input(body, p)?),
-            EntryKind::Expense => Self::Expense(read_input(body, p)?),
-            EntryKind::StockAdjusted => Self::StockAdjusted(read_input(body, p)?),
-            EntryKind::Reversal => Self::Reversal(read_input(body, p)?),
-            EntryKind::PeriodClosed => Self::PeriodClosed(read_input(body, p)?),
+            EntryKind::FundOpened => Self::FundOpened(body.read(p)?),
+            EntryKind::CampaignOpened => Self::CampaignOpened(body.read(p)?),
+            EntryKind::CampaignClosed => Self::CampaignClosed(body.read(p)?),
+            EntryKind::Pledge => Self::Pledge(body.read(p)?),
+            EntryKind::PledgeCancelled => Self::PledgeCancelled(body.read(p)?),
+            EntryKind::DonationCash => Self::DonationCash(body.read(p)?),
+            EntryKind::DonationInKind => Self::DonationInKind(body.read(p)?),
+            EntryKind::HouseholdRegistered => Self::HouseholdRegistered(body.read(p)?),
+            EntryKind::HouseholdReclassified => Self::HouseholdReclassified(body.read(p)?),
+            EntryKind::Distribution => Self::Distribution(body.read(p)?),
+            EntryKind::DistributionApproved => Self::DistributionApproved(body.read(p)?),
+            EntryKind::DistributionVoided => Self::DistributionVoided(body.read(p)?),
+            EntryKind::DistributionAcknowledged => Self::DistributionAcknowledged(body.read(p)?),
+            EntryKind::TransferOut => Self::TransferOut(body.read(p)?),
+            EntryKind::TransferIn => Self::TransferIn(body.read(p)?),
+            EntryKind::Expense => Self::Expense(body.read(p)?),
+            EntryKind::StockAdjusted => Self::StockAdjusted(body.read(p)?),
+            EntryKind::Reversal => Self::Reversal(body.read(p)?),
+            EntryKind::PeriodClosed => Self::PeriodClosed(body.read(p)?),
+        })
+    }
+}
+
+/// Where a body is read from: a JSON value or a JSON text.
+trait BodySource {
+    fn read<T: serde::de::DeserializeOwned>(self, prefix: &str) -> Result<T, FieldErrors>;
+}
+
+impl BodySource for Value {
+    fn read<T: serde::de::DeserializeOwned>(self, prefix: &str) -> Result<T, FieldErrors> {
+        read_input(self, prefix)
+    }
+}
+
+struct StoredText<'a>(&'a str);
+
+impl BodySource for StoredText<'_> {
+    fn read<T: serde::de::DeserializeOwned>(self, prefix: &str) -> Result<T, FieldErrors> {
+        let mut de = serde_json::Deserializer::from_str(self.0);
+        serde_path_to_error::deserialize(&mut de).map_err(|err| {
+            let path = err.path().to_string();
+            FieldErrors::from(FieldError::new(
+                format!("{prefix}.{path}"),
+                err.into_inner().to_string(),
+            ))
         })
     }
 }
