@@ -173,6 +173,14 @@ async fn openapi() -> Response {
         .into_response()
 }
 
+/// A `YYYY-MM-DD` date as people read dates here: `dd/mm/yyyy`.
+pub fn vn_date(iso: &str) -> String {
+    match iso.split('-').collect::<Vec<_>>()[..] {
+        [y, m, d] => format!("{d}/{m}/{y}"),
+        _ => iso.to_owned(),
+    }
+}
+
 /// Reads a JSON body: 413 when too large, 400 when not JSON.
 pub fn json_body(body: Result<Bytes, BytesRejection>) -> Result<(Bytes, Value), ApiError> {
     let bytes = body.map_err(|r| {

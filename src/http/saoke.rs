@@ -14,6 +14,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::error::ApiError;
+use super::vn_date;
 use super::xlsx::{Cell, Sheet};
 use super::{AppState, PAGE_MAX};
 use crate::ledger::ids::parse_date;
@@ -180,12 +181,7 @@ const CSV_HEADINGS: [&str; 13] = [
 /// A gift as the cells of a statement row, in [`CSV_HEADINGS`] order.
 fn cells(r: &Value) -> Vec<Cell> {
     let text = |v: &Value| Cell::Text(v.as_str().unwrap_or_default().to_owned());
-    let date = r["received_on"].as_str().unwrap_or_default();
-    // dd/mm/yyyy, as people read dates here.
-    let date = match date.split('-').collect::<Vec<_>>()[..] {
-        [y, m, d] => format!("{d}/{m}/{y}"),
-        _ => date.to_owned(),
-    };
+    let date = vn_date(r["received_on"].as_str().unwrap_or_default());
     let amount = r["amount_vnd"]
         .as_str()
         .and_then(|a| a.parse().ok())

@@ -13,6 +13,7 @@ use axum::{Json, Router};
 use time::Date;
 
 use super::error::ApiError;
+use super::vn_date;
 use super::xlsx::{xlsx_response, Cell, Sheet};
 use super::AppState;
 use crate::ledger::book::Book;
@@ -369,13 +370,6 @@ fn xlsx(st: &Statement) -> Result<Vec<u8>, ApiError> {
         ])?;
     }
     sheet.into_bytes()
-}
-
-fn vn_date(iso: &str) -> String {
-    match iso.split('-').collect::<Vec<_>>()[..] {
-        [y, m, d] => format!("{d}/{m}/{y}"),
-        _ => iso.to_owned(),
-    }
 }
 
 fn channel_vn(channel: &str) -> &str {

@@ -32,6 +32,7 @@ use super::kinds::goods::ItemLine;
 use super::kinds::programme::Category;
 use super::kinds::spending::{AckMethod, DistributionStatus};
 use super::kinds::{name_of, Body, EntryKind, SupportType};
+use super::money::as_string;
 use super::money::SumVnd;
 use super::values::round_vnd;
 
@@ -70,15 +71,6 @@ pub struct Change {
     pub from_earmark_vnd: u64,
     /// Value added to (or, negative, taken from) stock by an adjustment.
     pub value_delta_vnd: SumVnd,
-}
-
-mod as_string {
-    pub fn serialize<T: std::fmt::Display, S: serde::Serializer>(
-        v: &T,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        s.collect_str(v)
-    }
 }
 
 /// Money given with a purpose.

@@ -70,6 +70,17 @@ fn parse_digits(s: &str) -> Option<u64> {
 /// reversals is exact; `i128` holds 10^20 maximal entries without overflow.
 pub type SumVnd = i128;
 
+/// `#[serde(with = "as_string")]`: writes a figure (a sum of đồng, a
+/// quantity) as a decimal string, as amounts are written everywhere.
+pub mod as_string {
+    pub fn serialize<T: std::fmt::Display, S: serde::Serializer>(
+        v: &T,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_str(v)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

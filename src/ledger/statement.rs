@@ -26,17 +26,9 @@ use super::canonical::to_canonical;
 use super::ids::{format_date, today_in_vietnam};
 use super::kinds::goods::ItemLine;
 use super::kinds::{name_of, Body};
+use super::money::as_string;
 use super::money::SumVnd;
 use super::replay::{fold_read, read_entry, ReplayError};
-
-mod as_string {
-    pub fn serialize<T: std::fmt::Display, S: serde::Serializer>(
-        v: &T,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        s.collect_str(v)
-    }
-}
 
 /// A count and a sum of đồng.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -120,6 +112,17 @@ pub struct Sources {
     /// Cash and goods by campaign; gifts to no campaign under "".
     pub gifts_by_campaign: BTreeMap<String, CampaignGifts>,
     pub transfers_in: Tally,
+}
+
+impl Sources {
+    /// The gifts of a campaign, or of no campaign (under "").
+    fn campaign(&mut self, id: &Option<super::ids::Id>) -> &mut CampaignGifts {
+        let key = id
+            .as_ref()
+            .map(|c| c.as_str().to_owned())
+            .unwrap_or_default();
+        self.gifts_by_campaign.entry(key).or_default()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -340,30 +343,14 @@ impl StatementBuilder {
                     .entry(name_of(&b.channel))
                     .or_default()
                     .add(amount);
-                let c = src
-                    .gifts_by_campaign
-                    .entry(
-                        b.campaign_id
-                            .as_ref()
-                            .map(|c| c.as_str().to_owned())
-                            .unwrap_or_default(),
-                    )
-                    .or_default();
+                let c = src.campaign(&b.campaign_id);
                 c.count += 1;
                 c.cash_vnd += amount;
             }
             Body::DonationInKind(b) => {
                 let value = SumVnd::from(b.total_value_vnd.get());
                 src.gifts_in_kind.add(value);
-                let c = src
-                    .gifts_by_campaign
-                    .entry(
-                        b.campaign_id
-                            .as_ref()
-                            .map(|c| c.as_str().to_owned())
-                            .unwrap_or_default(),
-                    )
-                    .or_default();
+                let c = src.campaign(&b.campaign_id);
                 c.count += 1;
                 c.goods_vnd += value;
                 self.items(&b.items, 1, |g| {

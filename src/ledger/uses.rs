@@ -13,16 +13,8 @@ use serde::Serialize;
 
 use super::book::{Book, DistState};
 use super::kinds::{name_of, SupportType};
+use super::money::as_string;
 use super::money::SumVnd;
-
-mod as_string {
-    pub fn serialize<T: std::fmt::Display, S: serde::Serializer>(
-        v: &T,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        s.collect_str(v)
-    }
-}
 
 /// Money and goods given, and to how many.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
