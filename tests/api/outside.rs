@@ -323,7 +323,11 @@ async fn a_watcher_follows_an_honest_server_and_names_each_lie(app: TestApp) {
 
     // A bad signature.
     let (text, sig) = real.trim_end().rsplit_once(' ').unwrap();
-    let broken = format!("{text} {}A=\n", &sig[..sig.len() - 2]);
+    let mut sig: Vec<char> = sig.chars().collect();
+    let k = sig.len() - 10;
+    sig[k] = if sig[k] == 'A' { 'B' } else { 'A' };
+    let broken = format!("{text} {}\n", sig.into_iter().collect::<String>());
+    assert_ne!(broken, real);
     serve_checkpoint(&store, "HN-VNN", second, &broken).await;
     std::fs::write(lie("signature"), &trusted).unwrap();
     let (code, out) = watch(lie("signature")).await;
