@@ -583,7 +583,11 @@ async fn a_commune_runs_its_peak_month(app: TestApp) {
         ],
     );
     assert_eq!(st["statement_sha256"].as_str().unwrap().len(), 64);
-    let today = app.get("/funds/PX-VNN/statement?period=2026").await.body;
+    let year = &crate::helpers::today_vn()[..4];
+    let today = app
+        .get(&format!("/funds/PX-VNN/statement?period={year}"))
+        .await
+        .body;
     assert_eq!(today["closing"], st["closing"]);
     let csv = app.get("/funds/PX-VNN/statement?format=csv").await.text;
     assert!(csv.contains("Số dư cuối kỳ,Tiền,,242578000"), "{csv}");

@@ -475,3 +475,14 @@ pub fn xlsx_rows(bytes: &[u8]) -> Vec<Vec<String>> {
         })
         .collect()
 }
+
+/// Today in Vietnam, `YYYY-MM-DD`: the month and year a test runs in.
+pub fn today_vn() -> String {
+    let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7));
+    format!(
+        "{:04}-{:02}-{:02}",
+        now.year(),
+        u8::from(now.month()),
+        now.day()
+    )
+}

@@ -35,7 +35,12 @@ async fn a_closed_period_is_sealed_with_its_statement(app: TestApp) {
     assert_eq!(a.body["rule"], "statement_mismatch", "{}", a.text);
     assert_eq!(a.body["errors"][0]["field"], "body.closing_balance_vnd");
     let a = app
-        .entry(F, &clerk, "period_closed", json!({"period": "2026-11"}))
+        .entry(
+            F,
+            &clerk,
+            "period_closed",
+            json!({"period": crate::helpers::today_vn()[..7]}),
+        )
         .await;
     a.problem(422);
     assert!(a.text.contains("has not ended yet"), "{}", a.text);
