@@ -12,6 +12,8 @@
 //!   writer that group-commits appends; verification against the database.
 //! - [`http`]: the API: router, problem details, tokens and scopes, one
 //!   module per resource.
+//! - [`web`]: pages for people: the receipt page with its in-browser
+//!   verification.
 //! - [`app`]: assembling and stopping the service.
 //! - [`cli`]: the `sovang` subcommands.
 //! - [`config`]: layered settings.
@@ -22,3 +24,4 @@ pub mod config;
 pub mod http;
 pub mod ledger;
 pub mod store;
+pub mod web;

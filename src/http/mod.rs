@@ -134,21 +134,7 @@ pub fn router(state: AppState) -> Router {
     let batch = funds::batch_router().layer(DefaultBodyLimit::max(BATCH_BODY_BYTES_MAX));
     Router::new()
         .nest("/api/v1", api.merge(batch))
-        // The printed receipt's QR code: until the receipt page exists, the
-        // donor lands on the receipt document itself.
-        .route(
-            "/r/{code}",
-            get(
-                |axum::extract::Path(code): axum::extract::Path<String>| async move {
-                    let safe: String = code
-                        .chars()
-                        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-                        .take(32)
-                        .collect();
-                    axum::response::Redirect::to(&format!("/api/v1/receipts/{safe}"))
-                },
-            ),
-        )
+        .merge(crate::web::router())
         .fallback(|| async { ApiError::NotFound("no such resource".into()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -194,8 +194,11 @@ async fn proofs_and_pages_agree_with_the_checkpoint(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 303);
-    assert_eq!(r.headers()["location"], "/api/v1/receipts/ABCDEFGHJKMN");
+    assert_eq!(r.status(), 404);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
     let d = app
         .client
         .delete(format!("{}/funds/HN-VNN", app.base))

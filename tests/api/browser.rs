@@ -1,0 +1,241 @@
+//! The receipt page in a real browser (headless Chromium): its checks run
+//! in the page's JavaScript with WebCrypto, and pass, or fail when the
+//! receipt was altered on its way to the browser. Screenshots are saved
+//! under `target/screenshots/` for review.
+//!
+//! Skipped with a message where Chromium is not installed, unless
+//! `SOVANG_TEST_REQUIRE_BROWSER=1` (set by `.ci/run`, which installs it).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::helpers::TestApp;
+
+fn chromium() -> Option<&'static str> {
+    let found = ["chromium", "chromium-browser"].into_iter().find(|c| {
+        std::process::Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var("SOVANG_TEST_REQUIRE_BROWSER").as_deref() != Ok("1"),
+            "Chromium is required (SOVANG_TEST_REQUIRE_BROWSER=1) but not installed"
+        );
+        eprintln!(
+            "SKIPPED: Chromium is not installed (apt-get install chromium); browser tests need it"
+        );
+    }
+    found
+}
+
+fn screenshots() -> PathBuf {
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let dir = target.join("screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    dir
+}
+
+/// Loads `url` in headless Chromium, lets its scripts finish, and returns
+/// the DOM; saves a screenshot as `shot` too.
+async fn browse(browser: &str, url: &str, shot: &str) -> String {
+    let profile = tempfile::tempdir().expect("profile dir");
+    let common = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--virtual-time-budget=15000",
+    ];
+    let run = |extra: Vec<String>| {
+        let mut c = tokio::process::Command::new(browser);
+        c.args(common)
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .args(extra)
+            .arg(url)
+            .kill_on_drop(true);
+        c
+    };
+    let out = tokio::time::timeout(
+        Duration::from_secs(90),
+        run(vec!["--dump-dom".into()]).output(),
+    )
+    .await
+    .expect("Chromium answered in time")
+    .expect("run Chromium");
+    let path = screenshots().join(shot);
+    let _ = tokio::time::timeout(
+        Duration::from_secs(90),
+        run(vec![
+            "--window-size=420,1500".into(),
+            format!("--screenshot={}", path.display()),
+        ])
+        .output(),
+    )
+    .await;
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn states(dom: &str) -> Vec<String> {
+    dom.split("data-state=\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+async fn a_gift(app: &TestApp, clerk: &str, amount: &str) -> Value {
+    app.record(
+        "HN-VNN",
+        clerk,
+        "donation_cash",
+        json!({"donor": {"display": "Nguyễn Thị Thu", "kind": "individual"},
+        "amount_vnd": amount, "channel": "qr_transfer", "received_on": "2026-11-20"}),
+    )
+    .await
+}
+
+async fn the_receipt_page_verifies_in_the_browser(app: TestApp) {
+    let Some(browser) = chromium() else { return };
+    let clerk = app.with_fund().await;
+    for _ in 0..4 {
+        a_gift(&app, &clerk, "200000").await;
+    }
+    let gift = a_gift(&app, &clerk, "1500000").await;
+    let code = gift["receipt"]["code"].as_str().unwrap();
+    let root = app.base.trim_end_matches("/api/v1");
+    let db = if app.db.pg.is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+
+    let dom = browse(
+        browser,
+        &format!("{root}/r/{code}"),
+        &format!("receipt-{db}.png"),
+    )
+    .await;
+    assert!(dom.contains("data-result=\"verified\""), "{dom}");
+    assert_eq!(states(&dom), ["pass"; 6]);
+    assert!(dom.contains("1.500.000 ₫"));
+    assert!(dom.contains("Một triệu năm trăm nghìn đồng"));
+    assert!(dom.contains("Biên nhận HN-VNN-2026-000005"));
+    assert!(dom.contains("Hợp lệ"));
+    assert!(dom.contains("<svg"), "a QR code");
+
+    // In English, and once the gift is reversed, void with its reason.
+    app.record(
+        "HN-VNN",
+        &clerk,
+        "reversal",
+        json!({"reverses_seq": gift["seq"], "reason": "Trả lại nhà hảo tâm"}),
+    )
+    .await;
+    let dom = browse(
+        browser,
+        &format!("{root}/r/{code}?lang=en"),
+        &format!("receipt-voided-en-{db}.png"),
+    )
+    .await;
+    assert!(dom.contains("Receipt HN-VNN-2026-000005"), "{dom}");
+    assert!(dom.contains("Voided: Trả lại nhà hảo tâm"), "{dom}");
+    assert!(
+        dom.contains("data-result=\"verified\""),
+        "a voided gift is still in the ledger: {dom}"
+    );
+
+    let page = app
+        .client
+        .get(format!("{root}/r/ZZZZZZZZZZZZ"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 404);
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("Không có biên nhận nào"));
+}
+
+/// A server between the donor and Sổ Vàng that alters the receipt's
+/// canonical text on its way: the page's own check must fail.
+async fn an_altered_receipt_fails_in_the_browser(app: TestApp) {
+    let Some(browser) = chromium() else { return };
+    let clerk = app.with_fund().await;
+    let gift = a_gift(&app, &clerk, "1500000").await;
+    let code = gift["receipt"]["code"].as_str().unwrap().to_owned();
+    let upstream = app.base.trim_end_matches("/api/v1").to_owned();
+
+    let forward = {
+        let upstream = upstream.clone();
+        move |uri: axum::http::Uri| {
+            let upstream = upstream.clone();
+            async move {
+                let r = reqwest::get(format!("{upstream}{uri}"))
+                    .await
+                    .expect("upstream");
+                let status = r.status().as_u16();
+                let kind = r
+                    .headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("text/plain")
+                    .to_owned();
+                let mut body = r.text().await.expect("upstream body");
+                if uri.path().starts_with("/api/v1/receipts/") {
+                    let mut v: Value = serde_json::from_str(&body).expect("receipt");
+                    let canonical = v["canonical"]
+                        .as_str()
+                        .unwrap()
+                        .replace("\"1500000\"", "\"15000000\"");
+                    v["canonical"] = json!(canonical);
+                    body = v.to_string();
+                }
+                (
+                    axum::http::StatusCode::from_u16(status).unwrap(),
+                    [(axum::http::header::CONTENT_TYPE, kind)],
+                    body,
+                )
+            }
+        }
+    };
+    let proxy = axum::Router::new().fallback(axum::routing::get(forward));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move { axum::serve(listener, proxy).await });
+    let db = if app.db.pg.is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let dom = browse(
+        browser,
+        &format!("http://{addr}/r/{code}"),
+        &format!("receipt-altered-{db}.png"),
+    )
+    .await;
+    server.abort();
+    assert!(dom.contains("data-result=\"failed\""), "{dom}");
+    let s = states(&dom);
+    assert_eq!(s[0], "pass", "the proof was fetched");
+    assert_eq!(
+        s[1], "fail",
+        "the altered text does not hash to the entry's hash: {s:?}"
+    );
+    assert!(dom.contains("Không xác minh được biên nhận này"));
+}
+
+crate::both!(
+    the_receipt_page_verifies_in_the_browser,
+    an_altered_receipt_fails_in_the_browser
+);
