@@ -127,6 +127,17 @@ impl Application {
         })
     }
 
+    /// Records the demo picture (see [`crate::demo`]) if the database is
+    /// empty; false when it was not.
+    pub async fn seed_demo(&self) -> anyhow::Result<bool> {
+        crate::demo::seed(
+            http::router(self.state.clone()),
+            &self.state.store,
+            &self.state.settings.storage.data_dir,
+        )
+        .await
+    }
+
     pub fn address(&self) -> anyhow::Result<SocketAddr> {
         Ok(self.listener.local_addr()?)
     }

@@ -17,10 +17,12 @@
 //! - [`app`]: assembling and stopping the service.
 //! - [`cli`]: the `sovang` subcommands.
 //! - [`config`]: layered settings.
+//! - [`demo`]: the demo picture `sovang serve --demo` records.
 
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod http;
 pub mod ledger;
 pub mod store;

@@ -50,6 +50,10 @@ pub enum Command {
         /// Address to listen on (server.bind); port 0 picks a free one.
         #[arg(long)]
         bind: Option<String>,
+        /// Record a demo picture (committees, funds, a thousand gifts,
+        /// households, distributions) if the database is empty.
+        #[arg(long)]
+        demo: bool,
     },
     /// Manage tokens.
     Token {
@@ -142,10 +146,18 @@ pub async fn run(cli: Cli) -> ExitCode {
 
 async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
-        Command::Serve { bind } => {
+        Command::Serve { bind, demo } => {
             let settings = cli.settings(bind.clone())?;
             init_tracing(&settings.log.format);
             let app = Application::build(settings).await?;
+            if *demo {
+                let started = std::time::Instant::now();
+                if app.seed_demo().await? {
+                    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "demo recorded");
+                } else {
+                    tracing::info!("the database is not empty: no demo recorded");
+                }
+            }
             let addr = app.address()?;
             println!("sovang listening on http://{addr}");
             tracing::info!(%addr, "listening");
