@@ -86,11 +86,20 @@ impl Client {
         Ok(serde_json::from_slice(&bytes)?)
     }
 
-    async fn batch(&mut self, fund: &str, token: &str, entries: Vec<Value>) -> anyhow::Result<Vec<Value>> {
+    async fn batch(
+        &mut self,
+        fund: &str,
+        token: &str,
+        entries: Vec<Value>,
+    ) -> anyhow::Result<Vec<Value>> {
         let mut out = Vec::new();
         for chunk in entries.chunks(500) {
             let a = self
-                .post(&format!("/funds/{fund}/entries/batch"), token, json!({ "entries": chunk }))
+                .post(
+                    &format!("/funds/{fund}/entries/batch"),
+                    token,
+                    json!({ "entries": chunk }),
+                )
                 .await?;
             out.extend(a["entries"].as_array().cloned().unwrap_or_default());
         }
@@ -109,7 +118,9 @@ fn person(rng: &mut StdRng) -> String {
 
 /// A cash gift's amount: mostly modest, a few large.
 fn amount(rng: &mut StdRng) -> u64 {
-    let steps = [50_000, 100_000, 200_000, 300_000, 500_000, 1_000_000, 2_000_000, 5_000_000];
+    let steps = [
+        50_000, 100_000, 200_000, 300_000, 500_000, 1_000_000, 2_000_000, 5_000_000,
+    ];
     match rng.gen_range(0..100) {
         0..=89 => steps[rng.gen_range(0..steps.len())],
         90..=98 => rng.gen_range(1..=20) * 1_000_000,
@@ -127,7 +138,13 @@ fn gift(rng: &mut StdRng, day: String, campaign: &str) -> Value {
     } else {
         json!({"display": person(rng), "kind": "individual"})
     };
-    let channel = ["cash", "bank_transfer", "bank_transfer", "qr_transfer", "e_wallet"][rng.gen_range(0..5)];
+    let channel = [
+        "cash",
+        "bank_transfer",
+        "bank_transfer",
+        "qr_transfer",
+        "e_wallet",
+    ][rng.gen_range(0..5)];
     let mut body = json!({"donor": donor, "amount_vnd": amount(rng).to_string(), "channel": channel,
         "received_on": day, "campaign_id": campaign});
     if channel != "cash" {
@@ -138,7 +155,11 @@ fn gift(rng: &mut StdRng, day: String, campaign: &str) -> Value {
 
 /// Seeds the demo into an empty database. Returns false, doing nothing,
 /// when the database already holds committees.
-pub async fn seed(router: Router, store: &crate::store::Store, data_dir: &Path) -> anyhow::Result<bool> {
+pub async fn seed(
+    router: Router,
+    store: &crate::store::Store,
+    data_dir: &Path,
+) -> anyhow::Result<bool> {
     if !store.committees().await?.is_empty() {
         return Ok(false);
     }
@@ -153,8 +174,18 @@ pub async fn seed(router: Router, store: &crate::store::Store, data_dir: &Path) 
     let mut approvers = std::collections::HashMap::new();
 
     for (code, name, parent) in COMMITTEES {
-        c.post("/committees", &admin, json!({"code": code, "name": name, "parent_code": parent})).await?;
-        c.post("/funds", &admin, json!({"code": format!("{code}-VNN"), "committee_code": code, "kind": "for_the_poor"})).await?;
+        c.post(
+            "/committees",
+            &admin,
+            json!({"code": code, "name": name, "parent_code": parent}),
+        )
+        .await?;
+        c.post(
+            "/funds",
+            &admin,
+            json!({"code": format!("{code}-VNN"), "committee_code": code, "kind": "for_the_poor"}),
+        )
+        .await?;
         for role in ["clerk", "approver", "inspector"] {
             let t = c
                 .post("/tokens", &admin, json!({"name": format!("Demo {role} {code}"), "role": role, "committee_code": code}))
@@ -170,7 +201,12 @@ pub async fn seed(router: Router, store: &crate::store::Store, data_dir: &Path) 
     }
     // Provinces keep a Relief fund too, for the typhoon.
     for code in ["HN", "QNI", "HUE"] {
-        c.post("/funds", &admin, json!({"code": format!("{code}-CT"), "committee_code": code, "kind": "relief"})).await?;
+        c.post(
+            "/funds",
+            &admin,
+            json!({"code": format!("{code}-CT"), "committee_code": code, "kind": "relief"}),
+        )
+        .await?;
     }
 
     // The typhoon: gifts to the provinces' relief funds, money sent down.
@@ -187,8 +223,13 @@ pub async fn seed(router: Router, store: &crate::store::Store, data_dir: &Path) 
             })
             .collect();
         c.batch(&fund, clerk, gifts).await?;
-        c.post(&format!("/funds/{fund}/entries"), clerk, json!({"kind": "campaign_closed",
-            "body": {"campaign_id": STORM, "reason": "Kết thúc đợt vận động"}})).await?;
+        c.post(
+            &format!("/funds/{fund}/entries"),
+            clerk,
+            json!({"kind": "campaign_closed",
+            "body": {"campaign_id": STORM, "reason": "Kết thúc đợt vận động"}}),
+        )
+        .await?;
     }
     let t = c
         .post("/funds/QNI-CT/entries", &clerks["QNI"], json!({"kind": "transfer_out", "body": {
@@ -203,12 +244,22 @@ pub async fn seed(router: Router, store: &crate::store::Store, data_dir: &Path) 
         let approver = approvers[commune].clone();
         let fund = format!("{commune}-VNN");
         let path = format!("/funds/{fund}/entries");
-        c.post(&path, &clerk, json!({"kind": "campaign_opened", "body": {"campaign_id": PEAK,
+        c.post(
+            &path,
+            &clerk,
+            json!({"kind": "campaign_opened", "body": {"campaign_id": PEAK,
             "name": "Tháng cao điểm \"Vì người nghèo\" 2026", "kind": "peak_month",
-            "starts_on": "2026-10-17", "ends_on": "2026-11-18", "target_vnd": "800000000"}})).await?;
-        c.post(&path, &clerk, json!({"kind": "pledge", "body": {"pledge_id": "cam-ket-1",
+            "starts_on": "2026-10-17", "ends_on": "2026-11-18", "target_vnd": "800000000"}}),
+        )
+        .await?;
+        c.post(
+            &path,
+            &clerk,
+            json!({"kind": "pledge", "body": {"pledge_id": "cam-ket-1",
             "donor": {"display": BUSINESSES[n], "kind": "organization"}, "amount_vnd": "100000000",
-            "campaign_id": PEAK, "due_on": "2026-11-15"}})).await?;
+            "campaign_id": PEAK, "due_on": "2026-11-15"}}),
+        )
+        .await?;
         let mut gifts: Vec<Value> = (0..160)
             .map(|_| {
                 let day = format!("2026-{}", day_in_peak(&mut rng));
@@ -249,10 +300,20 @@ pub async fn seed(router: Router, store: &crate::store::Store, data_dir: &Path) 
                 "decision_ref": format!("QĐ {h}/QĐ-MTTQ"), "campaign_id": PEAK}})).await?;
         }
         for id in ["nha-1", "nha-2"] {
-            c.post(&path, &approver, json!({"kind": "distribution_approved", "body": {"distribution_id": id,
-                "decision_ref": "Thường trực Ủy ban họp ngày 15/11/2026"}})).await?;
-            c.post(&path, &clerk, json!({"kind": "distribution_acknowledged", "body": {"distribution_id": id,
-                "method": "signature", "acknowledged_on": "2026-11-20"}})).await?;
+            c.post(
+                &path,
+                &approver,
+                json!({"kind": "distribution_approved", "body": {"distribution_id": id,
+                "decision_ref": "Thường trực Ủy ban họp ngày 15/11/2026"}}),
+            )
+            .await?;
+            c.post(
+                &path,
+                &clerk,
+                json!({"kind": "distribution_acknowledged", "body": {"distribution_id": id,
+                "method": "signature", "acknowledged_on": "2026-11-20"}}),
+            )
+            .await?;
         }
         // Tet gifts from stock, and a cow for livelihood.
         let tet: Vec<Value> = (1..=20)
@@ -267,8 +328,13 @@ pub async fn seed(router: Router, store: &crate::store::Store, data_dir: &Path) 
             "items": [{"item": "BO-GIONG", "quantity": "1", "unit": "con", "unit_value_vnd": "15000000", "value_vnd": "15000000"}]}})).await?;
         // A gift recorded twice, reversed.
         if let Some(twice) = written.get(7) {
-            c.post(&path, &clerk, json!({"kind": "reversal", "body": {"reverses_seq": twice["seq"],
-                "reason": "Ghi trùng với biên lai trước"}})).await?;
+            c.post(
+                &path,
+                &clerk,
+                json!({"kind": "reversal", "body": {"reverses_seq": twice["seq"],
+                "reason": "Ghi trùng với biên lai trước"}}),
+            )
+            .await?;
         }
     }
     let path = data_dir.join("demo-tokens.txt");

@@ -81,7 +81,13 @@
     // 5. The checkpoint is signed by the fund's key.
     let sigOk = false;
     try {
-      const [name, keyId, keyB64] = r.verifier_key.split("+");
+      // <name>+<key id>+<base64 key>: the name holds no "+", the key may.
+      const vkey = r.verifier_key;
+      const first = vkey.indexOf("+");
+      const second = vkey.indexOf("+", first + 1);
+      const name = vkey.slice(0, first);
+      const keyId = vkey.slice(first + 1, second);
+      const keyB64 = vkey.slice(second + 1);
       const key = unb64(keyB64);
       const line = note.slice(split + 2).split("\n").find((l) => l.startsWith("— " + name + " "));
       const sig = unb64(line.slice(("— " + name + " ").length));

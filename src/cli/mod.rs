@@ -153,7 +153,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             if *demo {
                 let started = std::time::Instant::now();
                 if app.seed_demo().await? {
-                    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "demo recorded");
+                    tracing::info!(
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "demo recorded"
+                    );
                 } else {
                     tracing::info!("the database is not empty: no demo recorded");
                 }

@@ -17,7 +17,7 @@ mod funds;
 /// Receipts a donor checks with no other call.
 mod receipts;
 /// The public statement of gifts (sao kê): search and CSV.
-mod saoke;
+pub(crate) mod saoke;
 /// Sources and uses of a fund for a period.
 mod statement;
 /// Statements as spreadsheets.

@@ -45,7 +45,7 @@ const PARAMS: [&str; 13] = [
 /// Longest search text, in characters.
 const Q_CHARS_MAX: usize = 200;
 
-fn filter(q: &HashMap<String, String>) -> Result<DonationFilter, ApiError> {
+pub(crate) fn filter(q: &HashMap<String, String>) -> Result<DonationFilter, ApiError> {
     if let Some(k) = q.keys().find(|k| !PARAMS.contains(&k.as_str())) {
         return Err(ApiError::BadRequest(format!(
             "unknown parameter {k:?}; the statement takes {}",

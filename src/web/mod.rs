@@ -25,6 +25,9 @@ pub mod words;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/", get(home))
+        .route("/f/{fund}", get(fund_page))
+        .route("/f/{fund}/sao-ke", get(saoke_page))
         .route("/r/{code}", get(receipt))
         .route("/static/verify.js", get(verify_js))
         .route("/static/site.css", get(site_css))
@@ -85,6 +88,37 @@ pub struct Text {
     pub verified: &'static str,
     pub failed: &'static str,
     pub not_found: &'static str,
+    pub footer: &'static str,
+    pub funds: &'static str,
+    pub home_intro: &'static str,
+    pub committee: &'static str,
+    pub fund: &'static str,
+    pub entries: &'static str,
+    pub balance: &'static str,
+    pub reserved: &'static str,
+    pub available: &'static str,
+    pub gifts: &'static str,
+    pub saoke: &'static str,
+    pub campaigns: &'static str,
+    pub open: &'static str,
+    pub closed: &'static str,
+    pub stock: &'static str,
+    pub item: &'static str,
+    pub quantity: &'static str,
+    pub value: &'static str,
+    pub statement: &'static str,
+    pub statement_intro: &'static str,
+    pub where_went: &'static str,
+    pub verify_ledger: &'static str,
+    pub export: &'static str,
+    pub search_donor: &'static str,
+    pub from: &'static str,
+    pub to: &'static str,
+    pub min: &'static str,
+    pub search: &'static str,
+    pub next_page: &'static str,
+    /// `{count}` gifts totalling `{amount}`.
+    pub matched: &'static str,
 }
 
 pub const VI: Text = Text {
@@ -119,6 +153,37 @@ pub const VI: Text = Text {
     verified: "Biên nhận này có trong sổ của quỹ và được quỹ ký xác nhận.",
     failed: "Không xác minh được biên nhận này. Xin báo cho Ủy ban MTTQ.",
     not_found: "Không có biên nhận nào với mã xác minh này.",
+    footer: "Sổ Vàng: sổ công khai, không sửa được, của Quỹ \"Vì người nghèo\" và Quỹ Cứu trợ.",
+    funds: "Các quỹ",
+    home_intro:
+        "Mọi khoản thu, chi của các quỹ được ghi vào sổ công khai; ai cũng có thể kiểm tra.",
+    committee: "Ủy ban",
+    fund: "Quỹ",
+    entries: "Số bút toán",
+    balance: "Số dư",
+    reserved: "Đang chờ duyệt chi",
+    available: "Có thể chi",
+    gifts: "Số khoản ủng hộ",
+    saoke: "Sao kê các khoản ủng hộ",
+    campaigns: "Các đợt vận động",
+    open: "đang vận động",
+    closed: "đã kết thúc",
+    stock: "Hàng hóa trong kho",
+    item: "Mặt hàng",
+    quantity: "Số lượng",
+    value: "Giá trị",
+    statement: "Báo cáo thu chi",
+    statement_intro: "Báo cáo nguồn thu và sử dụng, tính lại từ sổ:",
+    where_went: "Tiền đã đi đâu",
+    verify_ledger: "Kiểm tra sổ",
+    export: "Tải toàn bộ sổ (NDJSON) để kiểm tra bằng sovang verify --bundle",
+    search_donor: "Tên nhà hảo tâm",
+    from: "Từ ngày",
+    to: "Đến ngày",
+    min: "Số tiền từ",
+    search: "Tìm",
+    next_page: "Trang sau",
+    matched: "{count} khoản ủng hộ, tổng cộng {amount}",
 };
 
 pub const EN: Text = Text {
@@ -153,6 +218,36 @@ pub const EN: Text = Text {
     verified: "This receipt is in the fund's ledger, signed by the fund.",
     failed: "This receipt could not be verified. Please tell the Front committee.",
     not_found: "There is no receipt with this verification code.",
+    footer: "Sổ Vàng: the public, append-only ledger of the For the Poor and Relief funds.",
+    funds: "Funds",
+    home_intro: "Every gift and every payment of these funds is written in a public ledger that anyone can check.",
+    committee: "Committee",
+    fund: "Fund",
+    entries: "Entries",
+    balance: "Balance",
+    reserved: "Awaiting approval",
+    available: "Available",
+    gifts: "Gifts",
+    saoke: "Statement of gifts",
+    campaigns: "Campaigns",
+    open: "open",
+    closed: "closed",
+    stock: "Goods in stock",
+    item: "Item",
+    quantity: "Quantity",
+    value: "Value",
+    statement: "Sources and uses",
+    statement_intro: "The statement of sources and uses, recomputed from the ledger:",
+    where_went: "Where the money went",
+    verify_ledger: "Verify the ledger",
+    export: "Download the whole ledger (NDJSON) to check with sovang verify --bundle",
+    search_donor: "Donor's name",
+    from: "From",
+    to: "To",
+    min: "Amount from",
+    search: "Search",
+    next_page: "Next page",
+    matched: "{count} gifts, {amount} in all",
 };
 
 #[derive(Debug, Deserialize)]
@@ -300,4 +395,357 @@ async fn receipt(
         Ok(html) => Html(html).into_response(),
         Err(e) => page_error(e),
     }
+}
+
+/// `path?query` with `lang` set to the other language.
+fn other_lang(t: &Text, path: &str, query: &[(String, String)]) -> String {
+    let mut q: Vec<String> = query
+        .iter()
+        .filter(|(k, _)| k != "lang")
+        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+        .collect();
+    q.push(format!("lang={}", t.other_lang));
+    format!("{path}?{}", q.join("&"))
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn html<T: Template>(page: T) -> Response {
+    match page.render() {
+        Ok(body) => Html(body).into_response(),
+        Err(e) => page_error(e),
+    }
+}
+
+fn lang_of(query: &[(String, String)]) -> &'static Text {
+    let lang = query
+        .iter()
+        .find(|(k, _)| k == "lang")
+        .map(|(_, v)| v.clone());
+    text(&lang)
+}
+
+fn sum_vnd(v: &Value) -> u64 {
+    v.as_str().and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+struct FundRow {
+    code: String,
+    name: String,
+    committee_name: String,
+    size: u64,
+    balance: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    t: &'static Text,
+    other_lang_href: String,
+    funds: Vec<FundRow>,
+}
+
+/// The list of committees' funds, with their balances.
+async fn home(State(s): State<AppState>, Query(q): Query<Vec<(String, String)>>) -> Response {
+    let t = lang_of(&q);
+    let (funds, committees) = match (s.store.funds().await, s.store.committees().await) {
+        (Ok(f), Ok(c)) => (f, c),
+        (Err(e), _) | (_, Err(e)) => return page_error(e),
+    };
+    let name_of = |code: &str| {
+        committees
+            .iter()
+            .find(|c| c.code == code)
+            .map_or(code.to_owned(), |c| c.name.clone())
+    };
+    let mut rows: Vec<(String, FundRow)> = funds
+        .into_iter()
+        .map(|(f, head)| {
+            let path = committees
+                .iter()
+                .find(|c| c.code == f.committee_code)
+                .map(|c| c.path.clone())
+                .unwrap_or_default();
+            (
+                path,
+                FundRow {
+                    committee_name: name_of(&f.committee_code),
+                    code: f.code,
+                    name: f.name,
+                    size: head.size,
+                    balance: words::vnd(u64::try_from(head.balance_vnd).unwrap_or(0)),
+                },
+            )
+        })
+        .collect();
+    // The committee tree in order: a province, then its communes.
+    rows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.code.cmp(&b.1.code)));
+    html(HomePage {
+        t,
+        other_lang_href: other_lang(t, "/", &q),
+        funds: rows.into_iter().map(|(_, r)| r).collect(),
+    })
+}
+
+struct CampaignRow {
+    name: String,
+    window: String,
+    status: &'static str,
+    received: String,
+    target: Option<String>,
+    percent: u64,
+}
+
+struct StockRow {
+    item: String,
+    unit: String,
+    quantity: String,
+    value: String,
+}
+
+#[derive(Template)]
+#[template(path = "fund.html")]
+struct FundPage {
+    t: &'static Text,
+    other_lang_href: String,
+    code: String,
+    name: String,
+    committee_name: String,
+    balance: String,
+    reserved: String,
+    available: String,
+    gifts: u64,
+    size: u64,
+    campaigns: Vec<CampaignRow>,
+    stock: Vec<StockRow>,
+    verifier_key: String,
+}
+
+/// A fund: its figures, campaigns with progress, stock, and where to read
+/// and check the rest.
+async fn fund_page(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
+    let t = lang_of(&q);
+    let Ok(fund) = s.fund(&code).await else {
+        return not_found(t);
+    };
+    let loaded = async {
+        let summary = s.store.summary(&fund.code).await?.unwrap_or_default();
+        let head = s.store.fund_head(&fund.code).await?;
+        let campaigns = s
+            .store
+            .objects(&fund.code, "campaign", Default::default(), 100)
+            .await?;
+        let stock = s
+            .store
+            .objects(&fund.code, "stock", Default::default(), 1000)
+            .await?;
+        let committee = s.store.committee(&fund.committee_code).await?;
+        Ok::<_, crate::store::StoreError>((summary, head, campaigns, stock, committee))
+    };
+    let (summary, head, campaigns, stock, committee) = match loaded.await {
+        Ok(x) => x,
+        Err(e) => return page_error(e),
+    };
+    let campaigns = campaigns
+        .into_iter()
+        .filter_map(|(_, data)| serde_json::from_str::<Value>(&data).ok())
+        .map(|c| {
+            let received = sum_vnd(&c["cash_received_vnd"]) + sum_vnd(&c["goods_received_vnd"]);
+            let target = c["target_vnd"].as_str().and_then(|v| v.parse::<u64>().ok());
+            CampaignRow {
+                name: c["name"].as_str().unwrap_or_default().to_owned(),
+                window: format!(
+                    "{} – {}",
+                    crate::http::vn_date(c["starts_on"].as_str().unwrap_or_default()),
+                    crate::http::vn_date(c["ends_on"].as_str().unwrap_or_default())
+                ),
+                status: if c["status"] == "closed" {
+                    t.closed
+                } else {
+                    t.open
+                },
+                received: words::vnd(received),
+                target: target.map(words::vnd),
+                percent: target
+                    .filter(|t| *t > 0)
+                    .map_or(0, |t| (received * 100 / t).min(100)),
+            }
+        })
+        .collect();
+    let stock = stock
+        .into_iter()
+        .filter_map(|(_, data)| serde_json::from_str::<Value>(&data).ok())
+        .map(|l| StockRow {
+            item: l["item"].as_str().unwrap_or_default().to_owned(),
+            unit: l["unit"].as_str().unwrap_or_default().to_owned(),
+            quantity: l["quantity"].as_str().unwrap_or_default().to_owned(),
+            value: words::vnd(sum_vnd(&l["value_vnd"])),
+        })
+        .collect();
+    html(FundPage {
+        t,
+        other_lang_href: other_lang(t, &format!("/f/{}", fund.code), &q),
+        name: fund.name,
+        committee_name: committee.map_or(fund.committee_code.clone(), |c| c.name),
+        balance: words::vnd(sum_vnd(&summary["balance_vnd"])),
+        reserved: words::vnd(sum_vnd(&summary["reserved_vnd"])),
+        available: words::vnd(sum_vnd(&summary["available_vnd"])),
+        gifts: summary["totals"]["gifts"].as_u64().unwrap_or(0),
+        size: head.map_or(0, |h| h.size),
+        campaigns,
+        stock,
+        verifier_key: fund.verifier_key,
+        code: fund.code,
+    })
+}
+
+struct GiftRow {
+    receipt_no: String,
+    received_on: String,
+    donor: String,
+    amount: String,
+    goods: Option<String>,
+    status: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "saoke.html")]
+struct SaokePage {
+    t: &'static Text,
+    other_lang_href: String,
+    code: String,
+    name: String,
+    q: String,
+    from: String,
+    to: String,
+    min_vnd: String,
+    error: Option<String>,
+    matched: String,
+    gifts: Vec<GiftRow>,
+    csv_href: String,
+    xlsx_href: String,
+    next_href: Option<String>,
+}
+
+/// Gifts shown per page of the statement.
+const SAOKE_PAGE: u64 = 100;
+
+/// The statement of gifts, searchable as people type.
+async fn saoke_page(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
+    let t = lang_of(&q);
+    let Ok(fund) = s.fund(&code).await else {
+        return not_found(t);
+    };
+    // A form sends its empty fields too; they ask for nothing.
+    let params: std::collections::HashMap<String, String> = q
+        .iter()
+        .filter(|(k, v)| k != "lang" && !v.trim().is_empty())
+        .cloned()
+        .collect();
+    let field = |k: &str| params.get(k).cloned().unwrap_or_default();
+    let search: Vec<(String, String)> = params
+        .iter()
+        .filter(|(k, _)| k.as_str() != "cursor")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let api_query = |format: &str| {
+        let mut parts: Vec<String> = search
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect();
+        parts.push(format!("format={format}"));
+        format!("/api/v1/funds/{}/donations?{}", fund.code, parts.join("&"))
+    };
+    let mut page = SaokePage {
+        t,
+        other_lang_href: other_lang(t, &format!("/f/{}/sao-ke", fund.code), &q),
+        code: fund.code.clone(),
+        name: fund.name.clone(),
+        q: field("q"),
+        from: field("from"),
+        to: field("to"),
+        min_vnd: field("min_vnd"),
+        error: None,
+        matched: String::new(),
+        gifts: Vec::new(),
+        csv_href: api_query("csv"),
+        xlsx_href: api_query("xlsx"),
+        next_href: None,
+    };
+    let mut filter_params = params.clone();
+    let cursor = filter_params
+        .remove("cursor")
+        .and_then(|c| c.parse::<u64>().ok());
+    let filter = match crate::http::saoke::filter(&filter_params) {
+        Ok(f) => f,
+        Err(e) => {
+            page.error = Some(e.to_string());
+            return html(page);
+        }
+    };
+    let rows = match s
+        .store
+        .donations(&fund.code, &filter, cursor, SAOKE_PAGE)
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return page_error(e),
+    };
+    let matched = match s.store.donations_matched(&fund.code, &filter).await {
+        Ok(m) => m,
+        Err(e) => return page_error(e),
+    };
+    page.matched = t
+        .matched
+        .replace("{count}", &matched["count"].to_string())
+        .replace("{amount}", &words::vnd(sum_vnd(&matched["amount_vnd"])));
+    if rows.len() as u64 == SAOKE_PAGE {
+        if let Some(last) = rows.last().and_then(|r| r["seq"].as_u64()) {
+            let mut parts: Vec<String> = search
+                .iter()
+                .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+                .collect();
+            parts.push(format!("cursor={last}"));
+            parts.push(format!("lang={}", t.lang));
+            page.next_href = Some(format!("/f/{}/sao-ke?{}", fund.code, parts.join("&")));
+        }
+    }
+    page.gifts = rows
+        .iter()
+        .map(|r| GiftRow {
+            receipt_no: r["receipt_no"].as_str().unwrap_or_default().to_owned(),
+            received_on: crate::http::vn_date(r["received_on"].as_str().unwrap_or_default()),
+            donor: r["donor"]["display"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            amount: words::vnd(sum_vnd(&r["amount_vnd"])),
+            goods: r["goods"].as_str().map(str::to_owned),
+            status: if r["status"] == "voided" {
+                t.voided
+            } else {
+                t.valid
+            },
+        })
+        .collect();
+    html(page)
 }

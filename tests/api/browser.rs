@@ -235,7 +235,56 @@ async fn an_altered_receipt_fails_in_the_browser(app: TestApp) {
     assert!(dom.contains("Không xác minh được biên nhận này"));
 }
 
+async fn the_statement_is_searched_without_diacritics_in_the_browser(app: TestApp) {
+    let Some(browser) = chromium() else { return };
+    let clerk = app.with_fund().await;
+    for (name, amount) in [
+        ("Nguyễn Văn An", "1500000"),
+        ("Đỗ Thị Hường", "700000"),
+        ("Nguyễn Văn Anh", "200000"),
+    ] {
+        app.record(
+            "HN-VNN",
+            &clerk,
+            "donation_cash",
+            json!({"donor": {"display": name, "kind": "individual"},
+            "amount_vnd": amount, "channel": "bank_transfer", "received_on": "2026-11-02"}),
+        )
+        .await;
+    }
+    let root = app.base.trim_end_matches("/api/v1");
+    let db = if app.db.pg.is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let dom = browse(
+        browser,
+        &format!("{root}/f/HN-VNN/sao-ke?q=do+thi+huong"),
+        &format!("saoke-search-{db}.png"),
+    )
+    .await;
+    assert!(
+        dom.contains("Đỗ Thị Hường") && !dom.contains("Nguyễn Văn An"),
+        "{dom}"
+    );
+    assert!(dom.contains("1 khoản ủng hộ, tổng cộng 700.000 ₫"), "{dom}");
+    let dom = browse(
+        browser,
+        &format!("{root}/f/HN-VNN?lang=en"),
+        &format!("fund-en-{db}.png"),
+    )
+    .await;
+    assert!(
+        dom.contains("Statement of gifts") && dom.contains("2.400.000 ₫"),
+        "{dom}"
+    );
+    assert!(dom.contains("id=\"lang-switch\">Tiếng Việt"), "{dom}");
+    browse(browser, &format!("{root}/"), &format!("home-{db}.png")).await;
+}
+
 crate::both!(
+    the_statement_is_searched_without_diacritics_in_the_browser,
     the_receipt_page_verifies_in_the_browser,
     an_altered_receipt_fails_in_the_browser
 );

@@ -14,6 +14,7 @@ mod idempotency;
 mod kinds_input;
 mod openapi;
 mod outside;
+mod pages;
 mod periods;
 mod privacy;
 mod receipts;
