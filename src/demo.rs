@@ -5,8 +5,9 @@
 //! thousand gifts from people and businesses (cash and in kind), pledges,
 //! households of each class, solidarity houses with their approvals, Tet
 //! gifts, cows for livelihood, a transfer, a reversal and a pending
-//! approval. The tokens it makes are written to `demo-tokens.txt` in the
-//! data directory (mode 0600), to try the API with.
+//! approval. The tokens it makes, and the console users with their
+//! passwords, are written to `demo-tokens.txt` in the data directory
+//! (mode 0600), to try the API and the console with.
 //!
 //! The picture is made from a fixed seed, so every demo is the same.
 
@@ -170,6 +171,7 @@ pub async fn seed(
     let mut c = Client { router, sent: 0 };
     let mut rng = StdRng::seed_from_u64(2026);
     let mut tokens = String::from("# Demo tokens: role committee token\n");
+    let mut users = String::from("\n# Demo console users (/login): username password\n");
     let mut clerks = std::collections::HashMap::new();
     let mut approvers = std::collections::HashMap::new();
 
@@ -197,6 +199,22 @@ pub async fn seed(
                 "approver" => approvers.insert(code, token),
                 _ => None,
             };
+            // A console user too, with a password of its own.
+            let username = format!("{role}.{}", code.to_ascii_lowercase());
+            let password = crate::web::console::random_password();
+            let hash = crate::web::console::hash_password(&password)?;
+            let id = format!("us-{}", hex::encode(rng.gen::<[u8; 8]>()));
+            store
+                .create_user(
+                    &id,
+                    &username,
+                    &format!("Demo {role} {code}"),
+                    role,
+                    Some(code),
+                    &hash,
+                )
+                .await?;
+            users.push_str(&format!("{username} {password}\n"));
         }
     }
     // Provinces keep a Relief fund too, for the typhoon.
@@ -338,6 +356,7 @@ pub async fn seed(
         }
     }
     let path = data_dir.join("demo-tokens.txt");
+    tokens.push_str(&users);
     std::fs::write(&path, tokens).with_context(|| format!("writing {}", path.display()))?;
     #[cfg(unix)]
     {

@@ -60,6 +60,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Manage people who sign in to the web console.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Verify a fund's ledger: hashes, chain, Merkle tree, checkpoints,
     /// against the database (--fund), an export bundle offline (--bundle)
     /// or a running server, remembering what it verified (--url --state).
@@ -107,6 +112,27 @@ pub enum TokenCommand {
         name: String,
     },
 }
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. The password is read from SOVANG_PASSWORD or, if
+    /// unset, from the first line of standard input; never from the
+    /// command line, where others could see it.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        role: String,
+        /// Committee code; leave out for a deployment-wide admin.
+        #[arg(long)]
+        committee: Option<String>,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// Shortest password a user may have.
+pub const PASSWORD_CHARS_MIN: usize = 10;
 
 impl Cli {
     fn settings(&self, bind: Option<String>) -> anyhow::Result<Settings> {
@@ -200,6 +226,72 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             store.close().await;
             println!("{token}");
             eprintln!("token {id} ({role} of {committee}) created; it is shown only this once");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    username,
+                    role,
+                    committee,
+                    name,
+                },
+        } => {
+            let settings = cli.settings(None)?;
+            init_tracing(&settings.log.format);
+            anyhow::ensure!(
+                ROLES.contains(&role.as_str()),
+                "role must be one of {}",
+                ROLES.join(", ")
+            );
+            anyhow::ensure!(
+                (1..=64).contains(&username.len())
+                    && username.bytes().all(|b| b.is_ascii_lowercase()
+                        || b.is_ascii_digit()
+                        || b == b'.'
+                        || b == b'-'),
+                "username must be 1 to 64 characters a-z, 0-9, '.' and '-'"
+            );
+            anyhow::ensure!(
+                committee.is_some() || role == "admin",
+                "only an admin may have no committee"
+            );
+            let password = match std::env::var("SOVANG_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            anyhow::ensure!(
+                password.chars().count() >= PASSWORD_CHARS_MIN,
+                "the password must be at least {PASSWORD_CHARS_MIN} characters"
+            );
+            let store = open_store(&settings).await?;
+            if let Some(c) = committee {
+                anyhow::ensure!(store.committee(c).await?.is_some(), "no committee {c:?}");
+            }
+            let name = crate::ledger::fields::Text::parse_line(
+                name,
+                crate::ledger::fields::NAME_CHARS_MAX,
+                "name",
+            )
+            .map_err(|e| anyhow::anyhow!("name {}", e.message))?;
+            let id = format!("us-{}", hex::encode(rand::random::<[u8; 8]>()));
+            let hash = crate::web::console::hash_password(&password)?;
+            store
+                .create_user(
+                    &id,
+                    username,
+                    name.as_str(),
+                    role,
+                    committee.as_deref(),
+                    &hash,
+                )
+                .await?;
+            store.close().await;
+            eprintln!("user {username} ({id}, {role}) created");
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify {

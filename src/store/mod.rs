@@ -10,6 +10,8 @@
 pub mod donations;
 /// The export bundle, written a page at a time.
 pub mod export;
+/// People who sign in to the console, and their sessions.
+pub mod users;
 pub mod verify;
 pub mod writer;
 

@@ -20,11 +20,14 @@ use serde_json::Value;
 use crate::http::AppState;
 use crate::ledger::ids::normalise_verification_code;
 
+/// The staff console: sign-in, forms, approvals.
+pub mod console;
 /// Amounts and dates as people read them.
 pub mod words;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(console::router())
         .route("/", get(home))
         .route("/f/{fund}", get(fund_page))
         .route("/f/{fund}/sao-ke", get(saoke_page))
@@ -119,6 +122,30 @@ pub struct Text {
     pub next_page: &'static str,
     /// `{count}` gifts totalling `{amount}`.
     pub matched: &'static str,
+    pub sign_in: &'static str,
+    pub username: &'static str,
+    pub password: &'static str,
+    pub login_failed: &'static str,
+    pub sign_out: &'static str,
+    pub console: &'static str,
+    pub record_gift: &'static str,
+    pub pending_title: &'static str,
+    pub approve: &'static str,
+    pub approved: &'static str,
+    pub decision: &'static str,
+    pub nothing_pending: &'static str,
+    pub donor_kind: &'static str,
+    pub individual: &'static str,
+    pub organization: &'static str,
+    pub anonymous: &'static str,
+    pub channel: &'static str,
+    pub cash: &'static str,
+    pub bank_transfer: &'static str,
+    pub qr_transfer: &'static str,
+    pub e_wallet: &'static str,
+    pub bank_ref: &'static str,
+    pub save_and_print: &'static str,
+    pub fix_errors: &'static str,
 }
 
 pub const VI: Text = Text {
@@ -184,6 +211,30 @@ pub const VI: Text = Text {
     search: "Tìm",
     next_page: "Trang sau",
     matched: "{count} khoản ủng hộ, tổng cộng {amount}",
+    sign_in: "Đăng nhập",
+    username: "Tên đăng nhập",
+    password: "Mật khẩu",
+    login_failed: "Tên đăng nhập hoặc mật khẩu không đúng.",
+    sign_out: "Đăng xuất",
+    console: "Bàn làm việc",
+    record_gift: "Ghi nhận khoản ủng hộ",
+    pending_title: "Khoản chi chờ duyệt",
+    approve: "Duyệt",
+    approved: "Đã duyệt:",
+    decision: "Số quyết định",
+    nothing_pending: "Không có khoản chi nào chờ duyệt.",
+    donor_kind: "Loại nhà hảo tâm",
+    individual: "Cá nhân",
+    organization: "Tổ chức, doanh nghiệp",
+    anonymous: "Ẩn danh",
+    channel: "Hình thức",
+    cash: "Tiền mặt",
+    bank_transfer: "Chuyển khoản",
+    qr_transfer: "Quét mã QR",
+    e_wallet: "Ví điện tử",
+    bank_ref: "Mã giao dịch ngân hàng",
+    save_and_print: "Ghi sổ và in biên nhận",
+    fix_errors: "Chưa ghi được: xin sửa các ô báo lỗi dưới đây.",
 };
 
 pub const EN: Text = Text {
@@ -248,6 +299,30 @@ pub const EN: Text = Text {
     search: "Search",
     next_page: "Next page",
     matched: "{count} gifts, {amount} in all",
+    sign_in: "Sign in",
+    username: "Username",
+    password: "Password",
+    login_failed: "The username or password is wrong.",
+    sign_out: "Sign out",
+    console: "Console",
+    record_gift: "Record a gift",
+    pending_title: "Distributions awaiting approval",
+    approve: "Approve",
+    approved: "Approved:",
+    decision: "Decision",
+    nothing_pending: "Nothing awaits approval.",
+    donor_kind: "Donor is",
+    individual: "a person",
+    organization: "an organisation or business",
+    anonymous: "anonymous",
+    channel: "Channel",
+    cash: "Cash",
+    bank_transfer: "Bank transfer",
+    qr_transfer: "QR transfer",
+    e_wallet: "E-wallet",
+    bank_ref: "Bank transaction reference",
+    save_and_print: "Record and print the receipt",
+    fix_errors: "Not recorded: please correct the fields marked below.",
 };
 
 #[derive(Debug, Deserialize)]

@@ -7,6 +7,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod concurrency;
+mod console;
 mod demo;
 mod findings;
 mod fund_life;

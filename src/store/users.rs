@@ -1,0 +1,120 @@
+//! People who sign in to the web console, and their sessions.
+
+use sqlx::Row;
+
+use super::{now_text, Principal, Result, Store, StoreError};
+
+/// A user as the sign-in needs it.
+#[derive(Debug, Clone)]
+pub struct UserLogin {
+    pub id: String,
+    pub password_hash: String,
+}
+
+/// A signed-in session: who, and the CSRF token its forms carry.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub principal: Principal,
+    pub name: String,
+    pub csrf: String,
+}
+
+impl Store {
+    pub async fn create_user(
+        &self,
+        id: &str,
+        username: &str,
+        name: &str,
+        role: &str,
+        committee_code: Option<&str>,
+        password_hash: &str,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "INSERT INTO users (id, username, name, role, committee_code, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id)
+        .bind(username)
+        .bind(name)
+        .bind(role)
+        .bind(committee_code)
+        .bind(password_hash)
+        .bind(now_text())
+        .execute(&self.write)
+        .await;
+        match done {
+            Ok(_) => Ok(()),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Conflict(
+                format!("the username {username:?} is taken"),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn user_login(&self, username: &str) -> Result<Option<UserLogin>> {
+        let row = sqlx::query("SELECT id, password_hash FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&self.read)
+            .await?;
+        row.map(|r| {
+            Ok(UserLogin {
+                id: r.try_get("id")?,
+                password_hash: r.try_get("password_hash")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn create_session(
+        &self,
+        secret_sha256: &[u8; 32],
+        user_id: &str,
+        csrf: &str,
+        expires_at: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (secret_sha256, user_id, csrf, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(secret_sha256.to_vec())
+        .bind(user_id)
+        .bind(csrf)
+        .bind(expires_at)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// The session with this secret, if it has not expired.
+    pub async fn session(&self, secret_sha256: &[u8; 32]) -> Result<Option<Session>> {
+        let row = sqlx::query(
+            "SELECT u.id, u.name, u.role, u.committee_code, c.path, s.csrf FROM sessions s \
+             JOIN users u ON u.id = s.user_id LEFT JOIN committees c ON c.code = u.committee_code \
+             WHERE s.secret_sha256 = $1 AND s.expires_at > $2",
+        )
+        .bind(secret_sha256.to_vec())
+        .bind(now_text())
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| {
+            Ok(Session {
+                principal: Principal {
+                    id: r.try_get("id")?,
+                    role: r.try_get("role")?,
+                    committee_code: r.try_get("committee_code")?,
+                    committee_path: r.try_get("path")?,
+                },
+                name: r.try_get("name")?,
+                csrf: r.try_get("csrf")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn delete_session(&self, secret_sha256: &[u8; 32]) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE secret_sha256 = $1")
+            .bind(secret_sha256.to_vec())
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,328 @@
+//! The staff console: sign-in, sessions, CSRF, the gift form with its
+//! inline errors and a double-clicked submit, approvals, scopes.
+
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+struct Browser<'a> {
+    app: &'a TestApp,
+    client: reqwest::Client,
+    root: String,
+    cookie: Option<String>,
+}
+
+struct Page {
+    status: u16,
+    location: Option<String>,
+    body: String,
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Self {
+            app,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            root: app.base.trim_end_matches("/api/v1").to_owned(),
+            cookie: None,
+        }
+    }
+
+    async fn answer(&mut self, r: reqwest::Response) -> Page {
+        if let Some(c) = r.headers().get("set-cookie") {
+            let c = c.to_str().unwrap();
+            assert!(
+                c.contains("HttpOnly") && c.contains("SameSite=Strict"),
+                "{c}"
+            );
+            self.cookie = Some(c.split(';').next().unwrap().to_owned());
+        }
+        Page {
+            status: r.status().as_u16(),
+            location: r
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned()),
+            body: r.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let mut req = self.client.get(format!("{}{path}", self.root));
+        if let Some(c) = &self.cookie {
+            req = req.header("cookie", c);
+        }
+        let r = req.send().await.unwrap();
+        self.answer(r).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let mut req = self.client.post(format!("{}{path}", self.root)).form(form);
+        if let Some(c) = &self.cookie {
+            req = req.header("cookie", c);
+        }
+        let r = req.send().await.unwrap();
+        self.answer(r).await
+    }
+
+    async fn sign_in(&mut self, username: &str, password: &str) -> Page {
+        self.post("/login", &[("username", username), ("password", password)])
+            .await
+    }
+
+    async fn size(&self) -> u64 {
+        self.app.size("HN-VNN").await
+    }
+}
+
+/// The value of a hidden input named `name` in a page.
+fn hidden(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {body}"))
+        + marker.len();
+    body[start..].split('"').next().unwrap().to_owned()
+}
+
+async fn user(app: &TestApp, username: &str, role: &str, committee: &str) {
+    let store = app.db.store().await;
+    let hash = sovang::web::console::hash_password("mật khẩu dài 123").unwrap();
+    store
+        .create_user(
+            &format!("us-{username}"),
+            username,
+            &format!("Cán bộ {username}"),
+            role,
+            Some(committee),
+            &hash,
+        )
+        .await
+        .unwrap();
+    store.close().await;
+}
+
+async fn clerks_record_gifts_through_forms(app: TestApp) {
+    app.with_fund().await;
+    app.committee("HP", None).await;
+    user(&app, "lan", "clerk", "HN").await;
+    user(&app, "hai", "clerk", "HP").await;
+    let mut b = Browser::new(&app);
+
+    let p = b.get("/console").await;
+    assert_eq!(
+        (p.status, p.location.as_deref()),
+        (303, Some("/login?lang=vi"))
+    );
+    let p = b.sign_in("lan", "wrong password").await;
+    assert_eq!(p.status, 401);
+    assert!(p.body.contains("id=\"login-error\""), "{}", p.body);
+    assert!(b.cookie.is_none());
+    let p = b.sign_in("nobody", "mật khẩu dài 123").await;
+    assert_eq!(p.status, 401);
+    let p = b.sign_in("lan", "mật khẩu dài 123").await;
+    assert_eq!(
+        (p.status, p.location.as_deref()),
+        (303, Some("/console?lang=vi"))
+    );
+    let p = b.get("/console").await;
+    assert!(p.body.contains("/console/f/HN-VNN/gift"), "{}", p.body);
+    assert!(
+        !p.body.contains("/pending"),
+        "a clerk approves nothing: {}",
+        p.body
+    );
+
+    let form = b.get("/console/f/HN-VNN/gift").await;
+    assert_eq!(form.status, 200);
+    let (csrf, nonce) = (hidden(&form.body, "csrf"), hidden(&form.body, "nonce"));
+    let size = b.size().await;
+    let gift = |csrf: &str, nonce: &str, amount: &str| {
+        vec![
+            ("csrf".to_owned(), csrf.to_owned()),
+            ("nonce".to_owned(), nonce.to_owned()),
+            ("donor_display".to_owned(), "Bà Nguyễn Thị Tư".to_owned()),
+            ("donor_kind".to_owned(), "individual".to_owned()),
+            ("amount_vnd".to_owned(), amount.to_owned()),
+            ("channel".to_owned(), "cash".to_owned()),
+            ("received_on".to_owned(), "2026-11-20".to_owned()),
+        ]
+    };
+    let send = |fields: Vec<(String, String)>| fields;
+    // No CSRF token, or another: refused, nothing recorded.
+    let fields = send(gift("forged", &nonce, "500000"));
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(b.post("/console/f/HN-VNN/gift", &refs).await.status, 403);
+    assert_eq!(
+        b.post("/console/f/HN-VNN/gift", &refs[1..]).await.status,
+        403
+    );
+    // A bad amount is answered on the form, which keeps what was typed.
+    for bad in ["-5", "1,5", "abc", "10000000000000000"] {
+        let fields = gift(&csrf, &nonce, bad);
+        let refs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let p = b.post("/console/f/HN-VNN/gift", &refs).await;
+        assert_eq!(p.status, 422, "{bad}: {}", p.body);
+        assert!(p.body.contains("id=\"amount-error\""), "{bad}: {}", p.body);
+        assert!(
+            p.body.contains("Bà Nguyễn Thị Tư"),
+            "the form keeps the donor"
+        );
+    }
+    let fields = gift(&csrf, &nonce, "2026-13-45");
+    let mut refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    refs[4] = ("amount_vnd", "100000");
+    refs[6] = ("received_on", "2099-01-01");
+    let p = b.post("/console/f/HN-VNN/gift", &refs).await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains("id=\"form-errors\""));
+    assert_eq!(b.size().await, size, "refused forms recorded nothing");
+
+    // A good gift, in the way people type amounts; clicked twice.
+    let fields = gift(&csrf, &nonce, "1.500.000");
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let first = b.post("/console/f/HN-VNN/gift", &refs).await;
+    assert_eq!(first.status, 303, "{}", first.body);
+    let receipt = first.location.clone().unwrap();
+    assert!(receipt.starts_with("/r/"), "{receipt}");
+    let second = b.post("/console/f/HN-VNN/gift", &refs).await;
+    assert_eq!(
+        second.location, first.location,
+        "a double click lands on the same receipt"
+    );
+    assert_eq!(b.size().await, size + 1, "and records once");
+    let page = b.get(&receipt).await;
+    assert!(
+        page.body.contains("1.500.000 ₫") && page.body.contains("Bà Nguyễn Thị Tư"),
+        "{}",
+        page.body
+    );
+    let entry = app.get(&format!("/funds/HN-VNN/entries/{size}")).await;
+    assert!(entry.body["canonical"]
+        .as_str()
+        .unwrap()
+        .contains("\"actor\":\"us-lan\""));
+
+    // Another committee's clerk reaches neither the form nor the fund.
+    let mut other = Browser::new(&app);
+    other.sign_in("hai", "mật khẩu dài 123").await;
+    assert_eq!(other.get("/console/f/HN-VNN/gift").await.status, 403);
+    let p = other.get("/console").await;
+    assert!(!p.body.contains("HN-VNN"), "{}", p.body);
+    assert_eq!(
+        b.get("/console/f/HN-VNN/pending").await.status,
+        403,
+        "a clerk does not approve"
+    );
+
+    // Signing out ends the session.
+    let console = b.get("/console").await;
+    let csrf = hidden(&console.body, "csrf");
+    assert_eq!(b.post("/logout", &[("csrf", "forged")]).await.status, 403);
+    let out = b.post("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, 303);
+    assert_eq!(b.get("/console").await.status, 303);
+}
+
+async fn approvers_approve_pending_distributions(app: TestApp) {
+    let clerk = app.with_fund().await;
+    user(&app, "minh", "approver", "HN").await;
+    app.record_batch("HN-VNN", &clerk, vec![json!({"kind": "household_registered",
+        "body": {"household_id": "ho-1", "commune_code": "HN", "hamlet": "Thôn 1", "category": "poor", "members": 4, "review_year": 2026},
+        "private": {"head_name": "Lê Văn Tám", "cccd": "001085000444", "address": "Thôn 1"}})]).await;
+    app.record(
+        "HN-VNN",
+        &clerk,
+        "donation_cash",
+        json!({"donor": {"display": "Công ty Hòa Phát", "kind": "organization"},
+        "amount_vnd": "60000000", "channel": "bank_transfer", "received_on": "2026-11-02"}),
+    )
+    .await;
+    app.record(
+        "HN-VNN",
+        &clerk,
+        "distribution",
+        json!({"distribution_id": "nha-1", "household_id": "ho-1",
+        "support_type": "house_new", "cash_vnd": "50000000", "decision_ref": "QĐ 9"}),
+    )
+    .await;
+
+    let mut b = Browser::new(&app);
+    b.sign_in("minh", "mật khẩu dài 123").await;
+    let console = b.get("/console?lang=en").await;
+    assert!(
+        console.body.contains("/console/f/HN-VNN/pending") && !console.body.contains("/gift"),
+        "{}",
+        console.body
+    );
+    let p = b.get("/console/f/HN-VNN/pending").await;
+    assert!(
+        p.body.contains("nha-1") && p.body.contains("50.000.000 ₫"),
+        "{}",
+        p.body
+    );
+    assert_eq!(
+        b.get("/console/f/HN-VNN/gift").await.status,
+        403,
+        "an approver records no gifts"
+    );
+    let (csrf, nonce) = (hidden(&p.body, "csrf"), hidden(&p.body, "nonce"));
+    let size = app.size("HN-VNN").await;
+    let form = [
+        ("csrf", "forged"),
+        ("nonce", nonce.as_str()),
+        ("distribution_id", "nha-1"),
+        ("decision_ref", ""),
+    ];
+    assert_eq!(b.post("/console/f/HN-VNN/approve", &form).await.status, 403);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("nonce", nonce.as_str()),
+        ("distribution_id", "khong-co"),
+        ("decision_ref", ""),
+    ];
+    let p = b.post("/console/f/HN-VNN/approve", &form).await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains("id=\"error\""), "{}", p.body);
+    assert_eq!(app.size("HN-VNN").await, size);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("nonce", nonce.as_str()),
+        ("distribution_id", "nha-1"),
+        ("decision_ref", "Họp thường trực 20/11"),
+    ];
+    let p = b.post("/console/f/HN-VNN/approve", &form).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let done = b.get(p.location.as_deref().unwrap()).await;
+    assert!(
+        done.body.contains("id=\"message\"") && !done.body.contains("<td>nha-1</td>"),
+        "{}",
+        done.body
+    );
+    let d = app
+        .get("/funds/HN-VNN/distributions?status=approved")
+        .await
+        .body;
+    assert_eq!(d["distributions"][0]["distribution_id"], "nha-1");
+    assert_eq!(d["distributions"][0]["approved_by"], "us-minh");
+}
+
+crate::both!(
+    clerks_record_gifts_through_forms,
+    approvers_approve_pending_distributions
+);
