@@ -2,6 +2,8 @@
 //! needs to stream a fund's exports (the NDJSON bundle, the public
 //! statement of gifts as CSV and as XLSX), at 10,000 and at 100,000
 //! gifts. Streaming is working when the peak does not grow with the count.
+//! Then the render times of the main pages of that 100,000-entry fund
+//! (median and worst of 20 requests each).
 //!
 //! The server runs as its own process on SQLite; its peak resident memory
 //! (VmHWM) is reset before each download (`/proc/PID/clear_refs`) and read
@@ -161,6 +163,62 @@ async fn main() {
                 peak.saturating_sub(before) / 1024
             );
         }
+    }
+    println!("\npage render times, fund of {written} gifts (20 requests each)");
+    // A receipt number from the middle of the fund, to search by.
+    let middle: Value = client
+        .get(format!(
+            "{base}/funds/HN-VNN/donations?limit=1&cursor=50000"
+        ))
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("JSON");
+    let receipt_no = middle["donations"][0]["receipt_no"]
+        .as_str()
+        .expect("a gift")
+        .to_owned();
+    let root = base.trim_end_matches("/api/v1").to_owned();
+    let receipt_code = std::fs::read_to_string(dir.path().join("bench-receipt-code")).ok();
+    let mut pages = vec![
+        ("funds /", "/".to_owned()),
+        ("fund /f/HN-VNN", "/f/HN-VNN".to_owned()),
+        (
+            "statement of gifts, first page",
+            "/f/HN-VNN/sao-ke".to_owned(),
+        ),
+        (
+            "statement of gifts, search",
+            "/f/HN-VNN/sao-ke?q=nguyen+van+an+4999".to_owned(),
+        ),
+        (
+            "statement of gifts, by receipt",
+            format!("/f/HN-VNN/sao-ke?q=&receipt_no={receipt_no}"),
+        ),
+    ];
+    if let Some(c) = receipt_code {
+        pages.push(("receipt page", format!("/r/{}", c.trim())));
+    }
+    for (name, path) in pages {
+        let mut times = Vec::with_capacity(20);
+        for _ in 0..20 {
+            let started = Instant::now();
+            let r = client
+                .get(format!("{root}{path}"))
+                .send()
+                .await
+                .expect("GET");
+            assert!(r.status().is_success(), "{path}: {}", r.status());
+            let _ = r.bytes().await.expect("body");
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(|a, b| a.total_cmp(b));
+        println!(
+            "  {name:<36} median {:>7.1} ms, worst {:>7.1} ms",
+            times[10], times[19]
+        );
     }
     let _ = child.kill().await;
 }

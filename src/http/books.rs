@@ -393,32 +393,14 @@ async fn findings(
                 })?,
         };
     }
-    let policy = s
-        .settings
-        .policy()
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
     let options = Options {
         today: today_in_vietnam(time::OffsetDateTime::now_utc()),
         ack_days: values[0] as i64,
         pending_days: values[1] as i64,
         large_anonymous_vnd: values[2],
     };
-    let mut auditor = Auditor::new(policy, options);
-    let mut next = 0;
-    loop {
-        let page = s
-            .store
-            .entries(&fund, next, crate::store::REPLAY_PAGE)
-            .await?;
-        for e in &page {
-            auditor.push(&e.canonical);
-        }
-        next += page.len() as u64;
-        if (page.len() as u64) < crate::store::REPLAY_PAGE {
-            break;
-        }
-    }
-    let found = auditor.finish();
+    let (found, next) = audit_findings(&s, &fund, options).await?;
+
     let mut by_severity = serde_json::Map::new();
     for f in &found {
         let n = by_severity
@@ -477,4 +459,33 @@ async fn verify(
     };
     tracing::info!(fund = %fund, deep, elapsed_ms = started.elapsed().as_millis() as u64, "verified on request");
     Ok(Json(answer))
+}
+
+/// Reads a fund's whole ledger through the [`Auditor`] under today's
+/// policy: (findings, entries read).
+pub(crate) async fn audit_findings(
+    s: &AppState,
+    fund: &str,
+    options: Options,
+) -> Result<(Vec<crate::ledger::findings::Finding>, u64), ApiError> {
+    let policy = s
+        .settings
+        .policy()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut auditor = Auditor::new(policy, options);
+    let mut next = 0;
+    loop {
+        let page = s
+            .store
+            .entries(fund, next, crate::store::REPLAY_PAGE)
+            .await?;
+        for e in &page {
+            auditor.push(&e.canonical);
+        }
+        next += page.len() as u64;
+        if (page.len() as u64) < crate::store::REPLAY_PAGE {
+            break;
+        }
+    }
+    Ok((auditor.finish(), next))
 }

@@ -7,7 +7,7 @@ mod admin;
 pub mod auth;
 /// The fund's books: campaigns, pledges, households, distributions, stock,
 /// the inspector's replay and private records.
-mod books;
+pub(crate) mod books;
 /// Problem details.
 pub mod error;
 /// The whole ledger of a fund as a bundle, streamed.

@@ -146,6 +146,16 @@ pub struct Text {
     pub bank_ref: &'static str,
     pub save_and_print: &'static str,
     pub fix_errors: &'static str,
+    pub audit: &'static str,
+    pub verification: &'static str,
+    pub findings: &'static str,
+    pub no_findings: &'static str,
+    pub household_record: &'static str,
+    pub household_id: &'static str,
+    pub read_logged: &'static str,
+    pub access_log: &'static str,
+    pub sound_ledger: &'static str,
+    pub unsound_ledger: &'static str,
 }
 
 pub const VI: Text = Text {
@@ -235,6 +245,16 @@ pub const VI: Text = Text {
     bank_ref: "Mã giao dịch ngân hàng",
     save_and_print: "Ghi sổ và in biên nhận",
     fix_errors: "Chưa ghi được: xin sửa các ô báo lỗi dưới đây.",
+    audit: "Kiểm tra quỹ",
+    verification: "Xác minh sổ",
+    findings: "Các điểm cần xem lại",
+    no_findings: "Không có điểm nào cần xem lại.",
+    household_record: "Hồ sơ riêng của hộ (mỗi lần xem đều được ghi lại)",
+    household_id: "Mã hộ",
+    read_logged: "Xem (có ghi nhật ký)",
+    access_log: "Nhật ký xem hồ sơ riêng",
+    sound_ledger: "Sổ toàn vẹn: {size} bút toán, các chữ ký và gốc Merkle đều đúng.",
+    unsound_ledger: "Sổ KHÔNG toàn vẹn, từ bút toán #{seq}: {reason}",
 };
 
 pub const EN: Text = Text {
@@ -323,6 +343,16 @@ pub const EN: Text = Text {
     bank_ref: "Bank transaction reference",
     save_and_print: "Record and print the receipt",
     fix_errors: "Not recorded: please correct the fields marked below.",
+    audit: "Audit the fund",
+    verification: "Verification",
+    findings: "Findings",
+    no_findings: "Nothing to look at again.",
+    household_record: "A household's private record (every read is logged)",
+    household_id: "Household id",
+    read_logged: "Read (logged)",
+    access_log: "Reads of private records",
+    sound_ledger: "The ledger is sound: {size} entries, signatures and Merkle root all correct.",
+    unsound_ledger: "The ledger is NOT sound, from entry #{seq}: {reason}",
 };
 
 #[derive(Debug, Deserialize)]

@@ -322,7 +322,85 @@ async fn approvers_approve_pending_distributions(app: TestApp) {
     assert_eq!(d["distributions"][0]["approved_by"], "us-minh");
 }
 
+async fn inspectors_audit_a_fund_and_every_private_read_is_logged(app: TestApp) {
+    let clerk = app.with_fund().await;
+    user(&app, "thanh", "inspector", "HN").await;
+    user(&app, "lan", "clerk", "HN").await;
+    app.record_batch("HN-VNN", &clerk, vec![json!({"kind": "household_registered",
+        "body": {"household_id": "ho-7", "commune_code": "HN", "hamlet": "Thôn 7", "category": "near_poor", "members": 3, "review_year": 2026},
+        "private": {"head_name": "Hà Thị Bảy", "cccd": "001085000777", "address": "Thôn 7"}})]).await;
+    app.record(
+        "HN-VNN",
+        &clerk,
+        "donation_cash",
+        json!({"donor": {"kind": "anonymous"},
+        "amount_vnd": "80000000", "channel": "cash", "received_on": "2026-11-02"}),
+    )
+    .await;
+
+    let mut clerk_browser = Browser::new(&app);
+    clerk_browser.sign_in("lan", "mật khẩu dài 123").await;
+    assert_eq!(
+        clerk_browser.get("/console/f/HN-VNN/audit").await.status,
+        403
+    );
+
+    let mut b = Browser::new(&app);
+    b.sign_in("thanh", "mật khẩu dài 123").await;
+    let console = b.get("/console").await;
+    assert!(
+        console.body.contains("/console/f/HN-VNN/audit") && !console.body.contains("/gift"),
+        "{}",
+        console.body
+    );
+    let page = b.get("/console/f/HN-VNN/audit?lang=en").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("The ledger is sound: 3 entries"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("large_anonymous_gift"), "{}", page.body);
+    assert!(
+        !page.body.contains("Hà Thị Bảy"),
+        "private data only on request"
+    );
+    let page = b.get("/console/f/HN-VNN/audit?household=ho-7").await;
+    assert!(
+        page.body.contains("id=\"private-record\"") && page.body.contains("Hà Thị Bảy"),
+        "{}",
+        page.body
+    );
+    let inspector = app.token("inspector", "HN").await;
+    let log = app.get_as("/audit/access-log", &inspector).await.body;
+    assert_eq!(log["access_log"][0]["actor"], "us-thanh");
+    assert_eq!(log["access_log"][0]["household_id"], "ho-7");
+    let page = b.get("/console/f/HN-VNN/audit").await;
+    assert!(
+        page.body.contains("us-thanh (inspector)"),
+        "the read shows in the log: {}",
+        page.body
+    );
+
+    // An edit behind the service's back shows on the page.
+    let store = app.db.store().await;
+    let guard = match store.backend() {
+        sovang::store::Backend::Sqlite => "DROP TRIGGER entries_no_update",
+        sovang::store::Backend::Postgres => "DROP TRIGGER entries_append_only ON entries",
+    };
+    store.execute_raw(guard).await.unwrap();
+    store.execute_raw("UPDATE entries SET canonical = REPLACE(canonical, '80000000', '8000000') WHERE seq = 2").await.unwrap();
+    let page = b.get("/console/f/HN-VNN/audit?lang=en").await;
+    assert!(
+        page.body.contains("The ledger is NOT sound, from entry #2"),
+        "{}",
+        page.body
+    );
+    store.close().await;
+}
+
 crate::both!(
     clerks_record_gifts_through_forms,
-    approvers_approve_pending_distributions
+    approvers_approve_pending_distributions,
+    inspectors_audit_a_fund_and_every_private_read_is_logged
 );
