@@ -457,15 +457,41 @@ async fn record_gift(
         };
         (StatusCode::UNPROCESSABLE_ENTITY, html(page)).into_response()
     };
+    match submit_form(&s, &staff, &fund.code, "gift", &form, "donation_cash", body).await {
+        Ok(o) => {
+            let code = o.body["receipt"]["code"].as_str().unwrap_or_default();
+            tracing::info!(user = staff.caller.id(), fund = %fund.code, replayed = o.replayed, "gift recorded from the console");
+            Redirect::to(&format!("/r/{code}?lang={}", staff.t.lang)).into_response()
+        }
+        Err(Refused::Fields(errors)) => refill(errors),
+        Err(Refused::Page(r)) => r,
+    }
+}
+
+/// Why a form's entry was not recorded.
+enum Refused {
+    /// Field errors to show on the form.
+    Fields(Vec<(String, String)>),
+    /// A page to answer with instead.
+    Page(Response),
+}
+
+/// Parses a form's entry and sends it to the writer under the form's
+/// nonce, as the API would: the one path every console form takes.
+async fn submit_form(
+    s: &AppState,
+    staff: &Staff,
+    fund: &str,
+    route: &str,
+    form: &HashMap<String, String>,
+    kind: &str,
+    body: Value,
+) -> Result<crate::store::writer::Outcome, Refused> {
     let now = time::OffsetDateTime::now_utc();
-    let draft = match Draft::parse("donation_cash", body, None, now) {
-        Ok(d) => d,
-        Err(r) => return refill(rejection_errors(r)),
-    };
-    let Ok(fund_code) = Code::parse(&fund.code, "fund") else {
-        return not_found(staff.t);
-    };
-    let key = form_key(&staff, "gift", &form);
+    let draft =
+        Draft::parse(kind, body, None, now).map_err(|r| Refused::Fields(rejection_errors(r)))?;
+    let fund_code = Code::parse(fund, "fund").map_err(|_| Refused::Page(not_found(staff.t)))?;
+    let key = form_key(staff, route, form);
     match s
         .writer
         .submit(
@@ -477,17 +503,15 @@ async fn record_gift(
         )
         .await
     {
-        Ok(o) => {
-            let code = o.body["receipt"]["code"].as_str().unwrap_or_default();
-            tracing::info!(user = staff.caller.id(), fund = %fund.code, replayed = o.replayed, "gift recorded from the console");
-            Redirect::to(&format!("/r/{code}?lang={}", staff.t.lang)).into_response()
+        Ok(o) => Ok(o),
+        Err(JobError::Rejected { rejection, .. }) => {
+            Err(Refused::Fields(rejection_errors(rejection)))
         }
-        Err(JobError::Rejected { rejection, .. }) => refill(rejection_errors(rejection)),
-        Err(JobError::KeyReused { .. }) => refill(vec![(
+        Err(JobError::KeyReused { .. }) => Err(Refused::Fields(vec![(
             "body".into(),
             "this form was already sent with other values; open a new form".into(),
-        )]),
-        Err(e) => page_error(format!("{e:?}")),
+        )])),
+        Err(e) => Err(Refused::Page(page_error(format!("{e:?}")))),
     }
 }
 
@@ -617,39 +641,20 @@ async fn approve(
         Err(r) => return r,
     };
     let id = form.get("distribution_id").cloned().unwrap_or_default();
-    let body = json!({"distribution_id": id, "decision_ref": form.get("decision_ref").cloned().filter(|d| !d.trim().is_empty())});
-    let mut body = body;
-    if body["decision_ref"].is_null() {
-        if let Some(o) = body.as_object_mut() {
-            o.remove("decision_ref");
-        }
+    let mut body = json!({ "distribution_id": id });
+    if let Some(d) = form.get("decision_ref").filter(|d| !d.trim().is_empty()) {
+        body["decision_ref"] = json!(d.trim());
     }
-    let now = time::OffsetDateTime::now_utc();
-    let draft = match Draft::parse("distribution_approved", body, None, now) {
-        Ok(d) => d,
-        Err(r) => {
-            let msg = rejection_errors(r)
-                .into_iter()
-                .map(|(_, m)| m)
-                .collect::<Vec<_>>()
-                .join("; ");
-            return pending_page(&s, &staff, &fund, &q, None, Some(msg)).await;
-        }
-    };
-    let Ok(fund_code) = Code::parse(&fund.code, "fund") else {
-        return not_found(staff.t);
-    };
-    let key = form_key(&staff, "approve", &form);
-    match s
-        .writer
-        .submit(
-            fund_code,
-            staff.caller.id().to_owned(),
-            vec![draft],
-            false,
-            key,
-        )
-        .await
+    match submit_form(
+        &s,
+        &staff,
+        &fund.code,
+        "approve",
+        &form,
+        "distribution_approved",
+        body,
+    )
+    .await
     {
         Ok(_) => Redirect::to(&format!(
             "/console/f/{}/pending?lang={}&approved={}",
@@ -658,15 +663,15 @@ async fn approve(
             super::urlencode(&id)
         ))
         .into_response(),
-        Err(JobError::Rejected { rejection, .. }) => {
-            let msg = rejection_errors(rejection)
+        Err(Refused::Fields(errors)) => {
+            let msg = errors
                 .into_iter()
                 .map(|(_, m)| m)
                 .collect::<Vec<_>>()
                 .join("; ");
             pending_page(&s, &staff, &fund, &q, None, Some(msg)).await
         }
-        Err(e) => page_error(format!("{e:?}")),
+        Err(Refused::Page(r)) => r,
     }
 }
 
