@@ -44,7 +44,8 @@ fn statuses(kind: &str) -> &'static [&'static str] {
     }
 }
 
-fn limit(q: &HashMap<String, String>) -> Result<u64, ApiError> {
+/// A listing's `limit`: 1 to [`PAGE_MAX`], 100 when not given.
+pub(crate) fn limit(q: &HashMap<String, String>) -> Result<u64, ApiError> {
     match q.get("limit") {
         None => Ok(100),
         Some(v) => v

@@ -128,16 +128,7 @@ async fn donations(
         .transpose()?;
     match format {
         "json" => {
-            let limit = match q.get("limit") {
-                None => 100,
-                Some(v) => v
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|n| (1..=PAGE_MAX).contains(n))
-                    .ok_or_else(|| {
-                        ApiError::BadRequest(format!("limit must be from 1 to {PAGE_MAX}"))
-                    })?,
-            };
+            let limit = super::books::limit(&q)?;
             let rows = s.store.donations(&fund.code, &f, cursor, limit).await?;
             let next = (rows.len() as u64 == limit)
                 .then(|| rows.last().and_then(|r| r["seq"].as_u64()))
