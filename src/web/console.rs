@@ -26,6 +26,7 @@ use rand::RngCore;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use super::forms::{self, Context, EntryForm, FieldView};
 use super::{html, lang_of, not_found, other_lang, page_error, Text};
 use crate::http::auth::Caller;
 use crate::http::AppState;
@@ -44,9 +45,13 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/console", get(console))
-        .route("/console/f/{fund}/gift", get(gift_form).post(record_gift))
         .route("/console/f/{fund}/pending", get(pending))
-        .route("/console/f/{fund}/approve", post(approve))
+        .route("/console/f/{fund}/approve", post(decide))
+        .route("/console/f/{fund}/void", post(decide))
+        .route(
+            "/console/f/{fund}/{form}",
+            get(entry_form).post(record_entry),
+        )
         .route("/console/f/{fund}/audit", get(audit))
 }
 
@@ -270,6 +275,8 @@ struct ConsolePage {
     role: String,
     csrf: String,
     funds: Vec<ConsoleFund>,
+    /// Each entry form: its address and title.
+    forms: Vec<(&'static str, &'static str)>,
 }
 
 async fn console(
@@ -310,37 +317,43 @@ async fn console(
         role: staff.caller.role().to_owned(),
         csrf: staff.csrf.clone(),
         funds,
+        forms: EntryForm::ALL
+            .iter()
+            .map(|f| (f.slug(), f.title(t)))
+            .collect(),
     })
 }
 
 #[derive(Template)]
-#[template(path = "gift.html")]
-struct GiftPage {
+#[template(path = "entry.html")]
+struct EntryPage {
     t: &'static Text,
     other_lang_href: String,
     code: String,
     fund_name: String,
+    slug: &'static str,
+    title: &'static str,
+    intro: Option<&'static str>,
+    submit: &'static str,
     csrf: String,
     nonce: String,
-    form: HashMap<String, String>,
-    errors: Vec<(String, String)>,
+    fields: Vec<FieldView>,
+    failed: bool,
+    top_errors: Vec<String>,
 }
 
-impl GiftPage {
-    /// A field's value as sent, for refilling the form.
-    fn value(&self, name: &str) -> &str {
-        self.form.get(name).map_or("", String::as_str)
-    }
-
-    /// The messages for one field.
-    fn error_for(&self, name: &str) -> Vec<&str> {
-        let field = format!("body.{name}");
-        self.errors
-            .iter()
-            .filter(|(f, _)| *f == field || f.starts_with(&format!("{field}.")))
-            .map(|(_, m)| m.as_str())
-            .collect()
-    }
+#[derive(Template)]
+#[template(path = "done.html")]
+struct DonePage {
+    t: &'static Text,
+    other_lang_href: String,
+    code: String,
+    slug: &'static str,
+    title: &'static str,
+    message: String,
+    highlight: Option<String>,
+    facts: Vec<(&'static str, String)>,
+    again: &'static str,
 }
 
 async fn fund_in_scope(
@@ -362,35 +375,106 @@ async fn fund_in_scope(
     Ok(fund)
 }
 
-async fn gift_form(
-    State(s): State<AppState>,
-    staff: Staff,
-    Path(code): Path<String>,
-    Query(q): Query<Vec<(String, String)>>,
-) -> Response {
-    let fund = match fund_in_scope(&s, &staff, &code, EntryKind::DonationCash).await {
-        Ok(f) => f,
-        Err(r) => return r,
+/// A form of the fund, its fund in the staff's scope, and what the form
+/// needs to know of the fund.
+async fn open_form(
+    s: &AppState,
+    staff: &Staff,
+    code: &str,
+    slug: &str,
+) -> Result<(EntryForm, crate::store::FundInfo, Context), Response> {
+    let Some(form) = EntryForm::from_slug(slug) else {
+        return Err(not_found(staff.t));
     };
-    let today = crate::ledger::ids::format_date(crate::ledger::ids::today_in_vietnam(
-        time::OffsetDateTime::now_utc(),
-    ));
-    html(GiftPage {
-        t: staff.t,
-        other_lang_href: other_lang(staff.t, &format!("/console/f/{}/gift", fund.code), &q),
-        code: fund.code,
-        fund_name: fund.name,
-        csrf: staff.csrf.clone(),
-        nonce: random_hex(16),
-        form: HashMap::from([
-            ("received_on".to_owned(), today),
-            ("channel".to_owned(), "cash".to_owned()),
-            ("donor_kind".to_owned(), "individual".to_owned()),
-        ]),
-        errors: Vec::new(),
-    })
+    let fund = fund_in_scope(s, staff, code, form.kind()).await?;
+    let campaigns = s
+        .store
+        .objects(&fund.code, "campaign", Default::default(), 100)
+        .await
+        .map_err(page_error)?
+        .into_iter()
+        .filter_map(|(_, data)| serde_json::from_str::<Value>(&data).ok())
+        .filter(|c| c["status"] != "closed")
+        .map(|c| {
+            (
+                c["campaign_id"].as_str().unwrap_or_default().to_owned(),
+                c["name"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let ctx = Context {
+        campaigns,
+        committee_code: fund.committee_code.clone(),
+    };
+    Ok((form, fund, ctx))
 }
 
+/// Draws `form` with `values` and `errors`: fresh (nonce made) or
+/// refilled after a refusal (the same nonce, so a corrected form is
+/// still one submission).
+#[allow(clippy::too_many_arguments)]
+fn entry_page(
+    staff: &Staff,
+    fund: &crate::store::FundInfo,
+    form: EntryForm,
+    ctx: &Context,
+    q: &[(String, String)],
+    values: &HashMap<String, String>,
+    mut errors: HashMap<String, Vec<String>>,
+    top_errors: Vec<String>,
+    nonce: String,
+) -> Response {
+    let t = staff.t;
+    let fields = form.fields(t, ctx);
+    let failed = !errors.is_empty() || !top_errors.is_empty();
+    let views = forms::views(&fields, values, &std::mem::take(&mut errors));
+    let page = EntryPage {
+        t,
+        other_lang_href: other_lang(t, &format!("/console/f/{}/{}", fund.code, form.slug()), q),
+        code: fund.code.clone(),
+        fund_name: fund.name.clone(),
+        slug: form.slug(),
+        title: form.title(t),
+        intro: form.intro(t),
+        submit: form.submit(t),
+        csrf: staff.csrf.clone(),
+        nonce,
+        fields: views,
+        failed,
+        top_errors,
+    };
+    let status = if failed {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    (status, html(page)).into_response()
+}
+
+async fn entry_form(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path((code, slug)): Path<(String, String)>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
+    let (form, fund, ctx) = match open_form(&s, &staff, &code, &slug).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let today = crate::ledger::ids::today_in_vietnam(time::OffsetDateTime::now_utc());
+    let values = form.defaults(&ctx, today);
+    entry_page(
+        &staff,
+        &fund,
+        form,
+        &ctx,
+        &q,
+        &values,
+        HashMap::new(),
+        Vec::new(),
+        random_hex(16),
+    )
+}
 /// The idempotency key of a form: its nonce, scoped to the user and the
 /// form, so a second click replays the first.
 fn form_key(staff: &Staff, route: &str, form: &HashMap<String, String>) -> Option<IdempotencyKey> {
@@ -410,64 +494,219 @@ fn form_key(staff: &Staff, route: &str, form: &HashMap<String, String>) -> Optio
     })
 }
 
-async fn record_gift(
+async fn record_entry(
     State(s): State<AppState>,
     staff: Staff,
-    Path(code): Path<String>,
+    Path((code, slug)): Path<(String, String)>,
     Query(q): Query<Vec<(String, String)>>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(sent): Form<HashMap<String, String>>,
 ) -> Response {
-    if !staff.csrf_ok(&form) {
+    if !staff.csrf_ok(&sent) {
         return forged_form();
     }
-    let fund = match fund_in_scope(&s, &staff, &code, EntryKind::DonationCash).await {
-        Ok(f) => f,
+    let (form, fund, ctx) = match open_form(&s, &staff, &code, &slug).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let field = |k: &str| {
-        form.get(k)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    };
-    let mut donor = json!({"kind": field("donor_kind").unwrap_or_default()});
-    if let Some(d) = field("donor_display") {
-        donor["display"] = json!(d);
-    }
-    let mut body = json!({
-        "donor": donor,
-        "amount_vnd": field("amount_vnd").map(|a| a.replace(['.', ' '], "")).unwrap_or_default(),
-        "channel": field("channel").unwrap_or_default(),
-        "received_on": field("received_on").unwrap_or_default(),
-    });
-    for optional in ["campaign_id", "bank_ref", "note"] {
-        if let Some(v) = field(optional) {
-            body[optional] = json!(v);
-        }
-    }
-    let refill = |errors: Vec<(String, String)>| {
-        let page = GiftPage {
-            t: staff.t,
-            other_lang_href: other_lang(staff.t, &format!("/console/f/{}/gift", fund.code), &q),
-            code: fund.code.clone(),
-            fund_name: fund.name.clone(),
-            csrf: staff.csrf.clone(),
-            nonce: form.get("nonce").cloned().unwrap_or_else(|| random_hex(16)),
-            form: form.clone(),
+    let t = staff.t;
+    let nonce = sent.get("nonce").cloned().unwrap_or_else(|| random_hex(16));
+    let refill = |errors: HashMap<String, Vec<String>>, top: Vec<String>| {
+        entry_page(
+            &staff,
+            &fund,
+            form,
+            &ctx,
+            &q,
+            &sent,
             errors,
-        };
-        (StatusCode::UNPROCESSABLE_ENTITY, html(page)).into_response()
+            top,
+            nonce.clone(),
+        )
     };
-    match submit_form(&s, &staff, &fund.code, "gift", &form, "donation_cash", body).await {
-        Ok(o) => {
-            let code = o.body["receipt"]["code"].as_str().unwrap_or_default();
-            tracing::info!(user = staff.caller.id(), fund = %fund.code, replayed = o.replayed, "gift recorded from the console");
-            Redirect::to(&format!("/r/{code}?lang={}", staff.t.lang)).into_response()
-        }
-        Err(Refused::Fields(errors)) => refill(errors),
-        Err(Refused::Page(r)) => r,
+    let today = crate::ledger::ids::today_in_vietnam(time::OffsetDateTime::now_utc());
+    let fields = form.fields(t, &ctx);
+    let checked = forms::check(t, &fields, &sent, today);
+    if !checked.errors.is_empty() {
+        return refill(checked.errors, Vec::new());
     }
+    let (body, private) = match form.body(t, &checked) {
+        Ok(b) => b,
+        Err(errors) => return refill(errors, Vec::new()),
+    };
+    let outcome = match submit_form(
+        &s,
+        &staff,
+        &fund.code,
+        form.slug(),
+        &sent,
+        form.kind().as_str(),
+        body,
+        private,
+    )
+    .await
+    {
+        Ok(o) => o,
+        Err(Refused::Fields(errors)) => {
+            // Each of the core's messages goes on the field it names, or
+            // above the form when no field of this form has that name.
+            let mut by_field: HashMap<String, Vec<String>> = HashMap::new();
+            let mut top = Vec::new();
+            for (path, message) in errors {
+                let field = fields.iter().find(|f| {
+                    path == f.path
+                        || path.starts_with(&format!("{}.", f.path))
+                        || path.starts_with(&format!("{}[", f.path))
+                });
+                match field {
+                    Some(f) => by_field.entry(f.name.clone()).or_default().push(message),
+                    None => top.push(message),
+                }
+            }
+            return refill(by_field, top);
+        }
+        Err(Refused::Page(r)) => return r,
+    };
+    tracing::info!(
+        user = staff.caller.id(),
+        fund = %fund.code,
+        kind = form.kind().as_str(),
+        seq = o_seq(&outcome),
+        replayed = outcome.replayed,
+        "recorded from the console"
+    );
+    if let Some(receipt) = outcome.body["receipt"]["code"].as_str() {
+        return Redirect::to(&format!("/r/{receipt}?lang={}", t.lang)).into_response();
+    }
+    done_page(&staff, &fund, form, &q, &outcome)
 }
 
+fn o_seq(o: &crate::store::writer::Outcome) -> u64 {
+    o.body["seq"].as_u64().unwrap_or_default()
+}
+
+/// What was recorded, as the clerk needs it next: the pledge's transfer
+/// reference, the household's id, the distribution's status.
+fn done_page(
+    staff: &Staff,
+    fund: &crate::store::FundInfo,
+    form: EntryForm,
+    q: &[(String, String)],
+    o: &crate::store::writer::Outcome,
+) -> Response {
+    let t = staff.t;
+    let entry: Value = o.body["canonical"]
+        .as_str()
+        .and_then(|c| serde_json::from_str(c).ok())
+        .unwrap_or_default();
+    let b = &entry["body"];
+    let s = |k: &str| b[k].as_str().unwrap_or_default().to_owned();
+    let seq = o_seq(o);
+    let mut facts = vec![(
+        t.pick("Số thứ tự trên sổ", "Seq on the ledger"),
+        format!("#{seq}"),
+    )];
+    let mut highlight = None;
+    let message = match form {
+        EntryForm::Pledge => {
+            highlight = Some(s("reference"));
+            facts.push((t.pick("Mã đăng ký", "Pledge id"), s("pledge_id")));
+            facts.push((
+                t.donor,
+                b["donor"]["display"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            ));
+            facts.push((
+                t.amount,
+                super::words::vnd(s("amount_vnd").parse().unwrap_or(0)),
+            ));
+            t.pick(
+                "Đã ghi đăng ký. Xin nhà hảo tâm ghi mã dưới đây trong nội dung chuyển khoản, để khoản chuyển được đối chiếu với đăng ký:",
+                "Pledge recorded. Ask the donor to write this reference in the transfer message, so the transfer is matched to the pledge:",
+            )
+            .to_owned()
+        }
+        EntryForm::Household => {
+            highlight = Some(s("household_id"));
+            facts.push((
+                t.pick("Diện hộ", "Category"),
+                forms::category(t, &s("category")).to_owned(),
+            ));
+            facts.push((
+                t.pick(
+                    "Dấu băm thông tin riêng",
+                    "Commitment to the private record",
+                ),
+                s("commitment"),
+            ));
+            t.pick(
+                "Đã đăng ký hộ. Mã hộ dùng khi đề xuất hỗ trợ:",
+                "Household registered. Its id, for proposing support:",
+            )
+            .to_owned()
+        }
+        EntryForm::Distribution => {
+            highlight = Some(s("distribution_id"));
+            let cash: u64 = s("cash_vnd").parse().unwrap_or(0);
+            facts.push((t.pick("Hộ", "Household"), s("household_id")));
+            facts.push((
+                t.pick("Hình thức", "Support"),
+                forms::support_type(t, &s("support_type")).to_owned(),
+            ));
+            facts.push((t.pick("Tiền mặt", "Cash"), super::words::vnd(cash)));
+            if b["status"] == "pending" {
+                t.pick(
+                    "Đã ghi đề xuất; khoản này chờ người phê duyệt duyệt. Mã khoản hỗ trợ:",
+                    "Proposal recorded; it waits for an approver. Distribution id:",
+                )
+                .to_owned()
+            } else {
+                t.pick(
+                    "Đã ghi khoản hỗ trợ (đã duyệt). Mã khoản hỗ trợ, dùng khi ghi biên bản bàn giao:",
+                    "Distribution recorded (approved). Its id, for the handover record:",
+                )
+                .to_owned()
+            }
+        }
+        EntryForm::Acknowledgement => {
+            facts.push((t.pick("Khoản hỗ trợ", "Distribution"), s("distribution_id")));
+            t.pick("Đã ghi biên bản bàn giao.", "Handover recorded.")
+                .to_owned()
+        }
+        EntryForm::Reversal => {
+            facts.push((
+                t.pick("Bút toán bị hủy", "Entry reversed"),
+                format!("#{}", b["reverses_seq"]),
+            ));
+            facts.push((t.pick("Lý do", "Reason"), s("reason")));
+            t.pick("Đã ghi bút toán hủy.", "Reversal recorded.")
+                .to_owned()
+        }
+        EntryForm::CashGift | EntryForm::GoodsGift => t.pick("Đã ghi sổ.", "Recorded.").to_owned(),
+    };
+    facts.push((
+        t.pick("Dấu băm bút toán", "Entry hash"),
+        o.body["hash"].as_str().unwrap_or_default().to_owned(),
+    ));
+    let status = if o.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let page = DonePage {
+        t,
+        other_lang_href: other_lang(t, &format!("/console/f/{}/{}", fund.code, form.slug()), q),
+        code: fund.code.clone(),
+        slug: form.slug(),
+        title: form.title(t),
+        message,
+        highlight,
+        facts,
+        again: t.pick("Ghi tiếp", "Record another"),
+    };
+    (status, html(page)).into_response()
+}
 /// Why a form's entry was not recorded.
 enum Refused {
     /// Field errors to show on the form.
@@ -486,10 +725,12 @@ async fn submit_form(
     form: &HashMap<String, String>,
     kind: &str,
     body: Value,
+    private: Option<Value>,
 ) -> Result<crate::store::writer::Outcome, Refused> {
     let now = time::OffsetDateTime::now_utc();
-    let draft =
-        Draft::parse(kind, body, None, now).map_err(|r| Refused::Fields(rejection_errors(r)))?;
+    let t = staff.t;
+    let draft = Draft::parse(kind, body, private, now)
+        .map_err(|r| Refused::Fields(rejection_errors(t, r)))?;
     let fund_code = Code::parse(fund, "fund").map_err(|_| Refused::Page(not_found(staff.t)))?;
     let key = form_key(staff, route, form);
     match s
@@ -505,20 +746,47 @@ async fn submit_form(
     {
         Ok(o) => Ok(o),
         Err(JobError::Rejected { rejection, .. }) => {
-            Err(Refused::Fields(rejection_errors(rejection)))
+            Err(Refused::Fields(rejection_errors(t, rejection)))
         }
         Err(JobError::KeyReused { .. }) => Err(Refused::Fields(vec![(
-            "body".into(),
-            "this form was already sent with other values; open a new form".into(),
+            "form".into(),
+            t.pick(
+                "Mẫu này đã được gửi với nội dung khác; xin mở một mẫu mới.",
+                "This form was already sent with other values; open a new form.",
+            )
+            .into(),
         )])),
         Err(e) => Err(Refused::Page(page_error(format!("{e:?}")))),
     }
 }
 
-fn rejection_errors(r: Rejection) -> Vec<(String, String)> {
+/// The core's refusal as messages by field, in the user's language: a
+/// rule's own sentence where there is one, with the core's detail (in
+/// English, with the figures) beside it.
+fn rejection_errors(t: &Text, r: Rejection) -> Vec<(String, String)> {
     match r {
-        Rejection::Invalid(errors) => errors.0.into_iter().map(|e| (e.field, e.message)).collect(),
-        Rejection::Rule { field, message, .. } => vec![(field, message)],
+        Rejection::Invalid(errors) => errors
+            .0
+            .into_iter()
+            .map(|e| {
+                let m = match t.lang {
+                    "en" => e.message,
+                    _ => format!("Giá trị không hợp lệ ({}).", e.message),
+                };
+                (e.field, m)
+            })
+            .collect(),
+        Rejection::Rule {
+            rule,
+            field,
+            message,
+        } => {
+            let m = match (t.lang, forms::rule_sentence(t, rule)) {
+                ("en", _) | (_, None) => message,
+                (_, Some(said)) => format!("{said} ({message})"),
+            };
+            vec![(field, m)]
+        }
     }
 }
 
@@ -616,50 +884,76 @@ async fn pending(
 ) -> Response {
     match fund_in_scope(&s, &staff, &code, EntryKind::DistributionApproved).await {
         Ok(fund) => {
-            let message = q
-                .iter()
-                .find(|(k, _)| k == "approved")
-                .map(|(_, v)| format!("{} {v}", staff.t.approved));
+            let t = staff.t;
+            let message = q.iter().find_map(|(k, v)| match k.as_str() {
+                "approved" => Some(format!("{} {v}", t.approved)),
+                "voided" => Some(format!("{} {v}", t.pick("Đã hủy duyệt:", "Voided:"))),
+                _ => None,
+            });
             pending_page(&s, &staff, &fund, &q, message, None).await
         }
         Err(r) => r,
     }
 }
 
-async fn approve(
+/// Approves or voids a pending distribution (`/approve`, `/void`): an
+/// approver's decision, under the same rules as the API.
+async fn decide(
     State(s): State<AppState>,
     staff: Staff,
     Path(code): Path<String>,
+    uri: axum::http::Uri,
     Query(q): Query<Vec<(String, String)>>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     if !staff.csrf_ok(&form) {
         return forged_form();
     }
-    let fund = match fund_in_scope(&s, &staff, &code, EntryKind::DistributionApproved).await {
+    let void = uri.path().ends_with("/void");
+    let kind = if void {
+        EntryKind::DistributionVoided
+    } else {
+        EntryKind::DistributionApproved
+    };
+    let fund = match fund_in_scope(&s, &staff, &code, kind).await {
         Ok(f) => f,
         Err(r) => return r,
     };
-    let id = form.get("distribution_id").cloned().unwrap_or_default();
+    let text = |k: &str| {
+        form.get(k)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let id = text("distribution_id").unwrap_or_default();
     let mut body = json!({ "distribution_id": id });
-    if let Some(d) = form.get("decision_ref").filter(|d| !d.trim().is_empty()) {
-        body["decision_ref"] = json!(d.trim());
+    if void {
+        let Some(reason) = text("reason") else {
+            let t = staff.t;
+            let msg = t.pick("Hủy duyệt cần ghi lý do.", "Voiding needs a reason.");
+            return pending_page(&s, &staff, &fund, &q, None, Some(msg.into())).await;
+        };
+        body["reason"] = json!(reason);
+    } else if let Some(d) = text("decision_ref") {
+        body["decision_ref"] = json!(d);
     }
+    let route = if void { "void" } else { "approve" };
     match submit_form(
         &s,
         &staff,
         &fund.code,
-        "approve",
+        route,
         &form,
-        "distribution_approved",
+        kind.as_str(),
         body,
+        None,
     )
     .await
     {
         Ok(_) => Redirect::to(&format!(
-            "/console/f/{}/pending?lang={}&approved={}",
+            "/console/f/{}/pending?lang={}&{}={}",
             fund.code,
             staff.t.lang,
+            if void { "voided" } else { "approved" },
             super::urlencode(&id)
         ))
         .into_response(),

@@ -22,6 +22,8 @@ use crate::ledger::ids::normalise_verification_code;
 
 /// The staff console: sign-in, forms, approvals.
 pub mod console;
+/// The console's entry forms.
+pub mod forms;
 /// Amounts and dates as people read them.
 pub mod words;
 
@@ -34,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/r/{code}", get(receipt))
         .route("/static/verify.js", get(verify_js))
         .route("/static/site.css", get(site_css))
+        .route("/static/forms.js", get(forms_js))
 }
 
 async fn verify_js() -> Response {
@@ -43,6 +46,17 @@ async fn verify_js() -> Response {
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
         include_str!("../../static/verify.js"),
+    )
+        .into_response()
+}
+
+async fn forms_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        include_str!("../../static/forms.js"),
     )
         .into_response()
 }

@@ -172,7 +172,7 @@ async fn clerks_record_gifts_through_forms(app: TestApp) {
             .collect();
         let p = b.post("/console/f/HN-VNN/gift", &refs).await;
         assert_eq!(p.status, 422, "{bad}: {}", p.body);
-        assert!(p.body.contains("id=\"amount-error\""), "{bad}: {}", p.body);
+        assert!(p.body.contains("id=\"amount_vnd-error\""), "{bad}: {}", p.body);
         assert!(
             p.body.contains("Bà Nguyễn Thị Tư"),
             "the form keeps the donor"
