@@ -539,9 +539,7 @@ async fn record_entry(
         &fund.code,
         form.slug(),
         &sent,
-        form.kind().as_str(),
-        body,
-        private,
+        (form.kind().as_str(), body, private),
     )
     .await
     {
@@ -723,9 +721,7 @@ async fn submit_form(
     fund: &str,
     route: &str,
     form: &HashMap<String, String>,
-    kind: &str,
-    body: Value,
-    private: Option<Value>,
+    (kind, body, private): (&str, Value, Option<Value>),
 ) -> Result<crate::store::writer::Outcome, Refused> {
     let now = time::OffsetDateTime::now_utc();
     let t = staff.t;
@@ -943,9 +939,7 @@ async fn decide(
         &fund.code,
         route,
         &form,
-        kind.as_str(),
-        body,
-        None,
+        (kind.as_str(), body, None),
     )
     .await
     {

@@ -215,10 +215,13 @@ fn read(t: &Text, f: &Field, raw: &str, today: Date) -> Result<String, String> {
         }),
         Control::Text(_) | Control::Area(_) => Ok(raw.to_owned()),
         Control::Money { zero } => {
-            let digits: String = raw
-                .chars()
-                .filter(|c| !matches!(c, '.' | ' ' | '\u{a0}' | '₫' | 'đ' | 'd'))
-                .collect();
+            // Groups of three may be set off by dots or spaces, as in
+            // 1.500.000; "12.5" is a slip, not 125 đồng.
+            let number = raw.trim_end_matches(['₫', 'đ', 'd', ' ', '\u{a0}']);
+            let groups: Vec<&str> = number.split(['.', ' ', '\u{a0}']).collect();
+            let grouped = groups.len() == 1
+                || (groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3));
+            let digits: String = if grouped { groups.concat() } else { "x".into() };
             let bad = || {
                 t.pick(
                     "Nhập số đồng bằng chữ số, ví dụ 1.500.000 (không có phần lẻ, không có dấu âm).",
@@ -1191,4 +1194,60 @@ pub fn rule_sentence(t: &Text, rule: &str) -> Option<&'static str> {
         ),
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn money(raw: &str) -> Result<String, String> {
+        let f = Field::new("a", "body.a", "A", Control::Money { zero: false });
+        let today = time::macros::date!(2026 - 11 - 23);
+        read(&super::super::VI, &f, raw, today)
+    }
+
+    #[test]
+    fn amounts_are_read_as_people_write_them() {
+        for (raw, want) in [
+            ("1500000", "1500000"),
+            ("1.500.000", "1500000"),
+            ("1 500 000 ₫", "1500000"),
+            ("1.500.000đ", "1500000"),
+            ("007", "7"),
+        ] {
+            assert_eq!(money(raw).as_deref(), Ok(want), "{raw}");
+        }
+        for raw in [
+            "12.5",
+            "1,5",
+            "-5",
+            "+5",
+            "1e6",
+            "abc",
+            "0",
+            "000",
+            "1.50.000",
+            "₫",
+            "10000000000000001",
+        ] {
+            assert!(money(raw).is_err(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn quantities_take_a_decimal_comma() {
+        let f = Field::new("q", "body.q", "Q", Control::Quantity);
+        let today = time::macros::date!(2026 - 11 - 23);
+        assert_eq!(
+            read(&super::super::VI, &f, "2,5", today).as_deref(),
+            Ok("2.5")
+        );
+        assert_eq!(
+            read(&super::super::VI, &f, "12", today).as_deref(),
+            Ok("12")
+        );
+        for raw in ["0", "-1", "1e3", "x", "1,2,3"] {
+            assert!(read(&super::super::VI, &f, raw, today).is_err(), "{raw}");
+        }
+    }
 }

@@ -5,21 +5,21 @@ use serde_json::json;
 
 use crate::helpers::TestApp;
 
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
     client: reqwest::Client,
     root: String,
     cookie: Option<String>,
 }
 
-struct Page {
-    status: u16,
-    location: Option<String>,
-    body: String,
+pub(crate) struct Page {
+    pub(crate) status: u16,
+    pub(crate) location: Option<String>,
+    pub(crate) body: String,
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub(crate) fn new(app: &'a TestApp) -> Self {
         Self {
             app,
             client: reqwest::Client::builder()
@@ -50,7 +50,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub(crate) async fn get(&mut self, path: &str) -> Page {
         let mut req = self.client.get(format!("{}{path}", self.root));
         if let Some(c) = &self.cookie {
             req = req.header("cookie", c);
@@ -59,7 +59,7 @@ impl<'a> Browser<'a> {
         self.answer(r).await
     }
 
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
         let mut req = self.client.post(format!("{}{path}", self.root)).form(form);
         if let Some(c) = &self.cookie {
             req = req.header("cookie", c);
@@ -68,7 +68,7 @@ impl<'a> Browser<'a> {
         self.answer(r).await
     }
 
-    async fn sign_in(&mut self, username: &str, password: &str) -> Page {
+    pub(crate) async fn sign_in(&mut self, username: &str, password: &str) -> Page {
         self.post("/login", &[("username", username), ("password", password)])
             .await
     }
@@ -79,7 +79,7 @@ impl<'a> Browser<'a> {
 }
 
 /// The value of a hidden input named `name` in a page.
-fn hidden(body: &str, name: &str) -> String {
+pub(crate) fn hidden(body: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = body
         .find(&marker)
@@ -88,7 +88,7 @@ fn hidden(body: &str, name: &str) -> String {
     body[start..].split('"').next().unwrap().to_owned()
 }
 
-async fn user(app: &TestApp, username: &str, role: &str, committee: &str) {
+pub(crate) async fn user(app: &TestApp, username: &str, role: &str, committee: &str) {
     let store = app.db.store().await;
     let hash = sovang::web::console::hash_password("mật khẩu dài 123").unwrap();
     store
@@ -172,7 +172,11 @@ async fn clerks_record_gifts_through_forms(app: TestApp) {
             .collect();
         let p = b.post("/console/f/HN-VNN/gift", &refs).await;
         assert_eq!(p.status, 422, "{bad}: {}", p.body);
-        assert!(p.body.contains("id=\"amount_vnd-error\""), "{bad}: {}", p.body);
+        assert!(
+            p.body.contains("id=\"amount_vnd-error\""),
+            "{bad}: {}",
+            p.body
+        );
         assert!(
             p.body.contains("Bà Nguyễn Thị Tư"),
             "the form keeps the donor"

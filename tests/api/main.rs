@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod concurrency;
 mod console;
+mod console_forms;
 mod demo;
 mod findings;
 mod fund_life;
