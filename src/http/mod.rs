@@ -19,7 +19,7 @@ mod receipts;
 /// The public statement of gifts (sao kê): search and CSV.
 pub(crate) mod saoke;
 /// Sources and uses of a fund for a period.
-mod statement;
+pub(crate) mod statement;
 /// Statements as spreadsheets.
 mod xlsx;
 
@@ -67,6 +67,19 @@ pub struct AppState {
     /// revoked in this version, so a cached holder is never stale; a
     /// revocation feature must clear this map. Bounded by the token count.
     principals: Arc<RwLock<HashMap<[u8; 32], crate::store::Principal>>>,
+    /// Each fund's books as folded from its ledger for the read pages,
+    /// brought up to date from where they stopped on each read. An
+    /// append-only ledger makes that exact: what was folded never
+    /// changes. Memory grows with the funds read (the books of one fund
+    /// are about what the writer keeps for it).
+    folded: Arc<RwLock<HashMap<String, Arc<tokio::sync::Mutex<Folded>>>>>,
+}
+
+/// A fund's books folded from its first `size` entries.
+#[derive(Default)]
+pub struct Folded {
+    pub size: u64,
+    pub book: crate::ledger::book::Book,
 }
 
 impl AppState {
@@ -78,6 +91,47 @@ impl AppState {
             settings: Arc::new(settings),
             funds: Arc::default(),
             principals: Arc::default(),
+            folded: Arc::default(),
+        }
+    }
+
+    /// The books of `fund` folded to its head now: folds only the entries
+    /// recorded since the last read.
+    pub async fn folded(
+        &self,
+        fund: &str,
+    ) -> Result<tokio::sync::OwnedMutexGuard<Folded>, ApiError> {
+        const PAGE: u64 = 5_000;
+        let cell = {
+            let found = self.folded.read().ok().and_then(|m| m.get(fund).cloned());
+            match found {
+                Some(c) => c,
+                None => {
+                    let mut m = self
+                        .folded
+                        .write()
+                        .map_err(|_| ApiError::Internal("folded books: lock poisoned".into()))?;
+                    m.entry(fund.to_owned()).or_default().clone()
+                }
+            }
+        };
+        let mut f = cell.lock_owned().await;
+        loop {
+            let page = self.store.entries(fund, f.size, PAGE).await?;
+            for e in &page {
+                if let Err(err) = crate::ledger::replay::fold(&mut f.book, &e.canonical) {
+                    // Start again next time rather than keep half-folded books.
+                    *f = Folded::default();
+                    return Err(ApiError::Internal(format!(
+                        "fund {fund}: the ledger does not replay at seq {}: {err}",
+                        e.seq
+                    )));
+                }
+                f.size = e.seq + 1;
+            }
+            if (page.len() as u64) < PAGE {
+                return Ok(f);
+            }
         }
     }
 

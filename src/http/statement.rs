@@ -16,10 +16,8 @@ use super::error::ApiError;
 use super::vn_date;
 use super::xlsx::{xlsx_response, Cell, Sheet};
 use super::AppState;
-use crate::ledger::book::Book;
 use crate::ledger::ids::{format_date, parse_date, today_in_vietnam};
 use crate::ledger::kinds::corrections::Period;
-use crate::ledger::replay::fold;
 use crate::ledger::statement::{Statement, StatementBuilder};
 use crate::ledger::uses::where_it_went;
 use crate::store::Store;
@@ -101,25 +99,10 @@ async fn where_money_went(
             "unknown parameter {k:?}; this takes campaign"
         )));
     }
-    let mut book = Book::default();
-    let mut next = 0;
-    loop {
-        let page = s.store.entries(&fund.code, next, PAGE).await?;
-        for e in &page {
-            fold(&mut book, &e.canonical).map_err(|err| {
-                ApiError::Internal(format!(
-                    "fund {}: the ledger does not replay: {err}",
-                    fund.code
-                ))
-            })?;
-        }
-        next += page.len() as u64;
-        if (page.len() as u64) < PAGE {
-            break;
-        }
-    }
+    let folded = s.folded(&fund.code).await?;
+    let book = &folded.book;
     let campaign = q.get("campaign").map(String::as_str);
-    let went = where_it_went(&book, campaign).ok_or_else(|| {
+    let went = where_it_went(book, campaign).ok_or_else(|| {
         ApiError::NotFound(format!(
             "fund {} has no campaign {:?}",
             fund.code,

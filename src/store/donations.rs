@@ -179,6 +179,29 @@ impl Store {
             .collect()
     }
 
+    /// The latest `limit` gifts matching `filter`, newest first.
+    pub async fn latest_donations(
+        &self,
+        fund: &str,
+        filter: &DonationFilter,
+        limit: u64,
+    ) -> Result<Vec<Value>> {
+        let c = Clause::build(fund, filter);
+        let sql = format!(
+            "SELECT seq, receipt_no, kind, received_on, recorded_at, donor_display, donor_kind, \
+             amount_vnd, channel, campaign_id, pledge_id, earmark, bank_ref, goods, status, \
+             voided_by_seq, voided_reason FROM donations WHERE {} ORDER BY seq DESC LIMIT ${}",
+            c.sql,
+            c.order.len() + 1
+        );
+        let q = c.bind(sqlx::query(&sql)).bind(to_i64(limit)?);
+        q.fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(donation_json)
+            .collect()
+    }
+
     /// How many gifts match `filter`, and their sum (voided ones counted
     /// apart).
     pub async fn donations_matched(&self, fund: &str, filter: &DonationFilter) -> Result<Value> {

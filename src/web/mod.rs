@@ -20,6 +20,8 @@ use serde_json::Value;
 use crate::http::AppState;
 use crate::ledger::ids::normalise_verification_code;
 
+/// The public pages of a fund's books: campaign, statement, where the money went.
+pub mod books;
 /// The staff console: sign-in, forms, approvals.
 pub mod console;
 /// The console's entry forms.
@@ -33,6 +35,8 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home))
         .route("/f/{fund}", get(fund_page))
         .route("/f/{fund}/sao-ke", get(saoke_page))
+        .route("/f/{fund}/c/{campaign}", get(books::campaign_page))
+        .route("/f/{fund}/bao-cao", get(books::statement_page))
         .route("/r/{code}", get(receipt))
         .route("/static/verify.js", get(verify_js))
         .route("/static/site.css", get(site_css))
@@ -618,6 +622,7 @@ async fn home(State(s): State<AppState>, Query(q): Query<Vec<(String, String)>>)
 }
 
 struct CampaignRow {
+    id: String,
     name: String,
     window: String,
     status: &'static str,
@@ -644,11 +649,14 @@ struct FundPage {
     balance: String,
     reserved: String,
     available: String,
-    gifts: u64,
+    gift_count: u64,
     size: u64,
     campaigns: Vec<CampaignRow>,
     stock: Vec<StockRow>,
     verifier_key: String,
+    went: books::WentView,
+    periods: Vec<(String, String)>,
+    gifts: Vec<books::GiftRow>,
 }
 
 /// A fund: its figures, campaigns with progress, stock, and where to read
@@ -687,6 +695,7 @@ async fn fund_page(
             let received = sum_vnd(&c["cash_received_vnd"]) + sum_vnd(&c["goods_received_vnd"]);
             let target = c["target_vnd"].as_str().and_then(|v| v.parse::<u64>().ok());
             CampaignRow {
+                id: c["campaign_id"].as_str().unwrap_or_default().to_owned(),
                 name: c["name"].as_str().unwrap_or_default().to_owned(),
                 window: format!(
                     "{} – {}",
@@ -716,7 +725,19 @@ async fn fund_page(
             value: words::vnd(sum_vnd(&l["value_vnd"])),
         })
         .collect();
+    let went = match books::fund_went(&s, t, &fund.code).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let gifts = match books::latest_gifts(&s, t, &fund.code, None).await {
+        Ok(g) => g,
+        Err(r) => return r,
+    };
+    let today = crate::ledger::ids::today_in_vietnam(time::OffsetDateTime::now_utc());
     html(FundPage {
+        went,
+        gifts,
+        periods: books::period_links(t, &fund.code, today),
         t,
         other_lang_href: other_lang(t, &format!("/f/{}", fund.code), &q),
         name: fund.name,
@@ -724,22 +745,13 @@ async fn fund_page(
         balance: words::vnd(sum_vnd(&summary["balance_vnd"])),
         reserved: words::vnd(sum_vnd(&summary["reserved_vnd"])),
         available: words::vnd(sum_vnd(&summary["available_vnd"])),
-        gifts: summary["totals"]["gifts"].as_u64().unwrap_or(0),
+        gift_count: summary["totals"]["gifts"].as_u64().unwrap_or(0),
         size: head.map_or(0, |h| h.size),
         campaigns,
         stock,
         verifier_key: fund.verifier_key,
         code: fund.code,
     })
-}
-
-struct GiftRow {
-    receipt_no: String,
-    received_on: String,
-    donor: String,
-    amount: String,
-    goods: Option<String>,
-    status: &'static str,
 }
 
 #[derive(Template)]
@@ -755,7 +767,8 @@ struct SaokePage {
     min_vnd: String,
     error: Option<String>,
     matched: String,
-    gifts: Vec<GiftRow>,
+    gifts: Vec<books::GiftRow>,
+    campaign: String,
     csv_href: String,
     xlsx_href: String,
     next_href: Option<String>,
@@ -806,6 +819,7 @@ async fn saoke_page(
         error: None,
         matched: String::new(),
         gifts: Vec::new(),
+        campaign: field("campaign"),
         csv_href: api_query("csv"),
         xlsx_href: api_query("xlsx"),
         next_href: None,
@@ -848,23 +862,6 @@ async fn saoke_page(
             page.next_href = Some(format!("/f/{}/sao-ke?{}", fund.code, parts.join("&")));
         }
     }
-    page.gifts = rows
-        .iter()
-        .map(|r| GiftRow {
-            receipt_no: r["receipt_no"].as_str().unwrap_or_default().to_owned(),
-            received_on: crate::http::vn_date(r["received_on"].as_str().unwrap_or_default()),
-            donor: r["donor"]["display"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-            amount: words::vnd(sum_vnd(&r["amount_vnd"])),
-            goods: r["goods"].as_str().map(str::to_owned),
-            status: if r["status"] == "voided" {
-                t.voided
-            } else {
-                t.valid
-            },
-        })
-        .collect();
+    page.gifts = books::gift_rows(t, &rows);
     html(page)
 }

@@ -104,4 +104,135 @@ async fn readers_see_funds_campaigns_stock_and_gifts(app: TestApp) {
     assert_eq!(page(&app, "/f/NO-SUCH").await.0, 404);
 }
 
-crate::both!(readers_see_funds_campaigns_stock_and_gifts);
+async fn readers_see_where_the_money_went_campaigns_and_statements(app: TestApp) {
+    let clerk = app.with_fund().await;
+    app.record("HN-VNN", &clerk, "campaign_opened", json!({"campaign_id": "tet-2027", "name": "Tết Nhân ái 2027",
+        "kind": "tet", "starts_on": "2026-11-01", "ends_on": "2027-01-31", "target_vnd": "10000000"})).await;
+    for (name, amount, campaign) in [
+        ("Nguyễn Văn An", "1500000", Some("tet-2027")),
+        ("Trần Thị Bình", "2000000", Some("tet-2027")),
+        ("Công ty Hòa Phát", "60000000", None),
+    ] {
+        let mut gift = json!({"donor": {"display": name, "kind": "individual"},
+            "amount_vnd": amount, "channel": "bank_transfer", "received_on": "2026-11-03"});
+        if let Some(c) = campaign {
+            gift["campaign_id"] = json!(c);
+        }
+        app.record("HN-VNN", &clerk, "donation_cash", gift).await;
+    }
+    app.record_batch("HN-VNN", &clerk, vec![json!({"kind": "household_registered",
+        "body": {"household_id": "ho-1", "commune_code": "HN", "hamlet": "Thôn 1", "category": "poor", "members": 4, "review_year": 2026},
+        "private": {"head_name": "Lê Văn Tám", "cccd": "001085000444", "address": "Thôn 1"}})]).await;
+    app.record("HN-VNN", &clerk, "distribution", json!({"distribution_id": "tet-1", "household_id": "ho-1",
+        "support_type": "tet_gift", "cash_vnd": "500000", "decision_ref": "QĐ 1", "campaign_id": "tet-2027"})).await;
+    app.record(
+        "HN-VNN",
+        &clerk,
+        "distribution",
+        json!({"distribution_id": "nha-1", "household_id": "ho-1",
+        "support_type": "house_new", "cash_vnd": "50000000", "decision_ref": "QĐ 2"}),
+    )
+    .await;
+
+    let (status, fund) = page(&app, "/f/HN-VNN").await;
+    assert_eq!(status, 200);
+    assert!(fund.contains("id=\"given\">500.000 ₫, 1 hộ"), "{fund}");
+    assert!(fund.contains("1 suất quà Tết"), "{fund}");
+    assert!(fund.contains("<td>Quà Tết</td>"), "{fund}");
+    assert!(
+        fund.contains("Chờ duyệt</dt><dd>1 · 50.000.000 ₫"),
+        "{fund}"
+    );
+    assert!(fund.contains("Còn lại</dt><dd>63.000.000 ₫"), "{fund}");
+    // The latest gifts, newest first.
+    let newest = fund.find("Công ty Hòa Phát").expect("latest gifts");
+    let older = fund.find("Nguyễn Văn An").expect("latest gifts");
+    assert!(newest < older, "newest first");
+    assert!(fund.contains("/f/HN-VNN/c/tet-2027?lang=vi"), "{fund}");
+    assert!(fund.contains("/f/HN-VNN/bao-cao?from="), "{fund}");
+
+    // The campaign's page: its gifts only, and where its money went.
+    let (status, c) = page(&app, "/f/HN-VNN/c/tet-2027").await;
+    assert_eq!(status, 200, "{c}");
+    assert!(c.contains("id=\"received\">3.500.000 ₫"), "{c}");
+    assert!(c.contains("value=\"35\""), "progress 35%: {c}");
+    assert!(c.contains("id=\"given\">500.000 ₫, 1 hộ"), "{c}");
+    assert!(
+        !c.contains("Công ty Hòa Phát"),
+        "another campaign's gift: {c}"
+    );
+    assert!(c.contains("Tết vì người nghèo"), "{c}");
+    assert!(c.contains("/f/HN-VNN/sao-ke?campaign=tet-2027"), "{c}");
+    let (_, gifts) = page(&app, "/f/HN-VNN/sao-ke?campaign=tet-2027").await;
+    assert!(
+        gifts.contains("2 khoản ủng hộ, tổng cộng 3.500.000 ₫"),
+        "{gifts}"
+    );
+    assert!(
+        gifts.contains("name=\"campaign\" value=\"tet-2027\""),
+        "{gifts}"
+    );
+    assert_eq!(page(&app, "/f/HN-VNN/c/khong-co").await.0, 404);
+    let (_, english) = page(&app, "/f/HN-VNN/c/tet-2027?lang=en").await;
+    assert!(
+        english.contains("Tet for the poor") && english.contains("Latest gifts"),
+        "{english}"
+    );
+
+    // The statement of this month, as the API computes it.
+    let today = crate::helpers::today_vn();
+    let first = format!("{}-01", &today[..7]);
+    let (status, st) = page(&app, "/f/HN-VNN/bao-cao").await;
+    assert_eq!(status, 200, "{st}");
+    let api = app
+        .get(&format!("/funds/HN-VNN/statement?from={first}&to={today}"))
+        .await
+        .body;
+    assert_eq!(api["closing"]["balance_vnd"], "63000000", "{api}");
+    assert!(st.contains("Số dư cuối kỳ</strong></td><td class=\"num\"></td><td class=\"num\"><strong>63.000.000 ₫"), "{st}");
+    assert!(st.contains("Trong đó đang giữ cho khoản chờ duyệt</td><td class=\"num\"></td><td class=\"num\">50.000.000 ₫"), "{st}");
+    assert!(
+        st.contains(
+            "Ủng hộ: Chuyển khoản</td><td class=\"num\">3</td><td class=\"num\">63.500.000 ₫"
+        ),
+        "{st}"
+    );
+    assert!(st.contains("khớp đến từng đồng"), "{st}");
+    // Before anything was recorded, an empty period.
+    let (status, empty) = page(&app, "/f/HN-VNN/bao-cao?from=2026-01-01&to=2026-01-31").await;
+    assert_eq!(status, 200);
+    assert!(
+        empty.contains(
+            "Số dư cuối kỳ</strong></td><td class=\"num\"></td><td class=\"num\"><strong>0 ₫"
+        ),
+        "{empty}"
+    );
+    for bad in [
+        "from=31/12/2026",
+        "to=2026-02-30",
+        "from=2026-12-01&to=2026-11-01",
+    ] {
+        let (status, b) = page(&app, &format!("/f/HN-VNN/bao-cao?{bad}")).await;
+        assert_eq!(status, 400, "{bad}");
+        assert!(b.contains("id=\"error\""), "{bad}: {b}");
+    }
+
+    // A gift recorded after a page was read shows at once.
+    app.record(
+        "HN-VNN",
+        &clerk,
+        "donation_cash",
+        json!({"donor": {"display": "Bà Tư", "kind": "individual"},
+        "amount_vnd": "1000000", "channel": "cash", "received_on": "2026-11-03"}),
+    )
+    .await;
+    let (_, fund) = page(&app, "/f/HN-VNN").await;
+    assert!(fund.contains("Còn lại</dt><dd>64.000.000 ₫"), "{fund}");
+    let went = app.get("/funds/HN-VNN/where-money-went").await.body;
+    assert_eq!(went["balance_vnd"], "64000000", "{went}");
+}
+
+crate::both!(
+    readers_see_funds_campaigns_stock_and_gifts,
+    readers_see_where_the_money_went_campaigns_and_statements
+);

@@ -1,0 +1,559 @@
+//! The public pages of a fund's books: a campaign, the statement of a
+//! period, where the money went, and the latest gifts, all read from the
+//! same books the API serves.
+//!
+//! Where the money went is read from the fund's books kept folded in
+//! memory ([`crate::http::AppState::folded`]), so it costs no more on a
+//! fund of 100,000 entries than on a new one. The statement of a period
+//! folds the ledger up to the period's end each time, as the API's
+//! statement does: it is a report, opened now and then, and it must be
+//! the API's figures exactly.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+use time::Date;
+
+use super::forms::support_type;
+use super::words::vnd;
+use super::{html, lang_of, not_found, other_lang, page_error, sum_vnd, urlencode, Text};
+use crate::http::AppState;
+use crate::ledger::book::CampaignStatus;
+use crate::ledger::ids::{format_date, parse_date, today_in_vietnam};
+use crate::ledger::money::SumVnd;
+use crate::ledger::uses::{where_it_went, WhereItWent};
+use crate::store::donations::DonationFilter;
+
+/// `1.500.000 ₫`, or `−1.500.000 ₫` below zero.
+pub fn vnd_sum(amount: SumVnd) -> String {
+    let figure = vnd(u64::try_from(amount.unsigned_abs()).unwrap_or(u64::MAX));
+    if amount < 0 {
+        format!("−{figure}")
+    } else {
+        figure
+    }
+}
+
+/// One gift in a list of gifts.
+pub struct GiftRow {
+    pub receipt_no: String,
+    pub received_on: String,
+    pub donor: String,
+    pub amount: String,
+    pub goods: Option<String>,
+    pub status: &'static str,
+}
+
+/// Gifts as the donations table gives them.
+pub fn gift_rows(t: &Text, rows: &[Value]) -> Vec<GiftRow> {
+    rows.iter()
+        .map(|r| GiftRow {
+            receipt_no: r["receipt_no"].as_str().unwrap_or_default().to_owned(),
+            received_on: crate::http::vn_date(r["received_on"].as_str().unwrap_or_default()),
+            donor: r["donor"]["display"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            amount: vnd(sum_vnd(&r["amount_vnd"])),
+            goods: r["goods"].as_str().map(str::to_owned),
+            status: if r["status"] == "voided" {
+                t.voided
+            } else {
+                t.valid
+            },
+        })
+        .collect()
+}
+
+/// One kind of support given.
+pub struct SupportRow {
+    pub label: &'static str,
+    pub distributions: u64,
+    pub households: u64,
+    pub cash: String,
+    pub goods: String,
+}
+
+/// Where the money went, as the pages show it.
+pub struct WentView {
+    pub gifts: u64,
+    pub came_cash: String,
+    pub came_goods: String,
+    pub transfers_in: String,
+    pub given_cash: String,
+    pub given_goods: String,
+    pub distributions: u64,
+    pub households: u64,
+    pub rows: Vec<SupportRow>,
+    pub pending: u64,
+    pub pending_vnd: String,
+    pub transfers_out: String,
+    pub expenses: String,
+    pub balance: String,
+    pub stock_value: String,
+    pub houses_built: u64,
+    pub houses_repaired: u64,
+    pub tet_gifts: u64,
+    /// For the whole fund (transfers, expenses, balance shown).
+    pub whole_fund: bool,
+}
+
+pub fn went_view(t: &Text, w: &WhereItWent) -> WentView {
+    WentView {
+        gifts: w.sources.gifts,
+        came_cash: vnd_sum(w.sources.cash_vnd),
+        came_goods: vnd_sum(w.sources.goods_vnd),
+        transfers_in: vnd_sum(w.sources.transfers_in_vnd),
+        given_cash: vnd_sum(w.uses.total.cash_vnd),
+        given_goods: vnd_sum(w.uses.total.goods_vnd),
+        distributions: w.uses.total.distributions,
+        households: w.uses.total.households,
+        rows: w
+            .uses
+            .by_support_type
+            .iter()
+            .map(|(code, g)| SupportRow {
+                label: support_type(t, code),
+                distributions: g.distributions,
+                households: g.households,
+                cash: vnd_sum(g.cash_vnd),
+                goods: vnd_sum(g.goods_vnd),
+            })
+            .collect(),
+        pending: w.pending.distributions,
+        pending_vnd: vnd_sum(w.pending.cash_vnd + w.pending.goods_vnd),
+        transfers_out: vnd_sum(w.uses.transfers_out_vnd),
+        expenses: vnd_sum(w.uses.expenses_vnd),
+        balance: vnd_sum(w.balance_vnd),
+        stock_value: vnd_sum(w.stock_value_vnd),
+        houses_built: w.uses.houses_built,
+        houses_repaired: w.uses.houses_repaired,
+        tet_gifts: w.uses.tet_gifts,
+        whole_fund: w.campaign_id.is_none(),
+    }
+}
+
+/// Where the whole fund's money went, from its folded books.
+pub async fn fund_went(s: &AppState, t: &Text, fund: &str) -> Result<WentView, Response> {
+    let folded = s.folded(fund).await.map_err(page_error)?;
+    let w = where_it_went(&folded.book, None).ok_or_else(|| page_error("no books"))?;
+    Ok(went_view(t, &w))
+}
+
+/// The latest gifts of a fund, or of one of its campaigns.
+pub async fn latest_gifts(
+    s: &AppState,
+    t: &Text,
+    fund: &str,
+    campaign: Option<&str>,
+) -> Result<Vec<GiftRow>, Response> {
+    let filter = DonationFilter {
+        campaign: campaign.map(str::to_owned),
+        ..Default::default()
+    };
+    let rows = s
+        .store
+        .latest_donations(fund, &filter, 10)
+        .await
+        .map_err(page_error)?;
+    Ok(gift_rows(t, &rows))
+}
+
+/// Links to the statements people ask for most: this month, last month,
+/// this year.
+pub fn period_links(t: &Text, code: &str, today: Date) -> Vec<(String, String)> {
+    let month_start = today.replace_day(1).unwrap_or(today);
+    let last_month_end = month_start.previous_day().unwrap_or(month_start);
+    let last_month_start = last_month_end.replace_day(1).unwrap_or(last_month_end);
+    let year_start =
+        Date::from_calendar_date(today.year(), time::Month::January, 1).unwrap_or(today);
+    let link = |from: Date, to: Date| {
+        format!(
+            "/f/{code}/bao-cao?from={}&to={}&lang={}",
+            format_date(from),
+            format_date(to),
+            t.lang
+        )
+    };
+    vec![
+        (
+            t.pick("Tháng này", "This month").to_owned(),
+            link(month_start, today),
+        ),
+        (
+            t.pick("Tháng trước", "Last month").to_owned(),
+            link(last_month_start, last_month_end),
+        ),
+        (
+            format!("{} {}", t.pick("Năm", "Year"), today.year()),
+            link(year_start, today),
+        ),
+    ]
+}
+
+#[derive(Template)]
+#[template(path = "campaign.html")]
+struct CampaignPage {
+    t: &'static Text,
+    other_lang_href: String,
+    code: String,
+    fund_name: String,
+    name: String,
+    kind: &'static str,
+    window: String,
+    open: bool,
+    closed_reason: Option<String>,
+    target: Option<String>,
+    percent: u64,
+    received: String,
+    pledges: u64,
+    went: WentView,
+    gifts: Vec<GiftRow>,
+    saoke_href: String,
+}
+
+fn campaign_kind(t: &Text, kind: &str) -> &'static str {
+    match kind {
+        "peak_month" => t.pick("Tháng cao điểm Vì người nghèo", "Peak month for the poor"),
+        "disaster_relief" => t.pick("Cứu trợ thiên tai", "Disaster relief"),
+        "tet" => t.pick("Tết vì người nghèo", "Tet for the poor"),
+        "housing" => t.pick("Nhà đại đoàn kết", "Solidarity houses"),
+        _ => t.pick("Vận động khác", "Other"),
+    }
+}
+
+/// A campaign: its window, progress to target, gifts, and where its
+/// money went.
+pub async fn campaign_page(
+    State(s): State<AppState>,
+    Path((code, id)): Path<(String, String)>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
+    let t = lang_of(&q);
+    let Ok(fund) = s.fund(&code).await else {
+        return not_found(t);
+    };
+    let (c, w) = {
+        let folded = match s.folded(&fund.code).await {
+            Ok(f) => f,
+            Err(e) => return page_error(e),
+        };
+        match (
+            folded.book.campaigns.get(&id).cloned(),
+            where_it_went(&folded.book, Some(&id)),
+        ) {
+            (Some(c), Some(w)) => (c, w),
+            _ => return not_found(t),
+        }
+    };
+    let gifts = match latest_gifts(&s, t, &fund.code, Some(&id)).await {
+        Ok(g) => g,
+        Err(r) => return r,
+    };
+    let received = c.cash_received_vnd + c.goods_received_vnd;
+    let target = c.target_vnd.as_deref().and_then(|v| v.parse::<i128>().ok());
+    html(CampaignPage {
+        t,
+        other_lang_href: other_lang(t, &format!("/f/{}/c/{}", fund.code, id), &q),
+        fund_name: fund.name,
+        name: c.name.clone(),
+        kind: campaign_kind(t, &c.kind),
+        window: format!(
+            "{} – {}",
+            crate::http::vn_date(&c.starts_on),
+            crate::http::vn_date(&c.ends_on)
+        ),
+        open: matches!(c.status, CampaignStatus::Open),
+        closed_reason: c.closed_reason.clone(),
+        target: target.map(vnd_sum),
+        percent: target.filter(|t| *t > 0).map_or(0, |t| {
+            u64::try_from((received * 100 / t).min(100)).unwrap_or(0)
+        }),
+        received: vnd_sum(received),
+        pledges: c.pledges,
+        went: went_view(t, &w),
+        gifts,
+        saoke_href: format!(
+            "/f/{}/sao-ke?campaign={}&lang={}",
+            fund.code,
+            urlencode(&id),
+            t.lang
+        ),
+        code: fund.code,
+    })
+}
+
+/// One line of the statement as the page shows it.
+pub struct Line {
+    pub label: String,
+    pub count: Option<u64>,
+    pub amount: String,
+    /// A heading line.
+    pub head: bool,
+}
+
+#[derive(Template)]
+#[template(path = "statement.html")]
+struct StatementPage {
+    t: &'static Text,
+    other_lang_href: String,
+    code: String,
+    fund_name: String,
+    from: String,
+    to: String,
+    from_iso: String,
+    to_iso: String,
+    error: Option<String>,
+    lines: Vec<Line>,
+    goods: Vec<(String, String, String, String, String)>,
+    adjustments: Vec<(u64, u64, String, String)>,
+    balanced: bool,
+    entries: u64,
+    periods: Vec<(String, String)>,
+    api: String,
+}
+
+fn statement_lines(t: &Text, st: &crate::ledger::statement::Statement) -> Vec<Line> {
+    let mut lines = Vec::new();
+    let mut head = |label: &str, amount: SumVnd| {
+        lines.push(Line {
+            label: label.to_owned(),
+            count: None,
+            amount: vnd_sum(amount),
+            head: true,
+        })
+    };
+    head(
+        t.pick("Số dư đầu kỳ", "Opening balance"),
+        st.opening.balance_vnd,
+    );
+    let src = &st.sources;
+    let total_in = src.gifts_cash.amount_vnd + src.transfers_in.amount_vnd;
+    head(t.pick("Tiền nhận trong kỳ", "Money received"), total_in);
+    let mut line = |label: String, count: u64, amount: SumVnd| {
+        lines.push(Line {
+            label,
+            count: Some(count),
+            amount: vnd_sum(amount),
+            head: false,
+        })
+    };
+    for (channel, tally) in &src.gifts_by_channel {
+        let name = match channel.as_str() {
+            "cash" => t.cash,
+            "bank_transfer" => t.bank_transfer,
+            "qr_transfer" => t.qr_transfer,
+            "e_wallet" => t.e_wallet,
+            other => other,
+        };
+        line(
+            format!("{}: {name}", t.pick("Ủng hộ", "Gifts")),
+            tally.count,
+            tally.amount_vnd,
+        );
+    }
+    line(
+        t.pick("Nhận từ quỹ khác", "From other funds").to_owned(),
+        src.transfers_in.count,
+        src.transfers_in.amount_vnd,
+    );
+    line(
+        t.pick(
+            "Ủng hộ bằng hiện vật (giá trị, không tính vào tiền)",
+            "Gifts in kind (value, not cash)",
+        )
+        .to_owned(),
+        src.gifts_in_kind.count,
+        src.gifts_in_kind.amount_vnd,
+    );
+    let uses = &st.uses;
+    let total_out =
+        uses.distributions.cash_vnd + uses.transfers_out.amount_vnd + uses.expenses.amount_vnd;
+    lines.push(Line {
+        label: t.pick("Tiền chi trong kỳ", "Money spent").to_owned(),
+        count: None,
+        amount: vnd_sum(total_out),
+        head: true,
+    });
+    for (kind, s) in &uses.distributions_by_type {
+        lines.push(Line {
+            label: format!(
+                "{} ({} {})",
+                support_type(t, kind),
+                s.households,
+                t.pick("hộ", "households")
+            ),
+            count: Some(s.count),
+            amount: vnd_sum(s.cash_vnd),
+            head: false,
+        });
+    }
+    lines.push(Line {
+        label: t.pick("Chuyển quỹ khác", "To other funds").to_owned(),
+        count: Some(uses.transfers_out.count),
+        amount: vnd_sum(uses.transfers_out.amount_vnd),
+        head: false,
+    });
+    lines.push(Line {
+        label: t
+            .pick(
+                "Chi phí (phí ngân hàng, vận chuyển…)",
+                "Expenses (bank fees, transport…)",
+            )
+            .to_owned(),
+        count: Some(uses.expenses.count),
+        amount: vnd_sum(uses.expenses.amount_vnd),
+        head: false,
+    });
+    lines.push(Line {
+        label: t.pick("Điều chỉnh do hủy bút toán", "Reversals").to_owned(),
+        count: Some(st.reversals.count),
+        amount: vnd_sum(st.reversals.cash_effect_vnd),
+        head: true,
+    });
+    lines.push(Line {
+        label: t.pick("Số dư cuối kỳ", "Closing balance").to_owned(),
+        count: None,
+        amount: vnd_sum(st.closing.balance_vnd),
+        head: true,
+    });
+    lines.push(Line {
+        label: t
+            .pick(
+                "Trong đó đang giữ cho khoản chờ duyệt",
+                "Of which held for pending support",
+            )
+            .to_owned(),
+        count: None,
+        amount: vnd_sum(st.closing.reserved_vnd),
+        head: false,
+    });
+    lines
+}
+
+/// The statement of a period (`from`, `to`; this month by default): what
+/// came in, what went out, the goods, corrections, and the balance at
+/// both ends.
+pub async fn statement_page(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
+    let t = lang_of(&q);
+    let Ok(fund) = s.fund(&code).await else {
+        return not_found(t);
+    };
+    let today = today_in_vietnam(time::OffsetDateTime::now_utc());
+    let param = |k: &str| {
+        q.iter()
+            .find(|(n, v)| n == k && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_owned())
+    };
+    let day = |k: &str, default: Date| match param(k) {
+        None => Ok(default),
+        Some(v) => parse_date(&v, k)
+            .map_err(|_| format!("{} {v:?}", t.pick("Ngày không hợp lệ:", "Not a date:"))),
+    };
+    let (from, to) = match (
+        day("from", today.replace_day(1).unwrap_or(today)),
+        day("to", today),
+    ) {
+        (Ok(f), Ok(to)) => (f, to),
+        (Err(e), _) | (_, Err(e)) => return statement_error(t, &fund, &q, today, e),
+    };
+    if from > to {
+        return statement_error(
+            t,
+            &fund,
+            &q,
+            today,
+            t.pick(
+                "Ngày bắt đầu sau ngày kết thúc.",
+                "The first day is after the last.",
+            )
+            .to_owned(),
+        );
+    }
+    let st = match crate::http::statement::build(&s.store, &fund.code, from, to).await {
+        Ok(st) => st,
+        Err(e) => return page_error(e),
+    };
+    let goods = st
+        .goods
+        .iter()
+        .map(|g| {
+            (
+                g.item.clone(),
+                format!("{} {}", g.opening_quantity.normalize(), g.unit),
+                format!("{} {}", g.received_quantity.normalize(), g.unit),
+                format!("{} {}", g.distributed_quantity.normalize(), g.unit),
+                format!("{} {}", g.closing_quantity.normalize(), g.unit),
+            )
+        })
+        .collect();
+    let adjustments = st
+        .reversals
+        .prior_period_adjustments
+        .iter()
+        .map(|a| {
+            (
+                a.seq,
+                a.reverses_seq,
+                vnd_sum(a.cash_effect_vnd),
+                a.reason.clone(),
+            )
+        })
+        .collect();
+    html(StatementPage {
+        t,
+        other_lang_href: other_lang(t, &format!("/f/{}/bao-cao", fund.code), &q),
+        fund_name: fund.name.clone(),
+        from: crate::http::vn_date(&format_date(from)),
+        to: crate::http::vn_date(&format_date(to)),
+        from_iso: format_date(from),
+        to_iso: format_date(to),
+        error: None,
+        lines: statement_lines(t, &st),
+        goods,
+        adjustments,
+        balanced: st.balanced,
+        entries: st.entries,
+        periods: period_links(t, &fund.code, today),
+        api: format!(
+            "/api/v1/funds/{}/statement?from={}&to={}",
+            fund.code,
+            format_date(from),
+            format_date(to)
+        ),
+        code: fund.code,
+    })
+}
+
+fn statement_error(
+    t: &'static Text,
+    fund: &crate::store::FundInfo,
+    q: &[(String, String)],
+    today: Date,
+    error: String,
+) -> Response {
+    let page = StatementPage {
+        t,
+        other_lang_href: other_lang(t, &format!("/f/{}/bao-cao", fund.code), q),
+        code: fund.code.clone(),
+        fund_name: fund.name.clone(),
+        from: String::new(),
+        to: String::new(),
+        from_iso: String::new(),
+        to_iso: String::new(),
+        error: Some(error),
+        lines: Vec::new(),
+        goods: Vec::new(),
+        adjustments: Vec::new(),
+        balanced: true,
+        entries: 0,
+        periods: period_links(t, &fund.code, today),
+        api: String::new(),
+    };
+    (axum::http::StatusCode::BAD_REQUEST, html(page)).into_response()
+}
