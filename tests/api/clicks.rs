@@ -1,0 +1,214 @@
+//! The console and the public pages driven in headless Chromium through
+//! WebDriver, as people use them: typing, choosing, clicking. A clerk
+//! signs in, gets an amount wrong, corrects it, records the gift and
+//! prints its receipt; an approver approves; a reader switches language.
+//! Screenshots (and the printed receipt, as PDF) are saved under
+//! `target/screenshots/` for review.
+
+use serde_json::json;
+
+use crate::console::user;
+use crate::driver::Driver;
+use crate::helpers::TestApp;
+
+fn db(app: &TestApp) -> &'static str {
+    if app.db.pg.is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
+async fn sign_in(d: &Driver, root: &str, username: &str) {
+    d.goto(&format!("{root}/login")).await;
+    d.find("#username").await.fill(username).await;
+    d.find("#password").await.fill("mật khẩu dài 123").await;
+    d.find("form button[type=submit]").await.click().await;
+    d.wait_for("return location.pathname === '/console'").await;
+}
+
+async fn a_clerk_records_a_gift_and_prints_its_receipt(app: TestApp) {
+    let Some(d) = Driver::start().await else {
+        return;
+    };
+    app.with_fund().await;
+    user(&app, "lan", "clerk", "HN").await;
+    let root = app.base.trim_end_matches("/api/v1").to_owned();
+    let db = db(&app);
+
+    // A wrong password first.
+    d.goto(&format!("{root}/login")).await;
+    d.find("#username").await.fill("lan").await;
+    d.find("#password").await.fill("sai mật khẩu").await;
+    d.find("form button[type=submit]").await.click().await;
+    assert!(d.find("#login-error").await.text().await.len() > 5);
+    sign_in(&d, &root, "lan").await;
+    d.screenshot(&format!("console-clerk-{db}.png")).await;
+
+    d.find("a[href^='/console/f/HN-VNN/gift']")
+        .await
+        .click()
+        .await;
+    d.wait_for("return document.getElementById('amount_vnd') !== null")
+        .await;
+    let size = app.size("HN-VNN").await;
+    d.find("#donor_display")
+        .await
+        .fill("Bà Nguyễn Thị Tư")
+        .await;
+    d.find("#amount_vnd").await.fill("1.500.00").await;
+    d.find("#channel option[value=bank_transfer]")
+        .await
+        .click()
+        .await;
+    d.find("#submit").await.click().await;
+    let error = d.find("#amount_vnd-error").await.text().await;
+    assert!(error.starts_with("Nhập số đồng bằng chữ số"), "{error}");
+    assert_eq!(
+        d.find("#donor_display").await.value().await,
+        "Bà Nguyễn Thị Tư",
+        "the form keeps what was typed"
+    );
+    d.screenshot(&format!("gift-form-error-{db}.png")).await;
+    assert_eq!(app.size("HN-VNN").await, size, "nothing recorded");
+
+    d.find("#amount_vnd").await.fill("1.500.000").await;
+    d.find("#submit").await.click().await;
+    d.wait_for("return location.pathname.startsWith('/r/')")
+        .await;
+    d.wait_for("return document.querySelector('[data-result]') !== null && document.querySelector('[data-result]').dataset.result === 'verified'").await;
+    let page = d.source().await;
+    assert!(
+        page.contains("1.500.000 ₫")
+            && page.contains("Bà Nguyễn Thị Tư")
+            && page.contains("Một triệu năm trăm nghìn đồng"),
+        "{page}"
+    );
+    assert_eq!(app.size("HN-VNN").await, size + 1);
+    d.screenshot(&format!("gift-receipt-{db}.png")).await;
+
+    // Printed on A5: one page.
+    let pdf = d.print_a5(&format!("gift-receipt-{db}.pdf")).await;
+    assert!(pdf.starts_with(b"%PDF-"), "a PDF");
+    let text = String::from_utf8_lossy(&pdf);
+    let count = text
+        .split("/Count ")
+        .nth(1)
+        .and_then(|c| c.split(|ch: char| !ch.is_ascii_digit()).next())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(count, "1", "the receipt fits one A5 page");
+    assert!(
+        text.contains("/MediaBox [0 0 419.") || text.contains("/MediaBox [0 0 420"),
+        "A5 paper"
+    );
+
+    // Sign out.
+    d.goto(&format!("{root}/console")).await;
+    d.find("form[action^='/logout'] button").await.click().await;
+    d.wait_for("return location.pathname === '/'").await;
+    d.goto(&format!("{root}/console")).await;
+    d.wait_for("return location.pathname === '/login'").await;
+}
+
+async fn an_approver_approves_a_pending_distribution(app: TestApp) {
+    let Some(d) = Driver::start().await else {
+        return;
+    };
+    let clerk = app.with_fund().await;
+    user(&app, "minh", "approver", "HN").await;
+    app.record_batch("HN-VNN", &clerk, vec![json!({"kind": "household_registered",
+        "body": {"household_id": "ho-1", "commune_code": "HN", "hamlet": "Thôn 1", "category": "poor", "members": 4, "review_year": 2026},
+        "private": {"head_name": "Lê Văn Tám", "cccd": "001085000444", "address": "Thôn 1"}})]).await;
+    app.record(
+        "HN-VNN",
+        &clerk,
+        "donation_cash",
+        json!({"donor": {"display": "Công ty Hòa Phát", "kind": "organization"},
+        "amount_vnd": "60000000", "channel": "bank_transfer", "received_on": "2026-11-02"}),
+    )
+    .await;
+    app.record(
+        "HN-VNN",
+        &clerk,
+        "distribution",
+        json!({"distribution_id": "nha-1", "household_id": "ho-1",
+        "support_type": "house_new", "cash_vnd": "50000000", "decision_ref": "QĐ 9"}),
+    )
+    .await;
+    let root = app.base.trim_end_matches("/api/v1").to_owned();
+    let db = db(&app);
+    sign_in(&d, &root, "minh").await;
+    d.find("a[href^='/console/f/HN-VNN/pending']")
+        .await
+        .click()
+        .await;
+    d.find("input[name=decision_ref]")
+        .await
+        .fill("Họp thường trực 20/11")
+        .await;
+    d.screenshot(&format!("pending-{db}.png")).await;
+    d.find("form[action^='/console/f/HN-VNN/approve'] button")
+        .await
+        .click()
+        .await;
+    let message = d.find("#message").await.text().await;
+    assert!(message.contains("nha-1"), "{message}");
+    d.screenshot(&format!("approved-{db}.png")).await;
+    let approved = app
+        .get("/funds/HN-VNN/distributions?status=approved")
+        .await
+        .body;
+    assert_eq!(approved["distributions"][0]["distribution_id"], "nha-1");
+    assert_eq!(approved["distributions"][0]["approved_by"], "us-minh");
+    let size = app.size("HN-VNN").await;
+    let approval = app
+        .get(&format!("/funds/HN-VNN/entries/{}", size - 1))
+        .await;
+    assert!(
+        approval.body["canonical"]
+            .as_str()
+            .unwrap()
+            .contains("\"decision_ref\":\"Họp thường trực 20/11\""),
+        "{}",
+        approval.text
+    );
+}
+
+async fn a_reader_switches_language(app: TestApp) {
+    let Some(d) = Driver::start().await else {
+        return;
+    };
+    app.with_fund().await;
+    let root = app.base.trim_end_matches("/api/v1").to_owned();
+    let db = db(&app);
+    d.goto(&format!("{root}/f/HN-VNN")).await;
+    d.wait_for("return document.documentElement.lang === 'vi'")
+        .await;
+    assert!(d.source().await.contains("Số dư"));
+    d.find("#lang-switch").await.click().await;
+    d.wait_for("return document.documentElement.lang === 'en'")
+        .await;
+    let english = d.source().await;
+    assert!(
+        english.contains("Balance") && english.contains("Where the money went"),
+        "{english}"
+    );
+    d.screenshot(&format!("fund-switched-en-{db}.png")).await;
+    // Links keep the language.
+    d.find("a[href^='/f/HN-VNN/sao-ke']").await.click().await;
+    d.wait_for(
+        "return location.pathname === '/f/HN-VNN/sao-ke' && document.documentElement.lang === 'en'",
+    )
+    .await;
+    d.find("#lang-switch").await.click().await;
+    d.wait_for("return document.documentElement.lang === 'vi'")
+        .await;
+    assert!(d.url().await.contains("/f/HN-VNN/sao-ke"));
+}
+
+crate::both!(
+    a_clerk_records_a_gift_and_prints_its_receipt,
+    an_approver_approves_a_pending_distribution,
+    a_reader_switches_language
+);
