@@ -36,6 +36,8 @@ use axum::{Json, Router};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use time::Date;
+
 use crate::config::Settings;
 use crate::ledger::checkpoint::MasterSecret;
 use crate::store::writer::{IdempotencyKey, Writer};
@@ -73,6 +75,22 @@ pub struct AppState {
     /// changes. Memory grows with the funds read (the books of one fund
     /// are about what the writer keeps for it).
     folded: Arc<RwLock<HashMap<String, Arc<tokio::sync::Mutex<Folded>>>>>,
+    /// Statements already built, by fund and period, with the fund's size
+    /// and the day (Vietnam time) they were built. One stays good while
+    /// the fund has not grown, or for good once built after its period
+    /// ended: entries belong to the day they are recorded, so a later
+    /// entry never falls in an ended period. At most
+    /// [`STATEMENTS_KEPT`] are kept.
+    statements: Arc<std::sync::Mutex<HashMap<(String, Date, Date), KeptStatement>>>,
+}
+
+/// How many built statements are kept.
+const STATEMENTS_KEPT: usize = 64;
+
+struct KeptStatement {
+    size: u64,
+    built_on: Date,
+    statement: Arc<crate::ledger::statement::Statement>,
 }
 
 /// A fund's books folded from its first `size` entries.
@@ -92,7 +110,43 @@ impl AppState {
             funds: Arc::default(),
             principals: Arc::default(),
             folded: Arc::default(),
+            statements: Arc::default(),
         }
+    }
+
+    /// The statement of `fund` for `from..=to`, built once and kept while
+    /// it stays true (see [`AppState::statements`]).
+    pub async fn statement(
+        &self,
+        fund: &str,
+        from: Date,
+        to: Date,
+    ) -> Result<Arc<crate::ledger::statement::Statement>, ApiError> {
+        let size = self.store.fund_head(fund).await?.map_or(0, |h| h.size);
+        let today = crate::ledger::ids::today_in_vietnam(time::OffsetDateTime::now_utc());
+        let key = (fund.to_owned(), from, to);
+        if let Ok(kept) = self.statements.lock() {
+            if let Some(k) = kept.get(&key) {
+                if k.size == size || k.built_on > to {
+                    return Ok(k.statement.clone());
+                }
+            }
+        }
+        let st = Arc::new(statement::build(&self.store, fund, from, to).await?);
+        if let Ok(mut kept) = self.statements.lock() {
+            if kept.len() >= STATEMENTS_KEPT {
+                kept.clear();
+            }
+            kept.insert(
+                key,
+                KeptStatement {
+                    size,
+                    built_on: today,
+                    statement: st.clone(),
+                },
+            );
+        }
+        Ok(st)
     }
 
     /// The books of `fund` folded to its head now: folds only the entries

@@ -125,7 +125,7 @@ async fn statement(
             "format {format:?} is not one of json, csv, xlsx"
         )));
     }
-    let st = build(&s.store, &fund.code, from, to).await?;
+    let st = s.statement(&fund.code, from, to).await?;
     if !st.balanced {
         tracing::error!(fund = %fund.code, "statement does not balance");
     }

@@ -475,7 +475,7 @@ pub async fn statement_page(
             .to_owned(),
         );
     }
-    let st = match crate::http::statement::build(&s.store, &fund.code, from, to).await {
+    let st = match s.statement(&fund.code, from, to).await {
         Ok(st) => st,
         Err(e) => return page_error(e),
     };

@@ -230,6 +230,11 @@ async fn readers_see_where_the_money_went_campaigns_and_statements(app: TestApp)
     assert!(fund.contains("Còn lại</dt><dd>64.000.000 ₫"), "{fund}");
     let went = app.get("/funds/HN-VNN/where-money-went").await.body;
     assert_eq!(went["balance_vnd"], "64000000", "{went}");
+    let (_, st) = page(&app, "/f/HN-VNN/bao-cao").await;
+    assert!(
+        st.contains("Số dư cuối kỳ</strong></td><td class=\"num\"></td><td class=\"num\"><strong>64.000.000 ₫"),
+        "a kept statement is built again once the fund grows: {st}"
+    );
 }
 
 crate::both!(
