@@ -81,8 +81,11 @@ pub struct AppState {
     /// ended: entries belong to the day they are recorded, so a later
     /// entry never falls in an ended period. At most
     /// [`STATEMENTS_KEPT`] are kept.
-    statements: Arc<std::sync::Mutex<HashMap<(String, Date, Date), KeptStatement>>>,
+    statements: Arc<std::sync::Mutex<HashMap<StatementKey, KeptStatement>>>,
 }
+
+/// A fund and a period.
+type StatementKey = (String, Date, Date);
 
 /// How many built statements are kept.
 const STATEMENTS_KEPT: usize = 64;
