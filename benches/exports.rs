@@ -52,7 +52,7 @@ fn gift(i: usize) -> Value {
         "donor": {"display": format!("Nguyễn Văn Ân {i}"), "kind": "individual"},
         "amount_vnd": (100_000 + (i % 50) * 10_000).to_string(), "channel": "bank_transfer",
         "received_on": "2026-11-01", "bank_ref": format!("FT26305{i:08}")}});
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         g["body"]["campaign_id"] = json!("cao-diem-2026");
     }
     g
