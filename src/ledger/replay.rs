@@ -36,16 +36,22 @@ pub fn read_entry(canonical: &str) -> Result<(u64, String, OffsetDateTime, Body)
         seq: 0,
         reason: format!("not an entry: {err}"),
     })?;
-    let fail = |reason: String| ReplayError { seq: e.seq, reason };
-    let kind =
-        EntryKind::parse(&e.kind).ok_or_else(|| fail(format!("unknown kind {:?}", e.kind)))?;
-    let at = OffsetDateTime::parse(&e.recorded_at, &Rfc3339).map_err(|_| {
-        fail(format!(
-            "recorded_at {:?} is not a timestamp",
-            e.recorded_at
-        ))
-    })?;
-    let body = Body::from_stored_text(kind, e.body.get()).map_err(|errs| {
+    read_parts(e.seq, e.actor, &e.kind, &e.recorded_at, e.body.get())
+}
+
+/// [`read_entry`] from an entry's fields, already split out.
+pub fn read_parts(
+    seq: u64,
+    actor: String,
+    kind: &str,
+    recorded_at: &str,
+    body: &str,
+) -> Result<(u64, String, OffsetDateTime, Body), ReplayError> {
+    let fail = |reason: String| ReplayError { seq, reason };
+    let kind = EntryKind::parse(kind).ok_or_else(|| fail(format!("unknown kind {kind:?}")))?;
+    let at = OffsetDateTime::parse(recorded_at, &Rfc3339)
+        .map_err(|_| fail(format!("recorded_at {recorded_at:?} is not a timestamp")))?;
+    let body = Body::from_stored_text(kind, body).map_err(|errs| {
         fail(
             errs.0
                 .iter()
@@ -54,7 +60,7 @@ pub fn read_entry(canonical: &str) -> Result<(u64, String, OffsetDateTime, Body)
                 .join("; "),
         )
     })?;
-    Ok((e.seq, e.actor, at, body))
+    Ok((seq, actor, at, body))
 }
 
 /// Folds one stored entry into `book`, checking the ledger's rules on the

@@ -7,11 +7,16 @@
 //! size streams through. The first fault stops the walk and names its seq.
 
 use super::book::Book;
-use super::checkpoint::{verify_checkpoint, CheckpointError};
-use super::entry::{StoredEnvelope, ENTRY_VERSION, ZERO_HASH};
+use super::checkpoint::{verify_checkpoint, CheckpointError, VerifiedCheckpoint};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use time::OffsetDateTime;
+
+use super::entry::{ENTRY_VERSION, ZERO_HASH};
+use super::kinds::Body;
 use super::merkle::{leaf_hash, to_hex, Frontier, Hash};
 use super::money::SumVnd;
-use super::replay::fold;
+use super::replay::{fold_read, read_parts, ReplayError};
 
 /// The first thing found wrong, with the seq it concerns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,6 +33,110 @@ impl Fault {
             reason: reason.into(),
         }
     }
+}
+
+/// The fields of an entry's envelope the walk checks.
+#[derive(Debug)]
+struct Envelope {
+    seq: u64,
+    fund: String,
+    v: u64,
+    /// `prev` as bytes; `None` when it is not 64 hex digits.
+    prev: Option<Hash>,
+    /// Whether the kind is `fund_opened`.
+    opening: bool,
+}
+
+/// An entry read ahead of the walk: hashed and parsed once. That needs no
+/// state of the walk, so it can run on another core while the walk folds
+/// the entries before it (`sovang verify` does).
+#[derive(Debug)]
+pub struct Prepared {
+    seq: u64,
+    hash: Hash,
+    hash_matches: bool,
+    envelope: Result<Envelope, String>,
+    read: Result<(u64, String, OffsetDateTime, Body), ReplayError>,
+    /// Entry 0's text, whose key and origin the walk reads.
+    opening_text: Option<String>,
+}
+
+/// Everything a stored entry says, borrowed from its text: read once for
+/// both the envelope's checks and the books.
+#[derive(Deserialize)]
+struct Whole<'a> {
+    #[serde(borrow)]
+    fund: &'a str,
+    seq: u64,
+    #[serde(borrow)]
+    kind: &'a str,
+    #[serde(borrow)]
+    prev: &'a str,
+    v: u64,
+    /// Required, as in every entry; not otherwise checked here.
+    #[serde(borrow, rename = "id")]
+    _id: &'a str,
+    actor: String,
+    #[serde(borrow)]
+    recorded_at: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    body: &'a RawValue,
+}
+
+impl Prepared {
+    /// The seq the entry is stored at.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// The hash of its canonical text.
+    pub fn hash(&self) -> Hash {
+        self.hash
+    }
+
+    /// Hashes and reads the entry stored at `seq` with `stored_hash`.
+    pub fn new(seq: u64, stored_hash: &[u8], canonical: &str) -> Self {
+        let hash = leaf_hash(canonical.as_bytes());
+        let whole = serde_json::from_str::<Whole<'_>>(canonical);
+        let (envelope, read) = match whole {
+            Ok(w) => {
+                let envelope = Envelope {
+                    seq: w.seq,
+                    fund: w.fund.to_owned(),
+                    v: w.v,
+                    prev: from_hex(w.prev),
+                    opening: w.kind == "fund_opened",
+                };
+                let read = read_parts(w.seq, w.actor, w.kind, &w.recorded_at, w.body.get());
+                (Ok(envelope), read)
+            }
+            Err(e) => (
+                Err(e.to_string()),
+                Err(ReplayError {
+                    seq,
+                    reason: format!("not an entry: {e}"),
+                }),
+            ),
+        };
+        Self {
+            seq,
+            hash,
+            hash_matches: stored_hash == hash.0,
+            opening_text: (seq == 0).then(|| canonical.to_owned()),
+            envelope,
+            read,
+        }
+    }
+}
+
+/// 64 lowercase hex digits as a hash.
+fn from_hex(text: &str) -> Option<Hash> {
+    if text.len() != 64 || !text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(text, &mut out).ok()?;
+    Some(Hash(out))
 }
 
 /// A walk over one fund's ledger.
@@ -123,6 +232,13 @@ impl ChainVerifier {
         stored_hash: &[u8],
         canonical: &str,
     ) -> Result<(), Fault> {
+        self.push_prepared(Prepared::new(seq, stored_hash, canonical))
+    }
+
+    /// [`ChainVerifier::push_entry`] for an entry prepared ahead, perhaps
+    /// on another thread.
+    pub fn push_prepared(&mut self, p: Prepared) -> Result<(), Fault> {
+        let seq = p.seq;
         let expected_seq = self.size();
         if seq != expected_seq {
             return Err(Fault::new(
@@ -130,14 +246,14 @@ impl ChainVerifier {
                 format!("entry missing: the next stored entry is seq {seq}"),
             ));
         }
-        let hash = leaf_hash(canonical.as_bytes());
-        if stored_hash != hash.0 {
+        if !p.hash_matches {
             return Err(Fault::new(
                 seq,
                 "stored hash does not match the hash of the canonical text (the entry was altered)",
             ));
         }
-        let env: StoredEnvelope<'_> = serde_json::from_str(canonical)
+        let env = p
+            .envelope
             .map_err(|e| Fault::new(seq, format!("canonical text is not a valid entry: {e}")))?;
         if env.seq != seq {
             return Err(Fault::new(
@@ -154,27 +270,29 @@ impl ChainVerifier {
         if env.v != ENTRY_VERSION {
             return Err(Fault::new(seq, format!("unknown entry version {}", env.v)));
         }
-        if env.prev != to_hex(&self.last_hash) {
+        if env.prev != Some(self.last_hash) {
             return Err(Fault::new(
                 seq,
                 "prev does not name the hash of the previous entry (the chain is broken)",
             ));
         }
-        if (seq == 0) != (env.kind == "fund_opened") {
+        if (seq == 0) != env.opening {
             return Err(Fault::new(
                 seq,
                 "entry 0, and only entry 0, must be fund_opened",
             ));
         }
-        if seq == 0 {
-            self.read_fund_opened(canonical)?;
+        if let Some(text) = &p.opening_text {
+            self.read_fund_opened(text)?;
         }
         // A resumed walk starts mid-ledger; its books would not add up.
         if self.book.size == seq {
-            fold(&mut self.book, canonical).map_err(|e| Fault::new(seq, e.reason))?;
+            let (seq, actor, at, body) = p.read.map_err(|e| Fault::new(seq, e.reason))?;
+            fold_read(&mut self.book, seq, &actor, at, &body)
+                .map_err(|e| Fault::new(seq, e.reason))?;
         }
-        self.frontier.push(hash);
-        self.last_hash = hash;
+        self.frontier.push(p.hash);
+        self.last_hash = p.hash;
         Ok(())
     }
 
@@ -207,13 +325,27 @@ impl ChainVerifier {
     /// Checks a signed checkpoint of the tree as it stands now; call it when
     /// [`ChainVerifier::size`] equals the checkpoint's size.
     pub fn check_checkpoint(&mut self, signed_note: &str) -> Result<(), Fault> {
-        let size = self.size();
-        let last = size.saturating_sub(1);
         let key = self
             .verifier_key
             .as_deref()
             .ok_or_else(|| Fault::new(0, "a checkpoint precedes the fund_opened entry"))?;
-        let cp = verify_checkpoint(signed_note, key, &self.origin).map_err(|e| match e {
+        let verified = verify_checkpoint(signed_note, key, &self.origin);
+        self.check_verified_checkpoint(verified)
+    }
+
+    /// [`ChainVerifier::check_checkpoint`] for a note whose signature was
+    /// checked ahead, perhaps on another thread, with the key the caller
+    /// expects entry 0 to publish (the walk holds entry 0 to that key).
+    pub fn check_verified_checkpoint(
+        &mut self,
+        verified: Result<VerifiedCheckpoint, CheckpointError>,
+    ) -> Result<(), Fault> {
+        let size = self.size();
+        let last = size.saturating_sub(1);
+        if self.verifier_key.is_none() {
+            return Err(Fault::new(0, "a checkpoint precedes the fund_opened entry"));
+        }
+        let cp = verified.map_err(|e| match e {
             CheckpointError::BadSignature => Fault::new(
                 last,
                 format!("checkpoint of size {size}: signature does not verify"),

@@ -79,6 +79,9 @@ pub struct Store {
     /// otherwise make concurrent write transactions wait on each other.
     write: AnyPool,
     backend: Backend,
+    /// The SQLite database file, read directly (no async driver) where a
+    /// whole fund is read in order: verification.
+    sqlite_file: Option<std::sync::Arc<std::path::PathBuf>>,
 }
 
 /// A committee as stored.
@@ -178,6 +181,14 @@ impl Store {
             _ => url.to_owned(),
         };
         let options = AnyConnectOptions::from_str(&url)?;
+        let sqlite_file = match backend {
+            Backend::Sqlite => Some(std::sync::Arc::new(
+                sqlx::sqlite::SqliteConnectOptions::from_str(&url)?
+                    .get_filename()
+                    .to_path_buf(),
+            )),
+            Backend::Postgres => None,
+        };
         let pool = |max: u32| {
             AnyPoolOptions::new()
                 .max_connections(max)
@@ -211,6 +222,7 @@ impl Store {
             read,
             write,
             backend,
+            sqlite_file,
         })
     }
 

@@ -5,12 +5,14 @@
 //! the checkpoints they reach) while the verifier checks the previous page,
 //! so the two cores share the work. Memory is bounded by the page size.
 
+use futures_util::StreamExt;
 use sqlx::Row;
 use tokio::sync::mpsc;
 
 use super::{Store, StoreError};
+use crate::ledger::checkpoint::{verify_checkpoint, CheckpointError, VerifiedCheckpoint};
 use crate::ledger::merkle::{root_indexes, stored_index, Frontier};
-use crate::ledger::verify::{ChainVerifier, Fault, Summary};
+use crate::ledger::verify::{ChainVerifier, Fault, Prepared, Summary};
 
 /// Entries per page.
 const PAGE: u64 = 5_000;
@@ -27,11 +29,13 @@ pub enum VerifyError {
 }
 
 struct Page {
-    entries: Vec<super::StoredEntry>,
+    /// The entries, hashed and parsed off the walk's thread.
+    prepared: Vec<Prepared>,
     /// (stored index, hash) rows for the stored hashes these entries complete.
     hashes: Vec<(u64, Vec<u8>)>,
-    /// (size, note) for checkpoints with size in (first seq, last seq + 1].
-    checkpoints: Vec<(u64, String)>,
+    /// Checkpoints with size in (first seq, last seq + 1], by size, their
+    /// signatures checked off the walk's thread with the fund's key.
+    checkpoints: Vec<(u64, Result<VerifiedCheckpoint, CheckpointError>)>,
 }
 
 impl Store {
@@ -92,38 +96,27 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("fund {code} has no head")))?;
         let size = head.size;
+        // Pages are read and prepared (hashed and parsed, which needs no
+        // state of the walk) two at a time on blocking threads, while the
+        // walk folds the pages before them in order.
         let (tx, mut rx) = mpsc::channel::<Result<Page, StoreError>>(2);
         let reader = self.clone();
-        let fund_code = fund.code.clone();
+        let key = FundKey {
+            code: fund.code.clone(),
+            origin: fund.origin.clone(),
+            verifier_key: fund.verifier_key.clone(),
+        };
         tokio::spawn(async move {
-            let mut from = 0u64;
-            loop {
-                let page = async {
-                    let entries = reader
-                        .entries(&fund_code, from, PAGE.min(size - from))
-                        .await?;
-                    let to = from + entries.len() as u64;
-                    let hashes = if deep {
-                        reader
-                            .hash_rows(&fund_code, stored_index(0, from), stored_index(0, to))
-                            .await?
-                    } else {
-                        Vec::new()
-                    };
-                    let checkpoints = reader.checkpoint_rows(&fund_code, from + 1, to).await?;
-                    Ok(Page {
-                        entries,
-                        hashes,
-                        checkpoints,
-                    })
-                }
-                .await;
-                let mut done = true;
-                if let Ok(p) = &page {
-                    from += p.entries.len() as u64;
-                    done = (p.entries.len() as u64) < PAGE || from >= size;
-                }
-                if tx.send(page).await.is_err() || done {
+            let ranges: Vec<(u64, u64)> = (0..size)
+                .step_by(PAGE as usize)
+                .map(|from| (from, (from + PAGE).min(size)))
+                .collect();
+            let mut pages = futures_util::stream::iter(ranges)
+                .map(|(from, to)| read_page(reader.clone(), key.clone(), from, to, deep))
+                .buffered(2);
+            while let Some(page) = pages.next().await {
+                let failed = page.is_err();
+                if tx.send(page).await.is_err() || failed {
                     break;
                 }
             }
@@ -135,34 +128,33 @@ impl Store {
             let page = page?;
             let mut hashes = page.hashes.into_iter();
             let mut checkpoints = page.checkpoints.into_iter().peekable();
-            for e in &page.entries {
-                v.push_entry(e.seq, &e.hash, &e.canonical)?;
+            for prepared in page.prepared {
+                let (seq, hash) = (prepared.seq(), prepared.hash());
+                v.push_prepared(prepared)?;
                 if !deep {
-                    check_checkpoints(&mut v, &mut checkpoints, e.seq)?;
+                    check_checkpoints(&mut v, &mut checkpoints, seq)?;
                     continue;
                 }
-                let mut leaf = [0u8; 32];
-                leaf.copy_from_slice(&e.hash);
-                for (idx, want) in shadow.push(crate::ledger::merkle::Hash(leaf)) {
+                for (idx, want) in shadow.push(hash) {
                     match hashes.next() {
                         Some((i, h)) if i == idx && h == want.0 => {}
                         Some((i, _)) if i == idx => {
                             return Err(Fault {
-                                seq: e.seq,
+                                seq,
                                 reason: format!("stored Merkle hash {idx} is wrong"),
                             }
                             .into())
                         }
                         _ => {
                             return Err(Fault {
-                                seq: e.seq,
+                                seq,
                                 reason: format!("stored Merkle hash {idx} is missing"),
                             }
                             .into())
                         }
                     }
                 }
-                check_checkpoints(&mut v, &mut checkpoints, e.seq)?;
+                check_checkpoints(&mut v, &mut checkpoints, seq)?;
             }
         }
         let summary = v.finish();
@@ -208,13 +200,126 @@ impl Store {
 }
 
 /// Checks every checkpoint of the tree as it stands after entry `seq`.
+/// One page of the walk: entries `from..to` prepared, and what deep
+/// verification and the checkpoints need beside them.
+/// What a page's reader needs to know of its fund.
+#[derive(Clone)]
+struct FundKey {
+    code: String,
+    origin: String,
+    verifier_key: String,
+}
+
+async fn read_page(
+    store: Store,
+    key: FundKey,
+    from: u64,
+    to: u64,
+    deep: bool,
+) -> Result<Page, StoreError> {
+    let fund = key.code.clone();
+    let thread =
+        |e: tokio::task::JoinError| StoreError::Corrupt(format!("verification thread: {e}"));
+    let prepared = match store.sqlite_file.clone() {
+        // SQLite: read straight from the file on the blocking thread, no
+        // row crossing threads.
+        Some(file) => {
+            let fund = fund.clone();
+            tokio::task::spawn_blocking(move || read_prepared(&file, &fund, from, to))
+                .await
+                .map_err(thread)??
+        }
+        None => {
+            let entries = store.entries(&fund, from, to - from).await?;
+            tokio::task::spawn_blocking(move || {
+                entries
+                    .iter()
+                    .map(|e| Prepared::new(e.seq, &e.hash, &e.canonical))
+                    .collect()
+            })
+            .await
+            .map_err(thread)?
+        }
+    };
+    let hashes = if deep {
+        store
+            .hash_rows(&fund, stored_index(0, from), stored_index(0, to))
+            .await?
+    } else {
+        Vec::new()
+    };
+    let notes = store.checkpoint_rows(&fund, from + 1, to).await?;
+    let checkpoints = tokio::task::spawn_blocking(move || {
+        notes
+            .into_iter()
+            .map(|(size, note)| {
+                let verified = verify_checkpoint(&note, &key.verifier_key, &key.origin);
+                (size, verified)
+            })
+            .collect()
+    })
+    .await
+    .map_err(thread)?;
+    Ok(Page {
+        prepared,
+        hashes,
+        checkpoints,
+    })
+}
+
+/// Reads entries `from..to` of `fund` from the SQLite file and prepares
+/// them, on the calling (blocking) thread.
+fn read_prepared(
+    file: &std::path::Path,
+    fund: &str,
+    from: u64,
+    to: u64,
+) -> Result<Vec<Prepared>, StoreError> {
+    let sqlite =
+        |e: rusqlite::Error| StoreError::Corrupt(format!("reading {}: {e}", file.display()));
+    let conn = rusqlite::Connection::open_with_flags(
+        file,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(sqlite)?;
+    let mut out = Vec::with_capacity((to - from) as usize);
+    {
+        let mut stmt = conn
+            .prepare(
+                "SELECT seq, hash, canonical FROM entries WHERE fund_code = ?1 AND seq >= ?2 AND seq < ?3 ORDER BY seq",
+            )
+            .map_err(sqlite)?;
+        let mut rows = stmt
+            .query((fund, super::to_i64(from)?, super::to_i64(to)?))
+            .map_err(sqlite)?;
+        while let Some(r) = rows.next().map_err(sqlite)? {
+            let seq: i64 = r.get(0).map_err(sqlite)?;
+            let hash = r
+                .get_ref(1)
+                .map_err(sqlite)?
+                .as_bytes()
+                .map_err(|e| sqlite(e.into()))?;
+            let canonical = r
+                .get_ref(2)
+                .map_err(sqlite)?
+                .as_str()
+                .map_err(|e| sqlite(e.into()))?;
+            out.push(Prepared::new(seq as u64, hash, canonical));
+        }
+    }
+    Ok(out)
+}
+
 fn check_checkpoints(
     v: &mut ChainVerifier,
-    checkpoints: &mut std::iter::Peekable<std::vec::IntoIter<(u64, String)>>,
+    checkpoints: &mut std::iter::Peekable<Checkpoints>,
     seq: u64,
 ) -> Result<(), Fault> {
-    while let Some((_, note)) = checkpoints.next_if(|(size, _)| *size == seq + 1) {
-        v.check_checkpoint(&note)?;
+    while let Some((_, verified)) = checkpoints.next_if(|(size, _)| *size == seq + 1) {
+        v.check_verified_checkpoint(verified)?;
     }
     Ok(())
 }
+
+/// A page's checkpoints, in size order.
+type Checkpoints = std::vec::IntoIter<(u64, Result<VerifiedCheckpoint, CheckpointError>)>;
