@@ -163,6 +163,37 @@ pub struct IdempotencyRecord {
     pub response: String,
 }
 
+/// How often the SQLite log is copied into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// Copies SQLite's write-ahead log into the database file every
+/// [`CHECKPOINT_EVERY`], beside the appends rather than in their commits
+/// (`PASSIVE`: it waits for no one and no one waits for it). Durability
+/// does not depend on it: a commit is on disk once the log is synced.
+/// The log is also copied when the last connection closes. Stops when
+/// the pool is closed.
+fn checkpoint_in_background(pool: AnyPool) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if pool.is_closed() {
+                break;
+            }
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                if pool.is_closed() {
+                    break;
+                }
+                tracing::warn!(error = %e, "checkpointing the SQLite log failed; retrying");
+            }
+        }
+    });
+}
+
 impl Store {
     /// Connects, creating the SQLite file if needed, and runs migrations.
     pub async fn open(url: &str) -> Result<Self> {
@@ -189,7 +220,7 @@ impl Store {
             )),
             Backend::Postgres => None,
         };
-        let pool = |max: u32| {
+        let pool = |max: u32, writes: bool| {
             AnyPoolOptions::new()
                 .max_connections(max)
                 .acquire_timeout(Duration::from_secs(10))
@@ -203,6 +234,12 @@ impl Store {
                             conn.execute("PRAGMA synchronous = FULL").await?;
                             conn.execute("PRAGMA busy_timeout = 10000").await?;
                             conn.execute("PRAGMA foreign_keys = ON").await?;
+                            if writes {
+                                // Appends do not copy the log into the
+                                // database file on commit: a background
+                                // task does (see `checkpoint_in_background`).
+                                conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
+                            }
                         }
                         Ok(())
                     })
@@ -212,12 +249,15 @@ impl Store {
             Backend::Sqlite => (4, 1),
             Backend::Postgres => (8, 2),
         };
-        let write = pool(write_max).connect_with(options.clone()).await?;
+        let write = pool(write_max, true).connect_with(options.clone()).await?;
         match backend {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&write).await?,
             Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&write).await?,
         }
-        let read = pool(read_max).connect_with(options).await?;
+        let read = pool(read_max, false).connect_with(options).await?;
+        if backend == Backend::Sqlite {
+            checkpoint_in_background(read.clone());
+        }
         Ok(Self {
             read,
             write,
