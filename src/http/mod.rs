@@ -76,11 +76,10 @@ pub struct AppState {
     /// are about what the writer keeps for it).
     folded: Arc<RwLock<HashMap<String, Arc<tokio::sync::Mutex<Folded>>>>>,
     /// Statements already built, by fund and period, with the fund's size
-    /// and the day (Vietnam time) they were built. One stays good while
-    /// the fund has not grown, or for good once built after its period
-    /// ended: entries belong to the day they are recorded, so a later
-    /// entry never falls in an ended period. At most
-    /// [`STATEMENTS_KEPT`] are kept.
+    /// then. One stays good while the fund has not grown, or for good once
+    /// its build saw an entry recorded after the period: entries are
+    /// recorded in seq order, so none can join an ended period after that.
+    /// At most [`STATEMENTS_KEPT`] are kept.
     statements: Arc<std::sync::Mutex<HashMap<StatementKey, KeptStatement>>>,
 }
 
@@ -92,7 +91,8 @@ const STATEMENTS_KEPT: usize = 64;
 
 struct KeptStatement {
     size: u64,
-    built_on: Date,
+    /// An entry recorded after the period was seen: the statement is final.
+    sealed: bool,
     statement: Arc<crate::ledger::statement::Statement>,
 }
 
@@ -126,16 +126,16 @@ impl AppState {
         to: Date,
     ) -> Result<Arc<crate::ledger::statement::Statement>, ApiError> {
         let size = self.store.fund_head(fund).await?.map_or(0, |h| h.size);
-        let today = crate::ledger::ids::today_in_vietnam(time::OffsetDateTime::now_utc());
         let key = (fund.to_owned(), from, to);
         if let Ok(kept) = self.statements.lock() {
             if let Some(k) = kept.get(&key) {
-                if k.size == size || k.built_on > to {
+                if k.size == size || k.sealed {
                     return Ok(k.statement.clone());
                 }
             }
         }
-        let st = Arc::new(statement::build(&self.store, fund, from, to).await?);
+        let (st, sealed) = statement::build_seen(&self.store, fund, from, to).await?;
+        let st = Arc::new(st);
         if let Ok(mut kept) = self.statements.lock() {
             if kept.len() >= STATEMENTS_KEPT {
                 kept.clear();
@@ -144,7 +144,7 @@ impl AppState {
                 key,
                 KeptStatement {
                     size,
-                    built_on: today,
+                    sealed,
                     statement: st.clone(),
                 },
             );

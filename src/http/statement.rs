@@ -68,6 +68,19 @@ fn period(q: &HashMap<String, String>) -> Result<(Date, Date), ApiError> {
 /// Folds the fund's ledger into the statement of `from..=to`, reading no
 /// further than the period's end.
 pub async fn build(store: &Store, fund: &str, from: Date, to: Date) -> Result<Statement, ApiError> {
+    Ok(build_seen(store, fund, from, to).await?.0)
+}
+
+/// [`build`], and whether an entry recorded after the period was seen:
+/// then the statement is final. The writer stamps entries once it holds
+/// the fund, so entries are recorded in seq order, and none dated in the
+/// period can come after one dated later.
+pub async fn build_seen(
+    store: &Store,
+    fund: &str,
+    from: Date,
+    to: Date,
+) -> Result<(Statement, bool), ApiError> {
     let mut b = StatementBuilder::new(fund, from, to);
     let mut next = 0;
     loop {
@@ -77,11 +90,11 @@ pub async fn build(store: &Store, fund: &str, from: Date, to: Date) -> Result<St
                 ApiError::Internal(format!("fund {fund}: the ledger does not replay: {err}"))
             })?;
             if b.done() {
-                return Ok(b.finish());
+                return Ok((b.finish(), true));
             }
         }
         if (page.len() as u64) < PAGE {
-            return Ok(b.finish());
+            return Ok((b.finish(), false));
         }
         next += PAGE;
     }

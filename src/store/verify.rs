@@ -199,9 +199,6 @@ impl Store {
     }
 }
 
-/// Checks every checkpoint of the tree as it stands after entry `seq`.
-/// One page of the walk: entries `from..to` prepared, and what deep
-/// verification and the checkpoints need beside them.
 /// What a page's reader needs to know of its fund.
 #[derive(Clone)]
 struct FundKey {
@@ -210,6 +207,8 @@ struct FundKey {
     verifier_key: String,
 }
 
+/// One page of the walk: entries `from..to` prepared, and what deep
+/// verification and the checkpoints need beside them.
 async fn read_page(
     store: Store,
     key: FundKey,
@@ -310,6 +309,7 @@ fn read_prepared(
     Ok(out)
 }
 
+/// Checks every checkpoint of the tree as it stands after entry `seq`.
 fn check_checkpoints(
     v: &mut ChainVerifier,
     checkpoints: &mut std::iter::Peekable<Checkpoints>,

@@ -216,7 +216,6 @@ impl WriterTask {
         jobs: &[Job],
     ) -> Result<(Vec<Result<Outcome, JobError>>, usize), super::StoreError> {
         let mut tx = self.store.begin_write().await?;
-        let now = time::OffsetDateTime::now_utc();
         let backend = self.store.backend();
 
         // Lock the funds in code order, so that two processes never wait on
@@ -260,6 +259,10 @@ impl WriterTask {
             }
         }
 
+        // Stamped once every fund is held: entries of a fund are then
+        // recorded in seq order, even across processes, which lets a
+        // statement of an ended period be final.
+        let now = time::OffsetDateTime::now_utc();
         let keys: Vec<&str> = jobs
             .iter()
             .filter_map(|j| j.idempotency.as_ref().map(|k| k.scope_key.as_str()))

@@ -5,9 +5,8 @@
 //! Where the money went is read from the fund's books kept folded in
 //! memory ([`crate::http::AppState::folded`]), so it costs no more on a
 //! fund of 100,000 entries than on a new one. The statement of a period
-//! folds the ledger up to the period's end each time, as the API's
-//! statement does: it is a report, opened now and then, and it must be
-//! the API's figures exactly.
+//! is the API's own ([`crate::http::AppState::statement`]): folded from
+//! the ledger up to the period's end, and kept while it stays true.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};

@@ -37,6 +37,10 @@ use crate::store::writer::{IdempotencyKey, JobError};
 
 /// Name of the session cookie.
 const COOKIE: &str = "sovang_session";
+/// Longest form nonce taken: a form's own 32 hex digits, or on the
+/// approvals page those and the row's action and distribution id.
+const NONCE_MAX: usize = 128;
+
 /// How long a session lasts.
 const SESSION_HOURS: i64 = 12;
 
@@ -480,7 +484,7 @@ async fn entry_form(
 fn form_key(staff: &Staff, route: &str, form: &HashMap<String, String>) -> Option<IdempotencyKey> {
     let nonce = form
         .get("nonce")
-        .filter(|n| !n.is_empty() && n.len() <= 64)?;
+        .filter(|n| !n.is_empty() && n.len() <= NONCE_MAX)?;
     // The request is the form less its CSRF token and nonce.
     let mut fields: Vec<(&String, &String)> = form
         .iter()
@@ -550,11 +554,16 @@ async fn record_entry(
             let mut by_field: HashMap<String, Vec<String>> = HashMap::new();
             let mut top = Vec::new();
             for (path, message) in errors {
-                let field = fields.iter().find(|f| {
-                    path == f.path
-                        || path.starts_with(&format!("{}.", f.path))
-                        || path.starts_with(&format!("{}[", f.path))
-                });
+                // The field whose path is the error's, or else the one
+                // with the longest path the error's lies under.
+                let field = fields
+                    .iter()
+                    .filter(|f| {
+                        path == f.path
+                            || path.starts_with(&format!("{}.", f.path))
+                            || path.starts_with(&format!("{}[", f.path))
+                    })
+                    .max_by_key(|f| f.path.len());
                 match field {
                     Some(f) => by_field.entry(f.name.clone()).or_default().push(message),
                     None => top.push(message),

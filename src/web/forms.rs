@@ -215,13 +215,8 @@ fn read(t: &Text, f: &Field, raw: &str, today: Date) -> Result<String, String> {
         }),
         Control::Text(_) | Control::Area(_) => Ok(raw.to_owned()),
         Control::Money { zero } => {
-            // Groups of three may be set off by dots or spaces, as in
-            // 1.500.000; "12.5" is a slip, not 125 đồng.
             let number = raw.trim_end_matches(['₫', 'đ', 'd', ' ', '\u{a0}']);
-            let groups: Vec<&str> = number.split(['.', ' ', '\u{a0}']).collect();
-            let grouped = groups.len() == 1
-                || (groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3));
-            let digits: String = if grouped { groups.concat() } else { "x".into() };
+            let digits = ungrouped(number).unwrap_or_else(|| "x".into());
             let bad = || {
                 t.pick(
                     "Nhập số đồng bằng chữ số, ví dụ 1.500.000 (không có phần lẻ, không có dấu âm).",
@@ -256,26 +251,31 @@ fn read(t: &Text, f: &Field, raw: &str, today: Date) -> Result<String, String> {
             }
             Ok(digits.to_owned())
         }
-        Control::Whole(min, max) => match raw.replace('.', "").parse::<u64>() {
-            Ok(v) if (min..=max).contains(&v) => Ok(v.to_string()),
+        Control::Whole(min, max) => match ungrouped(raw).and_then(|d| d.parse::<u64>().ok()) {
+            Some(v) if (min..=max).contains(&v) => Ok(v.to_string()),
             _ => Err(match t.lang {
                 "en" => format!("Enter a whole number from {min} to {max}."),
                 _ => format!("Nhập một số nguyên từ {min} đến {max}."),
             }),
         },
         Control::Quantity => {
+            // The decimal mark is the comma, as Vietnamese writes it; a
+            // dot is refused rather than guessed at ("1.500" is one
+            // thousand five hundred to a Vietnamese clerk, one and a half
+            // to an English one).
             let text = raw.replace(',', ".");
             match text.parse::<Decimal>() {
                 Ok(q)
                     if q > Decimal::ZERO
+                        && !raw.contains('.')
                         && text.bytes().all(|b| b.is_ascii_digit() || b == b'.') =>
                 {
                     Ok(q.normalize().to_string())
                 }
                 _ => Err(t
                     .pick(
-                        "Nhập số lượng lớn hơn 0, ví dụ 12 hoặc 2,5.",
-                        "Enter a quantity above 0, e.g. 12 or 2.5.",
+                        "Nhập số lượng lớn hơn 0 bằng chữ số, phần lẻ sau dấu phẩy, ví dụ 12 hoặc 2,5.",
+                        "Enter a quantity above 0 in digits, decimals after a comma, e.g. 12 or 2,5.",
                     )
                     .into()),
             }
@@ -333,6 +333,19 @@ fn read(t: &Text, f: &Field, raw: &str, today: Date) -> Result<String, String> {
             }
         }
     }
+}
+
+/// The digits of a whole number typed with or without groups of three set
+/// off by dots or spaces (`1.500.000`, `1 500 000`); `None` for anything
+/// else, such as `12.5` (a slip, not 125) or `.500`.
+fn ungrouped(number: &str) -> Option<String> {
+    let groups: Vec<&str> = number.split(['.', ' ', '\u{a0}']).collect();
+    let digits = |g: &str| g.bytes().all(|b| b.is_ascii_digit());
+    let grouped = groups.len() == 1
+        || ((1..=3).contains(&groups[0].len())
+            && !groups[0].starts_with('0')
+            && groups[1..].iter().all(|g| g.len() == 3));
+    (grouped && !number.is_empty() && groups.iter().all(|g| digits(g))).then(|| groups.concat())
 }
 
 /// What a form needs to know of its fund.
@@ -913,7 +926,16 @@ impl EntryForm {
                 donor(&mut body);
                 copy(&mut body, &["received_on", "campaign_id", "note"]);
                 let items = goods_lines(t, c, GOODS_LINES, &mut errors);
-                let total: u64 = items.iter().map(|(_, v)| v).sum();
+                let total = items
+                    .iter()
+                    .try_fold(0u64, |sum, (_, v)| sum.checked_add(*v));
+                let Some(total) = total else {
+                    errors.entry("item1_quantity".into()).or_default().push(
+                        t.pick("Tổng giá trị quá lớn.", "The total value is too large.")
+                            .to_owned(),
+                    );
+                    return Err(errors);
+                };
                 body.insert(
                     "items".into(),
                     Value::Array(items.into_iter().map(|(l, _)| l).collect()),
@@ -999,11 +1021,25 @@ fn goods_lines(
     errors: &mut HashMap<String, Vec<String>>,
 ) -> Vec<(Value, u64)> {
     let mut out = Vec::new();
+    let mut blank = false;
     for i in 1..=lines {
         let n = |f: &str| format!("item{i}_{f}");
         let parts = ["item", "quantity", "unit", "unit_value"];
         let filled: Vec<Option<&str>> = parts.iter().map(|p| c.get(&n(p))).collect();
         if filled.iter().all(Option::is_none) && c.get(&n("description")).is_none() {
+            blank = true;
+            continue;
+        }
+        // Line k of the entry is line k of the form, so that the core's
+        // errors (`body.items[k]`) land on the line they concern.
+        if blank {
+            errors.entry(n("item")).or_default().push(
+                t.pick(
+                    "Xin điền các dòng hàng lần lượt, không để trống dòng ở giữa.",
+                    "Please fill the lines of goods in order, with no empty line between.",
+                )
+                .to_owned(),
+            );
             continue;
         }
         if let Some(missing) = parts.iter().zip(&filled).find(|(_, v)| v.is_none()) {
@@ -1026,7 +1062,8 @@ fn goods_lines(
             .parse::<Decimal>()
             .ok()
             .zip(unit_value.parse::<u64>().ok())
-            .map(|(q, u)| crate::ledger::values::round_vnd(q * Decimal::from(u)))
+            .and_then(|(q, u)| q.checked_mul(Decimal::from(u)))
+            .map(crate::ledger::values::round_vnd)
             .and_then(|v| u64::try_from(v).ok());
         let Some(value) = value else {
             errors.entry(n("quantity")).or_default().push(
@@ -1229,6 +1266,9 @@ mod tests {
             "1.50.000",
             "₫",
             "10000000000000001",
+            ".500",
+            "0.500",
+            "1..500",
         ] {
             assert!(money(raw).is_err(), "{raw}");
         }
@@ -1246,8 +1286,22 @@ mod tests {
             read(&super::super::VI, &f, "12", today).as_deref(),
             Ok("12")
         );
-        for raw in ["0", "-1", "1e3", "x", "1,2,3"] {
+        // A dot is refused, not guessed at: 1.500 is 1500 to a
+        // Vietnamese clerk and 1.5 to an English one.
+        for raw in ["0", "-1", "1e3", "x", "1,2,3", "1.500", "2.5"] {
             assert!(read(&super::super::VI, &f, raw, today).is_err(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn whole_numbers_take_groups_of_three_only() {
+        let f = Field::new("n", "body.n", "N", Control::Whole(1, 1_000_000));
+        let today = time::macros::date!(2026 - 11 - 23);
+        let read = |raw: &str| read(&super::super::VI, &f, raw, today);
+        assert_eq!(read("1.234").as_deref(), Ok("1234"));
+        assert_eq!(read("5").as_deref(), Ok("5"));
+        for raw in ["1.5", "1.2", "0", "abc", "2000000", ""] {
+            assert!(read(raw).is_err(), "{raw}");
         }
     }
 }

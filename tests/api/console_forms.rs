@@ -514,6 +514,52 @@ async fn every_form_answers_bad_input_inline_and_records_nothing(app: TestApp) {
             ],
             "item1_item",
         ),
+        // A quantity with a dot: 1.500 is refused, not read as 1.5.
+        (
+            "goods",
+            vec![
+                ("donor_display", "A"),
+                ("donor_kind", "individual"),
+                ("received_on", "2026-11-02"),
+                ("item1_item", "GAO"),
+                ("item1_quantity", "1.500"),
+                ("item1_unit", "kg"),
+                ("item1_unit_value", "20000"),
+            ],
+            "item1_quantity",
+        ),
+        // An empty line between two lines of goods.
+        (
+            "goods",
+            vec![
+                ("donor_display", "A"),
+                ("donor_kind", "individual"),
+                ("received_on", "2026-11-02"),
+                ("item1_item", "GAO"),
+                ("item1_quantity", "3"),
+                ("item1_unit", "kg"),
+                ("item1_unit_value", "20000"),
+                ("item3_item", "MUOI"),
+                ("item3_quantity", "3"),
+                ("item3_unit", "kg"),
+                ("item3_unit_value", "5000"),
+            ],
+            "item3_item",
+        ),
+        // A value too large to hold: refused, not a crash.
+        (
+            "goods",
+            vec![
+                ("donor_display", "A"),
+                ("donor_kind", "individual"),
+                ("received_on", "2026-11-02"),
+                ("item1_item", "GAO"),
+                ("item1_quantity", "99999999999999999999999"),
+                ("item1_unit", "kg"),
+                ("item1_unit_value", "999.999.999.999"),
+            ],
+            "item1_quantity",
+        ),
         (
             "pledge",
             vec![
@@ -522,6 +568,20 @@ async fn every_form_answers_bad_input_inline_and_records_nothing(app: TestApp) {
                 ("amount_vnd", "12.5"),
             ],
             "amount_vnd",
+        ),
+        (
+            "household",
+            vec![
+                ("commune_code", "HN"),
+                ("hamlet", "Thôn 1"),
+                ("category", "poor"),
+                ("members", "1.5"),
+                ("review_year", "2026"),
+                ("head_name", "Lê Văn A"),
+                ("cccd", "001085000444"),
+                ("address", "Thôn 1"),
+            ],
+            "members",
         ),
         (
             "household",
@@ -828,7 +888,7 @@ async fn approvers_void_pending_distributions(app: TestApp) {
         "HN-VNN",
         &clerk,
         "distribution",
-        json!({"distribution_id": "nha-1", "household_id": "ho-1",
+        json!({"distribution_id": "0f8fad5b-d9cb-469f-a165-70867728950e", "household_id": "ho-1",
         "support_type": "house_new", "cash_vnd": "50000000", "decision_ref": "QĐ 9"}),
     )
     .await;
@@ -840,7 +900,7 @@ async fn approvers_void_pending_distributions(app: TestApp) {
     let no_reason = [
         ("csrf", csrf.as_str()),
         ("nonce", nonce.as_str()),
-        ("distribution_id", "nha-1"),
+        ("distribution_id", "0f8fad5b-d9cb-469f-a165-70867728950e"),
         ("reason", " "),
     ];
     let p = b.post("/console/f/HN-VNN/void", &no_reason).await;
@@ -850,19 +910,35 @@ async fn approvers_void_pending_distributions(app: TestApp) {
     let form = [
         ("csrf", csrf.as_str()),
         ("nonce", nonce.as_str()),
-        ("distribution_id", "nha-1"),
+        ("distribution_id", "0f8fad5b-d9cb-469f-a165-70867728950e"),
         ("reason", "Hộ đã được tỉnh hỗ trợ"),
     ];
     let p = b.post("/console/f/HN-VNN/void", &form).await;
     assert_eq!(p.status, 303, "{}", p.body);
+    // A long id makes a long nonce; a double click still voids once.
+    let again = b.post("/console/f/HN-VNN/void", &form).await;
+    assert_eq!(
+        (again.status, again.location.as_deref()),
+        (303, p.location.as_deref()),
+        "a double click voids once: {}",
+        again.body
+    );
     let done = b.get(p.location.as_deref().unwrap()).await;
-    assert!(done.body.contains("Đã hủy duyệt: nha-1"), "{}", done.body);
+    assert!(
+        done.body
+            .contains("Đã hủy duyệt: 0f8fad5b-d9cb-469f-a165-70867728950e"),
+        "{}",
+        done.body
+    );
     assert_eq!(app.size("HN-VNN").await, size + 1);
     let d = app
         .get("/funds/HN-VNN/distributions?status=voided")
         .await
         .body;
-    assert_eq!(d["distributions"][0]["distribution_id"], "nha-1");
+    assert_eq!(
+        d["distributions"][0]["distribution_id"],
+        "0f8fad5b-d9cb-469f-a165-70867728950e"
+    );
     // The money is free again.
     let f = app.get("/funds/HN-VNN").await.body;
     assert_eq!(f["available_vnd"], "60000000", "{f}");
