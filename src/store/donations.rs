@@ -164,19 +164,7 @@ impl Store {
         if let Some(a) = after {
             c.number("seq > ?", to_i64(a)?);
         }
-        let sql = format!(
-            "SELECT seq, receipt_no, kind, received_on, recorded_at, donor_display, donor_kind, \
-             amount_vnd, channel, campaign_id, pledge_id, earmark, bank_ref, goods, status, \
-             voided_by_seq, voided_reason FROM donations WHERE {} ORDER BY seq LIMIT ${}",
-            c.sql,
-            c.order.len() + 1
-        );
-        let q = c.bind(sqlx::query(&sql)).bind(to_i64(limit)?);
-        q.fetch_all(&self.read)
-            .await?
-            .iter()
-            .map(donation_json)
-            .collect()
+        self.donation_rows(c, "seq", limit).await
     }
 
     /// The latest `limit` gifts matching `filter`, newest first.
@@ -186,11 +174,15 @@ impl Store {
         filter: &DonationFilter,
         limit: u64,
     ) -> Result<Vec<Value>> {
-        let c = Clause::build(fund, filter);
+        self.donation_rows(Clause::build(fund, filter), "seq DESC", limit)
+            .await
+    }
+
+    async fn donation_rows(&self, c: Clause, order: &str, limit: u64) -> Result<Vec<Value>> {
         let sql = format!(
             "SELECT seq, receipt_no, kind, received_on, recorded_at, donor_display, donor_kind, \
              amount_vnd, channel, campaign_id, pledge_id, earmark, bank_ref, goods, status, \
-             voided_by_seq, voided_reason FROM donations WHERE {} ORDER BY seq DESC LIMIT ${}",
+             voided_by_seq, voided_reason FROM donations WHERE {} ORDER BY {order} LIMIT ${}",
             c.sql,
             c.order.len() + 1
         );

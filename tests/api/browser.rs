@@ -6,7 +6,6 @@
 //! Skipped with a message where Chromium is not installed, unless
 //! `SOVANG_TEST_REQUIRE_BROWSER=1` (set by `.ci/run`, which installs it).
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -30,15 +29,6 @@ fn chromium() -> Option<&'static str> {
         );
     }
     found
-}
-
-fn screenshots() -> PathBuf {
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let dir = target.join("screenshots");
-    std::fs::create_dir_all(&dir).expect("screenshot folder");
-    dir
 }
 
 /// Loads `url` in headless Chromium, lets its scripts finish, and returns
@@ -72,7 +62,7 @@ async fn browse(browser: &str, url: &str, shot: &str) -> String {
     .await
     .expect("Chromium answered in time")
     .expect("run Chromium");
-    let path = screenshots().join(shot);
+    let path = crate::driver::shots().join(shot);
     let _ = tokio::time::timeout(
         Duration::from_secs(90),
         run(vec![

@@ -5,8 +5,6 @@
 //! Screenshots (and the printed receipt, as PDF) are saved under
 //! `target/screenshots/` for review.
 
-use serde_json::json;
-
 use crate::console::user;
 use crate::driver::Driver;
 use crate::helpers::TestApp;
@@ -117,25 +115,7 @@ async fn an_approver_approves_a_pending_distribution(app: TestApp) {
     };
     let clerk = app.with_fund().await;
     user(&app, "minh", "approver", "HN").await;
-    app.record_batch("HN-VNN", &clerk, vec![json!({"kind": "household_registered",
-        "body": {"household_id": "ho-1", "commune_code": "HN", "hamlet": "Thôn 1", "category": "poor", "members": 4, "review_year": 2026},
-        "private": {"head_name": "Lê Văn Tám", "cccd": "001085000444", "address": "Thôn 1"}})]).await;
-    app.record(
-        "HN-VNN",
-        &clerk,
-        "donation_cash",
-        json!({"donor": {"display": "Công ty Hòa Phát", "kind": "organization"},
-        "amount_vnd": "60000000", "channel": "bank_transfer", "received_on": "2026-11-02"}),
-    )
-    .await;
-    app.record(
-        "HN-VNN",
-        &clerk,
-        "distribution",
-        json!({"distribution_id": "nha-1", "household_id": "ho-1",
-        "support_type": "house_new", "cash_vnd": "50000000", "decision_ref": "QĐ 9"}),
-    )
-    .await;
+    crate::console::pending_house(&app, &clerk, "nha-1").await;
     let root = app.base.trim_end_matches("/api/v1").to_owned();
     let db = db(&app);
     sign_in(&d, &root, "minh").await;

@@ -243,28 +243,40 @@ async fn clerks_record_gifts_through_forms(app: TestApp) {
     assert_eq!(b.get("/console").await.status, 303);
 }
 
-async fn approvers_approve_pending_distributions(app: TestApp) {
-    let clerk = app.with_fund().await;
-    user(&app, "minh", "approver", "HN").await;
-    app.record_batch("HN-VNN", &clerk, vec![json!({"kind": "household_registered",
+/// A poor household, a gift of 60,000,000 đồng, and a new house of
+/// 50,000,000 for it, above the approval threshold: pending, as `id`.
+pub(crate) async fn pending_house(app: &TestApp, clerk: &str, id: &str) {
+    app.record_batch("HN-VNN", clerk, vec![json!({"kind": "household_registered",
         "body": {"household_id": "ho-1", "commune_code": "HN", "hamlet": "Thôn 1", "category": "poor", "members": 4, "review_year": 2026},
         "private": {"head_name": "Lê Văn Tám", "cccd": "001085000444", "address": "Thôn 1"}})]).await;
     app.record(
         "HN-VNN",
-        &clerk,
+        clerk,
         "donation_cash",
         json!({"donor": {"display": "Công ty Hòa Phát", "kind": "organization"},
         "amount_vnd": "60000000", "channel": "bank_transfer", "received_on": "2026-11-02"}),
     )
     .await;
-    app.record(
-        "HN-VNN",
-        &clerk,
-        "distribution",
-        json!({"distribution_id": "nha-1", "household_id": "ho-1",
-        "support_type": "house_new", "cash_vnd": "50000000", "decision_ref": "QĐ 9"}),
-    )
-    .await;
+    let house = app
+        .record(
+            "HN-VNN",
+            clerk,
+            "distribution",
+            json!({"distribution_id": id, "household_id": "ho-1",
+            "support_type": "house_new", "cash_vnd": "50000000", "decision_ref": "QĐ 9"}),
+        )
+        .await;
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(house["canonical"].as_str().unwrap()).unwrap()
+            ["body"]["status"],
+        "pending"
+    );
+}
+
+async fn approvers_approve_pending_distributions(app: TestApp) {
+    let clerk = app.with_fund().await;
+    user(&app, "minh", "approver", "HN").await;
+    pending_house(&app, &clerk, "nha-1").await;
 
     let mut b = Browser::new(&app);
     b.sign_in("minh", "mật khẩu dài 123").await;

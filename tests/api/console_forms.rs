@@ -873,25 +873,7 @@ async fn every_form_answers_bad_input_inline_and_records_nothing(app: TestApp) {
 async fn approvers_void_pending_distributions(app: TestApp) {
     let clerk = app.with_fund().await;
     user(&app, "minh", "approver", "HN").await;
-    app.record_batch("HN-VNN", &clerk, vec![json!({"kind": "household_registered",
-        "body": {"household_id": "ho-1", "commune_code": "HN", "hamlet": "Thôn 1", "category": "poor", "members": 4, "review_year": 2026},
-        "private": {"head_name": "Lê Văn Tám", "cccd": "001085000444", "address": "Thôn 1"}})]).await;
-    app.record(
-        "HN-VNN",
-        &clerk,
-        "donation_cash",
-        json!({"donor": {"display": "Công ty Hòa Phát", "kind": "organization"},
-        "amount_vnd": "60000000", "channel": "bank_transfer", "received_on": "2026-11-02"}),
-    )
-    .await;
-    app.record(
-        "HN-VNN",
-        &clerk,
-        "distribution",
-        json!({"distribution_id": "0f8fad5b-d9cb-469f-a165-70867728950e", "household_id": "ho-1",
-        "support_type": "house_new", "cash_vnd": "50000000", "decision_ref": "QĐ 9"}),
-    )
-    .await;
+    crate::console::pending_house(&app, &clerk, "0f8fad5b-d9cb-469f-a165-70867728950e").await;
     let mut b = Browser::new(&app);
     b.sign_in("minh", "mật khẩu dài 123").await;
     let p = b.get("/console/f/HN-VNN/pending").await;
