@@ -106,6 +106,8 @@ async fn readers_see_funds_campaigns_stock_and_gifts(app: TestApp) {
 
 async fn readers_see_where_the_money_went_campaigns_and_statements(app: TestApp) {
     let clerk = app.with_fund().await;
+    let (_, empty) = page(&app, "/f/HN-VNN").await;
+    assert!(empty.contains("Chưa có khoản ủng hộ nào."), "{empty}");
     app.record("HN-VNN", &clerk, "campaign_opened", json!({"campaign_id": "tet-2027", "name": "Tết Nhân ái 2027",
         "kind": "tet", "starts_on": "2026-11-01", "ends_on": "2027-01-31", "target_vnd": "10000000"})).await;
     for (name, amount, campaign) in [
