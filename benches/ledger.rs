@@ -114,22 +114,32 @@ fn core_rate() {
     );
 }
 
-async fn raw_database(url: &str, sqlite: bool) -> (f64, f64) {
-    sqlx::any::install_default_drivers();
-    let pool = AnyPoolOptions::new()
+/// One connection, durable commits (SQLite: WAL, synchronous FULL); with
+/// `as_writer`, also the writer's foreign keys and no checkpoint at commit.
+async fn one_connection(url: &str, sqlite: bool, as_writer: bool) -> sqlx::AnyPool {
+    AnyPoolOptions::new()
         .max_connections(1)
         .after_connect(move |c, _| {
             Box::pin(async move {
                 if sqlite {
                     c.execute("PRAGMA journal_mode = WAL").await?;
                     c.execute("PRAGMA synchronous = FULL").await?;
+                    if as_writer {
+                        c.execute("PRAGMA foreign_keys = ON").await?;
+                        c.execute("PRAGMA wal_autocheckpoint = 0").await?;
+                    }
                 }
                 Ok(())
             })
         })
         .connect(url)
         .await
-        .expect("raw pool");
+        .expect("a connection")
+}
+
+async fn raw_database(url: &str, sqlite: bool) -> (f64, f64) {
+    sqlx::any::install_default_drivers();
+    let pool = one_connection(url, sqlite, false).await;
     let blob = if sqlite { "BLOB" } else { "BYTEA" };
     pool.execute(
         format!("CREATE TABLE raw_bench (a BIGINT NOT NULL, b {blob} NOT NULL, c TEXT NOT NULL)")
@@ -218,22 +228,7 @@ fn row_placeholders(sqlite: bool, cols: usize, rows: usize) -> String {
 /// per 1,000, into the service's own schema. No hashing, no rules, no
 /// HTTP: what appends could reach if everything else cost nothing.
 async fn layout_floor(url: &str, sqlite: bool) -> f64 {
-    let pool = AnyPoolOptions::new()
-        .max_connections(1)
-        .after_connect(move |c, _| {
-            Box::pin(async move {
-                if sqlite {
-                    c.execute("PRAGMA journal_mode = WAL").await?;
-                    c.execute("PRAGMA synchronous = FULL").await?;
-                    c.execute("PRAGMA foreign_keys = ON").await?;
-                    c.execute("PRAGMA wal_autocheckpoint = 0").await?;
-                }
-                Ok(())
-            })
-        })
-        .connect(url)
-        .await
-        .expect("floor pool");
+    let pool = one_connection(url, sqlite, true).await;
     let canonical: String =
         sqlx::query_scalar("SELECT canonical FROM entries WHERE fund_code = 'HN-VNN' AND seq = 1")
             .fetch_one(&pool)
