@@ -5,6 +5,8 @@
 //! Screenshots (and the printed receipt, as PDF) are saved under
 //! `target/screenshots/` for review.
 
+use sha2::Digest;
+
 use crate::console::user;
 use crate::driver::Driver;
 use crate::helpers::TestApp;
@@ -187,7 +189,70 @@ async fn a_reader_switches_language(app: TestApp) {
     assert!(d.url().await.contains("/f/HN-VNN/sao-ke"));
 }
 
+/// The scanned handover record stays on the clerk's computer: the page
+/// hashes it and only the digest reaches the ledger.
+async fn a_handover_scan_is_hashed_in_the_browser(app: TestApp) {
+    let Some(d) = Driver::start().await else {
+        return;
+    };
+    let clerk = app.with_fund().await;
+    user(&app, "lan", "clerk", "HN").await;
+    crate::console::pending_house(&app, &clerk, "nha-1").await;
+    let tet = app
+        .record(
+            "HN-VNN",
+            &clerk,
+            "distribution",
+            serde_json::json!({"distribution_id": "tet-1", "household_id": "ho-1",
+            "support_type": "tet_gift", "cash_vnd": "500000", "decision_ref": "QĐ 10"}),
+        )
+        .await;
+    assert!(tet["canonical"].as_str().unwrap().contains("\"approved\""));
+    let scan = tempfile::NamedTempFile::new().expect("scan file");
+    std::fs::write(
+        scan.path(),
+        b"%PDF-1.4 bien ban ban giao, ho-1, 500.000 dong",
+    )
+    .expect("write scan");
+    let want = hex::encode(sha2::Sha256::digest(
+        std::fs::read(scan.path()).expect("read scan"),
+    ));
+    let root = app.base.trim_end_matches("/api/v1").to_owned();
+    sign_in(&d, &root, "lan").await;
+    d.goto(&format!("{root}/console/f/HN-VNN/acknowledgement"))
+        .await;
+    d.find("#distribution_id").await.fill("tet-1").await;
+    d.find("#method option[value=thumbprint]")
+        .await
+        .click()
+        .await;
+    d.find("#evidence_sha256")
+        .await
+        .type_text(&scan.path().display().to_string())
+        .await;
+    d.wait_for("return document.getElementById('evidence_sha256-digest').value.length === 64")
+        .await;
+    d.screenshot(&format!("handover-{}.png", db(&app))).await;
+    d.find("#submit").await.click().await;
+    let message = d.find("#message").await.text().await;
+    assert!(message.contains("biên bản bàn giao"), "{message}");
+    let size = app.size("HN-VNN").await;
+    let entry = app
+        .get(&format!("/funds/HN-VNN/entries/{}", size - 1))
+        .await;
+    let canonical = entry.body["canonical"].as_str().unwrap();
+    assert!(
+        canonical.contains(&format!("\"evidence_sha256\":\"{want}\"")),
+        "{canonical}"
+    );
+    assert!(
+        !canonical.contains("bien ban"),
+        "the file itself is never sent"
+    );
+}
+
 crate::both!(
+    a_handover_scan_is_hashed_in_the_browser,
     a_clerk_records_a_gift_and_prints_its_receipt,
     an_approver_approves_a_pending_distribution,
     a_reader_switches_language
