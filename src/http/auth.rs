@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
 use super::AppState;
-use crate::ledger::kinds::EntryKind;
+use crate::ledger::kinds::{EntryKind, WrittenBy};
 use crate::store::{FundInfo, Principal};
 
 /// Roles a token may carry.
@@ -95,12 +95,7 @@ impl Caller {
     /// pending distributions is the approver's (the second person's);
     /// everything else is the clerk's. An admin may do both in its subtree.
     pub fn require_append(&self, fund: &FundInfo, kinds: &[EntryKind]) -> Result<(), ApiError> {
-        let approval = |k: &EntryKind| {
-            matches!(
-                k,
-                EntryKind::DistributionApproved | EntryKind::DistributionVoided
-            )
-        };
+        let approval = |k: &EntryKind| k.written_by() == WrittenBy::Approver;
         let role = self.0.role.as_str();
         let in_scope = match role {
             "admin" => self.in_subtree(&fund.committee_path),

@@ -83,6 +83,7 @@ impl From<Rejection> for ApiError {
     fn from(r: Rejection) -> Self {
         match r {
             Rejection::Invalid(e) => ApiError::Invalid(e),
+            Rejection::Internal(detail) => ApiError::Internal(detail),
             Rejection::Rule {
                 rule,
                 field,

@@ -33,7 +33,7 @@ use super::kinds::programme::Category;
 use super::kinds::spending::{AckMethod, DistributionStatus};
 use super::kinds::{name_of, Body, EntryKind, SupportType};
 use super::money::as_string;
-use super::money::SumVnd;
+use super::money::{AmountVnd, SumVnd};
 use super::values::round_vnd;
 
 /// Why an entry was refused by a rule of the fund.
@@ -497,13 +497,14 @@ impl Book {
             ));
         }
         if at.seq == 0 {
-            return match body {
-                Body::FundOpened(_) => Ok(Change::default()),
-                _ => Err(broken(
+            return if let Body::FundOpened(_) = body {
+                Ok(Change::default())
+            } else {
+                Err(broken(
                     "fund_not_open",
                     "kind",
                     "the fund has no fund_opened entry",
-                )),
+                ))
             };
         }
         let none = Ok(Change::default());
@@ -740,13 +741,7 @@ impl Book {
                 if -delta > line.available() {
                     return Err(stock_short(line, -delta, "body.quantity_delta"));
                 }
-                let after = line.quantity + delta;
-                let value_delta_vnd = if after.is_zero() {
-                    -line.value_vnd
-                } else {
-                    let v = round_vnd(delta * Decimal::from(line.value_vnd) / line.quantity);
-                    SumVnd::try_from(v).unwrap_or(0)
-                };
+                let value_delta_vnd = adjustment_value(line, delta, b.unit_value_vnd)?;
                 Ok(Change {
                     from_earmark_vnd: 0,
                     value_delta_vnd,
@@ -988,7 +983,7 @@ impl Book {
         let none = Ok(Change::default());
         match body {
             Body::CampaignOpened(b) => {
-                let c = &self.campaigns[b.campaign_id.as_ref().map_or("", |i| i.as_str())];
+                let c = held(&self.campaigns, id_str(&b.campaign_id).as_str(), "campaign")?;
                 if c.gifts > 0 || c.pledges > 0 || c.distributions > 0 {
                     return Err(broken(
                         "campaign_in_use",
@@ -999,7 +994,7 @@ impl Book {
                 none
             }
             Body::Pledge(b) => {
-                let p = &self.pledges[b.pledge_id.as_ref().map_or("", |i| i.as_str())];
+                let p = held(&self.pledges, id_str(&b.pledge_id).as_str(), "pledge")?;
                 if p.gifts > 0 {
                     return Err(broken(
                         "pledge_in_use",
@@ -1040,7 +1035,11 @@ impl Book {
                 none
             }
             Body::HouseholdRegistered(b) => {
-                let h = &self.households[b.household_id.as_ref().map_or("", |i| i.as_str())];
+                let h = held(
+                    &self.households,
+                    id_str(&b.household_id).as_str(),
+                    "household",
+                )?;
                 if !h.distributions.is_empty() {
                     return Err(broken(
                         "household_in_use",
@@ -1051,7 +1050,11 @@ impl Book {
                 none
             }
             Body::Distribution(b) => {
-                let d = &self.distributions[b.distribution_id.as_ref().map_or("", |i| i.as_str())];
+                let d = held(
+                    &self.distributions,
+                    id_str(&b.distribution_id).as_str(),
+                    "distribution",
+                )?;
                 match d.status {
                     DistState::Approved => none,
                     DistState::Pending => Err(broken(
@@ -1071,7 +1074,11 @@ impl Book {
                 }
             }
             Body::DistributionApproved(b) => {
-                let d = &self.distributions[b.distribution_id.as_str()];
+                let d = held(
+                    &self.distributions,
+                    b.distribution_id.as_str(),
+                    "distribution",
+                )?;
                 if d.status != DistState::Approved {
                     return Err(broken(
                         "not_reversible",
@@ -1093,7 +1100,11 @@ impl Book {
                 none
             }
             Body::DistributionVoided(b) => {
-                let d = &self.distributions[b.distribution_id.as_str()];
+                let d = held(
+                    &self.distributions,
+                    b.distribution_id.as_str(),
+                    "distribution",
+                )?;
                 let from_earmark = split_cash(self, d.cash_vnd, Some(d.support_type), f)?;
                 self.stock_available_for(&d.items, f)?;
                 Ok(Change {
@@ -1108,14 +1119,22 @@ impl Book {
             }
             Body::StockAdjusted(b) => {
                 if b.quantity_delta.0 > Decimal::ZERO {
-                    let line = &self.stock[b.item.as_str()];
+                    let line = held(&self.stock, b.item.as_str(), "stock line")?;
                     if b.quantity_delta.0 > line.available() {
                         return Err(stock_short(line, b.quantity_delta.0, f));
                     }
                 }
                 Ok(*change)
             }
-            _ => none,
+            Body::FundOpened(_)
+            | Body::CampaignClosed(_)
+            | Body::PledgeCancelled(_)
+            | Body::HouseholdReclassified(_)
+            | Body::DistributionAcknowledged(_)
+            | Body::TransferOut(_)
+            | Body::Expense(_)
+            | Body::Reversal(_)
+            | Body::PeriodClosed(_) => none,
         }
     }
 
@@ -1174,7 +1193,23 @@ impl Book {
                 self.undo(at, r.reverses_seq, change, r.reason.as_str());
                 return;
             }
-            _ => {}
+            Body::CampaignOpened(_)
+            | Body::CampaignClosed(_)
+            | Body::Pledge(_)
+            | Body::PledgeCancelled(_)
+            | Body::DonationCash(_)
+            | Body::DonationInKind(_)
+            | Body::HouseholdRegistered(_)
+            | Body::HouseholdReclassified(_)
+            | Body::Distribution(_)
+            | Body::DistributionApproved(_)
+            | Body::DistributionVoided(_)
+            | Body::DistributionAcknowledged(_)
+            | Body::TransferOut(_)
+            | Body::TransferIn(_)
+            | Body::Expense(_)
+            | Body::StockAdjusted(_)
+            | Body::PeriodClosed(_) => {}
         }
         self.posted.insert(at.seq, (body.clone(), change));
         self.apply(at, body, change, 1);
@@ -1517,7 +1552,24 @@ impl Book {
         // done with.
         let change = match body {
             Body::DistributionVoided(_) => change,
-            _ => posted_change,
+            Body::FundOpened(_)
+            | Body::CampaignOpened(_)
+            | Body::CampaignClosed(_)
+            | Body::Pledge(_)
+            | Body::PledgeCancelled(_)
+            | Body::DonationCash(_)
+            | Body::DonationInKind(_)
+            | Body::HouseholdRegistered(_)
+            | Body::HouseholdReclassified(_)
+            | Body::Distribution(_)
+            | Body::DistributionApproved(_)
+            | Body::DistributionAcknowledged(_)
+            | Body::TransferOut(_)
+            | Body::TransferIn(_)
+            | Body::Expense(_)
+            | Body::StockAdjusted(_)
+            | Body::Reversal(_)
+            | Body::PeriodClosed(_) => posted_change,
         };
         self.reversing = Some(seq);
         self.apply(at, &body, change, -1);
@@ -1704,6 +1756,19 @@ impl Book {
     }
 }
 
+/// An object the books hold because an entry they folded made it. If it
+/// is missing the books are broken: the entry is refused, naming what is
+/// missing, rather than the writer stopped.
+fn held<'a, T>(map: &'a BTreeMap<String, T>, id: &str, what: &str) -> Result<&'a T, Broken> {
+    map.get(id).ok_or_else(|| {
+        broken(
+            "books_inconsistent",
+            "body.reverses_seq",
+            format!("the books hold no {what} {id:?}, though an entry made it"),
+        )
+    })
+}
+
 fn id_str(id: &Option<Id>) -> String {
     id.as_ref()
         .map(|i| i.as_str().to_owned())
@@ -1726,6 +1791,60 @@ fn not_pending(d: &DistributionState) -> Broken {
             name_of(&d.status)
         ),
     )
+}
+
+/// The value a stock adjustment of `delta` adds to `line` (negative when
+/// it takes away). Units go at the line's average value; the last units
+/// take what is left, so value reaches 0 with quantity. A line that holds
+/// nothing has no average: a count correction adding to it states its
+/// `unit_value_vnd` (SPEC §9), and only then.
+fn adjustment_value(
+    line: &StockLine,
+    delta: Decimal,
+    unit_value_vnd: Option<AmountVnd>,
+) -> Result<SumVnd, Broken> {
+    const F: &str = "body.unit_value_vnd";
+    let overflow = || {
+        broken(
+            "amount_overflow",
+            F,
+            "the adjustment's value is out of range",
+        )
+    };
+    let value = match (line.quantity.is_zero(), unit_value_vnd) {
+        (true, Some(unit)) => delta
+            .checked_mul(Decimal::from(unit.get()))
+            .map(round_vnd)
+            .ok_or_else(overflow)?,
+        (true, None) => {
+            return Err(broken(
+                "unit_value_required",
+                F,
+                format!(
+                    "{} holds nothing, so it has no average value: state the unit value of what the count found",
+                    line.item
+                ),
+            ))
+        }
+        (false, Some(_)) => {
+            return Err(broken(
+                "goods_value",
+                F,
+                format!(
+                    "{} is adjusted at its average value in the books; leave unit_value_vnd out",
+                    line.item
+                ),
+            ))
+        }
+        (false, None) if (line.quantity + delta).is_zero() => return Ok(-line.value_vnd),
+        (false, None) => Decimal::try_from(line.value_vnd)
+            .ok()
+            .and_then(|v| delta.checked_mul(v))
+            .and_then(|v| v.checked_div(line.quantity))
+            .map(round_vnd)
+            .ok_or_else(overflow)?,
+    };
+    SumVnd::try_from(value).map_err(|_| overflow())
 }
 
 fn stock_short(line: &StockLine, wanted: Decimal, field: &str) -> Broken {

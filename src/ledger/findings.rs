@@ -164,7 +164,21 @@ impl Auditor {
                 self.spent_on
                     .insert(b.distribution_id.as_str().to_owned(), day);
             }
-            _ => {}
+            Body::FundOpened(_)
+            | Body::CampaignOpened(_)
+            | Body::CampaignClosed(_)
+            | Body::Pledge(_)
+            | Body::PledgeCancelled(_)
+            | Body::DonationCash(_)
+            | Body::DonationInKind(_)
+            | Body::HouseholdRegistered(_)
+            | Body::HouseholdReclassified(_)
+            | Body::DistributionVoided(_)
+            | Body::DistributionAcknowledged(_)
+            | Body::TransferOut(_)
+            | Body::TransferIn(_)
+            | Body::Expense(_)
+            | Body::PeriodClosed(_) => {}
         }
     }
 
@@ -173,7 +187,23 @@ impl Auditor {
         let gift = match body {
             Body::DonationCash(b) => Some((Some(b.receipt_no.as_str()), &b.campaign_id)),
             Body::DonationInKind(b) => Some((b.receipt_no.as_deref(), &b.campaign_id)),
-            _ => None,
+            Body::FundOpened(_)
+            | Body::CampaignOpened(_)
+            | Body::CampaignClosed(_)
+            | Body::Pledge(_)
+            | Body::PledgeCancelled(_)
+            | Body::HouseholdRegistered(_)
+            | Body::HouseholdReclassified(_)
+            | Body::Distribution(_)
+            | Body::DistributionApproved(_)
+            | Body::DistributionVoided(_)
+            | Body::DistributionAcknowledged(_)
+            | Body::TransferOut(_)
+            | Body::TransferIn(_)
+            | Body::Expense(_)
+            | Body::StockAdjusted(_)
+            | Body::Reversal(_)
+            | Body::PeriodClosed(_) => None,
         };
         if let Some((receipt, campaign)) = gift {
             if let Some((year, n)) = receipt.and_then(receipt_parts) {
@@ -264,7 +294,24 @@ impl Auditor {
                     }
                 }
             }
-            _ => {}
+            Body::FundOpened(_)
+            | Body::CampaignOpened(_)
+            | Body::CampaignClosed(_)
+            | Body::Pledge(_)
+            | Body::PledgeCancelled(_)
+            | Body::DonationCash(_)
+            | Body::DonationInKind(_)
+            | Body::HouseholdRegistered(_)
+            | Body::HouseholdReclassified(_)
+            | Body::DistributionApproved(_)
+            | Body::DistributionVoided(_)
+            | Body::DistributionAcknowledged(_)
+            | Body::TransferOut(_)
+            | Body::TransferIn(_)
+            | Body::Expense(_)
+            | Body::StockAdjusted(_)
+            | Body::Reversal(_)
+            | Body::PeriodClosed(_) => {}
         }
     }
 

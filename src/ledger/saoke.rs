@@ -114,7 +114,23 @@ pub fn donation_row(a: &Appended) -> Option<DonationRow> {
                     .join("; "),
             ),
         }),
-        _ => None,
+        Body::FundOpened(_)
+        | Body::CampaignOpened(_)
+        | Body::CampaignClosed(_)
+        | Body::Pledge(_)
+        | Body::PledgeCancelled(_)
+        | Body::HouseholdRegistered(_)
+        | Body::HouseholdReclassified(_)
+        | Body::Distribution(_)
+        | Body::DistributionApproved(_)
+        | Body::DistributionVoided(_)
+        | Body::DistributionAcknowledged(_)
+        | Body::TransferOut(_)
+        | Body::TransferIn(_)
+        | Body::Expense(_)
+        | Body::StockAdjusted(_)
+        | Body::Reversal(_)
+        | Body::PeriodClosed(_) => None,
     }
 }
 
@@ -123,7 +139,24 @@ pub fn donation_row(a: &Appended) -> Option<DonationRow> {
 pub fn voiding(a: &Appended) -> Option<(u64, u64, String)> {
     match &a.body {
         Body::Reversal(r) => Some((r.reverses_seq, a.seq, r.reason.as_str().to_owned())),
-        _ => None,
+        Body::FundOpened(_)
+        | Body::CampaignOpened(_)
+        | Body::CampaignClosed(_)
+        | Body::Pledge(_)
+        | Body::PledgeCancelled(_)
+        | Body::DonationCash(_)
+        | Body::DonationInKind(_)
+        | Body::HouseholdRegistered(_)
+        | Body::HouseholdReclassified(_)
+        | Body::Distribution(_)
+        | Body::DistributionApproved(_)
+        | Body::DistributionVoided(_)
+        | Body::DistributionAcknowledged(_)
+        | Body::TransferOut(_)
+        | Body::TransferIn(_)
+        | Body::Expense(_)
+        | Body::StockAdjusted(_)
+        | Body::PeriodClosed(_) => None,
     }
 }
 

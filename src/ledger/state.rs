@@ -22,7 +22,7 @@ use super::ids::{format_timestamp, receipt_no, today_in_vietnam, Code, Id, VIETN
 use super::kinds::goods::is_reference;
 use super::kinds::programme::PrivateRecord;
 use super::kinds::spending::DistributionStatus;
-use super::kinds::{name_of, read_input, Body, EntryKind, SupportType};
+use super::kinds::{name_of, read_input, Body, EntryKind, SupportType, WrittenBy};
 use super::merkle::{Frontier, Hash};
 use super::policy::Policy;
 use super::values::Sha256Hex;
@@ -117,27 +117,14 @@ impl Draft {
         if !body.is_object() {
             return Err(Rejection::field("body", "must be a JSON object"));
         }
-        match kind {
-            EntryKind::FundOpened => {
-                return Err(Rejection::rule(
-                    "written_by_server",
-                    "kind",
-                    "fund_opened is written by the server when a fund is opened (POST /funds)",
-                ))
-            }
-            EntryKind::TransferIn => {
-                return Err(Rejection::rule(
-                    "written_by_server",
-                    "kind",
-                    "transfer_in is written by the server with its transfer_out: post the transfer_out to the sending fund",
-                ))
-            }
-            _ => {}
+        if let WrittenBy::Server(how) = kind.written_by() {
+            return Err(Rejection::rule("written_by_server", "kind", how));
         }
         let today = today_in_vietnam(now);
         let body = Body::from_client(kind, body, today)?;
-        let private = match (kind, private) {
-            (EntryKind::HouseholdRegistered, Some(p)) => {
+        // Only a household's registration carries a private record.
+        let private = match private {
+            Some(p) if kind == EntryKind::HouseholdRegistered => {
                 let record: PrivateRecord = read_input(p, "private")?;
                 let mut e = FieldErrors::default();
                 record.check(&mut e);
@@ -150,19 +137,19 @@ impl Draft {
                     salt: hex::encode(salt),
                 })
             }
-            (EntryKind::HouseholdRegistered, None) => {
-                return Err(Rejection::field(
-                    "private",
-                    "is required: the head of household's name, CCCD number and address, kept off the ledger",
-                ))
-            }
-            (_, Some(_)) => {
+            Some(_) => {
                 return Err(Rejection::field(
                     "private",
                     "is taken only with household_registered",
                 ))
             }
-            (_, None) => None,
+            None if kind == EntryKind::HouseholdRegistered => {
+                return Err(Rejection::field(
+                    "private",
+                    "is required: the head of household's name, CCCD number and address, kept off the ledger",
+                ))
+            }
+            None => None,
         };
         Ok(Self { body, private })
     }
@@ -172,9 +159,13 @@ impl Draft {
     }
 }
 
-/// Why a request was refused. Every variant is the client's to fix.
+/// Why a request was refused. Every variant but `Internal` is the
+/// client's to fix.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rejection {
+    /// The server failed to build the entry (a body that would not
+    /// serialise): answered as a server error, logged, never sealed.
+    Internal(String),
     /// Fields that are malformed on their own.
     Invalid(FieldErrors),
     /// A rule of the fund refused it; `rule` is a stable name clients can
@@ -281,7 +272,9 @@ pub fn apply(
             recorded_at: &recorded_at,
             actor: ctx.actor,
         },
-        body.to_value(),
+        body.to_value().map_err(|e| {
+            Rejection::Internal(format!("a {} body did not serialise: {e}", kind.as_str()))
+        })?,
     )?;
     let stored_hashes = state.frontier.push(sealed.hash);
     state.last_hash = sealed.hash;
@@ -291,14 +284,46 @@ pub fn apply(
     let receipt = match &body {
         Body::DonationCash(b) => Some(b.receipt_no.clone()),
         Body::DonationInKind(b) => b.receipt_no.clone(),
-        _ => None,
+        Body::FundOpened(_)
+        | Body::CampaignOpened(_)
+        | Body::CampaignClosed(_)
+        | Body::Pledge(_)
+        | Body::PledgeCancelled(_)
+        | Body::HouseholdRegistered(_)
+        | Body::HouseholdReclassified(_)
+        | Body::Distribution(_)
+        | Body::DistributionApproved(_)
+        | Body::DistributionVoided(_)
+        | Body::DistributionAcknowledged(_)
+        | Body::TransferOut(_)
+        | Body::TransferIn(_)
+        | Body::Expense(_)
+        | Body::StockAdjusted(_)
+        | Body::Reversal(_)
+        | Body::PeriodClosed(_) => None,
     };
-    let private = match (&body, private) {
-        (Body::HouseholdRegistered(b), Some(p)) => {
-            b.household_id.as_ref().map(|h| (h.as_str().to_owned(), p))
-        }
-        _ => None,
-    };
+    // Only `household_registered` carries a private record (`Draft::parse`).
+    let private = private.and_then(|p| match &body {
+        Body::HouseholdRegistered(b) => b.household_id.as_ref().map(|h| (h.as_str().to_owned(), p)),
+        Body::FundOpened(_)
+        | Body::CampaignOpened(_)
+        | Body::CampaignClosed(_)
+        | Body::Pledge(_)
+        | Body::PledgeCancelled(_)
+        | Body::DonationCash(_)
+        | Body::DonationInKind(_)
+        | Body::HouseholdReclassified(_)
+        | Body::Distribution(_)
+        | Body::DistributionApproved(_)
+        | Body::DistributionVoided(_)
+        | Body::DistributionAcknowledged(_)
+        | Body::TransferOut(_)
+        | Body::TransferIn(_)
+        | Body::Expense(_)
+        | Body::StockAdjusted(_)
+        | Body::Reversal(_)
+        | Body::PeriodClosed(_) => None,
+    });
     Ok(Appended {
         seq,
         id: id.as_str().to_owned(),
@@ -362,7 +387,16 @@ fn prepare(
             }
         }
         Body::Expense(b) => fill(&mut b.expense_id),
-        _ => {}
+        Body::FundOpened(_)
+        | Body::CampaignClosed(_)
+        | Body::PledgeCancelled(_)
+        | Body::HouseholdReclassified(_)
+        | Body::DistributionApproved(_)
+        | Body::DistributionVoided(_)
+        | Body::DistributionAcknowledged(_)
+        | Body::StockAdjusted(_)
+        | Body::Reversal(_)
+        | Body::PeriodClosed(_) => {}
     }
     Ok(())
 }

@@ -320,14 +320,48 @@ impl StatementBuilder {
                 .distributions
                 .get(b.distribution_id.as_str())
                 .cloned(),
-            _ => None,
+            Body::FundOpened(_)
+            | Body::CampaignOpened(_)
+            | Body::CampaignClosed(_)
+            | Body::Pledge(_)
+            | Body::PledgeCancelled(_)
+            | Body::DonationCash(_)
+            | Body::DonationInKind(_)
+            | Body::HouseholdRegistered(_)
+            | Body::HouseholdReclassified(_)
+            | Body::Distribution(_)
+            | Body::DistributionVoided(_)
+            | Body::DistributionAcknowledged(_)
+            | Body::TransferOut(_)
+            | Body::TransferIn(_)
+            | Body::Expense(_)
+            | Body::StockAdjusted(_)
+            | Body::Reversal(_)
+            | Body::PeriodClosed(_) => None,
         };
         let reversed = match &body {
             Body::Reversal(r) => self
                 .book
                 .posted(r.reverses_seq)
                 .map(|b| b.kind().as_str().to_owned()),
-            _ => None,
+            Body::FundOpened(_)
+            | Body::CampaignOpened(_)
+            | Body::CampaignClosed(_)
+            | Body::Pledge(_)
+            | Body::PledgeCancelled(_)
+            | Body::DonationCash(_)
+            | Body::DonationInKind(_)
+            | Body::HouseholdRegistered(_)
+            | Body::HouseholdReclassified(_)
+            | Body::Distribution(_)
+            | Body::DistributionApproved(_)
+            | Body::DistributionVoided(_)
+            | Body::DistributionAcknowledged(_)
+            | Body::TransferOut(_)
+            | Body::TransferIn(_)
+            | Body::Expense(_)
+            | Body::StockAdjusted(_)
+            | Body::PeriodClosed(_) => None,
         };
         fold_read(&mut self.book, seq, &actor, recorded_at, &body)?;
         self.s.first_seq.get_or_insert(seq);
@@ -424,7 +458,16 @@ impl StatementBuilder {
                     });
                 }
             }
-            _ => {}
+            Body::FundOpened(_)
+            | Body::CampaignOpened(_)
+            | Body::CampaignClosed(_)
+            | Body::Pledge(_)
+            | Body::PledgeCancelled(_)
+            | Body::HouseholdRegistered(_)
+            | Body::HouseholdReclassified(_)
+            | Body::DistributionVoided(_)
+            | Body::DistributionAcknowledged(_)
+            | Body::PeriodClosed(_) => {}
         }
         Ok(())
     }

@@ -770,6 +770,17 @@ async fn submit_form(
 /// English, with the figures) beside it.
 fn rejection_errors(t: &Text, r: Rejection) -> Vec<(String, String)> {
     match r {
+        Rejection::Internal(detail) => {
+            tracing::error!(%detail, "an entry could not be built; nothing was recorded");
+            vec![(
+                "form".into(),
+                t.pick(
+                    "Máy chủ gặp lỗi; chưa ghi gì. Xin thử lại sau.",
+                    "The server failed; nothing was recorded. Please try again later.",
+                )
+                .into(),
+            )]
+        }
         Rejection::Invalid(errors) => errors
             .0
             .into_iter()

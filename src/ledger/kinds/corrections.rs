@@ -4,6 +4,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::{Date, Month};
 
+use super::KindBody;
 use crate::ledger::fields::FieldErrors;
 use crate::ledger::ids::{format_date, Code};
 use crate::ledger::values::{LongText, Quantity, Sha256Hex, Vnd};
@@ -98,8 +99,8 @@ pub struct PeriodClosed {
     pub note: Option<LongText>,
 }
 
-impl PeriodClosed {
-    pub fn check(&self, today: Date, e: &mut FieldErrors) {
+impl KindBody for PeriodClosed {
+    fn check(&self, today: Date, e: &mut FieldErrors) {
         if self.period.last_day >= today {
             e.push(
                 "body.period",
@@ -114,6 +115,11 @@ impl PeriodClosed {
             e.push("body.stock", "lists too many items");
         }
     }
+}
+
+/// Nothing beyond its types: its reason is a required text, read by serde.
+impl KindBody for Reversal {
+    fn check(&self, _today: Date, _e: &mut FieldErrors) {}
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use super::{past_day, Donor, SupportType};
+use super::{past_day, Donor, KindBody, SupportType};
 use crate::ledger::fields::FieldErrors;
 use crate::ledger::ids::{Code, Id};
 use crate::ledger::money::AmountVnd;
@@ -77,8 +77,8 @@ pub struct DonationInKind {
     pub note: Option<LongText>,
 }
 
-impl DonationInKind {
-    pub fn check(&self, today: Date, e: &mut FieldErrors) {
+impl KindBody for DonationInKind {
+    fn check(&self, today: Date, e: &mut FieldErrors) {
         if self.receipt_no.is_some() {
             e.push("body.receipt_no", "is assigned by the server; leave it out");
         }
@@ -130,8 +130,8 @@ pub fn is_reference(s: &str) -> bool {
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
-impl Pledge {
-    pub fn check(&self, e: &mut FieldErrors) {
+impl KindBody for Pledge {
+    fn check(&self, _today: Date, e: &mut FieldErrors) {
         if let Some(r) = &self.reference {
             if !is_reference(r) {
                 e.push(
@@ -152,7 +152,9 @@ impl Pledge {
             ),
         }
     }
+}
 
+impl Pledge {
     /// What was promised, in đồng: the amount, or the goods' value.
     pub fn pledged_vnd(&self) -> u128 {
         match (&self.amount_vnd, &self.items) {
@@ -189,12 +191,17 @@ pub struct StockAdjusted {
     pub quantity_delta: Delta,
     pub reason: AdjustReason,
     pub decision_ref: Name,
+    /// The value of one unit added by a count correction to a line that
+    /// holds nothing (SPEC §9): an empty line has no average to go by.
+    /// Refused on any other adjustment, which goes at the line's average.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_value_vnd: Option<AmountVnd>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<LongText>,
 }
 
-impl StockAdjusted {
-    pub fn check(&self, e: &mut FieldErrors) {
+impl KindBody for StockAdjusted {
+    fn check(&self, _today: Date, e: &mut FieldErrors) {
         if self.reason != AdjustReason::CountCorrection && self.quantity_delta.0 > Decimal::ZERO {
             e.push(
                 "body.quantity_delta",
@@ -202,4 +209,9 @@ impl StockAdjusted {
             );
         }
     }
+}
+
+/// Nothing beyond its types: its fields are read by serde; the pledge is checked against the books.
+impl KindBody for PledgeCancelled {
+    fn check(&self, _today: Date, _e: &mut FieldErrors) {}
 }

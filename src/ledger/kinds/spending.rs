@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use super::goods::{check_items, ItemLine};
-use super::{past_day, SupportType};
+use super::{past_day, KindBody, SupportType};
 use crate::ledger::fields::FieldErrors;
 use crate::ledger::ids::{Code, Id};
 use crate::ledger::money::AmountVnd;
@@ -42,8 +42,8 @@ pub struct Distribution {
     pub note: Option<LongText>,
 }
 
-impl Distribution {
-    pub fn check(&self, e: &mut FieldErrors) {
+impl KindBody for Distribution {
+    fn check(&self, _today: Date, e: &mut FieldErrors) {
         if self.status.is_some() {
             e.push(
                 "body.status",
@@ -58,7 +58,9 @@ impl Distribution {
             );
         }
     }
+}
 
+impl Distribution {
     /// Value of the goods, in đồng.
     pub fn goods_vnd(&self) -> u128 {
         self.items
@@ -114,8 +116,8 @@ pub struct DistributionAcknowledged {
     pub note: Option<LongText>,
 }
 
-impl DistributionAcknowledged {
-    pub fn check(&self, today: Date, e: &mut FieldErrors) {
+impl KindBody for DistributionAcknowledged {
+    fn check(&self, today: Date, e: &mut FieldErrors) {
         past_day(self.acknowledged_on, "body.acknowledged_on", today, e);
     }
 }
@@ -156,4 +158,24 @@ pub struct Expense {
     pub decision_ref: Name,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<LongText>,
+}
+
+/// Nothing beyond its types: the distribution is checked against the books.
+impl KindBody for DistributionApproved {
+    fn check(&self, _today: Date, _e: &mut FieldErrors) {}
+}
+
+/// Nothing beyond its types: the distribution is checked against the books.
+impl KindBody for DistributionVoided {
+    fn check(&self, _today: Date, _e: &mut FieldErrors) {}
+}
+
+/// Nothing beyond its types: its amount and counterpart are read by serde and checked against the books.
+impl KindBody for Transfer {
+    fn check(&self, _today: Date, _e: &mut FieldErrors) {}
+}
+
+/// Nothing beyond its types: its amount is read by serde and checked against the books.
+impl KindBody for Expense {
+    fn check(&self, _today: Date, _e: &mut FieldErrors) {}
 }
