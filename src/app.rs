@@ -8,13 +8,19 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use anyhow::Context as _;
+use axum::http::Uri;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
 use tokio::net::TcpListener;
 
+use crate::auth;
 use crate::config::Settings;
-use crate::http::{self, auth, AppState};
+use crate::http::{self, error::ApiError};
 use crate::ledger::checkpoint::{MasterSecret, MASTER_SECRET_LEN};
+use crate::service::AppState;
 use crate::store::writer::Writer;
 use crate::store::Store;
+use crate::web::{self, Missing, PageError};
 
 /// Writes a file readable by its owner only (mode 0600), refusing to
 /// replace an existing one.
@@ -97,6 +103,29 @@ async fn check_keys(store: &Store, secret: &MasterSecret) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// The whole service's routes: the API under `/api/v1`, the pages beside
+/// it. A path nothing answers gets problem details under `/api/` and an
+/// HTML page elsewhere, since a person reads those.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .nest("/api/v1", http::api())
+        .merge(web::router())
+        .fallback(unknown_path)
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn unknown_path(uri: Uri) -> Response {
+    let path = uri.path();
+    if path == "/api" || path.starts_with("/api/") {
+        ApiError::NotFound("no such resource".into()).into_response()
+    } else {
+        let t = web::lang_of_query(uri.query().unwrap_or_default());
+        PageError::not_found(t, Missing::Page, path).into_response()
+    }
+}
+
 /// A built service, bound to its address but not yet serving.
 pub struct Application {
     listener: TcpListener,
@@ -131,7 +160,7 @@ impl Application {
     /// empty; false when it was not.
     pub async fn seed_demo(&self) -> anyhow::Result<bool> {
         crate::demo::seed(
-            http::router(self.state.clone()),
+            router(self.state.clone()),
             &self.state.store,
             &self.state.settings.storage.data_dir,
         )
@@ -149,7 +178,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let store = self.state.store.clone();
-        let app = http::router(self.state);
+        let app = router(self.state);
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await

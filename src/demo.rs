@@ -202,7 +202,7 @@ pub async fn seed(
             // A console user too, with a password of its own.
             let username = format!("{role}.{}", code.to_ascii_lowercase());
             let password = crate::web::console::random_password();
-            let hash = crate::web::console::hash_password(&password)?;
+            let hash = crate::auth::hash_password(&password)?;
             let id = format!("us-{}", hex::encode(rng.gen::<[u8; 8]>()));
             store
                 .create_user(

@@ -26,10 +26,13 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod format;
 pub mod http;
 pub mod ledger;
+pub mod service;
 pub mod store;
 pub mod web;

@@ -7,8 +7,8 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 
 use crate::app::{open_store, shutdown_signal, Application};
+use crate::auth::{new_token, ROLES};
 use crate::config::{Overrides, Settings};
-use crate::http::auth::{new_token, ROLES};
 use crate::ledger::bundle::{BundleError, BundleVerifier};
 use crate::store::export::Exporter;
 use crate::store::verify::VerifyError;
@@ -279,7 +279,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             )
             .map_err(|e| anyhow::anyhow!("name {}", e.message))?;
             let id = format!("us-{}", hex::encode(rand::random::<[u8; 8]>()));
-            let hash = crate::web::console::hash_password(&password)?;
+            let hash = crate::auth::hash_password(&password)?;
             store
                 .create_user(
                     &id,

@@ -10,9 +10,9 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::auth::{new_token, Caller, ROLES};
 use super::error::ApiError;
 use super::{created, idempotency_key, json_body, replay, AppState};
+use crate::auth::{new_token, Caller, ROLES};
 use crate::ledger::fields::{FieldErrors, Text, NAME_CHARS_MAX};
 use crate::ledger::ids::Code;
 use crate::ledger::kinds::{read_input, FundKind};

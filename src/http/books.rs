@@ -9,11 +9,11 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::auth::Caller;
 use super::error::ApiError;
 use super::{AppState, PAGE_MAX};
+use crate::auth::Caller;
 use crate::ledger::book::Book;
-use crate::ledger::findings::{Auditor, Options};
+use crate::ledger::findings::Options;
 use crate::ledger::ids::{today_in_vietnam, Id};
 use crate::ledger::replay::{compare, fold};
 use crate::store::{ObjectFilter, Reader};
@@ -400,7 +400,7 @@ async fn findings(
         pending_days: values[1] as i64,
         large_anonymous_vnd: values[2],
     };
-    let (found, next) = audit_findings(&s, &fund, options).await?;
+    let (found, next) = s.audit_findings(&fund, options).await?;
 
     let mut by_severity = serde_json::Map::new();
     for f in &found {
@@ -460,33 +460,4 @@ async fn verify(
     };
     tracing::info!(fund = %fund, deep, elapsed_ms = started.elapsed().as_millis() as u64, "verified on request");
     Ok(Json(answer))
-}
-
-/// Reads a fund's whole ledger through the [`Auditor`] under today's
-/// policy: (findings, entries read).
-pub(crate) async fn audit_findings(
-    s: &AppState,
-    fund: &str,
-    options: Options,
-) -> Result<(Vec<crate::ledger::findings::Finding>, u64), ApiError> {
-    let policy = s
-        .settings
-        .policy()
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let mut auditor = Auditor::new(policy, options);
-    let mut next = 0;
-    loop {
-        let page = s
-            .store
-            .entries(fund, next, crate::store::REPLAY_PAGE)
-            .await?;
-        for e in &page {
-            auditor.push(&e.canonical);
-        }
-        next += page.len() as u64;
-        if (page.len() as u64) < crate::store::REPLAY_PAGE {
-            break;
-        }
-    }
-    Ok((auditor.finish(), next))
 }

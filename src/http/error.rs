@@ -73,6 +73,23 @@ fn is_transient(e: &sqlx::Error) -> bool {
     }
 }
 
+impl From<crate::auth::Denied> for ApiError {
+    fn from(e: crate::auth::Denied) -> Self {
+        ApiError::Forbidden(e.0)
+    }
+}
+
+impl From<crate::service::ServiceError> for ApiError {
+    fn from(e: crate::service::ServiceError) -> Self {
+        use crate::service::ServiceError;
+        match e {
+            ServiceError::NotFound(what) => ApiError::NotFound(what),
+            ServiceError::Store(e) => e.into(),
+            ServiceError::Internal(detail) => ApiError::Internal(detail),
+        }
+    }
+}
+
 impl From<FieldErrors> for ApiError {
     fn from(e: FieldErrors) -> Self {
         ApiError::Invalid(e)

@@ -12,15 +12,15 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::auth::Caller;
 use super::error::ApiError;
 use super::{created, idempotency_key, json_body, AppState, BATCH_ENTRIES_MAX, PAGE_MAX};
-use crate::ledger::ids::Code;
+use crate::auth::Caller;
 use crate::ledger::kinds::corrections::Period;
 use crate::ledger::kinds::read_input;
 use crate::ledger::merkle::{self, to_hex};
 use crate::ledger::state::Draft;
-use crate::store::writer::{IdempotencyKey, JobError};
+use crate::service::append::{self as service, AppendError};
+use crate::store::writer::IdempotencyKey;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -329,11 +329,7 @@ async fn append_request(
         draft(value, "", time::OffsetDateTime::now_utc()).map(|d| vec![d])
     };
     match drafts {
-        Ok(drafts) => {
-            let kinds: Vec<_> = drafts.iter().map(Draft::kind).collect();
-            caller.require_append(&fund, &kinds)?;
-            submit(s, caller, code, drafts, batch, key).await
-        }
+        Ok(drafts) => submit(s, caller, code, drafts, batch, key).await,
         Err(e) => refused(s, key.as_ref(), e).await,
     }
 }
@@ -457,14 +453,9 @@ async fn submit(
     batch: bool,
     key: Option<IdempotencyKey>,
 ) -> Result<Response, ApiError> {
-    let fund = Code::parse(code, "fund").map_err(|e| ApiError::NotFound(e.message))?;
-    match s
-        .writer
-        .submit(fund, caller.id().to_owned(), drafts, batch, key)
-        .await
-    {
+    match service::append(s, caller, code, drafts, batch, key).await {
         Ok(o) => Ok(created(o.status, &o.body, o.replayed)),
-        Err(JobError::Rejected { index, rejection }) => {
+        Err(AppendError::Rejected { index, rejection }) => {
             let prefix = if batch {
                 format!("entries[{index}].")
             } else {
@@ -472,11 +463,16 @@ async fn submit(
             };
             Err(prefixed(rejection.into(), &prefix))
         }
-        Err(JobError::KeyReused { original }) => Err(ApiError::Conflict {
+        Err(AppendError::KeyReused { original }) => Err(ApiError::Conflict {
             detail: "this Idempotency-Key was used with another request".into(),
             original: Some(original),
         }),
-        Err(JobError::UnknownFund) => Err(ApiError::NotFound(format!("no fund {code:?}"))),
-        Err(JobError::Unavailable) => Err(ApiError::Unavailable),
+        Err(AppendError::NotFound(what)) => Err(ApiError::NotFound(what)),
+        Err(AppendError::Denied(d)) => Err(d.into()),
+        Err(AppendError::Unavailable) => Err(ApiError::Unavailable),
+        Err(AppendError::Failed) => Err(ApiError::Internal(
+            "the writer failed on this request; nothing was written".into(),
+        )),
+        Err(AppendError::Service(e)) => Err(e.into()),
     }
 }

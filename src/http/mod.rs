@@ -23,9 +23,6 @@ pub(crate) mod statement;
 /// Statements as spreadsheets.
 mod xlsx;
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
-
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::DefaultBodyLimit;
@@ -34,14 +31,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
-use time::Date;
-
-use crate::config::Settings;
-use crate::ledger::checkpoint::MasterSecret;
-use crate::store::writer::{IdempotencyKey, Writer};
-use crate::store::{FundInfo, IdempotentResponse, Store};
+pub use crate::service::AppState;
+use crate::store::writer::IdempotencyKey;
+use crate::store::IdempotentResponse;
 use error::ApiError;
 
 /// Largest request body (SPEC §6).
@@ -55,182 +48,8 @@ pub const BATCH_ENTRIES_MAX: usize = 1_000;
 /// Longest Idempotency-Key.
 pub const IDEMPOTENCY_KEY_LEN_MAX: usize = 128;
 
-/// What every handler may use.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub writer: Writer,
-    pub secret: MasterSecret,
-    pub settings: Arc<Settings>,
-    /// Funds by code. A fund never changes once opened, so a cached copy is
-    /// never stale.
-    funds: Arc<RwLock<HashMap<String, FundInfo>>>,
-    /// Token holders by SHA-256 of the secret. Tokens are never changed or
-    /// revoked in this version, so a cached holder is never stale; a
-    /// revocation feature must clear this map. Bounded by the token count.
-    principals: Arc<RwLock<HashMap<[u8; 32], crate::store::Principal>>>,
-    /// Each fund's books as folded from its ledger for the read pages,
-    /// brought up to date from where they stopped on each read. An
-    /// append-only ledger makes that exact: what was folded never
-    /// changes. Memory grows with the funds read (the books of one fund
-    /// are about what the writer keeps for it).
-    folded: Arc<RwLock<HashMap<String, Arc<tokio::sync::Mutex<Folded>>>>>,
-    /// Statements already built, by fund and period, with the fund's size
-    /// then. One stays good while the fund has not grown, or for good once
-    /// its build saw an entry recorded after the period: entries are
-    /// recorded in seq order, so none can join an ended period after that.
-    /// At most [`STATEMENTS_KEPT`] are kept.
-    statements: Arc<std::sync::Mutex<HashMap<StatementKey, KeptStatement>>>,
-}
-
-/// A fund and a period.
-type StatementKey = (String, Date, Date);
-
-/// How many built statements are kept.
-const STATEMENTS_KEPT: usize = 64;
-
-struct KeptStatement {
-    size: u64,
-    /// An entry recorded after the period was seen: the statement is final.
-    sealed: bool,
-    statement: Arc<crate::ledger::statement::Statement>,
-}
-
-/// A fund's books folded from its first `size` entries.
-#[derive(Default)]
-pub struct Folded {
-    pub size: u64,
-    pub book: crate::ledger::book::Book,
-}
-
-impl AppState {
-    pub fn new(store: Store, writer: Writer, secret: MasterSecret, settings: Settings) -> Self {
-        Self {
-            store,
-            writer,
-            secret,
-            settings: Arc::new(settings),
-            funds: Arc::default(),
-            principals: Arc::default(),
-            folded: Arc::default(),
-            statements: Arc::default(),
-        }
-    }
-
-    /// The statement of `fund` for `from..=to`, built once and kept while
-    /// it stays true (see [`AppState::statements`]).
-    pub async fn statement(
-        &self,
-        fund: &str,
-        from: Date,
-        to: Date,
-    ) -> Result<Arc<crate::ledger::statement::Statement>, ApiError> {
-        let size = self.store.fund_head(fund).await?.map_or(0, |h| h.size);
-        let key = (fund.to_owned(), from, to);
-        if let Ok(kept) = self.statements.lock() {
-            if let Some(k) = kept.get(&key) {
-                if k.size == size || k.sealed {
-                    return Ok(k.statement.clone());
-                }
-            }
-        }
-        let (st, sealed) = statement::build_seen(&self.store, fund, from, to).await?;
-        let st = Arc::new(st);
-        if let Ok(mut kept) = self.statements.lock() {
-            if kept.len() >= STATEMENTS_KEPT {
-                kept.clear();
-            }
-            kept.insert(
-                key,
-                KeptStatement {
-                    size,
-                    sealed,
-                    statement: st.clone(),
-                },
-            );
-        }
-        Ok(st)
-    }
-
-    /// The books of `fund` folded to its head now: folds only the entries
-    /// recorded since the last read.
-    pub async fn folded(
-        &self,
-        fund: &str,
-    ) -> Result<tokio::sync::OwnedMutexGuard<Folded>, ApiError> {
-        const PAGE: u64 = 5_000;
-        let cell = {
-            let found = self.folded.read().ok().and_then(|m| m.get(fund).cloned());
-            match found {
-                Some(c) => c,
-                None => {
-                    let mut m = self
-                        .folded
-                        .write()
-                        .map_err(|_| ApiError::Internal("folded books: lock poisoned".into()))?;
-                    m.entry(fund.to_owned()).or_default().clone()
-                }
-            }
-        };
-        let mut f = cell.lock_owned().await;
-        loop {
-            let page = self.store.entries(fund, f.size, PAGE).await?;
-            for e in &page {
-                if let Err(err) = crate::ledger::replay::fold(&mut f.book, &e.canonical) {
-                    // Start again next time rather than keep half-folded books.
-                    *f = Folded::default();
-                    return Err(ApiError::Internal(format!(
-                        "fund {fund}: the ledger does not replay at seq {}: {err}",
-                        e.seq
-                    )));
-                }
-                f.size = e.seq + 1;
-            }
-            if (page.len() as u64) < PAGE {
-                return Ok(f);
-            }
-        }
-    }
-
-    /// The holder of the token whose secret hashes to `hash`, if any.
-    pub async fn principal(
-        &self,
-        hash: &[u8; 32],
-    ) -> Result<Option<crate::store::Principal>, ApiError> {
-        if let Some(p) = self
-            .principals
-            .read()
-            .ok()
-            .and_then(|m| m.get(hash).cloned())
-        {
-            return Ok(Some(p));
-        }
-        let found = self.store.principal(hash).await?;
-        if let (Some(p), Ok(mut m)) = (&found, self.principals.write()) {
-            m.insert(*hash, p.clone());
-        }
-        Ok(found)
-    }
-
-    /// The fund named `code`, or 404.
-    pub async fn fund(&self, code: &str) -> Result<FundInfo, ApiError> {
-        if let Some(f) = self.funds.read().ok().and_then(|m| m.get(code).cloned()) {
-            return Ok(f);
-        }
-        let f = self
-            .store
-            .fund(code)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("no fund {code:?}")))?;
-        if let Ok(mut m) = self.funds.write() {
-            m.insert(code.to_owned(), f.clone());
-        }
-        Ok(f)
-    }
-}
-
-/// The API router.
-pub fn router(state: AppState) -> Router {
+/// The API's routes, mounted under `/api/v1` by [`crate::app::router`].
+pub fn api() -> Router<AppState> {
     let api = Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi))
@@ -243,13 +62,7 @@ pub fn router(state: AppState) -> Router {
         .merge(receipts::router())
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX));
     let batch = funds::batch_router().layer(DefaultBodyLimit::max(BATCH_BODY_BYTES_MAX));
-    Router::new()
-        .nest("/api/v1", api.merge(batch))
-        .merge(crate::web::router())
-        .fallback(|| async { ApiError::NotFound("no such resource".into()) })
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state)
+    api.merge(batch)
 }
 
 async fn health(axum::extract::State(s): axum::extract::State<AppState>) -> Response {
@@ -268,14 +81,6 @@ async fn openapi() -> Response {
         include_str!("openapi.json"),
     )
         .into_response()
-}
-
-/// A `YYYY-MM-DD` date as people read dates here: `dd/mm/yyyy`.
-pub fn vn_date(iso: &str) -> String {
-    match iso.split('-').collect::<Vec<_>>()[..] {
-        [y, m, d] => format!("{d}/{m}/{y}"),
-        _ => iso.to_owned(),
-    }
 }
 
 /// Reads a JSON body: 413 when too large, 400 when not JSON.
@@ -314,14 +119,9 @@ pub fn idempotency_key(
         .ok_or_else(|| {
             ApiError::BadRequest("Idempotency-Key must be 1 to 128 visible ASCII characters".into())
         })?;
-    let mut h = Sha256::new();
-    h.update(route.as_bytes());
-    h.update([0]);
-    h.update(body);
-    Ok(Some(IdempotencyKey {
-        scope_key: format!("{actor} {key}"),
-        request_sha256: h.finalize().into(),
-    }))
+    Ok(Some(crate::service::append::idempotency_key(
+        actor, key, route, body,
+    )))
 }
 
 /// A 201 (or replayed) JSON answer.

@@ -14,101 +14,14 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::error::ApiError;
-use super::vn_date;
 use super::xlsx::{Cell, Sheet};
 use super::{AppState, PAGE_MAX};
-use crate::ledger::ids::parse_date;
-use crate::ledger::saoke::fold_for_search;
+use crate::format::vn_date;
 use crate::store::donations::DonationFilter;
 use crate::store::Store;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/funds/{fund}/donations", get(donations))
-}
-
-const PARAMS: [&str; 13] = [
-    "q",
-    "campaign",
-    "from",
-    "to",
-    "min_vnd",
-    "max_vnd",
-    "receipt_no",
-    "bank_ref",
-    "kind",
-    "status",
-    "cursor",
-    "limit",
-    "format",
-];
-
-/// Longest search text, in characters.
-const Q_CHARS_MAX: usize = 200;
-
-pub(crate) fn filter(q: &HashMap<String, String>) -> Result<DonationFilter, ApiError> {
-    if let Some(k) = q.keys().find(|k| !PARAMS.contains(&k.as_str())) {
-        return Err(ApiError::BadRequest(format!(
-            "unknown parameter {k:?}; the statement takes {}",
-            PARAMS.join(", ")
-        )));
-    }
-    let date = |name: &str| -> Result<Option<String>, ApiError> {
-        q.get(name)
-            .map(|d| {
-                parse_date(d, name)
-                    .map(|_| d.clone())
-                    .map_err(|e| ApiError::BadRequest(format!("{name} {}", e.message)))
-            })
-            .transpose()
-    };
-    let amount = |name: &str| -> Result<Option<i64>, ApiError> {
-        q.get(name)
-            .map(|v| {
-                v.parse::<i64>()
-                    .ok()
-                    .filter(|n| *n >= 0 && v.bytes().all(|b| b.is_ascii_digit()))
-                    .ok_or_else(|| {
-                        ApiError::BadRequest(format!("{name} must be a whole number of đồng"))
-                    })
-            })
-            .transpose()
-    };
-    let one_of = |name: &str, allowed: &[&str]| -> Result<Option<String>, ApiError> {
-        q.get(name)
-            .map(|v| {
-                allowed
-                    .contains(&v.as_str())
-                    .then(|| v.clone())
-                    .ok_or_else(|| {
-                        ApiError::BadRequest(format!(
-                            "{name} must be one of {}",
-                            allowed.join(", ")
-                        ))
-                    })
-            })
-            .transpose()
-    };
-    let text = q.get("q").map(|t| t.trim().to_owned());
-    if text
-        .as_ref()
-        .is_some_and(|t| t.chars().count() > Q_CHARS_MAX)
-    {
-        return Err(ApiError::BadRequest(format!(
-            "q is at most {Q_CHARS_MAX} characters"
-        )));
-    }
-    Ok(DonationFilter {
-        q: text.map(|t| fold_for_search(&t)),
-        campaign: q.get("campaign").cloned(),
-        from: date("from")?,
-        to: date("to")?,
-        min_vnd: amount("min_vnd")?,
-        max_vnd: amount("max_vnd")?,
-        receipt_no: q.get("receipt_no").cloned(),
-        bank_ref: q.get("bank_ref").cloned(),
-        kind: one_of("kind", &["cash", "in_kind"])?,
-        status: one_of("status", &["valid", "voided"])?,
-    })
 }
 
 async fn donations(
@@ -117,7 +30,7 @@ async fn donations(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let fund = s.fund(&code).await?;
-    let f = filter(&q)?;
+    let f = DonationFilter::from_query(&q).map_err(ApiError::BadRequest)?;
     let format = q.get("format").map_or("json", String::as_str);
     let cursor = q
         .get("cursor")

@@ -13,12 +13,12 @@ use axum::{Json, Router};
 use time::Date;
 
 use super::error::ApiError;
-use super::vn_date;
 use super::xlsx::{xlsx_response, Cell, Sheet};
 use super::AppState;
+use crate::format::vn_date;
 use crate::ledger::ids::{format_date, parse_date, today_in_vietnam};
 use crate::ledger::kinds::corrections::Period;
-use crate::ledger::statement::{Statement, StatementBuilder};
+use crate::ledger::statement::Statement;
 use crate::ledger::uses::where_it_went;
 use crate::store::Store;
 
@@ -28,8 +28,6 @@ pub fn router() -> Router<AppState> {
         .route("/funds/{fund}/where-money-went", get(where_money_went))
 }
 
-/// Entries read per query while the statement is folded.
-const PAGE: u64 = 5_000;
 /// The first day a statement may start on.
 const EPOCH: Date = time::macros::date!(2000 - 01 - 01);
 
@@ -68,36 +66,9 @@ fn period(q: &HashMap<String, String>) -> Result<(Date, Date), ApiError> {
 /// Folds the fund's ledger into the statement of `from..=to`, reading no
 /// further than the period's end.
 pub async fn build(store: &Store, fund: &str, from: Date, to: Date) -> Result<Statement, ApiError> {
-    Ok(build_seen(store, fund, from, to).await?.0)
-}
-
-/// [`build`], and whether an entry recorded after the period was seen:
-/// then the statement is final. The writer stamps entries once it holds
-/// the fund, so entries are recorded in seq order, and none dated in the
-/// period can come after one dated later.
-pub async fn build_seen(
-    store: &Store,
-    fund: &str,
-    from: Date,
-    to: Date,
-) -> Result<(Statement, bool), ApiError> {
-    let mut b = StatementBuilder::new(fund, from, to);
-    let mut next = 0;
-    loop {
-        let page = store.entries(fund, next, PAGE).await?;
-        for e in &page {
-            b.push(&e.canonical).map_err(|err| {
-                ApiError::Internal(format!("fund {fund}: the ledger does not replay: {err}"))
-            })?;
-            if b.done() {
-                return Ok((b.finish(), true));
-            }
-        }
-        if (page.len() as u64) < PAGE {
-            return Ok((b.finish(), false));
-        }
-        next += PAGE;
-    }
+    Ok(crate::service::build_statement(store, fund, from, to)
+        .await?
+        .0)
 }
 
 /// Where the money of the fund, or of one campaign (`?campaign=`), went.

@@ -2,11 +2,15 @@
 //! donor text, amount, date, campaign, receipt number or bank reference,
 //! a page at a time in seq order.
 
+use std::collections::HashMap;
+
 use serde_json::{json, Value};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{to_i64, Result, Store};
+use crate::ledger::ids::parse_date;
+use crate::ledger::saoke::fold_for_search;
 
 /// What to look for. Every field narrows the search.
 #[derive(Debug, Clone, Default)]
@@ -219,5 +223,87 @@ impl Store {
             out[amount] = json!(total);
         }
         Ok(out)
+    }
+}
+
+/// Parameters the statement of gifts takes.
+const PARAMS: [&str; 13] = [
+    "q",
+    "campaign",
+    "from",
+    "to",
+    "min_vnd",
+    "max_vnd",
+    "receipt_no",
+    "bank_ref",
+    "kind",
+    "status",
+    "cursor",
+    "limit",
+    "format",
+];
+
+/// Longest search text, in characters.
+const Q_CHARS_MAX: usize = 200;
+
+impl DonationFilter {
+    /// Reads a search of the statement of gifts from its query
+    /// parameters, as the API and the page take them; the error says
+    /// which parameter is wrong and why.
+    pub fn from_query(q: &HashMap<String, String>) -> Result<Self, String> {
+        if let Some(k) = q.keys().find(|k| !PARAMS.contains(&k.as_str())) {
+            return Err(format!(
+                "unknown parameter {k:?}; the statement takes {}",
+                PARAMS.join(", ")
+            ));
+        }
+        let date = |name: &str| -> Result<Option<String>, String> {
+            q.get(name)
+                .map(|d| {
+                    parse_date(d, name)
+                        .map(|_| d.clone())
+                        .map_err(|e| format!("{name} {}", e.message))
+                })
+                .transpose()
+        };
+        let amount = |name: &str| -> Result<Option<i64>, String> {
+            q.get(name)
+                .map(|v| {
+                    v.parse::<i64>()
+                        .ok()
+                        .filter(|n| *n >= 0 && v.bytes().all(|b| b.is_ascii_digit()))
+                        .ok_or_else(|| format!("{name} must be a whole number of đồng"))
+                })
+                .transpose()
+        };
+        let one_of = |name: &str, allowed: &[&str]| -> Result<Option<String>, String> {
+            q.get(name)
+                .map(|v| {
+                    allowed
+                        .contains(&v.as_str())
+                        .then(|| v.clone())
+                        .ok_or_else(|| format!("{name} must be one of {}", allowed.join(", ")))
+                })
+                .transpose()
+        };
+        let text = q.get("q").map(|t| t.trim().to_owned());
+        if text
+            .as_ref()
+            .is_some_and(|t| t.chars().count() > Q_CHARS_MAX)
+        {
+            return Err(format!("q is at most {Q_CHARS_MAX} characters"));
+        }
+        Ok(DonationFilter {
+            q: text.map(|t| fold_for_search(&t)),
+            campaign: q.get("campaign").cloned(),
+            from: date("from")?,
+            to: date("to")?,
+            min_vnd: amount("min_vnd")?,
+            max_vnd: amount("max_vnd")?,
+            receipt_no: q.get("receipt_no").cloned(),
+            bank_ref: q.get("bank_ref").cloned(),
+            kind: one_of("kind", &["cash", "in_kind"])?,
+            status: one_of("status", &["valid", "voided"])?,
+        })
     }
 }

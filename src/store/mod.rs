@@ -893,7 +893,9 @@ impl Store {
     }
 }
 
-/// Entries read per query by a replay.
+/// Entries read per query wherever a fund's ledger is read in order:
+/// replays, verification, statements, the writer's and the pages' books.
+/// Declared once here.
 pub const REPLAY_PAGE: u64 = 5_000;
 
 /// What [`Store::books_snapshot`] read.

@@ -14,8 +14,7 @@ use crate::ledger::checkpoint::{verify_checkpoint, CheckpointError, VerifiedChec
 use crate::ledger::merkle::{root_indexes, stored_index, Frontier};
 use crate::ledger::verify::{ChainVerifier, Fault, Prepared, Summary};
 
-/// Entries per page.
-const PAGE: u64 = 5_000;
+use super::REPLAY_PAGE as PAGE;
 
 /// The outcome of a failed verification.
 #[derive(Debug, thiserror::Error)]

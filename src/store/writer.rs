@@ -13,6 +13,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, oneshot};
 
@@ -39,8 +42,6 @@ pub const QUEUE_LEN: usize = 4_096;
 /// Funds whose books the writer keeps in memory; past this the cache is
 /// emptied and books are read again from the ledger as needed.
 pub const FUNDS_CACHED_MAX: usize = 4_096;
-/// Entries read per query when books are rebuilt from the ledger.
-pub const CATCH_UP_PAGE: u64 = 5_000;
 
 /// An idempotency key and the request it came with.
 #[derive(Debug, Clone)]
@@ -85,6 +86,9 @@ pub enum JobError {
     UnknownFund,
     /// The database failed; nothing was written.
     Unavailable,
+    /// The writer failed on this job (a panic); nothing of it was written
+    /// and the writer went on with its books read again from the ledger.
+    Failed,
 }
 
 /// Handle for sending jobs to the writer.
@@ -124,6 +128,14 @@ impl Writer {
         batch: bool,
         idempotency: Option<IdempotencyKey>,
     ) -> Result<Outcome, JobError> {
+        // A job with no entries would have nothing to commit, and every
+        // later step assumes at least one.
+        if drafts.is_empty() {
+            return Err(JobError::Rejected {
+                index: 0,
+                rejection: Rejection::field("entries", "must hold at least one entry"),
+            });
+        }
         let (reply, answer) = oneshot::channel();
         let job = Job {
             fund,
@@ -136,7 +148,8 @@ impl Writer {
         if self.tx.send(job).await.is_err() {
             return Err(JobError::Unavailable);
         }
-        answer.await.unwrap_or(Err(JobError::Unavailable))
+        // The writer drops a job's answer only when it failed on it.
+        answer.await.unwrap_or(Err(JobError::Failed))
     }
 }
 
@@ -175,8 +188,8 @@ impl WriterTask {
 
     async fn commit_group(&mut self, jobs: Vec<Job>) {
         let started = std::time::Instant::now();
-        match self.try_commit(&jobs).await {
-            Ok((answers, written)) => {
+        match self.guarded_commit(&jobs).await {
+            Ok(Ok((answers, written))) => {
                 tracing::debug!(
                     jobs = jobs.len(),
                     entries = written,
@@ -185,28 +198,57 @@ impl WriterTask {
                 );
                 answer_all(jobs, answers);
             }
-            Err(error) if jobs.len() > 1 => {
-                // One fund's trouble must not stop the others: try each job
-                // in a transaction of its own.
-                tracing::warn!(jobs = jobs.len(), error = %error, "group commit failed; retrying job by job");
+            Ok(Err(_)) | Err(Panicked) if jobs.len() > 1 => {
+                // One fund's trouble, or one job that makes the writer fail,
+                // must not stop the others: try each job in a transaction of
+                // its own.
+                tracing::warn!(
+                    jobs = jobs.len(),
+                    "group commit failed; retrying job by job"
+                );
                 for job in jobs {
-                    let answer = match self.try_commit(std::slice::from_ref(&job)).await {
-                        Ok((mut answers, _)) => answers.pop().unwrap_or(Err(JobError::Unavailable)),
-                        Err(error) => {
+                    let answer = match self.guarded_commit(std::slice::from_ref(&job)).await {
+                        Ok(Ok((mut answers, _))) => {
+                            answers.pop().unwrap_or(Err(JobError::Unavailable))
+                        }
+                        Ok(Err(error)) => {
                             tracing::error!(fund = %job.fund, error = %error, "append failed; nothing written");
                             Err(JobError::Unavailable)
                         }
+                        Err(Panicked) => Err(JobError::Failed),
                     };
                     // A client that went away no longer waits; its entry is
                     // committed all the same and a retry replays it.
                     let _ = job.reply.send(answer);
                 }
             }
-            Err(error) => {
+            Ok(Err(error)) => {
                 tracing::error!(error = %error, "append transaction failed; nothing written");
                 answer_all(jobs, vec![Err(JobError::Unavailable)]);
             }
+            Err(Panicked) => answer_all(jobs, vec![Err(JobError::Failed)]),
         }
+    }
+
+    /// Runs [`Self::try_commit`], surviving a panic in it: the transaction
+    /// is rolled back as it is dropped, and the books, which may be half
+    /// changed, are forgotten, so that every fund is read again from its
+    /// stored head. The writer then goes on with the next job.
+    async fn guarded_commit(
+        &mut self,
+        jobs: &[Job],
+    ) -> Result<Result<(Vec<Result<Outcome, JobError>>, usize), super::StoreError>, Panicked> {
+        let result = AssertUnwindSafe(self.try_commit(jobs)).catch_unwind().await;
+        result.map_err(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(jobs = jobs.len(), panic = %what, "the writer failed on a job; nothing of it was written; reading the funds again");
+            self.cache.clear();
+            Panicked
+        })
     }
 
     /// Runs one transaction for `jobs`, returning each job's answer in order.
@@ -216,6 +258,8 @@ impl WriterTask {
         jobs: &[Job],
     ) -> Result<(Vec<Result<Outcome, JobError>>, usize), super::StoreError> {
         let mut tx = self.store.begin_write().await?;
+        #[cfg(test)]
+        tests::fault(jobs);
         let backend = self.store.backend();
 
         // Lock the funds in code order, so that two processes never wait on
@@ -347,7 +391,7 @@ impl WriterTask {
             tracing::debug!(fund = %fund, from, to = size, "reading the fund's books from its ledger");
         }
         while from < size {
-            let to = size.min(from + CATCH_UP_PAGE);
+            let to = size.min(from + super::REPLAY_PAGE);
             let page = entries_between(tx, fund.as_str(), from, to).await?;
             if page.len() as u64 != to - from {
                 return Err(super::StoreError::Corrupt(format!(
@@ -489,6 +533,9 @@ impl WriterTask {
             .map_err(corrupt)
     }
 }
+
+/// The writer panicked while committing jobs.
+struct Panicked;
 
 /// An entry written for a job, with the entry it caused in another fund.
 type Written = (Appended, Option<(Code, Appended)>);
@@ -635,4 +682,134 @@ fn replay(prior: &IdempotentResponse, key: &IdempotencyKey) -> Result<Outcome, J
         body,
         replayed: true,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::kinds::FundKind;
+    use crate::store::FundInfo;
+
+    /// The actor whose jobs make the writer panic, standing for any bug
+    /// an input might still find in the core.
+    const PANICKING_ACTOR: &str = "test-panics";
+
+    /// Called at the start of every commit in unit tests.
+    pub(super) fn fault(jobs: &[Job]) {
+        if jobs.iter().any(|j| j.actor == PANICKING_ACTOR) {
+            panic!("a job this writer cannot survive, for the test");
+        }
+    }
+
+    fn gift(amount: u64) -> Draft {
+        let body = serde_json::json!({
+            "donor": {"display": "Nguyễn Văn A", "kind": "individual"},
+            "amount_vnd": amount.to_string(), "channel": "cash", "received_on": "2026-11-20"
+        });
+        Draft::parse("donation_cash", body, None, time::OffsetDateTime::now_utc())
+            .expect("a valid gift")
+    }
+
+    async fn fund_with_writer() -> (tempfile::TempDir, Store, Writer, Code) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = Store::open(&url).await.expect("the store opens");
+        let secret = MasterSecret::from_bytes([7; crate::ledger::checkpoint::MASTER_SECRET_LEN]);
+        store
+            .create_committee("HN", "Ủy ban MTTQ Hà Nội", None, None)
+            .await
+            .expect("a committee");
+        let origin = "sovang.test/fund/HN-VNN".to_owned();
+        let key = secret.log_key(&origin).expect("a key");
+        let info = FundInfo {
+            code: "HN-VNN".into(),
+            committee_code: "HN".into(),
+            committee_path: "/HN/".into(),
+            kind: "for_the_poor".into(),
+            name: "Quỹ Vì người nghèo".into(),
+            origin,
+            verifier_key: key.verifier_key().to_owned(),
+        };
+        store
+            .open_fund(
+                &info,
+                FundKind::ForThePoor,
+                "Ủy ban MTTQ Hà Nội",
+                "admin",
+                &secret,
+                |_| None,
+            )
+            .await
+            .expect("the fund opens");
+        let (writer, _task) = Writer::spawn(
+            store.clone(),
+            secret,
+            "http://localhost".into(),
+            Policy::from_settings(20_000_000, &Default::default(), &Default::default(), 0)
+                .expect("a policy"),
+        );
+        let fund = Code::parse("HN-VNN", "fund").expect("a code");
+        (dir, store, writer, fund)
+    }
+
+    #[tokio::test]
+    async fn a_job_that_makes_the_writer_panic_fails_alone_and_the_writer_goes_on() {
+        let (_dir, store, writer, fund) = fund_with_writer().await;
+        let first = writer
+            .submit(
+                fund.clone(),
+                "clerk".into(),
+                vec![gift(100_000)],
+                false,
+                None,
+            )
+            .await
+            .expect("a gift is written");
+        assert_eq!(first.body["seq"], 1);
+
+        let failed = writer
+            .submit(
+                fund.clone(),
+                PANICKING_ACTOR.into(),
+                vec![gift(200_000)],
+                false,
+                None,
+            )
+            .await;
+        assert_eq!(failed, Err(JobError::Failed));
+        assert_eq!(store.fund_head("HN-VNN").await.unwrap().unwrap().size, 2);
+
+        // The writer still answers, from the stored head: the failed gift
+        // left no trace and the next takes the next seq.
+        let next = writer
+            .submit(
+                fund.clone(),
+                "clerk".into(),
+                vec![gift(300_000)],
+                false,
+                None,
+            )
+            .await
+            .expect("the writer survived");
+        assert_eq!(next.body["seq"], 2);
+        let head = store.fund_head("HN-VNN").await.unwrap().unwrap();
+        assert_eq!(head.size, 3);
+        let entries = store.entries("HN-VNN", 0, 10).await.unwrap();
+        assert_eq!(entries.len(), 3);
+        assert!(entries[2].canonical.contains("\"amount_vnd\":\"300000\""));
+        assert!(!entries.iter().any(|e| e.canonical.contains("200000")));
+    }
+
+    #[tokio::test]
+    async fn an_empty_job_is_refused_before_the_writer() {
+        let (_dir, store, writer, fund) = fund_with_writer().await;
+        let refused = writer
+            .submit(fund, "clerk".into(), Vec::new(), true, None)
+            .await;
+        assert!(
+            matches!(&refused, Err(JobError::Rejected { index: 0, rejection: Rejection::Invalid(e) }) if e.0[0].field == "entries"),
+            "{refused:?}"
+        );
+        assert_eq!(store.fund_head("HN-VNN").await.unwrap().unwrap().size, 1);
+    }
 }

@@ -3,9 +3,9 @@
 //! same books the API serves.
 //!
 //! Where the money went is read from the fund's books kept folded in
-//! memory ([`crate::http::AppState::folded`]), so it costs no more on a
+//! memory ([`crate::service::AppState::folded`]), so it costs no more on a
 //! fund of 100,000 entries than on a new one. The statement of a period
-//! is the API's own ([`crate::http::AppState::statement`]): folded from
+//! is the API's own ([`crate::service::AppState::statement`]): folded from
 //! the ledger up to the period's end, and kept while it stays true.
 
 use askama::Template;
@@ -16,12 +16,12 @@ use time::Date;
 
 use super::forms::support_type;
 use super::words::vnd;
-use super::{html, lang_of, not_found, other_lang, page_error, sum_vnd, urlencode, Text};
-use crate::http::AppState;
+use super::{html, lang_of, other_lang, sum_vnd, urlencode, Missing, OrPage, PageError, Text};
 use crate::ledger::book::CampaignStatus;
 use crate::ledger::ids::{format_date, parse_date, today_in_vietnam};
 use crate::ledger::money::SumVnd;
 use crate::ledger::uses::{where_it_went, WhereItWent};
+use crate::service::AppState;
 use crate::store::donations::DonationFilter;
 
 /// `1.500.000 ₫`, or `−1.500.000 ₫` below zero.
@@ -49,7 +49,7 @@ pub fn gift_rows(t: &Text, rows: &[Value]) -> Vec<GiftRow> {
     rows.iter()
         .map(|r| GiftRow {
             receipt_no: r["receipt_no"].as_str().unwrap_or_default().to_owned(),
-            received_on: crate::http::vn_date(r["received_on"].as_str().unwrap_or_default()),
+            received_on: crate::format::vn_date(r["received_on"].as_str().unwrap_or_default()),
             donor: r["donor"]["display"]
                 .as_str()
                 .unwrap_or_default()
@@ -134,9 +134,10 @@ pub fn went_view(t: &Text, w: &WhereItWent) -> WentView {
 }
 
 /// Where the whole fund's money went, from its folded books.
-pub async fn fund_went(s: &AppState, t: &Text, fund: &str) -> Result<WentView, Response> {
-    let folded = s.folded(fund).await.map_err(page_error)?;
-    let w = where_it_went(&folded.book, None).ok_or_else(|| page_error("no books"))?;
+pub async fn fund_went(s: &AppState, t: &Text, fund: &str) -> Result<WentView, PageError> {
+    let folded = s.folded(fund).await.map_err(PageError::internal)?;
+    let w = where_it_went(&folded.book, None)
+        .ok_or_else(|| PageError::internal(format!("fund {fund}: the books hold no fund")))?;
     Ok(went_view(t, &w))
 }
 
@@ -146,16 +147,12 @@ pub async fn latest_gifts(
     t: &Text,
     fund: &str,
     campaign: Option<&str>,
-) -> Result<Vec<GiftRow>, Response> {
+) -> Result<Vec<GiftRow>, PageError> {
     let filter = DonationFilter {
         campaign: campaign.map(str::to_owned),
         ..Default::default()
     };
-    let rows = s
-        .store
-        .latest_donations(fund, &filter, 10)
-        .await
-        .map_err(page_error)?;
+    let rows = s.store.latest_donations(fund, &filter, 10).await?;
     Ok(gift_rows(t, &rows))
 }
 
@@ -228,31 +225,23 @@ pub async fn campaign_page(
     State(s): State<AppState>,
     Path((code, id)): Path<(String, String)>,
     Query(q): Query<Vec<(String, String)>>,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = lang_of(&q);
-    let Ok(fund) = s.fund(&code).await else {
-        return not_found(t);
-    };
+    let fund = s.fund(&code).await.or_page(t, Missing::Fund, &code)?;
     let (c, w) = {
-        let folded = match s.folded(&fund.code).await {
-            Ok(f) => f,
-            Err(e) => return page_error(e),
-        };
+        let folded = s.folded(&fund.code).await.map_err(PageError::internal)?;
         match (
             folded.book.campaigns.get(&id).cloned(),
             where_it_went(&folded.book, Some(&id)),
         ) {
             (Some(c), Some(w)) => (c, w),
-            _ => return not_found(t),
+            _ => return Err(PageError::not_found(t, Missing::Campaign, &id)),
         }
     };
-    let gifts = match latest_gifts(&s, t, &fund.code, Some(&id)).await {
-        Ok(g) => g,
-        Err(r) => return r,
-    };
+    let gifts = latest_gifts(&s, t, &fund.code, Some(&id)).await?;
     let received = c.cash_received_vnd + c.goods_received_vnd;
     let target = c.target_vnd.as_deref().and_then(|v| v.parse::<i128>().ok());
-    html(CampaignPage {
+    Ok(html(CampaignPage {
         t,
         other_lang_href: other_lang(t, &format!("/f/{}/c/{}", fund.code, id), &q),
         fund_name: fund.name,
@@ -260,8 +249,8 @@ pub async fn campaign_page(
         kind: campaign_kind(t, &c.kind),
         window: format!(
             "{} – {}",
-            crate::http::vn_date(&c.starts_on),
-            crate::http::vn_date(&c.ends_on)
+            crate::format::vn_date(&c.starts_on),
+            crate::format::vn_date(&c.ends_on)
         ),
         open: matches!(c.status, CampaignStatus::Open),
         closed_reason: c.closed_reason.clone(),
@@ -280,7 +269,7 @@ pub async fn campaign_page(
             t.lang
         ),
         code: fund.code,
-    })
+    }))
 }
 
 /// One line of the statement as the page shows it.
@@ -438,11 +427,9 @@ pub async fn statement_page(
     State(s): State<AppState>,
     Path(code): Path<String>,
     Query(q): Query<Vec<(String, String)>>,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = lang_of(&q);
-    let Ok(fund) = s.fund(&code).await else {
-        return not_found(t);
-    };
+    let fund = s.fund(&code).await.or_page(t, Missing::Fund, &code)?;
     let today = today_in_vietnam(time::OffsetDateTime::now_utc());
     let param = |k: &str| {
         q.iter()
@@ -459,10 +446,10 @@ pub async fn statement_page(
         day("to", today),
     ) {
         (Ok(f), Ok(to)) => (f, to),
-        (Err(e), _) | (_, Err(e)) => return statement_error(t, &fund, &q, today, e),
+        (Err(e), _) | (_, Err(e)) => return Ok(statement_error(t, &fund, &q, today, e)),
     };
     if from > to {
-        return statement_error(
+        return Ok(statement_error(
             t,
             &fund,
             &q,
@@ -472,11 +459,11 @@ pub async fn statement_page(
                 "The first day is after the last.",
             )
             .to_owned(),
-        );
+        ));
     }
     let st = match s.statement(&fund.code, from, to).await {
         Ok(st) => st,
-        Err(e) => return page_error(e),
+        Err(e) => return Err(PageError::internal(e)),
     };
     let goods = st
         .goods
@@ -504,12 +491,12 @@ pub async fn statement_page(
             )
         })
         .collect();
-    html(StatementPage {
+    Ok(html(StatementPage {
         t,
         other_lang_href: other_lang(t, &format!("/f/{}/bao-cao", fund.code), &q),
         fund_name: fund.name.clone(),
-        from: crate::http::vn_date(&format_date(from)),
-        to: crate::http::vn_date(&format_date(to)),
+        from: crate::format::vn_date(&format_date(from)),
+        to: crate::format::vn_date(&format_date(to)),
         from_iso: format_date(from),
         to_iso: format_date(to),
         error: None,
@@ -526,7 +513,7 @@ pub async fn statement_page(
             format_date(to)
         ),
         code: fund.code,
-    })
+    }))
 }
 
 fn statement_error(

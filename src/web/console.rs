@@ -28,12 +28,12 @@ use sha2::{Digest, Sha256};
 
 use super::forms::{self, Context, EntryForm, FieldView};
 use super::{html, lang_of, not_found, other_lang, page_error, Text};
-use crate::http::auth::Caller;
-use crate::http::AppState;
-use crate::ledger::ids::Code;
+use crate::auth::{password_matches, Caller};
 use crate::ledger::kinds::EntryKind;
 use crate::ledger::state::{Draft, Rejection};
-use crate::store::writer::{IdempotencyKey, JobError};
+use crate::service::append::{append, idempotency_key, AppendError};
+use crate::service::AppState;
+use crate::store::writer::IdempotencyKey;
 
 /// Name of the session cookie.
 const COOKIE: &str = "sovang_session";
@@ -77,27 +77,6 @@ pub fn random_password() -> String {
 
 fn secret_hash(secret: &str) -> [u8; 32] {
     Sha256::digest(secret.as_bytes()).into()
-}
-
-/// Hashes a password with Argon2id for the users table.
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    use argon2::password_hash::{PasswordHasher, SaltString};
-    let mut salt = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut salt);
-    let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
-    Ok(argon2::Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| anyhow::anyhow!("hashing: {e}"))?
-        .to_string())
-}
-
-fn password_matches(password: &str, hash: &str) -> bool {
-    use argon2::password_hash::{PasswordHash, PasswordVerifier};
-    PasswordHash::new(hash).is_ok_and(|h| {
-        argon2::Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
 }
 
 fn cookie_value(headers: &HeaderMap) -> Option<String> {
@@ -491,11 +470,14 @@ fn form_key(staff: &Staff, route: &str, form: &HashMap<String, String>) -> Optio
         .filter(|(k, _)| !matches!(k.as_str(), "csrf" | "nonce"))
         .collect();
     fields.sort();
-    let request = serde_json::to_vec(&fields).unwrap_or_default();
-    Some(IdempotencyKey {
-        scope_key: format!("{} console:{route}:{nonce}", staff.caller.id()),
-        request_sha256: Sha256::digest(&request).into(),
-    })
+    // A list of string pairs always serialises.
+    let request = serde_json::to_vec(&fields).ok()?;
+    Some(idempotency_key(
+        staff.caller.id(),
+        &format!("console:{route}:{nonce}"),
+        route,
+        &request,
+    ))
 }
 
 async fn record_entry(
@@ -736,24 +718,14 @@ async fn submit_form(
     let t = staff.t;
     let draft = Draft::parse(kind, body, private, now)
         .map_err(|r| Refused::Fields(rejection_errors(t, r)))?;
-    let fund_code = Code::parse(fund, "fund").map_err(|_| Refused::Page(not_found(staff.t)))?;
     let key = form_key(staff, route, form);
-    match s
-        .writer
-        .submit(
-            fund_code,
-            staff.caller.id().to_owned(),
-            vec![draft],
-            false,
-            key,
-        )
-        .await
-    {
+    match append(s, &staff.caller, fund, vec![draft], false, key).await {
         Ok(o) => Ok(o),
-        Err(JobError::Rejected { rejection, .. }) => {
+        Err(AppendError::Rejected { rejection, .. }) => {
             Err(Refused::Fields(rejection_errors(t, rejection)))
         }
-        Err(JobError::KeyReused { .. }) => Err(Refused::Fields(vec![(
+        Err(AppendError::NotFound(_)) => Err(Refused::Page(not_found(staff.t))),
+        Err(AppendError::KeyReused { .. }) => Err(Refused::Fields(vec![(
             "form".into(),
             t.pick(
                 "Mẫu này đã được gửi với nội dung khác; xin mở một mẫu mới.",
@@ -869,7 +841,7 @@ async fn pending_page(
                 household_id: d["household_id"].as_str().unwrap_or_default().to_owned(),
                 support_type: d["support_type"].as_str().unwrap_or_default().to_owned(),
                 amount: super::words::vnd(cash + goods),
-                recorded_on: crate::http::vn_date(d["recorded_on"].as_str().unwrap_or_default()),
+                recorded_on: crate::format::vn_date(d["recorded_on"].as_str().unwrap_or_default()),
             }
         })
         .collect();
@@ -1043,7 +1015,7 @@ async fn audit(
         pending_days: 14,
         large_anonymous_vnd: 50_000_000,
     };
-    let findings = match crate::http::books::audit_findings(&s, &fund.code, options).await {
+    let findings = match s.audit_findings(&fund.code, options).await {
         Ok((f, _)) => f,
         Err(e) => return page_error(e),
     };

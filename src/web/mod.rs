@@ -10,24 +10,28 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::http::AppState;
 use crate::ledger::ids::normalise_verification_code;
+use crate::service::AppState;
 
 /// The public pages of a fund's books: campaign, statement, where the money went.
 pub mod books;
 /// The staff console: sign-in, forms, approvals.
 pub mod console;
+/// Pages that say why they could not be shown.
+pub mod error;
 /// The console's entry forms.
 pub mod forms;
 /// Amounts and dates as people read them.
 pub mod words;
+
+pub use error::{Missing, OrPage, PageError};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -410,20 +414,11 @@ struct ReceiptPage {
 }
 
 fn not_found(t: &'static Text) -> Response {
-    let body = format!(
-        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Sổ Vàng</title><link rel=\"stylesheet\" href=\"/static/site.css\"></head><body><main><h1>Sổ Vàng</h1><p>{}</p></main></body></html>",
-        t.lang, t.not_found
-    );
-    (StatusCode::NOT_FOUND, Html(body)).into_response()
+    PageError::not_found(t, Missing::Page, "").into_response()
 }
 
 fn page_error(e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "receipt page failed");
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        Html("<!doctype html><p>Sổ Vàng: error</p>"),
-    )
-        .into_response()
+    PageError::internal(e).into_response()
 }
 
 /// A QR code, as SVG, for `url`.
@@ -440,19 +435,19 @@ async fn receipt(
     State(s): State<AppState>,
     Path(raw): Path<String>,
     Query(q): Query<LangQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = text(&q.lang);
     let Some(code) = normalise_verification_code(&raw) else {
-        return not_found(t);
+        return Err(PageError::not_found(t, Missing::Receipt, &raw));
     };
     let r = match s.store.receipt(&code).await {
         Ok(Some(r)) => r,
-        Ok(None) => return not_found(t),
-        Err(e) => return page_error(e),
+        Ok(None) => return Err(PageError::not_found(t, Missing::Receipt, &code)),
+        Err(e) => return Err(e.into()),
     };
     let entry: Value = match serde_json::from_str(&r.entry.canonical) {
         Ok(v) => v,
-        Err(e) => return page_error(e),
+        Err(e) => return Err(PageError::internal(e)),
     };
     let body = &entry["body"];
     let text_of = |v: &Value| v.as_str().unwrap_or_default().to_owned();
@@ -478,7 +473,11 @@ async fn receipt(
     });
     let fund = match s.fund(&r.fund_code).await {
         Ok(f) => f,
-        Err(_) => return page_error("fund of a receipt is missing"),
+        Err(e) => {
+            return Err(PageError::internal(format!(
+                "the fund of receipt {code} could not be read: {e}"
+            )))
+        }
     };
     let committee_name = match s.store.committee(&fund.committee_code).await {
         Ok(Some(c)) => c.name,
@@ -501,7 +500,7 @@ async fn receipt(
         voided: r.voided.is_some(),
         voided_reason: r.voided.as_ref().map(|(_, reason)| reason.clone()),
         donor: text_of(&body["donor"]["display"]),
-        received_on: crate::http::vn_date(body["received_on"].as_str().unwrap_or_default()),
+        received_on: crate::format::vn_date(body["received_on"].as_str().unwrap_or_default()),
         goods,
         amount_figures: words::vnd(amount),
         amount_words: words::vnd_in_words(amount),
@@ -514,10 +513,7 @@ async fn receipt(
         page_url,
         verify_text,
     };
-    match page.render() {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => page_error(e),
-    }
+    Ok(html(page))
 }
 
 /// `path?query` with `lang` set to the other language.
@@ -549,6 +545,13 @@ fn html<T: Template>(page: T) -> Response {
         Ok(body) => Html(body).into_response(),
         Err(e) => page_error(e),
     }
+}
+
+/// The language a raw query string asks for (`lang=en`), Vietnamese by
+/// default.
+pub fn lang_of_query(query: &str) -> &'static Text {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    lang_of(&pairs)
 }
 
 fn lang_of(query: &[(String, String)]) -> &'static Text {
@@ -665,11 +668,9 @@ async fn fund_page(
     State(s): State<AppState>,
     Path(code): Path<String>,
     Query(q): Query<Vec<(String, String)>>,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = lang_of(&q);
-    let Ok(fund) = s.fund(&code).await else {
-        return not_found(t);
-    };
+    let fund = s.fund(&code).await.or_page(t, Missing::Fund, &code)?;
     let loaded = async {
         let summary = s.store.summary(&fund.code).await?.unwrap_or_default();
         let head = s.store.fund_head(&fund.code).await?;
@@ -686,7 +687,7 @@ async fn fund_page(
     };
     let (summary, head, campaigns, stock, committee) = match loaded.await {
         Ok(x) => x,
-        Err(e) => return page_error(e),
+        Err(e) => return Err(PageError::internal(e)),
     };
     let campaigns = campaigns
         .into_iter()
@@ -699,8 +700,8 @@ async fn fund_page(
                 name: c["name"].as_str().unwrap_or_default().to_owned(),
                 window: format!(
                     "{} – {}",
-                    crate::http::vn_date(c["starts_on"].as_str().unwrap_or_default()),
-                    crate::http::vn_date(c["ends_on"].as_str().unwrap_or_default())
+                    crate::format::vn_date(c["starts_on"].as_str().unwrap_or_default()),
+                    crate::format::vn_date(c["ends_on"].as_str().unwrap_or_default())
                 ),
                 status: if c["status"] == "closed" {
                     t.closed
@@ -725,16 +726,10 @@ async fn fund_page(
             value: words::vnd(sum_vnd(&l["value_vnd"])),
         })
         .collect();
-    let went = match books::fund_went(&s, t, &fund.code).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    let gifts = match books::latest_gifts(&s, t, &fund.code, None).await {
-        Ok(g) => g,
-        Err(r) => return r,
-    };
+    let went = books::fund_went(&s, t, &fund.code).await?;
+    let gifts = books::latest_gifts(&s, t, &fund.code, None).await?;
     let today = crate::ledger::ids::today_in_vietnam(time::OffsetDateTime::now_utc());
-    html(FundPage {
+    Ok(html(FundPage {
         went,
         gifts,
         periods: books::period_links(t, &fund.code, today),
@@ -751,7 +746,7 @@ async fn fund_page(
         stock,
         verifier_key: fund.verifier_key,
         code: fund.code,
-    })
+    }))
 }
 
 #[derive(Template)]
@@ -782,11 +777,9 @@ async fn saoke_page(
     State(s): State<AppState>,
     Path(code): Path<String>,
     Query(q): Query<Vec<(String, String)>>,
-) -> Response {
+) -> Result<Response, PageError> {
     let t = lang_of(&q);
-    let Ok(fund) = s.fund(&code).await else {
-        return not_found(t);
-    };
+    let fund = s.fund(&code).await.or_page(t, Missing::Fund, &code)?;
     // A form sends its empty fields too; they ask for nothing.
     let params: std::collections::HashMap<String, String> = q
         .iter()
@@ -828,11 +821,11 @@ async fn saoke_page(
     let cursor = filter_params
         .remove("cursor")
         .and_then(|c| c.parse::<u64>().ok());
-    let filter = match crate::http::saoke::filter(&filter_params) {
+    let filter = match crate::store::donations::DonationFilter::from_query(&filter_params) {
         Ok(f) => f,
         Err(e) => {
-            page.error = Some(e.to_string());
-            return html(page);
+            page.error = Some(e);
+            return Ok(html(page));
         }
     };
     let rows = match s
@@ -841,11 +834,11 @@ async fn saoke_page(
         .await
     {
         Ok(r) => r,
-        Err(e) => return page_error(e),
+        Err(e) => return Err(PageError::internal(e)),
     };
     let matched = match s.store.donations_matched(&fund.code, &filter).await {
         Ok(m) => m,
-        Err(e) => return page_error(e),
+        Err(e) => return Err(PageError::internal(e)),
     };
     page.matched = t
         .matched
@@ -863,5 +856,5 @@ async fn saoke_page(
         }
     }
     page.gifts = books::gift_rows(t, &rows);
-    html(page)
+    Ok(html(page))
 }

@@ -90,7 +90,7 @@ pub(crate) fn hidden(body: &str, name: &str) -> String {
 
 pub(crate) async fn user(app: &TestApp, username: &str, role: &str, committee: &str) {
     let store = app.db.store().await;
-    let hash = sovang::web::console::hash_password("mật khẩu dài 123").unwrap();
+    let hash = sovang::auth::hash_password("mật khẩu dài 123").unwrap();
     store
         .create_user(
             &format!("us-{username}"),

@@ -240,6 +240,77 @@ async fn readers_see_where_the_money_went_campaigns_and_statements(app: TestApp)
 }
 
 crate::both!(
+    unknown_funds_campaigns_receipts_and_paths_are_pages_that_name_them,
     readers_see_funds_campaigns_stock_and_gifts,
     readers_see_where_the_money_went_campaigns_and_statements
 );
+
+/// What a reader asks for that does not exist answers an HTML page with
+/// the site's header that names what was asked for, in the reader's
+/// language; the API's unknown paths answer problem details.
+async fn unknown_funds_campaigns_receipts_and_paths_are_pages_that_name_them(app: TestApp) {
+    let _clerk = app.with_fund().await;
+    for (path, said) in [
+        ("/f/XX-KHONG", "Không có quỹ nào mang mã “XX-KHONG”."),
+        ("/f/XX-KHONG/sao-ke", "Không có quỹ nào mang mã “XX-KHONG”."),
+        (
+            "/f/XX-KHONG/bao-cao",
+            "Không có quỹ nào mang mã “XX-KHONG”.",
+        ),
+        (
+            "/f/XX-KHONG/c/tet-2027",
+            "Không có quỹ nào mang mã “XX-KHONG”.",
+        ),
+        (
+            "/f/HN-VNN/c/khong-co",
+            "Quỹ này không có đợt vận động nào mang mã “khong-co”.",
+        ),
+        ("/trang-khong-co", "Không có trang “/trang-khong-co”."),
+        (
+            "/r/ABCD-EFGH-JKMN",
+            "Không có biên nhận nào với mã xác minh này.",
+        ),
+    ] {
+        let (status, body) = page(&app, path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(body.contains(said), "{path}: {body}");
+        assert!(
+            body.contains("<header>"),
+            "{path} has the site's header: {body}"
+        );
+        if !path.starts_with("/r/") {
+            assert!(
+                !body.contains("biên nhận"),
+                "{path} is not about a receipt: {body}"
+            );
+        }
+    }
+    let (status, english) = page(&app, "/f/XX-KHONG?lang=en").await;
+    assert_eq!(status, 404);
+    assert!(
+        english.contains("There is no fund with the code “XX-KHONG”."),
+        "{english}"
+    );
+    let (_, english) = page(&app, "/trang-khong-co?lang=en").await;
+    assert!(
+        english.contains("There is no page “/trang-khong-co”."),
+        "{english}"
+    );
+
+    let root = app.base.trim_end_matches("/api/v1");
+    let r = app
+        .client
+        .get(format!("{root}/api/v1/khong-co"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let r = app
+        .client
+        .get(format!("{root}/api/khong-co"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+}

@@ -446,6 +446,92 @@ async fn earmarked_cash_pays_only_for_its_purpose(app: TestApp) {
 }
 
 crate::both!(
+    a_count_correction_on_an_empty_stock_line_states_its_unit_value,
     every_rule_refuses_with_its_name_and_changes_nothing,
     earmarked_cash_pays_only_for_its_purpose
 );
+
+/// A count correction that adds goods to a line holding nothing states
+/// the unit value of what was found: an empty line has no average to go
+/// by. Before this rule such an entry divided by zero and stopped the
+/// writer for everyone.
+async fn a_count_correction_on_an_empty_stock_line_states_its_unit_value(app: TestApp) {
+    const F: &str = "HN-VNN";
+    let clerk = app.with_fund().await;
+    app.record(F, &clerk, "donation_in_kind", json!({"donor": {"display": "HTX Thành Công", "kind": "organization"},
+        "items": [{"item": "GAO", "quantity": "10", "unit": "kg", "unit_value_vnd": "20000", "value_vnd": "200000"}],
+        "total_value_vnd": "200000", "received_on": "2026-10-02"})).await;
+    let correction = |delta: &str, unit_value: Option<Value>| {
+        let mut b = json!({"item": "GAO", "quantity_delta": delta, "reason": "count_correction", "decision_ref": "BB kiểm kê 2"});
+        if let Some(v) = unit_value {
+            b["unit_value_vnd"] = v;
+        }
+        b
+    };
+    // On a line that holds goods, the book's average applies.
+    refused(
+        &app,
+        F,
+        &clerk,
+        "stock_adjusted",
+        correction("2", Some(json!("18000"))),
+        "goods_value",
+    )
+    .await;
+    app.record(
+        F,
+        &clerk,
+        "stock_adjusted",
+        json!({"item": "GAO", "quantity_delta": "-10", "reason": "lost", "decision_ref": "BB 1"}),
+    )
+    .await;
+
+    refused(
+        &app,
+        F,
+        &clerk,
+        "stock_adjusted",
+        correction("5", None),
+        "unit_value_required",
+    )
+    .await;
+    for bad in [
+        json!("-1"),
+        json!("1.5"),
+        json!("1e3"),
+        json!("abc"),
+        json!(1.5),
+        json!("99999999999999999999999"),
+    ] {
+        let before = app.fund_view(F).await;
+        let a = app
+            .entry(
+                F,
+                &clerk,
+                "stock_adjusted",
+                correction("5", Some(bad.clone())),
+            )
+            .await;
+        assert!(a.status == 400 || a.status == 422, "{bad}: {}", a.text);
+        assert_eq!(a.fields(), ["body.unit_value_vnd"], "{bad}: {}", a.text);
+        assert_eq!(app.fund_view(F).await, before, "{bad} changed the fund");
+    }
+
+    app.record(
+        F,
+        &clerk,
+        "stock_adjusted",
+        correction("5", Some(json!("18000"))),
+    )
+    .await;
+    let stock = app.get(&format!("/funds/{F}/stock")).await.body;
+    let line = &stock["stock"][0];
+    assert_eq!(
+        (line["quantity"].as_str(), line["value_vnd"].as_str()),
+        (Some("5"), Some("90000")),
+        "{stock}"
+    );
+    // The writer still takes entries from everyone.
+    app.record(F, &clerk, "donation_cash", gift(100_000, json!({})))
+        .await;
+}

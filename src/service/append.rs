@@ -1,0 +1,96 @@
+//! The one write path both edges take. The JSON API and the console read
+//! their requests their own way (a JSON body, a form), then call
+//! [`append`], which checks the caller's scope for the kinds it writes,
+//! refuses an empty request, hands the drafts to the writer under the
+//! request's idempotency key and maps the writer's answer to one error
+//! type. Each edge renders [`AppendError`] in its own words.
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::{AppState, ServiceError};
+use crate::auth::{Caller, Denied};
+use crate::ledger::ids::Code;
+use crate::ledger::state::{Draft, Rejection};
+use crate::store::writer::{IdempotencyKey, JobError, Outcome};
+
+/// Why an append was not written. Nothing of the request was recorded.
+#[derive(Debug)]
+pub enum AppendError {
+    /// No fund with that code; the text names it.
+    NotFound(String),
+    /// The caller may not write these kinds to this fund.
+    Denied(Denied),
+    /// Entry `index` of the request broke a rule or was malformed.
+    Rejected { index: usize, rejection: Rejection },
+    /// The idempotency key was used before with another request; the
+    /// first request's answer.
+    KeyReused { original: Value },
+    /// The database failed; the request may be retried.
+    Unavailable,
+    /// The server failed on this request (the writer went on without it).
+    Failed,
+    /// Reading what the append needs failed.
+    Service(ServiceError),
+}
+
+impl From<ServiceError> for AppendError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound(what) => AppendError::NotFound(what),
+            other => AppendError::Service(other),
+        }
+    }
+}
+
+impl From<Denied> for AppendError {
+    fn from(d: Denied) -> Self {
+        AppendError::Denied(d)
+    }
+}
+
+/// An idempotency key, scoped to its actor, with the SHA-256 of what was
+/// asked under it (`route`, a zero byte, the request's bytes): the same
+/// key with another request is refused rather than replayed.
+pub fn idempotency_key(actor: &str, key: &str, route: &str, request: &[u8]) -> IdempotencyKey {
+    let mut h = Sha256::new();
+    h.update(route.as_bytes());
+    h.update([0]);
+    h.update(request);
+    IdempotencyKey {
+        scope_key: format!("{actor} {key}"),
+        request_sha256: h.finalize().into(),
+    }
+}
+
+/// Appends `drafts` to `fund` for `caller`: one entry (`batch` false) or
+/// a batch that is all or nothing.
+pub async fn append(
+    s: &AppState,
+    caller: &Caller,
+    fund: &str,
+    drafts: Vec<Draft>,
+    batch: bool,
+    key: Option<IdempotencyKey>,
+) -> Result<Outcome, AppendError> {
+    let info = s.fund(fund).await?;
+    let kinds: Vec<_> = drafts.iter().map(Draft::kind).collect();
+    caller.require_append(&info, &kinds)?;
+    if drafts.is_empty() {
+        return Err(AppendError::Rejected {
+            index: 0,
+            rejection: Rejection::field("entries", "must hold at least one entry"),
+        });
+    }
+    let code = Code::parse(&info.code, "fund").map_err(|e| AppendError::NotFound(e.message))?;
+    s.writer
+        .submit(code, caller.id().to_owned(), drafts, batch, key)
+        .await
+        .map_err(|e| match e {
+            JobError::Rejected { index, rejection } => AppendError::Rejected { index, rejection },
+            JobError::KeyReused { original } => AppendError::KeyReused { original },
+            JobError::UnknownFund => AppendError::NotFound(format!("no fund {fund:?}")),
+            JobError::Unavailable => AppendError::Unavailable,
+            JobError::Failed => AppendError::Failed,
+        })
+}

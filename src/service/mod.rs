@@ -1,0 +1,266 @@
+//! The service between the edges and the store: what the JSON API and the
+//! pages share. It holds the store, the writer and the caches of reads
+//! ([`AppState`]), the one write path ([`append`]) and the read models
+//! both edges render. Neither edge imports the other; both import this.
+
+/// The one write path: scope, idempotency, the writer's answer.
+pub mod append;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use time::Date;
+
+use crate::config::Settings;
+use crate::ledger::checkpoint::MasterSecret;
+use crate::ledger::findings::{Auditor, Options};
+use crate::ledger::statement::{Statement, StatementBuilder};
+use crate::store::writer::Writer;
+use crate::store::{FundInfo, Store, StoreError};
+
+/// Why the service could not answer. Each edge renders it its own way:
+/// problem details for the API, an HTML page for people.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// What was asked for does not exist; the text names it.
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A fault of the server; logged where it is rendered, never sent.
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// What every handler may use.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub writer: Writer,
+    pub secret: MasterSecret,
+    pub settings: Arc<Settings>,
+    /// Funds by code. A fund never changes once opened, so a cached copy is
+    /// never stale.
+    funds: Arc<RwLock<HashMap<String, FundInfo>>>,
+    /// Token holders by SHA-256 of the secret. Tokens are never changed or
+    /// revoked in this version, so a cached holder is never stale; a
+    /// revocation feature must clear this map. Bounded by the token count.
+    principals: Arc<RwLock<HashMap<[u8; 32], crate::store::Principal>>>,
+    /// Each fund's books as folded from its ledger for the read pages,
+    /// brought up to date from where they stopped on each read. An
+    /// append-only ledger makes that exact: what was folded never
+    /// changes. Memory grows with the funds read (the books of one fund
+    /// are about what the writer keeps for it).
+    folded: Arc<RwLock<HashMap<String, Arc<tokio::sync::Mutex<Folded>>>>>,
+    /// Statements already built, by fund and period, with the fund's size
+    /// then. One stays good while the fund has not grown, or for good once
+    /// its build saw an entry recorded after the period: entries are
+    /// recorded in seq order, so none can join an ended period after that.
+    /// At most [`STATEMENTS_KEPT`] are kept.
+    statements: Arc<std::sync::Mutex<HashMap<StatementKey, KeptStatement>>>,
+}
+
+/// A fund and a period.
+type StatementKey = (String, Date, Date);
+
+/// How many built statements are kept.
+const STATEMENTS_KEPT: usize = 64;
+
+struct KeptStatement {
+    size: u64,
+    /// An entry recorded after the period was seen: the statement is final.
+    sealed: bool,
+    statement: Arc<crate::ledger::statement::Statement>,
+}
+
+/// A fund's books folded from its first `size` entries.
+#[derive(Default)]
+pub struct Folded {
+    pub size: u64,
+    pub book: crate::ledger::book::Book,
+}
+
+impl AppState {
+    pub fn new(store: Store, writer: Writer, secret: MasterSecret, settings: Settings) -> Self {
+        Self {
+            store,
+            writer,
+            secret,
+            settings: Arc::new(settings),
+            funds: Arc::default(),
+            principals: Arc::default(),
+            folded: Arc::default(),
+            statements: Arc::default(),
+        }
+    }
+
+    /// The statement of `fund` for `from..=to`, built once and kept while
+    /// it stays true (see [`AppState::statements`]).
+    pub async fn statement(
+        &self,
+        fund: &str,
+        from: Date,
+        to: Date,
+    ) -> Result<Arc<crate::ledger::statement::Statement>, ServiceError> {
+        let size = self.store.fund_head(fund).await?.map_or(0, |h| h.size);
+        let key = (fund.to_owned(), from, to);
+        if let Ok(kept) = self.statements.lock() {
+            if let Some(k) = kept.get(&key) {
+                if k.size == size || k.sealed {
+                    return Ok(k.statement.clone());
+                }
+            }
+        }
+        let (st, sealed) = build_statement(&self.store, fund, from, to).await?;
+        let st = Arc::new(st);
+        if let Ok(mut kept) = self.statements.lock() {
+            if kept.len() >= STATEMENTS_KEPT {
+                kept.clear();
+            }
+            kept.insert(
+                key,
+                KeptStatement {
+                    size,
+                    sealed,
+                    statement: st.clone(),
+                },
+            );
+        }
+        Ok(st)
+    }
+
+    /// The books of `fund` folded to its head now: folds only the entries
+    /// recorded since the last read.
+    pub async fn folded(
+        &self,
+        fund: &str,
+    ) -> Result<tokio::sync::OwnedMutexGuard<Folded>, ServiceError> {
+        const PAGE: u64 = crate::store::REPLAY_PAGE;
+        let cell = {
+            let found = self.folded.read().ok().and_then(|m| m.get(fund).cloned());
+            match found {
+                Some(c) => c,
+                None => {
+                    let mut m = self.folded.write().map_err(|_| {
+                        ServiceError::Internal("folded books: lock poisoned".into())
+                    })?;
+                    m.entry(fund.to_owned()).or_default().clone()
+                }
+            }
+        };
+        let mut f = cell.lock_owned().await;
+        loop {
+            let page = self.store.entries(fund, f.size, PAGE).await?;
+            for e in &page {
+                if let Err(err) = crate::ledger::replay::fold(&mut f.book, &e.canonical) {
+                    // Start again next time rather than keep half-folded books.
+                    *f = Folded::default();
+                    return Err(ServiceError::Internal(format!(
+                        "fund {fund}: the ledger does not replay at seq {}: {err}",
+                        e.seq
+                    )));
+                }
+                f.size = e.seq + 1;
+            }
+            if (page.len() as u64) < PAGE {
+                return Ok(f);
+            }
+        }
+    }
+
+    /// The holder of the token whose secret hashes to `hash`, if any.
+    pub async fn principal(
+        &self,
+        hash: &[u8; 32],
+    ) -> Result<Option<crate::store::Principal>, ServiceError> {
+        if let Some(p) = self
+            .principals
+            .read()
+            .ok()
+            .and_then(|m| m.get(hash).cloned())
+        {
+            return Ok(Some(p));
+        }
+        let found = self.store.principal(hash).await?;
+        if let (Some(p), Ok(mut m)) = (&found, self.principals.write()) {
+            m.insert(*hash, p.clone());
+        }
+        Ok(found)
+    }
+
+    /// The fund named `code`, or 404.
+    pub async fn fund(&self, code: &str) -> Result<FundInfo, ServiceError> {
+        if let Some(f) = self.funds.read().ok().and_then(|m| m.get(code).cloned()) {
+            return Ok(f);
+        }
+        let f = self
+            .store
+            .fund(code)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("no fund {code:?}")))?;
+        if let Ok(mut m) = self.funds.write() {
+            m.insert(code.to_owned(), f.clone());
+        }
+        Ok(f)
+    }
+}
+
+impl AppState {
+    /// Reads a fund's whole ledger through the [`Auditor`] under today's
+    /// policy: (findings, entries read).
+    pub async fn audit_findings(
+        &self,
+        fund: &str,
+        options: Options,
+    ) -> Result<(Vec<crate::ledger::findings::Finding>, u64), ServiceError> {
+        let policy = self
+            .settings
+            .policy()
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let mut auditor = Auditor::new(policy, options);
+        let mut next = 0;
+        loop {
+            let page = self
+                .store
+                .entries(fund, next, crate::store::REPLAY_PAGE)
+                .await?;
+            for e in &page {
+                auditor.push(&e.canonical);
+            }
+            next += page.len() as u64;
+            if (page.len() as u64) < crate::store::REPLAY_PAGE {
+                break;
+            }
+        }
+        Ok((auditor.finish(), next))
+    }
+}
+
+/// [`build`], and whether an entry recorded after the period was seen:
+/// then the statement is final. The writer stamps entries once it holds
+/// the fund, so entries are recorded in seq order, and none dated in the
+/// period can come after one dated later.
+pub async fn build_statement(
+    store: &Store,
+    fund: &str,
+    from: Date,
+    to: Date,
+) -> Result<(Statement, bool), ServiceError> {
+    let mut b = StatementBuilder::new(fund, from, to);
+    let mut next = 0;
+    loop {
+        let page = store.entries(fund, next, crate::store::REPLAY_PAGE).await?;
+        for e in &page {
+            b.push(&e.canonical).map_err(|err| {
+                ServiceError::Internal(format!("fund {fund}: the ledger does not replay: {err}"))
+            })?;
+            if b.done() {
+                return Ok((b.finish(), true));
+            }
+        }
+        if (page.len() as u64) < crate::store::REPLAY_PAGE {
+            return Ok((b.finish(), false));
+        }
+        next += crate::store::REPLAY_PAGE;
+    }
+}
