@@ -10,11 +10,17 @@
 //!   whole-fund verification. No I/O.
 //! - [`store`]: every SQL statement, for SQLite and PostgreSQL; the single
 //!   writer that group-commits appends; verification against the database.
-//! - [`http`]: the API: router, problem details, tokens and scopes, one
-//!   module per resource.
-//! - [`web`]: pages for people: the receipt page with its in-browser
-//!   verification.
-//! - [`app`]: assembling and stopping the service.
+//! - [`service`]: between the edges and the store: [`service::AppState`]
+//!   with its caches of reads, the one append path both edges call, and
+//!   the reads both render.
+//! - [`auth`]: tokens, roles, scopes and passwords.
+//! - [`http`]: the JSON API: problem details, the bearer-token extractor,
+//!   one module per resource. It does not import [`web`].
+//! - [`web`]: pages for people (receipts, funds, statements, the staff
+//!   console), with their own error pages. It does not import [`http`].
+//! - [`format`]: how dates are written for people, for pages and exports.
+//! - [`app`]: assembling the routers and starting and stopping the
+//!   service.
 //! - [`cli`]: the `sovang` subcommands.
 //! - [`config`]: layered settings.
 //! - [`demo`]: the demo picture `sovang serve --demo` records.

@@ -385,7 +385,10 @@ async fn fill_period_closings(
                 json!(st.closing.balance_vnd.to_string()),
             ),
             ("stock", json!(stock)),
-            ("statement_sha256", json!(st.sha256())),
+            (
+                "statement_sha256",
+                json!(st.sha256().map_err(ApiError::Internal)?),
+            ),
         ];
         for (name, computed) in figures {
             match body.get(name) {

@@ -135,7 +135,7 @@ async fn statement(
     if format == "xlsx" {
         return Ok(xlsx_response(&format!("{name}.xlsx"), xlsx(&st)?.into()));
     }
-    let sha256 = st.sha256();
+    let sha256 = st.sha256().map_err(ApiError::Internal)?;
     let mut v = serde_json::to_value(&st).map_err(|e| ApiError::Internal(e.to_string()))?;
     v["statement_sha256"] = serde_json::Value::String(sha256);
     Ok(Json(v).into_response())

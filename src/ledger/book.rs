@@ -1837,7 +1837,7 @@ fn adjustment_value(
             ))
         }
         (false, None) if (line.quantity + delta).is_zero() => return Ok(-line.value_vnd),
-        (false, None) => Decimal::try_from(line.value_vnd)
+        (false, None) => Decimal::try_from_i128_with_scale(line.value_vnd, 0)
             .ok()
             .and_then(|v| delta.checked_mul(v))
             .and_then(|v| v.checked_div(line.quantity))

@@ -17,7 +17,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 use serde::Serialize;
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 use time::Date;
 
@@ -186,10 +185,12 @@ pub struct Statement {
 impl Statement {
     /// SHA-256 of the statement's canonical JSON: what `period_closed`
     /// records to seal it.
-    pub fn sha256(&self) -> String {
-        let value = serde_json::to_value(self).unwrap_or(Value::Null);
-        let text = to_canonical(&value).unwrap_or_default();
-        hex::encode(Sha256::digest(text.as_bytes()))
+    /// A statement that cannot be written as canonical JSON is an error,
+    /// never the hash of something else.
+    pub fn sha256(&self) -> Result<String, String> {
+        let value = serde_json::to_value(self).map_err(|e| format!("statement: {e}"))?;
+        let text = to_canonical(&value).map_err(|e| format!("statement: {e}"))?;
+        Ok(hex::encode(Sha256::digest(text.as_bytes())))
     }
 }
 
@@ -654,7 +655,7 @@ mod tests {
             october, october_then,
             "a period that has ended never changes"
         );
-        assert_eq!(october.sha256(), october_then.sha256());
+        assert_eq!(october.sha256().unwrap(), october_then.sha256().unwrap());
         assert!(october.balanced);
         assert_eq!(october.opening.balance_vnd, 0);
         assert_eq!(
@@ -712,7 +713,7 @@ mod tests {
         assert_eq!(october.closing.balance_vnd, 4_000_000);
         let close = |balance: &str| {
             json!({"period": "2026-10", "closing_balance_vnd": balance, "stock": [],
-                   "statement_sha256": october.sha256()})
+                   "statement_sha256": october.sha256().unwrap()})
         };
         let at = datetime!(2026-12-02 02:00 UTC);
         let ctx = Context {
