@@ -1,0 +1,475 @@
+//! Effects: [`Book::commit`] applies an entry that [`Book::check`]
+//! accepted, and cannot fail; `apply` does (or, for a reversal, undoes)
+//! what each kind of entry does to cash, stock and the derived objects.
+
+use rust_decimal::Decimal;
+
+use super::{
+    id_str, receipt_parts, vnd, Acknowledgement, At, Book, Campaign, CampaignStatus, Change, Class,
+    DistState, DistributionState, Household, PledgeState, PledgeStatus, StockLine,
+};
+use crate::ledger::ids::{format_date, Id};
+use crate::ledger::kinds::goods::ItemLine;
+use crate::ledger::kinds::spending::DistributionStatus;
+use crate::ledger::kinds::{name_of, Body};
+use crate::ledger::money::SumVnd;
+
+impl Book {
+    /// Applies the effects of an entry `check` accepted.
+    pub fn commit(&mut self, at: At<'_>, body: &Body, change: Change) {
+        debug_assert_eq!(at.seq, self.size);
+        if let Some(day) = self.day.filter(|d| *d != at.date) {
+            self.day_ends.insert(day, self.day_end());
+        }
+        self.day = Some(at.date);
+        self.size += 1;
+        match body {
+            Body::FundOpened(_) => return,
+            Body::Reversal(r) => {
+                self.undo(at, r.reverses_seq, change, r.reason.as_str());
+                return;
+            }
+            Body::CampaignOpened(_)
+            | Body::CampaignClosed(_)
+            | Body::Pledge(_)
+            | Body::PledgeCancelled(_)
+            | Body::DonationCash(_)
+            | Body::DonationInKind(_)
+            | Body::HouseholdRegistered(_)
+            | Body::HouseholdReclassified(_)
+            | Body::Distribution(_)
+            | Body::DistributionApproved(_)
+            | Body::DistributionVoided(_)
+            | Body::DistributionAcknowledged(_)
+            | Body::TransferOut(_)
+            | Body::TransferIn(_)
+            | Body::Expense(_)
+            | Body::StockAdjusted(_)
+            | Body::PeriodClosed(_) => {}
+        }
+        self.posted.insert(at.seq, (body.clone(), change));
+        self.apply(at, body, change, 1);
+    }
+
+    /// Applies (`sign` 1) or undoes (`sign` −1) the effects of `body`.
+    pub(super) fn apply(&mut self, at: At<'_>, body: &Body, change: Change, sign: i8) {
+        let s = SumVnd::from(sign);
+        let forward = sign > 0;
+        match body {
+            Body::FundOpened(_) | Body::Reversal(_) => {}
+            Body::CampaignOpened(b) => {
+                let id = id_str(&b.campaign_id);
+                if forward {
+                    self.campaigns.insert(
+                        id.clone(),
+                        Campaign {
+                            campaign_id: id.clone(),
+                            name: b.name.as_str().to_owned(),
+                            kind: name_of(&b.kind),
+                            starts_on: format_date(b.starts_on.0),
+                            ends_on: format_date(b.ends_on.0),
+                            target_vnd: b.target_vnd.map(|t| t.get().to_string()),
+                            status: CampaignStatus::Open,
+                            closed_reason: None,
+                            opened_seq: at.seq,
+                            gifts: 0,
+                            cash_received_vnd: 0,
+                            goods_received_vnd: 0,
+                            pledges: 0,
+                            distributions: 0,
+                            distributed_cash_vnd: 0,
+                            distributed_goods_vnd: 0,
+                            window: (b.starts_on.0, b.ends_on.0),
+                        },
+                    );
+                } else {
+                    self.campaigns.remove(&id);
+                }
+                self.touch("campaign", id);
+            }
+            Body::CampaignClosed(b) => {
+                if let Some(c) = self.campaigns.get_mut(b.campaign_id.as_str()) {
+                    if forward {
+                        c.status = CampaignStatus::Closed;
+                        c.closed_reason = b.reason.as_ref().map(|r| r.as_str().to_owned());
+                    } else {
+                        c.status = CampaignStatus::Open;
+                        c.closed_reason = None;
+                    }
+                }
+                self.touch("campaign", b.campaign_id.as_str());
+            }
+            Body::Pledge(b) => {
+                let id = id_str(&b.pledge_id);
+                let reference = b.reference.clone().unwrap_or_default();
+                if forward {
+                    self.pledges.insert(
+                        id.clone(),
+                        PledgeState {
+                            pledge_id: id.clone(),
+                            reference: reference.clone(),
+                            donor_display: b.donor.display.as_str().to_owned(),
+                            donor_kind: name_of(&b.donor.kind),
+                            pledged_vnd: SumVnd::try_from(b.pledged_vnd()).unwrap_or(0),
+                            in_kind: b.items.is_some(),
+                            campaign_id: b.campaign_id.as_ref().map(|c| c.as_str().to_owned()),
+                            due_on: b.due_on.map(|d| format_date(d.0)),
+                            status: PledgeStatus::Open,
+                            cancelled_reason: None,
+                            received_vnd: 0,
+                            gifts: 0,
+                            seq: at.seq,
+                        },
+                    );
+                    self.references.insert(reference, id.clone());
+                } else {
+                    self.pledges.remove(&id);
+                    self.references.remove(&reference);
+                }
+                if let Some(c) = &b.campaign_id {
+                    if let Some(c) = self.campaigns.get_mut(c.as_str()) {
+                        c.pledges = c.pledges.saturating_add_signed(i64::from(sign));
+                    }
+                    self.touch("campaign", c.as_str());
+                }
+                self.touch("pledge", id);
+            }
+            Body::PledgeCancelled(b) => {
+                if let Some(p) = self.pledges.get_mut(b.pledge_id.as_str()) {
+                    if forward {
+                        p.status = PledgeStatus::Cancelled;
+                        p.cancelled_reason = Some(b.reason.as_str().to_owned());
+                    } else {
+                        p.status = PledgeStatus::Open;
+                        p.cancelled_reason = None;
+                        p.settle();
+                    }
+                }
+                self.touch("pledge", b.pledge_id.as_str());
+            }
+            Body::DonationCash(b) => {
+                let amount = vnd(b.amount_vnd.get()) * s;
+                if forward {
+                    if let Some((year, n)) = receipt_parts(&b.receipt_no) {
+                        (self.receipt_year, self.receipt_last) = (year, n);
+                    }
+                }
+                self.balance_vnd += amount;
+                self.totals.cash_received_vnd += amount;
+                self.totals.gifts = self.totals.gifts.saturating_add_signed(i64::from(sign));
+                if let Some(t) = b.earmark {
+                    self.earmarks.entry(t).or_default().received_vnd += amount;
+                    self.touch("earmark", name_of(&t));
+                }
+                self.gift_links(
+                    b.campaign_id.as_ref(),
+                    b.pledge_id.as_ref(),
+                    amount,
+                    false,
+                    sign,
+                );
+            }
+            Body::DonationInKind(b) => {
+                let value = vnd(b.total_value_vnd.get()) * s;
+                if forward {
+                    if let Some((year, n)) = b.receipt_no.as_deref().and_then(receipt_parts) {
+                        (self.receipt_year, self.receipt_last) = (year, n);
+                    }
+                }
+                self.move_stock(&b.items, sign, false);
+                self.totals.goods_received_vnd += value;
+                self.totals.gifts = self.totals.gifts.saturating_add_signed(i64::from(sign));
+                self.gift_links(
+                    b.campaign_id.as_ref(),
+                    b.pledge_id.as_ref(),
+                    value,
+                    true,
+                    sign,
+                );
+            }
+            Body::HouseholdRegistered(b) => {
+                let id = id_str(&b.household_id);
+                if forward {
+                    self.households.insert(
+                        id.clone(),
+                        Household {
+                            household_id: id.clone(),
+                            commune_code: b.commune_code.as_str().to_owned(),
+                            hamlet: b.hamlet.as_str().to_owned(),
+                            category: b.category,
+                            members: b.members,
+                            review_year: b.review_year,
+                            commitment: b
+                                .commitment
+                                .as_ref()
+                                .map(|c| c.as_str().to_owned())
+                                .unwrap_or_default(),
+                            registered_seq: at.seq,
+                            classes: vec![Class {
+                                seq: at.seq,
+                                category: b.category,
+                                review_year: b.review_year,
+                            }],
+                            distributions: Vec::new(),
+                        },
+                    );
+                } else {
+                    self.households.remove(&id);
+                }
+                self.touch("household", id);
+            }
+            Body::HouseholdReclassified(b) => {
+                if let Some(h) = self.households.get_mut(b.household_id.as_str()) {
+                    if forward {
+                        h.classes.push(Class {
+                            seq: at.seq,
+                            category: b.category,
+                            review_year: b.review_year,
+                        });
+                    } else {
+                        // `at.seq` is the reversal; the class to drop is the
+                        // one the reversed entry added.
+                        let reversed = self.reversing.unwrap_or(at.seq);
+                        h.classes.retain(|c| c.seq != reversed);
+                    }
+                    h.reclass();
+                }
+                self.touch("household", b.household_id.as_str());
+            }
+            Body::Distribution(b) => {
+                let id = id_str(&b.distribution_id);
+                if forward {
+                    let pending = b.status == Some(DistributionStatus::Pending);
+                    let d = DistributionState {
+                        distribution_id: id.clone(),
+                        household_id: b.household_id.as_str().to_owned(),
+                        support_type: b.support_type,
+                        cash_vnd: vnd(b.cash_vnd.get()),
+                        goods_vnd: SumVnd::try_from(b.goods_vnd()).unwrap_or(0),
+                        items: b.items.clone(),
+                        decision_ref: b.decision_ref.as_str().to_owned(),
+                        campaign_id: b.campaign_id.as_ref().map(|c| c.as_str().to_owned()),
+                        status: if pending {
+                            DistState::Pending
+                        } else {
+                            DistState::Approved
+                        },
+                        from_earmark_vnd: vnd(change.from_earmark_vnd),
+                        recorded_by: at.actor.to_owned(),
+                        recorded_on: format_date(at.date),
+                        seq: at.seq,
+                        approved_by: None,
+                        approved_seq: None,
+                        voided_reason: None,
+                        acknowledged: None,
+                        year: at.date.year(),
+                    };
+                    if pending {
+                        self.reserve(&d, 1);
+                    } else {
+                        self.spend(&d, 1);
+                    }
+                    if let Some(h) = self.households.get_mut(b.household_id.as_str()) {
+                        h.distributions.push(id.clone());
+                    }
+                    if let Some(c) = &b.campaign_id {
+                        if let Some(c) = self.campaigns.get_mut(c.as_str()) {
+                            c.distributions += 1;
+                        }
+                        self.touch("campaign", c.as_str());
+                    }
+                    self.distributions.insert(id.clone(), d);
+                } else if let Some(d) = self.distributions.get(&id).cloned() {
+                    // Only approved distributions are reversed.
+                    self.spend(&d, -1);
+                    if let Some(d) = self.distributions.get_mut(&id) {
+                        d.status = DistState::Reversed;
+                    }
+                }
+                self.touch("household", b.household_id.as_str());
+                self.touch("distribution", id);
+            }
+            Body::DistributionApproved(b) => {
+                let id = b.distribution_id.as_str();
+                if let Some(d) = self.distributions.get(id).cloned() {
+                    self.reserve(&d, -s);
+                    self.spend(&d, s);
+                    if let Some(d) = self.distributions.get_mut(id) {
+                        if forward {
+                            d.status = DistState::Approved;
+                            d.approved_by = Some(at.actor.to_owned());
+                            d.approved_seq = Some(at.seq);
+                        } else {
+                            d.status = DistState::Pending;
+                            d.approved_by = None;
+                            d.approved_seq = None;
+                        }
+                    }
+                }
+                self.touch("distribution", id);
+            }
+            Body::DistributionVoided(b) => {
+                let id = b.distribution_id.as_str();
+                if let Some(mut d) = self.distributions.get(id).cloned() {
+                    if !forward {
+                        d.from_earmark_vnd = vnd(change.from_earmark_vnd);
+                    }
+                    self.reserve(&d, -s);
+                    if let Some(stored) = self.distributions.get_mut(id) {
+                        stored.from_earmark_vnd = d.from_earmark_vnd;
+                        if forward {
+                            stored.status = DistState::Voided;
+                            stored.voided_reason = Some(b.reason.as_str().to_owned());
+                        } else {
+                            stored.status = DistState::Pending;
+                            stored.voided_reason = None;
+                        }
+                    }
+                }
+                self.touch("distribution", id);
+            }
+            Body::DistributionAcknowledged(b) => {
+                if let Some(d) = self.distributions.get_mut(b.distribution_id.as_str()) {
+                    d.acknowledged = forward.then(|| Acknowledgement {
+                        method: b.method,
+                        acknowledged_on: format_date(b.acknowledged_on.0),
+                        evidence_sha256: b.evidence_sha256.as_ref().map(|e| e.as_str().to_owned()),
+                        seq: at.seq,
+                    });
+                }
+                self.touch("distribution", b.distribution_id.as_str());
+            }
+            Body::TransferOut(b) => {
+                let amount = vnd(b.amount_vnd.get()) * s;
+                self.balance_vnd -= amount;
+                self.totals.transfers_out_vnd += amount;
+                self.record_transfer(b.transfer_id.as_ref(), at.seq, forward);
+            }
+            Body::TransferIn(b) => {
+                let amount = vnd(b.amount_vnd.get()) * s;
+                self.balance_vnd += amount;
+                self.totals.transfers_in_vnd += amount;
+                self.record_transfer(b.transfer_id.as_ref(), at.seq, forward);
+            }
+            Body::Expense(b) => {
+                let amount = vnd(b.amount_vnd.get()) * s;
+                self.balance_vnd -= amount;
+                self.totals.expenses_vnd += amount;
+                let id = id_str(&b.expense_id);
+                if forward {
+                    self.expenses.insert(id);
+                }
+            }
+            Body::StockAdjusted(b) => {
+                if let Some(line) = self.stock.get_mut(b.item.as_str()) {
+                    line.quantity += b.quantity_delta.0 * Decimal::from(sign);
+                    line.value_vnd += change.value_delta_vnd * s;
+                    line.quantity = line.quantity.normalize();
+                }
+                self.totals.stock_adjusted_vnd += change.value_delta_vnd * s;
+                self.touch("stock", b.item.as_str());
+            }
+            Body::PeriodClosed(b) => {
+                if forward {
+                    self.periods.insert(b.period.as_str().to_owned(), at.seq);
+                } else {
+                    self.periods.remove(b.period.as_str());
+                }
+            }
+        }
+    }
+
+    fn record_transfer(&mut self, id: Option<&Id>, seq: u64, forward: bool) {
+        let id = id.map(|i| i.as_str().to_owned()).unwrap_or_default();
+        if forward {
+            self.transfers.insert(id, seq);
+        }
+    }
+
+    fn gift_links(
+        &mut self,
+        campaign: Option<&Id>,
+        pledge: Option<&Id>,
+        amount: SumVnd,
+        in_kind: bool,
+        sign: i8,
+    ) {
+        if let Some(c) = campaign {
+            if let Some(c) = self.campaigns.get_mut(c.as_str()) {
+                c.gifts = c.gifts.saturating_add_signed(i64::from(sign));
+                if in_kind {
+                    c.goods_received_vnd += amount;
+                } else {
+                    c.cash_received_vnd += amount;
+                }
+            }
+            self.touch("campaign", c.as_str());
+        }
+        if let Some(p) = pledge {
+            if let Some(p) = self.pledges.get_mut(p.as_str()) {
+                p.gifts = p.gifts.saturating_add_signed(i64::from(sign));
+                p.received_vnd += amount;
+                p.settle();
+            }
+            self.touch("pledge", p.as_str());
+        }
+    }
+
+    /// Moves goods in (`sign` 1) or out (−1) of stock, or of its
+    /// reservations when `reserved`.
+    fn move_stock(&mut self, items: &[ItemLine], sign: i8, reserved: bool) {
+        let s = Decimal::from(sign);
+        for l in items {
+            let line = self
+                .stock
+                .entry(l.item.as_str().to_owned())
+                .or_insert_with(|| StockLine {
+                    item: l.item.as_str().to_owned(),
+                    unit: l.unit.as_str().to_owned(),
+                    quantity: Decimal::ZERO,
+                    reserved: Decimal::ZERO,
+                    value_vnd: 0,
+                });
+            if reserved {
+                line.reserved = (line.reserved + l.quantity.0 * s).normalize();
+            } else {
+                line.quantity = (line.quantity + l.quantity.0 * s).normalize();
+                line.value_vnd += vnd(l.value_vnd.get()) * SumVnd::from(sign);
+            }
+            let item = l.item.as_str().to_owned();
+            self.touch("stock", item);
+        }
+    }
+
+    /// Holds (`sign` 1) or releases (−1) what a pending distribution needs.
+    fn reserve(&mut self, d: &DistributionState, sign: SumVnd) {
+        self.reserved_vnd += d.cash_vnd * sign;
+        if d.from_earmark_vnd != 0 {
+            self.earmarks
+                .entry(d.support_type)
+                .or_default()
+                .reserved_vnd += d.from_earmark_vnd * sign;
+            self.touch("earmark", name_of(&d.support_type));
+        }
+        self.move_stock(&d.items, if sign > 0 { 1 } else { -1 }, true);
+    }
+
+    /// Pays out (`sign` 1) or takes back (−1) an approved distribution.
+    fn spend(&mut self, d: &DistributionState, sign: SumVnd) {
+        self.balance_vnd -= d.cash_vnd * sign;
+        self.totals.distributed_cash_vnd += d.cash_vnd * sign;
+        self.totals.distributed_goods_vnd += d.goods_vnd * sign;
+        if d.from_earmark_vnd != 0 {
+            self.earmarks.entry(d.support_type).or_default().used_vnd += d.from_earmark_vnd * sign;
+            self.touch("earmark", name_of(&d.support_type));
+        }
+        self.move_stock(&d.items, if sign > 0 { -1 } else { 1 }, false);
+        if let Some(c) = &d.campaign_id {
+            if let Some(c) = self.campaigns.get_mut(c) {
+                c.distributed_cash_vnd += d.cash_vnd * sign;
+                c.distributed_goods_vnd += d.goods_vnd * sign;
+            }
+            self.touch("campaign", c.clone());
+        }
+    }
+}

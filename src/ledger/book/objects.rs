@@ -1,0 +1,250 @@
+//! The objects the books derive from the entries: campaigns, pledges,
+//! households, distributions, stock lines, earmarks, reversals and the
+//! fund's running totals, as they are read and serialised.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use time::Date;
+
+use crate::ledger::kinds::goods::ItemLine;
+use crate::ledger::kinds::programme::Category;
+use crate::ledger::kinds::spending::AckMethod;
+use crate::ledger::kinds::{EntryKind, SupportType};
+use crate::ledger::money::as_string;
+use crate::ledger::money::SumVnd;
+
+/// Money given with a purpose.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Earmark {
+    #[serde(with = "as_string")]
+    pub received_vnd: SumVnd,
+    #[serde(with = "as_string")]
+    pub used_vnd: SumVnd,
+    #[serde(with = "as_string")]
+    pub reserved_vnd: SumVnd,
+}
+
+impl Earmark {
+    /// Earmarked cash not yet spent or reserved.
+    pub fn free_vnd(&self) -> SumVnd {
+        self.received_vnd - self.used_vnd - self.reserved_vnd
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignStatus {
+    Open,
+    Closed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Campaign {
+    pub campaign_id: String,
+    pub name: String,
+    pub kind: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_vnd: Option<String>,
+    pub status: CampaignStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed_reason: Option<String>,
+    pub opened_seq: u64,
+    pub gifts: u64,
+    #[serde(with = "as_string")]
+    pub cash_received_vnd: SumVnd,
+    #[serde(with = "as_string")]
+    pub goods_received_vnd: SumVnd,
+    pub pledges: u64,
+    pub distributions: u64,
+    #[serde(with = "as_string")]
+    pub distributed_cash_vnd: SumVnd,
+    #[serde(with = "as_string")]
+    pub distributed_goods_vnd: SumVnd,
+    #[serde(skip)]
+    pub(super) window: (Date, Date),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PledgeStatus {
+    Open,
+    Fulfilled,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PledgeState {
+    pub pledge_id: String,
+    pub reference: String,
+    pub donor_display: String,
+    pub donor_kind: String,
+    #[serde(with = "as_string")]
+    pub pledged_vnd: SumVnd,
+    /// True when goods were promised.
+    pub in_kind: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_on: Option<String>,
+    pub status: PledgeStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancelled_reason: Option<String>,
+    #[serde(with = "as_string")]
+    pub received_vnd: SumVnd,
+    pub gifts: u64,
+    pub seq: u64,
+}
+
+impl PledgeState {
+    pub(super) fn settle(&mut self) {
+        if self.status != PledgeStatus::Cancelled {
+            self.status = if self.received_vnd >= self.pledged_vnd {
+                PledgeStatus::Fulfilled
+            } else {
+                PledgeStatus::Open
+            };
+        }
+    }
+
+    pub fn outstanding_vnd(&self) -> SumVnd {
+        if self.status == PledgeStatus::Cancelled {
+            0
+        } else {
+            (self.pledged_vnd - self.received_vnd).max(0)
+        }
+    }
+}
+
+/// One class a household was given, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Class {
+    pub seq: u64,
+    pub category: Category,
+    pub review_year: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Household {
+    pub household_id: String,
+    pub commune_code: String,
+    pub hamlet: String,
+    pub category: Category,
+    pub members: u32,
+    pub review_year: i32,
+    pub commitment: String,
+    pub registered_seq: u64,
+    pub classes: Vec<Class>,
+    /// Distributions to it, in order, whatever became of them.
+    pub distributions: Vec<String>,
+}
+
+impl Household {
+    pub(super) fn reclass(&mut self) {
+        if let Some(last) = self.classes.last() {
+            self.category = last.category;
+            self.review_year = last.review_year;
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DistState {
+    Pending,
+    Approved,
+    Voided,
+    Reversed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Acknowledgement {
+    pub method: AckMethod,
+    pub acknowledged_on: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence_sha256: Option<String>,
+    pub seq: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DistributionState {
+    pub distribution_id: String,
+    pub household_id: String,
+    pub support_type: SupportType,
+    #[serde(with = "as_string")]
+    pub cash_vnd: SumVnd,
+    #[serde(with = "as_string")]
+    pub goods_vnd: SumVnd,
+    pub items: Vec<ItemLine>,
+    pub decision_ref: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<String>,
+    pub status: DistState,
+    /// Of the cash, the part paid from the support type's earmark.
+    #[serde(with = "as_string")]
+    pub from_earmark_vnd: SumVnd,
+    pub recorded_by: String,
+    pub recorded_on: String,
+    pub seq: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approved_seq: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voided_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acknowledged: Option<Acknowledgement>,
+    #[serde(skip)]
+    pub(super) year: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StockLine {
+    pub item: String,
+    pub unit: String,
+    #[serde(with = "as_string")]
+    pub quantity: Decimal,
+    /// Held by pending distributions.
+    #[serde(with = "as_string")]
+    pub reserved: Decimal,
+    #[serde(with = "as_string")]
+    pub value_vnd: SumVnd,
+}
+
+impl StockLine {
+    pub fn available(&self) -> Decimal {
+        self.quantity - self.reserved
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReversalState {
+    pub reversed_seq: u64,
+    pub kind: EntryKind,
+    pub by_seq: u64,
+    pub reason: String,
+}
+
+/// Running totals of the fund, for its summary and statements.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub gifts: u64,
+    #[serde(with = "as_string")]
+    pub cash_received_vnd: SumVnd,
+    #[serde(with = "as_string")]
+    pub goods_received_vnd: SumVnd,
+    #[serde(with = "as_string")]
+    pub distributed_cash_vnd: SumVnd,
+    #[serde(with = "as_string")]
+    pub distributed_goods_vnd: SumVnd,
+    #[serde(with = "as_string")]
+    pub transfers_in_vnd: SumVnd,
+    #[serde(with = "as_string")]
+    pub transfers_out_vnd: SumVnd,
+    #[serde(with = "as_string")]
+    pub expenses_vnd: SumVnd,
+    /// Value of stock adjustments: negative for write-offs.
+    #[serde(with = "as_string")]
+    pub stock_adjusted_vnd: SumVnd,
+}

@@ -1,0 +1,99 @@
+//! Projection for reads: the derived objects as JSON, the ones changed
+//! since last asked, and the fund's summary figures.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{money, Book};
+use crate::ledger::kinds::name_of;
+
+/// The kinds of object the books project into tables for reading.
+pub const OBJECT_KINDS: [&str; 7] = [
+    "campaign",
+    "pledge",
+    "household",
+    "distribution",
+    "stock",
+    "earmark",
+    "reversal",
+];
+
+/// A derived object, as stored for reads: (object kind, id, JSON).
+pub type Object = (&'static str, String, Value);
+
+impl Book {
+    /// Objects changed since the last call, with their current JSON (or
+    /// `None` when the object is gone).
+    pub fn take_dirty(&mut self) -> Vec<(&'static str, String, Option<Value>)> {
+        let dirty = std::mem::take(&mut self.dirty);
+        dirty
+            .into_iter()
+            .map(|(kind, id)| {
+                let v = self.object(kind, &id);
+                (kind, id, v)
+            })
+            .collect()
+    }
+
+    /// One derived object as JSON.
+    pub fn object(&self, kind: &str, id: &str) -> Option<Value> {
+        fn to<T: Serialize>(v: Option<&T>) -> Option<Value> {
+            v.and_then(|v| serde_json::to_value(v).ok())
+        }
+        match kind {
+            "campaign" => to(self.campaigns.get(id)),
+            "pledge" => to(self.pledges.get(id)),
+            "household" => to(self.households.get(id)),
+            "distribution" => to(self.distributions.get(id)),
+            "stock" => to(self.stock.get(id)),
+            "earmark" => self
+                .earmarks
+                .iter()
+                .find(|(k, _)| name_of(*k) == id)
+                .and_then(|(_, e)| serde_json::to_value(e).ok()),
+            "reversal" => id
+                .parse::<u64>()
+                .ok()
+                .and_then(|s| to(self.reversals.get(&s))),
+            _ => None,
+        }
+    }
+
+    /// Every derived object, for comparing a replay with the live tables.
+    pub fn objects(&self) -> Vec<Object> {
+        let mut out = Vec::new();
+        let mut add = |kind: &'static str, ids: Vec<String>| {
+            for id in ids {
+                if let Some(v) = self.object(kind, &id) {
+                    out.push((kind, id, v));
+                }
+            }
+        };
+        add("campaign", self.campaigns.keys().cloned().collect());
+        add("pledge", self.pledges.keys().cloned().collect());
+        add("household", self.households.keys().cloned().collect());
+        add("distribution", self.distributions.keys().cloned().collect());
+        add("stock", self.stock.keys().cloned().collect());
+        add("earmark", self.earmarks.keys().map(name_of).collect());
+        add(
+            "reversal",
+            self.reversals.keys().map(u64::to_string).collect(),
+        );
+        out
+    }
+
+    /// The fund's figures: balance, reservations, totals, receipt counter.
+    pub fn summary(&self) -> Value {
+        serde_json::json!({
+            "size": self.size,
+            "balance_vnd": money(self.balance_vnd),
+            "reserved_vnd": money(self.reserved_vnd),
+            "available_vnd": money(self.available_vnd()),
+            "general_available_vnd": money(self.general_vnd()),
+            "receipt_year": self.receipt_year,
+            "receipt_last": self.receipt_last,
+            "totals": self.totals,
+            "periods_closed": self.periods.keys().collect::<Vec<_>>(),
+        })
+    }
+}
