@@ -457,7 +457,7 @@ async fn submit(
     key: Option<IdempotencyKey>,
 ) -> Result<Response, ApiError> {
     match service::append(s, caller, code, drafts, batch, key).await {
-        Ok(o) => Ok(created(o.status, &o.body, o.replayed)),
+        Ok(o) => Ok(created(o.status, &o.to_json(), o.replayed)),
         Err(AppendError::Rejected { index, rejection }) => {
             let prefix = if batch {
                 format!("entries[{index}].")

@@ -548,17 +548,9 @@ impl Store {
 
     // ---- entries and proofs ---------------------------------------------------
 
+    /// At most `limit` entries of `fund` from seq `from` on.
     pub async fn entries(&self, fund: &str, from: u64, limit: u64) -> Result<Vec<StoredEntry>> {
-        let rows = sqlx::query(
-            "SELECT seq, hash, canonical FROM entries WHERE fund_code = $1 AND seq >= $2 \
-             ORDER BY seq LIMIT $3",
-        )
-        .bind(fund)
-        .bind(to_i64(from)?)
-        .bind(to_i64(limit)?)
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter().map(entry_from_row).collect()
+        entries_between(&self.read, fund, from, from.saturating_add(limit)).await
     }
 
     /// Stored Merkle hashes by index; every index must be present.
@@ -751,16 +743,8 @@ impl Store {
         let mut failure = None;
         while from < size && failure.is_none() {
             let to = size.min(from + REPLAY_PAGE);
-            let rows = sqlx::query(
-                "SELECT seq, hash, canonical FROM entries WHERE fund_code = $1 AND seq >= $2 AND seq < $3 ORDER BY seq",
-            )
-            .bind(fund)
-            .bind(to_i64(from)?)
-            .bind(to_i64(to)?)
-            .fetch_all(&mut *tx)
-            .await?;
-            for r in &rows {
-                if let Err(e) = each(&entry_from_row(r)?) {
+            for e in &entries_between(&mut *tx, fund, from, to).await? {
+                if let Err(e) = each(e) {
                     failure = Some(e);
                     break;
                 }
@@ -1171,21 +1155,29 @@ pub(crate) async fn lock_head(
     }))
 }
 
-/// Entries `from..to` of a fund, read inside a transaction.
-pub(crate) async fn entries_between(
-    tx: &mut Transaction<'static, Any>,
+/// The one query that reads a range of a fund's ledger, in seq order:
+/// every reader of entries (pages, replays, verification, the writer's
+/// catch-up) uses it. SQLite numbers `$n` parameters in order, so the
+/// same text serves rusqlite too.
+pub(crate) const ENTRIES_BETWEEN_SQL: &str =
+    "SELECT seq, hash, canonical FROM entries WHERE fund_code = $1 AND seq >= $2 AND seq < $3 ORDER BY seq";
+
+/// Entries `from..to` of a fund, from the pool or inside a transaction.
+pub(crate) async fn entries_between<'e, E>(
+    executor: E,
     fund: &str,
     from: u64,
     to: u64,
-) -> Result<Vec<StoredEntry>> {
-    let rows = sqlx::query(
-        "SELECT seq, hash, canonical FROM entries WHERE fund_code = $1 AND seq >= $2 AND seq < $3 ORDER BY seq",
-    )
-    .bind(fund)
-    .bind(to_i64(from)?)
-    .bind(to_i64(to)?)
-    .fetch_all(&mut **tx)
-    .await?;
+) -> Result<Vec<StoredEntry>>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    let rows = sqlx::query(ENTRIES_BETWEEN_SQL)
+        .bind(fund)
+        .bind(to_i64(from)?)
+        .bind(to_i64(to)?)
+        .fetch_all(executor)
+        .await?;
     rows.iter().map(entry_from_row).collect()
 }
 

@@ -282,11 +282,7 @@ fn read_prepared(
     .map_err(sqlite)?;
     let mut out = Vec::with_capacity((to - from) as usize);
     {
-        let mut stmt = conn
-            .prepare(
-                "SELECT seq, hash, canonical FROM entries WHERE fund_code = ?1 AND seq >= ?2 AND seq < ?3 ORDER BY seq",
-            )
-            .map_err(sqlite)?;
+        let mut stmt = conn.prepare(super::ENTRIES_BETWEEN_SQL).map_err(sqlite)?;
         let mut rows = stmt
             .query((fund, super::to_i64(from)?, super::to_i64(to)?))
             .map_err(sqlite)?;

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::panic::AssertUnwindSafe;
 
 use futures_util::FutureExt;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, oneshot};
 
@@ -63,12 +64,84 @@ pub struct Job {
     pub reply: oneshot::Sender<Result<Outcome, JobError>>,
 }
 
-/// A successful answer: HTTP status and JSON body, fresh or replayed.
+/// A successful answer, fresh or replayed: what was written, typed. The
+/// API renders it with [`Outcome::to_json`] (which is also what an
+/// idempotency key stores); the console reads its fields.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     pub status: u16,
-    pub body: Value,
+    /// One entry, or each entry of a batch, in order.
+    pub entries: Vec<WrittenEntry>,
+    /// Answered as a batch (`{"entries": [...]}`) rather than one entry.
+    pub batch: bool,
     pub replayed: bool,
+}
+
+/// One written entry as its writer is told of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WrittenEntry {
+    pub seq: u64,
+    pub id: String,
+    pub kind: String,
+    /// Hex leaf hash.
+    pub hash: String,
+    /// The entry's canonical text, as hashed.
+    pub canonical: String,
+    /// For a gift: its receipt number and verification code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<ReceiptLink>,
+    /// For a transfer: the entry written in the other fund.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counterpart: Option<Counterpart>,
+}
+
+/// A gift's receipt: what the donor is given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptLink {
+    pub receipt_no: String,
+    pub code: String,
+    pub url: String,
+}
+
+/// The other side of a transfer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counterpart {
+    pub fund: String,
+    pub seq: u64,
+    pub kind: String,
+    pub hash: String,
+}
+
+impl Outcome {
+    /// The API's answer: the entry, or `{"entries": [...]}` for a batch.
+    pub fn to_json(&self) -> Value {
+        // Structs of strings and integers always serialise.
+        let entries = |e: &[WrittenEntry]| serde_json::to_value(e).unwrap_or(Value::Null);
+        match (self.batch, self.entries.as_slice()) {
+            (false, [one]) => serde_json::to_value(one).unwrap_or(Value::Null),
+            (_, all) => json!({ "entries": entries(all) }),
+        }
+    }
+
+    /// Reads an answer stored under an idempotency key.
+    fn from_stored(status: u16, response: &str) -> Option<Self> {
+        let value: Value = serde_json::from_str(response).ok()?;
+        let (batch, entries) = match value.get("entries") {
+            Some(all) => (true, serde_json::from_value(all.clone()).ok()?),
+            None => (false, vec![serde_json::from_value(value).ok()?]),
+        };
+        Some(Self {
+            status,
+            entries,
+            batch,
+            replayed: true,
+        })
+    }
+
+    /// The first (for a single request, the only) entry written.
+    pub fn first(&self) -> Option<&WrittenEntry> {
+        self.entries.first()
+    }
 }
 
 /// Why a job was not written.
@@ -392,7 +465,7 @@ impl WriterTask {
         }
         while from < size {
             let to = size.min(from + super::REPLAY_PAGE);
-            let page = entries_between(tx, fund.as_str(), from, to).await?;
+            let page = entries_between(&mut **tx, fund.as_str(), from, to).await?;
             if page.len() as u64 != to - from {
                 return Err(super::StoreError::Corrupt(format!(
                     "fund {fund}: entries {from}..{to} are missing"
@@ -440,7 +513,10 @@ impl WriterTask {
         // it refuses. Anything larger is all or nothing, so each fund it
         // touches is saved first and restored if a later entry is refused.
         let save = job.drafts.len() > 1
-            || matches!(job.drafts[0].body, Body::TransferOut(_) | Body::Reversal(_));
+            || job
+                .drafts
+                .iter()
+                .any(|d| matches!(d.body, Body::TransferOut(_) | Body::Reversal(_)));
         let mut saved: BTreeMap<Code, Savepoint> = BTreeMap::new();
         let written = match apply_drafts(job, &ctx, states, &mut saved, save) {
             Ok(written) => written,
@@ -454,7 +530,7 @@ impl WriterTask {
             }
         };
 
-        let mut bodies = Vec::with_capacity(written.len());
+        let mut entries = Vec::with_capacity(written.len());
         for (a, counterpart) in written {
             let receipt = a.receipt_no.as_ref().map(|no| {
                 let code = verification_code();
@@ -463,41 +539,41 @@ impl WriterTask {
                     no.clone(),
                     a.seq,
                 ));
-                json!({
-                    "receipt_no": no,
-                    "code": code,
-                    "url": format!("{}/r/{code}", self.public_base_url.trim_end_matches('/')),
-                })
+                ReceiptLink {
+                    receipt_no: no.clone(),
+                    url: format!("{}/r/{code}", self.public_base_url.trim_end_matches('/')),
+                    code,
+                }
             });
-            let mut body = json!({
-                "seq": a.seq,
-                "id": a.id,
-                "kind": a.kind.as_str(),
-                "hash": to_hex(&a.hash),
-                "canonical": a.canonical,
-            });
-            if let Some(r) = receipt {
-                body["receipt"] = r;
-            }
-            if let Some((fund, c)) = counterpart {
-                body["counterpart"] = json!({
-                    "fund": fund.as_str(),
-                    "seq": c.seq,
-                    "kind": c.kind.as_str(),
-                    "hash": to_hex(&c.hash),
-                });
+            let counterpart = counterpart.map(|(fund, c)| {
+                let link = Counterpart {
+                    fund: fund.as_str().to_owned(),
+                    seq: c.seq,
+                    kind: c.kind.as_str().to_owned(),
+                    hash: to_hex(&c.hash),
+                };
                 appended.entry(fund).or_default().push(c);
-            }
+                link
+            });
+            entries.push(WrittenEntry {
+                seq: a.seq,
+                id: a.id.clone(),
+                kind: a.kind.as_str().to_owned(),
+                hash: to_hex(&a.hash),
+                canonical: a.canonical.clone(),
+                receipt,
+                counterpart,
+            });
             appended.entry(job.fund.clone()).or_default().push(a);
-            bodies.push(body);
         }
-        let body = if job.batch {
-            json!({ "entries": bodies })
-        } else {
-            bodies.pop().unwrap_or(Value::Null)
+        let outcome = Outcome {
+            status: 201,
+            entries,
+            batch: job.batch,
+            replayed: false,
         };
         if let Some(key) = &job.idempotency {
-            let response = body.to_string();
+            let response = outcome.to_json().to_string();
             known.insert(
                 key.scope_key.clone(),
                 IdempotentResponse {
@@ -513,11 +589,7 @@ impl WriterTask {
                 response,
             });
         }
-        Ok(Outcome {
-            status: 201,
-            body,
-            replayed: false,
-        })
+        Ok(outcome)
     }
 
     fn sign(&mut self, origin: &str, state: &FundState) -> Result<String, super::StoreError> {
@@ -673,15 +745,11 @@ fn answer_all(jobs: Vec<Job>, answers: Vec<Result<Outcome, JobError>>) {
 
 /// Answers a retried request from what was stored the first time.
 fn replay(prior: &IdempotentResponse, key: &IdempotencyKey) -> Result<Outcome, JobError> {
-    let body: Value = serde_json::from_str(&prior.response).unwrap_or(Value::Null);
     if prior.request_sha256 != key.request_sha256 {
-        return Err(JobError::KeyReused { original: body });
+        let original = serde_json::from_str(&prior.response).unwrap_or(Value::Null);
+        return Err(JobError::KeyReused { original });
     }
-    Ok(Outcome {
-        status: prior.status,
-        body,
-        replayed: true,
-    })
+    Outcome::from_stored(prior.status, &prior.response).ok_or(JobError::Failed)
 }
 
 #[cfg(test)]
@@ -765,7 +833,7 @@ mod tests {
             )
             .await
             .expect("a gift is written");
-        assert_eq!(first.body["seq"], 1);
+        assert_eq!(first.first().map(|e| e.seq), Some(1));
 
         let failed = writer
             .submit(
@@ -791,7 +859,7 @@ mod tests {
             )
             .await
             .expect("the writer survived");
-        assert_eq!(next.body["seq"], 2);
+        assert_eq!(next.first().map(|e| e.seq), Some(2));
         let head = store.fund_head("HN-VNN").await.unwrap().unwrap();
         assert_eq!(head.size, 3);
         let entries = store.entries("HN-VNN", 0, 10).await.unwrap();

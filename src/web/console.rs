@@ -563,14 +563,14 @@ async fn record_entry(
         replayed = outcome.replayed,
         "recorded from the console"
     );
-    if let Some(receipt) = outcome.body["receipt"]["code"].as_str() {
-        return Redirect::to(&format!("/r/{receipt}?lang={}", t.lang)).into_response();
+    if let Some(receipt) = outcome.first().and_then(|e| e.receipt.as_ref()) {
+        return Redirect::to(&format!("/r/{}?lang={}", receipt.code, t.lang)).into_response();
     }
     done_page(&staff, &fund, form, &q, &outcome)
 }
 
 fn o_seq(o: &crate::store::writer::Outcome) -> u64 {
-    o.body["seq"].as_u64().unwrap_or_default()
+    o.first().map_or(0, |e| e.seq)
 }
 
 /// What was recorded, as the clerk needs it next: the pledge's transfer
@@ -583,9 +583,9 @@ fn done_page(
     o: &crate::store::writer::Outcome,
 ) -> Response {
     let t = staff.t;
-    let entry: Value = o.body["canonical"]
-        .as_str()
-        .and_then(|c| serde_json::from_str(c).ok())
+    let entry: Value = o
+        .first()
+        .and_then(|e| serde_json::from_str(&e.canonical).ok())
         .unwrap_or_default();
     let b = &entry["body"];
     let s = |k: &str| b[k].as_str().unwrap_or_default().to_owned();
@@ -676,7 +676,7 @@ fn done_page(
     };
     facts.push((
         t.pick("Dấu băm bút toán", "Entry hash"),
-        o.body["hash"].as_str().unwrap_or_default().to_owned(),
+        o.first().map(|e| e.hash.clone()).unwrap_or_default(),
     ));
     let status = if o.replayed {
         StatusCode::OK
