@@ -12,11 +12,13 @@ use serde_json::{json, Value};
 use super::error::ApiError;
 use super::{AppState, PAGE_MAX};
 use crate::auth::Caller;
-use crate::ledger::book::Book;
+use crate::ledger::book::{Book, Campaign, DistributionState, Household, PledgeState};
 use crate::ledger::findings::Options;
 use crate::ledger::ids::{today_in_vietnam, Id};
 use crate::ledger::replay::{compare, fold};
+use crate::service::reads::{PledgeView, ReadModel};
 use crate::store::{ObjectFilter, Reader};
+use serde::Serialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -57,15 +59,16 @@ pub(crate) fn limit(q: &HashMap<String, String>) -> Result<u64, ApiError> {
 }
 
 /// One page of derived objects: `{<name>: [...], next}` where `next` is
-/// the cursor of the following page.
-async fn page(
+/// the cursor of the following page. `shape` turns the read model into
+/// what the listing shows.
+#[allow(clippy::too_many_arguments)]
+async fn page<T: ReadModel, V: Serialize>(
     s: &AppState,
     fund: &str,
-    kind: &'static str,
     name: &str,
     q: &HashMap<String, String>,
     known: &[&str],
-    shape: impl Fn(Value) -> Value,
+    shape: impl Fn(T) -> V,
 ) -> Result<Json<Value>, ApiError> {
     s.fund(fund).await?;
     for k in q.keys() {
@@ -78,10 +81,10 @@ async fn page(
     }
     let status = q.get("status").map(String::as_str);
     if let Some(st) = status {
-        if !statuses(kind).contains(&st) {
+        if !statuses(T::KIND).contains(&st) {
             return Err(ApiError::BadRequest(format!(
                 "status must be one of {}",
-                statuses(kind).join(", ")
+                statuses(T::KIND).join(", ")
             )));
         }
     }
@@ -91,13 +94,9 @@ async fn page(
         status,
         reference: q.get("reference").map(String::as_str),
     };
-    let rows = s.store.objects(fund, kind, filter, limit).await?;
-    let next = (rows.len() as u64 == limit).then(|| rows.last().map(|r| r.0.clone()));
-    let items: Vec<Value> = rows
-        .into_iter()
-        .map(|(_, data)| shape(serde_json::from_str(&data).unwrap_or(Value::Null)))
-        .collect();
-    Ok(Json(json!({ name: items, "next": next.flatten() })))
+    let page = s.objects::<T>(fund, filter, limit).await?;
+    let items: Vec<V> = page.items.into_iter().map(shape).collect();
+    Ok(Json(json!({ name: items, "next": page.next })))
 }
 
 async fn campaigns(
@@ -105,16 +104,8 @@ async fn campaigns(
     Path(fund): Path<String>,
     Query(q): Params,
 ) -> Result<Json<Value>, ApiError> {
-    page(
-        &s,
-        &fund,
-        "campaign",
-        "campaigns",
-        &q,
-        &["status", "cursor", "limit"],
-        |v| v,
-    )
-    .await
+    let known = ["status", "cursor", "limit"];
+    page(&s, &fund, "campaigns", &q, &known, |c: Campaign| c).await
 }
 
 /// Pledges, found by transfer reference (`?reference=`) or status; each
@@ -126,26 +117,8 @@ async fn pledges(
 ) -> Result<Json<Value>, ApiError> {
     let today = crate::ledger::ids::format_date(today_in_vietnam(time::OffsetDateTime::now_utc()));
     let known = ["reference", "status", "cursor", "limit"];
-    page(&s, &fund, "pledge", "pledges", &q, &known, |mut v| {
-        let amount = |k: &str| {
-            v.get(k)
-                .and_then(Value::as_str)
-                .and_then(|x| x.parse::<i128>().ok())
-                .unwrap_or(0)
-        };
-        let cancelled = v.get("status").and_then(Value::as_str) == Some("cancelled");
-        let outstanding = if cancelled {
-            0
-        } else {
-            (amount("pledged_vnd") - amount("received_vnd")).max(0)
-        };
-        let overdue = outstanding > 0
-            && v.get("due_on")
-                .and_then(Value::as_str)
-                .is_some_and(|d| d < today.as_str());
-        v["outstanding_vnd"] = json!(outstanding.to_string());
-        v["overdue"] = json!(overdue);
-        v
+    page(&s, &fund, "pledges", &q, &known, |p: PledgeState| {
+        PledgeView::on(p, &today)
     })
     .await
 }
@@ -156,16 +129,8 @@ async fn households(
     Path(fund): Path<String>,
     Query(q): Params,
 ) -> Result<Json<Value>, ApiError> {
-    page(
-        &s,
-        &fund,
-        "household",
-        "households",
-        &q,
-        &["cursor", "limit"],
-        |v| v,
-    )
-    .await
+    let known = ["cursor", "limit"];
+    page(&s, &fund, "households", &q, &known, |h: Household| h).await
 }
 
 async fn distributions(
@@ -177,44 +142,21 @@ async fn distributions(
     page(
         &s,
         &fund,
-        "distribution",
         "distributions",
         &q,
         &known,
-        |v| v,
+        |d: DistributionState| d,
     )
     .await
 }
 
+/// Every stock line of a fund, with what is available after reservations.
 async fn stock(
     State(s): State<AppState>,
     Path(fund): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     s.fund(&fund).await?;
-    Ok(Json(json!({ "stock": stock_lines(&s, &fund).await? })))
-}
-
-/// Every stock line of a fund, with what is available after reservations.
-pub async fn stock_lines(s: &AppState, fund: &str) -> Result<Vec<Value>, ApiError> {
-    let rows = s
-        .store
-        .objects(fund, "stock", ObjectFilter::default(), PAGE_MAX * 10)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(_, data)| {
-            let mut v: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
-            let dec = |k: &str| {
-                v.get(k)
-                    .and_then(Value::as_str)
-                    .and_then(|x| x.parse::<rust_decimal::Decimal>().ok())
-                    .unwrap_or_default()
-            };
-            let available = dec("quantity") - dec("reserved");
-            v["available"] = json!(available.normalize().to_string());
-            v
-        })
-        .collect())
+    Ok(Json(json!({ "stock": s.stock(&fund).await? })))
 }
 
 /// For inspectors: the books rebuilt from the ledger alone, compared field

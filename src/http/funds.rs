@@ -74,7 +74,7 @@ async fn fund(
         "general_available_vnd": summary.get("general_available_vnd").cloned().unwrap_or(json!("0")),
         "totals": summary.get("totals").cloned().unwrap_or(json!({})),
         "periods_closed": summary.get("periods_closed").cloned().unwrap_or(json!([])),
-        "stock": super::books::stock_lines(&s, &code).await?,
+        "stock": s.stock(&code).await?,
     })))
 }
 

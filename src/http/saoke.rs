@@ -11,13 +11,13 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::error::ApiError;
 use super::xlsx::{Cell, Sheet};
 use super::{AppState, PAGE_MAX};
 use crate::format::vn_date;
-use crate::store::donations::DonationFilter;
+use crate::store::donations::{DonationFilter, Gift};
 use crate::store::Store;
 
 pub fn router() -> Router<AppState> {
@@ -44,7 +44,7 @@ async fn donations(
             let limit = super::books::limit(&q)?;
             let rows = s.store.donations(&fund.code, &f, cursor, limit).await?;
             let next = (rows.len() as u64 == limit)
-                .then(|| rows.last().and_then(|r| r["seq"].as_u64()))
+                .then(|| rows.last().map(|r| r.seq))
                 .flatten()
                 .map(|n| n.to_string());
             let matched = s.store.donations_matched(&fund.code, &f).await?;
@@ -83,31 +83,26 @@ const CSV_HEADINGS: [&str; 13] = [
 ];
 
 /// A gift as the cells of a statement row, in [`CSV_HEADINGS`] order.
-fn cells(r: &Value) -> Vec<Cell> {
-    let text = |v: &Value| Cell::Text(v.as_str().unwrap_or_default().to_owned());
-    let date = vn_date(r["received_on"].as_str().unwrap_or_default());
-    let amount = r["amount_vnd"]
-        .as_str()
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(0);
+fn cells(r: &Gift) -> Vec<Cell> {
+    let text = |v: &Option<String>| Cell::Text(v.clone().unwrap_or_default());
     vec![
-        Cell::Number(r["seq"].as_i64().unwrap_or(0)),
-        text(&r["receipt_no"]),
-        Cell::Text(date),
-        text(&r["donor"]["display"]),
-        text(&r["donor"]["kind"]),
-        text(&r["kind"]),
-        Cell::Vnd(amount),
-        text(&r["goods"]),
-        text(&r["channel"]),
-        text(&r["campaign_id"]),
-        text(&r["bank_ref"]),
-        text(&r["status"]),
-        text(&r["voided_reason"]),
+        Cell::Number(i64::try_from(r.seq).unwrap_or(i64::MAX)),
+        Cell::Text(r.receipt_no.clone()),
+        Cell::Text(vn_date(&r.received_on)),
+        Cell::Text(r.donor.display.clone()),
+        Cell::Text(r.donor.kind.clone()),
+        Cell::Text(r.kind.clone()),
+        Cell::Vnd(i128::from(r.amount_vnd)),
+        text(&r.goods),
+        text(&r.channel),
+        text(&r.campaign_id),
+        text(&r.bank_ref),
+        Cell::Text(r.status.clone()),
+        text(&r.voided_reason),
     ]
 }
 
-fn csv_row(w: &mut csv::Writer<Vec<u8>>, r: &Value) -> csv::Result<()> {
+fn csv_row(w: &mut csv::Writer<Vec<u8>>, r: &Gift) -> csv::Result<()> {
     w.write_record(cells(r).into_iter().map(|c| match c {
         Cell::Text(t) => t,
         Cell::Vnd(v) => v.to_string(),
@@ -128,7 +123,7 @@ async fn xlsx(store: &Store, fund: &str, f: &DonationFilter) -> Result<Response,
         for r in &rows {
             sheet.push(&cells(r))?;
         }
-        after = rows.last().and_then(|r| r["seq"].as_u64());
+        after = rows.last().map(|r| r.seq);
         if (rows.len() as u64) < PAGE_MAX {
             break;
         }
@@ -170,7 +165,7 @@ fn csv_response(store: Store, fund: String, f: DonationFilter) -> Response {
         match c.store.donations(&c.fund, &c.f, c.after, PAGE_MAX).await {
             Ok(rows) => {
                 c.done = (rows.len() as u64) < PAGE_MAX;
-                c.after = rows.last().and_then(|r| r["seq"].as_u64());
+                c.after = rows.last().map(|r| r.seq);
                 for r in &rows {
                     if csv_row(&mut w, r).is_err() {
                         break;

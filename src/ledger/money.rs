@@ -79,6 +79,17 @@ pub mod as_string {
     ) -> Result<S::Ok, S::Error> {
         s.collect_str(v)
     }
+
+    /// Reads such a figure back, for the read models of derived objects.
+    pub fn deserialize<'de, T, D>(d: D) -> Result<T, D::Error>
+    where
+        T: std::str::FromStr,
+        T::Err: std::fmt::Display,
+        D: serde::Deserializer<'de>,
+    {
+        let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 #[cfg(test)]

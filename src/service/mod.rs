@@ -5,6 +5,8 @@
 
 /// The one write path: scope, idempotency, the writer's answer.
 pub mod append;
+/// The typed read models both edges render.
+pub mod reads;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

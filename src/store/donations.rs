@@ -4,12 +4,13 @@
 
 use std::collections::HashMap;
 
-use serde_json::{json, Value};
+use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{to_i64, Result, Store};
+use super::{to_i64, Result, Store, StoreError};
 use crate::ledger::ids::parse_date;
+use crate::ledger::money::as_string;
 use crate::ledger::saoke::fold_for_search;
 
 /// What to look for. Every field narrows the search.
@@ -130,29 +131,84 @@ impl Clause {
     }
 }
 
-fn donation_json(r: &AnyRow) -> Result<Value> {
-    let amount: i64 = r.try_get("amount_vnd")?;
-    Ok(json!({
-        "seq": r.try_get::<i64, _>("seq")?,
-        "receipt_no": r.try_get::<String, _>("receipt_no")?,
-        "kind": r.try_get::<String, _>("kind")?,
-        "received_on": r.try_get::<String, _>("received_on")?,
-        "recorded_at": r.try_get::<String, _>("recorded_at")?,
-        "donor": {
-            "display": r.try_get::<String, _>("donor_display")?,
-            "kind": r.try_get::<String, _>("donor_kind")?,
+/// A gift as the statement of gifts publishes it: one row of the
+/// donations table, typed. It serialises to the API's JSON as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Gift {
+    pub seq: u64,
+    pub receipt_no: String,
+    /// `cash` or `in_kind`.
+    pub kind: String,
+    /// `YYYY-MM-DD`.
+    pub received_on: String,
+    pub recorded_at: String,
+    pub donor: GiftDonor,
+    /// Cash, or the value of the goods.
+    #[serde(with = "as_string")]
+    pub amount_vnd: i64,
+    pub channel: Option<String>,
+    pub campaign_id: Option<String>,
+    pub pledge_id: Option<String>,
+    pub earmark: Option<String>,
+    pub bank_ref: Option<String>,
+    /// The goods, as "GAO 50 kg; QUA-TET 3 gói".
+    pub goods: Option<String>,
+    /// `valid` or `voided`.
+    pub status: String,
+    pub voided_by_seq: Option<u64>,
+    pub voided_reason: Option<String>,
+}
+
+/// The donor of a gift, as published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GiftDonor {
+    pub display: String,
+    pub kind: String,
+}
+
+impl Gift {
+    pub fn is_voided(&self) -> bool {
+        self.status == "voided"
+    }
+}
+
+/// How many gifts a search matched, and their sum; voided ones apart.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Matched {
+    pub count: u64,
+    /// A decimal string: sums can pass what a JSON reader holds exactly.
+    pub amount_vnd: String,
+    pub voided_count: u64,
+    pub voided_amount_vnd: String,
+}
+
+fn gift_from_row(r: &AnyRow) -> Result<Gift> {
+    let unsigned =
+        |n: i64| u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("a gift's seq is {n}")));
+    Ok(Gift {
+        seq: unsigned(r.try_get::<i64, _>("seq")?)?,
+        receipt_no: r.try_get("receipt_no")?,
+        kind: r.try_get("kind")?,
+        received_on: r.try_get("received_on")?,
+        recorded_at: r.try_get("recorded_at")?,
+        donor: GiftDonor {
+            display: r.try_get("donor_display")?,
+            kind: r.try_get("donor_kind")?,
         },
-        "amount_vnd": amount.to_string(),
-        "channel": r.try_get::<Option<String>, _>("channel")?,
-        "campaign_id": r.try_get::<Option<String>, _>("campaign_id")?,
-        "pledge_id": r.try_get::<Option<String>, _>("pledge_id")?,
-        "earmark": r.try_get::<Option<String>, _>("earmark")?,
-        "bank_ref": r.try_get::<Option<String>, _>("bank_ref")?,
-        "goods": r.try_get::<Option<String>, _>("goods")?,
-        "status": r.try_get::<String, _>("status")?,
-        "voided_by_seq": r.try_get::<Option<i64>, _>("voided_by_seq")?,
-        "voided_reason": r.try_get::<Option<String>, _>("voided_reason")?,
-    }))
+        amount_vnd: r.try_get("amount_vnd")?,
+        channel: r.try_get("channel")?,
+        campaign_id: r.try_get("campaign_id")?,
+        pledge_id: r.try_get("pledge_id")?,
+        earmark: r.try_get("earmark")?,
+        bank_ref: r.try_get("bank_ref")?,
+        goods: r.try_get("goods")?,
+        status: r.try_get("status")?,
+        voided_by_seq: r
+            .try_get::<Option<i64>, _>("voided_by_seq")?
+            .map(unsigned)
+            .transpose()?,
+        voided_reason: r.try_get("voided_reason")?,
+    })
 }
 
 impl Store {
@@ -163,7 +219,7 @@ impl Store {
         filter: &DonationFilter,
         after: Option<u64>,
         limit: u64,
-    ) -> Result<Vec<Value>> {
+    ) -> Result<Vec<Gift>> {
         let mut c = Clause::build(fund, filter);
         if let Some(a) = after {
             c.number("seq > ?", to_i64(a)?);
@@ -177,12 +233,12 @@ impl Store {
         fund: &str,
         filter: &DonationFilter,
         limit: u64,
-    ) -> Result<Vec<Value>> {
+    ) -> Result<Vec<Gift>> {
         self.donation_rows(Clause::build(fund, filter), "seq DESC", limit)
             .await
     }
 
-    async fn donation_rows(&self, c: Clause, order: &str, limit: u64) -> Result<Vec<Value>> {
+    async fn donation_rows(&self, c: Clause, order: &str, limit: u64) -> Result<Vec<Gift>> {
         let sql = format!(
             "SELECT seq, receipt_no, kind, received_on, recorded_at, donor_display, donor_kind, \
              amount_vnd, channel, campaign_id, pledge_id, earmark, bank_ref, goods, status, \
@@ -194,33 +250,35 @@ impl Store {
         q.fetch_all(&self.read)
             .await?
             .iter()
-            .map(donation_json)
+            .map(gift_from_row)
             .collect()
     }
 
     /// How many gifts match `filter`, and their sum (voided ones counted
     /// apart).
-    pub async fn donations_matched(&self, fund: &str, filter: &DonationFilter) -> Result<Value> {
+    pub async fn donations_matched(&self, fund: &str, filter: &DonationFilter) -> Result<Matched> {
         let c = Clause::build(fund, filter);
         let sql = format!(
             "SELECT status, COUNT(*) AS n, CAST(SUM(amount_vnd) AS TEXT) AS total FROM donations WHERE {} GROUP BY status",
             c.sql
         );
         let rows = c.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
-        let mut out =
-            json!({"count": 0, "amount_vnd": "0", "voided_count": 0, "voided_amount_vnd": "0"});
+        let mut out = Matched {
+            amount_vnd: "0".into(),
+            voided_amount_vnd: "0".into(),
+            ..Matched::default()
+        };
         for r in rows {
             let status: String = r.try_get("status")?;
             let n: i64 = r.try_get("n")?;
+            let n = u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("a count of {n}")))?;
             // SUM of BIGINT is NUMERIC on PostgreSQL, read as text.
             let total: String = r.try_get("total")?;
-            let (count, amount) = if status == "voided" {
-                ("voided_count", "voided_amount_vnd")
+            if status == "voided" {
+                (out.voided_count, out.voided_amount_vnd) = (n, total);
             } else {
-                ("count", "amount_vnd")
-            };
-            out[count] = json!(n);
-            out[amount] = json!(total);
+                (out.count, out.amount_vnd) = (n, total);
+            }
         }
         Ok(out)
     }

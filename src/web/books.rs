@@ -11,18 +11,17 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
 use time::Date;
 
 use super::forms::support_type;
 use super::words::vnd;
-use super::{html, lang_of, other_lang, sum_vnd, urlencode, Missing, OrPage, PageError, Text};
+use super::{html, lang_of, other_lang, urlencode, Missing, OrPage, PageError, Text};
 use crate::ledger::book::CampaignStatus;
 use crate::ledger::ids::{format_date, parse_date, today_in_vietnam};
 use crate::ledger::money::SumVnd;
 use crate::ledger::uses::{where_it_went, WhereItWent};
 use crate::service::AppState;
-use crate::store::donations::DonationFilter;
+use crate::store::donations::{DonationFilter, Gift};
 
 /// `1.500.000 ₫`, or `−1.500.000 ₫` below zero.
 pub fn vnd_sum(amount: SumVnd) -> String {
@@ -44,23 +43,16 @@ pub struct GiftRow {
     pub status: &'static str,
 }
 
-/// Gifts as the donations table gives them.
-pub fn gift_rows(t: &Text, rows: &[Value]) -> Vec<GiftRow> {
+/// Gifts as the statement of gifts has them.
+pub fn gift_rows(t: &Text, rows: &[Gift]) -> Vec<GiftRow> {
     rows.iter()
         .map(|r| GiftRow {
-            receipt_no: r["receipt_no"].as_str().unwrap_or_default().to_owned(),
-            received_on: crate::format::vn_date(r["received_on"].as_str().unwrap_or_default()),
-            donor: r["donor"]["display"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-            amount: vnd(sum_vnd(&r["amount_vnd"])),
-            goods: r["goods"].as_str().map(str::to_owned),
-            status: if r["status"] == "voided" {
-                t.voided
-            } else {
-                t.valid
-            },
+            receipt_no: r.receipt_no.clone(),
+            received_on: crate::format::vn_date(&r.received_on),
+            donor: r.donor.display.clone(),
+            amount: vnd_sum(SumVnd::from(r.amount_vnd)),
+            goods: r.goods.clone(),
+            status: if r.is_voided() { t.voided } else { t.valid },
         })
         .collect()
 }
@@ -239,8 +231,6 @@ pub async fn campaign_page(
         }
     };
     let gifts = latest_gifts(&s, t, &fund.code, Some(&id)).await?;
-    let received = c.cash_received_vnd + c.goods_received_vnd;
-    let target = c.target_vnd.as_deref().and_then(|v| v.parse::<i128>().ok());
     Ok(html(CampaignPage {
         t,
         other_lang_href: other_lang(t, &format!("/f/{}/c/{}", fund.code, id), &q),
@@ -254,11 +244,9 @@ pub async fn campaign_page(
         ),
         open: matches!(c.status, CampaignStatus::Open),
         closed_reason: c.closed_reason.clone(),
-        target: target.map(vnd_sum),
-        percent: target.filter(|t| *t > 0).map_or(0, |t| {
-            u64::try_from((received * 100 / t).min(100)).unwrap_or(0)
-        }),
-        received: vnd_sum(received),
+        target: c.target().map(vnd_sum),
+        percent: c.progress_percent().unwrap_or(0),
+        received: vnd_sum(c.received_vnd()),
         pledges: c.pledges,
         went: went_view(t, &w),
         gifts,

@@ -29,9 +29,11 @@ use sha2::{Digest, Sha256};
 use super::forms::{self, Context, EntryForm, FieldView};
 use super::{html, lang_of, not_found, other_lang, page_error, Text};
 use crate::auth::{password_matches, Caller};
+use crate::ledger::book::{Campaign, CampaignStatus, DistributionState};
 use crate::ledger::kinds::EntryKind;
 use crate::ledger::state::{Draft, Rejection};
 use crate::service::append::{append, idempotency_key, AppendError};
+use crate::service::reads::Page;
 use crate::service::AppState;
 use crate::store::writer::IdempotencyKey;
 
@@ -370,20 +372,15 @@ async fn open_form(
         return Err(not_found(staff.t));
     };
     let fund = fund_in_scope(s, staff, code, form.kind()).await?;
-    let campaigns = s
-        .store
-        .objects(&fund.code, "campaign", Default::default(), 100)
+    let campaigns: Page<Campaign> = s
+        .objects(&fund.code, Default::default(), CAMPAIGNS_OFFERED_MAX)
         .await
-        .map_err(page_error)?
+        .map_err(page_error)?;
+    let campaigns = campaigns
+        .items
         .into_iter()
-        .filter_map(|(_, data)| serde_json::from_str::<Value>(&data).ok())
-        .filter(|c| c["status"] != "closed")
-        .map(|c| {
-            (
-                c["campaign_id"].as_str().unwrap_or_default().to_owned(),
-                c["name"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
+        .filter(|c| c.status == CampaignStatus::Open)
+        .map(|c| (c.campaign_id, c.name))
         .collect();
     let ctx = Context {
         campaigns,
@@ -800,6 +797,12 @@ struct PendingPage {
     error: Option<String>,
 }
 
+/// Most pending distributions an approver's page lists.
+const PENDING_SHOWN_MAX: u64 = 1_000;
+
+/// Most campaigns a form offers.
+const CAMPAIGNS_OFFERED_MAX: u64 = 100;
+
 async fn pending_page(
     s: &AppState,
     staff: &Staff,
@@ -808,41 +811,24 @@ async fn pending_page(
     message: Option<String>,
     error: Option<String>,
 ) -> Response {
-    let rows = match s
-        .store
-        .objects(
-            &fund.code,
-            "distribution",
-            crate::store::ObjectFilter {
-                status: Some("pending"),
-                ..Default::default()
-            },
-            1000,
-        )
-        .await
-    {
-        Ok(r) => r,
-        Err(e) => return page_error(e),
+    let filter = crate::store::ObjectFilter {
+        status: Some("pending"),
+        ..Default::default()
     };
-    let rows = rows
+    let pending: Page<DistributionState> =
+        match s.objects(&fund.code, filter, PENDING_SHOWN_MAX).await {
+            Ok(p) => p,
+            Err(e) => return page_error(e),
+        };
+    let rows = pending
+        .items
         .into_iter()
-        .filter_map(|(_, data)| serde_json::from_str::<Value>(&data).ok())
-        .map(|d| {
-            let cash: u64 = d["cash_vnd"]
-                .as_str()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
-            let goods: u64 = d["goods_vnd"]
-                .as_str()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
-            PendingRow {
-                distribution_id: d["distribution_id"].as_str().unwrap_or_default().to_owned(),
-                household_id: d["household_id"].as_str().unwrap_or_default().to_owned(),
-                support_type: d["support_type"].as_str().unwrap_or_default().to_owned(),
-                amount: super::words::vnd(cash + goods),
-                recorded_on: crate::format::vn_date(d["recorded_on"].as_str().unwrap_or_default()),
-            }
+        .map(|d| PendingRow {
+            amount: super::books::vnd_sum(d.cash_vnd + d.goods_vnd),
+            recorded_on: crate::format::vn_date(&d.recorded_on),
+            support_type: crate::ledger::kinds::name_of(&d.support_type),
+            distribution_id: d.distribution_id,
+            household_id: d.household_id,
         })
         .collect();
     let status = if error.is_some() {

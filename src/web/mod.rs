@@ -15,9 +15,11 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
-use serde_json::Value;
 
+use crate::ledger::book::{Campaign, CampaignStatus};
 use crate::ledger::ids::normalise_verification_code;
+use crate::ledger::kinds::Body;
+use crate::service::reads::Page;
 use crate::service::AppState;
 
 /// The public pages of a fund's books: campaign, statement, where the money went.
@@ -431,6 +433,15 @@ fn qr_svg(url: &str) -> Option<String> {
     )
 }
 
+/// What a receipt shows of its gift, cash or in kind.
+struct ReceiptGift<'a> {
+    amount: u64,
+    donor: &'a str,
+    received_on: crate::ledger::values::Day,
+    campaign: Option<&'a crate::ledger::ids::Id>,
+    goods: Option<String>,
+}
+
 async fn receipt(
     State(s): State<AppState>,
     Path(raw): Path<String>,
@@ -445,32 +456,37 @@ async fn receipt(
         Ok(None) => return Err(PageError::not_found(t, Missing::Receipt, &code)),
         Err(e) => return Err(e.into()),
     };
-    let entry: Value = match serde_json::from_str(&r.entry.canonical) {
-        Ok(v) => v,
-        Err(e) => return Err(PageError::internal(e)),
+    let (_, _, _, body) =
+        crate::ledger::replay::read_entry(&r.entry.canonical).map_err(PageError::internal)?;
+    let gift = match &body {
+        Body::DonationCash(b) => ReceiptGift {
+            amount: b.amount_vnd.get(),
+            donor: b.donor.display.as_str(),
+            received_on: b.received_on,
+            campaign: b.campaign_id.as_ref(),
+            goods: None,
+        },
+        Body::DonationInKind(b) => ReceiptGift {
+            amount: b.total_value_vnd.get(),
+            donor: b.donor.display.as_str(),
+            received_on: b.received_on,
+            campaign: b.campaign_id.as_ref(),
+            goods: Some(
+                b.items
+                    .iter()
+                    .map(|l| format!("{} {} {}", l.item, l.quantity.0, l.unit.as_str()))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+        },
+        other => {
+            return Err(PageError::internal(format!(
+                "receipt {code} names entry {} of kind {}, not a gift",
+                r.entry.seq,
+                other.kind().as_str()
+            )))
+        }
     };
-    let body = &entry["body"];
-    let text_of = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-    let amount_raw = body["amount_vnd"]
-        .as_str()
-        .or_else(|| body["total_value_vnd"].as_str())
-        .unwrap_or("0")
-        .to_owned();
-    let amount: u64 = amount_raw.parse().unwrap_or(0);
-    let goods = body["items"].as_array().map(|items| {
-        items
-            .iter()
-            .map(|l| {
-                format!(
-                    "{} {} {}",
-                    text_of(&l["item"]),
-                    text_of(&l["quantity"]),
-                    text_of(&l["unit"])
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; ")
-    });
     let fund = match s.fund(&r.fund_code).await {
         Ok(f) => f,
         Err(e) => {
@@ -499,13 +515,13 @@ async fn receipt(
         code: code.clone(),
         voided: r.voided.is_some(),
         voided_reason: r.voided.as_ref().map(|(_, reason)| reason.clone()),
-        donor: text_of(&body["donor"]["display"]),
-        received_on: crate::format::vn_date(body["received_on"].as_str().unwrap_or_default()),
-        goods,
-        amount_figures: words::vnd(amount),
-        amount_words: words::vnd_in_words(amount),
-        amount_raw,
-        campaign: body["campaign_id"].as_str().map(str::to_owned),
+        donor: gift.donor.to_owned(),
+        received_on: crate::format::vn_date(&crate::ledger::ids::format_date(gift.received_on.0)),
+        goods: gift.goods,
+        amount_figures: words::vnd(gift.amount),
+        amount_words: words::vnd_in_words(gift.amount),
+        amount_raw: gift.amount.to_string(),
+        campaign: gift.campaign.map(|c| c.as_str().to_owned()),
         committee_name,
         fund_name: fund.name,
         verifier_key: fund.verifier_key,
@@ -560,10 +576,6 @@ fn lang_of(query: &[(String, String)]) -> &'static Text {
         .find(|(k, _)| k == "lang")
         .map(|(_, v)| v.clone());
     text(&lang)
-}
-
-fn sum_vnd(v: &Value) -> u64 {
-    v.as_str().and_then(|s| s.parse().ok()).unwrap_or(0)
 }
 
 struct FundRow {
@@ -662,6 +674,9 @@ struct FundPage {
     gifts: Vec<books::GiftRow>,
 }
 
+/// Most campaigns the fund page lists.
+const CAMPAIGNS_SHOWN_MAX: u64 = 100;
+
 /// A fund: its figures, campaigns with progress, stock, and where to read
 /// and check the rest.
 async fn fund_page(
@@ -671,59 +686,45 @@ async fn fund_page(
 ) -> Result<Response, PageError> {
     let t = lang_of(&q);
     let fund = s.fund(&code).await.or_page(t, Missing::Fund, &code)?;
-    let loaded = async {
-        let summary = s.store.summary(&fund.code).await?.unwrap_or_default();
-        let head = s.store.fund_head(&fund.code).await?;
-        let campaigns = s
-            .store
-            .objects(&fund.code, "campaign", Default::default(), 100)
-            .await?;
-        let stock = s
-            .store
-            .objects(&fund.code, "stock", Default::default(), 1000)
-            .await?;
-        let committee = s.store.committee(&fund.committee_code).await?;
-        Ok::<_, crate::store::StoreError>((summary, head, campaigns, stock, committee))
-    };
-    let (summary, head, campaigns, stock, committee) = match loaded.await {
-        Ok(x) => x,
-        Err(e) => return Err(PageError::internal(e)),
-    };
+    let summary = s
+        .summary(&fund.code)
+        .await
+        .map_err(PageError::internal)?
+        .unwrap_or_default();
+    let head = s.store.fund_head(&fund.code).await?;
+    let campaigns: Page<Campaign> = s
+        .objects(&fund.code, Default::default(), CAMPAIGNS_SHOWN_MAX)
+        .await
+        .map_err(PageError::internal)?;
+    let stock = s.stock(&fund.code).await.map_err(PageError::internal)?;
+    let committee = s.store.committee(&fund.committee_code).await?;
     let campaigns = campaigns
-        .into_iter()
-        .filter_map(|(_, data)| serde_json::from_str::<Value>(&data).ok())
-        .map(|c| {
-            let received = sum_vnd(&c["cash_received_vnd"]) + sum_vnd(&c["goods_received_vnd"]);
-            let target = c["target_vnd"].as_str().and_then(|v| v.parse::<u64>().ok());
-            CampaignRow {
-                id: c["campaign_id"].as_str().unwrap_or_default().to_owned(),
-                name: c["name"].as_str().unwrap_or_default().to_owned(),
-                window: format!(
-                    "{} – {}",
-                    crate::format::vn_date(c["starts_on"].as_str().unwrap_or_default()),
-                    crate::format::vn_date(c["ends_on"].as_str().unwrap_or_default())
-                ),
-                status: if c["status"] == "closed" {
-                    t.closed
-                } else {
-                    t.open
-                },
-                received: words::vnd(received),
-                target: target.map(words::vnd),
-                percent: target
-                    .filter(|t| *t > 0)
-                    .map_or(0, |t| (received * 100 / t).min(100)),
-            }
+        .items
+        .iter()
+        .map(|c| CampaignRow {
+            id: c.campaign_id.clone(),
+            name: c.name.clone(),
+            window: format!(
+                "{} – {}",
+                crate::format::vn_date(&c.starts_on),
+                crate::format::vn_date(&c.ends_on)
+            ),
+            status: match c.status {
+                CampaignStatus::Open => t.open,
+                CampaignStatus::Closed => t.closed,
+            },
+            received: books::vnd_sum(c.received_vnd()),
+            target: c.target().map(books::vnd_sum),
+            percent: c.progress_percent().unwrap_or(0),
         })
         .collect();
     let stock = stock
         .into_iter()
-        .filter_map(|(_, data)| serde_json::from_str::<Value>(&data).ok())
         .map(|l| StockRow {
-            item: l["item"].as_str().unwrap_or_default().to_owned(),
-            unit: l["unit"].as_str().unwrap_or_default().to_owned(),
-            quantity: l["quantity"].as_str().unwrap_or_default().to_owned(),
-            value: words::vnd(sum_vnd(&l["value_vnd"])),
+            quantity: l.line.quantity.to_string(),
+            value: books::vnd_sum(l.line.value_vnd),
+            item: l.line.item,
+            unit: l.line.unit,
         })
         .collect();
     let went = books::fund_went(&s, t, &fund.code).await?;
@@ -737,10 +738,10 @@ async fn fund_page(
         other_lang_href: other_lang(t, &format!("/f/{}", fund.code), &q),
         name: fund.name,
         committee_name: committee.map_or(fund.committee_code.clone(), |c| c.name),
-        balance: words::vnd(sum_vnd(&summary["balance_vnd"])),
-        reserved: words::vnd(sum_vnd(&summary["reserved_vnd"])),
-        available: words::vnd(sum_vnd(&summary["available_vnd"])),
-        gift_count: summary["totals"]["gifts"].as_u64().unwrap_or(0),
+        balance: books::vnd_sum(summary.balance_vnd),
+        reserved: books::vnd_sum(summary.reserved_vnd),
+        available: books::vnd_sum(summary.available_vnd),
+        gift_count: summary.totals.gifts,
         size: head.map_or(0, |h| h.size),
         campaigns,
         stock,
@@ -771,6 +772,14 @@ struct SaokePage {
 
 /// Gifts shown per page of the statement.
 const SAOKE_PAGE: u64 = 100;
+
+/// A sum the database wrote as a decimal string, as people read it; a
+/// sum that is not one is an error, not zero.
+fn amount_text(sum: &str) -> Result<String, PageError> {
+    sum.parse::<crate::ledger::money::SumVnd>()
+        .map(books::vnd_sum)
+        .map_err(|_| PageError::internal(format!("a sum of gifts reads {sum:?}")))
+}
 
 /// The statement of gifts, searchable as people type.
 async fn saoke_page(
@@ -842,10 +851,10 @@ async fn saoke_page(
     };
     page.matched = t
         .matched
-        .replace("{count}", &matched["count"].to_string())
-        .replace("{amount}", &words::vnd(sum_vnd(&matched["amount_vnd"])));
+        .replace("{count}", &matched.count.to_string())
+        .replace("{amount}", &amount_text(&matched.amount_vnd)?);
     if rows.len() as u64 == SAOKE_PAGE {
-        if let Some(last) = rows.last().and_then(|r| r["seq"].as_u64()) {
+        if let Some(last) = rows.last().map(|r| r.seq) {
             let mut parts: Vec<String> = search
                 .iter()
                 .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))

@@ -41,7 +41,7 @@ pub use objects::{
     Acknowledgement, Campaign, CampaignStatus, Class, DistState, DistributionState, Earmark,
     Household, PledgeState, PledgeStatus, ReversalState, StockLine, Totals,
 };
-pub use projection::{Object, OBJECT_KINDS};
+pub use projection::{Object, Summary, OBJECT_KINDS};
 
 /// Why an entry was refused by a rule of the fund.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! fund's running totals, as they are read and serialised.
 
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::Date;
 
 use crate::ledger::kinds::goods::ItemLine;
@@ -31,14 +31,14 @@ impl Earmark {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CampaignStatus {
     Open,
     Closed,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Campaign {
     pub campaign_id: String,
     pub name: String,
@@ -62,11 +62,36 @@ pub struct Campaign {
     pub distributed_cash_vnd: SumVnd,
     #[serde(with = "as_string")]
     pub distributed_goods_vnd: SumVnd,
-    #[serde(skip)]
+    /// The receiving window as dates, for the rules; not part of the
+    /// read model (a campaign read back carries no window here).
+    #[serde(skip, default = "no_window")]
     pub(super) window: (Date, Date),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+fn no_window() -> (Date, Date) {
+    (Date::MIN, Date::MIN)
+}
+
+impl Campaign {
+    /// What it has received, in cash and in goods.
+    pub fn received_vnd(&self) -> SumVnd {
+        self.cash_received_vnd + self.goods_received_vnd
+    }
+
+    /// Its target, if it has one.
+    pub fn target(&self) -> Option<SumVnd> {
+        self.target_vnd.as_deref().and_then(|v| v.parse().ok())
+    }
+
+    /// Percent of its target received, shown up to 100; none without a
+    /// positive target.
+    pub fn progress_percent(&self) -> Option<u64> {
+        let target = self.target().filter(|t| *t > 0)?;
+        u64::try_from((self.received_vnd() * 100 / target).clamp(0, 100)).ok()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PledgeStatus {
     Open,
@@ -74,7 +99,7 @@ pub enum PledgeStatus {
     Cancelled,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PledgeState {
     pub pledge_id: String,
     pub reference: String,
@@ -108,6 +133,7 @@ impl PledgeState {
         }
     }
 
+    /// What is still to come: nothing once cancelled or fulfilled.
     pub fn outstanding_vnd(&self) -> SumVnd {
         if self.status == PledgeStatus::Cancelled {
             0
@@ -118,14 +144,14 @@ impl PledgeState {
 }
 
 /// One class a household was given, in order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Class {
     pub seq: u64,
     pub category: Category,
     pub review_year: i32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Household {
     pub household_id: String,
     pub commune_code: String,
@@ -149,7 +175,7 @@ impl Household {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DistState {
     Pending,
@@ -158,7 +184,7 @@ pub enum DistState {
     Reversed,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Acknowledgement {
     pub method: AckMethod,
     pub acknowledged_on: String,
@@ -167,7 +193,7 @@ pub struct Acknowledgement {
     pub seq: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DistributionState {
     pub distribution_id: String,
     pub household_id: String,
@@ -199,7 +225,7 @@ pub struct DistributionState {
     pub(super) year: i32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockLine {
     pub item: String,
     pub unit: String,
@@ -227,7 +253,7 @@ pub struct ReversalState {
 }
 
 /// Running totals of the fund, for its summary and statements.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     pub gifts: u64,
     #[serde(with = "as_string")]

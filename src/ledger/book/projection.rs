@@ -1,11 +1,12 @@
 //! Projection for reads: the derived objects as JSON, the ones changed
 //! since last asked, and the fund's summary figures.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{money, Book};
+use super::{Book, Totals};
 use crate::ledger::kinds::name_of;
+use crate::ledger::money::{as_string, SumVnd};
 
 /// The kinds of object the books project into tables for reading.
 pub const OBJECT_KINDS: [&str; 7] = [
@@ -84,16 +85,41 @@ impl Book {
 
     /// The fund's figures: balance, reservations, totals, receipt counter.
     pub fn summary(&self) -> Value {
-        serde_json::json!({
-            "size": self.size,
-            "balance_vnd": money(self.balance_vnd),
-            "reserved_vnd": money(self.reserved_vnd),
-            "available_vnd": money(self.available_vnd()),
-            "general_available_vnd": money(self.general_vnd()),
-            "receipt_year": self.receipt_year,
-            "receipt_last": self.receipt_last,
-            "totals": self.totals,
-            "periods_closed": self.periods.keys().collect::<Vec<_>>(),
-        })
+        // A struct of integers and strings always serialises.
+        serde_json::to_value(self.figures()).unwrap_or(Value::Null)
     }
+
+    /// The fund's figures, typed.
+    pub fn figures(&self) -> Summary {
+        Summary {
+            size: self.size,
+            balance_vnd: self.balance_vnd,
+            reserved_vnd: self.reserved_vnd,
+            available_vnd: self.available_vnd(),
+            general_available_vnd: self.general_vnd(),
+            receipt_year: self.receipt_year,
+            receipt_last: self.receipt_last,
+            totals: self.totals.clone(),
+            periods_closed: self.periods.keys().cloned().collect(),
+        }
+    }
+}
+
+/// A fund's figures as kept beside its head and read by the pages and
+/// the API.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub size: u64,
+    #[serde(with = "as_string")]
+    pub balance_vnd: SumVnd,
+    #[serde(with = "as_string")]
+    pub reserved_vnd: SumVnd,
+    #[serde(with = "as_string")]
+    pub available_vnd: SumVnd,
+    #[serde(with = "as_string")]
+    pub general_available_vnd: SumVnd,
+    pub receipt_year: i32,
+    pub receipt_last: u64,
+    pub totals: Totals,
+    pub periods_closed: Vec<String>,
 }
