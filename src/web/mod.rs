@@ -595,12 +595,13 @@ struct HomePage {
 }
 
 /// The list of committees' funds, with their balances.
-async fn home(State(s): State<AppState>, Query(q): Query<Vec<(String, String)>>) -> Response {
+async fn home(
+    State(s): State<AppState>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
     let t = lang_of(&q);
-    let (funds, committees) = match (s.store.funds().await, s.store.committees().await) {
-        (Ok(f), Ok(c)) => (f, c),
-        (Err(e), _) | (_, Err(e)) => return page_error(e),
-    };
+    let funds = s.store.funds().await?;
+    let committees = s.store.committees().await?;
     let name_of = |code: &str| {
         committees
             .iter()
@@ -622,18 +623,18 @@ async fn home(State(s): State<AppState>, Query(q): Query<Vec<(String, String)>>)
                     code: f.code,
                     name: f.name,
                     size: head.size,
-                    balance: words::vnd(u64::try_from(head.balance_vnd).unwrap_or(0)),
+                    balance: books::vnd_sum(head.balance_vnd),
                 },
             )
         })
         .collect();
     // The committee tree in order: a province, then its communes.
     rows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.code.cmp(&b.1.code)));
-    html(HomePage {
+    Ok(html(HomePage {
         t,
         other_lang_href: other_lang(t, "/", &q),
         funds: rows.into_iter().map(|(_, r)| r).collect(),
-    })
+    }))
 }
 
 struct CampaignRow {
@@ -686,11 +687,12 @@ async fn fund_page(
 ) -> Result<Response, PageError> {
     let t = lang_of(&q);
     let fund = s.fund(&code).await.or_page(t, Missing::Fund, &code)?;
+    // Every fund has figures from its opening on: none is a fault.
     let summary = s
         .summary(&fund.code)
         .await
         .map_err(PageError::internal)?
-        .unwrap_or_default();
+        .ok_or_else(|| PageError::internal(format!("fund {} has no figures", fund.code)))?;
     let head = s.store.fund_head(&fund.code).await?;
     let campaigns: Page<Campaign> = s
         .objects(&fund.code, Default::default(), CAMPAIGNS_SHOWN_MAX)
