@@ -189,6 +189,48 @@ async fn a_reader_switches_language(app: TestApp) {
     assert!(d.url().await.contains("/f/HN-VNN/sao-ke"));
 }
 
+/// A reader who follows a wrong link, on a phone and on a desktop, sees
+/// the site's header, what was not found with the code they asked for,
+/// and the way back, all inside the screen with nothing to scroll sideways.
+async fn a_wrong_link_shows_what_was_not_found_on_a_phone_and_a_desktop(app: TestApp) {
+    let Some(d) = Driver::start().await else {
+        return;
+    };
+    app.with_fund().await;
+    let root = app.base.trim_end_matches("/api/v1").to_owned();
+    let db = db(&app);
+    for (width, name) in [(375, "phone"), (1280, "desktop")] {
+        d.resize(width, 900).await;
+        d.goto(&format!("{root}/f/HN-VNN/c/dot-khong-co")).await;
+        d.wait_for("return document.readyState === 'complete'")
+            .await;
+        let seen = d
+            .eval(
+                "const inside = e => { const r = e.getBoundingClientRect(); \
+                   return r.width > 0 && r.left >= 0 && r.right <= window.innerWidth && r.top < window.innerHeight; }; \
+                 return { overflow: document.documentElement.scrollWidth > window.innerWidth, \
+                   width: window.innerWidth, \
+                   header: inside(document.querySelector('header')), \
+                   heading: inside(document.querySelector('h1')), \
+                   detail: inside(document.querySelector('#error-detail')), \
+                   text: document.querySelector('#error-detail').innerText, \
+                   back: inside(document.querySelector('main a[href^=\"/?lang=\"]')) };",
+            )
+            .await;
+        assert_eq!(seen["overflow"], false, "{name}: {seen}");
+        for part in ["header", "heading", "detail", "back"] {
+            assert_eq!(seen[part], true, "{name}: {part} is not in view: {seen}");
+        }
+        assert!(
+            seen["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("“dot-khong-co”")),
+            "{name}: {seen}"
+        );
+        d.screenshot(&format!("not-found-{name}-{db}.png")).await;
+    }
+}
+
 /// The scanned handover record stays on the clerk's computer: the page
 /// hashes it and only the digest reaches the ledger.
 async fn a_handover_scan_is_hashed_in_the_browser(app: TestApp) {
@@ -252,6 +294,7 @@ async fn a_handover_scan_is_hashed_in_the_browser(app: TestApp) {
 }
 
 crate::both!(
+    a_wrong_link_shows_what_was_not_found_on_a_phone_and_a_desktop,
     a_handover_scan_is_hashed_in_the_browser,
     a_clerk_records_a_gift_and_prints_its_receipt,
     an_approver_approves_a_pending_distribution,
