@@ -64,42 +64,95 @@ async fn donations(
     }
 }
 
-/// Column headings of the CSV statement, in Vietnamese as the committees
-/// publish it.
-const CSV_HEADINGS: [&str; 13] = [
-    "STT",
-    "Số biên lai",
-    "Ngày nhận",
-    "Nhà hảo tâm",
-    "Loại nhà hảo tâm",
-    "Hình thức",
-    "Số tiền / giá trị (đồng)",
-    "Hàng hóa",
-    "Kênh",
-    "Chiến dịch",
-    "Mã giao dịch ngân hàng",
-    "Trạng thái",
-    "Lý do hủy",
+/// A column of the published statement of gifts: its heading (in
+/// Vietnamese, as the committees publish it), its width in a spreadsheet,
+/// and its cell for a gift. The CSV and XLSX exports are both made from
+/// [`COLUMNS`]; a column is added there and nowhere else.
+struct Column {
+    heading: &'static str,
+    width: f64,
+    cell: fn(&Gift) -> Cell,
+}
+
+fn text(v: &Option<String>) -> Cell {
+    Cell::Text(v.clone().unwrap_or_default())
+}
+
+const COLUMNS: [Column; 13] = [
+    Column {
+        heading: "STT",
+        width: 8.0,
+        cell: |g| Cell::Number(i64::try_from(g.seq).unwrap_or(i64::MAX)),
+    },
+    Column {
+        heading: "Số biên lai",
+        width: 22.0,
+        cell: |g| Cell::Text(g.receipt_no.clone()),
+    },
+    Column {
+        heading: "Ngày nhận",
+        width: 12.0,
+        cell: |g| Cell::Text(vn_date(&g.received_on)),
+    },
+    Column {
+        heading: "Nhà hảo tâm",
+        width: 36.0,
+        cell: |g| Cell::Text(g.donor.display.clone()),
+    },
+    Column {
+        heading: "Loại nhà hảo tâm",
+        width: 14.0,
+        cell: |g| Cell::Text(g.donor.kind.clone()),
+    },
+    Column {
+        heading: "Hình thức",
+        width: 10.0,
+        cell: |g| Cell::Text(g.kind.clone()),
+    },
+    Column {
+        heading: "Số tiền / giá trị (đồng)",
+        width: 18.0,
+        cell: |g| Cell::Vnd(i128::from(g.amount_vnd)),
+    },
+    Column {
+        heading: "Hàng hóa",
+        width: 30.0,
+        cell: |g| text(&g.goods),
+    },
+    Column {
+        heading: "Kênh",
+        width: 14.0,
+        cell: |g| text(&g.channel),
+    },
+    Column {
+        heading: "Chiến dịch",
+        width: 18.0,
+        cell: |g| text(&g.campaign_id),
+    },
+    Column {
+        heading: "Mã giao dịch ngân hàng",
+        width: 20.0,
+        cell: |g| text(&g.bank_ref),
+    },
+    Column {
+        heading: "Trạng thái",
+        width: 10.0,
+        cell: |g| Cell::Text(g.status.clone()),
+    },
+    Column {
+        heading: "Lý do hủy",
+        width: 30.0,
+        cell: |g| text(&g.voided_reason),
+    },
 ];
 
-/// A gift as the cells of a statement row, in [`CSV_HEADINGS`] order.
-fn cells(r: &Gift) -> Vec<Cell> {
-    let text = |v: &Option<String>| Cell::Text(v.clone().unwrap_or_default());
-    vec![
-        Cell::Number(i64::try_from(r.seq).unwrap_or(i64::MAX)),
-        Cell::Text(r.receipt_no.clone()),
-        Cell::Text(vn_date(&r.received_on)),
-        Cell::Text(r.donor.display.clone()),
-        Cell::Text(r.donor.kind.clone()),
-        Cell::Text(r.kind.clone()),
-        Cell::Vnd(i128::from(r.amount_vnd)),
-        text(&r.goods),
-        text(&r.channel),
-        text(&r.campaign_id),
-        text(&r.bank_ref),
-        Cell::Text(r.status.clone()),
-        text(&r.voided_reason),
-    ]
+fn headings() -> Vec<&'static str> {
+    COLUMNS.iter().map(|c| c.heading).collect()
+}
+
+/// A gift as the cells of a statement row, in [`COLUMNS`] order.
+fn cells(g: &Gift) -> Vec<Cell> {
+    COLUMNS.iter().map(|c| (c.cell)(g)).collect()
 }
 
 fn csv_row(w: &mut csv::Writer<Vec<u8>>, r: &Gift) -> csv::Result<()> {
@@ -113,10 +166,8 @@ fn csv_row(w: &mut csv::Writer<Vec<u8>>, r: &Gift) -> csv::Result<()> {
 /// The whole matching statement as a spreadsheet, written a page at a time
 /// in constant memory and streamed from a temporary file.
 async fn xlsx(store: &Store, fund: &str, f: &DonationFilter) -> Result<Response, ApiError> {
-    let widths = [
-        8.0, 22.0, 12.0, 36.0, 14.0, 10.0, 18.0, 30.0, 14.0, 18.0, 20.0, 10.0, 30.0,
-    ];
-    let mut sheet = Sheet::new("Sao kê", &CSV_HEADINGS, &widths, true)?;
+    let widths: Vec<f64> = COLUMNS.iter().map(|c| c.width).collect();
+    let mut sheet = Sheet::new("Sao kê", &headings(), &widths, true)?;
     let mut after = None;
     loop {
         let rows = store.donations(fund, f, after, PAGE_MAX).await?;
@@ -157,7 +208,7 @@ fn csv_response(store: Store, fund: String, f: DonationFilter) -> Response {
         if !c.started {
             c.started = true;
             // A byte-order mark, so spreadsheet programs read UTF-8.
-            let _ = w.write_record(CSV_HEADINGS);
+            let _ = w.write_record(headings());
             let mut bytes = "\u{feff}".as_bytes().to_vec();
             bytes.extend(w.into_inner().unwrap_or_default());
             return Some((Ok(bytes), c));
