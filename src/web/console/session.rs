@@ -1,0 +1,233 @@
+//! Who is signed in to the console, and how every form is guarded: the
+//! session cookie (a random secret, of which only the SHA-256 is stored),
+//! the `Staff` extractor, sign-in and sign-out, the session's CSRF token
+//! and the one-time nonce that becomes a form's idempotency key.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use super::random_hex;
+use crate::auth::{password_matches, Caller};
+use crate::service::append::idempotency_key;
+use crate::service::AppState;
+use crate::store::writer::IdempotencyKey;
+use crate::web::{html, lang_of, other_lang, page_error, Text};
+
+/// Name of the session cookie.
+const COOKIE: &str = "sovang_session";
+/// Longest form nonce taken: a form's own 32 hex digits, or on the
+/// approvals page those and the row's action and distribution id.
+const NONCE_MAX: usize = 128;
+
+/// How long a session lasts.
+const SESSION_HOURS: i64 = 12;
+
+/// A password for a demo user: 16 characters, easy to copy.
+pub fn random_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut b = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    b.iter()
+        .map(|x| char::from(ALPHABET[usize::from(*x) % ALPHABET.len()]))
+        .collect()
+}
+
+fn secret_hash(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
+}
+
+fn cookie_value(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// Someone signed in to the console.
+pub struct Staff {
+    pub(super) caller: Caller,
+    pub(super) name: String,
+    pub(super) csrf: String,
+    pub(super) t: &'static Text,
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Response> {
+        let query: Vec<(String, String)> = parts
+            .uri
+            .query()
+            .and_then(|q| serde_urlencoded::from_str(q).ok())
+            .unwrap_or_default();
+        let t = lang_of(&query);
+        let to_login = || Redirect::to(&format!("/login?lang={}", t.lang)).into_response();
+        let Some(secret) = cookie_value(&parts.headers) else {
+            return Err(to_login());
+        };
+        match s.store.session(&secret_hash(&secret)).await {
+            Ok(Some(session)) => Ok(Staff {
+                caller: Caller(session.principal),
+                name: session.name,
+                csrf: session.csrf,
+                t,
+            }),
+            Ok(None) => Err(to_login()),
+            Err(e) => Err(page_error(e)),
+        }
+    }
+}
+
+impl Staff {
+    /// Whether a form carries this session's CSRF token.
+    pub(super) fn csrf_ok(&self, form: &HashMap<String, String>) -> bool {
+        form.get("csrf").is_some_and(|t| *t == self.csrf)
+    }
+}
+
+/// The answer to a form without this session's CSRF token.
+pub(super) fn forged_form() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        Html("<!doctype html><p>Sổ Vàng: this form has expired or did not come from Sổ Vàng; nothing was recorded.</p>"),
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    t: &'static Text,
+    other_lang_href: String,
+    username: String,
+    error: Option<&'static str>,
+}
+
+pub(super) async fn login_form(Query(q): Query<Vec<(String, String)>>) -> Response {
+    let t = lang_of(&q);
+    html(LoginPage {
+        t,
+        other_lang_href: other_lang(t, "/login", &q),
+        username: String::new(),
+        error: None,
+    })
+}
+
+pub(super) async fn login(
+    State(s): State<AppState>,
+    Query(q): Query<Vec<(String, String)>>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let t = lang_of(&q);
+    let username = form.get("username").cloned().unwrap_or_default();
+    let password = form.get("password").cloned().unwrap_or_default();
+    let user = match s.store.user_login(username.trim()).await {
+        Ok(u) => u,
+        Err(e) => return page_error(e),
+    };
+    // The password is checked even for an unknown name, so the answer
+    // takes as long and says as little.
+    let hash = user.as_ref().map_or(
+        "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        |u| u.password_hash.as_str(),
+    );
+    let ok = password_matches(&password, hash);
+    let Some(user) = user.filter(|_| ok) else {
+        tracing::info!(username = %username, "sign-in refused");
+        let page = LoginPage {
+            t,
+            other_lang_href: other_lang(t, "/login", &q),
+            username,
+            error: Some(t.login_failed),
+        };
+        return (StatusCode::UNAUTHORIZED, html(page)).into_response();
+    };
+    let secret = random_hex(32);
+    let expires = crate::ledger::ids::format_timestamp(
+        time::OffsetDateTime::now_utc() + time::Duration::hours(SESSION_HOURS),
+    );
+    if let Err(e) = s
+        .store
+        .create_session(&secret_hash(&secret), &user.id, &random_hex(16), &expires)
+        .await
+    {
+        return page_error(e);
+    }
+    tracing::info!(user = %user.id, "signed in");
+    let secure = if s.settings.server.public_base_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{COOKIE}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
+        SESSION_HOURS * 3600
+    );
+    (
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to(&format!("/console?lang={}", t.lang)),
+    )
+        .into_response()
+}
+
+pub(super) async fn logout(
+    State(s): State<AppState>,
+    staff: Staff,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if !staff.csrf_ok(&form) {
+        return forged_form();
+    }
+    if let Some(secret) = cookie_value(&headers) {
+        if let Err(e) = s.store.delete_session(&secret_hash(&secret)).await {
+            return page_error(e);
+        }
+    }
+    (
+        [(
+            header::SET_COOKIE,
+            format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+        )],
+        Redirect::to(&format!("/?lang={}", staff.t.lang)),
+    )
+        .into_response()
+}
+
+/// The idempotency key of a form: its nonce, scoped to the user and the
+/// form, so a second click replays the first.
+pub(super) fn form_key(
+    staff: &Staff,
+    route: &str,
+    form: &HashMap<String, String>,
+) -> Option<IdempotencyKey> {
+    let nonce = form
+        .get("nonce")
+        .filter(|n| !n.is_empty() && n.len() <= NONCE_MAX)?;
+    // The request is the form less its CSRF token and nonce.
+    let mut fields: Vec<(&String, &String)> = form
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "csrf" | "nonce"))
+        .collect();
+    fields.sort();
+    // A list of string pairs always serialises.
+    let request = serde_json::to_vec(&fields).ok()?;
+    Some(idempotency_key(
+        staff.caller.id(),
+        &format!("console:{route}:{nonce}"),
+        route,
+        &request,
+    ))
+}
