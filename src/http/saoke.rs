@@ -156,11 +156,7 @@ fn cells(g: &Gift) -> Vec<Cell> {
 }
 
 fn csv_row(w: &mut csv::Writer<Vec<u8>>, r: &Gift) -> csv::Result<()> {
-    w.write_record(cells(r).into_iter().map(|c| match c {
-        Cell::Text(t) => t,
-        Cell::Vnd(v) => v.to_string(),
-        Cell::Number(n) => n.to_string(),
-    }))
+    w.write_record(cells(r).into_iter().map(Cell::csv_text))
 }
 
 /// The whole matching statement as a spreadsheet, written a page at a time

@@ -318,7 +318,13 @@ fn csv(st: &Statement) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(HEADINGS);
     for (a, b, c, d) in lines(st) {
-        let _ = w.write_record([a, &b, &c, &d.map(|v| v.to_string()).unwrap_or_default()]);
+        // Labels carry clerks' words (reversal reasons): kept as text.
+        let _ = w.write_record([
+            a.to_owned(),
+            Cell::Text(b).csv_text(),
+            c,
+            d.map(|v| v.to_string()).unwrap_or_default(),
+        ]);
     }
     let bytes = w.into_inner().unwrap_or_default();
     format!("\u{feff}{}", String::from_utf8_lossy(&bytes))

@@ -23,6 +23,21 @@ pub enum Cell {
     Number(i64),
 }
 
+impl Cell {
+    /// The cell as CSV text. Text a spreadsheet program would read as a
+    /// formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage
+    /// return) gets a leading `'`, so that a donor's name such as
+    /// `=HYPERLINK(…)` stays text on every computer that opens the file.
+    pub fn csv_text(self) -> String {
+        match self {
+            Cell::Text(t) if t.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{t}"),
+            Cell::Text(t) => t,
+            Cell::Vnd(v) => v.to_string(),
+            Cell::Number(n) => n.to_string(),
+        }
+    }
+}
+
 /// Where a statement's cells go.
 pub struct Sheet {
     workbook: Workbook,
@@ -145,4 +160,29 @@ pub fn xlsx_response(filename: &str, body: Body) -> Response {
         body,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_a_spreadsheet_would_run_as_a_formula_is_kept_as_text_in_csv() {
+        for (raw, csv) in [
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "'=HYPERLINK(\"http://x\",\"y\")",
+            ),
+            ("+84 90", "'+84 90"),
+            ("-1", "'-1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("Nguyễn Văn A", "Nguyễn Văn A"),
+            ("Công ty A-B", "Công ty A-B"),
+        ] {
+            assert_eq!(Cell::Text(raw.into()).csv_text(), csv, "{raw}");
+        }
+        assert_eq!(Cell::Vnd(-1_500_000).csv_text(), "-1500000");
+        assert_eq!(Cell::Number(7).csv_text(), "7");
+    }
 }

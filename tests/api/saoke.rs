@@ -185,4 +185,46 @@ async fn the_statement_is_searched_as_people_type(app: TestApp) {
     app.get("/funds/NO-SUCH/donations").await.problem(404);
 }
 
-crate::both!(the_statement_is_searched_as_people_type);
+/// A donor's name that a spreadsheet would run as a formula reaches the
+/// CSV statement as text; the XLSX statement writes it as a string cell.
+async fn a_name_written_as_a_formula_stays_text_in_the_csv_statement(app: TestApp) {
+    let clerk = app.with_fund().await;
+    let formula = "=HYPERLINK(\"http://x.invalid\",\"Bấm vào đây\")";
+    for display in [formula, "+84 để trống", "@SUM(A1)"] {
+        app.record(
+            "HN-VNN",
+            &clerk,
+            "donation_cash",
+            json!({"donor": {"display": display, "kind": "individual"},
+            "amount_vnd": "100000", "channel": "cash", "received_on": "2026-11-03"}),
+        )
+        .await;
+    }
+    let r = app
+        .client
+        .get(format!("{}/funds/HN-VNN/donations?format=csv", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let names: Vec<String> = reader.records().map(|r| r.unwrap()[3].to_owned()).collect();
+    assert_eq!(
+        names,
+        [
+            format!("'{formula}"),
+            "'+84 để trống".to_owned(),
+            "'@SUM(A1)".to_owned()
+        ],
+        "{text}"
+    );
+    // The public statement as JSON keeps the name as the donor gave it.
+    let json = app.get("/funds/HN-VNN/donations").await.body;
+    assert_eq!(json["donations"][0]["donor"]["display"], formula);
+}
+
+crate::both!(
+    the_statement_is_searched_as_people_type,
+    a_name_written_as_a_formula_stays_text_in_the_csv_statement
+);
