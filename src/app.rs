@@ -37,10 +37,37 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     f.sync_all()
 }
 
-/// Reads `<data_dir>/master.key`, creating it on first start.
-pub fn master_secret(data_dir: &Path) -> anyhow::Result<MasterSecret> {
+/// Creates the data directory if needed and keeps it, and every file in
+/// it, to its owner (SPEC §9: the directory 0700, its files 0600): it
+/// holds the master key, the first admin token and, on SQLite, the
+/// database with households' private records. A file made by someone else
+/// that cannot be changed is logged, not fatal.
+pub fn private_data_dir(data_dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let set = |path: &Path, mode: u32| {
+            if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
+                tracing::warn!(path = %path.display(), error = %e, "could not make it private");
+            }
+        };
+        set(data_dir, 0o700);
+        let entries = std::fs::read_dir(data_dir)
+            .with_context(|| format!("reading {}", data_dir.display()))?;
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_file()) {
+                set(&entry.path(), 0o600);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads `<data_dir>/master.key`, creating it on first start.
+pub fn master_secret(data_dir: &Path) -> anyhow::Result<MasterSecret> {
+    private_data_dir(data_dir)?;
     let path = data_dir.join("master.key");
     if !path.exists() {
         let secret = MasterSecret::generate();
@@ -85,6 +112,8 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
             .await?;
         tracing::info!(path = %path.display(), token_id = %id, "created the first admin token");
     }
+    // The database file (and SQLite's log beside it) now exists.
+    private_data_dir(&settings.storage.data_dir)?;
     Ok(store)
 }
 

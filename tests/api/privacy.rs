@@ -279,7 +279,34 @@ async fn listings_refuse_unknown_parameters_and_page_with_a_cursor(app: TestApp)
     assert_eq!(last["next"], Value::Null);
 }
 
+/// The data directory holds the master key, the first admin token and,
+/// on SQLite, the database with households' private records: only its
+/// owner may enter it or read any file in it, even after a restart.
+async fn the_data_directory_and_its_files_are_the_owners_alone(app: TestApp) {
+    use std::os::unix::fs::PermissionsExt;
+    let clerk = app.with_fund().await;
+    let gift = crate::helpers::gift(serde_json::json!("100000"))["body"].clone();
+    app.record("HN-VNN", &clerk, "donation_cash", gift).await;
+    let db = app.stop().await;
+    let settings = db.settings();
+    let app = crate::helpers::spawn_on(db, settings).await;
+    let dir = app.db.data_dir();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700, "{}", dir.display());
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| e.path())
+        .collect();
+    assert!(files.iter().any(|f| f.ends_with("master.key")), "{files:?}");
+    for f in &files {
+        assert_eq!(mode(f), 0o600, "{}", f.display());
+    }
+}
+
 crate::both!(
+    the_data_directory_and_its_files_are_the_owners_alone,
     private_records_stay_off_the_ledger_and_every_read_is_logged,
     each_role_does_only_its_part,
     listings_refuse_unknown_parameters_and_page_with_a_cursor
