@@ -34,6 +34,8 @@ mod objects;
 mod projection;
 mod reversal;
 mod rules;
+#[cfg(test)]
+mod tests;
 
 pub use objects::{
     Acknowledgement, Campaign, CampaignStatus, Class, DistState, DistributionState, Earmark,
