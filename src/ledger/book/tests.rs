@@ -607,10 +607,22 @@ fn a_gift_outside_its_campaign_window_is_refused_and_one_inside_counts_for_it() 
             gift_with("500000", json!({"campaign_id": "c1", "received_on": day})),
         );
     }
+    let mut goods = in_kind(&[line("GAO", "kg", 10, 20_000)]);
+    goods["campaign_id"] = json!("c1");
+    assert_eq!(
+        rule(f.refuse("donation_in_kind", goods.clone())),
+        is("outside_campaign_window", "body.received_on")
+    );
+    goods["received_on"] = json!("2026-11-18");
+    f.write("donation_in_kind", goods);
     let c = &f.book.campaigns["c1"];
-    assert_eq!((c.gifts, c.cash_received_vnd), (2, 1_000_000));
-    assert_eq!(f.book.totals.gifts, 2);
+    assert_eq!(
+        (c.gifts, c.cash_received_vnd, c.goods_received_vnd),
+        (3, 1_000_000, 200_000)
+    );
+    assert_eq!(f.book.totals.gifts, 3);
     assert_eq!(f.book.totals.cash_received_vnd, 1_000_000);
+    assert_eq!(f.book.totals.goods_received_vnd, 200_000);
     assert_eq!(
         rule(f.refuse(
             "donation_cash",
@@ -946,6 +958,12 @@ fn a_pending_distribution_voided_releases_what_it_reserved() {
         f.book.earmarks[&SupportType::TetGift].reserved_vnd,
         3_000_000
     );
+    assert_eq!(f.book.earmarks[&SupportType::TetGift].free_vnd(), 7_000_000);
+    assert_eq!(
+        f.book.object("earmark", "tet_gift"),
+        Some(json!({"received_vnd": "10000000", "used_vnd": "0", "reserved_vnd": "3000000"}))
+    );
+    assert_eq!(f.book.object("earmark", "house_new"), None);
     f.write(
         "distribution_voided",
         json!({"distribution_id": "d1", "reason": "Hộ đã chuyển đi"}),
@@ -1324,6 +1342,7 @@ fn reversing_an_approved_distribution_gives_back_its_cash_and_goods() {
         gift_with("10000000", json!({"earmark": "tet_gift"})),
     );
     household(&mut f, "hh-1");
+    let opened = f.next();
     f.write(
         "campaign_opened",
         campaign("c1", "2026-10-01", "2026-12-31"),
@@ -1334,7 +1353,15 @@ fn reversing_an_approved_distribution_gives_back_its_cash_and_goods() {
     d["items"] = json!([line("GAO", "kg", 10, 20_000)]);
     d["campaign_id"] = json!("c1");
     f.write("distribution", d);
-    assert_eq!(f.book.campaigns["c1"].distributed_cash_vnd, 4_000_000);
+    let c1 = &f.book.campaigns["c1"];
+    assert_eq!(
+        (
+            c1.distributions,
+            c1.distributed_cash_vnd,
+            c1.distributed_goods_vnd
+        ),
+        (1, 4_000_000, 200_000)
+    );
     assert_eq!(f.book.earmarks[&SupportType::TetGift].used_vnd, 4_000_000);
     f.reverse(seq);
     let after = figures(&f.book);
@@ -1351,6 +1378,11 @@ fn reversing_an_approved_distribution_gives_back_its_cash_and_goods() {
     };
     assert_eq!(strip(after), strip(before));
     assert_eq!(f.book.campaigns["c1"].distributions, 1);
+    // So the campaign stays in use.
+    assert_eq!(
+        rule(f.refuse_reversal(opened)),
+        is("campaign_in_use", "body.reverses_seq")
+    );
     assert_eq!(
         (
             f.book.balance_vnd,
