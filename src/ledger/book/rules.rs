@@ -513,11 +513,6 @@ fn not_pending(d: &DistributionState) -> Broken {
 /// take what is left, so value reaches 0 with quantity. A line that holds
 /// nothing has no average: a count correction adding to it states its
 /// `unit_value_vnd` (SPEC §9), and only then.
-// `Decimal::try_from(i128)` below is the blanket conversion through
-// `From`, which never returns an error (it panics beyond 96 bits), so
-// clippy flags it. Kept as it was when book.rs was split, which moved
-// code only; to be changed on its own.
-#[allow(clippy::unnecessary_fallible_conversions)]
 fn adjustment_value(
     line: &StockLine,
     delta: Decimal,
