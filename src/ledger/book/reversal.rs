@@ -113,6 +113,14 @@ impl Book {
                     "distribution",
                 )?;
                 match d.status {
+                    // The household signed for it: the handover stands
+                    // until its record is reversed, whichever entry
+                    // approved it (its own, under the threshold).
+                    DistState::Approved if d.acknowledged.is_some() => Err(broken(
+                        "acknowledged",
+                        f,
+                        "the household acknowledged this distribution; reverse the acknowledgement first",
+                    )),
                     DistState::Approved => none,
                     DistState::Pending => Err(broken(
                         "void_pending",

@@ -1750,3 +1750,30 @@ fn the_books_name_the_objects_entries_changed_once_and_report_their_figures() {
     assert_eq!(s["general_available_vnd"], "3000000");
     assert_eq!(s["size"], 5);
 }
+
+#[test]
+fn an_acknowledged_distribution_is_not_reversed_until_its_acknowledgement_is() {
+    let mut f = Fund::open();
+    f.write("donation_cash", gift_with("5000000", json!({})));
+    household(&mut f, "hh-1");
+    let paid = f.next();
+    f.write(
+        "distribution",
+        distribution("d1", "hh-1", "cash_grant", "1000000"),
+    );
+    assert_eq!(f.distribution("d1").status, DistState::Approved);
+    let signed = f.next();
+    f.write(
+        "distribution_acknowledged",
+        json!({"distribution_id": "d1", "method": "signature", "acknowledged_on": "2026-11-22"}),
+    );
+    assert_eq!(
+        rule(f.refuse_reversal(paid)),
+        is("acknowledged", "body.reverses_seq")
+    );
+    f.reverse(signed);
+    assert_eq!(f.distribution("d1").acknowledged, None);
+    f.reverse(paid);
+    assert_eq!(f.distribution("d1").status, DistState::Reversed);
+    assert_eq!(f.book.balance_vnd, 5_000_000);
+}
