@@ -259,7 +259,12 @@ impl Store {
     pub async fn donations_matched(&self, fund: &str, filter: &DonationFilter) -> Result<Matched> {
         let c = Clause::build(fund, filter);
         let sql = format!(
-            "SELECT status, COUNT(*) AS n, CAST(SUM(amount_vnd) AS TEXT) AS total FROM donations WHERE {} GROUP BY status",
+            // A plain SUM overflows SQLite's 64-bit integers past about
+            // 9.2 × 10^18 đồng (ten thousand of the largest gifts), and
+            // the statement would fail for good. Summed in two parts that
+            // cannot overflow, and joined here in 128 bits.
+            "SELECT status, COUNT(*) AS n, CAST(SUM(amount_vnd / {SPLIT}) AS TEXT) AS high, \
+             CAST(SUM(amount_vnd % {SPLIT}) AS TEXT) AS low FROM donations WHERE {} GROUP BY status",
             c.sql
         );
         let rows = c.bind(sqlx::query(&sql)).fetch_all(&self.read).await?;
@@ -272,8 +277,13 @@ impl Store {
             let status: String = r.try_get("status")?;
             let n: i64 = r.try_get("n")?;
             let n = u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("a count of {n}")))?;
-            // SUM of BIGINT is NUMERIC on PostgreSQL, read as text.
-            let total: String = r.try_get("total")?;
+            // SUM of BIGINT is NUMERIC on PostgreSQL: both read as text.
+            let part = |name: &str| -> Result<i128> {
+                let text: String = r.try_get(name)?;
+                text.parse()
+                    .map_err(|_| StoreError::Corrupt(format!("a sum of gifts reads {text:?}")))
+            };
+            let total = (part("high")? * i128::from(SPLIT) + part("low")?).to_string();
             if status == "voided" {
                 (out.voided_count, out.voided_amount_vnd) = (n, total);
             } else {
@@ -283,6 +293,11 @@ impl Store {
         Ok(out)
     }
 }
+
+/// Where a gift's amount is split to be summed: the high part is at most
+/// 10^6 for the largest gift, the low part below 10^9, so neither sum can
+/// overflow 64 bits for any count of gifts a fund can hold.
+const SPLIT: i64 = 1_000_000_000;
 
 /// Parameters the statement of gifts takes.
 const PARAMS: [&str; 13] = [

@@ -225,6 +225,37 @@ async fn a_name_written_as_a_formula_stays_text_in_the_csv_statement(app: TestAp
 }
 
 crate::both!(
+    the_statement_sums_past_what_64_bits_hold,
     the_statement_is_searched_as_people_type,
     a_name_written_as_a_formula_stays_text_in_the_csv_statement
 );
+
+/// Ten thousand of the largest gifts pass what a 64-bit sum holds: the
+/// statement of gifts still answers, with the exact total.
+async fn the_statement_sums_past_what_64_bits_hold(app: TestApp) {
+    let clerk = app.with_fund().await;
+    let largest = "1000000000000000";
+    let gift = json!({"kind": "donation_cash", "body": {"donor": {"display": "Tập đoàn A", "kind": "organization"},
+        "amount_vnd": largest, "channel": "bank_transfer", "received_on": "2026-11-03"}});
+    for _ in 0..10 {
+        app.record_batch("HN-VNN", &clerk, vec![gift.clone(); 1_000])
+            .await;
+    }
+    let a = app.get("/funds/HN-VNN/donations?limit=1").await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.body["matched"]["count"], 10_000);
+    assert_eq!(a.body["matched"]["amount_vnd"], "10000000000000000000");
+    let root = app.base.trim_end_matches("/api/v1");
+    let page = app
+        .client
+        .get(format!("{root}/f/HN-VNN/sao-ke"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("10.000.000.000.000.000.000 ₫"));
+}
