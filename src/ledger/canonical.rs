@@ -32,21 +32,6 @@ pub fn to_canonical(value: &Value) -> Result<String, CanonicalError> {
     Ok(out)
 }
 
-/// Returns a copy of `value` with every string (keys included) in NFC, so
-/// that what is stored and echoed back is exactly what was hashed.
-pub fn nfc_value(value: &Value) -> Value {
-    match value {
-        Value::String(s) => Value::String(nfc(s)),
-        Value::Array(items) => Value::Array(items.iter().map(nfc_value).collect()),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(key, item)| (nfc(key), nfc_value(item)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
 /// NFC form of a text; returns the input unchanged (no allocation beyond the
 /// copy) when it is already normalised, which is the common case.
 pub fn nfc(s: &str) -> String {
@@ -209,5 +194,82 @@ mod tests {
             to_canonical(&json!(9_007_199_254_740_992u64)),
             Err(CanonicalError::IntegerTooLarge(_))
         ));
+    }
+
+    #[test]
+    fn negative_integers_down_to_minus_two_to_the_53_plus_one_are_written_in_decimal() {
+        assert_eq!(to_canonical(&json!(-5)).unwrap(), "-5");
+        assert_eq!(
+            to_canonical(&json!([-9_007_199_254_740_991i64, 0, 7])).unwrap(),
+            "[-9007199254740991,0,7]"
+        );
+    }
+
+    #[test]
+    fn negative_integers_below_minus_two_to_the_53_plus_one_are_refused() {
+        assert_eq!(
+            to_canonical(&json!({"n": -9_007_199_254_740_992i64})),
+            Err(CanonicalError::IntegerTooLarge(
+                "-9007199254740992".to_owned()
+            ))
+        );
+        assert_eq!(
+            to_canonical(&json!(i64::MIN)),
+            Err(CanonicalError::IntegerTooLarge(i64::MIN.to_string()))
+        );
+    }
+
+    #[test]
+    fn the_largest_safe_integer_is_two_to_the_53_minus_one() {
+        assert_eq!(MAX_SAFE_INTEGER, 9_007_199_254_740_991);
+        assert_eq!(
+            to_canonical(&json!([9_007_199_254_740_991u64])).unwrap(),
+            "[9007199254740991]"
+        );
+        assert_eq!(
+            to_canonical(&json!(u64::MAX)),
+            Err(CanonicalError::IntegerTooLarge(u64::MAX.to_string()))
+        );
+    }
+
+    #[test]
+    fn literals_and_empty_containers_are_written_as_json_does() {
+        assert_eq!(
+            to_canonical(&json!([null, true, false, [], {}, ""])).unwrap(),
+            r#"[null,true,false,[],{},""]"#
+        );
+    }
+
+    #[test]
+    fn an_error_deep_inside_an_array_or_object_is_reported() {
+        assert_eq!(
+            to_canonical(&json!({"a": [1, {"b": 0.5}]})),
+            Err(CanonicalError::NotAnInteger)
+        );
+    }
+
+    #[test]
+    fn nfc_composes_decomposed_text_and_keeps_composed_text() {
+        assert_eq!(nfc("Nguye\u{302}\u{303}n"), "Nguy\u{1ec5}n");
+        assert_eq!(nfc("Nguy\u{1ec5}n"), "Nguy\u{1ec5}n");
+        assert_eq!(nfc("Ha\u{300} No\u{323}\u{302}i"), "H\u{e0} N\u{1ed9}i");
+        assert_eq!(nfc(""), "");
+    }
+
+    #[test]
+    fn keys_are_normalised_before_they_are_sorted() {
+        // Decomposed, "é" starts with "e" and would sort before "f";
+        // composed it is U+00E9, which sorts after it.
+        let v = json!({"e\u{301}": 1, "f": 2});
+        assert_eq!(to_canonical(&v).unwrap(), "{\"f\":2,\"\u{e9}\":1}");
+    }
+
+    #[test]
+    fn text_between_and_after_escapes_is_copied_whole() {
+        let v = json!(["say \"xin chào\"\n", "\u{7f}~ \u{2028}", "tab\there"]);
+        assert_eq!(
+            to_canonical(&v).unwrap(),
+            "[\"say \\\"xin chào\\\"\\n\",\"\u{7f}~ \u{2028}\",\"tab\\there\"]"
+        );
     }
 }

@@ -181,12 +181,140 @@ pub fn verify_checkpoint(
     })
 }
 
-/// Reads size and root from a checkpoint's text without checking a
-/// signature (for stored checkpoints whose signature is checked separately).
-pub fn parse_unverified(signed_note: &str) -> Result<(u64, Hash), CheckpointError> {
-    let note = Note::from_bytes(signed_note.as_bytes())
-        .map_err(|e| CheckpointError::Malformed(e.to_string()))?;
-    let checkpoint = TlogCheckpoint::from_bytes(note.text())
-        .map_err(|e| CheckpointError::Malformed(e.to_string()))?;
-    Ok((checkpoint.size(), *checkpoint.hash()))
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::merkle::{from_hex, EMPTY_ROOT};
+
+    const ORIGIN: &str = "ledger.example/fund/0192a3b4-test";
+    const OTHER_ORIGIN: &str = "ledger.example/fund/other";
+
+    /// The master secret 00 01 02 … 1f.
+    fn secret() -> MasterSecret {
+        MasterSecret::from_bytes(std::array::from_fn(|i| i as u8))
+    }
+
+    // The values below were computed outside Rust with python3: HKDF-SHA256
+    // written out with `hmac` (no salt, so a salt of 32 zero bytes) and
+    // checked against `cryptography`'s HKDF; the public key with
+    // `cryptography`'s Ed25519; the key id as the first 4 bytes of
+    // SHA-256(name ‖ 0x0a ‖ 0x01 ‖ public key).
+    const SEED: &str = "abf70f0d720a303c5e681a15cff6b1bbf3e56e1902d060269701c3e20127ddee";
+    const OTHER_SEED: &str = "ecb2b02afb05baaac749cd85c98d84d455b9bb45408fc4fa475cb443e7f6cfe2";
+    const VERIFIER_KEY: &str =
+        "ledger.example/fund/0192a3b4-test+2c311998+Adbg7HUA0838rjETno/fWw2eUWNxgt+qYVXerfuJ2Y5N";
+    const OTHER_VERIFIER_KEY: &str =
+        "ledger.example/fund/other+2b3722e5+AV4biMs+1w08AnJfyHjM4IsB+MOANmrVtgGggQOQRfv/";
+
+    #[test]
+    fn the_master_secret_is_exposed_as_the_bytes_it_was_made_from() {
+        let bytes: [u8; MASTER_SECRET_LEN] = std::array::from_fn(|i| 0xa0 ^ i as u8);
+        assert_eq!(MasterSecret::from_bytes(bytes).expose(), &bytes);
+        assert_eq!(secret().expose()[31], 31);
+    }
+
+    #[test]
+    fn generated_master_secrets_are_random() {
+        let (a, b) = (MasterSecret::generate(), MasterSecret::generate());
+        assert_ne!(a.expose(), b.expose());
+        assert_ne!(a.expose(), &[0; MASTER_SECRET_LEN]);
+    }
+
+    #[test]
+    fn the_master_secret_never_shows_in_debug_output() {
+        assert_eq!(format!("{:?}", secret()), "MasterSecret(..)");
+    }
+
+    #[test]
+    fn a_fund_seed_is_hkdf_sha256_of_the_master_secret_with_the_origin_as_info() {
+        assert_eq!(hex::encode(secret().derive_seed(ORIGIN)), SEED);
+        assert_eq!(hex::encode(secret().derive_seed(OTHER_ORIGIN)), OTHER_SEED);
+    }
+
+    #[test]
+    fn a_fund_key_is_the_ed25519_key_of_its_derived_seed() {
+        let key = secret().log_key(ORIGIN).unwrap();
+        assert_eq!(key.name(), ORIGIN);
+        assert_eq!(key.verifier_key(), VERIFIER_KEY);
+        let other = secret().log_key(OTHER_ORIGIN).unwrap();
+        assert_eq!(other.verifier_key(), OTHER_VERIFIER_KEY);
+        let seed: [u8; 32] = hex::decode(SEED).unwrap().try_into().unwrap();
+        assert_eq!(
+            LogKey::from_seed(ORIGIN, &seed).unwrap().verifier_key(),
+            VERIFIER_KEY
+        );
+    }
+
+    #[test]
+    fn a_log_key_shows_only_its_verifier_key_in_debug_output() {
+        let key = secret().log_key(ORIGIN).unwrap();
+        assert_eq!(
+            format!("{key:?}"),
+            format!("LogKey {{ verifier_key: {VERIFIER_KEY:?}, .. }}")
+        );
+    }
+
+    #[test]
+    fn a_key_name_with_a_space_or_a_plus_is_refused() {
+        for name in ["fund one", "fund+one", ""] {
+            assert!(matches!(
+                LogKey::from_seed(name, &[1; 32]),
+                Err(CheckpointError::BadKeyName(n)) if n == name
+            ));
+        }
+    }
+
+    #[test]
+    fn a_checkpoint_signed_with_a_derived_key_verifies_with_its_verifier_key() {
+        let key = secret().log_key(ORIGIN).unwrap();
+        let root =
+            from_hex("a07c8a0cd9a5cf5f1dbcfb0f5d5a4b5a2b0c1d2e3f405162738495a6b7c8d9ea").unwrap();
+        let signed = key.sign(12, &root).unwrap();
+        assert!(signed.starts_with(&format!(
+            "{ORIGIN}\n12\noHyKDNmlz18dvPsPXVpLWisMHS4/QFFic4SVprfI2eo=\n\n\u{2014} {ORIGIN} LDEZm"
+        )));
+        assert_eq!(
+            verify_checkpoint(&signed, VERIFIER_KEY, ORIGIN).unwrap(),
+            VerifiedCheckpoint {
+                origin: ORIGIN.to_owned(),
+                size: 12,
+                root,
+            }
+        );
+        let empty = key.sign(0, &EMPTY_ROOT).unwrap();
+        assert_eq!(
+            verify_checkpoint(&empty, VERIFIER_KEY, ORIGIN)
+                .unwrap()
+                .root,
+            EMPTY_ROOT
+        );
+    }
+
+    #[test]
+    fn a_checkpoint_of_another_origin_bad_key_or_bad_text_is_refused() {
+        let key = secret().log_key(ORIGIN).unwrap();
+        let signed = key.sign(3, &EMPTY_ROOT).unwrap();
+        assert!(matches!(
+            verify_checkpoint(&signed, OTHER_VERIFIER_KEY, ORIGIN),
+            Err(CheckpointError::BadSignature)
+        ));
+        assert!(matches!(
+            verify_checkpoint(&signed, "not a key", ORIGIN),
+            Err(CheckpointError::BadVerifierKey)
+        ));
+        assert!(matches!(
+            verify_checkpoint("no signature here\n", VERIFIER_KEY, ORIGIN),
+            Err(CheckpointError::Malformed(_))
+        ));
+        // Signed by the key named ORIGIN, but the checkpoint claims another
+        // log: the key name and the origin must agree.
+        let mismatched = LogKey::from_seed(OTHER_ORIGIN, &[1; 32]).unwrap();
+        let signed = mismatched.sign(3, &EMPTY_ROOT).unwrap();
+        match verify_checkpoint(&signed, mismatched.verifier_key(), ORIGIN) {
+            Err(CheckpointError::WrongOrigin { expected, found }) => {
+                assert_eq!((expected.as_str(), found.as_str()), (ORIGIN, OTHER_ORIGIN));
+            }
+            other => panic!("expected WrongOrigin, got {other:?}"),
+        }
+    }
 }

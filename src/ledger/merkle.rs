@@ -357,6 +357,280 @@ mod tests {
         assert!(root_indexes(n).len() <= 21);
     }
 
+    /// Leaf hashes of "a", "b" and "c", computed outside Rust with
+    /// `python3 -c 'import hashlib; print(hashlib.sha256(b"\x00a").hexdigest())'`.
+    const LEAF_A: &str = "022a6979e6dab7aa5ae4c3e5e45f7e977112a7e63593820dbec1ec738a24f93c";
+    const LEAF_B: &str = "57eb35615d47f34ec714cacdf5fd74608a5e8e102724e80b24b287c0c27b6a31";
+    const LEAF_C: &str = "597fcb31282d34654c200d3418fca5705c648ebf326ec73d8ddef11841f876d8";
+    /// SHA-256(0x01 ‖ leaf a ‖ leaf b), by python3 hashlib.
+    const NODE_AB: &str = "b137985ff484fb600db93107c77b0365c80d78f5b429ded0fd97361d077999eb";
+    /// SHA-256(0x01 ‖ node ab ‖ leaf c): RFC 9162 MTH of [a, b, c], by python3 hashlib.
+    const ROOT_ABC: &str = "36642e73c2540ab121e3a6bf9545b0a24982cd830eb13d3cd19de3ce6c021ec1";
+
+    fn hash(hex: &str) -> Hash {
+        from_hex(hex).unwrap()
+    }
+
+    /// One `level ‖ hash` record of a stored frontier.
+    fn record(level: u8) -> Vec<u8> {
+        let mut out = vec![level];
+        out.extend_from_slice(&hash(LEAF_A).0);
+        out
+    }
+
+    /// Roots of the trees of 0..=n leaves of [`build`].
+    fn roots(n: u64) -> Vec<Hash> {
+        let mut f = Frontier::new();
+        let mut out = vec![f.root()];
+        for i in 0..n {
+            f.push(leaf_hash(format!("leaf {i}").as_bytes()));
+            out.push(f.root());
+        }
+        out
+    }
+
+    #[test]
+    fn a_leaf_hash_is_sha256_of_a_zero_byte_then_the_data() {
+        // printf '\x00' | sha256sum; printf '\x00sovang' | sha256sum
+        assert_eq!(
+            to_hex(&leaf_hash(b"")),
+            "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
+        );
+        assert_eq!(
+            to_hex(&leaf_hash(b"sovang")),
+            "463a54cb32553fdf072d37477199ec024f208c203aa7cba22d3ea67636cca22d"
+        );
+        assert_eq!(leaf_hash(b"a"), hash(LEAF_A));
+    }
+
+    #[test]
+    fn a_node_hash_is_sha256_of_a_one_byte_then_both_children() {
+        assert_eq!(to_hex(&node_hash(&hash(LEAF_A), &hash(LEAF_B))), NODE_AB);
+        assert_ne!(node_hash(&hash(LEAF_B), &hash(LEAF_A)), hash(NODE_AB));
+    }
+
+    #[test]
+    fn hex_is_read_in_either_case_and_only_at_full_length() {
+        assert_eq!(from_hex(&LEAF_A.to_uppercase()), Some(hash(LEAF_A)));
+        assert_eq!(to_hex(&hash(LEAF_A)), LEAF_A);
+        assert_eq!(from_hex(&LEAF_A[..62]), None);
+        assert_eq!(from_hex(&format!("{LEAF_A}00")), None);
+        assert_eq!(from_hex(&LEAF_A.replace('a', "g")), None);
+        assert_eq!(from_slice(&hash(LEAF_B).0), Some(hash(LEAF_B)));
+        assert_eq!(from_slice(&hash(LEAF_B).0[..31]), None);
+    }
+
+    #[test]
+    fn stored_indexes_follow_go_tlog_numbering() {
+        // Leaf 0, leaf 1, their parent, leaf 2, leaf 3, their parent, the
+        // parent of both pairs: the order in which appends store them.
+        let order = [(0, 0), (0, 1), (1, 0), (0, 2), (0, 3), (1, 1), (2, 0)];
+        for (i, (level, index)) in order.into_iter().enumerate() {
+            assert_eq!(stored_index(level, index), i as u64);
+        }
+    }
+
+    #[test]
+    fn a_three_leaf_tree_has_the_root_computed_by_hand() {
+        let mut f = Frontier::new();
+        assert_eq!(f.size(), 0);
+        assert_eq!(f.push(hash(LEAF_A)), vec![(0, hash(LEAF_A))]);
+        assert_eq!(
+            f.push(hash(LEAF_B)),
+            vec![(1, hash(LEAF_B)), (2, hash(NODE_AB))]
+        );
+        assert_eq!(f.push(hash(LEAF_C)), vec![(3, hash(LEAF_C))]);
+        assert_eq!(f.size(), 3);
+        assert_eq!(to_hex(&f.root()), ROOT_ABC);
+        let mut bytes = vec![1];
+        bytes.extend_from_slice(&hash(NODE_AB).0);
+        bytes.push(0);
+        bytes.extend_from_slice(&hash(LEAF_C).0);
+        assert_eq!(f.to_bytes(), bytes);
+    }
+
+    #[test]
+    fn a_stored_frontier_with_two_records_at_one_level_is_refused() {
+        // Two leaves are one level-1 subtree, never two level-0 records,
+        // even though the leaf count adds up.
+        assert_eq!(
+            Frontier::from_bytes(2, &[record(0), record(0)].concat()),
+            None
+        );
+        assert_eq!(
+            Frontier::from_bytes(4, &[record(1), record(1)].concat()),
+            None
+        );
+    }
+
+    #[test]
+    fn a_stored_frontier_with_levels_going_up_is_refused() {
+        assert_eq!(
+            Frontier::from_bytes(3, &[record(0), record(1)].concat()),
+            None
+        );
+        let f = Frontier::from_bytes(3, &[record(1), record(0)].concat()).unwrap();
+        assert_eq!(f.size(), 3);
+        assert_eq!(f.to_bytes(), [record(1), record(0)].concat());
+    }
+
+    #[test]
+    fn a_stored_frontier_with_a_level_of_64_or_more_is_refused() {
+        // A level-64 subtree would hold 2^64 leaves, more than a size can count.
+        assert_eq!(Frontier::from_bytes(0, &record(64)), None);
+        assert_eq!(Frontier::from_bytes(0, &record(255)), None);
+        let top = Frontier::from_bytes(1 << 63, &record(63)).unwrap();
+        assert_eq!(top.size(), 1 << 63);
+        let full = Frontier::from_bytes(
+            u64::MAX,
+            &(0..64).rev().flat_map(record).collect::<Vec<_>>(),
+        );
+        assert_eq!(full.map(|f| f.size()), Some(u64::MAX));
+    }
+
+    #[test]
+    fn a_stored_frontier_with_a_partial_record_is_refused() {
+        let (_, f) = build(5);
+        let mut bytes = f.to_bytes();
+        assert_eq!(Frontier::from_bytes(5, &bytes), Some(f));
+        bytes.push(0);
+        assert_eq!(Frontier::from_bytes(5, &bytes), None);
+        assert_eq!(Frontier::from_bytes(1, &record(0)[..HASH_LEN]), None);
+        assert_eq!(Frontier::from_bytes(0, &[]), Some(Frontier::new()));
+        assert_eq!(Frontier::from_bytes(1, &[]), None);
+    }
+
+    #[test]
+    fn the_root_of_a_tree_needs_one_stored_hash_per_complete_subtree() {
+        assert_eq!(root_indexes(0), Vec::<u64>::new());
+        assert_eq!(root_indexes(1), vec![0]);
+        assert_eq!(root_indexes(3), vec![2, 3]);
+        // 7 = 4 + 2 + 1: leaves 0-3 at (2, 0), leaves 4-5 at (1, 2), leaf 6.
+        assert_eq!(root_indexes(7), vec![6, 9, 10]);
+        let (stored, f) = build(7);
+        let subset: HashMap<u64, Hash> = root_indexes(7).iter().map(|i| (*i, stored[i])).collect();
+        assert_eq!(root_from_stored(7, &subset).unwrap(), f.root());
+    }
+
+    #[test]
+    fn proofs_of_a_three_leaf_tree_need_the_stored_hashes_named_by_hand() {
+        // Leaf 0 needs leaf 1 and leaf 2; leaf 2 needs the parent of 0 and 1.
+        assert_eq!(inclusion_indexes(0, 3).unwrap(), vec![1, 3]);
+        assert_eq!(inclusion_indexes(2, 3).unwrap(), vec![2]);
+        // From [a, b] to [a, b, c] only c is new.
+        assert_eq!(consistency_indexes(2, 3).unwrap(), vec![3]);
+    }
+
+    #[test]
+    fn a_leaf_index_at_or_beyond_the_size_is_out_of_range() {
+        let (stored, f) = build(5);
+        let leaf = leaf_hash(b"leaf 4");
+        assert!(matches!(
+            inclusion_indexes(5, 5),
+            Err(ProofError::OutOfRange { index: 5, size: 5 })
+        ));
+        assert!(matches!(
+            inclusion_proof(5, 5, &stored),
+            Err(ProofError::OutOfRange { index: 5, size: 5 })
+        ));
+        assert!(matches!(
+            verify_inclusion(5, 5, &leaf, &[], &f.root()),
+            Err(ProofError::OutOfRange { index: 5, size: 5 })
+        ));
+        let path = inclusion_proof(4, 5, &stored).unwrap();
+        assert!(verify_inclusion(4, 5, &leaf, &path, &f.root()).is_ok());
+    }
+
+    #[test]
+    fn a_consistency_proof_from_the_empty_tree_is_empty_and_needs_no_hashes() {
+        let r = roots(5);
+        assert_eq!(consistency_indexes(0, 5).unwrap(), Vec::<u64>::new());
+        assert_eq!(consistency_indexes(0, 0).unwrap(), Vec::<u64>::new());
+        assert_eq!(consistency_proof(0, 5, &HashMap::new()).unwrap(), vec![]);
+        assert_eq!(consistency_proof(0, 0, &HashMap::new()).unwrap(), vec![]);
+        assert!(verify_consistency(0, 5, &EMPTY_ROOT, &r[5], &[]).is_ok());
+        assert!(verify_consistency(0, 1, &EMPTY_ROOT, &r[1], &[]).is_ok());
+        assert!(verify_consistency(0, 0, &EMPTY_ROOT, &EMPTY_ROOT, &[]).is_ok());
+    }
+
+    #[test]
+    fn a_consistency_proof_from_the_empty_tree_that_is_not_empty_is_refused() {
+        let r = roots(5);
+        assert!(matches!(
+            verify_consistency(0, 5, &EMPTY_ROOT, &r[5], &[r[1]]),
+            Err(ProofError::Invalid)
+        ));
+    }
+
+    #[test]
+    fn a_consistency_proof_between_equal_sizes_is_empty_and_needs_no_hashes() {
+        let r = roots(5);
+        assert_eq!(consistency_indexes(5, 5).unwrap(), Vec::<u64>::new());
+        assert_eq!(consistency_proof(5, 5, &HashMap::new()).unwrap(), vec![]);
+        assert!(verify_consistency(5, 5, &r[5], &r[5], &[]).is_ok());
+    }
+
+    #[test]
+    fn a_consistency_proof_between_equal_sizes_with_different_roots_is_refused() {
+        let r = roots(5);
+        assert!(matches!(
+            verify_consistency(5, 5, &r[4], &r[5], &[]),
+            Err(ProofError::Invalid)
+        ));
+        assert!(matches!(
+            verify_consistency(5, 5, &r[5], &r[4], &[]),
+            Err(ProofError::Invalid)
+        ));
+    }
+
+    #[test]
+    fn a_consistency_proof_between_equal_sizes_that_is_not_empty_is_refused() {
+        let r = roots(5);
+        assert!(matches!(
+            verify_consistency(5, 5, &r[5], &r[5], &[r[5]]),
+            Err(ProofError::Invalid)
+        ));
+    }
+
+    #[test]
+    fn a_consistency_proof_to_a_smaller_tree_is_refused() {
+        let r = roots(5);
+        assert!(matches!(
+            consistency_indexes(5, 4),
+            Err(ProofError::SizesReversed { from: 5, to: 4 })
+        ));
+        assert!(matches!(
+            consistency_proof(5, 4, &HashMap::new()),
+            Err(ProofError::SizesReversed { from: 5, to: 4 })
+        ));
+        assert!(matches!(
+            verify_consistency(5, 4, &r[5], &r[4], &[]),
+            Err(ProofError::SizesReversed { from: 5, to: 4 })
+        ));
+        assert!(matches!(
+            consistency_indexes(1, 0),
+            Err(ProofError::SizesReversed { from: 1, to: 0 })
+        ));
+    }
+
+    #[test]
+    fn a_proof_whose_stored_hashes_are_missing_says_so() {
+        let (stored, _) = build(5);
+        assert!(matches!(
+            inclusion_proof(0, 5, &HashMap::new()),
+            Err(ProofError::MissingHashes)
+        ));
+        assert!(matches!(
+            consistency_proof(2, 5, &HashMap::new()),
+            Err(ProofError::MissingHashes)
+        ));
+        assert!(matches!(
+            root_from_stored(5, &HashMap::new()),
+            Err(ProofError::MissingHashes)
+        ));
+        assert!(root_from_stored(5, &stored).is_ok());
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
 

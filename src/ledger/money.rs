@@ -142,4 +142,67 @@ mod tests {
         let a = AmountVnd::new(42).unwrap();
         assert_eq!(serde_json::to_string(&a).unwrap(), "\"42\"");
     }
+
+    #[test]
+    fn one_dong_is_the_smallest_amount() {
+        assert_eq!(parse(json!("1")).unwrap(), 1);
+        assert_eq!(parse(json!(1)).unwrap(), 1);
+        assert_eq!(
+            parse(json!(1_000_000_000_000_000u64)).unwrap(),
+            AmountVnd::MAX
+        );
+    }
+
+    #[test]
+    fn an_amount_is_refused_with_the_field_named_and_the_rule_stated() {
+        let e = AmountVnd::parse(&json!("0"), "body.amount_vnd").unwrap_err();
+        assert_eq!(e.field, "body.amount_vnd");
+        assert_eq!(
+            e.message,
+            "must be a whole number of đồng from 1 to 1000000000000000, written as digits (\"1500000\") or a JSON integer"
+        );
+    }
+
+    #[test]
+    fn digit_strings_are_read_only_in_canonical_form() {
+        for bad in ["10000000000000000", "00000000000000001", "9999999999999999"] {
+            assert!(parse(json!(bad)).is_err(), "{bad} was accepted");
+        }
+        assert_eq!(
+            parse_digits("9999999999999999"),
+            Some(9_999_999_999_999_999)
+        );
+        assert_eq!(parse_digits("10000000000000000"), None);
+        assert_eq!(parse_digits("0"), Some(0));
+        assert_eq!(parse_digits("00"), None);
+        assert_eq!(parse_digits("+1"), None);
+        assert_eq!(parse_digits(""), None);
+    }
+
+    #[test]
+    fn amounts_are_made_only_in_range() {
+        assert_eq!(AmountVnd::new(0), None);
+        assert_eq!(AmountVnd::new(1).map(AmountVnd::get), Some(1));
+        assert_eq!(
+            AmountVnd::new(AmountVnd::MAX).map(AmountVnd::get),
+            Some(1_000_000_000_000_000)
+        );
+        assert_eq!(AmountVnd::new(AmountVnd::MAX + 1), None);
+    }
+
+    #[test]
+    fn sums_are_written_as_decimal_strings() {
+        #[derive(Serialize)]
+        struct Totals {
+            #[serde(with = "as_string")]
+            balance: SumVnd,
+        }
+        let t = Totals {
+            balance: -1_500_000,
+        };
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            r#"{"balance":"-1500000"}"#
+        );
+    }
 }
