@@ -16,7 +16,7 @@ use super::error::ApiError;
 use super::{created, idempotency_key, json_body, AppState, BATCH_ENTRIES_MAX, PAGE_MAX};
 use crate::auth::Caller;
 use crate::ledger::kinds::corrections::Period;
-use crate::ledger::kinds::read_input;
+use crate::ledger::kinds::{read_input, EntryKind};
 use crate::ledger::merkle::{self, to_hex};
 use crate::ledger::state::Draft;
 use crate::service::append::{self as service, AppendError};
@@ -309,10 +309,12 @@ async fn append_request(
     batch: bool,
 ) -> Result<Response, ApiError> {
     let fund = s.fund(code).await?;
-    // May this caller write here at all? Which kinds it may write is known
-    // once the request is read.
+    // May this caller write here at all?
     caller.require_append(&fund, &[])?;
     let (bytes, mut value) = json_body(body)?;
+    // And the kinds the request names, before any work is done for them
+    // (a period closing builds the period's statement).
+    caller.require_append(&fund, &named_kinds(&value, batch))?;
     let route = if batch { "entries/batch" } else { "entries" };
     let key = idempotency_key(
         headers,
@@ -331,6 +333,25 @@ async fn append_request(
     match drafts {
         Ok(drafts) => submit(s, caller, code, drafts, batch, key).await,
         Err(e) => refused(s, key.as_ref(), e).await,
+    }
+}
+
+/// The known kinds a request's entries name; the rest are left for the
+/// entries' own parsing to refuse.
+fn named_kinds(value: &Value, batch: bool) -> Vec<EntryKind> {
+    let kind = |e: &Value| {
+        e.get("kind")
+            .and_then(Value::as_str)
+            .and_then(EntryKind::parse)
+    };
+    if batch {
+        value
+            .get("entries")
+            .and_then(Value::as_array)
+            .map(|all| all.iter().filter_map(kind).collect())
+            .unwrap_or_default()
+    } else {
+        kind(value).into_iter().collect()
     }
 }
 
@@ -358,6 +379,8 @@ async fn fill_period_closings(
     } else {
         vec![(String::new(), value)]
     };
+    let mut built: HashMap<String, std::sync::Arc<crate::ledger::statement::Statement>> =
+        HashMap::new();
     for (prefix, input) in inputs {
         if input.get("kind").and_then(Value::as_str) != Some("period_closed") {
             continue;
@@ -372,7 +395,19 @@ async fn fill_period_closings(
         else {
             continue;
         };
-        let st = super::statement::build(&s.store, fund, period.first_day, period.last_day).await?;
+        // Each period's statement is built once per request, however many
+        // entries name it.
+        let st = match built.get(period.as_str()) {
+            Some(st) => st.clone(),
+            None => {
+                let st = std::sync::Arc::new(
+                    super::statement::build(&s.store, fund, period.first_day, period.last_day)
+                        .await?,
+                );
+                built.insert(period.as_str().to_owned(), st.clone());
+                st
+            }
+        };
         let stock: Vec<Value> = st
             .goods
             .iter()

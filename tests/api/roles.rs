@@ -133,7 +133,51 @@ async fn a_province_admin_manages_only_its_subtree(app: TestApp) {
     app.stop().await;
 }
 
+/// An approver may not close periods: a batch of closings from its token
+/// is refused at once, before any statement is built for it, and nothing
+/// is recorded; an inspector's token may write nothing at all.
+async fn a_second_person_s_token_may_not_close_periods(app: TestApp) {
+    let _clerk = app.with_fund().await;
+    let approver = app.token("approver", "HN").await;
+    let inspector = app.token("inspector", "HN").await;
+    let size = app.size("HN-VNN").await;
+    let closing = json!({"kind": "period_closed", "body": {"period": "2026-10"}});
+    for (token, entries) in [
+        (&approver, vec![closing.clone(); 300]),
+        (
+            &approver,
+            vec![
+                json!({"kind": "distribution_approved", "body": {"distribution_id": "d-1"}}),
+                closing.clone(),
+            ],
+        ),
+        (&inspector, vec![closing.clone()]),
+    ] {
+        let a = app
+            .post(
+                "/funds/HN-VNN/entries/batch",
+                Some(token),
+                &json!({ "entries": entries }),
+            )
+            .await;
+        a.problem(403);
+    }
+    let a = app
+        .post("/funds/HN-VNN/entries", Some(&approver), &closing)
+        .await;
+    a.problem(403);
+    // Refused for who sends it, before its figures are compared with the
+    // period's statement (which would answer 422).
+    let wrong =
+        json!({"kind": "period_closed", "body": {"period": "2026-10", "closing_balance_vnd": "1"}});
+    app.post("/funds/HN-VNN/entries", Some(&approver), &wrong)
+        .await
+        .problem(403);
+    assert_eq!(app.size("HN-VNN").await, size, "nothing was recorded");
+}
+
 crate::both!(
+    a_second_person_s_token_may_not_close_periods,
     only_the_committee_s_clerk_may_record_gifts,
     a_province_admin_manages_only_its_subtree
 );
