@@ -111,6 +111,15 @@ pub enum TokenCommand {
         #[arg(long)]
         name: String,
     },
+    /// List every token (never a secret): id, role, committee, name,
+    /// created, revoked.
+    List,
+    /// Withdraw a token: every process sharing the database refuses it
+    /// within seconds.
+    Revoke {
+        /// The token's id (`tk-…`), as `token list` shows it.
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -226,6 +235,49 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             store.close().await;
             println!("{token}");
             eprintln!("token {id} ({role} of {committee}) created; it is shown only this once");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token {
+            command: TokenCommand::List,
+        } => {
+            let settings = cli.settings(None)?;
+            init_tracing(&settings.log.format);
+            let store = open_store(&settings).await?;
+            let tokens = store.tokens(None).await?;
+            store.close().await;
+            for t in tokens {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    t.id,
+                    t.role,
+                    t.committee_code.as_deref().unwrap_or("-"),
+                    t.name,
+                    t.created_at,
+                    t.revoked_at.as_deref().unwrap_or("in use"),
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token {
+            command: TokenCommand::Revoke { id },
+        } => {
+            let settings = cli.settings(None)?;
+            init_tracing(&settings.log.format);
+            let store = open_store(&settings).await?;
+            let found = store.token(id).await?;
+            let revoked = match found {
+                Some(_) => store.revoke_token(id).await?,
+                None => {
+                    store.close().await;
+                    anyhow::bail!("no token {id:?}");
+                }
+            };
+            store.close().await;
+            if revoked {
+                eprintln!("token {id} revoked; every process refuses it within seconds");
+            } else {
+                eprintln!("token {id} was revoked already");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::User {

@@ -24,7 +24,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/committees", get(committees).post(create_committee))
         .route("/funds", get(funds).post(create_fund))
-        .route("/tokens", axum::routing::post(create_token))
+        .route("/tokens", get(tokens).post(create_token))
+        .route("/tokens/{id}", axum::routing::delete(revoke_token))
 }
 
 async fn committees(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
@@ -45,6 +46,37 @@ async fn funds(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
         })
         .collect();
     Ok(Json(json!({ "funds": funds })))
+}
+
+/// The tokens of the caller's subtree, for an admin: who holds which
+/// role where, and which are withdrawn. Never a secret.
+async fn tokens(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    let scope = caller.0.committee_path.clone();
+    caller.require_admin(scope.as_deref())?;
+    let list = s.store.tokens(scope.as_deref()).await?;
+    Ok(Json(json!({ "tokens": list })))
+}
+
+/// Withdraws a token: from then on it is refused everywhere (on this
+/// process at once, on others sharing the database within seconds). The
+/// token stays listed, with when it was revoked, and the entries it wrote
+/// still name it. Revoking a revoked token changes nothing.
+async fn revoke_token(
+    State(s): State<AppState>,
+    caller: Caller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Response, ApiError> {
+    let Some((token, path)) = s.store.token(&id).await? else {
+        return Err(ApiError::NotFound(format!("no token {id:?}")));
+    };
+    caller.require_admin(path.as_deref())?;
+    if s.store.revoke_token(&token.id).await? {
+        tracing::info!(token = %token.id, role = %token.role, by = %caller.id(), "token revoked");
+    }
+    s.forget_token(&token.id);
+    Ok(axum::response::IntoResponse::into_response(
+        axum::http::StatusCode::NO_CONTENT,
+    ))
 }
 
 /// Checks an Idempotency-Key before an admin write: `Err` carries the

@@ -44,10 +44,12 @@ pub struct AppState {
     /// Funds by code. A fund never changes once opened, so a cached copy is
     /// never stale.
     funds: Arc<RwLock<HashMap<String, FundInfo>>>,
-    /// Token holders by SHA-256 of the secret. Tokens are never changed or
-    /// revoked in this version, so a cached holder is never stale; a
-    /// revocation feature must clear this map. Bounded by the token count.
-    principals: Arc<RwLock<HashMap<[u8; 32], crate::store::Principal>>>,
+    /// Token holders by SHA-256 of the secret, each with when it was read.
+    /// A holder is read again once [`PRINCIPAL_FRESH`] has passed, so a
+    /// token revoked by any process sharing the database is refused within
+    /// that time; one revoked here is dropped at once. Bounded by the token
+    /// count.
+    principals: Arc<RwLock<HashMap<[u8; 32], Trusted>>>,
     /// Each fund's books as folded from its ledger for the read pages,
     /// brought up to date from where they stopped on each read. An
     /// append-only ledger makes that exact: what was folded never
@@ -61,6 +63,13 @@ pub struct AppState {
     /// At most [`STATEMENTS_KEPT`] are kept.
     statements: Arc<std::sync::Mutex<HashMap<StatementKey, KeptStatement>>>,
 }
+
+/// A token's holder and when it was read from the database.
+type Trusted = (crate::store::Principal, std::time::Instant);
+
+/// How long a token's holder is trusted from memory before it is read
+/// again (SPEC §9: a revocation takes effect within 5 seconds everywhere).
+pub const PRINCIPAL_FRESH: std::time::Duration = std::time::Duration::from_secs(4);
 
 /// A fund and a period.
 type StatementKey = (String, Date, Date);
@@ -170,24 +179,41 @@ impl AppState {
         }
     }
 
-    /// The holder of the token whose secret hashes to `hash`, if any.
+    /// The holder of the token whose secret hashes to `hash`, if any and
+    /// not revoked.
     pub async fn principal(
         &self,
         hash: &[u8; 32],
     ) -> Result<Option<crate::store::Principal>, ServiceError> {
-        if let Some(p) = self
+        let cached = self
             .principals
             .read()
             .ok()
-            .and_then(|m| m.get(hash).cloned())
-        {
-            return Ok(Some(p));
+            .and_then(|m| m.get(hash).cloned());
+        if let Some((p, read_at)) = cached {
+            if read_at.elapsed() < PRINCIPAL_FRESH {
+                return Ok(Some(p));
+            }
         }
         let found = self.store.principal(hash).await?;
-        if let (Some(p), Ok(mut m)) = (&found, self.principals.write()) {
-            m.insert(*hash, p.clone());
+        if let Ok(mut m) = self.principals.write() {
+            match &found {
+                Some(p) => {
+                    m.insert(*hash, (p.clone(), std::time::Instant::now()));
+                }
+                None => {
+                    m.remove(hash);
+                }
+            }
         }
         Ok(found)
+    }
+
+    /// Forgets the holder of token `id` at once, after it was revoked.
+    pub fn forget_token(&self, id: &str) {
+        if let Ok(mut m) = self.principals.write() {
+            m.retain(|_, (p, _)| p.id != id);
+        }
     }
 
     /// The fund named `code`, or 404.

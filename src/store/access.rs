@@ -16,6 +16,18 @@ pub struct Principal {
     pub committee_path: Option<String>,
 }
 
+/// A token as an admin sees it: never its secret.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TokenInfo {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    pub committee_code: Option<String>,
+    pub created_at: String,
+    /// When it was withdrawn; none while it is in use.
+    pub revoked_at: Option<String>,
+}
+
 impl Store {
     // ---- tokens -------------------------------------------------------------
 
@@ -49,7 +61,8 @@ impl Store {
     pub async fn principal(&self, secret_sha256: &[u8; 32]) -> Result<Option<Principal>> {
         let row = sqlx::query(
             "SELECT t.id, t.role, t.committee_code, c.path FROM tokens t \
-             LEFT JOIN committees c ON c.code = t.committee_code WHERE t.secret_sha256 = $1",
+             LEFT JOIN committees c ON c.code = t.committee_code \
+             WHERE t.secret_sha256 = $1 AND t.revoked_at IS NULL",
         )
         .bind(secret_sha256.to_vec())
         .fetch_optional(&self.read)
@@ -63,6 +76,70 @@ impl Store {
             })
         })
         .transpose()
+    }
+
+    /// The tokens of the committees under `path` (every token for `None`),
+    /// oldest first; never their secrets.
+    pub async fn tokens(&self, path: Option<&str>) -> Result<Vec<TokenInfo>> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.name, t.role, t.committee_code, t.created_at, t.revoked_at FROM tokens t \
+             LEFT JOIN committees c ON c.code = t.committee_code \
+             WHERE $1 = '' OR c.path LIKE $1 || '%' ORDER BY t.created_at, t.id",
+        )
+        .bind(path.unwrap_or_default())
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TokenInfo {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    role: r.try_get("role")?,
+                    committee_code: r.try_get("committee_code")?,
+                    created_at: r.try_get("created_at")?,
+                    revoked_at: r.try_get("revoked_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The token `id` with its committee's path, if it exists.
+    pub async fn token(&self, id: &str) -> Result<Option<(TokenInfo, Option<String>)>> {
+        let row = sqlx::query(
+            "SELECT t.id, t.name, t.role, t.committee_code, t.created_at, t.revoked_at, c.path \
+             FROM tokens t LEFT JOIN committees c ON c.code = t.committee_code WHERE t.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| {
+            Ok((
+                TokenInfo {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    role: r.try_get("role")?,
+                    committee_code: r.try_get("committee_code")?,
+                    created_at: r.try_get("created_at")?,
+                    revoked_at: r.try_get("revoked_at")?,
+                },
+                r.try_get("path")?,
+            ))
+        })
+        .transpose()
+    }
+
+    /// Withdraws token `id`; true when it was in use until now. A token
+    /// revoked already stays as it was.
+    pub async fn revoke_token(&self, id: &str) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let done =
+            sqlx::query("UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+                .bind(id)
+                .bind(now_text())
+                .execute(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
     }
 
     pub async fn token_count(&self) -> Result<u64> {

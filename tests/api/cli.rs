@@ -89,6 +89,42 @@ async fn token_create_prints_a_token_that_works_once(app: TestApp) {
     let (code, _, err) = sovang(&app, &["verify", "--fund", "NOPE"]).await;
     assert_ne!(code, 0);
     assert!(err.contains("NOPE"), "{err}");
+
+    // The operator lists tokens (never a secret) and withdraws one.
+    let (code, listed, err) = sovang(&app, &["token", "list"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(!listed.contains("svt_"), "{listed}");
+    let line = listed
+        .lines()
+        .find(|l| l.contains("Chị Lan"))
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert!(line.ends_with("in use"), "{line}");
+    let id = line.split('\t').next().unwrap();
+    let (code, _, err) = sovang(&app, &["token", "revoke", "tk-0000000000000000"]).await;
+    assert_ne!(code, 0, "an unknown token");
+    assert!(err.contains("tk-0000000000000000"), "{err}");
+    let (code, _, err) = sovang(&app, &["token", "revoke", id]).await;
+    assert_eq!(code, 0, "{err}");
+    let (_, listed, _) = sovang(&app, &["token", "list"]).await;
+    let line = listed.lines().find(|l| l.contains("Chị Lan")).unwrap();
+    assert!(!line.ends_with("in use"), "{line}");
+    // Within the seconds a holder is trusted from memory, then refused.
+    let mut status = 0;
+    for _ in 0..60 {
+        let a = app
+            .post(
+                "/funds/HN-VNN/entries",
+                Some(token),
+                &json!({"kind": "donation_cash", "body": {}}),
+            )
+            .await;
+        status = a.status.as_u16();
+        if status == 401 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 401);
     app.stop().await;
 }
 

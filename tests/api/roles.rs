@@ -176,7 +176,154 @@ async fn a_second_person_s_token_may_not_close_periods(app: TestApp) {
     assert_eq!(app.size("HN-VNN").await, size, "nothing was recorded");
 }
 
+/// A departed clerk's token is withdrawn by an admin of its committee's
+/// subtree: refused at once on this process, and within seconds on
+/// another process sharing the database (which had it in memory), while
+/// it stays listed with when it was revoked. Nothing it sends afterwards
+/// is recorded.
+async fn a_revoked_token_is_refused_everywhere(app: TestApp) {
+    let clerk = app.with_fund().await;
+    app.committee("HP", None).await;
+    let hn_admin = app.token("admin", "HN").await;
+    let hp_admin = app.token("admin", "HP").await;
+    let listed = app.get_as("/tokens", &hn_admin).await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    let clerk_id = listed.body["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["role"] == "clerk")
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .expect("the clerk's token is listed");
+    assert!(
+        !listed.text.contains("svt_"),
+        "no secret is listed: {}",
+        listed.text
+    );
+    assert!(
+        listed.body["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["committee_code"] == "HN"),
+        "an HN admin sees HN's tokens only: {}",
+        listed.text
+    );
+    app.get_as("/tokens", &clerk).await.problem(403);
+
+    // A second process that has the clerk in memory.
+    let other = crate::helpers::spawn_process(&app.db.data_dir(), &app.db.database_url()).await;
+    let client = reqwest::Client::new();
+    let post_gift = |base: String, amount: &'static str| {
+        let client = client.clone();
+        let clerk = clerk.clone();
+        async move {
+            client
+                .post(format!("{base}/funds/HN-VNN/entries"))
+                .bearer_auth(clerk)
+                .json(&json!({"kind": "donation_cash", "body": {"donor": {"display": "Nguyễn Văn A", "kind": "individual"},
+                    "amount_vnd": amount, "channel": "cash", "received_on": "2026-11-01"}}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(post_gift(other.base.clone(), "100000").await, 201);
+
+    let revoke = |token: String| {
+        let client = client.clone();
+        let url = format!("{}/tokens/{clerk_id}", app.base);
+        async move {
+            client
+                .delete(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(revoke(clerk.clone()).await, 403, "a clerk does not revoke");
+    assert_eq!(
+        revoke(hp_admin.clone()).await,
+        403,
+        "nor another province's admin"
+    );
+    let unknown = client
+        .delete(format!("{}/tokens/tk-0000000000000000", app.base))
+        .bearer_auth(&hn_admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status().as_u16(), 404);
+    assert_eq!(
+        post_gift(app.base.clone(), "200000").await,
+        201,
+        "still in use"
+    );
+    let size = app.size("HN-VNN").await;
+
+    assert_eq!(revoke(hn_admin.clone()).await, 204);
+    assert_eq!(
+        revoke(hn_admin.clone()).await,
+        204,
+        "revoking again changes nothing"
+    );
+    assert_eq!(post_gift(app.base.clone(), "300000").await, 401);
+    app.get_as("/funds/HN-VNN/audit/findings", &clerk)
+        .await
+        .problem(401);
+    // The other process reads the holder again within seconds.
+    // It is asked with an entry that records nothing either way (422 while
+    // the token is taken, 401 once refused).
+    let probe = || {
+        let client = client.clone();
+        let url = format!("{}/funds/HN-VNN/entries", other.base);
+        let clerk = clerk.clone();
+        async move {
+            client
+                .post(url)
+                .bearer_auth(clerk)
+                .json(&json!({"kind": "donation_cash", "body": {}}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let mut refused = false;
+    for _ in 0..60 {
+        let status = probe().await;
+        assert!(status == 422 || status == 401, "{status}");
+        if status == 401 {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(refused, "the other process refused the token within 6 s");
+    assert_eq!(
+        app.size("HN-VNN").await,
+        size,
+        "nothing was recorded after the revocation"
+    );
+    let listed = app.get_as("/tokens", &app.admin).await;
+    let t = listed.body["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == clerk_id.as_str())
+        .cloned()
+        .unwrap();
+    assert!(t["revoked_at"].is_string(), "{t}");
+}
+
 crate::both!(
+    a_revoked_token_is_refused_everywhere,
     a_second_person_s_token_may_not_close_periods,
     only_the_committee_s_clerk_may_record_gifts,
     a_province_admin_manages_only_its_subtree
