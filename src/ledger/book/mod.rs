@@ -129,10 +129,6 @@ fn vnd(n: u64) -> SumVnd {
     SumVnd::from(n)
 }
 
-fn money(n: SumVnd) -> String {
-    n.to_string()
-}
-
 /// Splits `cash` between an earmark holding `earmark_free` and general
 /// cash, or names the rule it breaks.
 fn split_cash(
@@ -155,9 +151,9 @@ fn split_cash(
                 field,
                 format!(
                     "{} đồng are needed but only {} are free for this purpose; the rest of the available {} is earmarked for other support",
-                    money(cash),
-                    money(from_earmark + general.max(0)),
-                    money(available)
+                    cash,
+                    from_earmark + general.max(0),
+                    available
                 ),
             )
         } else {
@@ -166,10 +162,10 @@ fn split_cash(
                 field,
                 format!(
                     "{} đồng are needed but only {} are available (balance {} less {} reserved by pending distributions)",
-                    money(cash),
-                    money(available),
-                    money(book.balance_vnd),
-                    money(book.reserved_vnd)
+                    cash,
+                    available,
+                    book.balance_vnd,
+                    book.reserved_vnd
                 ),
             )
         });

@@ -274,3 +274,50 @@ pub struct Totals {
     #[serde(with = "as_string")]
     pub stock_adjusted_vnd: SumVnd,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn campaign(cash: i128, goods: i128, target: Option<&str>) -> Campaign {
+        serde_json::from_value(serde_json::json!({
+            "campaign_id": "tet-2027", "name": "Tết Nhân ái", "kind": "tet",
+            "starts_on": "2026-11-01", "ends_on": "2027-01-31", "target_vnd": target,
+            "status": "open", "opened_seq": 1, "gifts": 3,
+            "cash_received_vnd": cash.to_string(), "goods_received_vnd": goods.to_string(),
+            "pledges": 0, "distributions": 0,
+            "distributed_cash_vnd": "0", "distributed_goods_vnd": "0"
+        }))
+        .expect("a campaign reads back")
+    }
+
+    #[test]
+    fn a_campaign_counts_cash_and_goods_towards_its_target() {
+        let c = campaign(3_000_000, 1_000_000, Some("10000000"));
+        assert_eq!(c.received_vnd(), 4_000_000);
+        assert_eq!(c.target(), Some(10_000_000));
+        assert_eq!(c.progress_percent(), Some(40));
+    }
+
+    #[test]
+    fn progress_is_shown_up_to_a_hundred_and_not_without_a_positive_target() {
+        assert_eq!(
+            campaign(25_000_000, 0, Some("10000000")).progress_percent(),
+            Some(100)
+        );
+        assert_eq!(
+            campaign(9_999_999, 0, Some("10000000")).progress_percent(),
+            Some(99)
+        );
+        assert_eq!(campaign(5, 0, Some("0")).progress_percent(), None);
+        assert_eq!(campaign(5, 0, None).progress_percent(), None);
+        assert_eq!(campaign(5, 0, None).target(), None);
+    }
+
+    #[test]
+    fn a_campaign_read_back_has_the_figures_it_was_written_with() {
+        let c = campaign(3, 4, Some("7"));
+        let again: Campaign = serde_json::from_value(serde_json::to_value(&c).unwrap()).unwrap();
+        assert_eq!(again, c);
+    }
+}

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use super::{
-    broken, id_str, money, split_cash, stock_short, vnd, At, Book, Broken, Change, DistState,
-    Earmark, ReversalState,
+    broken, id_str, split_cash, stock_short, vnd, At, Book, Broken, Change, DistState, Earmark,
+    ReversalState,
 };
 use crate::ledger::kinds::goods::ItemLine;
 use crate::ledger::kinds::{name_of, Body};
@@ -80,8 +80,8 @@ impl Book {
                         f,
                         format!(
                             "undoing this gift takes {} đồng but only {} are free; the money has been spent or reserved",
-                            money(amount),
-                            money(free.max(0))
+                            amount,
+                            free.max(0)
                         ),
                     ));
                 }

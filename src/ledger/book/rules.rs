@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use time::Date;
 
 use super::{
-    broken, money, receipt_parts, split_cash, stock_short, vnd, At, Book, Broken, Campaign,
+    broken, receipt_parts, split_cash, stock_short, vnd, At, Book, Broken, Campaign,
     CampaignStatus, Change, DistState, DistributionState, Household, PledgeState, PledgeStatus,
     StockLine,
 };
@@ -296,7 +296,7 @@ impl Book {
                         format!(
                             "the fund's balance at the end of {} was {} đồng",
                             format_date(b.period.last_day),
-                            money(end.balance_vnd)
+                            end.balance_vnd
                         ),
                     ));
                 }

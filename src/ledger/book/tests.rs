@@ -846,13 +846,16 @@ fn a_distribution_above_the_available_cash_is_refused() {
     );
     f.pending(distribution("d1", "hh-1", "house_new", "6000000"));
     assert_eq!(f.book.available_vnd(), 4_000_000);
-    assert_eq!(
-        rule(f.refuse(
-            "distribution",
-            distribution("d2", "hh-1", "cash_grant", "4000001")
-        )),
-        is("insufficient_funds", "body.cash_vnd")
+    let refused = f.refuse(
+        "distribution",
+        distribution("d2", "hh-1", "cash_grant", "4000001"),
     );
+    // The clerk is told the figures, as the console shows them.
+    assert_eq!(
+        refused.message,
+        "4000001 đồng are needed but only 4000000 are available (balance 10000000 less 6000000 reserved by pending distributions)"
+    );
+    assert_eq!(rule(refused), is("insufficient_funds", "body.cash_vnd"));
     f.write(
         "distribution",
         distribution("d2", "hh-1", "cash_grant", "4000000"),
