@@ -184,27 +184,7 @@ impl Auditor {
 
     /// What can be judged of an entry against the books before it.
     fn before(&mut self, seq: u64, actor: &str, day: Date, body: &Body) {
-        let gift = match body {
-            Body::DonationCash(b) => Some((Some(b.receipt_no.as_str()), &b.campaign_id)),
-            Body::DonationInKind(b) => Some((b.receipt_no.as_deref(), &b.campaign_id)),
-            Body::FundOpened(_)
-            | Body::CampaignOpened(_)
-            | Body::CampaignClosed(_)
-            | Body::Pledge(_)
-            | Body::PledgeCancelled(_)
-            | Body::HouseholdRegistered(_)
-            | Body::HouseholdReclassified(_)
-            | Body::Distribution(_)
-            | Body::DistributionApproved(_)
-            | Body::DistributionVoided(_)
-            | Body::DistributionAcknowledged(_)
-            | Body::TransferOut(_)
-            | Body::TransferIn(_)
-            | Body::Expense(_)
-            | Body::StockAdjusted(_)
-            | Body::Reversal(_)
-            | Body::PeriodClosed(_) => None,
-        };
+        let gift = body.gift().map(|g| (g.receipt_no, g.campaign_id));
         if let Some((receipt, campaign)) = gift {
             if let Some((year, n)) = receipt.and_then(receipt_parts) {
                 self.receipts.entry(year).or_default().insert(n);

@@ -137,27 +137,10 @@ pub fn donation_row(a: &Appended) -> Option<DonationRow> {
 /// For a reversal: (the seq it reverses, its own seq, the reason), so the
 /// statement can mark a reversed gift void.
 pub fn voiding(a: &Appended) -> Option<(u64, u64, String)> {
-    match &a.body {
-        Body::Reversal(r) => Some((r.reverses_seq, a.seq, r.reason.as_str().to_owned())),
-        Body::FundOpened(_)
-        | Body::CampaignOpened(_)
-        | Body::CampaignClosed(_)
-        | Body::Pledge(_)
-        | Body::PledgeCancelled(_)
-        | Body::DonationCash(_)
-        | Body::DonationInKind(_)
-        | Body::HouseholdRegistered(_)
-        | Body::HouseholdReclassified(_)
-        | Body::Distribution(_)
-        | Body::DistributionApproved(_)
-        | Body::DistributionVoided(_)
-        | Body::DistributionAcknowledged(_)
-        | Body::TransferOut(_)
-        | Body::TransferIn(_)
-        | Body::Expense(_)
-        | Body::StockAdjusted(_)
-        | Body::PeriodClosed(_) => None,
-    }
+    let Body::Reversal(r) = &a.body else {
+        return None;
+    };
+    Some((r.reverses_seq, a.seq, r.reason.as_str().to_owned()))
 }
 
 #[cfg(test)]

@@ -281,48 +281,13 @@ pub fn apply(
     state.book.commit(at, &body, change);
     debug_assert_eq!(state.size(), seq + 1);
     debug_assert_eq!(state.book.size, seq + 1);
-    let receipt = match &body {
-        Body::DonationCash(b) => Some(b.receipt_no.clone()),
-        Body::DonationInKind(b) => b.receipt_no.clone(),
-        Body::FundOpened(_)
-        | Body::CampaignOpened(_)
-        | Body::CampaignClosed(_)
-        | Body::Pledge(_)
-        | Body::PledgeCancelled(_)
-        | Body::HouseholdRegistered(_)
-        | Body::HouseholdReclassified(_)
-        | Body::Distribution(_)
-        | Body::DistributionApproved(_)
-        | Body::DistributionVoided(_)
-        | Body::DistributionAcknowledged(_)
-        | Body::TransferOut(_)
-        | Body::TransferIn(_)
-        | Body::Expense(_)
-        | Body::StockAdjusted(_)
-        | Body::Reversal(_)
-        | Body::PeriodClosed(_) => None,
-    };
+    let receipt = body.gift().and_then(|g| g.receipt_no).map(str::to_owned);
     // Only `household_registered` carries a private record (`Draft::parse`).
-    let private = private.and_then(|p| match &body {
-        Body::HouseholdRegistered(b) => b.household_id.as_ref().map(|h| (h.as_str().to_owned(), p)),
-        Body::FundOpened(_)
-        | Body::CampaignOpened(_)
-        | Body::CampaignClosed(_)
-        | Body::Pledge(_)
-        | Body::PledgeCancelled(_)
-        | Body::DonationCash(_)
-        | Body::DonationInKind(_)
-        | Body::HouseholdReclassified(_)
-        | Body::Distribution(_)
-        | Body::DistributionApproved(_)
-        | Body::DistributionVoided(_)
-        | Body::DistributionAcknowledged(_)
-        | Body::TransferOut(_)
-        | Body::TransferIn(_)
-        | Body::Expense(_)
-        | Body::StockAdjusted(_)
-        | Body::Reversal(_)
-        | Body::PeriodClosed(_) => None,
+    let private = private.and_then(|p| {
+        let Body::HouseholdRegistered(b) = &body else {
+            return None;
+        };
+        b.household_id.as_ref().map(|h| (h.as_str().to_owned(), p))
     });
     Ok(Appended {
         seq,

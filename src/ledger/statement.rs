@@ -315,54 +315,20 @@ impl StatementBuilder {
         let before_balance = self.book.balance_vnd;
         let before_stock = matches!(body, Body::Reversal(_) | Body::StockAdjusted(_))
             .then(|| stock_of(&self.book));
-        let approving = match &body {
-            Body::DistributionApproved(b) => self
-                .book
+        let approving = if let Body::DistributionApproved(b) = &body {
+            self.book
                 .distributions
                 .get(b.distribution_id.as_str())
-                .cloned(),
-            Body::FundOpened(_)
-            | Body::CampaignOpened(_)
-            | Body::CampaignClosed(_)
-            | Body::Pledge(_)
-            | Body::PledgeCancelled(_)
-            | Body::DonationCash(_)
-            | Body::DonationInKind(_)
-            | Body::HouseholdRegistered(_)
-            | Body::HouseholdReclassified(_)
-            | Body::Distribution(_)
-            | Body::DistributionVoided(_)
-            | Body::DistributionAcknowledged(_)
-            | Body::TransferOut(_)
-            | Body::TransferIn(_)
-            | Body::Expense(_)
-            | Body::StockAdjusted(_)
-            | Body::Reversal(_)
-            | Body::PeriodClosed(_) => None,
+                .cloned()
+        } else {
+            None
         };
-        let reversed = match &body {
-            Body::Reversal(r) => self
-                .book
+        let reversed = if let Body::Reversal(r) = &body {
+            self.book
                 .posted(r.reverses_seq)
-                .map(|b| b.kind().as_str().to_owned()),
-            Body::FundOpened(_)
-            | Body::CampaignOpened(_)
-            | Body::CampaignClosed(_)
-            | Body::Pledge(_)
-            | Body::PledgeCancelled(_)
-            | Body::DonationCash(_)
-            | Body::DonationInKind(_)
-            | Body::HouseholdRegistered(_)
-            | Body::HouseholdReclassified(_)
-            | Body::Distribution(_)
-            | Body::DistributionApproved(_)
-            | Body::DistributionVoided(_)
-            | Body::DistributionAcknowledged(_)
-            | Body::TransferOut(_)
-            | Body::TransferIn(_)
-            | Body::Expense(_)
-            | Body::StockAdjusted(_)
-            | Body::PeriodClosed(_) => None,
+                .map(|b| b.kind().as_str().to_owned())
+        } else {
+            None
         };
         fold_read(&mut self.book, seq, &actor, recorded_at, &body)?;
         self.s.first_seq.get_or_insert(seq);

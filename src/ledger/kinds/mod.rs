@@ -541,7 +541,47 @@ pub fn past_day(day: Day, field: &str, today: Date, e: &mut FieldErrors) {
     }
 }
 
+/// What every gift has, whatever its kind: the one place that says which
+/// kinds are gifts (a receipt, a campaign it counts for).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GiftRef<'a> {
+    /// None only before the server numbers it.
+    pub receipt_no: Option<&'a str>,
+    pub campaign_id: Option<&'a Id>,
+}
+
 impl Body {
+    /// The gift this entry records, if it records one.
+    pub fn gift(&self) -> Option<GiftRef<'_>> {
+        match self {
+            Body::DonationCash(b) => Some(GiftRef {
+                receipt_no: Some(b.receipt_no.as_str()).filter(|r| !r.is_empty()),
+                campaign_id: b.campaign_id.as_ref(),
+            }),
+            Body::DonationInKind(b) => Some(GiftRef {
+                receipt_no: b.receipt_no.as_deref(),
+                campaign_id: b.campaign_id.as_ref(),
+            }),
+            Body::FundOpened(_)
+            | Body::CampaignOpened(_)
+            | Body::CampaignClosed(_)
+            | Body::Pledge(_)
+            | Body::PledgeCancelled(_)
+            | Body::HouseholdRegistered(_)
+            | Body::HouseholdReclassified(_)
+            | Body::Distribution(_)
+            | Body::DistributionApproved(_)
+            | Body::DistributionVoided(_)
+            | Body::DistributionAcknowledged(_)
+            | Body::TransferOut(_)
+            | Body::TransferIn(_)
+            | Body::Expense(_)
+            | Body::StockAdjusted(_)
+            | Body::Reversal(_)
+            | Body::PeriodClosed(_) => None,
+        }
+    }
+
     /// Reads the body of a stored entry.
     pub fn from_stored(kind: EntryKind, body: Value) -> Result<Self, FieldErrors> {
         Self::read(kind, body, "body")
