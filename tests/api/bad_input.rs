@@ -137,6 +137,16 @@ async fn bad_gifts_are_refused_and_nothing_is_recorded(app: TestApp) {
             "body.bank_ref",
         ),
         (
+            with(&["bank_ref"], json!("0011004123456")).to_string(),
+            422,
+            "body.bank_ref",
+        ),
+        (
+            with(&["bank_ref"], json!("FT_1")).to_string(),
+            422,
+            "body.bank_ref",
+        ),
+        (
             with(&["account_no"], json!("0123456789")).to_string(),
             422,
             "body.account_no",

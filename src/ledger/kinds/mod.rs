@@ -509,22 +509,37 @@ pub fn past_date(raw: &str, field: &str, today: Date) -> Result<Date, FieldError
     Ok(d)
 }
 
-/// A bank's transaction reference: letters, digits and `-_./`. Account
-/// numbers and transfer messages never belong here (SPEC §2.1); a reference
-/// has no spaces, which keeps a pasted transfer message out.
+/// Shortest bank reference a clerk may type.
+pub const BANK_REF_LEN_MIN: usize = 4;
+
+/// A bank's transaction reference as a clerk types it (SPEC §9): 4 to 40
+/// of letters, digits and `./-`. Account numbers and transfer messages
+/// never belong here (SPEC §2.1): a reference has no spaces, which keeps a
+/// pasted transfer message out, and nine or more digits with no letter,
+/// dot or slash is refused, which keeps an account number out (banks'
+/// own references carry letters, as `FT26324123456`, or separators).
 fn bank_ref(raw: &str) -> Result<String, FieldError> {
-    let ok = !raw.is_empty()
-        && raw.len() <= BANK_REF_LEN_MAX
+    let shape = (BANK_REF_LEN_MIN..=BANK_REF_LEN_MAX).contains(&raw.len())
         && raw
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'));
-    if ok {
-        Ok(raw.to_owned())
-    } else {
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'/'));
+    let digits = raw.bytes().filter(u8::is_ascii_digit).count();
+    let account_like = digits >= 9
+        && !raw
+            .bytes()
+            .any(|b| b.is_ascii_alphabetic() || matches!(b, b'.' | b'/'));
+    if !shape {
         Err(FieldError::new(
             "body.bank_ref",
-            "must be the bank's transaction reference: 1 to 40 letters, digits or -_./, no spaces",
+            "must be the bank's transaction reference: 4 to 40 letters, digits or ./-, no spaces",
         ))
+    } else if account_like {
+        Err(FieldError::new(
+            "body.bank_ref",
+            "looks like an account number, which is never published; give the bank's transaction reference",
+        ))
+    } else {
+        Ok(raw.to_owned())
     }
 }
 
@@ -732,6 +747,36 @@ mod tests {
         assert_eq!(parse(b.clone()).unwrap().donor.display.as_str(), "Ẩn danh");
         b["donor"]["display"] = json!("Trần Thị B");
         assert_eq!(fields(parse(b)), ["body.donor.display"]);
+    }
+
+    #[test]
+    fn a_bank_reference_is_the_bank_s_own_and_never_an_account_number() {
+        for good in [
+            "FT26324123456",
+            "FT26307DV0001",
+            "0011.004.123456",
+            "123/456/789",
+            "ABCD",
+            "12345678",
+        ] {
+            assert_eq!(bank_ref(good).as_deref(), Ok(good), "{good}");
+        }
+        for bad in [
+            "0011004123456",
+            "001-100-412-3456",
+            "123456789",
+            "ABC",
+            "FT_2632",
+            "FT 2632",
+            &"A".repeat(41),
+        ] {
+            let e = bank_ref(bad).unwrap_err();
+            assert_eq!(e.field, "body.bank_ref", "{bad}");
+        }
+        assert!(bank_ref("0011004123456")
+            .unwrap_err()
+            .message
+            .contains("account number"));
     }
 
     #[test]
