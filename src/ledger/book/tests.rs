@@ -1780,3 +1780,59 @@ fn an_acknowledged_distribution_is_not_reversed_until_its_acknowledgement_is() {
     assert_eq!(f.distribution("d1").status, DistState::Reversed);
     assert_eq!(f.book.balance_vnd, 5_000_000);
 }
+
+#[test]
+fn a_count_correction_that_doubles_a_line_adds_its_average_value() {
+    let mut f = Fund::open();
+    f.write(
+        "donation_in_kind",
+        in_kind(&[line("GAO", "kg", 10, 20_000)]),
+    );
+    let mut found = adjust("GAO", "10", "count_correction");
+    found["decision_ref"] = json!("BB kiểm kê");
+    let c = f.write("stock_adjusted", found);
+    assert_eq!(c.value_delta_vnd, 200_000);
+    let s = f.stock("GAO");
+    assert_eq!((s.quantity, s.value_vnd), (dec(20), 400_000));
+}
+
+#[test]
+fn entries_undone_to_a_savepoint_leave_nothing_a_later_reversal_could_find() {
+    let mut f = Fund::open();
+    let first = f.next();
+    f.write("donation_cash", gift("1000000"));
+    let saved = f.book.savepoint();
+    let undone = f.next();
+    f.write("donation_cash", gift("2000000"));
+    f.book.restore(saved);
+    assert_eq!((f.next(), f.book.balance_vnd), (undone, 1_000_000));
+    // The seq the undone gift had now holds a reversal, which stays.
+    f.reverse(first);
+    assert_eq!(
+        rule(f.refuse_reversal(undone)),
+        is("not_reversible", "body.reverses_seq")
+    );
+    assert_eq!(f.book.balance_vnd, 0);
+}
+
+#[test]
+fn a_stock_line_is_read_back_as_the_books_hold_it() {
+    let mut f = Fund::open();
+    f.write(
+        "donation_in_kind",
+        in_kind(&[line("GAO", "kg", 10, 20_000)]),
+    );
+    let v = f
+        .book
+        .object("stock", "GAO")
+        .expect("the line is an object");
+    assert_eq!(
+        (
+            v["item"].as_str(),
+            v["quantity"].as_str(),
+            v["value_vnd"].as_str()
+        ),
+        (Some("GAO"), Some("10"), Some("200000"))
+    );
+    assert_eq!(f.book.object("stock", "MI"), None);
+}
