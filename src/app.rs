@@ -208,6 +208,8 @@ impl Application {
     ) -> anyhow::Result<()> {
         let store = self.state.store.clone();
         let app = router(self.state);
+        // Each request knows the address it came from (sign-in back-off).
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await

@@ -7,6 +7,8 @@
 pub mod append;
 /// The typed read models both edges render.
 pub mod reads;
+/// Back-off for sign-ins.
+pub mod throttle;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -50,6 +52,8 @@ pub struct AppState {
     /// that time; one revoked here is dropped at once. Bounded by the token
     /// count.
     principals: Arc<RwLock<HashMap<[u8; 32], Trusted>>>,
+    /// Failed sign-ins by name and by address, for back-off.
+    pub sign_ins: Arc<throttle::Throttle>,
     /// Each fund's books as folded from its ledger for the read pages,
     /// brought up to date from where they stopped on each read. An
     /// append-only ledger makes that exact: what was folded never
@@ -100,6 +104,7 @@ impl AppState {
             settings: Arc::new(settings),
             funds: Arc::default(),
             principals: Arc::default(),
+            sign_ins: Arc::default(),
             folded: Arc::default(),
             statements: Arc::default(),
         }

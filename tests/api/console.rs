@@ -415,7 +415,47 @@ async fn inspectors_audit_a_fund_and_every_private_read_is_logged(app: TestApp) 
     store.close().await;
 }
 
+/// Guessing passwords gets slower: after five wrong ones for a name, or
+/// from an address, sign-ins wait (429 with Retry-After) without the
+/// password being checked at all, the right one included, and say so.
+async fn repeated_wrong_passwords_make_sign_ins_wait(app: TestApp) {
+    app.with_fund().await;
+    user(&app, "lan", "clerk", "HN").await;
+    let mut b = Browser::new(&app);
+    for _ in 0..5 {
+        let p = b.sign_in("lan", "đoán mò").await;
+        assert_eq!(p.status, 401, "{}", p.body);
+    }
+    for (name, password) in [
+        ("lan", "đoán mò"),
+        ("lan", "mật khẩu dài 123"),
+        ("minh", "x"),
+    ] {
+        let p = b.sign_in(name, password).await;
+        assert_eq!(p.status, 429, "{name}: {}", p.body);
+        assert!(p.body.contains("Đã nhập sai quá nhiều lần"), "{}", p.body);
+        assert!(b.cookie.is_none(), "no session while waiting");
+    }
+    let root = app.base.trim_end_matches("/api/v1");
+    let r = app
+        .client
+        .post(format!("{root}/login?lang=en"))
+        .form(&[("username", "lan"), ("password", "mật khẩu dài 123")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&wait), "{wait}");
+    assert!(r.text().await.unwrap().contains("Too many wrong attempts"));
+}
+
 crate::both!(
+    repeated_wrong_passwords_make_sign_ins_wait,
     clerks_record_gifts_through_forms,
     approvers_approve_pending_distributions,
     inspectors_audit_a_fund_and_every_private_read_is_logged

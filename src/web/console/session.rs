@@ -14,9 +14,12 @@ use axum::Form;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use std::time::Instant;
+
 use super::random_hex;
 use crate::auth::{password_matches, Caller};
 use crate::service::append::idempotency_key;
+use crate::service::throttle::Verdict;
 use crate::service::AppState;
 use crate::store::writer::IdempotencyKey;
 use crate::web::{html, lang_of, other_lang, page_error, Text};
@@ -112,7 +115,7 @@ struct LoginPage {
     t: &'static Text,
     other_lang_href: String,
     username: String,
-    error: Option<&'static str>,
+    error: Option<String>,
 }
 
 pub(super) async fn login_form(Query(q): Query<Vec<(String, String)>>) -> Response {
@@ -125,14 +128,59 @@ pub(super) async fn login_form(Query(q): Query<Vec<(String, String)>>) -> Respon
     })
 }
 
+/// The address a request came from, where the server knows it (not behind
+/// a proxy's headers, which a client could write).
+pub(super) struct ClientAddr(Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
 pub(super) async fn login(
     State(s): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     Query(q): Query<Vec<(String, String)>>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let t = lang_of(&q);
     let username = form.get("username").cloned().unwrap_or_default();
     let password = form.get("password").cloned().unwrap_or_default();
+    // Back-off by name and by address: while either waits, the password is
+    // not even checked.
+    let mut keys = vec![format!("user:{}", username.trim().to_lowercase())];
+    if let Some(a) = addr {
+        keys.push(format!("addr:{a}"));
+    }
+    let refuse = |error: String, status: StatusCode| {
+        let page = LoginPage {
+            t,
+            other_lang_href: other_lang(t, "/login", &q),
+            username: username.clone(),
+            error: Some(error),
+        };
+        (status, html(page)).into_response()
+    };
+    if let Verdict::Wait(wait) = s.sign_ins.check(&keys, Instant::now()) {
+        tracing::info!(username = %username, wait_s = wait.as_secs(), "sign-in waits");
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        let mut res = refuse(
+            t.login_wait.replace("{minutes}", &minutes.to_string()),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+        if let Ok(v) = header::HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return res;
+    }
     let user = match s.store.user_login(username.trim()).await {
         Ok(u) => u,
         Err(e) => return page_error(e),
@@ -155,14 +203,10 @@ pub(super) async fn login(
     };
     let Some(user) = user.filter(|_| ok) else {
         tracing::info!(username = %username, "sign-in refused");
-        let page = LoginPage {
-            t,
-            other_lang_href: other_lang(t, "/login", &q),
-            username,
-            error: Some(t.login_failed),
-        };
-        return (StatusCode::UNAUTHORIZED, html(page)).into_response();
+        s.sign_ins.failed(&keys, Instant::now());
+        return refuse(t.login_failed.to_owned(), StatusCode::UNAUTHORIZED);
     };
+    s.sign_ins.succeeded(&keys);
     let secret = random_hex(32);
     let expires = crate::ledger::ids::format_timestamp(
         time::OffsetDateTime::now_utc() + time::Duration::hours(SESSION_HOURS),
