@@ -108,7 +108,17 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
         write_private(&path, format!("{token}\n").as_bytes())
             .with_context(|| format!("writing {}", path.display()))?;
         store
-            .create_token(&id, "first admin", "admin", None, &hash, None)
+            .create_token(
+                &crate::store::NewToken {
+                    id: &id,
+                    name: "first admin",
+                    role: "admin",
+                    committee_code: None,
+                    secret_sha256: &hash,
+                    expires_on: None,
+                },
+                None,
+            )
             .await?;
         tracing::info!(path = %path.display(), token_id = %id, "created the first admin token");
     }

@@ -34,6 +34,24 @@ pub fn new_token() -> (String, String, [u8; 32]) {
     (format!("tk-{}", hex::encode(id)), token, hash)
 }
 
+/// A token's last day of use as given (`YYYY-MM-DD`): a real date, today
+/// or later in Vietnam.
+pub fn last_day_of_use(
+    raw: &str,
+    now: time::OffsetDateTime,
+) -> Result<String, crate::ledger::fields::FieldError> {
+    use crate::ledger::ids::{format_date, parse_date, today_in_vietnam};
+    let day = parse_date(raw, "expires_on")?;
+    let today = today_in_vietnam(now);
+    if day < today {
+        return Err(crate::ledger::fields::FieldError::new(
+            "expires_on",
+            format!("is past; today in Vietnam is {}", format_date(today)),
+        ));
+    }
+    Ok(format_date(day))
+}
+
 pub fn token_hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }

@@ -110,6 +110,9 @@ pub enum TokenCommand {
         committee: String,
         #[arg(long)]
         name: String,
+        /// Its last day of use, `YYYY-MM-DD` (Vietnam); none by default.
+        #[arg(long)]
+        expires_on: Option<String>,
     },
     /// List every token (never a secret): id, role, committee, name,
     /// created, revoked.
@@ -208,6 +211,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     role,
                     committee,
                     name,
+                    expires_on,
                 },
         } => {
             let settings = cli.settings(None)?;
@@ -228,9 +232,24 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 "name",
             )
             .map_err(|e| anyhow::anyhow!("name {}", e.message))?;
+            let expires_on = expires_on
+                .as_deref()
+                .map(|d| crate::auth::last_day_of_use(d, time::OffsetDateTime::now_utc()))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("expires-on {}", e.message))?;
             let (id, token, hash) = new_token();
             store
-                .create_token(&id, name.as_str(), role, Some(committee), &hash, None)
+                .create_token(
+                    &crate::store::NewToken {
+                        id: &id,
+                        name: name.as_str(),
+                        role,
+                        committee_code: Some(committee),
+                        secret_sha256: &hash,
+                        expires_on: expires_on.as_deref(),
+                    },
+                    None,
+                )
                 .await?;
             store.close().await;
             println!("{token}");
@@ -247,12 +266,13 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             store.close().await;
             for t in tokens {
                 println!(
-                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
                     t.id,
                     t.role,
                     t.committee_code.as_deref().unwrap_or("-"),
                     t.name,
                     t.created_at,
+                    t.expires_on.as_deref().unwrap_or("no expiry"),
                     t.revoked_at.as_deref().unwrap_or("in use"),
                 );
             }

@@ -294,6 +294,8 @@ struct TokenInput {
     name: String,
     role: String,
     committee_code: String,
+    /// Its last day of use (`YYYY-MM-DD`, Vietnam), today or later.
+    expires_on: Option<String>,
 }
 
 /// Creates a token. The secret is shown in this answer only; a replay of
@@ -315,6 +317,12 @@ async fn create_token(
     if !ROLES.contains(&input.role.as_str()) {
         e.push("role", format!("must be one of {}", ROLES.join(", ")));
     }
+    let expires_on = input.expires_on.as_deref().and_then(|d| {
+        e.take(crate::auth::last_day_of_use(
+            d,
+            time::OffsetDateTime::now_utc(),
+        ))
+    });
     if !e.is_empty() {
         return Err(e.into());
     }
@@ -324,16 +332,20 @@ async fn create_token(
     let committee = managed_committee(&s, &caller, &input.committee_code).await?;
     let (id, token, hash) = new_token();
     let mut response = json!({
-        "id": id, "name": name.as_str(), "role": input.role, "committee_code": committee.code, "token": null,
+        "id": id, "name": name.as_str(), "role": input.role, "committee_code": committee.code,
+        "expires_on": expires_on, "token": null,
     });
     let made = s
         .store
         .create_token(
-            &id,
-            name.as_str(),
-            &input.role,
-            Some(&committee.code),
-            &hash,
+            &crate::store::NewToken {
+                id: &id,
+                name: name.as_str(),
+                role: &input.role,
+                committee_code: Some(&committee.code),
+                secret_sha256: &hash,
+                expires_on: expires_on.as_deref(),
+            },
             record(&key, &response),
         )
         .await;

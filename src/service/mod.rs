@@ -190,6 +190,9 @@ impl AppState {
         &self,
         hash: &[u8; 32],
     ) -> Result<Option<crate::store::Principal>, ServiceError> {
+        let today = crate::ledger::ids::format_date(crate::ledger::ids::today_in_vietnam(
+            time::OffsetDateTime::now_utc(),
+        ));
         let cached = self
             .principals
             .read()
@@ -197,10 +200,15 @@ impl AppState {
             .and_then(|m| m.get(hash).cloned());
         if let Some((p, read_at)) = cached {
             if read_at.elapsed() < PRINCIPAL_FRESH {
-                return Ok(Some(p));
+                // A token whose last day passed is refused at once.
+                return Ok(Some(p).filter(|p| p.valid_on(&today)));
             }
         }
-        let found = self.store.principal(hash).await?;
+        let found = self
+            .store
+            .principal(hash)
+            .await?
+            .filter(|p| p.valid_on(&today));
         if let Ok(mut m) = self.principals.write() {
             match &found {
                 Some(p) => {

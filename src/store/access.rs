@@ -14,6 +14,29 @@ pub struct Principal {
     /// None for a deployment-wide admin.
     pub committee_code: Option<String>,
     pub committee_path: Option<String>,
+    /// A token's last day of use (`YYYY-MM-DD`, Vietnam); none for users
+    /// and for tokens that do not expire.
+    pub expires_on: Option<String>,
+}
+
+impl Principal {
+    /// Still usable on `today` (`YYYY-MM-DD`, Vietnam).
+    pub fn valid_on(&self, today: &str) -> bool {
+        self.expires_on.as_deref().is_none_or(|last| last >= today)
+    }
+}
+
+/// A token to store: its secret only as a hash.
+#[derive(Debug, Clone, Copy)]
+pub struct NewToken<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub role: &'a str,
+    /// None for a deployment-wide admin.
+    pub committee_code: Option<&'a str>,
+    pub secret_sha256: &'a [u8; 32],
+    /// Its last day of use, `YYYY-MM-DD`.
+    pub expires_on: Option<&'a str>,
 }
 
 /// A token as an admin sees it: never its secret.
@@ -24,6 +47,8 @@ pub struct TokenInfo {
     pub role: String,
     pub committee_code: Option<String>,
     pub created_at: String,
+    /// Its last day of use, if it has one.
+    pub expires_on: Option<String>,
     /// When it was withdrawn; none while it is in use.
     pub revoked_at: Option<String>,
 }
@@ -33,24 +58,21 @@ impl Store {
 
     pub async fn create_token(
         &self,
-        id: &str,
-        name: &str,
-        role: &str,
-        committee_code: Option<&str>,
-        secret_sha256: &[u8; 32],
+        t: &NewToken<'_>,
         idem: Option<IdempotencyRecord>,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "INSERT INTO tokens (id, name, role, committee_code, secret_sha256, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO tokens (id, name, role, committee_code, secret_sha256, created_at, expires_on) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
-        .bind(id)
-        .bind(name)
-        .bind(role)
-        .bind(committee_code.map(str::to_owned))
-        .bind(secret_sha256.to_vec())
+        .bind(t.id)
+        .bind(t.name)
+        .bind(t.role)
+        .bind(t.committee_code.map(str::to_owned))
+        .bind(t.secret_sha256.to_vec())
         .bind(now_text())
+        .bind(t.expires_on.map(str::to_owned))
         .execute(&mut *tx)
         .await?;
         insert_idempotency(&mut tx, self.backend, idem.as_slice()).await?;
@@ -60,7 +82,7 @@ impl Store {
 
     pub async fn principal(&self, secret_sha256: &[u8; 32]) -> Result<Option<Principal>> {
         let row = sqlx::query(
-            "SELECT t.id, t.role, t.committee_code, c.path FROM tokens t \
+            "SELECT t.id, t.role, t.committee_code, c.path, t.expires_on FROM tokens t \
              LEFT JOIN committees c ON c.code = t.committee_code \
              WHERE t.secret_sha256 = $1 AND t.revoked_at IS NULL",
         )
@@ -73,6 +95,7 @@ impl Store {
                 role: r.try_get("role")?,
                 committee_code: r.try_get("committee_code")?,
                 committee_path: r.try_get("path")?,
+                expires_on: r.try_get("expires_on")?,
             })
         })
         .transpose()
@@ -82,7 +105,7 @@ impl Store {
     /// oldest first; never their secrets.
     pub async fn tokens(&self, path: Option<&str>) -> Result<Vec<TokenInfo>> {
         let rows = sqlx::query(
-            "SELECT t.id, t.name, t.role, t.committee_code, t.created_at, t.revoked_at FROM tokens t \
+            "SELECT t.id, t.name, t.role, t.committee_code, t.created_at, t.expires_on, t.revoked_at FROM tokens t \
              LEFT JOIN committees c ON c.code = t.committee_code \
              WHERE $1 = '' OR c.path LIKE $1 || '%' ORDER BY t.created_at, t.id",
         )
@@ -97,6 +120,7 @@ impl Store {
                     role: r.try_get("role")?,
                     committee_code: r.try_get("committee_code")?,
                     created_at: r.try_get("created_at")?,
+                    expires_on: r.try_get("expires_on")?,
                     revoked_at: r.try_get("revoked_at")?,
                 })
             })
@@ -106,7 +130,7 @@ impl Store {
     /// The token `id` with its committee's path, if it exists.
     pub async fn token(&self, id: &str) -> Result<Option<(TokenInfo, Option<String>)>> {
         let row = sqlx::query(
-            "SELECT t.id, t.name, t.role, t.committee_code, t.created_at, t.revoked_at, c.path \
+            "SELECT t.id, t.name, t.role, t.committee_code, t.created_at, t.expires_on, t.revoked_at, c.path \
              FROM tokens t LEFT JOIN committees c ON c.code = t.committee_code WHERE t.id = $1",
         )
         .bind(id)
@@ -120,6 +144,7 @@ impl Store {
                     role: r.try_get("role")?,
                     committee_code: r.try_get("committee_code")?,
                     created_at: r.try_get("created_at")?,
+                    expires_on: r.try_get("expires_on")?,
                     revoked_at: r.try_get("revoked_at")?,
                 },
                 r.try_get("path")?,

@@ -102,6 +102,7 @@ impl Store {
                     role: r.try_get("role")?,
                     committee_code: r.try_get("committee_code")?,
                     committee_path: r.try_get("path")?,
+                    expires_on: None,
                 },
                 name: r.try_get("name")?,
                 csrf: r.try_get("csrf")?,

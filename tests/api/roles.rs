@@ -322,7 +322,71 @@ async fn a_revoked_token_is_refused_everywhere(app: TestApp) {
     assert!(t["revoked_at"].is_string(), "{t}");
 }
 
+/// A token may carry its last day of use: a past or malformed day is
+/// refused when the token is made, and after its last day it is refused
+/// like a revoked one.
+async fn a_token_is_refused_after_its_last_day(app: TestApp) {
+    let _clerk = app.with_fund().await;
+    let count = |v: &serde_json::Value| v["tokens"].as_array().map_or(0, |t| t.len());
+    let before = count(&app.get_as("/tokens", &app.admin).await.body);
+    for bad in [
+        json!("2020-01-01"),
+        json!("2026-13-01"),
+        json!("mai"),
+        json!(20270101),
+    ] {
+        let a = app
+            .post("/tokens", Some(&app.admin), &json!({"name": "Chị Lan", "role": "clerk", "committee_code": "HN", "expires_on": bad}))
+            .await;
+        a.problem(422);
+        assert!(a.text.contains("expires_on"), "{bad}: {}", a.text);
+    }
+    assert_eq!(count(&app.get_as("/tokens", &app.admin).await.body), before);
+
+    let today = crate::helpers::today_vn();
+    let made = app
+        .post("/tokens", Some(&app.admin), &json!({"name": "Chị Lan", "role": "clerk", "committee_code": "HN", "expires_on": today}))
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    assert_eq!(made.body["expires_on"], today.as_str());
+    let token = made.body["token"].as_str().unwrap().to_owned();
+    let id = made.body["id"].as_str().unwrap().to_owned();
+    app.record(
+        "HN-VNN",
+        &token,
+        "donation_cash",
+        gift(json!("100000"))["body"].clone(),
+    )
+    .await;
+
+    // Its last day passes.
+    let store = app.db.store().await;
+    store
+        .execute_raw(&format!(
+            "UPDATE tokens SET expires_on = '2020-01-01' WHERE id = '{id}'"
+        ))
+        .await
+        .unwrap();
+    let mut status = 0;
+    for _ in 0..60 {
+        let a = app
+            .post(
+                "/funds/HN-VNN/entries",
+                Some(&token),
+                &json!({"kind": "donation_cash", "body": {}}),
+            )
+            .await;
+        status = a.status.as_u16();
+        if status == 401 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 401, "refused within 6 s of its last day passing");
+}
+
 crate::both!(
+    a_token_is_refused_after_its_last_day,
     a_revoked_token_is_refused_everywhere,
     a_second_person_s_token_may_not_close_periods,
     only_the_committee_s_clerk_may_record_gifts,
