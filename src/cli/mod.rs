@@ -141,6 +141,12 @@ pub enum UserCommand {
         #[arg(long)]
         name: String,
     },
+    /// List every user (never a password): username, role, committee,
+    /// name, created, disabled.
+    List,
+    /// Disable a user: they can no longer sign in and their sessions end
+    /// at once.
+    Disable { username: String },
 }
 
 /// Shortest password a user may have.
@@ -297,6 +303,42 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("token {id} revoked; every process refuses it within seconds");
             } else {
                 eprintln!("token {id} was revoked already");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User {
+            command: UserCommand::List,
+        } => {
+            let settings = cli.settings(None)?;
+            init_tracing(&settings.log.format);
+            let store = open_store(&settings).await?;
+            let users = store.users().await?;
+            store.close().await;
+            for u in users {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    u.username,
+                    u.role,
+                    u.committee_code.as_deref().unwrap_or("-"),
+                    u.name,
+                    u.created_at,
+                    u.disabled_at.as_deref().unwrap_or("active"),
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User {
+            command: UserCommand::Disable { username },
+        } => {
+            let settings = cli.settings(None)?;
+            init_tracing(&settings.log.format);
+            let store = open_store(&settings).await?;
+            let done = store.disable_user(username).await;
+            store.close().await;
+            match done? {
+                None => anyhow::bail!("no user {username:?}"),
+                Some(true) => eprintln!("user {username} disabled; their sessions have ended"),
+                Some(false) => eprintln!("user {username} was disabled already"),
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -11,6 +11,18 @@ pub struct UserLogin {
     pub password_hash: String,
 }
 
+/// A user as the operator lists them: never the password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserInfo {
+    pub username: String,
+    pub name: String,
+    pub role: String,
+    pub committee_code: Option<String>,
+    pub created_at: String,
+    /// When they were disabled; none while they may sign in.
+    pub disabled_at: Option<String>,
+}
+
 /// A signed-in session: who, and the CSRF token its forms carry.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -52,10 +64,12 @@ impl Store {
     }
 
     pub async fn user_login(&self, username: &str) -> Result<Option<UserLogin>> {
-        let row = sqlx::query("SELECT id, password_hash FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&self.read)
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, password_hash FROM users WHERE username = $1 AND disabled_at IS NULL",
+        )
+        .bind(username)
+        .fetch_optional(&self.read)
+        .await?;
         row.map(|r| {
             Ok(UserLogin {
                 id: r.try_get("id")?,
@@ -63,6 +77,57 @@ impl Store {
             })
         })
         .transpose()
+    }
+
+    /// Every user: (username, name, role, committee, created, disabled).
+    pub async fn users(&self) -> Result<Vec<UserInfo>> {
+        let rows = sqlx::query(
+            "SELECT username, name, role, committee_code, created_at, disabled_at FROM users \
+             ORDER BY created_at, username",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(UserInfo {
+                    username: r.try_get("username")?,
+                    name: r.try_get("name")?,
+                    role: r.try_get("role")?,
+                    committee_code: r.try_get("committee_code")?,
+                    created_at: r.try_get("created_at")?,
+                    disabled_at: r.try_get("disabled_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Disables `username` and ends their sessions, in one transaction.
+    /// None when there is no such user; false when disabled already.
+    pub async fn disable_user(&self, username: &str) -> Result<Option<bool>> {
+        let mut tx = self.begin_write().await?;
+        let id: Option<(String, Option<String>)> =
+            sqlx::query("SELECT id, disabled_at FROM users WHERE username = $1")
+                .bind(username)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("disabled_at")?)))
+                .transpose()?;
+        let Some((id, disabled_at)) = id else {
+            return Ok(None);
+        };
+        if disabled_at.is_none() {
+            sqlx::query("UPDATE users SET disabled_at = $2 WHERE id = $1")
+                .bind(&id)
+                .bind(now_text())
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(disabled_at.is_none()))
     }
 
     pub async fn create_session(
@@ -89,7 +154,7 @@ impl Store {
         let row = sqlx::query(
             "SELECT u.id, u.name, u.role, u.committee_code, c.path, s.csrf FROM sessions s \
              JOIN users u ON u.id = s.user_id LEFT JOIN committees c ON c.code = u.committee_code \
-             WHERE s.secret_sha256 = $1 AND s.expires_at > $2",
+             WHERE s.secret_sha256 = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
         )
         .bind(secret_sha256.to_vec())
         .bind(now_text())

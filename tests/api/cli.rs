@@ -128,7 +128,46 @@ async fn token_create_prints_a_token_that_works_once(app: TestApp) {
     app.stop().await;
 }
 
-crate::both!(token_create_prints_a_token_that_works_once);
+/// A departed clerk's console account is disabled from the command line:
+/// their open session ends at once and the right password no longer
+/// signs them in; the account stays listed, with when it was disabled.
+async fn a_disabled_user_is_signed_out_and_cannot_sign_in(app: TestApp) {
+    app.with_fund().await;
+    crate::console::user(&app, "lan", "clerk", "HN").await;
+    let mut b = crate::console::Browser::new(&app);
+    let p = b.sign_in("lan", "mật khẩu dài 123").await;
+    assert_eq!(p.status, 303);
+    assert_eq!(b.get("/console").await.status, 200);
+
+    let (code, _, err) = sovang(&app, &["user", "disable", "nobody"]).await;
+    assert_ne!(code, 0);
+    assert!(err.contains("nobody"), "{err}");
+    let (code, _, err) = sovang(&app, &["user", "disable", "lan"]).await;
+    assert_eq!(code, 0, "{err}");
+
+    let p = b.get("/console").await;
+    assert_eq!(
+        (p.status, p.location.as_deref()),
+        (303, Some("/login?lang=vi")),
+        "the session ended"
+    );
+    assert_eq!(b.sign_in("lan", "mật khẩu dài 123").await.status, 401);
+    let (code, listed, err) = sovang(&app, &["user", "list"]).await;
+    assert_eq!(code, 0, "{err}");
+    let line = listed
+        .lines()
+        .find(|l| l.starts_with("lan\t"))
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert!(!line.ends_with("active"), "{line}");
+    assert!(!listed.contains("argon2"), "{listed}");
+    let (code, _, err) = sovang(&app, &["user", "disable", "lan"]).await;
+    assert_eq!(code, 0, "disabling again changes nothing: {err}");
+}
+
+crate::both!(
+    token_create_prints_a_token_that_works_once,
+    a_disabled_user_is_signed_out_and_cannot_sign_in
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_the_server_cleanly() {
