@@ -1836,3 +1836,37 @@ fn a_stock_line_is_read_back_as_the_books_hold_it() {
     );
     assert_eq!(f.book.object("stock", "MI"), None);
 }
+
+#[test]
+fn a_period_closed_the_day_after_its_last_entries_counts_them() {
+    let mut f = Fund::empty();
+    f.date = date!(2026 - 10 - 01);
+    let opened = f.fund_opened();
+    f.accept("admin", &opened);
+    // The last entries of October are on its last day, and the closing is
+    // the first entry after it.
+    f.date = date!(2026 - 10 - 31);
+    f.write(
+        "donation_cash",
+        gift_with("2500000", json!({"received_on": "2026-10-31"})),
+    );
+    f.date = date!(2026 - 11 - 01);
+    let close = json!({"period": "2026-10", "closing_balance_vnd": "2500000", "stock": [],
+        "statement_sha256": "cd".repeat(32)});
+    f.write("period_closed", close);
+    assert!(f.book.periods.contains_key("2026-10"));
+}
+
+#[test]
+fn a_write_off_larger_than_the_stock_says_what_is_there() {
+    let mut f = Fund::open();
+    f.write(
+        "donation_in_kind",
+        in_kind(&[line("GAO", "kg", 10, 20_000)]),
+    );
+    let refused = f.refuse("stock_adjusted", adjust("GAO", "-12", "lost"));
+    assert_eq!(
+        refused.message,
+        "12 kg of GAO are needed but only 10 are available (10 on hand, 0 reserved)"
+    );
+}
