@@ -1870,3 +1870,24 @@ fn a_write_off_larger_than_the_stock_says_what_is_there() {
         "12 kg of GAO are needed but only 10 are available (10 on hand, 0 reserved)"
     );
 }
+
+#[test]
+fn a_campaign_used_only_by_a_distribution_is_not_reversed() {
+    let mut f = Fund::open();
+    f.write("donation_cash", gift("5000000"));
+    household(&mut f, "hh-1");
+    let opened = f.next();
+    f.write(
+        "campaign_opened",
+        campaign("c1", "2026-10-01", "2026-12-31"),
+    );
+    let mut d = distribution("d1", "hh-1", "cash_grant", "1000000");
+    d["campaign_id"] = json!("c1");
+    f.write("distribution", d);
+    let c = &f.book.campaigns["c1"];
+    assert_eq!((c.gifts, c.pledges, c.distributions), (0, 0, 1));
+    assert_eq!(
+        rule(f.refuse_reversal(opened)),
+        is("campaign_in_use", "body.reverses_seq")
+    );
+}
