@@ -1891,3 +1891,33 @@ fn a_campaign_used_only_by_a_distribution_is_not_reversed() {
         is("campaign_in_use", "body.reverses_seq")
     );
 }
+
+#[test]
+fn pledges_and_reversals_are_read_back_as_the_books_hold_them() {
+    let mut f = Fund::open();
+    f.write(
+        "pledge",
+        json!({"pledge_id": "p1", "reference": "HNP1", "amount_vnd": "3000000",
+               "donor": {"display": "Công ty A", "kind": "organization"}}),
+    );
+    let seq = f.next();
+    f.write("donation_cash", gift("1000000"));
+    f.reverse(seq);
+    let p = f
+        .book
+        .object("pledge", "p1")
+        .expect("the pledge is an object");
+    assert_eq!(
+        (p["reference"].as_str(), p["pledged_vnd"].as_str()),
+        (Some("HNP1"), Some("3000000"))
+    );
+    let r = f
+        .book
+        .object("reversal", &seq.to_string())
+        .expect("the reversal is an object");
+    assert_eq!(
+        (r["reversed_seq"].as_u64(), r["reason"].as_str()),
+        (Some(seq), Some("Ghi nhầm"))
+    );
+    assert_eq!(f.book.object("pledge", "p2"), None);
+}
