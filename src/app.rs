@@ -116,6 +116,8 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
                     committee_code: None,
                     secret_sha256: &hash,
                     expires_on: None,
+                    person_id: &id,
+                    new_person: true,
                 },
                 None,
             )

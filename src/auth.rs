@@ -70,6 +70,11 @@ impl Caller {
         &self.0.id
     }
 
+    /// The person behind the token or user: what entries name as actor.
+    pub fn person(&self) -> &str {
+        &self.0.person_id
+    }
+
     fn in_subtree(&self, path: &str) -> bool {
         match &self.0.committee_path {
             None => self.0.role == "admin",
@@ -103,11 +108,11 @@ impl Caller {
             return Err(self.out_of_scope(fund));
         }
         match role {
-            "clerk" if kinds.iter().any(approval) => Err(Denied(
-                "approving or voiding a pending distribution needs an approver token".into(),
+            "clerk" | "admin" if kinds.iter().any(approval) => Err(Denied(
+                "approving or voiding a pending outflow needs an approver: a second person, never an admin (SPEC §9)".into(),
             )),
             "approver" if !kinds.iter().all(approval) => Err(Denied(
-                "an approver token only approves or voids pending distributions".into(),
+                "an approver token only approves or voids pending outflows".into(),
             )),
             _ => Ok(()),
         }

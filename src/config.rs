@@ -46,6 +46,11 @@ pub struct Policy {
     pub limits_vnd: std::collections::BTreeMap<String, u64>,
     #[serde(default)]
     pub eligible: std::collections::BTreeMap<String, Vec<String>>,
+    pub aggregate_window_days: u32,
+    pub fresh_household_days: u32,
+    pub min_public_households: u32,
+    #[serde(default)]
+    pub transfer_counterparties: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -104,13 +109,35 @@ impl Settings {
 
     /// The distribution policy, checked.
     pub fn policy(&self) -> Result<crate::ledger::policy::Policy, config::ConfigError> {
-        crate::ledger::policy::Policy::from_settings(
+        let mut p = crate::ledger::policy::Policy::from_settings(
             self.policy.approval_threshold_vnd,
             &self.policy.limits_vnd,
             &self.policy.eligible,
             self.policy.house_support_years_min,
         )
-        .map_err(config::ConfigError::Message)
+        .map_err(config::ConfigError::Message)?;
+        let bad = |m: &str| Err(config::ConfigError::Message(format!("policy: {m}")));
+        if !(1..=366).contains(&self.policy.aggregate_window_days) {
+            return bad("aggregate_window_days must be from 1 to 366");
+        }
+        if self.policy.fresh_household_days > 366 {
+            return bad("fresh_household_days must be from 0 to 366");
+        }
+        if !(1..=1000).contains(&self.policy.min_public_households) {
+            return bad("min_public_households must be from 1 to 1000");
+        }
+        for f in &self.policy.transfer_counterparties {
+            if crate::ledger::ids::Code::parse(f, "fund").is_err() {
+                return bad(&format!(
+                    "transfer_counterparties: {f:?} is not a fund code"
+                ));
+            }
+        }
+        p.aggregate_window_days = self.policy.aggregate_window_days;
+        p.fresh_household_days = self.policy.fresh_household_days;
+        p.min_public_households = self.policy.min_public_households;
+        p.transfer_counterparties = self.policy.transfer_counterparties.clone();
+        Ok(p)
     }
 
     /// The database URL, defaulting to SQLite in the data directory.

@@ -244,6 +244,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("expires-on {}", e.message))?;
             let (id, token, hash) = new_token();
+            let person = crate::store::new_person_id();
             store
                 .create_token(
                     &crate::store::NewToken {
@@ -253,6 +254,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                         committee_code: Some(committee),
                         secret_sha256: &hash,
                         expires_on: expires_on.as_deref(),
+                        person_id: &person,
+                        new_person: true,
                     },
                     None,
                 )

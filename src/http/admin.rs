@@ -296,6 +296,9 @@ struct TokenInput {
     committee_code: String,
     /// Its last day of use (`YYYY-MM-DD`, Vietnam), today or later.
     expires_on: Option<String>,
+    /// The person it belongs to (SPEC §9); left out, a new person named
+    /// `name` is made.
+    person_id: Option<String>,
 }
 
 /// Creates a token. The secret is shown in this answer only; a replay of
@@ -330,10 +333,21 @@ async fn create_token(
         return Err(e.into());
     };
     let committee = managed_committee(&s, &caller, &input.committee_code).await?;
+    let (person, new_person) = match input.person_id {
+        Some(p) if s.store.person_exists(&p).await? => (p, false),
+        Some(p) => {
+            return Err(FieldErrors::from(crate::ledger::fields::FieldError::new(
+                "person_id",
+                format!("there is no person {p:?}; leave it out to make a new person"),
+            ))
+            .into())
+        }
+        None => (crate::store::new_person_id(), true),
+    };
     let (id, token, hash) = new_token();
     let mut response = json!({
-        "id": id, "name": name.as_str(), "role": input.role, "committee_code": committee.code,
-        "expires_on": expires_on, "token": null,
+        "id": id, "person_id": person, "name": name.as_str(), "role": input.role,
+        "committee_code": committee.code, "expires_on": expires_on, "token": null,
     });
     let made = s
         .store
@@ -345,6 +359,8 @@ async fn create_token(
                 committee_code: Some(&committee.code),
                 secret_sha256: &hash,
                 expires_on: expires_on.as_deref(),
+                person_id: &person,
+                new_person,
             },
             record(&key, &response),
         )

@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/funds/{fund}/pledges", get(pledges))
         .route("/funds/{fund}/households", get(households))
         .route("/funds/{fund}/distributions", get(distributions))
+        .route("/funds/{fund}/outflows", get(outflows))
         .route("/funds/{fund}/stock", get(stock))
         .route("/funds/{fund}/audit/replay", get(replay))
         .route("/funds/{fund}/audit/findings", get(findings))
@@ -41,6 +42,7 @@ fn statuses(kind: &str) -> &'static [&'static str] {
     match kind {
         "pledge" => &["open", "fulfilled", "cancelled"],
         "distribution" => &["pending", "approved", "voided", "reversed"],
+        "outflow" => &["pending", "approved", "voided"],
         "campaign" => &["open", "closed"],
         _ => &[],
     }
@@ -146,6 +148,26 @@ async fn distributions(
         &q,
         &known,
         |d: DistributionState| d,
+    )
+    .await
+}
+
+/// Outflows other than distributions (SPEC §9): expenses, transfers out,
+/// stock adjustments and reversals of gifts and transfers written with a
+/// status, each named by the seq of its entry.
+async fn outflows(
+    State(s): State<AppState>,
+    Path(fund): Path<String>,
+    Query(q): Params,
+) -> Result<Json<Value>, ApiError> {
+    let known = ["status", "cursor", "limit"];
+    page(
+        &s,
+        &fund,
+        "outflows",
+        &q,
+        &known,
+        |o: crate::ledger::book::OutflowState| o,
     )
     .await
 }

@@ -6,8 +6,9 @@ use serde_json::Value;
 use super::canonical::{to_canonical, CanonicalError};
 use super::merkle::{leaf_hash, to_hex, Hash};
 
-/// Version of the entry envelope.
-pub const ENTRY_VERSION: u64 = 1;
+/// Version of the entries written now (SPEC §3): 2 since the controls of
+/// SPEC §9. Entries of version 1 keep verifying under their own rules.
+pub const ENTRY_VERSION: u64 = 2;
 
 /// Largest canonical entry (SPEC §3).
 pub const CANONICAL_BYTES_MAX: usize = 64 * 1024;
@@ -106,7 +107,7 @@ mod tests {
             format!(
                 "{{\"actor\":\"tok_1\",\"body\":{{\"amount_vnd\":\"1500000\"}},\"fund\":\"HN-VNN\",\
                  \"id\":\"0192a3b4-0000-7000-8000-000000000000\",\"kind\":\"donation_cash\",\
-                 \"prev\":\"{}\",\"recorded_at\":\"2026-11-22T03:04:05.123456Z\",\"seq\":17,\"v\":1}}",
+                 \"prev\":\"{}\",\"recorded_at\":\"2026-11-22T03:04:05.123456Z\",\"seq\":17,\"v\":2}}",
                 "ab".repeat(32)
             )
         );
@@ -128,7 +129,7 @@ mod tests {
         let e: StoredEnvelope<'_> = serde_json::from_str(&s.canonical).unwrap();
         assert_eq!(
             (e.seq, e.fund, e.kind, e.v),
-            (17, "HN-VNN", "donation_cash", 1)
+            (17, "HN-VNN", "donation_cash", 2)
         );
         assert_eq!(e.prev, "ab".repeat(32));
     }

@@ -15,7 +15,7 @@ use time::Date;
 
 use super::book::{Book, CampaignStatus, DistState};
 use super::ids::{format_date, today_in_vietnam};
-use super::kinds::{name_of, Body, DonorKind, SupportType};
+use super::kinds::{name_of, Body, DonorKind, EntryKind, SupportType};
 use super::money::SumVnd;
 use super::policy::Policy;
 use super::replay::{fold_read, read_entry};
@@ -80,7 +80,21 @@ pub struct Auditor {
     proposed_on: HashMap<String, Date>,
     write_offs: Vec<u64>,
     write_off_vnd: SumVnd,
+    /// Outflows just under the approval threshold, by person and day.
+    near_threshold: BTreeMap<(String, Date), Vec<u64>>,
+    /// Distributions to each household: (seq, day).
+    to_household: BTreeMap<String, Vec<(u64, Date)>>,
+    /// Distributions recorded by a person who registered or reclassified
+    /// the household.
+    paid_own: Vec<u64>,
 }
+
+/// Outflows within this share under the threshold are "just under" it.
+const NEAR_THRESHOLD_PERCENT: u128 = 10;
+/// So many outflows just under the threshold in a day, by one person,
+/// are a finding; so many distributions to one household within the
+/// aggregation window too.
+const REPEATED_MIN: usize = 3;
 
 fn receipt_parts(receipt_no: &str) -> Option<(i32, u64)> {
     let mut parts = receipt_no.rsplitn(3, '-');
@@ -106,12 +120,106 @@ impl Auditor {
             proposed_on: HashMap::new(),
             write_offs: Vec::new(),
             write_off_vnd: 0,
+            near_threshold: BTreeMap::new(),
+            to_household: BTreeMap::new(),
+            paid_own: Vec::new(),
+        }
+    }
+
+    /// What the controls of SPEC §9 look for in an outflow, before it is
+    /// folded: just under the threshold, again to one household, to a
+    /// household its recorder registered.
+    fn four_eyes(&mut self, seq: u64, v: u64, actor: &str, day: Date, body: &Body) {
+        let threshold = u128::from(self.policy.approval_threshold_vnd);
+        let value = self
+            .book
+            .outflow_value(body, v)
+            .ok()
+            .flatten()
+            .and_then(|v| u128::try_from(v).ok());
+        if let Some(value) = value {
+            if value < threshold && value * 100 >= threshold * (100 - NEAR_THRESHOLD_PERCENT) {
+                self.near_threshold
+                    .entry((actor.to_owned(), day))
+                    .or_default()
+                    .push(seq);
+            }
+        }
+        if let Body::Distribution(b) = body {
+            let h = b.household_id.as_str();
+            self.to_household
+                .entry(h.to_owned())
+                .or_default()
+                .push((seq, day));
+            let own = self
+                .book
+                .households
+                .get(h)
+                .is_some_and(|h| h.classes.iter().any(|c| c.recorded_by() == actor));
+            if own {
+                self.paid_own.push(seq);
+            }
+        }
+    }
+
+    /// The findings of [`Auditor::four_eyes`].
+    fn four_eyes_findings(&mut self) {
+        let threshold = self.policy.approval_threshold_vnd;
+        for ((actor, day), seqs) in std::mem::take(&mut self.near_threshold) {
+            if seqs.len() >= REPEATED_MIN {
+                self.findings.push(finding(
+                    "just_under_threshold",
+                    "medium",
+                    seqs.clone(),
+                    format!(
+                        "{} outflows recorded by {actor} on {} were each within {NEAR_THRESHOLD_PERCENT}% under the approval threshold of {threshold} đồng",
+                        seqs.len(),
+                        format_date(day)
+                    ),
+                ));
+            }
+        }
+        let window = i64::from(self.policy.aggregate_window_days);
+        for (household, paid) in std::mem::take(&mut self.to_household) {
+            let mut most: &[(u64, Date)] = &[];
+            for (i, (_, first)) in paid.iter().enumerate() {
+                let n = paid[i..]
+                    .iter()
+                    .take_while(|(_, d)| (*d - *first).whole_days() < window)
+                    .count();
+                if n > most.len() {
+                    most = &paid[i..i + n];
+                }
+            }
+            if most.len() >= REPEATED_MIN {
+                self.findings.push(finding(
+                    "repeated_outflows_to_household",
+                    "medium",
+                    most.iter().map(|(s, _)| *s).collect(),
+                    format!(
+                        "household {household:?} received {} distributions within {window} days",
+                        most.len()
+                    ),
+                ));
+            }
+        }
+        if !self.paid_own.is_empty() {
+            let seqs = std::mem::take(&mut self.paid_own);
+            self.findings.push(finding(
+                "paid_own_household",
+                "medium",
+                seqs.clone(),
+                format!(
+                    "{} distributions were recorded by the person who registered or reclassified the household",
+                    seqs.len()
+                ),
+            ));
         }
     }
 
     /// Reads the next entry.
     pub fn push(&mut self, canonical: &str) {
-        let (seq, actor, recorded_at, body) = match read_entry(canonical) {
+        let read = match read_entry(canonical) {
             Ok(e) => e,
             Err(e) => {
                 self.findings
@@ -120,28 +228,56 @@ impl Auditor {
                 return;
             }
         };
-        let day = today_in_vietnam(recorded_at);
-        self.before(seq, &actor, day, &body);
+        let (seq, actor, body) = (read.seq, read.actor.clone(), &read.body);
+        let day = today_in_vietnam(read.recorded_at);
+        self.before(seq, &actor, day, body);
+        self.four_eyes(seq, read.v, &actor, day, body);
+        let settling = if let Body::OutflowApproved(o) = body {
+            self.book.distribution_at.get(&o.of_seq).cloned()
+        } else {
+            None
+        };
+        // An approved outflow takes effect at its approval: a reversal's
+        // cash counts for whoever recorded it, a write-off when it leaves.
+        let approved = match body {
+            Body::OutflowApproved(o) => self
+                .book
+                .outflows
+                .get(&o.of_seq)
+                .map(|p| (p.kind, p.recorded_by.clone(), p.seq)),
+            _ => None,
+        };
         let balance = self.book.balance_vnd;
         let stock_value: SumVnd = self.book.stock.values().map(|l| l.value_vnd).sum();
-        if let Err(e) = fold_read(&mut self.book, seq, &actor, recorded_at, &body) {
+        if let Err(e) = fold_read(&mut self.book, &read) {
             self.findings
                 .push(finding("rule_broken", "high", vec![seq], e.reason));
             self.book.skip();
             return;
         }
-        match &body {
+        let cash_moved = (self.book.balance_vnd - balance).abs();
+        let stock_after: SumVnd = self.book.stock.values().map(|l| l.value_vnd).sum();
+        match approved {
+            Some((EntryKind::Reversal, by, _)) => {
+                self.reversals.entry(by).or_default().cash_vnd += cash_moved;
+            }
+            Some((EntryKind::StockAdjusted, _, of)) if stock_after < stock_value => {
+                self.write_offs.push(of);
+                self.write_off_vnd += stock_value - stock_after;
+            }
+            _ => {}
+        }
+        match body {
             Body::Reversal(_) => {
                 let r = self.reversals.entry(actor).or_default();
                 r.count += 1;
                 r.seqs.push(seq);
-                r.cash_vnd += (self.book.balance_vnd - balance).abs();
+                r.cash_vnd += cash_moved;
             }
             Body::StockAdjusted(_) => {
-                let after: SumVnd = self.book.stock.values().map(|l| l.value_vnd).sum();
-                if after < stock_value {
+                if stock_after < stock_value {
                     self.write_offs.push(seq);
-                    self.write_off_vnd += stock_value - after;
+                    self.write_off_vnd += stock_value - stock_after;
                 }
             }
             Body::Distribution(b) => {
@@ -164,6 +300,11 @@ impl Auditor {
                 self.spent_on
                     .insert(b.distribution_id.as_str().to_owned(), day);
             }
+            Body::OutflowApproved(_) => {
+                if let Some(id) = settling {
+                    self.spent_on.insert(id, day);
+                }
+            }
             Body::FundOpened(_)
             | Body::CampaignOpened(_)
             | Body::CampaignClosed(_)
@@ -178,6 +319,7 @@ impl Auditor {
             | Body::TransferOut(_)
             | Body::TransferIn(_)
             | Body::Expense(_)
+            | Body::OutflowVoided(_)
             | Body::PeriodClosed(_) => {}
         }
     }
@@ -291,12 +433,15 @@ impl Auditor {
             | Body::Expense(_)
             | Body::StockAdjusted(_)
             | Body::Reversal(_)
+            | Body::OutflowApproved(_)
+            | Body::OutflowVoided(_)
             | Body::PeriodClosed(_) => {}
         }
     }
 
     /// Ends the reading: findings about what is still open today.
     pub fn finish(mut self) -> Vec<Finding> {
+        self.four_eyes_findings();
         let today = self.options.today;
         let age = |d: &Date| (today - *d).whole_days();
         let mut unacknowledged = Vec::new();

@@ -25,6 +25,16 @@ pub struct Policy {
     /// Fewest whole years between two house supports (new or repair) to
     /// one household.
     pub house_support_years_min: i32,
+    /// Days over which outflows to one household add up towards the
+    /// approval threshold (SPEC §9).
+    pub aggregate_window_days: u32,
+    /// Days in which a distribution to a household registered or
+    /// reclassified by the same person is pending, whatever its size.
+    pub fresh_household_days: u32,
+    /// Fewest households a hamlet shows in public figures.
+    pub min_public_households: u32,
+    /// Funds beyond the committee tree that transfers may go to.
+    pub transfer_counterparties: Vec<String>,
 }
 
 impl Policy {
@@ -44,6 +54,7 @@ impl Policy {
             limits_vnd: BTreeMap::new(),
             eligible: BTreeMap::new(),
             house_support_years_min,
+            ..Self::permissive(approval_threshold_vnd)
         };
         for (k, v) in limits_vnd {
             p.limits_vnd.insert(parse(k, "support type")?, *v);
@@ -67,6 +78,24 @@ impl Policy {
             .is_none_or(|cats| cats.contains(&category))
     }
 
+    /// Whether a fund of the committee at `from` (a committee path,
+    /// `/HN/PX/`) may transfer to fund `to_fund` of the committee at `to`
+    /// (SPEC §9): its own committee's other funds, its parent's, its
+    /// children's and its siblings', or a fund the policy lists.
+    pub fn may_transfer(&self, from: &str, to: &str, to_fund: &str) -> bool {
+        let up = |p: &str| -> Option<String> {
+            let trimmed = p.strip_suffix('/')?;
+            let cut = trimmed.rfind('/')?;
+            (cut > 0).then(|| trimmed[..=cut].to_owned())
+        };
+        let (from_up, to_up) = (up(from), up(to));
+        from == to
+            || from_up.as_deref() == Some(to)
+            || to_up.as_deref() == Some(from)
+            || (from_up.is_some() && from_up == to_up)
+            || self.transfer_counterparties.iter().any(|f| f == to_fund)
+    }
+
     /// A policy with no limits, for tests of other rules.
     pub fn permissive(approval_threshold_vnd: u64) -> Self {
         Self {
@@ -74,6 +103,36 @@ impl Policy {
             limits_vnd: BTreeMap::new(),
             eligible: BTreeMap::new(),
             house_support_years_min: 0,
+            aggregate_window_days: 30,
+            fresh_household_days: 30,
+            min_public_households: 3,
+            transfer_counterparties: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transfers_go_along_the_committee_tree_or_to_listed_funds() {
+        let mut p = Policy::permissive(1);
+        let ok = |p: &Policy, from: &str, to: &str| p.may_transfer(from, to, "X-VNN");
+        assert!(ok(&p, "/HN/", "/HN/"), "the committee's own other funds");
+        assert!(ok(&p, "/HN/PX/", "/HN/"), "to the parent");
+        assert!(ok(&p, "/HN/", "/HN/PX/"), "to a child");
+        assert!(ok(&p, "/HN/PX/", "/HN/TT/"), "to a sibling");
+        assert!(
+            !ok(&p, "/HN/PX/", "/HCM/Q1/"),
+            "a commune of another province"
+        );
+        assert!(!ok(&p, "/HN/", "/HCM/"), "provinces are not siblings");
+        assert!(!ok(&p, "/HN/PX/A/", "/HN/"), "not a grandparent");
+        assert!(!ok(&p, "/HN/", "/HN/PX/A/"), "not a grandchild");
+        assert!(!ok(&p, "/HN/PX/A/", "/HN/TT/B/"), "not a cousin");
+        p.transfer_counterparties = vec!["X-VNN".into()];
+        assert!(ok(&p, "/HN/PX/", "/HCM/Q1/"), "a listed fund");
+        assert!(!p.may_transfer("/HN/PX/", "/HCM/Q1/", "Y-VNN"));
     }
 }

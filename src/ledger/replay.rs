@@ -28,25 +28,38 @@ struct Stored<'a> {
     kind: String,
     recorded_at: String,
     seq: u64,
+    v: u64,
+}
+
+/// A stored entry, read: where, by whom and under which version it was
+/// written, and its body.
+#[derive(Debug, Clone)]
+pub struct Read {
+    pub seq: u64,
+    pub v: u64,
+    pub actor: String,
+    pub recorded_at: OffsetDateTime,
+    pub body: Body,
 }
 
 /// Reads a stored entry's kind, body and where it was written.
-pub fn read_entry(canonical: &str) -> Result<(u64, String, OffsetDateTime, Body), ReplayError> {
+pub fn read_entry(canonical: &str) -> Result<Read, ReplayError> {
     let e: Stored = serde_json::from_str(canonical).map_err(|err| ReplayError {
         seq: 0,
         reason: format!("not an entry: {err}"),
     })?;
-    read_parts(e.seq, e.actor, &e.kind, &e.recorded_at, e.body.get())
+    read_parts(e.seq, e.v, e.actor, &e.kind, &e.recorded_at, e.body.get())
 }
 
 /// [`read_entry`] from an entry's fields, already split out.
 pub fn read_parts(
     seq: u64,
+    v: u64,
     actor: String,
     kind: &str,
     recorded_at: &str,
     body: &str,
-) -> Result<(u64, String, OffsetDateTime, Body), ReplayError> {
+) -> Result<Read, ReplayError> {
     let fail = |reason: String| ReplayError { seq, reason };
     let kind = EntryKind::parse(kind).ok_or_else(|| fail(format!("unknown kind {kind:?}")))?;
     let at = OffsetDateTime::parse(recorded_at, &Rfc3339)
@@ -60,28 +73,29 @@ pub fn read_parts(
                 .join("; "),
         )
     })?;
-    Ok((seq, actor, at, body))
+    Ok(Read {
+        seq,
+        v,
+        actor,
+        recorded_at: at,
+        body,
+    })
 }
 
 /// Folds one stored entry into `book`, checking the ledger's rules on the
 /// way. On error `book` is unchanged.
 pub fn fold(book: &mut Book, canonical: &str) -> Result<(), ReplayError> {
-    let (seq, actor, recorded_at, body) = read_entry(canonical)?;
-    fold_read(book, seq, &actor, recorded_at, &body)
+    fold_read(book, &read_entry(canonical)?)
 }
 
 /// [`fold`] for an entry already read with [`read_entry`].
-pub fn fold_read(
-    book: &mut Book,
-    seq: u64,
-    actor: &str,
-    recorded_at: OffsetDateTime,
-    body: &Body,
-) -> Result<(), ReplayError> {
+pub fn fold_read(book: &mut Book, r: &Read) -> Result<(), ReplayError> {
+    let (seq, body) = (r.seq, &r.body);
     let at = At {
         seq,
-        actor,
-        date: today_in_vietnam(recorded_at),
+        actor: &r.actor,
+        date: today_in_vietnam(r.recorded_at),
+        v: r.v,
     };
     let change = book.check(at, body).map_err(|b| ReplayError {
         seq,

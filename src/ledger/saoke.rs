@@ -128,6 +128,8 @@ pub fn donation_row(a: &Appended) -> Option<DonationRow> {
         | Body::TransferOut(_)
         | Body::TransferIn(_)
         | Body::Expense(_)
+        | Body::OutflowApproved(_)
+        | Body::OutflowVoided(_)
         | Body::StockAdjusted(_)
         | Body::Reversal(_)
         | Body::PeriodClosed(_) => None,
@@ -137,10 +139,7 @@ pub fn donation_row(a: &Appended) -> Option<DonationRow> {
 /// For a reversal: (the seq it reverses, its own seq, the reason), so the
 /// statement can mark a reversed gift void.
 pub fn voiding(a: &Appended) -> Option<(u64, u64, String)> {
-    let Body::Reversal(r) = &a.body else {
-        return None;
-    };
-    Some((r.reverses_seq, a.seq, r.reason.as_str().to_owned()))
+    a.voids.clone()
 }
 
 #[cfg(test)]

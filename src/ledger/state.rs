@@ -15,7 +15,8 @@ use rand::Rng;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::book::{At, Book, Broken, DistState};
+use super::book::{At, Book, Broken, DistState, Household};
+use super::entry::ENTRY_VERSION;
 use super::entry::{seal, Envelope, SealError, ZERO_HASH};
 use super::fields::FieldErrors;
 use super::ids::{format_timestamp, receipt_no, today_in_vietnam, Code, Id, VIETNAM};
@@ -24,8 +25,10 @@ use super::kinds::programme::PrivateRecord;
 use super::kinds::spending::DistributionStatus;
 use super::kinds::{name_of, read_input, Body, EntryKind, SupportType, WrittenBy};
 use super::merkle::{Frontier, Hash};
+use super::money::SumVnd;
 use super::policy::Policy;
 use super::values::Sha256Hex;
+use super::values::Vnd;
 
 /// What a write depends on, for one fund.
 #[derive(Debug, Clone)]
@@ -241,6 +244,9 @@ pub struct Appended {
     pub private: Option<(String, Private)>,
     /// The body as written, server-filled fields included.
     pub body: Body,
+    /// The gift this entry voids in the statement of gifts: (its seq, the
+    /// reversal's seq, the reason).
+    pub voids: Option<(u64, u64, String)>,
 }
 
 /// Appends `draft` to `state`, returning the entry. On error `state` is
@@ -257,9 +263,11 @@ pub fn apply(
         seq,
         actor: ctx.actor,
         date: today_in_vietnam(ctx.now),
+        v: ENTRY_VERSION,
     };
     prepare(state, &mut body, private.as_ref(), ctx)?;
     let change = state.book.check(at, &body)?;
+    let voids = voided_gift(&state.book, seq, &body);
     let recorded_at = format_timestamp(ctx.now);
     let id = Id::generate();
     let sealed = seal(
@@ -300,7 +308,29 @@ pub fn apply(
         receipt_no: receipt,
         private,
         body,
+        voids,
     })
+}
+
+/// The gift (if any) an entry voids in the statement of gifts: a
+/// reversal that takes effect now, or the approval of a pending one.
+/// (reversed seq, the reversal's seq, its reason). Read before the entry
+/// is committed.
+fn voided_gift(book: &Book, seq: u64, body: &Body) -> Option<(u64, u64, String)> {
+    match body {
+        Body::Reversal(r) if r.status != Some(DistributionStatus::Pending) => {
+            Some((r.reverses_seq, seq, r.reason.as_str().to_owned()))
+        }
+        Body::OutflowApproved(o) => {
+            let pending = book.outflows.get(&o.of_seq)?;
+            Some((
+                pending.reverses_seq?,
+                pending.seq,
+                pending.reason.clone().unwrap_or_default(),
+            ))
+        }
+        _ => None,
+    }
 }
 
 /// Fills what the server owns and judges policy. Changes only `body`.
@@ -339,6 +369,7 @@ fn prepare(
         }
         Body::Distribution(b) => {
             fill(&mut b.distribution_id);
+            value_goods(book, b)?;
             judge_distribution(book, b, ctx)?;
         }
         Body::TransferOut(b) | Body::TransferIn(b) => {
@@ -352,6 +383,8 @@ fn prepare(
             }
         }
         Body::Expense(b) => fill(&mut b.expense_id),
+        Body::StockAdjusted(b) => fill(&mut b.adjustment_id),
+        Body::Reversal(b) => fill(&mut b.reversal_id),
         Body::FundOpened(_)
         | Body::CampaignClosed(_)
         | Body::PledgeCancelled(_)
@@ -359,11 +392,97 @@ fn prepare(
         | Body::DistributionApproved(_)
         | Body::DistributionVoided(_)
         | Body::DistributionAcknowledged(_)
-        | Body::StockAdjusted(_)
-        | Body::Reversal(_)
+        | Body::OutflowApproved(_)
+        | Body::OutflowVoided(_)
         | Body::PeriodClosed(_) => {}
     }
+    // Every other outflow: pending at or above the threshold, counting
+    // what the same person recorded today. A status already set was set
+    // by the server (the other side of an approved transfer).
+    if let Some(None) = book.outflow_status(body) {
+        let value = book.outflow_value(body, ENTRY_VERSION)?.unwrap_or_default();
+        let status = four_eyes(book, ctx, value, None);
+        match body {
+            Body::Expense(b) => b.status = Some(status),
+            Body::TransferOut(b) => b.status = Some(status),
+            Body::StockAdjusted(b) => b.status = Some(status),
+            Body::Reversal(b) => b.status = Some(status),
+            _ => {}
+        }
+    }
     Ok(())
+}
+
+/// Values the goods a distribution hands out at the book's value (SPEC
+/// §9), filling what the client left out and refusing a value that
+/// differs.
+fn value_goods(book: &Book, b: &mut super::kinds::spending::Distribution) -> Result<(), Rejection> {
+    if b.items.is_empty() {
+        return Ok(());
+    }
+    let values = book.value_out(&b.items, "body.items")?;
+    for (i, (line, (unit, value))) in b.items.iter_mut().zip(values).enumerate() {
+        let stated = (
+            line.unit_value_vnd.map(Vnd::get),
+            line.value_vnd.map(Vnd::get),
+        );
+        let differs = |s: Option<u64>, v: u64| s.is_some_and(|s| s != v);
+        if differs(stated.0, unit) || differs(stated.1, value) {
+            return Err(Rejection::rule(
+                "goods_value",
+                &format!("body.items[{i}].value_vnd"),
+                format!(
+                    "{} {} of {} leave stock at the book's value: {value} đồng ({unit} a unit, the average of what is in stock); leave unit_value_vnd and value_vnd out",
+                    line.quantity.0,
+                    line.unit.as_str(),
+                    line.item
+                ),
+            ));
+        }
+        line.unit_value_vnd = Vnd::new(unit);
+        line.value_vnd = Vnd::new(value);
+    }
+    Ok(())
+}
+
+/// The status of an outflow worth `value` (SPEC §9): pending when it, or
+/// with it what the same person recorded today, or what went to the same
+/// household within the window, reaches the threshold, or when the
+/// household was registered or reclassified by this same person lately.
+fn four_eyes(
+    book: &Book,
+    ctx: &Context<'_>,
+    value: SumVnd,
+    household: Option<&Household>,
+) -> DistributionStatus {
+    let policy = ctx.policy;
+    let threshold = SumVnd::from(policy.approval_threshold_vnd);
+    let today = today_in_vietnam(ctx.now);
+    let mut pending =
+        value >= threshold || book.outflows_today(ctx.actor, today) + value >= threshold;
+    if let Some(h) = household {
+        let since = today - time::Duration::days(i64::from(policy.aggregate_window_days));
+        let lately: SumVnd = h
+            .distributions
+            .iter()
+            .filter_map(|id| book.distributions.get(id))
+            .filter(|d| {
+                matches!(d.status, DistState::Pending | DistState::Approved) && d.day() > since
+            })
+            .map(|d| d.cash_vnd + d.goods_vnd)
+            .sum();
+        let fresh_since = today - time::Duration::days(i64::from(policy.fresh_household_days));
+        let fresh = h
+            .classes
+            .iter()
+            .any(|c| c.recorded_by() == ctx.actor && c.recorded_on() > fresh_since);
+        pending = pending || lately + value >= threshold || fresh;
+    }
+    if pending {
+        DistributionStatus::Pending
+    } else {
+        DistributionStatus::Approved
+    }
 }
 
 /// Sets a distribution's status from the threshold and applies the
@@ -431,11 +550,13 @@ fn judge_distribution(
             ));
         }
     }
-    b.status = Some(if total >= u128::from(policy.approval_threshold_vnd) {
-        DistributionStatus::Pending
-    } else {
-        DistributionStatus::Approved
-    });
+    let value = SumVnd::try_from(total).unwrap_or(SumVnd::MAX);
+    b.status = Some(four_eyes(
+        book,
+        ctx,
+        value,
+        book.households.get(b.household_id.as_str()),
+    ));
     Ok(())
 }
 
@@ -557,8 +678,11 @@ mod tests {
         })
     }
 
+    /// Registers a household as `registrar`, another person than the
+    /// clerk who pays it (whose own households wait for a second person).
     fn household(f: &mut Fund, id: &str, category: &str) {
-        f.write(
+        f.write_as(
+            "registrar",
             "household_registered",
             json!({"household_id": id, "commune_code": "HN-PX", "hamlet": "Thôn 3",
                    "category": category, "members": 4, "review_year": 2026}),
@@ -889,7 +1013,8 @@ mod tests {
         g["pledge_id"] = json!(pb.pledge_id.as_ref().unwrap().as_str());
         f.write("donation_cash", g).unwrap();
         household(&mut f, "hh-1", "near_poor");
-        f.write(
+        f.write_as(
+            "registrar",
             "household_reclassified",
             json!({"household_id": "hh-1", "category": "newly_escaped", "review_year": 2026,
                    "decision_ref": "QĐ 45/UBND"}),
@@ -930,6 +1055,383 @@ mod tests {
         let diffs = compare(&replayed, &tampered, &f.state.book.summary());
         assert_eq!(diffs.len(), 1);
         assert_eq!(diffs[0].field, "name");
+    }
+
+    /// The status the server gave an outflow.
+    fn status_of(a: &Appended) -> Option<DistributionStatus> {
+        match &a.body {
+            Body::Distribution(b) => b.status,
+            Body::Expense(b) => b.status,
+            Body::TransferOut(b) => b.status,
+            Body::StockAdjusted(b) => b.status,
+            Body::Reversal(b) => b.status,
+            _ => None,
+        }
+    }
+
+    const PENDING: Option<DistributionStatus> = Some(DistributionStatus::Pending);
+    const APPROVED: Option<DistributionStatus> = Some(DistributionStatus::Approved);
+
+    fn expense(amount: &str) -> Value {
+        json!({"category": "event", "amount_vnd": amount, "decision_ref": "QĐ 7/MTTQ"})
+    }
+
+    impl Fund {
+        fn write_at(
+            &mut self,
+            actor: &str,
+            kind: &str,
+            body: Value,
+            at: OffsetDateTime,
+        ) -> Result<Appended, Rejection> {
+            let draft = Draft::parse(kind, body, None, at)?;
+            self.write_draft(draft, actor, at)
+        }
+
+        /// The books rebuilt from the ledger match the live ones.
+        fn replays(&self) {
+            let mut replayed = Book::default();
+            for c in &self.canonicals {
+                fold(&mut replayed, c).unwrap();
+            }
+            let live: Vec<(String, String, Value)> = self
+                .state
+                .book
+                .objects()
+                .into_iter()
+                .map(|(k, id, v)| (k.to_owned(), id, v))
+                .collect();
+            assert_eq!(
+                compare(&replayed, &live, &self.state.book.summary()),
+                vec![]
+            );
+        }
+    }
+
+    #[test]
+    fn an_expense_at_the_threshold_waits_holds_its_cash_and_needs_another_person() {
+        let mut f = Fund::open();
+        f.write("donation_cash", gift("50000000")).unwrap();
+        let e = f.write("expense", expense("45000000")).unwrap();
+        assert_eq!(status_of(&e), PENDING);
+        assert_eq!(f.state.book.balance_vnd, 50_000_000);
+        assert_eq!(f.state.book.reserved_vnd, 45_000_000);
+        assert_eq!(f.state.book.totals.expenses_vnd, 0);
+        // What it holds cannot be spent twice.
+        assert_eq!(f.rule("expense", expense("6000000")), "insufficient_funds");
+        let approve = json!({"of_seq": e.seq});
+        assert_eq!(f.rule("outflow_approved", approve.clone()), "self_approval");
+        f.write_as("approver", "outflow_approved", approve.clone())
+            .unwrap();
+        assert_eq!(f.state.book.balance_vnd, 5_000_000);
+        assert_eq!(f.state.book.reserved_vnd, 0);
+        assert_eq!(f.state.book.totals.expenses_vnd, 45_000_000);
+        assert_eq!(f.state.book.outflows[&e.seq].status, DistState::Approved);
+        assert_eq!(
+            f.state.book.outflows[&e.seq].approved_by.as_deref(),
+            Some("approver")
+        );
+        assert_eq!(f.rule("outflow_approved", approve), "not_pending");
+        assert_eq!(
+            f.rule("outflow_approved", json!({"of_seq": 1})),
+            "unknown_outflow"
+        );
+        f.replays();
+    }
+
+    #[test]
+    fn a_voided_outflow_releases_what_it_held_and_is_not_reversed() {
+        let mut f = Fund::open();
+        f.write("donation_cash", gift("50000000")).unwrap();
+        let e = f.write("expense", expense("30000000")).unwrap();
+        let reverse = json!({"reverses_seq": e.seq, "reason": "nhầm"});
+        assert_eq!(f.rule("reversal", reverse), "void_pending");
+        let void = json!({"of_seq": e.seq, "reason": "Không có quyết định chi"});
+        f.write_as("approver", "outflow_voided", void.clone())
+            .unwrap();
+        assert_eq!(f.state.book.reserved_vnd, 0);
+        assert_eq!(f.state.book.balance_vnd, 50_000_000);
+        assert_eq!(f.state.book.outflows[&e.seq].status, DistState::Voided);
+        assert_eq!(
+            f.rule("outflow_approved", json!({"of_seq": e.seq})),
+            "not_pending"
+        );
+        f.replays();
+    }
+
+    #[test]
+    fn thresholds_add_up_per_person_per_day_in_vietnam() {
+        let mut f = Fund::open();
+        f.write("donation_cash", gift("90000000")).unwrap();
+        let day = now();
+        let a = f
+            .write_at("clerk", "expense", expense("15000000"), day)
+            .unwrap();
+        assert_eq!(status_of(&a), APPROVED);
+        let b = f
+            .write_at("clerk", "expense", expense("5000000"), day)
+            .unwrap();
+        assert_eq!(status_of(&b), PENDING, "15 + 5 million reach the threshold");
+        let other = f
+            .write_at("clerk-2", "expense", expense("5000000"), day)
+            .unwrap();
+        assert_eq!(
+            status_of(&other),
+            APPROVED,
+            "another person's day is their own"
+        );
+        // 16:59 UTC is still the same day in Vietnam; 17:00 is the next.
+        let late = time::macros::datetime!(2026-11-22 16:59 UTC);
+        let c = f
+            .write_at("clerk", "expense", expense("100000"), late)
+            .unwrap();
+        assert_eq!(status_of(&c), PENDING);
+        let next = time::macros::datetime!(2026-11-22 17:00 UTC);
+        let d = f
+            .write_at("clerk", "expense", expense("5000000"), next)
+            .unwrap();
+        assert_eq!(status_of(&d), APPROVED);
+        f.replays();
+    }
+
+    #[test]
+    fn outflows_to_one_household_add_up_over_the_window() {
+        let mut f = Fund::open();
+        f.write("donation_cash", gift("90000000")).unwrap();
+        household(&mut f, "hh-1", "poor");
+        let medical = || distribution("hh-1", "medical", "19999999");
+        // Three clerks, so no one person's day reaches the threshold.
+        let a = f.write_as("clerk-1", "distribution", medical()).unwrap();
+        assert_eq!(status_of(&a), APPROVED);
+        let b = f.write_as("clerk-2", "distribution", medical()).unwrap();
+        assert_eq!(status_of(&b), PENDING);
+        let c = f.write_as("clerk-3", "distribution", medical()).unwrap();
+        assert_eq!(status_of(&c), PENDING);
+        let small = || distribution("hh-1", "medical", "1000");
+        let within = now() + time::Duration::days(29);
+        let d = f
+            .write_at("clerk-4", "distribution", small(), within)
+            .unwrap();
+        assert_eq!(status_of(&d), PENDING, "29 days on, the three still count");
+        let past = now() + time::Duration::days(31);
+        let e = f
+            .write_at("clerk-4", "distribution", small(), past)
+            .unwrap();
+        assert_eq!(
+            status_of(&e),
+            APPROVED,
+            "31 days on, they have left the window"
+        );
+        f.replays();
+    }
+
+    #[test]
+    fn a_person_does_not_pay_alone_a_household_they_registered_or_reclassified() {
+        let mut f = Fund::open();
+        f.write("donation_cash", gift("10000000")).unwrap();
+        f.write_as(
+            "clerk",
+            "household_registered",
+            json!({"household_id": "hh-9", "commune_code": "HN-PX", "hamlet": "Thôn 3",
+                   "category": "poor", "members": 4, "review_year": 2026}),
+        )
+        .unwrap();
+        let small = || distribution("hh-9", "tet_gift", "100000");
+        assert_eq!(
+            status_of(&f.write_as("clerk", "distribution", small()).unwrap()),
+            PENDING
+        );
+        assert_eq!(
+            status_of(&f.write_as("clerk-2", "distribution", small()).unwrap()),
+            APPROVED
+        );
+        household(&mut f, "hh-8", "poor");
+        f.write_as(
+            "clerk",
+            "household_reclassified",
+            json!({"household_id": "hh-8", "category": "near_poor", "review_year": 2026,
+                   "decision_ref": "QĐ 45/UBND"}),
+        )
+        .unwrap();
+        let to8 = distribution("hh-8", "tet_gift", "100000");
+        assert_eq!(
+            status_of(&f.write_as("clerk", "distribution", to8.clone()).unwrap()),
+            PENDING
+        );
+        let later = now() + time::Duration::days(31);
+        let d = f.write_at("clerk", "distribution", small(), later).unwrap();
+        assert_eq!(status_of(&d), APPROVED, "30 days on, the rule has passed");
+        f.replays();
+    }
+
+    fn packs_in(f: &mut Fund, quantity: &str, unit: u64) {
+        let q: u64 = quantity.parse().unwrap();
+        f.write(
+            "donation_in_kind",
+            json!({"donor": {"display": "Siêu thị Co.op", "kind": "organization"},
+                   "items": [{"item": "QUA-TET", "quantity": quantity, "unit": "gói",
+                              "unit_value_vnd": unit, "value_vnd": unit * q}],
+                   "total_value_vnd": (unit * q).to_string(), "received_on": "2026-11-20"}),
+        )
+        .unwrap();
+    }
+
+    fn packs_out(household: &str, quantity: &str, values: Option<(u64, u64)>) -> Value {
+        let mut line = json!({"item": "QUA-TET", "quantity": quantity, "unit": "gói"});
+        if let Some((unit, value)) = values {
+            line["unit_value_vnd"] = json!(unit);
+            line["value_vnd"] = json!(value);
+        }
+        json!({"household_id": household, "support_type": "tet_gift", "cash_vnd": "0",
+               "items": [line], "decision_ref": "QĐ 3/MTTQ"})
+    }
+
+    #[test]
+    fn goods_leave_stock_at_the_book_s_value_and_a_typed_value_is_refused() {
+        let mut f = Fund::open();
+        f.policy.limits_vnd.clear();
+        packs_in(&mut f, "40", 500_000);
+        household(&mut f, "hh-1", "poor");
+        // 40 packs at 1 đồng each, though the books hold them at 20,000,000.
+        assert_eq!(
+            f.rule("distribution", packs_out("hh-1", "40", Some((1, 40)))),
+            "goods_value"
+        );
+        let d = f
+            .write("distribution", packs_out("hh-1", "40", None))
+            .unwrap();
+        let Body::Distribution(b) = &d.body else {
+            panic!()
+        };
+        assert_eq!(b.items[0].value_vnd.map(|v| v.get()), Some(20_000_000));
+        assert_eq!(b.items[0].unit_value_vnd.map(|v| v.get()), Some(500_000));
+        assert_eq!(status_of(&d), PENDING, "judged on the book's value");
+        assert_eq!(f.state.book.stock["QUA-TET"].reserved_value_vnd, 20_000_000);
+        f.replays();
+    }
+
+    #[test]
+    fn the_last_units_take_what_is_left_so_value_reaches_zero_with_quantity() {
+        let mut f = Fund::open();
+        // 3 packs worth 100 đồng together: 33.33 each.
+        f.write(
+            "donation_in_kind",
+            json!({"donor": {"display": "Hội Phụ nữ", "kind": "organization"},
+                   "items": [{"item": "QUA-TET", "quantity": "1", "unit": "gói",
+                              "unit_value_vnd": 40, "value_vnd": 40},
+                             {"item": "QUA-TET", "quantity": "2", "unit": "gói",
+                              "unit_value_vnd": 30, "value_vnd": 60}],
+                   "total_value_vnd": "100", "received_on": "2026-11-20"}),
+        )
+        .unwrap();
+        household(&mut f, "hh-1", "poor");
+        let mut taken = Vec::new();
+        for _ in 0..3 {
+            let d = f
+                .write("distribution", packs_out("hh-1", "1", None))
+                .unwrap();
+            let Body::Distribution(b) = &d.body else {
+                panic!()
+            };
+            taken.push(b.items[0].value_vnd.map(|v| v.get()).unwrap());
+        }
+        assert_eq!(taken, [33, 34, 33]);
+        let line = &f.state.book.stock["QUA-TET"];
+        assert!(line.quantity.is_zero());
+        assert_eq!(line.value_vnd, 0);
+        // A stated value that matches the book's is taken.
+        packs_in(&mut f, "2", 50);
+        let d = f.write("distribution", packs_out("hh-1", "1", Some((50, 50))));
+        assert!(d.is_ok());
+        f.replays();
+    }
+
+    #[test]
+    fn a_write_off_takes_goods_at_the_average_of_what_no_pending_outflow_holds() {
+        let mut f = Fund::open();
+        f.policy.limits_vnd.clear();
+        packs_in(&mut f, "10", 100_000);
+        household(&mut f, "hh-1", "poor");
+        f.policy.approval_threshold_vnd = 500_000;
+        let d = f
+            .write("distribution", packs_out("hh-1", "10", None))
+            .unwrap();
+        assert_eq!(status_of(&d), PENDING);
+        packs_in(&mut f, "10", 1);
+        // The 10 cheap packs are what is free: 10 đồng in all.
+        let adj = f
+            .write_as(
+                "clerk-2",
+                "stock_adjusted",
+                json!({"item": "QUA-TET", "quantity_delta": "-10", "reason": "spoiled",
+                       "decision_ref": "BB-01"}),
+            )
+            .unwrap();
+        assert_eq!(status_of(&adj), APPROVED);
+        let line = &f.state.book.stock["QUA-TET"];
+        assert_eq!(line.value_vnd, 1_000_000);
+        assert_eq!(line.reserved_value_vnd, 1_000_000);
+        f.write_as("approver", "outflow_approved", json!({"of_seq": d.seq}))
+            .unwrap();
+        let line = &f.state.book.stock["QUA-TET"];
+        assert!(line.quantity.is_zero());
+        assert_eq!(line.value_vnd, 0, "never negative");
+        f.replays();
+    }
+
+    #[test]
+    fn a_pending_reversal_of_a_gift_holds_the_money_until_another_person_approves() {
+        let mut f = Fund::open();
+        let g = f.write("donation_cash", gift("30000000")).unwrap();
+        let r = f
+            .write(
+                "reversal",
+                json!({"reverses_seq": g.seq, "reason": "Ghi trùng"}),
+            )
+            .unwrap();
+        assert_eq!(status_of(&r), PENDING);
+        assert_eq!(r.voids, None, "the gift stands until approved");
+        assert_eq!(f.state.book.balance_vnd, 30_000_000);
+        assert_eq!(f.state.book.available_vnd(), 0);
+        assert_eq!(
+            f.rule("reversal", json!({"reverses_seq": g.seq, "reason": "lại"})),
+            "already_reversed"
+        );
+        let a = f
+            .write_as("approver", "outflow_approved", json!({"of_seq": r.seq}))
+            .unwrap();
+        assert_eq!(a.voids, Some((g.seq, r.seq, "Ghi trùng".to_owned())));
+        assert_eq!(f.state.book.balance_vnd, 0);
+        assert_eq!(f.state.book.reserved_vnd, 0);
+        assert_eq!(f.state.book.reversals[&g.seq].by_seq, r.seq);
+        f.replays();
+    }
+
+    #[test]
+    fn a_version_2_outflow_without_its_status_breaks_the_rules_on_replay() {
+        use crate::ledger::book::At;
+        let mut f = Fund::open();
+        f.write("donation_cash", gift("1000000")).unwrap();
+        let mut body = Draft::parse("expense", expense("1000"), None, now())
+            .unwrap()
+            .body;
+        if let Body::Expense(b) = &mut body {
+            b.expense_id = Some(Id::generate());
+        }
+        let at = |v| At {
+            seq: f.state.book.size,
+            actor: "clerk",
+            date: time::macros::date!(2026 - 11 - 22),
+            v,
+        };
+        assert_eq!(
+            f.state.book.check(at(2), &body).unwrap_err().rule,
+            "status_missing"
+        );
+        assert!(
+            f.state.book.check(at(1), &body).is_ok(),
+            "version 1 had no status"
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ use time::Date;
 use super::book::{Book, DistState, DistributionState};
 use super::canonical::to_canonical;
 use super::ids::{format_date, today_in_vietnam};
-use super::kinds::goods::ItemLine;
+use super::kinds::goods::StockMove;
 use super::kinds::{name_of, Body};
 use super::money::as_string;
 use super::money::SumVnd;
@@ -266,17 +266,17 @@ impl StatementBuilder {
             })
     }
 
-    fn items(
+    fn items<L: StockMove>(
         &mut self,
-        items: &[ItemLine],
+        items: &[L],
         sign: i8,
         into: fn(&mut GoodsLine) -> (&mut Decimal, &mut SumVnd),
     ) {
         for l in items {
-            let line = self.line(l.item.as_str(), l.unit.as_str());
+            let line = self.line(l.item(), l.unit());
             let (q, v) = into(line);
-            *q += l.quantity.0 * Decimal::from(sign);
-            *v += SumVnd::from(l.value_vnd.get()) * SumVnd::from(sign);
+            *q += l.quantity() * Decimal::from(sign);
+            *v += SumVnd::from(l.value()) * SumVnd::from(sign);
         }
     }
 
@@ -300,10 +300,11 @@ impl StatementBuilder {
 
     /// Folds the next entry of the fund.
     pub fn push(&mut self, canonical: &str) -> Result<(), ReplayError> {
-        let (seq, actor, recorded_at, body) = read_entry(canonical)?;
-        let day = today_in_vietnam(recorded_at);
+        let read = read_entry(canonical)?;
+        let (seq, body) = (read.seq, &read.body);
+        let day = today_in_vietnam(read.recorded_at);
         if day < self.from {
-            return fold_read(&mut self.book, seq, &actor, recorded_at, &body);
+            return fold_read(&mut self.book, &read);
         }
         if day > self.to {
             self.past = true;
@@ -313,16 +314,30 @@ impl StatementBuilder {
             self.opening = Some((position(&self.book), stock_of(&self.book)));
         }
         let before_balance = self.book.balance_vnd;
-        let before_stock = matches!(body, Body::Reversal(_) | Body::StockAdjusted(_))
-            .then(|| stock_of(&self.book));
-        let approving = if let Body::DistributionApproved(b) = &body {
-            self.book
-                .distributions
-                .get(b.distribution_id.as_str())
-                .cloned()
+        // An outflow takes effect when it is written, or when a second
+        // person approves it (SPEC §9); a pending one moves nothing yet.
+        let settled = if let Body::OutflowApproved(o) = body {
+            self.book.approved_effect(o.of_seq)
         } else {
             None
         };
+        let waits = self.book.outflow_status(body)
+            == Some(Some(crate::ledger::kinds::spending::OutflowStatus::Pending));
+        let body = settled.as_ref().unwrap_or(body);
+        let before_stock = matches!(body, Body::Reversal(_) | Body::StockAdjusted(_))
+            .then(|| stock_of(&self.book));
+        let approving = match body {
+            Body::DistributionApproved(b) => {
+                self.book.distributions.get(b.distribution_id.as_str())
+            }
+            Body::OutflowApproved(o) => self
+                .book
+                .distribution_at
+                .get(&o.of_seq)
+                .and_then(|id| self.book.distributions.get(id)),
+            _ => None,
+        }
+        .cloned();
         let reversed = if let Body::Reversal(r) = &body {
             self.book
                 .posted(r.reverses_seq)
@@ -330,13 +345,16 @@ impl StatementBuilder {
         } else {
             None
         };
-        fold_read(&mut self.book, seq, &actor, recorded_at, &body)?;
+        fold_read(&mut self.book, &read)?;
         self.s.first_seq.get_or_insert(seq);
         self.s.last_seq = Some(seq);
         self.s.entries += 1;
+        if waits {
+            return Ok(());
+        }
         let cash_delta = self.book.balance_vnd - before_balance;
         let src = &mut self.s.sources;
-        match &body {
+        match body {
             Body::DonationCash(b) => {
                 let amount = SumVnd::from(b.amount_vnd.get());
                 src.gifts_cash.add(amount);
@@ -386,7 +404,7 @@ impl StatementBuilder {
                     }
                 }
             }
-            Body::DistributionApproved(_) => {
+            Body::DistributionApproved(_) | Body::OutflowApproved(_) => {
                 if let Some(d) = approving {
                     self.spent(&d);
                 }
@@ -434,6 +452,7 @@ impl StatementBuilder {
             | Body::HouseholdReclassified(_)
             | Body::DistributionVoided(_)
             | Body::DistributionAcknowledged(_)
+            | Body::OutflowVoided(_)
             | Body::PeriodClosed(_) => {}
         }
         Ok(())
@@ -536,9 +555,15 @@ mod tests {
             l
         }
 
+        /// Appends `draft`. Households are registered by another person
+        /// than the clerk who pays them, who would need a second person.
         fn push(&mut self, draft: Draft, at: OffsetDateTime) -> u64 {
+            let actor = match draft.kind() {
+                crate::ledger::kinds::EntryKind::HouseholdRegistered => "registrar",
+                _ => "clerk",
+            };
             let ctx = Context {
-                actor: "clerk",
+                actor,
                 now: at,
                 policy: &self.policy,
             };

@@ -10,10 +10,8 @@ use super::book::Book;
 use super::checkpoint::{verify_checkpoint, CheckpointError, VerifiedCheckpoint};
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use time::OffsetDateTime;
 
 use super::entry::{ENTRY_VERSION, ZERO_HASH};
-use super::kinds::Body;
 use super::merkle::{leaf_hash, to_hex, Frontier, Hash};
 use super::money::SumVnd;
 use super::replay::{fold_read, read_parts, ReplayError};
@@ -56,7 +54,7 @@ pub struct Prepared {
     hash: Hash,
     hash_matches: bool,
     envelope: Result<Envelope, String>,
-    read: Result<(u64, String, OffsetDateTime, Body), ReplayError>,
+    read: Result<super::replay::Read, ReplayError>,
     /// Entry 0's text, whose key and origin the walk reads.
     opening_text: Option<String>,
 }
@@ -107,7 +105,7 @@ impl Prepared {
                     prev: from_hex(w.prev),
                     opening: w.kind == "fund_opened",
                 };
-                let read = read_parts(w.seq, w.actor, w.kind, &w.recorded_at, w.body.get());
+                let read = read_parts(w.seq, w.v, w.actor, w.kind, &w.recorded_at, w.body.get());
                 (Ok(envelope), read)
             }
             Err(e) => (
@@ -267,7 +265,7 @@ impl ChainVerifier {
                 format!("entry belongs to fund {:?}", env.fund),
             ));
         }
-        if env.v != ENTRY_VERSION {
+        if !(1..=ENTRY_VERSION).contains(&env.v) {
             return Err(Fault::new(seq, format!("unknown entry version {}", env.v)));
         }
         if env.prev != Some(self.last_hash) {
@@ -287,9 +285,8 @@ impl ChainVerifier {
         }
         // A resumed walk starts mid-ledger; its books would not add up.
         if self.book.size == seq {
-            let (seq, actor, at, body) = p.read.map_err(|e| Fault::new(seq, e.reason))?;
-            fold_read(&mut self.book, seq, &actor, at, &body)
-                .map_err(|e| Fault::new(seq, e.reason))?;
+            let read = p.read.map_err(|e| Fault::new(seq, e.reason))?;
+            fold_read(&mut self.book, &read).map_err(|e| Fault::new(seq, e.reason))?;
         }
         self.frontier.push(p.hash);
         self.last_hash = p.hash;

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use super::{AppState, ServiceError};
 use crate::auth::{Caller, Denied};
 use crate::ledger::ids::Code;
+use crate::ledger::kinds::Body;
 use crate::ledger::state::{Draft, Rejection};
 use crate::store::writer::{IdempotencyKey, JobError, Outcome};
 
@@ -82,9 +83,33 @@ pub async fn append(
             rejection: Rejection::field("entries", "must hold at least one entry"),
         });
     }
+    for (index, d) in drafts.iter().enumerate() {
+        if let Body::TransferOut(t) = &d.body {
+            let to = t.counterparty_fund.as_str();
+            // An unknown fund is refused by the writer, naming it.
+            if let Ok(other) = s.fund(to).await {
+                if !s
+                    .policy
+                    .may_transfer(&info.committee_path, &other.committee_path, to)
+                {
+                    return Err(AppendError::Rejected {
+                        index,
+                        rejection: Rejection::rule(
+                            "transfer_not_allowed",
+                            "body.counterparty_fund",
+                            format!(
+                                "fund {to} belongs to committee {}; transfers go to the committee's own funds, its parent's, its children's and its siblings', or to funds the policy lists",
+                                other.committee_code
+                            ),
+                        ),
+                    });
+                }
+            }
+        }
+    }
     let code = Code::parse(&info.code, "fund").map_err(|e| AppendError::NotFound(e.message))?;
     s.writer
-        .submit(code, caller.id().to_owned(), drafts, batch, key)
+        .submit(code, caller.person().to_owned(), drafts, batch, key)
         .await
         .map_err(|e| match e {
             JobError::Rejected { index, rejection } => AppendError::Rejected { index, rejection },

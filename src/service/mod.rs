@@ -43,6 +43,9 @@ pub struct AppState {
     pub writer: Writer,
     pub secret: MasterSecret,
     pub settings: Arc<Settings>,
+    /// The policy in force, read from the settings when the service was
+    /// built (they were checked then).
+    pub policy: Arc<crate::ledger::policy::Policy>,
     /// Funds by code. A fund never changes once opened, so a cached copy is
     /// never stale.
     funds: Arc<RwLock<HashMap<String, FundInfo>>>,
@@ -101,6 +104,11 @@ impl AppState {
             store,
             writer,
             secret,
+            policy: Arc::new(
+                settings
+                    .policy()
+                    .unwrap_or_else(|_| crate::ledger::policy::Policy::permissive(0)),
+            ),
             settings: Arc::new(settings),
             funds: Arc::default(),
             principals: Arc::default(),

@@ -89,6 +89,9 @@ impl ReadModel for DistributionState {
 impl ReadModel for StockLine {
     const KIND: &'static str = "stock";
 }
+impl ReadModel for crate::ledger::book::OutflowState {
+    const KIND: &'static str = "outflow";
+}
 
 impl AppState {
     /// One page of a fund's derived objects of type `T`. A row that does

@@ -9,7 +9,10 @@ use super::{insert_idempotency, now_text, IdempotencyRecord, Result, Store};
 /// The holder of a token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
+    /// The token's or user's own id.
     pub id: String,
+    /// The person behind it (SPEC §9): what entries name as their actor.
+    pub person_id: String,
     pub role: String,
     /// None for a deployment-wide admin.
     pub committee_code: Option<String>,
@@ -37,12 +40,18 @@ pub struct NewToken<'a> {
     pub secret_sha256: &'a [u8; 32],
     /// Its last day of use, `YYYY-MM-DD`.
     pub expires_on: Option<&'a str>,
+    /// The person it belongs to (see [`new_person_id`]).
+    pub person_id: &'a str,
+    /// Store the person too, named as the token: it is new.
+    pub new_person: bool,
 }
 
 /// A token as an admin sees it: never its secret.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TokenInfo {
     pub id: String,
+    /// The person it belongs to.
+    pub person_id: String,
     pub name: String,
     pub role: String,
     pub committee_code: Option<String>,
@@ -56,15 +65,19 @@ pub struct TokenInfo {
 impl Store {
     // ---- tokens -------------------------------------------------------------
 
+    /// Stores a token, and its person when that is new.
     pub async fn create_token(
         &self,
         t: &NewToken<'_>,
         idem: Option<IdempotencyRecord>,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
+        if t.new_person {
+            insert_person(&mut tx, t.person_id, t.name).await?;
+        }
         sqlx::query(
-            "INSERT INTO tokens (id, name, role, committee_code, secret_sha256, created_at, expires_on) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO tokens (id, name, role, committee_code, secret_sha256, created_at, expires_on, person_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(t.id)
         .bind(t.name)
@@ -73,6 +86,7 @@ impl Store {
         .bind(t.secret_sha256.to_vec())
         .bind(now_text())
         .bind(t.expires_on.map(str::to_owned))
+        .bind(t.person_id)
         .execute(&mut *tx)
         .await?;
         insert_idempotency(&mut tx, self.backend, idem.as_slice()).await?;
@@ -82,7 +96,7 @@ impl Store {
 
     pub async fn principal(&self, secret_sha256: &[u8; 32]) -> Result<Option<Principal>> {
         let row = sqlx::query(
-            "SELECT t.id, t.role, t.committee_code, c.path, t.expires_on FROM tokens t \
+            "SELECT t.id, COALESCE(t.person_id, t.id) AS person_id, t.role, t.committee_code, c.path, t.expires_on FROM tokens t \
              LEFT JOIN committees c ON c.code = t.committee_code \
              WHERE t.secret_sha256 = $1 AND t.revoked_at IS NULL",
         )
@@ -92,6 +106,7 @@ impl Store {
         row.map(|r| {
             Ok(Principal {
                 id: r.try_get("id")?,
+                person_id: r.try_get("person_id")?,
                 role: r.try_get("role")?,
                 committee_code: r.try_get("committee_code")?,
                 committee_path: r.try_get("path")?,
@@ -105,7 +120,7 @@ impl Store {
     /// oldest first; never their secrets.
     pub async fn tokens(&self, path: Option<&str>) -> Result<Vec<TokenInfo>> {
         let rows = sqlx::query(
-            "SELECT t.id, t.name, t.role, t.committee_code, t.created_at, t.expires_on, t.revoked_at FROM tokens t \
+            "SELECT t.id, COALESCE(t.person_id, t.id) AS person_id, t.name, t.role, t.committee_code, t.created_at, t.expires_on, t.revoked_at FROM tokens t \
              LEFT JOIN committees c ON c.code = t.committee_code \
              WHERE $1 = '' OR c.path LIKE $1 || '%' ORDER BY t.created_at, t.id",
         )
@@ -116,6 +131,7 @@ impl Store {
             .map(|r| {
                 Ok(TokenInfo {
                     id: r.try_get("id")?,
+                    person_id: r.try_get("person_id")?,
                     name: r.try_get("name")?,
                     role: r.try_get("role")?,
                     committee_code: r.try_get("committee_code")?,
@@ -130,7 +146,7 @@ impl Store {
     /// The token `id` with its committee's path, if it exists.
     pub async fn token(&self, id: &str) -> Result<Option<(TokenInfo, Option<String>)>> {
         let row = sqlx::query(
-            "SELECT t.id, t.name, t.role, t.committee_code, t.created_at, t.expires_on, t.revoked_at, c.path \
+            "SELECT t.id, COALESCE(t.person_id, t.id) AS person_id, t.name, t.role, t.committee_code, t.created_at, t.expires_on, t.revoked_at, c.path \
              FROM tokens t LEFT JOIN committees c ON c.code = t.committee_code WHERE t.id = $1",
         )
         .bind(id)
@@ -140,6 +156,7 @@ impl Store {
             Ok((
                 TokenInfo {
                     id: r.try_get("id")?,
+                    person_id: r.try_get("person_id")?,
                     name: r.try_get("name")?,
                     role: r.try_get("role")?,
                     committee_code: r.try_get("committee_code")?,
@@ -167,6 +184,15 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Whether a person with this id exists.
+    pub async fn person_exists(&self, id: &str) -> Result<bool> {
+        Ok(sqlx::query("SELECT id FROM persons WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?
+            .is_some())
+    }
+
     pub async fn token_count(&self) -> Result<u64> {
         let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM tokens")
             .fetch_one(&self.read)
@@ -174,4 +200,27 @@ impl Store {
             .try_get("n")?;
         Ok(n as u64)
     }
+}
+
+/// A new person's id: `pe-` and 16 hex digits.
+pub fn new_person_id() -> String {
+    use rand::RngCore;
+    let mut id = [0u8; 8];
+    rand::rngs::OsRng.fill_bytes(&mut id);
+    format!("pe-{}", hex::encode(id))
+}
+
+/// Stores a person in the transaction `tx`.
+pub(crate) async fn insert_person(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: &str,
+    name: &str,
+) -> Result<()> {
+    sqlx::query("INSERT INTO persons (id, name, created_at) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(name)
+        .bind(now_text())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

@@ -44,7 +44,7 @@ mod idempotency;
 mod objects;
 mod private;
 
-pub use access::{NewToken, Principal, TokenInfo};
+pub use access::{new_person_id, NewToken, Principal, TokenInfo};
 pub(crate) use append::{lock_head, FundWrites};
 pub(crate) use entries::{entries_between, ENTRIES_BETWEEN_SQL};
 pub use entries::{root_of, Receipt, StoredEntry, REPLAY_PAGE};

@@ -41,9 +41,12 @@ impl Store {
         committee_code: Option<&str>,
         password_hash: &str,
     ) -> Result<()> {
+        // A user is a person of its own, under the user's id.
+        let mut tx = self.begin_write().await?;
+        super::access::insert_person(&mut tx, id, name).await?;
         let done = sqlx::query(
-            "INSERT INTO users (id, username, name, role, committee_code, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO users (id, username, name, role, committee_code, password_hash, created_at, person_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $1)",
         )
         .bind(id)
         .bind(username)
@@ -52,10 +55,10 @@ impl Store {
         .bind(committee_code)
         .bind(password_hash)
         .bind(now_text())
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await;
         match done {
-            Ok(_) => Ok(()),
+            Ok(_) => Ok(tx.commit().await?),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Conflict(
                 format!("the username {username:?} is taken"),
             )),
@@ -152,7 +155,7 @@ impl Store {
     /// The session with this secret, if it has not expired.
     pub async fn session(&self, secret_sha256: &[u8; 32]) -> Result<Option<Session>> {
         let row = sqlx::query(
-            "SELECT u.id, u.name, u.role, u.committee_code, c.path, s.csrf FROM sessions s \
+            "SELECT u.id, COALESCE(u.person_id, u.id) AS person_id, u.name, u.role, u.committee_code, c.path, s.csrf FROM sessions s \
              JOIN users u ON u.id = s.user_id LEFT JOIN committees c ON c.code = u.committee_code \
              WHERE s.secret_sha256 = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
         )
@@ -164,6 +167,7 @@ impl Store {
             Ok(Session {
                 principal: Principal {
                     id: r.try_get("id")?,
+                    person_id: r.try_get("person_id")?,
                     role: r.try_get("role")?,
                     committee_code: r.try_get("committee_code")?,
                     committee_path: r.try_get("path")?,

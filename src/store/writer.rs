@@ -27,7 +27,7 @@ use super::{
 use crate::ledger::checkpoint::{LogKey, MasterSecret};
 use crate::ledger::ids::{verification_code, Code};
 use crate::ledger::kinds::corrections::Reversal;
-use crate::ledger::kinds::spending::Transfer;
+use crate::ledger::kinds::spending::{OutflowStatus, Transfer};
 use crate::ledger::kinds::Body;
 use crate::ledger::merkle::to_hex;
 use crate::ledger::policy::Policy;
@@ -362,7 +362,7 @@ impl WriterTask {
                 continue;
             };
             for d in &job.drafts {
-                if let Some((other, _)) = transfer_pair(state, &d.body) {
+                if let Some(other) = other_fund(state, &d.body) {
                     if !states.contains_key(&other) {
                         extra.insert(other);
                     }
@@ -627,11 +627,28 @@ fn apply_drafts(
         let state = fetch(states, saved, &job.fund, save).ok_or(JobError::UnknownFund)?;
         let pair = transfer_pair(state, &draft.body);
         let a = apply(state, draft.clone(), ctx).map_err(refuse)?;
-        let counterpart = match (&a.body, pair) {
-            (Body::TransferOut(t), _) => {
+        // What takes effect now: the entry itself, or the pending outflow
+        // it approves. A pending transfer, or the pending reversal of
+        // one, reaches the other fund only when approved (SPEC §9).
+        let effect = match &a.body {
+            Body::OutflowApproved(o) => state.book.approved_effect(o.of_seq),
+            Body::TransferOut(t) if t.status == Some(OutflowStatus::Pending) => None,
+            Body::Reversal(r) if r.status == Some(OutflowStatus::Pending) => None,
+            other => Some(other.clone()),
+        };
+        let pair = match &a.body {
+            Body::OutflowApproved(_) => match &effect {
+                Some(b) => transfer_pair(state, b),
+                None => None,
+            },
+            _ => pair,
+        };
+        let counterpart = match (effect.as_ref(), pair) {
+            (Some(Body::TransferOut(t)), _) => {
                 let other = &t.counterparty_fund;
                 let mirror = Transfer {
                     counterparty_fund: job.fund.clone(),
+                    status: None,
                     ..t.clone()
                 };
                 let state = fetch(states, saved, other, save)
@@ -643,7 +660,7 @@ fn apply_drafts(
                 let c = apply(state, draft, ctx).map_err(|r| refuse(in_fund(other, r)))?;
                 Some((other.clone(), c))
             }
-            (Body::Reversal(r), Some((other, transfer_id))) => {
+            (Some(Body::Reversal(r)), Some((other, transfer_id))) => {
                 let state = fetch(states, saved, &other, save).ok_or_else(|| {
                     refuse(Rejection::rule(
                         "reverse_transfer_alone",
@@ -658,9 +675,11 @@ fn apply_drafts(
                         format!("fund {other} has no side of transfer {transfer_id:?}"),
                     ))
                 })?;
+                // Approved with the side it answers, never pending twice.
                 let draft = Draft {
                     body: Body::Reversal(Reversal {
                         reverses_seq: seq,
+                        status: Some(OutflowStatus::Approved),
                         ..r.clone()
                     }),
                     private: None,
@@ -687,6 +706,19 @@ fn fetch<'s>(
         saved.insert(fund.clone(), state.savepoint());
     }
     Some(state)
+}
+
+/// The other fund an entry known only from the books reaches: the other
+/// side of a transfer it reverses, or of the pending transfer (or
+/// reversal of one) it approves.
+fn other_fund(state: &FundState, body: &Body) -> Option<Code> {
+    match body {
+        Body::OutflowApproved(o) => match state.book.approved_effect(o.of_seq)? {
+            Body::TransferOut(t) => Some(t.counterparty_fund),
+            effect => transfer_pair(state, &effect).map(|(other, _)| other),
+        },
+        _ => transfer_pair(state, body).map(|(other, _)| other),
+    }
 }
 
 /// For a reversal of one side of a transfer: the other fund and the

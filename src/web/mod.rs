@@ -460,8 +460,9 @@ async fn receipt(
         Ok(None) => return Err(PageError::not_found(t, Missing::Receipt, &code)),
         Err(e) => return Err(e.into()),
     };
-    let (_, _, _, body) =
-        crate::ledger::replay::read_entry(&r.entry.canonical).map_err(PageError::internal)?;
+    let body = crate::ledger::replay::read_entry(&r.entry.canonical)
+        .map_err(PageError::internal)?
+        .body;
     let gift = match &body {
         Body::DonationCash(b) => ReceiptGift {
             amount: b.amount_vnd.get(),

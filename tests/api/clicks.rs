@@ -240,12 +240,19 @@ async fn a_handover_scan_is_hashed_in_the_browser(app: TestApp) {
     let clerk = app.with_fund().await;
     user(&app, "lan", "clerk", "HN").await;
     crate::console::pending_house(&app, &clerk, "nha-1").await;
+    // Another household, registered and paid by two other clerks: the
+    // first clerk's day and ho-1's pending house would make it wait.
+    let registrar = app.token("clerk", "HN").await;
+    let clerk2 = app.token("clerk", "HN").await;
+    app.record_batch("HN-VNN", &registrar, vec![serde_json::json!({"kind": "household_registered",
+        "body": {"household_id": "ho-2", "commune_code": "HN", "hamlet": "Thôn 1", "category": "poor", "members": 2, "review_year": 2026},
+        "private": {"head_name": "Lê Thị Chín", "cccd": "001085000555", "address": "Thôn 1"}})]).await;
     let tet = app
         .record(
             "HN-VNN",
-            &clerk,
+            &clerk2,
             "distribution",
-            serde_json::json!({"distribution_id": "tet-1", "household_id": "ho-1",
+            serde_json::json!({"distribution_id": "tet-1", "household_id": "ho-2",
             "support_type": "tet_gift", "cash_vnd": "500000", "decision_ref": "QĐ 10"}),
         )
         .await;

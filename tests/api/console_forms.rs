@@ -207,7 +207,9 @@ async fn a_clerk_keeps_the_books_through_forms(app: TestApp) {
     .await;
     assert_eq!(p.status, 201, "{}", p.body);
     assert!(p.body.contains("chờ người phê duyệt"), "{}", p.body);
-    // A Tet gift of cash and rice-free cement: approved at once.
+    // A Tet gift of cash and rice-free cement, small, but to a household
+    // the same person registered today: it waits for a second person
+    // (SPEC §9), who approves it.
     let (p, _) = send(
         &mut b,
         "/console/f/HN-VNN/distribution",
@@ -233,7 +235,15 @@ async fn a_clerk_keeps_the_books_through_forms(app: TestApp) {
         .next()
         .unwrap()
         .to_owned();
-    assert!(p.body.contains("đã duyệt"), "{}", p.body);
+    assert!(p.body.contains("chờ người phê duyệt"), "{}", p.body);
+    let approver = app.token("approver", "HN").await;
+    app.record(
+        "HN-VNN",
+        &approver,
+        "distribution_approved",
+        json!({"distribution_id": tet}),
+    )
+    .await;
 
     // Its handover, with the scan's digest computed in the browser.
     let digest = "ab".repeat(32);
@@ -336,18 +346,21 @@ async fn a_clerk_keeps_the_books_through_forms(app: TestApp) {
             "household_registered",
             "distribution",
             "distribution",
+            "distribution_approved",
             "distribution_acknowledged",
             "reversal"
         ]
     );
     for e in &written {
-        assert_eq!(e["actor"], "us-lan", "{e}");
+        if e["kind"] != "distribution_approved" {
+            assert_eq!(e["actor"], "us-lan", "{e}");
+        }
     }
     assert_eq!(written[1]["body"]["total_value_vnd"], "12500600");
     assert_eq!(written[4]["body"]["status"], "pending");
     assert_eq!(written[5]["body"]["items"][0]["value_vnd"], "190000");
-    assert_eq!(written[6]["body"]["evidence_sha256"], digest.as_str());
-    assert_eq!(written[7]["body"]["reason"], reason);
+    assert_eq!(written[7]["body"]["evidence_sha256"], digest.as_str());
+    assert_eq!(written[8]["body"]["reason"], reason);
     let inspector = app.token("inspector", "HN").await;
     app.assert_replay_consistent("HN-VNN", &inspector).await;
 }

@@ -61,7 +61,8 @@ async fn a_clean_fund_has_no_findings(app: TestApp) {
     let clerk = app.with_fund().await;
     let approver = app.token("approver", "HN").await;
     let inspector = app.token("inspector", "HN").await;
-    app.record_batch("HN-VNN", &clerk, vec![household("h1", "poor")])
+    let registrar = app.token("clerk", "HN").await;
+    app.record_batch("HN-VNN", &registrar, vec![household("h1", "poor")])
         .await;
     app.record(
         "HN-VNN",
@@ -132,9 +133,10 @@ async fn each_finding_is_raised_by_what_it_names(app: TestApp) {
     let clerk = app.with_fund().await;
     let inspector = app.token("inspector", "HN").await;
     const F: &str = "HN-VNN";
+    let registrar = app.token("clerk", "HN").await;
     app.record_batch(
         F,
-        &clerk,
+        &registrar,
         vec![
             household("h-moi", "newly_escaped"),
             household("h-ngheo", "poor"),
@@ -213,6 +215,18 @@ async fn each_finding_is_raised_by_what_it_names(app: TestApp) {
         "reason": "spoiled", "decision_ref": "BB 2"}),
         )
         .await;
+    // Past the clerk's threshold for the day, the reversal and the
+    // write-off wait for a second person, who approves them.
+    let approver = app.token("approver", "HN").await;
+    assert_eq!(app.approve_listed(F, &approver, &["outflows"]).await, 2);
+    // The second repair to one household within 30 days waits too.
+    app.record(
+        F,
+        &approver,
+        "distribution_approved",
+        json!({"distribution_id": "sua-2"}),
+    )
+    .await;
     let seq = |v: &Value| v["seq"].as_u64().unwrap();
 
     // Under a lenient policy, with the default days, only what does not

@@ -98,6 +98,10 @@ async fn a_commune_runs_its_peak_month(app: TestApp) {
     let clerk = app.token("clerk", "HN-PX").await;
     let approver = app.token("approver", "HN-PX").await;
     let inspector = app.token("inspector", "HN").await;
+    // Households are registered by another clerk than the one who pays
+    // them: a person does not pay alone a household they registered.
+    let registrar = app.token("clerk", "HN-PX").await;
+    let province_approver = app.token("approver", "HN").await;
     const F: &str = "PX-VNN";
 
     app.record(
@@ -226,6 +230,21 @@ async fn a_commune_runs_its_peak_month(app: TestApp) {
         "decision_ref": "QĐ 12/QĐ-MTTQ", "purpose": "Hỗ trợ xây nhà đại đoàn kết xã Phú Xuyên"}),
         )
         .await;
+    // 150,000,000 wait for a second person; the money reaches the commune
+    // when the province's approver approves.
+    assert!(t["canonical"]
+        .as_str()
+        .unwrap()
+        .contains("\"status\":\"pending\""));
+    assert!(t["counterpart"].is_null(), "{t}");
+    let t = app
+        .record(
+            "HN-VNN",
+            &province_approver,
+            "outflow_approved",
+            json!({"of_seq": t["seq"], "decision_ref": "Thường trực họp 10/11"}),
+        )
+        .await;
     assert_eq!(t["counterpart"]["fund"], "PX-VNN");
     assert_eq!(t["counterpart"]["kind"], "transfer_in");
     let incoming = app
@@ -253,7 +272,7 @@ async fn a_commune_runs_its_peak_month(app: TestApp) {
             )
         })
         .collect();
-    app.record_batch(F, &clerk, households).await;
+    app.record_batch(F, &registrar, households).await;
 
     // Seven houses proposed: each at or above the threshold waits for the
     // approver. Five are approved, one voided, one still waits.
@@ -299,10 +318,21 @@ async fn a_commune_runs_its_peak_month(app: TestApp) {
         })
         .collect();
     let written = app.record_batch(F, &clerk, tet).await;
-    assert!(written.iter().all(|e| e["canonical"]
-        .as_str()
-        .unwrap()
-        .contains("\"status\":\"approved\"")));
+    // One clerk's outflows of one day add up: past the houses proposed
+    // today, each Tet gift waits for the approver, who approves them at
+    // once.
+    let waiting: Vec<Value> = written
+        .iter()
+        .filter(|e| {
+            e["canonical"]
+                .as_str()
+                .unwrap()
+                .contains("\"status\":\"pending\"")
+        })
+        .map(|e| json!({"kind": "outflow_approved", "body": {"of_seq": e["seq"]}}))
+        .collect();
+    assert_eq!(waiting.len(), 40);
+    app.record_batch(F, &approver, waiting).await;
 
     // Corrections: a gift recorded twice is reversed, spoiled rice
     // written off, the bank's fee paid.
@@ -344,6 +374,8 @@ async fn a_commune_runs_its_peak_month(app: TestApp) {
         "amount_vnd": "22000", "decision_ref": "Sao kê tháng 11"}),
     )
     .await;
+    // The clerk's day is past the threshold: the corrections wait too.
+    assert_eq!(app.approve_listed(F, &approver, &["outflows"]).await, 3);
 
     // The fund: 304,600,000 received (less the reversed 1,400,000),
     // 150,000,000 in, 212,000,000 given, 22,000 in fees.
@@ -476,7 +508,7 @@ async fn a_commune_runs_its_peak_month(app: TestApp) {
         ],
     );
     assert_eq!(nha1["acknowledged"]["method"], "signature");
-    assert!(nha1["approved_by"].as_str().unwrap().starts_with("tk-"));
+    assert!(nha1["approved_by"].as_str().unwrap().starts_with("pe-"));
     assert_ne!(nha1["approved_by"], nha1["recorded_by"]);
     assert_figures(
         "nha-03",
@@ -522,8 +554,9 @@ async fn a_commune_runs_its_peak_month(app: TestApp) {
     assert!(!h.to_string().contains("Chủ hộ"));
 
     // 1 campaign, 3 pledges, 30 households, 47 distributions, 2 stock
-    // lines, 1 earmark, 1 reversal.
-    assert_eq!(app.assert_replay_consistent(F, &inspector).await, 85);
+    // lines, 1 earmark, 1 reversal, 3 other outflows (the reversal, the
+    // write-off, the fee).
+    assert_eq!(app.assert_replay_consistent(F, &inspector).await, 88);
     app.assert_replay_consistent("HN-VNN", &inspector).await;
     // The statement of sources and uses says the same, in full.
     let st = app.get("/funds/PX-VNN/statement").await;
@@ -701,6 +734,25 @@ async fn a_province_runs_a_typhoon_campaign(app: TestApp) {
     let province = app.token("clerk", "HN").await;
     let commune = app.token("clerk", "HN-PX").await;
     let inspector = app.token("inspector", "HN").await;
+    let province_approver = app.token("approver", "HN").await;
+    let commune_approver = app.token("approver", "HN-PX").await;
+    let registrar = app.token("clerk", "HN-PX").await;
+    // A pending outflow of the province, approved by its approver; the
+    // approval's answer.
+    let approve = |seq: &Value| {
+        let seq = seq.clone();
+        let app = &app;
+        let approver = province_approver.clone();
+        async move {
+            app.record(
+                "HN-CT",
+                &approver,
+                "outflow_approved",
+                json!({"of_seq": seq}),
+            )
+            .await
+        }
+    };
     const STORM: &str = "bao-so-3-2026";
 
     app.record(
@@ -727,6 +779,8 @@ async fn a_province_runs_a_typhoon_campaign(app: TestApp) {
     // Money down to the communes; the second transfer is taken back.
     let to_px = app.record("HN-CT", &province, "transfer_out", json!({"counterparty_fund": "PX-CT",
         "amount_vnd": "200000000", "decision_ref": "QĐ 31/QĐ-MTTQ", "purpose": "Cứu trợ hộ bị sập nhà"})).await;
+    assert!(to_px["counterpart"].is_null(), "it waits for the approver");
+    let to_px = approve(&to_px["seq"]).await;
     assert_eq!(to_px["counterpart"]["fund"], "PX-CT");
     let to_tt = app
         .record(
@@ -737,6 +791,7 @@ async fn a_province_runs_a_typhoon_campaign(app: TestApp) {
         "amount_vnd": "100000000", "decision_ref": "QĐ 32/QĐ-MTTQ", "purpose": "Cứu trợ"}),
         )
         .await;
+    approve(&to_tt["seq"]).await;
     let back = app
         .record(
             "HN-CT",
@@ -746,6 +801,8 @@ async fn a_province_runs_a_typhoon_campaign(app: TestApp) {
         "reason": "Xã Thanh Trì đã được tỉnh bạn hỗ trợ đủ"}),
         )
         .await;
+    assert!(back["counterpart"].is_null(), "the reversal waits too");
+    let back = approve(&back["seq"]).await;
     assert_eq!(back["counterpart"]["fund"], "TT-CT");
     assert_eq!(back["counterpart"]["kind"], "reversal");
     // A commune cannot reverse its side alone while the province's stands
@@ -768,6 +825,7 @@ async fn a_province_runs_a_typhoon_campaign(app: TestApp) {
         "decision_ref": "Phiếu chi 07"}),
     )
     .await;
+    assert_eq!(app.approve_pending("HN-CT", &province_approver).await, 1);
     app.record(
         "HN-CT",
         &province,
@@ -788,7 +846,7 @@ async fn a_province_runs_a_typhoon_campaign(app: TestApp) {
             h
         })
         .collect();
-    app.record_batch("PX-CT", &commune, households).await;
+    app.record_batch("PX-CT", &registrar, households).await;
     let relief: Vec<Value> = (1..=10)
         .map(|n| {
             json!({"kind": "distribution", "body": {
@@ -799,7 +857,7 @@ async fn a_province_runs_a_typhoon_campaign(app: TestApp) {
     app.record_batch("PX-CT", &commune, relief).await;
     app.record(
         "PX-CT",
-        &commune,
+        &registrar,
         "household_reclassified",
         json!({"household_id": "ho-08",
         "category": "newly_escaped", "review_year": 2027, "decision_ref": "QĐ 55/QĐ-UBND"}),
@@ -823,6 +881,10 @@ async fn a_province_runs_a_typhoon_campaign(app: TestApp) {
         "support_type": "cash_grant", "cash_vnd": "1000000", "decision_ref": "QĐ 56"}),
     )
     .await;
+    // 50,000,000 of relief in one day by one clerk: from the fourth
+    // (20,000,000 with it) each waits for the commune's approver, and so
+    // does the grant after them.
+    assert_eq!(app.approve_pending("PX-CT", &commune_approver).await, 8);
 
     let hn = app.fund_view("HN-CT").await;
     assert_figures(

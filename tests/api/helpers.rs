@@ -338,6 +338,41 @@ impl TestApp {
         a.body["entries"].as_array().expect("entries").clone()
     }
 
+    /// Approves, as `approver`, every outflow of `fund` that waits for a
+    /// second person (SPEC §9), in one batch; returns how many.
+    pub async fn approve_pending(&self, fund: &str, approver: &str) -> usize {
+        self.approve_listed(fund, approver, &["distributions", "outflows"])
+            .await
+    }
+
+    /// [`TestApp::approve_pending`] for the outflows of the given
+    /// listings only (`distributions`, `outflows`).
+    pub async fn approve_listed(&self, fund: &str, approver: &str, lists: &[&str]) -> usize {
+        let mut seqs = Vec::new();
+        for list in lists {
+            let a = self
+                .get(&format!("/funds/{fund}/{list}?status=pending&limit=1000"))
+                .await;
+            assert_eq!(a.status, 200, "{}", a.text);
+            seqs.extend(
+                a.body[*list]
+                    .as_array()
+                    .expect("listing")
+                    .iter()
+                    .map(|o| o["seq"].as_u64().expect("seq")),
+            );
+        }
+        seqs.sort_unstable();
+        if !seqs.is_empty() {
+            let batch = seqs
+                .iter()
+                .map(|s| json!({"kind": "outflow_approved", "body": {"of_seq": s}}))
+                .collect();
+            self.record_batch(fund, approver, batch).await;
+        }
+        seqs.len()
+    }
+
     /// The fund as the public sees it.
     pub async fn fund_view(&self, fund: &str) -> Value {
         let a = self.get(&format!("/funds/{fund}")).await;

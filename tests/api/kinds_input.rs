@@ -110,7 +110,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             kind: "distribution",
-            valid: json!({"distribution_id": "d2", "household_id": "h1", "support_type": "medical",
+            valid: json!({"distribution_id": "d2", "household_id": "h2", "support_type": "medical",
                           "cash_vnd": "2000000", "decision_ref": "QĐ 3/QĐ-MTTQ"}),
             bad: vec![
                 ("support_type", json!("bribe"), "body.support_type"),
@@ -199,11 +199,19 @@ fn cases() -> Vec<Case> {
 async fn every_kind_refuses_bad_fields_and_records_nothing(app: TestApp) {
     let clerk = app.with_fund().await;
     let approver = app.token("approver", "HN").await;
+    // Another clerk registers the household, and another pays the small
+    // one: a person's own households and a day past the threshold wait
+    // for a second person (SPEC §9).
+    let registrar = app.token("clerk", "HN").await;
+    let clerk2 = app.token("clerk", "HN").await;
     app.fund("HN-CT", "HN").await;
     const F: &str = "HN-VNN";
-    app.record_batch(F, &clerk, vec![json!({"kind": "household_registered",
+    app.record_batch(F, &registrar, vec![json!({"kind": "household_registered",
         "body": {"household_id": "h1", "commune_code": "HN", "hamlet": "Thôn 1", "category": "poor", "members": 2, "review_year": 2026},
-        "private": {"head_name": "Hà Văn Sơn", "cccd": "001085000222", "address": "Thôn 1"}})]).await;
+        "private": {"head_name": "Hà Văn Sơn", "cccd": "001085000222", "address": "Thôn 1"}}),
+        json!({"kind": "household_registered",
+        "body": {"household_id": "h2", "commune_code": "HN", "hamlet": "Thôn 1", "category": "poor", "members": 3, "review_year": 2026},
+        "private": {"head_name": "Hà Thị Mai", "cccd": "001085000333", "address": "Thôn 1"}})]).await;
     app.record(
         F,
         &clerk,
@@ -258,11 +266,16 @@ async fn every_kind_refuses_bad_fields_and_records_nothing(app: TestApp) {
     // The same bodies, valid, are recorded (the distribution is voided
     // before it is acknowledged, so acknowledge the medical one instead).
     for case in cases() {
-        let token = if case.kind == "distribution_voided" {
-            &approver
-        } else {
-            &clerk
+        let token = match case.kind {
+            "distribution_voided" => &approver,
+            "distribution" => &clerk2,
+            _ => &clerk,
         };
+        if case.kind == "reversal" {
+            // What the clerk recorded past the day's threshold waits for
+            // the approver; an outflow is reversed once it took effect.
+            app.approve_listed(F, &approver, &["outflows"]).await;
+        }
         let body = match case.kind {
             "distribution_acknowledged" => with(&case.valid, "distribution_id", json!("d2")),
             _ => case.valid.clone(),

@@ -10,6 +10,7 @@ mod clicks;
 mod concurrency;
 mod console;
 mod console_forms;
+mod controls;
 mod demo;
 mod driver;
 mod findings;

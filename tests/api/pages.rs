@@ -122,7 +122,9 @@ async fn readers_see_where_the_money_went_campaigns_and_statements(app: TestApp)
         }
         app.record("HN-VNN", &clerk, "donation_cash", gift).await;
     }
-    app.record_batch("HN-VNN", &clerk, vec![json!({"kind": "household_registered",
+    // Registered by another clerk than the one who pays the household.
+    let registrar = app.token("clerk", "HN").await;
+    app.record_batch("HN-VNN", &registrar, vec![json!({"kind": "household_registered",
         "body": {"household_id": "ho-1", "commune_code": "HN", "hamlet": "Thôn 1", "category": "poor", "members": 4, "review_year": 2026},
         "private": {"head_name": "Lê Văn Tám", "cccd": "001085000444", "address": "Thôn 1"}})]).await;
     app.record("HN-VNN", &clerk, "distribution", json!({"distribution_id": "tet-1", "household_id": "ho-1",

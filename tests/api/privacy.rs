@@ -32,7 +32,9 @@ async fn private_records_stay_off_the_ledger_and_every_read_is_logged(app: TestA
     let other_clerk = app.token("clerk", "HP").await;
     let province_clerk = app.token("clerk", "HN").await;
     const F: &str = "PX-VNN";
-    app.record_batch(F, &clerk, vec![register("ho-nguyet")])
+    // Registered by another clerk than the one who pays the household.
+    let registrar = app.token("clerk", "HN-PX").await;
+    app.record_batch(F, &registrar, vec![register("ho-nguyet")])
         .await;
     app.record(
         F,

@@ -74,10 +74,11 @@ async fn only_the_committee_s_clerk_may_record_gifts(app: TestApp) {
             .status,
         201
     );
-    // The entry names who recorded it, by token id, never by secret.
+    // The entry names who recorded it, by the person behind the token
+    // (SPEC §9), never by secret.
     let e = app.get("/funds/HN-VNN/entries/1").await;
     let canonical = e.body["canonical"].as_str().unwrap();
-    assert!(canonical.contains("\"actor\":\"tk-"));
+    assert!(canonical.contains("\"actor\":\"pe-"));
     assert!(!canonical.contains(&clerk));
     app.stop().await;
 }

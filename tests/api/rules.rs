@@ -58,9 +58,10 @@ async fn every_rule_refuses_with_its_name_and_changes_nothing(app: TestApp) {
     let approver = app.token("approver", "HN").await;
     let admin = app.admin.clone();
     const F: &str = "HN-VNN";
+    let registrar = app.token("clerk", "HN").await;
     app.record_batch(
         F,
-        &clerk,
+        &registrar,
         vec![
             household("h-ngheo", "poor"),
             household("h-moi-thoat", "newly_escaped"),
@@ -147,16 +148,38 @@ async fn every_rule_refuses_with_its_name_and_changes_nothing(app: TestApp) {
         "insufficient_funds",
     )
     .await;
-    // The recorder may not approve its own distribution, even as admin.
-    refused(
-        &app,
+    // Admins do not approve (SPEC §9), and nothing is recorded.
+    let size = app.size(F).await;
+    app.entry(
         F,
         &admin,
         "distribution_approved",
         json!({"distribution_id": "sua-nha"}),
-        "self_approval",
     )
-    .await;
+    .await
+    .problem(403);
+    assert_eq!(app.size(F).await, size);
+    // Nor does the recorder through an approver token of their own: the
+    // approver must be another person, not another token.
+    let recorder: Value = serde_json::from_str(d["canonical"].as_str().unwrap()).unwrap();
+    let own = app
+        .post(
+            "/tokens",
+            Some(&admin),
+            &json!({"name": "admin as approver", "role": "approver", "committee_code": "HN",
+                    "person_id": recorder["actor"]}),
+        )
+        .await;
+    assert_eq!(own.status, 201, "{}", own.text);
+    assert_eq!(own.body["person_id"], recorder["actor"]);
+    let own = own.body["token"].as_str().unwrap().to_owned();
+    for kind in ["distribution_approved", "outflow_approved"] {
+        let body = match kind {
+            "distribution_approved" => json!({"distribution_id": "sua-nha"}),
+            _ => json!({"of_seq": d["seq"]}),
+        };
+        refused(&app, F, &own, kind, body, "self_approval").await;
+    }
     // Only pending distributions are approved; unknown ones are named.
     refused(
         &app,
@@ -398,7 +421,8 @@ async fn every_rule_refuses_with_its_name_and_changes_nothing(app: TestApp) {
 async fn earmarked_cash_pays_only_for_its_purpose(app: TestApp) {
     let clerk = app.with_fund().await;
     const F: &str = "HN-VNN";
-    app.record_batch(F, &clerk, vec![household("h1", "poor")])
+    let registrar = app.token("clerk", "HN").await;
+    app.record_batch(F, &registrar, vec![household("h1", "poor")])
         .await;
     app.record(
         F,

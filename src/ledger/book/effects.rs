@@ -9,7 +9,7 @@ use super::{
     DistState, DistributionState, Household, PledgeState, PledgeStatus, StockLine,
 };
 use crate::ledger::ids::{format_date, Id};
-use crate::ledger::kinds::goods::ItemLine;
+use crate::ledger::kinds::goods::StockMove;
 use crate::ledger::kinds::spending::DistributionStatus;
 use crate::ledger::kinds::{name_of, Body};
 use crate::ledger::money::SumVnd;
@@ -20,13 +20,37 @@ impl Book {
         debug_assert_eq!(at.seq, self.size);
         if let Some(day) = self.day.filter(|d| *d != at.date) {
             self.day_ends.insert(day, self.day_end());
+            self.day_outflows.clear();
         }
         self.day = Some(at.date);
         self.size += 1;
+        let status = self.outflow_status(body);
+        if let Some(value) = status
+            .flatten()
+            .and_then(|_| self.outflow_value_after(body, change))
+        {
+            *self.day_outflows.entry(at.actor.to_owned()).or_default() += value;
+        }
+        if let Body::Distribution(b) = body {
+            *self.day_outflows.entry(at.actor.to_owned()).or_default() +=
+                SumVnd::try_from(b.total_vnd()).unwrap_or(0);
+        }
+        let pending = status == Some(Some(DistributionStatus::Pending));
         match body {
             Body::FundOpened(_) => return,
             Body::Reversal(r) => {
-                self.undo(at, r.reverses_seq, change, r.reason.as_str());
+                self.file_outflow(at, body, change);
+                if !pending {
+                    self.undo(at, r.reverses_seq, change, r.reason.as_str());
+                }
+                return;
+            }
+            Body::OutflowApproved(o) => {
+                self.settle(at, o.of_seq, true, None);
+                return;
+            }
+            Body::OutflowVoided(o) => {
+                self.settle(at, o.of_seq, false, Some(o.reason.as_str()));
                 return;
             }
             Body::CampaignOpened(_)
@@ -48,6 +72,18 @@ impl Book {
             | Body::PeriodClosed(_) => {}
         }
         self.posted.insert(at.seq, (body.clone(), change));
+        self.file_outflow(at, body, change);
+        if pending {
+            // Its id is taken now; its effects wait for approval.
+            match body {
+                Body::TransferOut(b) => self.record_transfer(b.transfer_id.as_ref(), at.seq, true),
+                Body::Expense(b) => {
+                    self.expenses.insert(id_str(&b.expense_id));
+                }
+                _ => {}
+            }
+            return;
+        }
         self.apply(at, body, change, 1);
     }
 
@@ -56,7 +92,10 @@ impl Book {
         let s = SumVnd::from(sign);
         let forward = sign > 0;
         match body {
-            Body::FundOpened(_) | Body::Reversal(_) => {}
+            Body::FundOpened(_)
+            | Body::Reversal(_)
+            | Body::OutflowApproved(_)
+            | Body::OutflowVoided(_) => {}
             Body::CampaignOpened(b) => {
                 let id = id_str(&b.campaign_id);
                 if forward {
@@ -209,6 +248,8 @@ impl Book {
                                 seq: at.seq,
                                 category: b.category,
                                 review_year: b.review_year,
+                                by: at.actor.to_owned(),
+                                on: at.date,
                             }],
                             distributions: Vec::new(),
                         },
@@ -225,6 +266,8 @@ impl Book {
                             seq: at.seq,
                             category: b.category,
                             review_year: b.review_year,
+                            by: at.actor.to_owned(),
+                            on: at.date,
                         });
                     } else {
                         // `at.seq` is the reversal; the class to drop is the
@@ -263,7 +306,9 @@ impl Book {
                         voided_reason: None,
                         acknowledged: None,
                         year: at.date.year(),
+                        day: at.date,
                     };
+                    self.distribution_at.insert(at.seq, id.clone());
                     if pending {
                         self.reserve(&d, 1);
                     } else {
@@ -290,43 +335,16 @@ impl Book {
                 self.touch("distribution", id);
             }
             Body::DistributionApproved(b) => {
-                let id = b.distribution_id.as_str();
-                if let Some(d) = self.distributions.get(id).cloned() {
-                    self.reserve(&d, -s);
-                    self.spend(&d, s);
-                    if let Some(d) = self.distributions.get_mut(id) {
-                        if forward {
-                            d.status = DistState::Approved;
-                            d.approved_by = Some(at.actor.to_owned());
-                            d.approved_seq = Some(at.seq);
-                        } else {
-                            d.status = DistState::Pending;
-                            d.approved_by = None;
-                            d.approved_seq = None;
-                        }
-                    }
-                }
-                self.touch("distribution", id);
+                self.approve_distribution(b.distribution_id.as_str(), at, sign);
             }
             Body::DistributionVoided(b) => {
-                let id = b.distribution_id.as_str();
-                if let Some(mut d) = self.distributions.get(id).cloned() {
-                    if !forward {
-                        d.from_earmark_vnd = vnd(change.from_earmark_vnd);
-                    }
-                    self.reserve(&d, -s);
-                    if let Some(stored) = self.distributions.get_mut(id) {
-                        stored.from_earmark_vnd = d.from_earmark_vnd;
-                        if forward {
-                            stored.status = DistState::Voided;
-                            stored.voided_reason = Some(b.reason.as_str().to_owned());
-                        } else {
-                            stored.status = DistState::Pending;
-                            stored.voided_reason = None;
-                        }
-                    }
-                }
-                self.touch("distribution", id);
+                let brought_back = (!forward).then_some(change.from_earmark_vnd);
+                self.void_distribution(
+                    b.distribution_id.as_str(),
+                    b.reason.as_str(),
+                    brought_back,
+                    sign,
+                );
             }
             Body::DistributionAcknowledged(b) => {
                 if let Some(d) = self.distributions.get_mut(b.distribution_id.as_str()) {
@@ -379,6 +397,62 @@ impl Book {
         }
     }
 
+    /// Approves (`sign` 1) a pending distribution, or takes its approval
+    /// back (−1).
+    pub(super) fn approve_distribution(&mut self, id: &str, at: At<'_>, sign: i8) {
+        let s = SumVnd::from(sign);
+        if let Some(d) = self.distributions.get(id).cloned() {
+            self.reserve(&d, -s);
+            self.spend(&d, s);
+            if let Some(d) = self.distributions.get_mut(id) {
+                if sign > 0 {
+                    d.status = DistState::Approved;
+                    d.approved_by = Some(at.actor.to_owned());
+                    d.approved_seq = Some(at.seq);
+                } else {
+                    d.status = DistState::Pending;
+                    d.approved_by = None;
+                    d.approved_seq = None;
+                }
+            }
+        }
+        self.touch("distribution", id.to_owned());
+    }
+
+    /// Voids (`sign` 1) a pending distribution, or brings a voided one
+    /// back (−1), drawing `from_earmark` of its cash from its earmark.
+    pub(super) fn void_distribution(
+        &mut self,
+        id: &str,
+        reason: &str,
+        from_earmark: Option<u64>,
+        sign: i8,
+    ) {
+        let s = SumVnd::from(sign);
+        if let Some(mut d) = self.distributions.get(id).cloned() {
+            if let Some(e) = from_earmark {
+                d.from_earmark_vnd = vnd(e);
+            }
+            self.reserve(&d, -s);
+            if let Some(stored) = self.distributions.get_mut(id) {
+                stored.from_earmark_vnd = d.from_earmark_vnd;
+                if sign > 0 {
+                    stored.status = DistState::Voided;
+                    stored.voided_reason = Some(reason.to_owned());
+                    if self.day == Some(stored.day) {
+                        if let Some(t) = self.day_outflows.get_mut(&stored.recorded_by) {
+                            *t -= stored.cash_vnd + stored.goods_vnd;
+                        }
+                    }
+                } else {
+                    stored.status = DistState::Pending;
+                    stored.voided_reason = None;
+                }
+            }
+        }
+        self.touch("distribution", id.to_owned());
+    }
+
     fn record_transfer(&mut self, id: Option<&Id>, seq: u64, forward: bool) {
         let id = id.map(|i| i.as_str().to_owned()).unwrap_or_default();
         if forward {
@@ -417,26 +491,29 @@ impl Book {
 
     /// Moves goods in (`sign` 1) or out (−1) of stock, or of its
     /// reservations when `reserved`.
-    fn move_stock(&mut self, items: &[ItemLine], sign: i8, reserved: bool) {
+    fn move_stock<L: StockMove>(&mut self, items: &[L], sign: i8, reserved: bool) {
         let s = Decimal::from(sign);
         for l in items {
             let line = self
                 .stock
-                .entry(l.item.as_str().to_owned())
+                .entry(l.item().to_owned())
                 .or_insert_with(|| StockLine {
-                    item: l.item.as_str().to_owned(),
-                    unit: l.unit.as_str().to_owned(),
+                    item: l.item().to_owned(),
+                    unit: l.unit().to_owned(),
                     quantity: Decimal::ZERO,
                     reserved: Decimal::ZERO,
                     value_vnd: 0,
+                    reserved_value_vnd: 0,
                 });
+            let value = vnd(l.value()) * SumVnd::from(sign);
             if reserved {
-                line.reserved = (line.reserved + l.quantity.0 * s).normalize();
+                line.reserved = (line.reserved + l.quantity() * s).normalize();
+                line.reserved_value_vnd += value;
             } else {
-                line.quantity = (line.quantity + l.quantity.0 * s).normalize();
-                line.value_vnd += vnd(l.value_vnd.get()) * SumVnd::from(sign);
+                line.quantity = (line.quantity + l.quantity() * s).normalize();
+                line.value_vnd += value;
             }
-            let item = l.item.as_str().to_owned();
+            let item = l.item().to_owned();
             self.touch("stock", item);
         }
     }

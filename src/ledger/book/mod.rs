@@ -31,6 +31,7 @@ use super::money::SumVnd;
 
 mod effects;
 mod objects;
+mod outflows;
 mod projection;
 mod reversal;
 mod rules;
@@ -38,9 +39,10 @@ mod rules;
 mod tests;
 
 pub use objects::{
-    Acknowledgement, Campaign, CampaignStatus, Class, DistState, DistributionState, Earmark,
-    Household, PledgeState, PledgeStatus, ReversalState, StockLine, Totals,
+    Acknowledgement, Campaign, CampaignStatus, Class, DistState, DistributionState, Earmark, Hold,
+    Household, OutflowState, PledgeState, PledgeStatus, ReversalState, StockLine, Totals,
 };
+pub use outflows::{LineValues, FOUR_EYES_VERSION};
 pub use projection::{Object, Summary, OBJECT_KINDS};
 
 /// Why an entry was refused by a rule of the fund.
@@ -68,6 +70,9 @@ pub struct At<'a> {
     pub actor: &'a str,
     /// The day it was recorded, in Vietnam.
     pub date: Date,
+    /// The entry's version: rules added later judge only entries written
+    /// under them (SPEC §3).
+    pub v: u64,
 }
 
 /// Figures an entry's effects need that the body does not state.
@@ -105,6 +110,15 @@ pub struct Book {
     /// Closed periods, to the seq that closed them.
     pub periods: BTreeMap<String, u64>,
     pub reversals: BTreeMap<u64, ReversalState>,
+    /// Outflows other than distributions written with a status (from
+    /// version 2), by seq.
+    pub outflows: BTreeMap<u64, OutflowState>,
+    /// Distributions by the seq of their entry, for `outflow_approved`.
+    pub distribution_at: BTreeMap<u64, String>,
+    /// Entries with a reversal waiting for approval, to that reversal.
+    pending_reversals: BTreeMap<u64, u64>,
+    /// What each person has recorded in outflows on `day`.
+    day_outflows: HashMap<String, SumVnd>,
     /// What each reversible entry did, so that a reversal can undo it.
     posted: HashMap<u64, (Body, Change)>,
     /// Objects changed since [`Book::take_dirty`] was last called.
@@ -161,7 +175,7 @@ fn split_cash(
                 "insufficient_funds",
                 field,
                 format!(
-                    "{} đồng are needed but only {} are available (balance {} less {} reserved by pending distributions)",
+                    "{} đồng are needed but only {} are available (balance {} less {} held by pending outflows)",
                     cash,
                     available,
                     book.balance_vnd,
@@ -204,7 +218,7 @@ impl Book {
         self.size += 1;
     }
 
-    /// Cash not reserved by pending distributions.
+    /// Cash not reserved by pending outflows.
     pub fn available_vnd(&self) -> SumVnd {
         self.balance_vnd - self.reserved_vnd
     }

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use crate::ledger::kinds::goods::ItemLine;
+use crate::ledger::kinds::goods::OutLine;
 use crate::ledger::kinds::programme::Category;
 use crate::ledger::kinds::spending::AckMethod;
 use crate::ledger::kinds::{EntryKind, SupportType};
@@ -149,6 +149,16 @@ pub struct Class {
     pub seq: u64,
     pub category: Category,
     pub review_year: i32,
+    /// Who wrote the class, and on which day (Vietnam): a person does not
+    /// pay a household they registered or reclassified alone (SPEC §9).
+    #[serde(skip, default)]
+    pub(crate) by: String,
+    #[serde(skip, default = "no_day")]
+    pub(crate) on: Date,
+}
+
+fn no_day() -> Date {
+    Date::MIN
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,6 +174,25 @@ pub struct Household {
     pub classes: Vec<Class>,
     /// Distributions to it, in order, whatever became of them.
     pub distributions: Vec<String>,
+}
+
+impl Class {
+    /// Who wrote this class.
+    pub fn recorded_by(&self) -> &str {
+        &self.by
+    }
+
+    /// The day (Vietnam) this class was written.
+    pub fn recorded_on(&self) -> Date {
+        self.on
+    }
+}
+
+impl DistributionState {
+    /// The day (Vietnam) it was recorded.
+    pub fn day(&self) -> Date {
+        self.day
+    }
 }
 
 impl Household {
@@ -202,7 +231,7 @@ pub struct DistributionState {
     pub cash_vnd: SumVnd,
     #[serde(with = "as_string")]
     pub goods_vnd: SumVnd,
-    pub items: Vec<ItemLine>,
+    pub items: Vec<OutLine>,
     pub decision_ref: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
@@ -223,6 +252,9 @@ pub struct DistributionState {
     pub acknowledged: Option<Acknowledgement>,
     #[serde(skip)]
     pub(super) year: i32,
+    /// The day it was recorded, in Vietnam.
+    #[serde(skip, default = "no_day")]
+    pub(crate) day: Date,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -236,12 +268,64 @@ pub struct StockLine {
     pub reserved: Decimal,
     #[serde(with = "as_string")]
     pub value_vnd: SumVnd,
+    /// The value of what pending outflows reserve.
+    #[serde(with = "as_string", default)]
+    pub reserved_value_vnd: SumVnd,
 }
 
 impl StockLine {
     pub fn available(&self) -> Decimal {
         self.quantity - self.reserved
     }
+
+    /// The value of the units not reserved: what the book's average value
+    /// of a unit leaving stock is taken from (SPEC §9).
+    pub fn available_value_vnd(&self) -> SumVnd {
+        self.value_vnd - self.reserved_value_vnd
+    }
+}
+
+/// An outflow other than a distribution (an expense, a transfer out, a
+/// stock adjustment, the reversal of a gift or a transfer), written from
+/// entry version 2 with a status (SPEC §9).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutflowState {
+    /// The seq of its entry, which names it in `outflow_approved`.
+    pub seq: u64,
+    pub kind: EntryKind,
+    /// Its own id (`expense_id`, `transfer_id`, `adjustment_id`,
+    /// `reversal_id`).
+    pub outflow_id: String,
+    /// What it moves, in đồng: cash, or goods at the book's value.
+    #[serde(with = "as_string")]
+    pub value_vnd: SumVnd,
+    pub status: DistState,
+    pub recorded_by: String,
+    pub recorded_on: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approved_seq: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voided_reason: Option<String>,
+    /// For a reversal, the seq it reverses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reverses_seq: Option<u64>,
+    /// For a reversal, why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// What it holds while pending.
+    #[serde(skip, default)]
+    pub(crate) hold: Hold,
+}
+
+/// Cash and goods a pending outflow holds back from other spending.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hold {
+    pub(crate) cash_vnd: SumVnd,
+    pub(crate) earmark: Option<SupportType>,
+    /// (item, quantity, value)
+    pub(crate) goods: Vec<(String, Decimal, SumVnd)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

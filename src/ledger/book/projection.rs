@@ -9,7 +9,7 @@ use crate::ledger::kinds::name_of;
 use crate::ledger::money::{as_string, SumVnd};
 
 /// The kinds of object the books project into tables for reading.
-pub const OBJECT_KINDS: [&str; 7] = [
+pub const OBJECT_KINDS: [&str; 8] = [
     "campaign",
     "pledge",
     "household",
@@ -17,6 +17,7 @@ pub const OBJECT_KINDS: [&str; 7] = [
     "stock",
     "earmark",
     "reversal",
+    "outflow",
 ];
 
 /// A derived object, as stored for reads: (object kind, id, JSON).
@@ -56,6 +57,10 @@ impl Book {
                 .parse::<u64>()
                 .ok()
                 .and_then(|s| to(self.reversals.get(&s))),
+            "outflow" => id
+                .parse::<u64>()
+                .ok()
+                .and_then(|s| to(self.outflows.get(&s))),
             _ => None,
         }
     }
@@ -79,6 +84,14 @@ impl Book {
         add(
             "reversal",
             self.reversals.keys().map(u64::to_string).collect(),
+        );
+        add(
+            "outflow",
+            self.outflows
+                .keys()
+                .copied()
+                .map(super::outflows::outflow_key)
+                .collect(),
         );
         out
     }

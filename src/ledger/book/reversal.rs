@@ -10,7 +10,7 @@ use super::{
     broken, id_str, split_cash, stock_short, vnd, At, Book, Broken, Change, DistState, Earmark,
     ReversalState,
 };
-use crate::ledger::kinds::goods::ItemLine;
+use crate::ledger::kinds::goods::StockMove;
 use crate::ledger::kinds::{name_of, Body};
 
 impl Book {
@@ -23,6 +23,7 @@ impl Book {
                 format!("entry {seq} does not exist yet"),
             ));
         }
+        self.waiting(seq)?;
         if let Some(r) = self.reversals.get(&seq) {
             return Err(broken(
                 "already_reversed",
@@ -34,7 +35,7 @@ impl Book {
             return Err(broken(
                 "not_reversible",
                 f,
-                format!("entry {seq} cannot be reversed: a fund's opening and reversals stay; record a new entry instead"),
+                format!("entry {seq} cannot be reversed: a fund's opening, reversals and the settling of outflows stay; record a new entry instead"),
             ));
         };
         let none = Ok(Change::default());
@@ -199,14 +200,16 @@ impl Book {
             | Body::TransferOut(_)
             | Body::Expense(_)
             | Body::Reversal(_)
+            | Body::OutflowApproved(_)
+            | Body::OutflowVoided(_)
             | Body::PeriodClosed(_) => none,
         }
     }
 
-    fn stock_available_for(&self, items: &[ItemLine], f: &str) -> Result<(), Broken> {
+    fn stock_available_for<L: StockMove>(&self, items: &[L], f: &str) -> Result<(), Broken> {
         let mut wanted: BTreeMap<&str, Decimal> = BTreeMap::new();
         for l in items {
-            *wanted.entry(l.item.as_str()).or_default() += l.quantity.0;
+            *wanted.entry(l.item()).or_default() += l.quantity();
         }
         for (item, q) in wanted {
             if let Some(s) = self.stock.get(item) {
@@ -244,6 +247,8 @@ impl Book {
             | Body::Expense(_)
             | Body::StockAdjusted(_)
             | Body::Reversal(_)
+            | Body::OutflowApproved(_)
+            | Body::OutflowVoided(_)
             | Body::PeriodClosed(_) => posted_change,
         };
         self.reversing = Some(seq);

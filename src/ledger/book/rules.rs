@@ -13,7 +13,7 @@ use super::{
     StockLine,
 };
 use crate::ledger::ids::{format_date, Id};
-use crate::ledger::kinds::goods::ItemLine;
+use crate::ledger::kinds::goods::StockMove;
 use crate::ledger::kinds::{name_of, Body};
 use crate::ledger::money::{AmountVnd, SumVnd};
 use crate::ledger::values::round_vnd;
@@ -178,6 +178,9 @@ impl Book {
                     ));
                 }
                 self.units_match(&b.items, "body.items", true)?;
+                if at.v >= super::FOUR_EYES_VERSION {
+                    self.check_values_out(&b.items, "body.items")?;
+                }
                 let from_earmark = split_cash(
                     self,
                     vnd(b.cash_vnd.get()),
@@ -245,7 +248,19 @@ impl Book {
                     ));
                 }
                 if matches!(body, Body::TransferOut(_)) {
+                    self.four_eyes_fields(
+                        at,
+                        b.status,
+                        b.transfer_id.as_ref(),
+                        "body.transfer_id",
+                    )?;
                     split_cash(self, vnd(b.amount_vnd.get()), None, "body.amount_vnd")?;
+                } else if b.status.is_some() {
+                    return Err(broken(
+                        "status_unexpected",
+                        "body.status",
+                        "a transfer_in is not an outflow and carries no status",
+                    ));
                 }
                 none
             }
@@ -258,6 +273,7 @@ impl Book {
                         format!("expense {id:?} exists already"),
                     ));
                 }
+                self.four_eyes_fields(at, b.status, b.expense_id.as_ref(), "body.expense_id")?;
                 split_cash(self, vnd(b.amount_vnd.get()), None, "body.amount_vnd")?;
                 none
             }
@@ -273,13 +289,37 @@ impl Book {
                 if -delta > line.available() {
                     return Err(stock_short(line, -delta, "body.quantity_delta"));
                 }
-                let value_delta_vnd = adjustment_value(line, delta, b.unit_value_vnd)?;
+                self.four_eyes_fields(
+                    at,
+                    b.status,
+                    b.adjustment_id.as_ref(),
+                    "body.adjustment_id",
+                )?;
+                let value_delta_vnd = self.adjustment_value(b, at.v)?;
                 Ok(Change {
                     from_earmark_vnd: 0,
                     value_delta_vnd,
                 })
             }
-            Body::Reversal(b) => self.check_reversal(at, b.reverses_seq),
+            Body::Reversal(b) => {
+                if self.reverses_money(b) {
+                    self.four_eyes_fields(
+                        at,
+                        b.status,
+                        b.reversal_id.as_ref(),
+                        "body.reversal_id",
+                    )?;
+                } else if b.status.is_some() {
+                    return Err(broken(
+                        "status_unexpected",
+                        "body.status",
+                        "only the reversal of a gift or a transfer is an outflow with a status",
+                    ));
+                }
+                self.check_reversal(at, b.reverses_seq)
+            }
+            Body::OutflowApproved(b) => self.check_settle(at, b.of_seq, true),
+            Body::OutflowVoided(b) => self.check_settle(at, b.of_seq, false),
             Body::PeriodClosed(b) => {
                 if self.periods.contains_key(b.period.as_str()) {
                     return Err(broken(
@@ -454,28 +494,33 @@ impl Book {
 
     /// Checks that lines name stock in its own unit and, when `taking`, that
     /// enough is available.
-    fn units_match(&self, items: &[ItemLine], field: &str, taking: bool) -> Result<(), Broken> {
+    fn units_match<L: StockMove>(
+        &self,
+        items: &[L],
+        field: &str,
+        taking: bool,
+    ) -> Result<(), Broken> {
         let mut wanted: BTreeMap<&str, Decimal> = BTreeMap::new();
         for (i, line) in items.iter().enumerate() {
             let f = format!("{field}[{i}]");
-            match self.stock.get(line.item.as_str()) {
-                Some(s) if s.unit != line.unit.as_str() => {
+            match self.stock.get(line.item()) {
+                Some(s) if s.unit != line.unit() => {
                     return Err(broken(
                         "unit_mismatch",
                         &format!("{f}.unit"),
-                        format!("{} is counted in {:?}", line.item, s.unit),
+                        format!("{} is counted in {:?}", line.item(), s.unit),
                     ))
                 }
                 None if taking => {
                     return Err(broken(
                         "stock_insufficient",
                         &format!("{f}.item"),
-                        format!("there is no {} in stock", line.item),
+                        format!("there is no {} in stock", line.item()),
                     ))
                 }
                 _ => {}
             }
-            *wanted.entry(line.item.as_str()).or_default() += line.quantity.0;
+            *wanted.entry(line.item()).or_default() += line.quantity();
         }
         if taking {
             for (item, q) in wanted {
@@ -513,7 +558,7 @@ fn not_pending(d: &DistributionState) -> Broken {
 /// take what is left, so value reaches 0 with quantity. A line that holds
 /// nothing has no average: a count correction adding to it states its
 /// `unit_value_vnd` (SPEC §9), and only then.
-fn adjustment_value(
+pub(super) fn adjustment_value(
     line: &StockLine,
     delta: Decimal,
     unit_value_vnd: Option<AmountVnd>,

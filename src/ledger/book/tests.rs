@@ -35,6 +35,9 @@ struct Fund {
     book: Book,
     /// The day (Vietnam) the next entry is recorded.
     date: Date,
+    /// The version entries are written under: 1 here, the rules as they
+    /// were; the controls of version 2 are tested in `state`.
+    v: u64,
 }
 
 impl Fund {
@@ -44,6 +47,7 @@ impl Fund {
             code: Code::parse("HN-VNN", "f").unwrap(),
             book: Book::default(),
             date: date!(2026 - 11 - 22),
+            v: 1,
         }
     }
 
@@ -71,6 +75,7 @@ impl Fund {
             seq: self.book.size,
             actor,
             date: self.date,
+            v: self.v,
         }
     }
 
@@ -383,6 +388,7 @@ fn an_entry_that_does_not_follow_the_last_one_is_refused() {
             seq,
             actor: "clerk",
             date: f.date,
+            v: 1,
         };
         let b = f.book.check(at, &body).unwrap_err();
         assert_eq!(rule(b), is("out_of_order", "seq"));
@@ -853,7 +859,7 @@ fn a_distribution_above_the_available_cash_is_refused() {
     // The clerk is told the figures, as the console shows them.
     assert_eq!(
         refused.message,
-        "4000001 đồng are needed but only 4000000 are available (balance 10000000 less 6000000 reserved by pending distributions)"
+        "4000001 đồng are needed but only 4000000 are available (balance 10000000 less 6000000 held by pending outflows)"
     );
     assert_eq!(rule(refused), is("insufficient_funds", "body.cash_vnd"));
     f.write(

@@ -4,16 +4,24 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::{Date, Month};
 
+use super::spending::{server_status, OutflowStatus};
 use super::KindBody;
 use crate::ledger::fields::FieldErrors;
-use crate::ledger::ids::{format_date, Code};
+use crate::ledger::ids::{format_date, Code, Id};
 use crate::ledger::values::{LongText, Quantity, Sha256Hex, Vnd};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reversal {
+    /// Made by the server from entry version 2 (SPEC §9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reversal_id: Option<Id>,
     pub reverses_seq: u64,
     pub reason: LongText,
+    /// Set by the server from entry version 2 on the reversal of a gift
+    /// or a transfer: an outflow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<OutflowStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<LongText>,
 }
@@ -118,8 +126,11 @@ impl KindBody for PeriodClosed {
 }
 
 /// Nothing beyond its types: its reason is a required text, read by serde.
+/// The server sets the status; what is reversed is checked against the books.
 impl KindBody for Reversal {
-    fn check(&self, _today: Date, _e: &mut FieldErrors) {}
+    fn check(&self, _today: Date, e: &mut FieldErrors) {
+        server_status(self.status, e);
+    }
 }
 
 #[cfg(test)]

@@ -5,11 +5,12 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+use super::spending::{server_status, OutflowStatus};
 use super::{past_day, Donor, KindBody, SupportType};
 use crate::ledger::fields::FieldErrors;
 use crate::ledger::ids::{Code, Id};
 use crate::ledger::money::AmountVnd;
-use crate::ledger::values::{round_vnd, Bounded, Day, Delta, LongText, Name, Quantity};
+use crate::ledger::values::{round_vnd, Bounded, Day, Delta, LongText, Name, Quantity, Vnd};
 
 /// Most item lines in one entry.
 pub const ITEM_LINES_MAX: usize = 100;
@@ -28,6 +29,94 @@ pub struct ItemLine {
     pub unit: Unit,
     pub unit_value_vnd: AmountVnd,
     pub value_vnd: AmountVnd,
+}
+
+/// One line of goods leaving stock (a distribution's). From entry version
+/// 2 the goods go at the book's value (SPEC §9): the server fills
+/// `value_vnd` with quantity × the stock line's average value, rounded
+/// half up, the last units taking what is left, and `unit_value_vnd` with
+/// that value per unit, rounded; a client may leave both out, and a stated
+/// value that differs is refused (`goods_value`). Version 1 entries state
+/// both, as quantity × unit value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutLine {
+    pub item: Code,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Name>,
+    pub quantity: Quantity,
+    pub unit: Unit,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_value_vnd: Option<Vnd>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_vnd: Option<Vnd>,
+}
+
+impl OutLine {
+    /// The line's value in đồng; 0 before the server has filled it.
+    pub fn value(&self) -> u64 {
+        self.value_vnd.map_or(0, Vnd::get)
+    }
+}
+
+/// What moving goods in or out of stock needs of a line.
+pub trait StockMove {
+    fn item(&self) -> &str;
+    fn unit(&self) -> &str;
+    fn quantity(&self) -> Decimal;
+    fn value(&self) -> u64;
+}
+
+impl StockMove for ItemLine {
+    fn item(&self) -> &str {
+        self.item.as_str()
+    }
+    fn unit(&self) -> &str {
+        self.unit.as_str()
+    }
+    fn quantity(&self) -> Decimal {
+        self.quantity.0
+    }
+    fn value(&self) -> u64 {
+        self.value_vnd.get()
+    }
+}
+
+impl StockMove for OutLine {
+    fn item(&self) -> &str {
+        self.item.as_str()
+    }
+    fn unit(&self) -> &str {
+        self.unit.as_str()
+    }
+    fn quantity(&self) -> Decimal {
+        self.quantity.0
+    }
+    fn value(&self) -> u64 {
+        OutLine::value(self)
+    }
+}
+
+/// Checks lines leaving stock: their count, and for each line that states
+/// both values, that they agree (quantity × unit value, rounded).
+pub fn check_out_lines(items: &[OutLine], field: &str, e: &mut FieldErrors) {
+    if items.len() > ITEM_LINES_MAX {
+        e.push(
+            field,
+            format!(
+                "holds {} lines; at most {ITEM_LINES_MAX} are allowed",
+                items.len()
+            ),
+        );
+    }
+    for (i, line) in items.iter().enumerate() {
+        if line.unit_value_vnd.is_some() != line.value_vnd.is_some() {
+            e.push(
+                format!("{field}[{i}].value_vnd"),
+                "state both unit_value_vnd and value_vnd, or neither (the server fills them from the stock's average value)",
+            );
+        }
+    }
 }
 
 /// Checks every line's arithmetic and the count of lines; returns the sum
@@ -187,6 +276,9 @@ pub enum AdjustReason {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StockAdjusted {
+    /// Made by the server from entry version 2 (SPEC §9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adjustment_id: Option<Id>,
     pub item: Code,
     pub quantity_delta: Delta,
     pub reason: AdjustReason,
@@ -196,12 +288,16 @@ pub struct StockAdjusted {
     /// Refused on any other adjustment, which goes at the line's average.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_value_vnd: Option<AmountVnd>,
+    /// Set by the server from entry version 2: an outflow (SPEC §9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<OutflowStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<LongText>,
 }
 
 impl KindBody for StockAdjusted {
     fn check(&self, _today: Date, e: &mut FieldErrors) {
+        server_status(self.status, e);
         if self.reason != AdjustReason::CountCorrection && self.quantity_delta.0 > Decimal::ZERO {
             e.push(
                 "body.quantity_delta",

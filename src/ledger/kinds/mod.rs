@@ -29,7 +29,7 @@ use self::goods::{DonationInKind, Pledge, PledgeCancelled, StockAdjusted};
 use self::programme::{CampaignClosed, CampaignOpened, HouseholdReclassified, HouseholdRegistered};
 use self::spending::{
     Distribution, DistributionAcknowledged, DistributionApproved, DistributionVoided, Expense,
-    Transfer,
+    OutflowApproved, OutflowVoided, Transfer,
 };
 use super::fields::{FieldError, FieldErrors, Text, LONG_TEXT_CHARS_MAX, NAME_CHARS_MAX};
 use super::ids::{format_date, parse_date, Code, Id};
@@ -130,6 +130,8 @@ entry_kinds! {
     TransferIn(Transfer) = "transfer_in",
         WrittenBy::Server("transfer_in is written by the server with its transfer_out: post the transfer_out to the sending fund");
     Expense(Expense) = "expense", WrittenBy::Clerk;
+    OutflowApproved(OutflowApproved) = "outflow_approved", WrittenBy::Approver;
+    OutflowVoided(OutflowVoided) = "outflow_voided", WrittenBy::Approver;
     StockAdjusted(StockAdjusted) = "stock_adjusted", WrittenBy::Clerk;
     Reversal(Reversal) = "reversal", WrittenBy::Clerk;
     PeriodClosed(PeriodClosed) = "period_closed", WrittenBy::Clerk;
@@ -591,6 +593,8 @@ impl Body {
             | Body::TransferOut(_)
             | Body::TransferIn(_)
             | Body::Expense(_)
+            | Body::OutflowApproved(_)
+            | Body::OutflowVoided(_)
             | Body::StockAdjusted(_)
             | Body::Reversal(_)
             | Body::PeriodClosed(_) => None,

@@ -4,12 +4,26 @@
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use super::goods::{check_items, ItemLine};
+use super::goods::{check_out_lines, OutLine};
 use super::{past_day, KindBody, SupportType};
 use crate::ledger::fields::FieldErrors;
 use crate::ledger::ids::{Code, Id};
 use crate::ledger::money::AmountVnd;
 use crate::ledger::values::{Day, LongText, Name, Sha256Hex, Vnd};
+
+/// Where an outflow stands when it is written (SPEC §9): the same two
+/// values as a distribution's status.
+pub type OutflowStatus = DistributionStatus;
+
+/// Refuses a status a client sent: the server sets it.
+pub fn server_status(status: Option<OutflowStatus>, e: &mut FieldErrors) {
+    if status.is_some() {
+        e.push(
+            "body.status",
+            "is set by the server: pending at or above the approval threshold, approved below",
+        );
+    }
+}
 
 /// Where a distribution stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -31,7 +45,7 @@ pub struct Distribution {
     pub support_type: SupportType,
     pub cash_vnd: Vnd,
     #[serde(default)]
-    pub items: Vec<ItemLine>,
+    pub items: Vec<OutLine>,
     pub decision_ref: Name,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<Id>,
@@ -44,13 +58,8 @@ pub struct Distribution {
 
 impl KindBody for Distribution {
     fn check(&self, _today: Date, e: &mut FieldErrors) {
-        if self.status.is_some() {
-            e.push(
-                "body.status",
-                "is set by the server: pending at or above the approval threshold, approved below",
-            );
-        }
-        check_items(&self.items, "body.items", e);
+        server_status(self.status, e);
+        check_out_lines(&self.items, "body.items", e);
         if self.cash_vnd.get() == 0 && self.items.is_empty() {
             e.push(
                 "body.cash_vnd",
@@ -63,10 +72,7 @@ impl KindBody for Distribution {
 impl Distribution {
     /// Value of the goods, in đồng.
     pub fn goods_vnd(&self) -> u128 {
-        self.items
-            .iter()
-            .map(|l| u128::from(l.value_vnd.get()))
-            .sum()
+        self.items.iter().map(|l| u128::from(l.value())).sum()
     }
 
     /// Cash plus goods, what policy limits and the threshold look at.
@@ -134,9 +140,16 @@ pub struct Transfer {
     pub amount_vnd: AmountVnd,
     pub decision_ref: Name,
     pub purpose: LongText,
+    /// Set by the server on a `transfer_out` from entry version 2; a
+    /// `transfer_in` carries none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<OutflowStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<LongText>,
 }
+
+/// Longest `purpose` of a transfer a client writes (SPEC §9).
+pub const PURPOSE_CHARS_MAX: usize = 500;
 
 /// What an expense paid for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,8 +169,43 @@ pub struct Expense {
     pub category: ExpenseCategory,
     pub amount_vnd: AmountVnd,
     pub decision_ref: Name,
+    /// Set by the server from entry version 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<OutflowStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<LongText>,
+}
+
+/// A second person's approval of a pending outflow (SPEC §9), named by
+/// the seq of its entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutflowApproved {
+    pub of_seq: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision_ref: Option<Name>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<LongText>,
+}
+
+/// A pending outflow that will not happen, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutflowVoided {
+    pub of_seq: u64,
+    pub reason: LongText,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<LongText>,
+}
+
+/// Nothing beyond its types: the outflow is checked against the books.
+impl KindBody for OutflowApproved {
+    fn check(&self, _today: Date, _e: &mut FieldErrors) {}
+}
+
+/// Nothing beyond its types: the outflow is checked against the books.
+impl KindBody for OutflowVoided {
+    fn check(&self, _today: Date, _e: &mut FieldErrors) {}
 }
 
 /// Nothing beyond its types: the distribution is checked against the books.
@@ -170,12 +218,24 @@ impl KindBody for DistributionVoided {
     fn check(&self, _today: Date, _e: &mut FieldErrors) {}
 }
 
-/// Nothing beyond its types: its amount and counterpart are read by serde and checked against the books.
+/// The server sets the status; a client's purpose is at most 500
+/// characters. The amount and counterpart are checked against the books.
 impl KindBody for Transfer {
-    fn check(&self, _today: Date, _e: &mut FieldErrors) {}
+    fn check(&self, _today: Date, e: &mut FieldErrors) {
+        server_status(self.status, e);
+        let n = self.purpose.as_str().chars().count();
+        if n > PURPOSE_CHARS_MAX {
+            e.push(
+                "body.purpose",
+                format!("is {n} characters long; at most {PURPOSE_CHARS_MAX} are allowed"),
+            );
+        }
+    }
 }
 
-/// Nothing beyond its types: its amount is read by serde and checked against the books.
+/// The server sets the status; the amount is checked against the books.
 impl KindBody for Expense {
-    fn check(&self, _today: Date, _e: &mut FieldErrors) {}
+    fn check(&self, _today: Date, e: &mut FieldErrors) {
+        server_status(self.status, e);
+    }
 }

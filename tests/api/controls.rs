@@ -1,0 +1,422 @@
+//! Nobody alone (SPEC §9): each attack an insider tried against the
+//! server, played again. Each now ends pending, refused with its rule, or
+//! caught, and the books stay right.
+
+use serde_json::{json, Value};
+
+use crate::helpers::TestApp;
+
+const F: &str = "HN-VNN";
+
+fn gift(amount: &str) -> Value {
+    json!({"donor": {"display": "Công ty Hòa Phát", "kind": "organization"},
+           "amount_vnd": amount, "channel": "bank_transfer", "received_on": "2026-11-02"})
+}
+
+fn household(id: &str) -> Value {
+    json!({"kind": "household_registered",
+           "body": {"household_id": id, "commune_code": "HN", "hamlet": "Thôn 1",
+                    "category": "poor", "members": 4, "review_year": 2026},
+           "private": {"head_name": "Lê Văn Tám", "cccd": "001085000444", "address": "Thôn 1"}})
+}
+
+fn status(e: &Value) -> String {
+    let entry: Value = serde_json::from_str(e["canonical"].as_str().unwrap()).unwrap();
+    entry["body"]["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Refused with `rule`, and nothing recorded anywhere in the fund.
+async fn refused(app: &TestApp, token: &str, kind: &str, body: Value, rule: &str) -> Value {
+    let before = (app.fund_view(F).await, app.size(F).await);
+    let a = app.entry(F, token, kind, body).await;
+    a.problem(422);
+    assert_eq!(a.body["rule"], rule, "{}", a.text);
+    assert_eq!((app.fund_view(F).await, app.size(F).await), before);
+    a.body
+}
+
+async fn one_clerk_cannot_drain_a_fund(app: TestApp) {
+    let clerk = app.with_fund().await;
+    let approver = app.token("approver", "HN").await;
+    app.record(F, &clerk, "donation_cash", gift("150000000"))
+        .await;
+    // The clerk registers a household and pays it three times just under
+    // the threshold, then records a large expense.
+    app.record_batch(F, &clerk, vec![household("ho-1")]).await;
+    let mut paid = Vec::new();
+    for n in 1..=3 {
+        let d = app
+            .record(
+                F,
+                &clerk,
+                "distribution",
+                json!({"distribution_id": format!("yte-{n}"), "household_id": "ho-1",
+                       "support_type": "medical", "cash_vnd": "19999999", "decision_ref": "QĐ 5"}),
+            )
+            .await;
+        assert_eq!(status(&d), "pending", "{d}");
+        paid.push(d);
+    }
+    let expense = app
+        .record(
+            F,
+            &clerk,
+            "expense",
+            json!({"category": "event", "amount_vnd": "45000000", "decision_ref": "QĐ 6"}),
+        )
+        .await;
+    assert_eq!(status(&expense), "pending");
+    // Nothing left the fund; what waits is held back from other spending.
+    let f = app.fund_view(F).await;
+    assert_eq!(f["balance_vnd"], "150000000");
+    assert_eq!(f["reserved_vnd"], "104999997");
+    assert_eq!(f["totals"]["expenses_vnd"], "0");
+    assert_eq!(f["totals"]["distributed_cash_vnd"], "0");
+    refused(
+        &app,
+        &clerk,
+        "expense",
+        json!({"category": "event", "amount_vnd": "45000004", "decision_ref": "QĐ 7"}),
+        "insufficient_funds",
+    )
+    .await;
+    // The clerk cannot approve, not even with an approver token of their
+    // own: the approver is another person.
+    app.entry(
+        F,
+        &clerk,
+        "outflow_approved",
+        json!({"of_seq": expense["seq"]}),
+    )
+    .await
+    .problem(403);
+    let person: Value = serde_json::from_str(expense["canonical"].as_str().unwrap()).unwrap();
+    let own = app
+        .post(
+            "/tokens",
+            Some(&app.admin),
+            &json!({"name": "the clerk again", "role": "approver", "committee_code": "HN",
+                    "person_id": person["actor"]}),
+        )
+        .await;
+    assert_eq!(own.status, 201, "{}", own.text);
+    let own = own.body["token"].as_str().unwrap().to_owned();
+    refused(
+        &app,
+        &own,
+        "outflow_approved",
+        json!({"of_seq": expense["seq"]}),
+        "self_approval",
+    )
+    .await;
+    // The approver voids the expense and approves one payment.
+    app.record(
+        F,
+        &approver,
+        "outflow_voided",
+        json!({"of_seq": expense["seq"], "reason": "Không có quyết định chi"}),
+    )
+    .await;
+    app.record(
+        F,
+        &approver,
+        "outflow_approved",
+        json!({"of_seq": paid[0]["seq"], "decision_ref": "Thường trực họp 20/11"}),
+    )
+    .await;
+    let f = app.fund_view(F).await;
+    assert_eq!(f["balance_vnd"], "130000001");
+    assert_eq!(f["reserved_vnd"], "39999998");
+    assert_eq!(f["totals"]["expenses_vnd"], "0");
+    let outflows = app.get("/funds/HN-VNN/outflows?status=voided").await.body;
+    assert_eq!(outflows["outflows"][0]["kind"], "expense");
+    assert_eq!(outflows["outflows"][0]["seq"], expense["seq"]);
+    // Settled once: approving it again, or what is no outflow, is refused.
+    refused(
+        &app,
+        &approver,
+        "outflow_approved",
+        json!({"of_seq": expense["seq"]}),
+        "not_pending",
+    )
+    .await;
+    refused(
+        &app,
+        &approver,
+        "outflow_approved",
+        json!({"of_seq": 1}),
+        "unknown_outflow",
+    )
+    .await;
+    let inspector = app.token("inspector", "HN").await;
+    app.assert_replay_consistent(F, &inspector).await;
+    // The inspector sees the pattern.
+    let f = app.get_as("/funds/HN-VNN/audit/findings", &inspector).await;
+    assert_eq!(f.status, 200, "{}", f.text);
+    let find = |kind: &str| {
+        f.body["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} in {}", f.text))
+            .clone()
+    };
+    let seqs: Vec<Value> = paid.iter().map(|d| d["seq"].clone()).collect();
+    assert_eq!(find("repeated_outflows_to_household")["seqs"], json!(seqs));
+    assert_eq!(find("paid_own_household")["seqs"], json!(seqs));
+    assert_eq!(find("just_under_threshold")["seqs"], json!(seqs));
+    app.stop().await;
+}
+
+async fn goods_leave_stock_at_the_book_s_value(app: TestApp) {
+    let clerk = app.with_fund().await;
+    let registrar = app.token("clerk", "HN").await;
+    app.record_batch(F, &registrar, vec![household("ho-1")])
+        .await;
+    app.record(
+        F,
+        &clerk,
+        "donation_in_kind",
+        json!({"donor": {"display": "Siêu thị Co.op", "kind": "organization"},
+               "items": [{"item": "QUA-TET", "quantity": "40", "unit": "gói",
+                          "unit_value_vnd": "500000", "value_vnd": "20000000"},
+                         {"item": "GAO", "quantity": "100", "unit": "kg",
+                          "unit_value_vnd": "20000", "value_vnd": "2000000"}],
+               "total_value_vnd": "22000000", "received_on": "2026-11-02"}),
+    )
+    .await;
+    let out = |item: &str, unit: &str, q: &str, values: Option<(&str, &str)>| {
+        let mut line = json!({"item": item, "quantity": q, "unit": unit});
+        if let Some((u, v)) = values {
+            line["unit_value_vnd"] = json!(u);
+            line["value_vnd"] = json!(v);
+        }
+        json!({"household_id": "ho-1", "support_type": "relief", "cash_vnd": "0",
+               "items": [line], "decision_ref": "QĐ 3"})
+    };
+    // 40 packs at 1 đồng, and one kilogram of rice "worth" 19,999,999.
+    let a = refused(
+        &app,
+        &clerk,
+        "distribution",
+        out("QUA-TET", "gói", "40", Some(("1", "40"))),
+        "goods_value",
+    )
+    .await;
+    assert_eq!(a["errors"][0]["field"], "body.items[0].value_vnd");
+    assert!(a["detail"].as_str().unwrap().contains("20000000"), "{a}");
+    refused(
+        &app,
+        &clerk,
+        "distribution",
+        out("GAO", "kg", "1", Some(("19999999", "19999999"))),
+        "goods_value",
+    )
+    .await;
+    // Left out, the values are the book's.
+    let d = app
+        .record(F, &clerk, "distribution", out("GAO", "kg", "1", None))
+        .await;
+    let entry: Value = serde_json::from_str(d["canonical"].as_str().unwrap()).unwrap();
+    assert_eq!(entry["body"]["items"][0]["value_vnd"], "20000");
+    assert_eq!(entry["body"]["items"][0]["unit_value_vnd"], "20000");
+    let packs = app
+        .record(F, &clerk, "distribution", out("QUA-TET", "gói", "40", None))
+        .await;
+    assert_eq!(status(&packs), "pending", "20,000,000 at the book's value");
+    let stock = app.get("/funds/HN-VNN/stock").await.body;
+    for line in stock["stock"].as_array().unwrap() {
+        assert!(
+            !line["value_vnd"].as_str().unwrap().starts_with('-'),
+            "{line}"
+        );
+    }
+    let inspector = app.token("inspector", "HN").await;
+    app.assert_replay_consistent(F, &inspector).await;
+    app.stop().await;
+}
+
+async fn transfers_go_along_the_committee_tree(app: TestApp) {
+    let clerk = app.with_fund().await;
+    app.committee("HN-PX", Some("HN")).await;
+    app.committee("HCM", None).await;
+    app.committee("HCM-Q1", Some("HCM")).await;
+    app.fund("PX-VNN", "HN-PX").await;
+    app.fund("Q1-VNN", "HCM-Q1").await;
+    app.fund("HCM-VNN", "HCM").await;
+    app.record(F, &clerk, "donation_cash", gift("10000000"))
+        .await;
+    let transfer = |to: &str, purpose: &str| {
+        json!({"counterparty_fund": to, "amount_vnd": "1", "decision_ref": "QĐ 9",
+               "purpose": purpose})
+    };
+    for other in ["Q1-VNN", "HCM-VNN"] {
+        refused(
+            &app,
+            &clerk,
+            "transfer_out",
+            transfer(other, "Ủng hộ"),
+            "transfer_not_allowed",
+        )
+        .await;
+        assert_eq!(app.size(other).await, 1, "nothing reached {other}");
+    }
+    // A purpose of 2,000 characters, even to the committee's own child.
+    let before = app.size("PX-VNN").await;
+    let a = app
+        .entry(
+            F,
+            &clerk,
+            "transfer_out",
+            transfer("PX-VNN", &"x".repeat(501)),
+        )
+        .await;
+    a.problem(422);
+    assert_eq!(a.fields(), ["body.purpose"]);
+    assert_eq!(app.size("PX-VNN").await, before);
+    let t = app
+        .record(F, &clerk, "transfer_out", transfer("PX-VNN", "Hỗ trợ xã"))
+        .await;
+    assert_eq!(t["counterpart"]["fund"], "PX-VNN");
+    app.stop().await;
+}
+
+async fn a_token_belongs_to_a_person_who_must_exist(app: TestApp) {
+    app.with_fund().await;
+    let before = app.get_as("/tokens", &app.admin).await.body;
+    for bad in [json!("pe-khong-co"), json!(7), json!("")] {
+        let a = app
+            .post(
+                "/tokens",
+                Some(&app.admin),
+                &json!({"name": "Nguyễn Văn An", "role": "clerk", "committee_code": "HN",
+                        "person_id": bad}),
+            )
+            .await;
+        assert!(
+            a.status == 422 || a.status == 400,
+            "{bad}: {} {}",
+            a.status,
+            a.text
+        );
+        assert!(a.text.contains("person_id"), "{}", a.text);
+    }
+    assert_eq!(app.get_as("/tokens", &app.admin).await.body, before);
+    let made = app
+        .post(
+            "/tokens",
+            Some(&app.admin),
+            &json!({"name": "Nguyễn Văn An", "role": "clerk", "committee_code": "HN"}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    let person = made.body["person_id"].as_str().unwrap().to_owned();
+    assert!(person.starts_with("pe-"), "{person}");
+    let second = app
+        .post(
+            "/tokens",
+            Some(&app.admin),
+            &json!({"name": "An, phone", "role": "approver", "committee_code": "HN",
+                    "person_id": person}),
+        )
+        .await;
+    assert_eq!(second.status, 201, "{}", second.text);
+    assert_eq!(second.body["person_id"], made.body["person_id"]);
+    app.stop().await;
+}
+
+async fn outflow_settlements_refuse_bad_input_and_change_nothing(app: TestApp) {
+    let clerk = app.with_fund().await;
+    let approver = app.token("approver", "HN").await;
+    app.record(F, &clerk, "donation_cash", gift("50000000"))
+        .await;
+    let e = app
+        .record(
+            F,
+            &clerk,
+            "expense",
+            json!({"category": "event", "amount_vnd": "30000000", "decision_ref": "QĐ 6"}),
+        )
+        .await;
+    let before = (app.fund_view(F).await, app.size(F).await);
+    for (kind, body, field) in [
+        ("outflow_approved", json!({"of_seq": -1}), "body.of_seq"),
+        ("outflow_approved", json!({"of_seq": "3"}), "body.of_seq"),
+        ("outflow_approved", json!({"of_seq": 1.5}), "body.of_seq"),
+        ("outflow_approved", json!({}), "body"),
+        (
+            "outflow_approved",
+            json!({"of_seq": e["seq"], "amount_vnd": "1"}),
+            "body.amount_vnd",
+        ),
+        ("outflow_voided", json!({"of_seq": e["seq"]}), "body"),
+        (
+            "outflow_voided",
+            json!({"of_seq": e["seq"], "reason": "x".repeat(2001)}),
+            "body.reason",
+        ),
+        (
+            "outflow_voided",
+            json!({"of_seq": e["seq"], "reason": ""}),
+            "body.reason",
+        ),
+    ] {
+        let a = app.entry(F, &approver, kind, body.clone()).await;
+        a.problem(422);
+        assert!(
+            a.fields().iter().any(|f| f.starts_with(field)),
+            "{kind} {body}: {}",
+            a.text
+        );
+    }
+    // A client may not set an outflow's status.
+    let a = app
+        .entry(
+            F,
+            &clerk,
+            "expense",
+            json!({"category": "event", "amount_vnd": "1", "decision_ref": "x", "status": "approved"}),
+        )
+        .await;
+    a.problem(422);
+    assert_eq!(a.fields(), ["body.status"]);
+    refused(
+        &app,
+        &approver,
+        "outflow_approved",
+        json!({"of_seq": 10_000}),
+        "unknown_outflow",
+    )
+    .await;
+    assert_eq!((app.fund_view(F).await, app.size(F).await), before);
+    // A replayed approval is answered once, recorded once.
+    let send = || {
+        app.client
+            .post(format!("{}/funds/{F}/entries", app.base))
+            .bearer_auth(&approver)
+            .header("Idempotency-Key", "duyet-chi-1")
+            .json(&json!({"kind": "outflow_approved", "body": {"of_seq": e["seq"]}}))
+            .send()
+    };
+    let first = send().await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let again = send().await.unwrap();
+    assert_eq!(again.status(), 201);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(first["seq"], again["seq"]);
+    assert_eq!(app.fund_view(F).await["totals"]["expenses_vnd"], "30000000");
+    app.stop().await;
+}
+
+crate::both!(
+    one_clerk_cannot_drain_a_fund,
+    goods_leave_stock_at_the_book_s_value,
+    transfers_go_along_the_committee_tree,
+    a_token_belongs_to_a_person_who_must_exist,
+    outflow_settlements_refuse_bad_input_and_change_nothing,
+);

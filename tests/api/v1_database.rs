@@ -1,0 +1,256 @@
+//! A database written by the version-1 code (commit b8244e3, entries
+//! `"v":1`) opened by this code: the migrations run, every fund still
+//! verifies and replays, its size and root are the ones the old server
+//! published, every closed period keeps its sealed statement hash, the old
+//! tokens still work and still name the same actor, and what is appended
+//! now is written as version 2 beside the version-1 history (SPEC §3).
+//!
+//! The fixture, `tests/fixtures/v1-demo/`, is the old server's
+//! `serve --demo` (seeded with the clock at 2026-11-25), then, with the
+//! clock at 2026-12-01, 2026-10 closed in HN-PX-VNN and 2026-11 closed in
+//! every fund, and a gift, an expense, spoiled goods and the reversal of a
+//! November gift recorded in HN-PX-VNN after the closings. `expected.json`
+//! holds what the old server answered: each fund's size, root, balance and
+//! signed checkpoint, each closed period's entry and statement hash, and a
+//! demo clerk token with its id. SQLite only: the fixture is a SQLite file.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+use sovang::store::{new_person_id, NewToken};
+
+use crate::helpers::{spawn_on, today_vn, Db, TestApp, TestDb};
+
+fn fixture_dir() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/v1-demo"))
+}
+
+/// Every entry of `fund`, each as its canonical JSON with its hash.
+async fn all_entries(app: &TestApp, fund: &str) -> Vec<(Value, String)> {
+    let mut out = Vec::new();
+    loop {
+        let a = app
+            .get(&format!("/funds/{fund}/entries?from={}&limit=1000", out.len()))
+            .await;
+        assert_eq!(a.status, 200, "{}", a.text);
+        let page = a.body["entries"].as_array().expect("entries").clone();
+        for e in &page {
+            let canonical: Value =
+                serde_json::from_str(e["canonical"].as_str().expect("canonical")).expect("JSON");
+            out.push((canonical, e["hash"].as_str().expect("hash").to_owned()));
+        }
+        if page.len() < 1000 {
+            return out;
+        }
+    }
+}
+
+/// The fixture copied into a fresh data directory, with a new admin token
+/// stored beside the old ones (the service writes `admin.token` only into
+/// a database without tokens). Opening the store runs the migrations.
+async fn v1_data_dir() -> TestDb {
+    let db = TestDb::new(Db::Sqlite).await.expect("a SQLite test database");
+    for file in ["sovang.db", "master.key"] {
+        std::fs::copy(fixture_dir().join(file), db.data_dir().join(file))
+            .unwrap_or_else(|e| panic!("copying fixture {file}: {e}"));
+    }
+    let store = db.store().await;
+    let (id, token, hash) = sovang::auth::new_token();
+    let person = new_person_id();
+    store
+        .create_token(
+            &NewToken {
+                id: &id,
+                name: "test admin",
+                role: "admin",
+                committee_code: None,
+                secret_sha256: &hash,
+                expires_on: None,
+                person_id: &person,
+                new_person: true,
+            },
+            None,
+        )
+        .await
+        .expect("store an admin token");
+    store.close().await;
+    std::fs::write(db.data_dir().join("admin.token"), format!("{token}\n")).expect("admin.token");
+    db
+}
+
+/// The fund's audit: verify (shallow and deep) must be sound at `size`
+/// and `root`; replay must find the books equal to the ledger's.
+async fn assert_sound(app: &TestApp, fund: &str, size: u64, root: &str) {
+    for deep in ["false", "true"] {
+        let v = app
+            .get_as(&format!("/funds/{fund}/audit/verify?deep={deep}"), &app.admin)
+            .await;
+        assert_eq!(v.status, 200, "{}", v.text);
+        assert_eq!(v.body["sound"], true, "verify of {fund} (deep {deep}): {}", v.text);
+        assert_eq!(v.body["size"], size, "verify of {fund}: {}", v.text);
+        assert_eq!(v.body["root"], root, "verify of {fund}: {}", v.text);
+    }
+    let r = app
+        .get_as(&format!("/funds/{fund}/audit/replay"), &app.admin)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["replay_error"], Value::Null, "replay of {fund}: {}", r.text);
+    assert_eq!(r.body["differences"], json!([]), "replay of {fund}: {}", r.text);
+    assert_eq!(r.body["consistent"], true, "replay of {fund}: {}", r.text);
+    assert_eq!(r.body["size"], size, "replay of {fund}: {}", r.text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_1_database_migrates_and_keeps_its_hashes() {
+    let expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture_dir().join("expected.json")).expect("expected.json"),
+    )
+    .expect("expected.json is JSON");
+    let db = v1_data_dir().await;
+    let settings = db.settings();
+    let app = spawn_on(db, settings).await;
+
+    // Every fund: the size, root, balance and signed checkpoint the old
+    // server published; sound and consistent; every entry still version 1.
+    let funds = expected["funds"].as_object().expect("funds");
+    let listed = app.get("/funds").await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    assert_eq!(listed.body["funds"].as_array().expect("funds").len(), funds.len());
+    for (fund, want) in funds {
+        let view = app.fund_view(fund).await;
+        assert_eq!(view["size"], want["size"], "{fund}: {view}");
+        assert_eq!(view["root"], want["root"], "{fund}: {view}");
+        assert_eq!(view["balance_vnd"], want["balance_vnd"], "{fund}: {view}");
+        assert_eq!(view["periods_closed"], want["periods_closed"], "{fund}: {view}");
+        let checkpoint = app.get(&format!("/funds/{fund}/checkpoint")).await;
+        assert_eq!(checkpoint.text, want["checkpoint"].as_str().expect("checkpoint"), "{fund}");
+        let size = want["size"].as_u64().expect("size");
+        assert_sound(&app, fund, size, want["root"].as_str().expect("root")).await;
+        let entries = all_entries(&app, fund).await;
+        assert_eq!(entries.len() as u64, size, "{fund}");
+        for (e, _) in &entries {
+            assert_eq!(e["v"], 1, "{fund} seq {}: {e}", e["seq"]);
+        }
+    }
+
+    // Every closed period: its entry unchanged, and the statement the
+    // service makes of it now hashes as it did when it was sealed.
+    let closed = expected["closed_periods"].as_array().expect("closed_periods");
+    assert!(closed.len() >= 2, "the fixture closes periods");
+    for want in closed {
+        let (fund, period, seq) = (
+            want["fund"].as_str().expect("fund"),
+            want["period"].as_str().expect("period"),
+            want["seq"].as_u64().expect("seq"),
+        );
+        let e = app.get(&format!("/funds/{fund}/entries/{seq}")).await;
+        assert_eq!(e.status, 200, "{}", e.text);
+        assert_eq!(e.body["hash"], want["entry_hash"], "{fund} {period}");
+        let canonical: Value =
+            serde_json::from_str(e.body["canonical"].as_str().expect("canonical")).expect("JSON");
+        assert_eq!(canonical["kind"], "period_closed");
+        assert_eq!(canonical["body"]["period"], period);
+        assert_eq!(canonical["body"]["statement_sha256"], want["statement_sha256"]);
+        let st = app
+            .get(&format!("/funds/{fund}/statement?period={period}"))
+            .await;
+        assert_eq!(st.status, 200, "{}", st.text);
+        if st.body["statement_sha256"] != want["statement_sha256"] {
+            // Show what changed before failing on the hash.
+            assert_eq!(st.body, want["statement"], "statement of {fund} {period} changed");
+        }
+        assert_eq!(
+            st.body["statement_sha256"], want["statement_sha256"],
+            "statement hash of {fund} {period}"
+        );
+        assert_eq!(
+            st.body["closing"]["balance_vnd"], want["closing_balance_vnd"],
+            "{fund} {period}"
+        );
+    }
+
+    // An old token: its entries name it as their actor (its person has
+    // its id), it still works, and what it writes now is version 2.
+    let old = &expected["tokens"]["clerk_hn_px"];
+    let (old_id, old_token) = (
+        old["id"].as_str().expect("id"),
+        old["token"].as_str().expect("token"),
+    );
+    let fund = expected["sample_entries"]["fund"].as_str().expect("fund");
+    let before = funds[fund].clone();
+    let entries = all_entries(&app, fund).await;
+    let december = expected["sample_entries"]["december_gift_seq"]
+        .as_u64()
+        .expect("seq") as usize;
+    assert_eq!(entries[december].0["actor"], old_id);
+    let written_by_old = entries.iter().filter(|(e, _)| e["actor"] == old_id).count();
+    assert!(written_by_old > 100, "{written_by_old} entries by {old_id}");
+    let store = app.db.store().await;
+    assert!(
+        store.person_exists(old_id).await.expect("persons"),
+        "the old token {old_id} became a person of its own"
+    );
+    store.close().await;
+
+    let new = app
+        .record(
+            fund,
+            old_token,
+            "donation_cash",
+            json!({"donor": {"display": "Trần Thị Sau Nâng Cấp", "kind": "individual"},
+                   "amount_vnd": "700000", "channel": "bank_transfer",
+                   "received_on": today_vn(), "bank_ref": "FT26336000001"}),
+        )
+        .await;
+    let canonical: Value =
+        serde_json::from_str(new["canonical"].as_str().expect("canonical")).expect("JSON");
+    let old_size = before["size"].as_u64().expect("size");
+    assert_eq!(canonical["v"], 2, "{canonical}");
+    assert_eq!(canonical["seq"], old_size);
+    assert_eq!(canonical["actor"], old_id, "the old token's person is its own id");
+    assert_eq!(canonical["prev"], entries.last().expect("entries").1);
+
+    // The new entry extends the old tree: a consistency proof from the old
+    // root, and the whole fund, both versions, verifies and replays.
+    let view = app.fund_view(fund).await;
+    assert_eq!(view["size"], old_size + 1);
+    let root = view["root"].as_str().expect("root").to_owned();
+    let proof = app
+        .get(&format!(
+            "/funds/{fund}/proof/consistency?from={old_size}&to={}",
+            old_size + 1
+        ))
+        .await;
+    assert_eq!(proof.status, 200, "{}", proof.text);
+    assert_eq!(proof.body["from_root"], before["root"]);
+    assert_eq!(proof.body["to_root"], root.as_str());
+    // The checkpoint covering the new entry is signed within the interval.
+    let mut signed = false;
+    for _ in 0..50 {
+        let cp = app.get(&format!("/funds/{fund}/checkpoint")).await.text;
+        if cp.lines().nth(1) == Some((old_size + 1).to_string().as_str()) {
+            signed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(signed, "a checkpoint covers the new entry");
+    assert_sound(&app, fund, old_size + 1, &root).await;
+    let versions: Vec<u64> = all_entries(&app, fund)
+        .await
+        .iter()
+        .map(|(e, _)| e["v"].as_u64().expect("v"))
+        .collect();
+    assert!(versions[..old_size as usize].iter().all(|v| *v == 1));
+    assert_eq!(versions[old_size as usize], 2);
+
+    // The closed periods of that fund are as they were.
+    for want in closed.iter().filter(|c| c["fund"] == fund) {
+        let st = app
+            .get(&format!("/funds/{fund}/statement?period={}", want["period"].as_str().unwrap()))
+            .await;
+        assert_eq!(st.body["statement_sha256"], want["statement_sha256"]);
+    }
+
+    app.stop().await;
+}
