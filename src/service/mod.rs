@@ -20,7 +20,7 @@ use crate::ledger::checkpoint::MasterSecret;
 use crate::ledger::findings::{Auditor, Options};
 use crate::ledger::statement::{Statement, StatementBuilder};
 use crate::store::writer::Writer;
-use crate::store::{FundInfo, Store, StoreError};
+use crate::store::{FundInfo, RecordKey, Store, StoreError};
 
 /// Why the service could not answer. Each edge renders it its own way:
 /// problem details for the API, an HTML page for people.
@@ -42,6 +42,8 @@ pub struct AppState {
     pub store: Store,
     pub writer: Writer,
     pub secret: MasterSecret,
+    /// Opens households' private records (derived from `secret`).
+    pub record_key: RecordKey,
     pub settings: Arc<Settings>,
     /// Funds by code. A fund never changes once opened, so a cached copy is
     /// never stale.
@@ -100,6 +102,7 @@ impl AppState {
         Self {
             store,
             writer,
+            record_key: RecordKey::new(&secret),
             secret,
             settings: Arc::new(settings),
             funds: Arc::default(),

@@ -1,20 +1,26 @@
 //! Households' private records and the access log: no private record is
-//! read without its log line, in the same transaction.
+//! read without its log line, in the same transaction. Records are stored
+//! encrypted (see [`super::at_rest`]).
 
 use serde_json::Value;
 use sqlx::Row;
 
-use super::{now_text, placeholders, to_i64, Result, Store};
+use super::at_rest::{RecordKey, Slot};
+use super::{now_text, placeholders, to_i64, Result, Store, StoreError};
 
 impl Store {
     /// Reads a household's private record and logs the read, in one
     /// transaction: no read without its log line. Returns (fund, record
-    /// JSON, salt) for each fund in `funds` that registered the household.
+    /// JSON, salt) for each fund in `funds` that registered the household,
+    /// decrypted with `key`. A record that does not decrypt (another
+    /// key, a value copied from another row, an altered or plaintext value)
+    /// is an error, logged, and nothing is read or logged as read.
     pub async fn read_private(
         &self,
         household_id: &str,
         funds: &[String],
         reader: &Reader<'_>,
+        key: &RecordKey,
     ) -> Result<Vec<(String, String, String)>> {
         if funds.is_empty() {
             return Ok(Vec::new());
@@ -35,11 +41,31 @@ impl Store {
         let found: Vec<(String, String, String)> = rows
             .iter()
             .map(|r| {
-                Ok((
-                    r.try_get("fund_code")?,
-                    r.try_get("record")?,
-                    r.try_get("salt")?,
-                ))
+                let fund: String = r.try_get("fund_code")?;
+                let record: String = r.try_get("record")?;
+                let salt: String = r.try_get("salt")?;
+                let open = |column, stored: &str| {
+                    let slot = Slot {
+                        column,
+                        fund: &fund,
+                        household_id,
+                    };
+                    key.open(slot, stored).map_err(|e| {
+                        tracing::error!(
+                            fund = %fund,
+                            household = household_id,
+                            column,
+                            error = %e,
+                            "a household's private record does not decrypt"
+                        );
+                        StoreError::Corrupt(format!(
+                            "the private {column} of household {household_id} in fund {fund} does not decrypt: {e}"
+                        ))
+                    })
+                };
+                let record = open("record", &record)?;
+                let salt = open("salt", &salt)?;
+                Ok((fund, record, salt))
             })
             .collect::<Result<_>>()?;
         for (fund, _, _) in &found {
