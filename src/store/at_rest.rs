@@ -9,7 +9,8 @@
 //! the table, the column, the fund and the household, so a value copied
 //! to another row or column does not open. A stored value is
 //! `sv1:` ‖ base64(nonce ‖ ciphertext ‖ tag); a value without that prefix
-//! was written before encryption.
+//! was written before encryption and is sealed by
+//! [`super::Store::seal_private_records`] when the service starts.
 
 use std::sync::Arc;
 

@@ -20,7 +20,7 @@
 //! - `objects`: derived objects, the saved summary, and the snapshot of a
 //!   fund's books;
 //! - `private`: households' private records and the access log of their
-//!   reads;
+//!   reads, and the sealing of records written before encryption;
 //! - [`at_rest`]: the encryption of private records (SPEC §9, data at
 //!   rest);
 //! - `append`: what one append transaction writes for a fund, and the

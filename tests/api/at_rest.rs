@@ -1,8 +1,9 @@
 //! Private records at rest (SPEC §9): households' private records and the
 //! salts of their commitments are stored encrypted with a key derived from
 //! `master.key`, so the database alone, its files or its rows, shows none
-//! of them; a value that does not decrypt for its row is refused cleanly,
-//! never shown.
+//! of them; records stored in plaintext before are encrypted when the
+//! service starts; a value that does not decrypt for its row is refused
+//! cleanly, never shown.
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -10,7 +11,7 @@ use sovang::ledger::checkpoint::MasterSecret;
 use sovang::store::at_rest::{RecordKey, Slot};
 use sqlx::Row;
 
-use crate::helpers::{TestApp, TestDb};
+use crate::helpers::{spawn_on, TestApp, TestDb};
 
 const NAME: &str = "Lương Thị Quỳnh Hoa";
 const CCCD: &str = "001190045678";
@@ -67,6 +68,18 @@ async fn store_raw(db: &TestDb, household_id: &str, (record, salt): &Stored) {
     .expect("rewrite the row");
     assert_eq!(done.rows_affected(), 1);
     pool.close().await;
+}
+
+/// On PostgreSQL, the file that holds `household_private`'s rows.
+async fn pg_table_file(db: &TestDb) -> Option<i64> {
+    db.pg.as_ref()?;
+    let pool = pool(db).await;
+    let row = sqlx::query("SELECT pg_relation_filenode('household_private')::BIGINT AS node")
+        .fetch_one(&pool)
+        .await
+        .expect("the table's file");
+    pool.close().await;
+    Some(row.get("node"))
 }
 
 /// The bytes of the SQLite database and its log, or nothing on
@@ -184,6 +197,71 @@ async fn private_records_are_stored_encrypted_and_read_back_logged(app: TestApp)
     nothing_shows(&db, "ho-hoa", &secrets).await;
 }
 
+async fn plaintext_records_are_encrypted_when_the_service_starts(app: TestApp) {
+    let clerk = app.with_fund().await;
+    let inspector = app.token("inspector", "HN").await;
+    const OTHER_CCCD: &str = "001190045679";
+    app.record_batch(
+        F,
+        &clerk,
+        vec![register("ho-1", CCCD), register("ho-2", OTHER_CCCD)],
+    )
+    .await;
+    let first = read(&app, &clerk, "ho-1").await;
+    let second = read(&app, &clerk, "ho-2").await;
+
+    // A database written before records were encrypted: the same rows in
+    // plaintext, as that version stored them.
+    let db = app.stop().await;
+    let legacy = |(record, salt): &(Value, String)| (record.to_string(), salt.clone());
+    store_raw(&db, "ho-1", &legacy(&first)).await;
+    store_raw(&db, "ho-2", &legacy(&second)).await;
+    assert_eq!(stored(&db, "ho-1").await, legacy(&first));
+    if db.pg.is_none() {
+        let files = sqlite_files(&db);
+        assert!(
+            files.iter().any(|(_, b)| contains(b, CCCD)),
+            "the plaintext was written to the files"
+        );
+    }
+    let table_file = pg_table_file(&db).await;
+
+    // The service encrypts them on start, compacts the database, and the
+    // records read back as they were, their commitments holding.
+    let settings = db.settings();
+    let app = spawn_on(db, settings).await;
+    let mut secrets = SECRETS.to_vec();
+    secrets.extend([OTHER_CCCD, first.1.as_str(), second.1.as_str()]);
+    nothing_shows(&app.db, "ho-1", &secrets).await;
+    nothing_shows(&app.db, "ho-2", &secrets).await;
+    // On PostgreSQL the table was rewritten (VACUUM FULL) into a new file.
+    if app.db.pg.is_some() {
+        assert_ne!(pg_table_file(&app.db).await, table_file);
+    }
+    let sealed = (stored(&app.db, "ho-1").await, stored(&app.db, "ho-2").await);
+    assert_eq!(read(&app, &clerk, "ho-1").await, first);
+    assert_eq!(read(&app, &inspector, "ho-2").await, second);
+    commitment_holds(&app, "ho-1", &first).await;
+    commitment_holds(&app, "ho-2", &second).await;
+    assert_eq!(
+        access_log_len(&app, &inspector).await,
+        4,
+        "every read logged"
+    );
+
+    // Once is enough: the next start finds nothing to encrypt and leaves
+    // the sealed rows as they are.
+    let db = app.stop().await;
+    let settings = db.settings();
+    let app = spawn_on(db, settings).await;
+    assert_eq!(
+        (stored(&app.db, "ho-1").await, stored(&app.db, "ho-2").await),
+        sealed
+    );
+    assert_eq!(read(&app, &clerk, "ho-1").await, first);
+    nothing_shows(&app.db, "ho-2", &secrets).await;
+}
+
 async fn a_record_that_does_not_decrypt_for_its_row_is_refused_not_shown(app: TestApp) {
     let clerk = app.with_fund().await;
     let inspector = app.token("inspector", "HN").await;
@@ -248,5 +326,6 @@ async fn a_record_that_does_not_decrypt_for_its_row_is_refused_not_shown(app: Te
 
 crate::both!(
     private_records_are_stored_encrypted_and_read_back_logged,
+    plaintext_records_are_encrypted_when_the_service_starts,
     a_record_that_does_not_decrypt_for_its_row_is_refused_not_shown
 );
