@@ -19,7 +19,7 @@ use crate::http::{self, error::ApiError};
 use crate::ledger::checkpoint::{MasterSecret, MASTER_SECRET_LEN};
 use crate::service::AppState;
 use crate::store::writer::Writer;
-use crate::store::Store;
+use crate::store::{RecordKey, Store};
 use crate::web::{self, Missing, PageError};
 
 /// Writes a file readable by its owner only (mode 0600), refusing to
@@ -179,6 +179,12 @@ impl Application {
         let secret = master_secret(&settings.storage.data_dir)?;
         let store = open_store(&settings).await?;
         check_keys(&store, &secret).await?;
+        // Only here, with the right master key known, are records written
+        // before encryption at rest sealed (SPEC §9).
+        store
+            .seal_private_records(&RecordKey::new(&secret))
+            .await
+            .context("encrypting private records stored in plaintext")?;
         let policy = settings.policy()?;
         let (writer, writer_task) = Writer::spawn(
             store.clone(),

@@ -258,7 +258,10 @@ async fn household_private(
         committee_code: caller.committee_code(),
         action: &action,
     };
-    let found = s.store.read_private(id.as_str(), &funds, &reader).await?;
+    let found = s
+        .store
+        .read_private(id.as_str(), &funds, &reader, &s.record_key)
+        .await?;
     if found.is_empty() {
         return Err(ApiError::NotFound(format!(
             "no household {:?} in the funds this token may read",

@@ -19,6 +19,10 @@ use super::merkle::Hash;
 /// Length of the master secret in bytes.
 pub const MASTER_SECRET_LEN: usize = 32;
 
+/// HKDF info of the key that encrypts private records at rest (see
+/// [`MasterSecret::record_key`]).
+pub const RECORD_KEY_INFO: &str = "sovang private records at rest v1 xchacha20poly1305";
+
 /// Algorithm byte of an Ed25519 key in C2SP key encodings.
 const ALG_ED25519: u8 = 0x01;
 
@@ -59,6 +63,14 @@ impl MasterSecret {
         hk.expand(origin.as_bytes(), &mut seed)
             .unwrap_or_else(|_| unreachable!("32 bytes is a valid HKDF-SHA256 length"));
         seed
+    }
+
+    /// The 32-byte key that encrypts private records at rest: HKDF-SHA256
+    /// of the secret like a fund's seed, with [`RECORD_KEY_INFO`] for info.
+    /// That label holds spaces, which no key name (so no origin) may, so
+    /// no fund's signing seed is ever this key.
+    pub fn record_key(&self) -> [u8; 32] {
+        self.derive_seed(RECORD_KEY_INFO)
     }
 
     /// The signing key of the log named `origin`.
@@ -229,6 +241,18 @@ mod tests {
     fn a_fund_seed_is_hkdf_sha256_of_the_master_secret_with_the_origin_as_info() {
         assert_eq!(hex::encode(secret().derive_seed(ORIGIN)), SEED);
         assert_eq!(hex::encode(secret().derive_seed(OTHER_ORIGIN)), OTHER_SEED);
+    }
+
+    #[test]
+    fn the_record_key_is_hkdf_sha256_with_its_own_label_and_no_fund_seed() {
+        // Computed like SEED above, with RECORD_KEY_INFO for info.
+        assert_eq!(
+            hex::encode(secret().record_key()),
+            "90a13b9548b5f40995c2aba3653e9f59fa99baf497be34f7735e3a53d66d6611"
+        );
+        assert_ne!(secret().record_key(), secret().derive_seed(ORIGIN));
+        // No origin can be the label: a key name has no spaces.
+        assert!(!signed_note::is_key_name_valid(RECORD_KEY_INFO));
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::ledger::checkpoint::MasterSecret;
 use crate::ledger::findings::{Auditor, Options};
 use crate::ledger::statement::{Statement, StatementBuilder};
 use crate::store::writer::Writer;
-use crate::store::{FundInfo, Store, StoreError};
+use crate::store::{FundInfo, RecordKey, Store, StoreError};
 
 /// Why the service could not answer. Each edge renders it its own way:
 /// problem details for the API, an HTML page for people.
@@ -42,6 +42,8 @@ pub struct AppState {
     pub store: Store,
     pub writer: Writer,
     pub secret: MasterSecret,
+    /// Opens households' private records (derived from `secret`).
+    pub record_key: RecordKey,
     pub settings: Arc<Settings>,
     /// The policy in force, read from the settings when the service was
     /// built (they were checked then).
@@ -103,6 +105,7 @@ impl AppState {
         Self {
             store,
             writer,
+            record_key: RecordKey::new(&secret),
             secret,
             policy: Arc::new(
                 settings

@@ -6,6 +6,7 @@
 use serde_json::Value;
 use sqlx::{Any, Row, Transaction};
 
+use super::at_rest::{RecordKey, Slot};
 use super::{now_text, rows_placeholders, to_i64, Backend, Result, StoreError, BINDS_MAX};
 use crate::ledger::ids::Code;
 use crate::ledger::merkle::{from_slice, Frontier, Hash};
@@ -24,6 +25,9 @@ pub(crate) struct FundWrites<'a> {
     pub objects: &'a [(&'static str, String, Option<Value>)],
     pub state: &'a FundState,
     pub checkpoint: &'a str,
+    /// Seals households' private records and salts before they are
+    /// written: none is ever stored in plaintext.
+    pub record_key: &'a RecordKey,
 }
 
 impl FundWrites<'_> {
@@ -135,11 +139,21 @@ impl FundWrites<'_> {
             for (id, p) in chunk {
                 let record = serde_json::to_string(&p.record)
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let seal = |column, plaintext: &str| {
+                    let slot = Slot {
+                        column,
+                        fund: self.fund,
+                        household_id: id.as_str(),
+                    };
+                    self.record_key
+                        .seal(slot, plaintext)
+                        .map_err(|e| StoreError::Corrupt(format!("private record of {id}: {e}")))
+                };
                 q = q
                     .bind(self.fund)
                     .bind(id.as_str())
-                    .bind(record)
-                    .bind(p.salt.as_str())
+                    .bind(seal("record", &record)?)
+                    .bind(seal("salt", &p.salt)?)
                     .bind(now.as_str());
             }
             q.execute(&mut **tx).await?;

@@ -227,6 +227,7 @@ impl Store {
             objects: &[],
             state: &state,
             checkpoint: &note,
+            record_key: &super::RecordKey::new(secret),
         };
         writes.insert(&mut tx).await?;
         insert_idempotency(&mut tx, self.backend, idem.as_slice()).await?;

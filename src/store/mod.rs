@@ -20,13 +20,17 @@
 //! - `objects`: derived objects, the saved summary, and the snapshot of a
 //!   fund's books;
 //! - `private`: households' private records and the access log of their
-//!   reads;
+//!   reads, and the sealing of records written before encryption;
+//! - [`at_rest`]: the encryption of private records (SPEC §9, data at
+//!   rest);
 //! - `append`: what one append transaction writes for a fund, and the
 //!   locking read of its head;
 //! - [`donations`], [`export`], [`users`], [`verify`], [`writer`]: the
 //!   public statement, the export bundle, console users, whole-fund
 //!   verification and the single writer of appends.
 
+/// Private records encrypted at rest.
+pub mod at_rest;
 /// The public statement of gifts: search and pages.
 pub mod donations;
 /// The export bundle, written a page at a time.
@@ -46,6 +50,7 @@ mod private;
 
 pub use access::{new_person_id, NewToken, Principal, TokenInfo};
 pub(crate) use append::{lock_head, FundWrites};
+pub use at_rest::RecordKey;
 pub(crate) use entries::{entries_between, ENTRIES_BETWEEN_SQL};
 pub use entries::{root_of, Receipt, StoredEntry, REPLAY_PAGE};
 pub use funds::{Committee, FundHead, FundInfo};

@@ -22,7 +22,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{
     entries_between, fetch_idempotent, insert_idempotency, lock_head, FundWrites,
-    IdempotencyRecord, IdempotentResponse, Store,
+    IdempotencyRecord, IdempotentResponse, RecordKey, Store,
 };
 use crate::ledger::checkpoint::{LogKey, MasterSecret};
 use crate::ledger::ids::{verification_code, Code};
@@ -182,6 +182,7 @@ impl Writer {
         let (tx, rx) = mpsc::channel(QUEUE_LEN);
         let task = WriterTask {
             store,
+            record_key: RecordKey::new(&secret),
             secret,
             public_base_url,
             policy,
@@ -229,6 +230,8 @@ impl Writer {
 struct WriterTask {
     store: Store,
     secret: MasterSecret,
+    /// Seals households' private records (derived from `secret` once).
+    record_key: RecordKey,
     public_base_url: String,
     /// Distribution policy judged on every append.
     policy: Policy,
@@ -424,6 +427,7 @@ impl WriterTask {
                 objects: &objects,
                 state,
                 checkpoint: &note,
+                record_key: &self.record_key,
             };
             writes.insert(&mut tx).await?;
             written += entries.len();

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod at_rest;
 mod bad_input;
 mod browser;
 mod cli;

@@ -93,7 +93,12 @@ pub(super) async fn audit(
         };
         match s
             .store
-            .read_private(&household_id, std::slice::from_ref(&fund.code), &reader)
+            .read_private(
+                &household_id,
+                std::slice::from_ref(&fund.code),
+                &reader,
+                &s.record_key,
+            )
             .await
         {
             Ok(found) => {
