@@ -87,6 +87,53 @@ impl Client {
         Ok(serde_json::from_slice(&bytes)?)
     }
 
+    async fn get(&mut self, path: &str) -> anyhow::Result<Value> {
+        let request = Request::get(format!("/api/v1{path}")).body(Body::empty())?;
+        let response = self.router.clone().oneshot(request).await?;
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024).await?;
+        anyhow::ensure!(
+            status == StatusCode::OK,
+            "demo: GET {path}: {status}: {}",
+            String::from_utf8_lossy(&bytes)
+        );
+        Ok(serde_json::from_slice(&bytes)?)
+    }
+
+    /// The approver approves every outflow of `fund` that waits for a
+    /// second person (SPEC §9), but the distributions in `keep`.
+    async fn approve_waiting(
+        &mut self,
+        fund: &str,
+        approver: &str,
+        keep: &[&str],
+    ) -> anyhow::Result<()> {
+        let mut seqs = Vec::new();
+        for list in ["distributions", "outflows"] {
+            let page = self
+                .get(&format!("/funds/{fund}/{list}?status=pending&limit=1000"))
+                .await?;
+            for o in page[list].as_array().into_iter().flatten() {
+                let kept = o["distribution_id"]
+                    .as_str()
+                    .is_some_and(|id| keep.contains(&id));
+                if let (false, Some(seq)) = (kept, o["seq"].as_u64()) {
+                    seqs.push(seq);
+                }
+            }
+        }
+        seqs.sort_unstable();
+        let approvals = seqs
+            .into_iter()
+            .map(|s| {
+                json!({"kind": "outflow_approved", "body": {"of_seq": s,
+                "decision_ref": "Thường trực Ủy ban họp ngày 20/11/2026"}})
+            })
+            .collect();
+        self.batch(fund, approver, approvals).await?;
+        Ok(())
+    }
+
     async fn batch(
         &mut self,
         fund: &str,
@@ -174,6 +221,7 @@ pub async fn seed(
     let mut users = String::from("\n# Demo console users (/login): username password\n");
     let mut clerks = std::collections::HashMap::new();
     let mut approvers = std::collections::HashMap::new();
+    let mut registrars = std::collections::HashMap::new();
 
     for (code, name, parent) in COMMITTEES {
         c.post(
@@ -188,6 +236,11 @@ pub async fn seed(
             json!({"code": format!("{code}-VNN"), "committee_code": code, "kind": "for_the_poor"}),
         )
         .await?;
+        // A second clerk registers households.
+        let r = c
+            .post("/tokens", &admin, json!({"name": format!("Demo registrar {code}"), "role": "clerk", "committee_code": code}))
+            .await?;
+        registrars.insert(code, r["token"].as_str().unwrap_or_default().to_owned());
         for role in ["clerk", "approver", "inspector"] {
             let t = c
                 .post("/tokens", &admin, json!({"name": format!("Demo {role} {code}"), "role": role, "committee_code": code}))
@@ -255,6 +308,8 @@ pub async fn seed(
             "purpose": "Hỗ trợ sửa nhà cho hộ bị bão làm hư hại"}}))
         .await?;
     tracing::debug!(seq = %t["seq"], "demo transfer");
+    // 100,000,000 waits for the province's approver.
+    c.approve_waiting("QNI-CT", &approvers["QNI"], &[]).await?;
 
     // The peak month in every commune.
     for (n, commune) in COMMUNES.into_iter().enumerate() {
@@ -309,7 +364,10 @@ pub async fn seed(
                 "private": {"head_name": person(&mut rng), "cccd": format!("0{:02}0850{h:05}", n + 1),
                             "address": format!("{}, {}", HAMLETS[h % HAMLETS.len()], COMMITTEES[4 + n].1)}}))
             .collect();
-        c.batch(&fund, &clerk, households).await?;
+        // Registered by a second clerk, another person than the clerk
+        // who pays them: a person does not pay alone a household they
+        // registered (SPEC §9).
+        c.batch(&fund, &registrars[commune], households).await?;
 
         // Solidarity houses: two approved and handed over, one waiting.
         for (h, id) in [(5, "nha-1"), (10, "nha-2"), (15, "nha-3")] {
@@ -354,6 +412,9 @@ pub async fn seed(
             )
             .await?;
         }
+        // The clerk's day passed the threshold: what waits is approved,
+        // but the third house, which waits for the committee's meeting.
+        c.approve_waiting(&fund, &approver, &["nha-3"]).await?;
     }
     let path = data_dir.join("demo-tokens.txt");
     tokens.push_str(&users);

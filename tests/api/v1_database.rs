@@ -11,8 +11,9 @@
 //! every fund, and a gift, an expense, spoiled goods and the reversal of a
 //! November gift recorded in HN-PX-VNN after the closings. `expected.json`
 //! holds what the old server answered: each fund's size, root, balance and
-//! signed checkpoint, each closed period's entry and statement hash, and a
-//! demo clerk token with its id. SQLite only: the fixture is a SQLite file.
+//! signed checkpoint, each closed period's entry and statement hash, a
+//! demo clerk token with its id, and one household's private record as
+//! the old code stored it. SQLite only: the fixture is a SQLite file.
 
 use std::path::Path;
 
@@ -132,6 +133,23 @@ async fn a_version_1_database_migrates_and_keeps_its_hashes() {
             assert_eq!(e["v"], 1, "{fund} seq {}: {e}", e["seq"]);
         }
     }
+
+    // A household's private record, stored by the old code in plaintext,
+    // reads back as it was (whatever the new code does to it at rest).
+    let private = &expected["household_private"];
+    let h = app
+        .get_as(
+            &format!(
+                "/households/{}?fund={}",
+                private["household_id"].as_str().expect("household_id"),
+                private["fund"].as_str().expect("fund")
+            ),
+            &app.admin,
+        )
+        .await;
+    assert_eq!(h.status, 200, "{}", h.text);
+    assert_eq!(h.body["records"][0]["private"], private["private"], "{}", h.text);
+    assert_eq!(h.body["records"][0]["salt"], private["salt"], "{}", h.text);
 
     // Every closed period: its entry unchanged, and the statement the
     // service makes of it now hashes as it did when it was sealed.
