@@ -273,6 +273,105 @@ pub(crate) async fn pending_house(app: &TestApp, clerk: &str, id: &str) {
     );
 }
 
+/// An approver ticks several pending outflows and approves them at once:
+/// each its own entry, all or nothing.
+async fn approvers_approve_several_outflows_at_once(app: TestApp) {
+    let clerk = app.with_fund().await;
+    user(&app, "minh", "approver", "HN").await;
+    user(&app, "lan", "clerk", "HN").await;
+    pending_house(&app, &clerk, "nha-1").await;
+    let expense = app
+        .record(
+            "HN-VNN",
+            &clerk,
+            "expense",
+            json!({"category": "transport", "amount_vnd": "300000", "decision_ref": "Phiếu chi 1"}),
+        )
+        .await;
+    let house_seq = app
+        .get("/funds/HN-VNN/distributions?status=pending")
+        .await
+        .body["distributions"][0]["seq"]
+        .as_u64()
+        .unwrap()
+        .to_string();
+    let expense_seq = expense["seq"].as_u64().unwrap().to_string();
+
+    // A clerk may not approve, in bulk either.
+    let mut c = Browser::new(&app);
+    c.sign_in("lan", "mật khẩu dài 123").await;
+    assert_eq!(c.get("/console/f/HN-VNN/pending").await.status, 403);
+
+    let mut b = Browser::new(&app);
+    b.sign_in("minh", "mật khẩu dài 123").await;
+    let p = b.get("/console/f/HN-VNN/pending").await;
+    assert!(
+        p.body
+            .contains(&format!("value=\"{house_seq}\" form=\"bulk\""))
+            && p.body
+                .contains(&format!("value=\"{expense_seq}\" form=\"bulk\""))
+            && p.body.contains("expense ·"),
+        "{}",
+        p.body
+    );
+    let (csrf, nonce) = (hidden(&p.body, "csrf"), hidden(&p.body, "nonce"));
+    let nonce = format!("{nonce}-many");
+    let size = app.size("HN-VNN").await;
+    // Nothing ticked, a seq that is not a number, one that waits for
+    // nothing: each answered on the page, nothing recorded.
+    for seqs in [vec![], vec!["hai"], vec![expense_seq.as_str(), "0"]] {
+        let mut form = vec![("csrf", csrf.as_str()), ("nonce", nonce.as_str())];
+        form.extend(seqs.iter().map(|s| ("seq", *s)));
+        let p = b.post("/console/f/HN-VNN/approve-many", &form).await;
+        assert_eq!(p.status, 422, "{seqs:?}: {}", p.body);
+        assert!(p.body.contains("id=\"error\""), "{}", p.body);
+        assert_eq!(app.size("HN-VNN").await, size, "{seqs:?}");
+    }
+    let forged = [
+        ("csrf", "forged"),
+        ("nonce", nonce.as_str()),
+        ("seq", expense_seq.as_str()),
+    ];
+    assert_eq!(
+        b.post("/console/f/HN-VNN/approve-many", &forged)
+            .await
+            .status,
+        403
+    );
+    assert_eq!(app.size("HN-VNN").await, size);
+
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("nonce", "bulk-1"),
+        ("decision_ref", "Họp thường trực 20/11"),
+        ("seq", house_seq.as_str()),
+        ("seq", expense_seq.as_str()),
+    ];
+    let p = b.post("/console/f/HN-VNN/approve-many", &form).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    assert_eq!(app.size("HN-VNN").await, size + 2, "one entry each");
+    // The same form sent again records nothing more.
+    let again = b.post("/console/f/HN-VNN/approve-many", &form).await;
+    assert_eq!(again.status, 303, "{}", again.body);
+    assert_eq!(app.size("HN-VNN").await, size + 2);
+    let done = b.get(p.location.as_deref().unwrap()).await;
+    assert!(
+        done.body.contains(&app.size("HN-VNN").await.to_string())
+            || done.body.contains("id=\"message\"")
+    );
+    let f = app.fund_view("HN-VNN").await;
+    assert_eq!(f["reserved_vnd"], "0");
+    assert_eq!(f["totals"]["expenses_vnd"], "300000");
+    assert_eq!(f["totals"]["distributed_cash_vnd"], "50000000");
+    for seq in [size, size + 1] {
+        let e = app.get(&format!("/funds/HN-VNN/entries/{seq}")).await.body;
+        let e: serde_json::Value = serde_json::from_str(e["canonical"].as_str().unwrap()).unwrap();
+        assert_eq!(e["kind"], "outflow_approved");
+        assert_eq!(e["actor"], "us-minh");
+        assert_eq!(e["body"]["decision_ref"], "Họp thường trực 20/11");
+    }
+}
+
 async fn approvers_approve_pending_distributions(app: TestApp) {
     let clerk = app.with_fund().await;
     user(&app, "minh", "approver", "HN").await;
@@ -326,7 +425,7 @@ async fn approvers_approve_pending_distributions(app: TestApp) {
     assert_eq!(p.status, 303, "{}", p.body);
     let done = b.get(p.location.as_deref().unwrap()).await;
     assert!(
-        done.body.contains("id=\"message\"") && !done.body.contains("<td>nha-1</td>"),
+        done.body.contains("id=\"message\"") && !done.body.contains("nha-1 ·"),
         "{}",
         done.body
     );
@@ -455,6 +554,7 @@ async fn repeated_wrong_passwords_make_sign_ins_wait(app: TestApp) {
 }
 
 crate::both!(
+    approvers_approve_several_outflows_at_once,
     repeated_wrong_passwords_make_sign_ins_wait,
     clerks_record_gifts_through_forms,
     approvers_approve_pending_distributions,

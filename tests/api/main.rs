@@ -28,3 +28,4 @@ mod roles;
 mod rules;
 mod saoke;
 mod tampering;
+mod v1_database;

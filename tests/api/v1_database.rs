@@ -23,7 +23,10 @@ use sovang::store::{new_person_id, NewToken};
 use crate::helpers::{spawn_on, today_vn, Db, TestApp, TestDb};
 
 fn fixture_dir() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/v1-demo"))
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/v1-demo"
+    ))
 }
 
 /// Every entry of `fund`, each as its canonical JSON with its hash.
@@ -31,7 +34,10 @@ async fn all_entries(app: &TestApp, fund: &str) -> Vec<(Value, String)> {
     let mut out = Vec::new();
     loop {
         let a = app
-            .get(&format!("/funds/{fund}/entries?from={}&limit=1000", out.len()))
+            .get(&format!(
+                "/funds/{fund}/entries?from={}&limit=1000",
+                out.len()
+            ))
             .await;
         assert_eq!(a.status, 200, "{}", a.text);
         let page = a.body["entries"].as_array().expect("entries").clone();
@@ -50,7 +56,9 @@ async fn all_entries(app: &TestApp, fund: &str) -> Vec<(Value, String)> {
 /// stored beside the old ones (the service writes `admin.token` only into
 /// a database without tokens). Opening the store runs the migrations.
 async fn v1_data_dir() -> TestDb {
-    let db = TestDb::new(Db::Sqlite).await.expect("a SQLite test database");
+    let db = TestDb::new(Db::Sqlite)
+        .await
+        .expect("a SQLite test database");
     for file in ["sovang.db", "master.key"] {
         std::fs::copy(fixture_dir().join(file), db.data_dir().join(file))
             .unwrap_or_else(|e| panic!("copying fixture {file}: {e}"));
@@ -84,10 +92,17 @@ async fn v1_data_dir() -> TestDb {
 async fn assert_sound(app: &TestApp, fund: &str, size: u64, root: &str) {
     for deep in ["false", "true"] {
         let v = app
-            .get_as(&format!("/funds/{fund}/audit/verify?deep={deep}"), &app.admin)
+            .get_as(
+                &format!("/funds/{fund}/audit/verify?deep={deep}"),
+                &app.admin,
+            )
             .await;
         assert_eq!(v.status, 200, "{}", v.text);
-        assert_eq!(v.body["sound"], true, "verify of {fund} (deep {deep}): {}", v.text);
+        assert_eq!(
+            v.body["sound"], true,
+            "verify of {fund} (deep {deep}): {}",
+            v.text
+        );
         assert_eq!(v.body["size"], size, "verify of {fund}: {}", v.text);
         assert_eq!(v.body["root"], root, "verify of {fund}: {}", v.text);
     }
@@ -95,8 +110,18 @@ async fn assert_sound(app: &TestApp, fund: &str, size: u64, root: &str) {
         .get_as(&format!("/funds/{fund}/audit/replay"), &app.admin)
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.body["replay_error"], Value::Null, "replay of {fund}: {}", r.text);
-    assert_eq!(r.body["differences"], json!([]), "replay of {fund}: {}", r.text);
+    assert_eq!(
+        r.body["replay_error"],
+        Value::Null,
+        "replay of {fund}: {}",
+        r.text
+    );
+    assert_eq!(
+        r.body["differences"],
+        json!([]),
+        "replay of {fund}: {}",
+        r.text
+    );
     assert_eq!(r.body["consistent"], true, "replay of {fund}: {}", r.text);
     assert_eq!(r.body["size"], size, "replay of {fund}: {}", r.text);
 }
@@ -116,15 +141,25 @@ async fn a_version_1_database_migrates_and_keeps_its_hashes() {
     let funds = expected["funds"].as_object().expect("funds");
     let listed = app.get("/funds").await;
     assert_eq!(listed.status, 200, "{}", listed.text);
-    assert_eq!(listed.body["funds"].as_array().expect("funds").len(), funds.len());
+    assert_eq!(
+        listed.body["funds"].as_array().expect("funds").len(),
+        funds.len()
+    );
     for (fund, want) in funds {
         let view = app.fund_view(fund).await;
         assert_eq!(view["size"], want["size"], "{fund}: {view}");
         assert_eq!(view["root"], want["root"], "{fund}: {view}");
         assert_eq!(view["balance_vnd"], want["balance_vnd"], "{fund}: {view}");
-        assert_eq!(view["periods_closed"], want["periods_closed"], "{fund}: {view}");
+        assert_eq!(
+            view["periods_closed"], want["periods_closed"],
+            "{fund}: {view}"
+        );
         let checkpoint = app.get(&format!("/funds/{fund}/checkpoint")).await;
-        assert_eq!(checkpoint.text, want["checkpoint"].as_str().expect("checkpoint"), "{fund}");
+        assert_eq!(
+            checkpoint.text,
+            want["checkpoint"].as_str().expect("checkpoint"),
+            "{fund}"
+        );
         let size = want["size"].as_u64().expect("size");
         assert_sound(&app, fund, size, want["root"].as_str().expect("root")).await;
         let entries = all_entries(&app, fund).await;
@@ -148,12 +183,18 @@ async fn a_version_1_database_migrates_and_keeps_its_hashes() {
         )
         .await;
     assert_eq!(h.status, 200, "{}", h.text);
-    assert_eq!(h.body["records"][0]["private"], private["private"], "{}", h.text);
+    assert_eq!(
+        h.body["records"][0]["private"], private["private"],
+        "{}",
+        h.text
+    );
     assert_eq!(h.body["records"][0]["salt"], private["salt"], "{}", h.text);
 
     // Every closed period: its entry unchanged, and the statement the
     // service makes of it now hashes as it did when it was sealed.
-    let closed = expected["closed_periods"].as_array().expect("closed_periods");
+    let closed = expected["closed_periods"]
+        .as_array()
+        .expect("closed_periods");
     assert!(closed.len() >= 2, "the fixture closes periods");
     for want in closed {
         let (fund, period, seq) = (
@@ -168,14 +209,20 @@ async fn a_version_1_database_migrates_and_keeps_its_hashes() {
             serde_json::from_str(e.body["canonical"].as_str().expect("canonical")).expect("JSON");
         assert_eq!(canonical["kind"], "period_closed");
         assert_eq!(canonical["body"]["period"], period);
-        assert_eq!(canonical["body"]["statement_sha256"], want["statement_sha256"]);
+        assert_eq!(
+            canonical["body"]["statement_sha256"],
+            want["statement_sha256"]
+        );
         let st = app
             .get(&format!("/funds/{fund}/statement?period={period}"))
             .await;
         assert_eq!(st.status, 200, "{}", st.text);
         if st.body["statement_sha256"] != want["statement_sha256"] {
             // Show what changed before failing on the hash.
-            assert_eq!(st.body, want["statement"], "statement of {fund} {period} changed");
+            assert_eq!(
+                st.body, want["statement"],
+                "statement of {fund} {period} changed"
+            );
         }
         assert_eq!(
             st.body["statement_sha256"], want["statement_sha256"],
@@ -225,7 +272,10 @@ async fn a_version_1_database_migrates_and_keeps_its_hashes() {
     let old_size = before["size"].as_u64().expect("size");
     assert_eq!(canonical["v"], 2, "{canonical}");
     assert_eq!(canonical["seq"], old_size);
-    assert_eq!(canonical["actor"], old_id, "the old token's person is its own id");
+    assert_eq!(
+        canonical["actor"], old_id,
+        "the old token's person is its own id"
+    );
     assert_eq!(canonical["prev"], entries.last().expect("entries").1);
 
     // The new entry extends the old tree: a consistency proof from the old
@@ -265,7 +315,10 @@ async fn a_version_1_database_migrates_and_keeps_its_hashes() {
     // The closed periods of that fund are as they were.
     for want in closed.iter().filter(|c| c["fund"] == fund) {
         let st = app
-            .get(&format!("/funds/{fund}/statement?period={}", want["period"].as_str().unwrap()))
+            .get(&format!(
+                "/funds/{fund}/statement?period={}",
+                want["period"].as_str().unwrap()
+            ))
             .await;
         assert_eq!(st.body["statement_sha256"], want["statement_sha256"]);
     }

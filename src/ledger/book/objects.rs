@@ -157,6 +157,10 @@ pub struct Class {
     pub(crate) on: Date,
 }
 
+fn is_zero(n: &SumVnd) -> bool {
+    *n == 0
+}
+
 fn no_day() -> Date {
     Date::MIN
 }
@@ -268,8 +272,9 @@ pub struct StockLine {
     pub reserved: Decimal,
     #[serde(with = "as_string")]
     pub value_vnd: SumVnd,
-    /// The value of what pending outflows reserve.
-    #[serde(with = "as_string", default)]
+    /// The value of what pending outflows reserve. Left out while 0, so
+    /// a line as stored before it existed reads back the same.
+    #[serde(with = "as_string", default, skip_serializing_if = "is_zero")]
     pub reserved_value_vnd: SumVnd,
 }
 

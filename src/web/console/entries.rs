@@ -392,7 +392,8 @@ pub(super) async fn submit_form(
     let t = staff.t;
     let draft = Draft::parse(kind, body, private, now)
         .map_err(|r| Refused::Fields(rejection_errors(t, r)))?;
-    let key = form_key(staff, route, form);
+    let fields: Vec<(&String, &String)> = form.iter().collect();
+    let key = form_key(staff, fund, route, &fields);
     match append(s, &staff.caller, fund, vec![draft], false, key).await {
         Ok(o) => Ok(o),
         Err(AppendError::Rejected { rejection, .. }) => {

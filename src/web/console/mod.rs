@@ -48,6 +48,10 @@ pub fn router() -> Router<AppState> {
         .route("/console", get(console))
         .route("/console/f/{fund}/pending", get(approvals::pending))
         .route("/console/f/{fund}/approve", post(approvals::decide))
+        .route(
+            "/console/f/{fund}/approve-many",
+            post(approvals::approve_many),
+        )
         .route("/console/f/{fund}/void", post(approvals::decide))
         .route(
             "/console/f/{fund}/{form}",

@@ -96,8 +96,15 @@ impl FromRequestParts<AppState> for Staff {
 impl Staff {
     /// Whether a form carries this session's CSRF token.
     pub(super) fn csrf_ok(&self, form: &HashMap<String, String>) -> bool {
-        form.get("csrf").is_some_and(|t| *t == self.csrf)
+        form.get("csrf")
+            .is_some_and(|t| same_secret(t.as_bytes(), self.csrf.as_bytes()))
     }
+}
+
+/// Compares two secrets in time that depends on their length only, not
+/// on where they first differ.
+pub(super) fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The answer to a form without this session's CSRF token.
@@ -263,23 +270,28 @@ pub(super) async fn logout(
 /// form, so a second click replays the first.
 pub(super) fn form_key(
     staff: &Staff,
+    fund: &str,
     route: &str,
-    form: &HashMap<String, String>,
+    form: &[(&String, &String)],
 ) -> Option<IdempotencyKey> {
     let nonce = form
-        .get("nonce")
+        .iter()
+        .find(|(k, _)| k.as_str() == "nonce")
+        .map(|(_, v)| *v)
         .filter(|n| !n.is_empty() && n.len() <= NONCE_MAX)?;
-    // The request is the form less its CSRF token and nonce.
+    // The request is the form less its CSRF token and nonce. The key
+    // names the fund: one nonce sent to two funds is two requests.
     let mut fields: Vec<(&String, &String)> = form
         .iter()
         .filter(|(k, _)| !matches!(k.as_str(), "csrf" | "nonce"))
+        .copied()
         .collect();
     fields.sort();
     // A list of string pairs always serialises.
     let request = serde_json::to_vec(&fields).ok()?;
     Some(idempotency_key(
         staff.caller.id(),
-        &format!("console:{route}:{nonce}"),
+        &format!("console:{fund}:{route}:{nonce}"),
         route,
         &request,
     ))
