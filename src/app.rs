@@ -120,6 +120,14 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
                     new_person: true,
                 },
                 None,
+                &crate::store::AdminAction {
+                    actor: "server".into(),
+                    person_id: None,
+                    action: "token_created",
+                    target: id.clone(),
+                    committee_path: String::new(),
+                    detail: serde_json::json!({"role": "admin", "name": "first admin"}),
+                },
             )
             .await?;
         tracing::info!(path = %path.display(), token_id = %id, "created the first admin token");

@@ -154,6 +154,12 @@ impl Caller {
         &self.0.role
     }
 
+    /// The path of the caller's committee; none for a deployment-wide
+    /// admin.
+    pub fn scope(&self) -> Option<&str> {
+        self.0.committee_path.as_deref()
+    }
+
     pub fn committee_code(&self) -> Option<&str> {
         self.0.committee_code.as_deref()
     }

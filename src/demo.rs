@@ -265,6 +265,14 @@ pub async fn seed(
                     role,
                     Some(code),
                     &hash,
+                    &crate::store::AdminAction {
+                        actor: "demo".into(),
+                        person_id: None,
+                        action: "user_created",
+                        target: username.clone(),
+                        committee_path: String::new(),
+                        detail: json!({"role": role, "committee_code": code}),
+                    },
                 )
                 .await?;
             users.push_str(&format!("{username} {password}\n"));

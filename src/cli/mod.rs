@@ -147,6 +147,26 @@ pub enum UserCommand {
     /// Disable a user: they can no longer sign in and their sessions end
     /// at once.
     Disable { username: String },
+    /// Change a user's password, read as for `create`; their sessions end.
+    Passwd { username: String },
+}
+
+/// A new password from SOVANG_PASSWORD or the first line of standard
+/// input, at least [`PASSWORD_CHARS_MIN`] characters.
+fn read_password() -> anyhow::Result<String> {
+    let password = match std::env::var("SOVANG_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    anyhow::ensure!(
+        password.chars().count() >= PASSWORD_CHARS_MIN,
+        "the password must be at least {PASSWORD_CHARS_MIN} characters"
+    );
+    Ok(password)
 }
 
 /// Shortest password a user may have.
@@ -258,6 +278,17 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                         new_person: true,
                     },
                     None,
+                    &crate::store::AdminAction::cli(
+                        "token_created",
+                        &id,
+                        &store
+                            .committee(committee)
+                            .await?
+                            .map(|c| c.path)
+                            .unwrap_or_default(),
+                        serde_json::json!({"role": role, "committee_code": committee,
+                                           "person_id": person, "expires_on": expires_on}),
+                    ),
                 )
                 .await?;
             store.close().await;
@@ -295,7 +326,15 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = open_store(&settings).await?;
             let found = store.token(id).await?;
             let revoked = match found {
-                Some(_) => store.revoke_token(id).await?,
+                Some((t, path)) => {
+                    let by = crate::store::AdminAction::cli(
+                        "token_revoked",
+                        id,
+                        path.as_deref().unwrap_or_default(),
+                        serde_json::json!({"role": t.role, "committee_code": t.committee_code}),
+                    );
+                    store.revoke_token(id, &by).await?
+                }
                 None => {
                     store.close().await;
                     anyhow::bail!("no token {id:?}");
@@ -336,13 +375,41 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = cli.settings(None)?;
             init_tracing(&settings.log.format);
             let store = open_store(&settings).await?;
-            let done = store.disable_user(username).await;
+            let path = store.user_committee_path(username).await?;
+            let by = crate::store::AdminAction::cli(
+                "user_disabled",
+                username,
+                path.as_deref().unwrap_or_default(),
+                serde_json::json!({}),
+            );
+            let done = store.disable_user(username, &by).await;
             store.close().await;
             match done? {
                 None => anyhow::bail!("no user {username:?}"),
                 Some(true) => eprintln!("user {username} disabled; their sessions have ended"),
                 Some(false) => eprintln!("user {username} was disabled already"),
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User {
+            command: UserCommand::Passwd { username },
+        } => {
+            let settings = cli.settings(None)?;
+            init_tracing(&settings.log.format);
+            let password = read_password()?;
+            let hash = crate::auth::hash_password(&password)?;
+            let store = open_store(&settings).await?;
+            let path = store.user_committee_path(username).await?;
+            let by = crate::store::AdminAction::cli(
+                "user_password_changed",
+                username,
+                path.as_deref().unwrap_or_default(),
+                serde_json::json!({}),
+            );
+            let done = store.set_password(username, &hash, &by).await;
+            store.close().await;
+            anyhow::ensure!(done?, "no user {username:?}");
+            eprintln!("the password of {username} is changed; their sessions have ended");
             Ok(ExitCode::SUCCESS)
         }
         Command::User {
@@ -373,21 +440,13 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 committee.is_some() || role == "admin",
                 "only an admin may have no committee"
             );
-            let password = match std::env::var("SOVANG_PASSWORD") {
-                Ok(p) => p,
-                Err(_) => {
-                    let mut line = String::new();
-                    std::io::stdin().read_line(&mut line)?;
-                    line.trim_end_matches(['\r', '\n']).to_owned()
-                }
-            };
-            anyhow::ensure!(
-                password.chars().count() >= PASSWORD_CHARS_MIN,
-                "the password must be at least {PASSWORD_CHARS_MIN} characters"
-            );
+            let password = read_password()?;
             let store = open_store(&settings).await?;
+            let mut path = String::new();
             if let Some(c) = committee {
-                anyhow::ensure!(store.committee(c).await?.is_some(), "no committee {c:?}");
+                let found = store.committee(c).await?;
+                anyhow::ensure!(found.is_some(), "no committee {c:?}");
+                path = found.map(|c| c.path).unwrap_or_default();
             }
             let name = crate::ledger::fields::Text::parse_line(
                 name,
@@ -405,6 +464,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     role,
                     committee.as_deref(),
                     &hash,
+                    &crate::store::AdminAction::cli(
+                        "user_created",
+                        username,
+                        &path,
+                        serde_json::json!({"role": role, "committee_code": committee}),
+                    ),
                 )
                 .await?;
             store.close().await;

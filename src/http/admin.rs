@@ -26,6 +26,11 @@ pub fn router() -> Router<AppState> {
         .route("/funds", get(funds).post(create_fund))
         .route("/tokens", get(tokens).post(create_token))
         .route("/tokens/{id}", axum::routing::delete(revoke_token))
+        .route("/users", get(users))
+        .route(
+            "/users/{username}/disable",
+            axum::routing::post(disable_user),
+        )
 }
 
 async fn committees(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
@@ -70,7 +75,14 @@ async fn revoke_token(
         return Err(ApiError::NotFound(format!("no token {id:?}")));
     };
     caller.require_admin(path.as_deref())?;
-    if s.store.revoke_token(&token.id).await? {
+    let by = act(
+        &caller,
+        "token_revoked",
+        &token.id,
+        path.as_deref().unwrap_or_default(),
+        json!({"role": token.role, "committee_code": token.committee_code}),
+    );
+    if s.store.revoke_token(&token.id, &by).await? {
         tracing::info!(token = %token.id, role = %token.role, by = %caller.id(), "token revoked");
     }
     s.forget_token(&token.id);
@@ -201,6 +213,13 @@ async fn create_committee(
             name.as_str(),
             parent.as_ref(),
             record(&key, &response),
+            &act(
+                &caller,
+                "committee_created",
+                code.as_str(),
+                "",
+                json!({"name": name.as_str(), "parent_code": input.parent_code}),
+            ),
         )
         .await;
     let c = match created_committee {
@@ -275,9 +294,16 @@ async fn create_fund(
             &info,
             input.kind,
             &committee.name,
-            caller.id(),
+            caller.person(),
             &s.secret,
             |a| record(&key, &response(a)),
+            &act(
+                &caller,
+                "fund_opened",
+                &info.code,
+                &committee.path,
+                json!({"kind": info.kind, "committee_code": info.committee_code}),
+            ),
         )
         .await;
     let appended = match opened {
@@ -363,6 +389,14 @@ async fn create_token(
                 new_person,
             },
             record(&key, &response),
+            &act(
+                &caller,
+                "token_created",
+                &id,
+                &committee.path,
+                json!({"role": input.role, "committee_code": committee.code,
+                       "person_id": person, "expires_on": expires_on}),
+            ),
         )
         .await;
     if let Err(e) = made {
@@ -371,4 +405,80 @@ async fn create_token(
     tracing::info!(token = %id, role = %input.role, committee = %committee.code, by = %caller.id(), "token created");
     response["token"] = token.into();
     Ok(created(201, &response, false))
+}
+
+/// An admin action of `caller`, for the admin log.
+fn act(
+    caller: &Caller,
+    action: &'static str,
+    target: &str,
+    committee_path: &str,
+    detail: Value,
+) -> crate::store::AdminAction {
+    crate::store::AdminAction {
+        actor: caller.id().to_owned(),
+        person_id: Some(caller.person().to_owned()),
+        action,
+        target: target.to_owned(),
+        committee_path: committee_path.to_owned(),
+        detail,
+    }
+}
+
+/// The console users of the admin's subtree (every user for a
+/// deployment-wide admin); never their passwords.
+async fn users(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    caller.require_admin(caller.scope())?;
+    let paths: std::collections::HashMap<String, String> = s
+        .store
+        .committees()
+        .await?
+        .into_iter()
+        .map(|c| (c.code, c.path))
+        .collect();
+    let list: Vec<_> = s
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .filter(|u| match (caller.scope(), &u.committee_code) {
+            (None, _) => true,
+            (Some(own), Some(c)) => paths.get(c).is_some_and(|p| p.starts_with(own)),
+            (Some(_), None) => false,
+        })
+        .collect();
+    Ok(Json(json!({ "users": list })))
+}
+
+/// Disables a user of the admin's subtree: they can no longer sign in and
+/// their sessions end at once. Disabling a disabled user changes nothing.
+async fn disable_user(
+    State(s): State<AppState>,
+    caller: Caller,
+    axum::extract::Path(username): axum::extract::Path<String>,
+) -> Result<Response, ApiError> {
+    let known = s
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .any(|u| u.username == username);
+    if !known {
+        return Err(ApiError::NotFound(format!("no user {username:?}")));
+    }
+    let path = s.store.user_committee_path(&username).await?;
+    caller.require_admin(path.as_deref())?;
+    let by = act(
+        &caller,
+        "user_disabled",
+        &username,
+        path.as_deref().unwrap_or_default(),
+        json!({}),
+    );
+    if s.store.disable_user(&username, &by).await? == Some(true) {
+        tracing::info!(by = %caller.id(), "user disabled");
+    }
+    Ok(axum::response::IntoResponse::into_response(
+        axum::http::StatusCode::NO_CONTENT,
+    ))
 }

@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/funds/{fund}/audit/verify", get(verify))
         .route("/households/{id}", get(household_private))
         .route("/audit/access-log", get(access_log))
+        .route("/audit/admin-log", get(admin_log))
 }
 
 type Params = Query<HashMap<String, String>>;
@@ -320,6 +321,44 @@ async fn access_log(
         .then(|| lines.last().and_then(|l| l["id"].as_i64()))
         .flatten();
     Ok(Json(json!({ "access_log": lines, "next": next })))
+}
+
+/// The admin log (SPEC §9): every committee, fund, token and user action,
+/// oldest first, for inspectors and admins of the scope; `after` pages
+/// on from a line's id.
+async fn admin_log(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Params,
+) -> Result<Json<Value>, ApiError> {
+    for k in q.keys() {
+        if !matches!(k.as_str(), "after" | "limit") {
+            return Err(ApiError::BadRequest(format!(
+                "unknown parameter {k:?}; this listing takes after, limit"
+            )));
+        }
+    }
+    let limit = limit(&q)?;
+    let after = q
+        .get("after")
+        .map(|b| {
+            b.parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| ApiError::BadRequest("after must be an admin log id".into()))
+        })
+        .transpose()?
+        .unwrap_or(0);
+    if !matches!(caller.role(), "inspector" | "admin") {
+        return Err(ApiError::Forbidden(
+            "the admin log is for inspectors and admins".into(),
+        ));
+    }
+    let lines = s.store.admin_log(caller.scope(), after, limit).await?;
+    let next = (lines.len() as u64 == limit)
+        .then(|| lines.last().map(|l| l.id))
+        .flatten();
+    Ok(Json(json!({ "admin_log": lines, "next": next })))
 }
 
 /// Days and amounts an inspector may set for the findings, with their

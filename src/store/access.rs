@@ -70,6 +70,7 @@ impl Store {
         &self,
         t: &NewToken<'_>,
         idem: Option<IdempotencyRecord>,
+        by: &super::AdminAction,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         if t.new_person {
@@ -90,6 +91,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         insert_idempotency(&mut tx, self.backend, idem.as_slice()).await?;
+        super::admin_log::log(&mut tx, by).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -172,7 +174,7 @@ impl Store {
 
     /// Withdraws token `id`; true when it was in use until now. A token
     /// revoked already stays as it was.
-    pub async fn revoke_token(&self, id: &str) -> Result<bool> {
+    pub async fn revoke_token(&self, id: &str, by: &super::AdminAction) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let done =
             sqlx::query("UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
@@ -180,6 +182,9 @@ impl Store {
                 .bind(now_text())
                 .execute(&mut *tx)
                 .await?;
+        if done.rows_affected() == 1 {
+            super::admin_log::log(&mut tx, by).await?;
+        }
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }

@@ -74,6 +74,7 @@ impl Store {
         name: &str,
         parent: Option<&Committee>,
         idem: Option<IdempotencyRecord>,
+        by: &super::AdminAction,
     ) -> Result<Committee> {
         let path = format!("{}{code}/", parent.map_or("/", |p| p.path.as_str()));
         let mut tx = self.begin_write().await?;
@@ -96,6 +97,14 @@ impl Store {
             });
         }
         insert_idempotency(&mut tx, self.backend, idem.as_slice()).await?;
+        super::admin_log::log(
+            &mut tx,
+            &super::AdminAction {
+                committee_path: path.clone(),
+                ..by.clone()
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(Committee {
             code: code.to_owned(),
@@ -143,6 +152,7 @@ impl Store {
 
     /// Opens a fund: its row, its head and its `fund_opened` entry with the
     /// first signed checkpoint, in one transaction.
+    #[allow(clippy::too_many_arguments)]
     pub async fn open_fund(
         &self,
         info: &FundInfo,
@@ -151,6 +161,7 @@ impl Store {
         actor: &str,
         secret: &MasterSecret,
         idem: impl FnOnce(&Appended) -> Option<IdempotencyRecord>,
+        by: &super::AdminAction,
     ) -> Result<Appended> {
         let fund = Code::parse(&info.code, "code").map_err(|e| StoreError::Corrupt(e.message))?;
         let now = time::OffsetDateTime::now_utc();
@@ -231,6 +242,7 @@ impl Store {
         };
         writes.insert(&mut tx).await?;
         insert_idempotency(&mut tx, self.backend, idem.as_slice()).await?;
+        super::admin_log::log(&mut tx, by).await?;
         tx.commit().await?;
         Ok(appended)
     }

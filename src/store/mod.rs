@@ -41,6 +41,7 @@ pub mod verify;
 pub mod writer;
 
 mod access;
+mod admin_log;
 mod append;
 mod entries;
 mod funds;
@@ -49,6 +50,7 @@ mod objects;
 mod private;
 
 pub use access::{new_person_id, NewToken, Principal, TokenInfo};
+pub use admin_log::{AdminAction, AdminLogLine};
 pub(crate) use append::{lock_head, FundWrites};
 pub use at_rest::RecordKey;
 pub(crate) use entries::{entries_between, ENTRIES_BETWEEN_SQL};

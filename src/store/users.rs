@@ -12,7 +12,7 @@ pub struct UserLogin {
 }
 
 /// A user as the operator lists them: never the password.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct UserInfo {
     pub username: String,
     pub name: String,
@@ -32,6 +32,7 @@ pub struct Session {
 }
 
 impl Store {
+    #[allow(clippy::too_many_arguments)]
     pub async fn create_user(
         &self,
         id: &str,
@@ -40,6 +41,7 @@ impl Store {
         role: &str,
         committee_code: Option<&str>,
         password_hash: &str,
+        by: &super::AdminAction,
     ) -> Result<()> {
         // A user is a person of its own, under the user's id.
         let mut tx = self.begin_write().await?;
@@ -58,7 +60,10 @@ impl Store {
         .execute(&mut *tx)
         .await;
         match done {
-            Ok(_) => Ok(tx.commit().await?),
+            Ok(_) => {
+                super::admin_log::log(&mut tx, by).await?;
+                Ok(tx.commit().await?)
+            }
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Conflict(
                 format!("the username {username:?} is taken"),
             )),
@@ -106,7 +111,11 @@ impl Store {
 
     /// Disables `username` and ends their sessions, in one transaction.
     /// None when there is no such user; false when disabled already.
-    pub async fn disable_user(&self, username: &str) -> Result<Option<bool>> {
+    pub async fn disable_user(
+        &self,
+        username: &str,
+        by: &super::AdminAction,
+    ) -> Result<Option<bool>> {
         let mut tx = self.begin_write().await?;
         let id: Option<(String, Option<String>)> =
             sqlx::query("SELECT id, disabled_at FROM users WHERE username = $1")
@@ -124,6 +133,7 @@ impl Store {
                 .bind(now_text())
                 .execute(&mut *tx)
                 .await?;
+            super::admin_log::log(&mut tx, by).await?;
         }
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(&id)
@@ -131,6 +141,53 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(Some(disabled_at.is_none()))
+    }
+
+    /// Sets `username`'s password (an Argon2 hash) and ends their
+    /// sessions, in one transaction; false when there is no such user.
+    pub async fn set_password(
+        &self,
+        username: &str,
+        password_hash: &str,
+        by: &super::AdminAction,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let id: Option<String> = sqlx::query("SELECT id FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.try_get("id"))
+            .transpose()?;
+        let Some(id) = id else {
+            return Ok(false);
+        };
+        sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+            .bind(&id)
+            .bind(password_hash)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        super::admin_log::log(&mut tx, by).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// A user's committee path, for the admin log; none for a
+    /// deployment-wide admin or no such user.
+    pub async fn user_committee_path(&self, username: &str) -> Result<Option<String>> {
+        let row = sqlx::query(
+            "SELECT c.path FROM users u LEFT JOIN committees c ON c.code = u.committee_code              WHERE u.username = $1",
+        )
+        .bind(username)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row
+            .map(|r| r.try_get::<Option<String>, _>("path"))
+            .transpose()?
+            .flatten())
     }
 
     pub async fn create_session(

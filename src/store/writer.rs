@@ -820,7 +820,13 @@ mod tests {
         let store = Store::open(&url).await.expect("the store opens");
         let secret = MasterSecret::from_bytes([7; crate::ledger::checkpoint::MASTER_SECRET_LEN]);
         store
-            .create_committee("HN", "Ủy ban MTTQ Hà Nội", None, None)
+            .create_committee(
+                "HN",
+                "Ủy ban MTTQ Hà Nội",
+                None,
+                None,
+                &crate::store::AdminAction::cli("committee_created", "HN", "", json!({})),
+            )
             .await
             .expect("a committee");
         let origin = "sovang.test/fund/HN-VNN".to_owned();
@@ -842,6 +848,7 @@ mod tests {
                 "admin",
                 &secret,
                 |_| None,
+                &crate::store::AdminAction::cli("fund_opened", "HN-VNN", "/HN/", json!({})),
             )
             .await
             .expect("the fund opens");

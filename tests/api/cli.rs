@@ -5,8 +5,13 @@ use serde_json::json;
 use crate::helpers::{gift, spawn_process, Db, TestApp, TestDb};
 
 async fn sovang(app: &TestApp, args: &[&str]) -> (i32, String, String) {
+    sovang_with(app, args, &[]).await
+}
+
+async fn sovang_with(app: &TestApp, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_sovang"))
         .args(args)
+        .envs(env.iter().copied())
         .args(["--database-url", &app.db.database_url(), "--data-dir"])
         .arg(app.db.data_dir())
         .env("RUST_LOG", "error")
@@ -164,7 +169,132 @@ async fn a_disabled_user_is_signed_out_and_cannot_sign_in(app: TestApp) {
     assert_eq!(code, 0, "disabling again changes nothing: {err}");
 }
 
+/// `sovang user passwd` changes a password and ends the user's sessions;
+/// admins disable users over the API too; every such action is in the
+/// admin log, which inspectors of the scope read and nobody changes.
+async fn passwords_change_users_are_disabled_and_the_admin_log_keeps_it(app: TestApp) {
+    app.with_fund().await;
+    app.committee("HP", None).await;
+    crate::console::user(&app, "lan", "clerk", "HN").await;
+    crate::console::user(&app, "hoa", "clerk", "HP").await;
+    let mut b = crate::console::Browser::new(&app);
+    assert_eq!(b.sign_in("lan", "mật khẩu dài 123").await.status, 303);
+
+    for (who, password) in [("lan", "ngắn"), ("nobody", "mật khẩu mới 456")] {
+        let (code, _, err) = sovang_with(
+            &app,
+            &["user", "passwd", who],
+            &[("SOVANG_PASSWORD", password)],
+        )
+        .await;
+        assert_ne!(code, 0, "{who}: {err}");
+    }
+    assert_eq!(b.get("/console").await.status, 200, "nothing changed yet");
+    let (code, _, err) = sovang_with(
+        &app,
+        &["user", "passwd", "lan"],
+        &[("SOVANG_PASSWORD", "mật khẩu mới 456")],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(b.get("/console").await.status, 303, "the session ended");
+    assert_eq!(b.sign_in("lan", "mật khẩu dài 123").await.status, 401);
+    assert_eq!(b.sign_in("lan", "mật khẩu mới 456").await.status, 303);
+
+    // A province admin disables its own users only.
+    let hn_admin = app.token("admin", "HN").await;
+    let clerk = app.token("clerk", "HN").await;
+    let (client, base) = (app.client.clone(), app.base.clone());
+    let disable = |who: &str, token: &str| {
+        let request = client
+            .post(format!("{base}/users/{who}/disable"))
+            .bearer_auth(token);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(disable("hoa", &hn_admin).await, 403);
+    assert_eq!(disable("lan", &clerk).await, 403);
+    assert_eq!(disable("khong-co", &hn_admin).await, 404);
+    assert_eq!(b.get("/console").await.status, 200, "still signed in");
+    assert_eq!(disable("lan", &hn_admin).await, 204);
+    assert_eq!(b.get("/console").await.status, 303, "the session ended");
+    assert_eq!(b.sign_in("lan", "mật khẩu mới 456").await.status, 401);
+    assert_eq!(
+        disable("lan", &hn_admin).await,
+        204,
+        "again, nothing changes"
+    );
+    let users = app.get_as("/users", &hn_admin).await;
+    assert_eq!(users.status, 200, "{}", users.text);
+    let listed: Vec<&str> = users.body["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ["lan"], "only the subtree's users");
+    assert!(!users.text.contains("argon2"));
+
+    // The admin log: what was done, by whom, in the reader's scope.
+    let inspector = app.token("inspector", "HN").await;
+    let log = app.get_as("/audit/admin-log", &inspector).await;
+    assert_eq!(log.status, 200, "{}", log.text);
+    let actions: Vec<(String, String)> = log.body["admin_log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["action"].as_str().unwrap().to_owned(),
+                l["target"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        actions.contains(&("user_password_changed".into(), "lan".into())),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&("user_disabled".into(), "lan".into())),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&("fund_opened".into(), "HN-VNN".into())),
+        "{actions:?}"
+    );
+    assert!(
+        !actions.iter().any(|(_, t)| t == "hoa" || t == "HP"),
+        "{actions:?}"
+    );
+    assert!(!log.text.contains("mật khẩu"), "no password is logged");
+    let disabled = log.body["admin_log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["action"] == "user_disabled")
+        .unwrap();
+    assert_eq!(
+        disabled["person_id"].as_str().map(|p| p.starts_with("pe-")),
+        Some(true)
+    );
+    let all = app.get_as("/audit/admin-log", &app.admin).await.body;
+    assert!(all["admin_log"].as_array().unwrap().len() > actions.len());
+    app.get_as("/audit/admin-log", &clerk).await.problem(403);
+    app.get_as("/audit/admin-log?after=-1", &inspector)
+        .await
+        .problem(400);
+    app.get_as("/audit/admin-log?colour=red", &inspector)
+        .await
+        .problem(400);
+    // Append-only: the database itself refuses to change a line.
+    let store = app.db.store().await;
+    for sql in ["UPDATE admin_log SET target = 'x'", "DELETE FROM admin_log"] {
+        assert!(store.execute_raw(sql).await.is_err(), "{sql} was allowed");
+    }
+    store.close().await;
+}
+
 crate::both!(
+    passwords_change_users_are_disabled_and_the_admin_log_keeps_it,
     token_create_prints_a_token_that_works_once,
     a_disabled_user_is_signed_out_and_cannot_sign_in
 );

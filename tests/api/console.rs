@@ -99,6 +99,12 @@ pub(crate) async fn user(app: &TestApp, username: &str, role: &str, committee: &
             role,
             Some(committee),
             &hash,
+            &sovang::store::AdminAction::cli(
+                "user_created",
+                username,
+                "",
+                serde_json::json!({"role": role}),
+            ),
         )
         .await
         .unwrap();

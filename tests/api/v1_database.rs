@@ -79,6 +79,7 @@ async fn v1_data_dir() -> TestDb {
                 new_person: true,
             },
             None,
+            &sovang::store::AdminAction::cli("token_created", &id, "", serde_json::json!({})),
         )
         .await
         .expect("store an admin token");
