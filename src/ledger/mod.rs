@@ -24,6 +24,9 @@ pub mod kinds;
 pub mod merkle;
 /// Exact amounts of đồng.
 pub mod money;
+/// The `personal_data` rule: what keeps ID, phone and account numbers,
+/// e-mail addresses and hidden characters out of public text.
+pub mod personal;
 /// Distribution policy: eligibility, limits, approval threshold.
 pub mod policy;
 /// Rebuilding a fund's books from its stored entries.
