@@ -22,6 +22,10 @@
   const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 
   let failed = false;
+  // The fund key's id as printed on the paper receipt, carried by its QR
+  // link: the one thing here the server did not just send.
+  const paper = (new URLSearchParams(location.search).get("k") || "").toLowerCase();
+  let served = "";
   function step(id, ok, detail) {
     const li = document.getElementById(id);
     li.dataset.state = ok ? "pass" : "fail";
@@ -30,9 +34,9 @@
     return ok;
   }
   function finish() {
-    box.dataset.result = failed ? "failed" : "verified";
+    box.dataset.result = failed ? "failed" : (paper ? "verified" : "verified-served");
     const out = document.getElementById("verify-result");
-    out.textContent = failed ? T.failed : T.verified;
+    out.textContent = failed ? T.failed : (paper ? T.verified : T.verified_served + " " + served);
     out.className = failed ? "result-bad" : "result-good";
   }
 
@@ -87,6 +91,7 @@
       const second = vkey.indexOf("+", first + 1);
       const name = vkey.slice(0, first);
       const keyId = vkey.slice(first + 1, second);
+      served = keyId;
       const keyB64 = vkey.slice(second + 1);
       const key = unb64(keyB64);
       const line = note.slice(split + 2).split("\n").find((l) => l.startsWith("— " + name + " "));
@@ -98,6 +103,20 @@
       sigOk = false;
     }
     step("s-sig", sigOk);
+    // 6. The key is the fund's own: its log is named for the entry's fund,
+    // and its id is the one on paper.
+    const ownFund = typeof entry.fund === "string" && typeof origin === "string" &&
+      origin.endsWith("/fund/" + entry.fund);
+    if (paper) {
+      step("s-key", ownFund && served.toLowerCase() === paper,
+        T.key_paper + " " + paper + " · " + served);
+    } else if (!ownFund) {
+      step("s-key", false, served);
+    } else {
+      const li = document.getElementById("s-key");
+      li.dataset.state = "skip";
+      li.querySelector(".result").textContent = "— " + T.key_none;
+    }
     finish();
   }
   run().catch((e) => { failed = true; box.dataset.error = String(e); finish(); });

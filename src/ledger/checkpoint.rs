@@ -193,6 +193,17 @@ pub fn verify_checkpoint(
     })
 }
 
+/// The key id of a verifier key `<name>+<key id>+<base64 key>`: the 8 hex
+/// digits a paper receipt carries, so that a donor's browser can tell the
+/// key that signed the ledger from one a server minted since.
+pub fn key_id_of(verifier_key: &str) -> Option<&str> {
+    let mut parts = verifier_key.splitn(3, '+');
+    parts.next()?;
+    let id = parts.next()?;
+    parts.next()?;
+    (id.len() == 8 && id.bytes().all(|b| b.is_ascii_hexdigit())).then_some(id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,6 +29,8 @@ pub mod money;
 pub mod personal;
 /// Distribution policy: eligibility, limits, approval threshold.
 pub mod policy;
+/// What a client's body may publish: the personal-data rule applied.
+pub mod public_text;
 /// Rebuilding a fund's books from its stored entries.
 pub mod replay;
 /// The public statement of gifts (sao kê) and search folding.

@@ -124,6 +124,7 @@ impl Draft {
             return Err(Rejection::rule("written_by_server", "kind", how));
         }
         let today = today_in_vietnam(now);
+        super::public_text::check(kind, &body)?;
         let body = Body::from_client(kind, body, today)?;
         // Only a household's registration carries a private record.
         let private = match private {

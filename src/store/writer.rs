@@ -517,10 +517,12 @@ impl WriterTask {
         // it refuses. Anything larger is all or nothing, so each fund it
         // touches is saved first and restored if a later entry is refused.
         let save = job.drafts.len() > 1
-            || job
-                .drafts
-                .iter()
-                .any(|d| matches!(d.body, Body::TransferOut(_) | Body::Reversal(_)));
+            || job.drafts.iter().any(|d| {
+                matches!(
+                    d.body,
+                    Body::TransferOut(_) | Body::Reversal(_) | Body::OutflowApproved(_)
+                )
+            });
         let mut saved: BTreeMap<Code, Savepoint> = BTreeMap::new();
         let written = match apply_drafts(job, &ctx, states, &mut saved, save) {
             Ok(written) => written,

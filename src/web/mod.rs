@@ -109,6 +109,11 @@ pub struct Text {
     pub step_path: &'static str,
     pub step_root: &'static str,
     pub step_sig: &'static str,
+    pub step_key: &'static str,
+    pub key_paper: &'static str,
+    pub key_none: &'static str,
+    pub verified_served: &'static str,
+    pub key_id: &'static str,
     pub key_intro: &'static str,
     pub pass: &'static str,
     pub fail: &'static str,
@@ -210,6 +215,11 @@ pub const VI: Text = Text {
     step_path: "Đường dẫn Merkle dẫn tới gốc của sổ",
     step_root: "Điểm kiểm tra đã ký xác nhận gốc và kích thước ấy",
     step_sig: "Chữ ký Ed25519 của quỹ trên điểm kiểm tra là đúng",
+    step_key: "Khóa đã ký là khóa của quỹ ghi trên biên nhận giấy, cho đúng quỹ của bút toán",
+    key_paper: "trên giấy",
+    key_none: "đường dẫn không có mã khóa in trên biên nhận, nên chỉ kiểm được với khóa máy chủ đang công bố",
+    verified_served: "Biên nhận có trong sổ và được ký bằng khóa máy chủ đang công bố; hãy đối chiếu mã khóa in trên biên nhận:",
+    key_id: "Mã khóa của quỹ",
     key_intro: "Khóa xác minh của quỹ (đối chiếu với khóa Ủy ban công bố):",
     pass: "Đạt",
     fail: "Không đạt",
@@ -310,6 +320,11 @@ pub const EN: Text = Text {
     step_path: "The Merkle path leads to the ledger's root",
     step_root: "A signed checkpoint names that root and size",
     step_sig: "The fund's Ed25519 signature on the checkpoint is valid",
+    step_key: "The key that signed is the fund's key printed on the paper receipt, for the entry's own fund",
+    key_paper: "on paper",
+    key_none: "the link carries no key id from a paper receipt, so only the key this server shows now was checked",
+    verified_served: "The receipt is in the ledger, signed with the key this server shows now; compare the key id printed on the receipt:",
+    key_id: "The fund's key id",
     key_intro: "The fund's verifier key (compare it with the one the committee published):",
     pass: "passed",
     fail: "FAILED",
@@ -414,6 +429,9 @@ struct ReceiptPage {
     committee_name: String,
     fund_name: String,
     verifier_key: String,
+    fund_code: String,
+    /// The fund key's id, printed and carried by the QR link.
+    key_id: String,
     qr_svg: String,
     page_url: String,
     verify_text: String,
@@ -504,12 +522,18 @@ async fn receipt(
         Ok(Some(c)) => c.name,
         _ => fund.committee_code.clone(),
     };
+    // The link on paper names the fund's key, so the donor's browser can
+    // tell the key that signed the ledger from one the server shows now.
+    let key_id = crate::ledger::checkpoint::key_id_of(&fund.verifier_key)
+        .unwrap_or_default()
+        .to_owned();
     let page_url = format!(
-        "{}/r/{code}",
+        "{}/r/{code}?k={key_id}",
         s.settings.server.public_base_url.trim_end_matches('/')
     );
     let verify_text = serde_json::json!({
         "pass": t.pass, "fail": t.fail, "verified": t.verified, "failed": t.failed,
+        "key_paper": t.key_paper, "key_none": t.key_none, "verified_served": t.verified_served,
     })
     .to_string()
     .replace("</", "<\\/");
@@ -530,6 +554,8 @@ async fn receipt(
         committee_name,
         fund_name: fund.name,
         verifier_key: fund.verifier_key,
+        fund_code: fund.code.clone(),
+        key_id,
         qr_svg: qr_svg(&page_url).unwrap_or_default(),
         page_url,
         verify_text,

@@ -108,14 +108,43 @@ async fn the_receipt_page_verifies_in_the_browser(app: TestApp) {
         "sqlite"
     };
 
+    // The link on paper carries the fund key's id.
+    let vkey = app.fund_view("HN-VNN").await["verifier_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let key_id = vkey.split('+').nth(1).unwrap().to_owned();
+    assert_eq!(
+        gift["receipt"]["url"].as_str().map(|u| u.contains("/r/")),
+        Some(true)
+    );
     let dom = browse(
         browser,
-        &format!("{root}/r/{code}"),
+        &format!("{root}/r/{code}?k={key_id}"),
         &format!("receipt-{db}.png"),
     )
     .await;
     assert!(dom.contains("data-result=\"verified\""), "{dom}");
-    assert_eq!(states(&dom), ["pass"; 6]);
+    assert_eq!(states(&dom), ["pass"; 7]);
+    assert!(
+        dom.contains(&format!("?k={key_id}")),
+        "the QR link names the key: {dom}"
+    );
+    assert!(
+        dom.contains(&format!("id=\"key-id\">{key_id}<")),
+        "and so does the paper"
+    );
+    // A key other than the one on paper (a server that minted a new key
+    // signs with it) fails, and says so.
+    let dom = browse(
+        browser,
+        &format!("{root}/r/{code}?k=00000000"),
+        &format!("receipt-other-key-{db}.png"),
+    )
+    .await;
+    assert!(dom.contains("data-result=\"failed\""), "{dom}");
+    assert_eq!(states(&dom)[6], "fail");
+    assert!(dom.contains("trên giấy 00000000"), "{dom}");
     assert!(dom.contains("1.500.000 ₫"));
     assert!(dom.contains("Một triệu năm trăm nghìn đồng"));
     assert!(dom.contains("Biên nhận HN-VNN-2026-000005"));
@@ -138,9 +167,19 @@ async fn the_receipt_page_verifies_in_the_browser(app: TestApp) {
     .await;
     assert!(dom.contains("Receipt HN-VNN-2026-000005"), "{dom}");
     assert!(dom.contains("Voided: Trả lại nhà hảo tâm"), "{dom}");
+    // Without the key id from paper, the page says it checked against
+    // the key the server shows now, and which one to compare.
     assert!(
-        dom.contains("data-result=\"verified\""),
+        dom.contains("data-result=\"verified-served\""),
         "a voided gift is still in the ledger: {dom}"
+    );
+    assert_eq!(states(&dom)[..6], ["pass"; 6]);
+    assert_eq!(states(&dom)[6], "skip");
+    assert!(
+        dom.contains(&format!(
+            "compare the key id printed on the receipt: {key_id}"
+        )),
+        "{dom}"
     );
 
     let page = app

@@ -125,12 +125,12 @@ async fn an_approver_approves_a_pending_distribution(app: TestApp) {
         .await
         .click()
         .await;
-    d.find("input[name=decision_ref]")
+    d.find("form[action^='/console/f/HN-VNN/approve?'] input[name=decision_ref]")
         .await
         .fill("Họp thường trực 20/11")
         .await;
     d.screenshot(&format!("pending-{db}.png")).await;
-    d.find("form[action^='/console/f/HN-VNN/approve'] button")
+    d.find("form[action^='/console/f/HN-VNN/approve?'] button")
         .await
         .click()
         .await;

@@ -886,7 +886,7 @@ async fn every_form_answers_bad_input_inline_and_records_nothing(app: TestApp) {
 async fn approvers_void_pending_distributions(app: TestApp) {
     let clerk = app.with_fund().await;
     user(&app, "minh", "approver", "HN").await;
-    crate::console::pending_house(&app, &clerk, "0f8fad5b-d9cb-469f-a165-70867728950e").await;
+    crate::console::pending_house(&app, &clerk, "0f8fad5b-d9cb-469f-a165-7e8c6b2fa1de").await;
     let mut b = Browser::new(&app);
     b.sign_in("minh", "mật khẩu dài 123").await;
     let p = b.get("/console/f/HN-VNN/pending").await;
@@ -895,7 +895,7 @@ async fn approvers_void_pending_distributions(app: TestApp) {
     let no_reason = [
         ("csrf", csrf.as_str()),
         ("nonce", nonce.as_str()),
-        ("distribution_id", "0f8fad5b-d9cb-469f-a165-70867728950e"),
+        ("distribution_id", "0f8fad5b-d9cb-469f-a165-7e8c6b2fa1de"),
         ("reason", " "),
     ];
     let p = b.post("/console/f/HN-VNN/void", &no_reason).await;
@@ -905,7 +905,7 @@ async fn approvers_void_pending_distributions(app: TestApp) {
     let form = [
         ("csrf", csrf.as_str()),
         ("nonce", nonce.as_str()),
-        ("distribution_id", "0f8fad5b-d9cb-469f-a165-70867728950e"),
+        ("distribution_id", "0f8fad5b-d9cb-469f-a165-7e8c6b2fa1de"),
         ("reason", "Hộ đã được tỉnh hỗ trợ"),
     ];
     let p = b.post("/console/f/HN-VNN/void", &form).await;
@@ -921,7 +921,7 @@ async fn approvers_void_pending_distributions(app: TestApp) {
     let done = b.get(p.location.as_deref().unwrap()).await;
     assert!(
         done.body
-            .contains("Đã hủy duyệt: 0f8fad5b-d9cb-469f-a165-70867728950e"),
+            .contains("Đã hủy duyệt: 0f8fad5b-d9cb-469f-a165-7e8c6b2fa1de"),
         "{}",
         done.body
     );
@@ -932,7 +932,7 @@ async fn approvers_void_pending_distributions(app: TestApp) {
         .body;
     assert_eq!(
         d["distributions"][0]["distribution_id"],
-        "0f8fad5b-d9cb-469f-a165-70867728950e"
+        "0f8fad5b-d9cb-469f-a165-7e8c6b2fa1de"
     );
     // The money is free again.
     let f = app.get("/funds/HN-VNN").await.body;

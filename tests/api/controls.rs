@@ -413,7 +413,177 @@ async fn outflow_settlements_refuse_bad_input_and_change_nothing(app: TestApp) {
     app.stop().await;
 }
 
+/// Every public text field and every id a client makes, against what an
+/// insider would type to publish a person (SPEC §9).
+async fn personal_data_is_refused_on_every_public_field(app: TestApp) {
+    let clerk = app.with_fund().await;
+    let bad = [
+        "0912345678",
+        "gọi 0912 345 678",
+        "0912.345.678",
+        "0912-345-678",
+        "+84 912 345 678",
+        "001085012345",
+        "STK 0011004123456 Vietcombank",
+        "cccd của chủ hộ",
+        "Số điện thoại",
+        "so tai khoan",
+        "nguyenvana@gmail.com",
+        "Lan\u{202E}gnaL",
+        "Lan\u{200B}Anh",
+        "０９１２３４５６７８",
+        "09\u{200B}12345678",
+    ];
+    // (kind, body, field path): the field is set to each bad text.
+    let fields: Vec<(&str, Value, &str)> = vec![
+        (
+            "donation_cash",
+            json!({"donor": {"display": "x", "kind": "individual"}, "amount_vnd": "1000",
+            "channel": "cash", "received_on": "2026-11-02"}),
+            "donor.display",
+        ),
+        (
+            "donation_cash",
+            json!({"donor": {"display": "Bà Lan", "kind": "individual"}, "amount_vnd": "1000",
+            "channel": "cash", "received_on": "2026-11-02", "note": "x"}),
+            "note",
+        ),
+        (
+            "donation_in_kind",
+            json!({"donor": {"display": "HTX", "kind": "organization"},
+            "items": [{"item": "GAO", "description": "x", "quantity": "1", "unit": "kg",
+                       "unit_value_vnd": "1000", "value_vnd": "1000"}],
+            "total_value_vnd": "1000", "received_on": "2026-11-02"}),
+            "items.0.description",
+        ),
+        (
+            "pledge",
+            json!({"donor": {"display": "x", "kind": "organization"}, "amount_vnd": "1000"}),
+            "donor.display",
+        ),
+        (
+            "campaign_opened",
+            json!({"name": "x", "kind": "peak_month", "starts_on": "2026-10-17",
+            "ends_on": "2026-11-18"}),
+            "name",
+        ),
+        (
+            "household_registered",
+            json!({"commune_code": "HN", "hamlet": "x", "category": "poor",
+            "members": 2, "review_year": 2026}),
+            "hamlet",
+        ),
+        (
+            "distribution",
+            json!({"household_id": "ho-1", "support_type": "tet_gift", "cash_vnd": "1000",
+            "decision_ref": "x"}),
+            "decision_ref",
+        ),
+        (
+            "distribution",
+            json!({"distribution_id": "x", "household_id": "ho-1", "support_type": "tet_gift",
+            "cash_vnd": "1000", "decision_ref": "QĐ 1"}),
+            "distribution_id",
+        ),
+        (
+            "expense",
+            json!({"category": "event", "amount_vnd": "1000", "decision_ref": "QĐ 1", "note": "x"}),
+            "note",
+        ),
+        (
+            "transfer_out",
+            json!({"counterparty_fund": "HN-CT", "amount_vnd": "1000", "decision_ref": "QĐ 1",
+            "purpose": "x"}),
+            "purpose",
+        ),
+        (
+            "reversal",
+            json!({"reverses_seq": 1, "reason": "x"}),
+            "reason",
+        ),
+    ];
+    let before = (app.fund_view(F).await, app.size(F).await);
+    for (kind, body, path) in &fields {
+        for text in bad {
+            let mut b = body.clone();
+            let slot = path
+                .split('.')
+                .fold(&mut b, |v, k| match k.parse::<usize>() {
+                    Ok(i) => &mut v[i],
+                    Err(_) => &mut v[k],
+                });
+            *slot = json!(text);
+            let mut private = None;
+            if *kind == "household_registered" {
+                private = Some(
+                    json!({"head_name": "Lê Văn Tám", "cccd": "001085000444", "address": "Thôn 1"}),
+                );
+            }
+            let mut request = json!({"kind": kind, "body": b});
+            if let Some(p) = private {
+                request["private"] = p;
+            }
+            let a = app
+                .post("/funds/HN-VNN/entries", Some(&clerk), &request)
+                .await;
+            a.problem(422);
+            let want = format!("body.{}", path.replace(".0.", "[0]."));
+            assert_eq!(
+                (
+                    a.body["rule"].as_str(),
+                    a.body["errors"][0]["field"].as_str()
+                ),
+                (Some("personal_data"), Some(want.as_str())),
+                "{kind} {path} = {text:?}: {}",
+                a.text
+            );
+            assert!(
+                !a.text.contains("0912345678") && !a.text.contains("0011004123456"),
+                "the answer does not echo it: {}",
+                a.text
+            );
+        }
+    }
+    assert_eq!(
+        (app.fund_view(F).await, app.size(F).await),
+        before,
+        "nothing recorded"
+    );
+    // Ordinary names, organisations with short numbers, amounts, and a
+    // bank's own reference are taken.
+    for (display, note) in [
+        ("Nguyễn Thị Hồng Nhung", "Ủng hộ 500.000 đồng"),
+        ("Trường THCS số 2", "Lớp 9A góp 1 500 000"),
+        ("Công ty 379", "Quyết định số 123/QĐ-UBND ngày 17/10/2026"),
+        ("Đặng Văn Đức", "Tổ 12, khu phố 3"),
+    ] {
+        app.record(
+            F,
+            &clerk,
+            "donation_cash",
+            json!({"donor": {"display": display, "kind": "individual"}, "amount_vnd": "500000",
+                   "channel": "bank_transfer", "received_on": "2026-11-02", "note": note,
+                   "bank_ref": "FT26324123456"}),
+        )
+        .await;
+    }
+    // "Ẩn danh" names anonymous donors only.
+    let a = app
+        .entry(
+            F,
+            &clerk,
+            "donation_cash",
+            json!({"donor": {"display": "ẩn danh", "kind": "individual"}, "amount_vnd": "500000",
+                   "channel": "cash", "received_on": "2026-11-02"}),
+        )
+        .await;
+    a.problem(422);
+    assert_eq!(a.body["rule"], "anonymous_display", "{}", a.text);
+    app.stop().await;
+}
+
 crate::both!(
+    personal_data_is_refused_on_every_public_field,
     one_clerk_cannot_drain_a_fund,
     goods_leave_stock_at_the_book_s_value,
     transfers_go_along_the_committee_tree,

@@ -237,7 +237,9 @@ pub(super) async fn record_entry(
         "recorded from the console"
     );
     if let Some(receipt) = outcome.first().and_then(|e| e.receipt.as_ref()) {
-        return Redirect::to(&format!("/r/{}?lang={}", receipt.code, t.lang)).into_response();
+        let key_id = crate::ledger::checkpoint::key_id_of(&fund.verifier_key).unwrap_or_default();
+        return Redirect::to(&format!("/r/{}?lang={}&k={key_id}", receipt.code, t.lang))
+            .into_response();
     }
     done_page(&staff, &fund, form, &q, &outcome)
 }
