@@ -115,6 +115,12 @@ async fn entries(
             "limit must be from 1 to {PAGE_MAX}"
         )));
     }
+    let size = s.store.fund_head(&code).await?.map_or(0, |h| h.size);
+    if from > size {
+        return Err(ApiError::BadRequest(format!(
+            "from must be at most the fund's size, {size}"
+        )));
+    }
     let rows = s.store.entries(&code, from, limit).await?;
     let next = (rows.len() as u64 == limit).then(|| from + limit);
     Ok(Json(json!({

@@ -36,7 +36,11 @@ async fn donations(
         .get("cursor")
         .map(|c| {
             c.parse::<u64>()
-                .map_err(|_| ApiError::BadRequest("cursor must be the next field of a page".into()))
+                .ok()
+                .filter(|n| i64::try_from(*n).is_ok())
+                .ok_or_else(|| {
+                    ApiError::BadRequest("cursor must be the next field of a page".into())
+                })
         })
         .transpose()?;
     match format {

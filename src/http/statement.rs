@@ -19,7 +19,7 @@ use crate::format::vn_date;
 use crate::ledger::ids::{format_date, parse_date, today_in_vietnam};
 use crate::ledger::kinds::corrections::Period;
 use crate::ledger::statement::Statement;
-use crate::ledger::uses::where_it_went;
+use crate::ledger::uses::{where_it_went, Places};
 use crate::store::Store;
 
 pub fn router() -> Router<AppState> {
@@ -83,10 +83,15 @@ async fn where_money_went(
             "unknown parameter {k:?}; this takes campaign"
         )));
     }
+    let hamlets = s.private_hamlets(&fund.code).await?;
     let folded = s.folded(&fund.code).await?;
     let book = &folded.book;
     let campaign = q.get("campaign").map(String::as_str);
-    let went = where_it_went(book, campaign).ok_or_else(|| {
+    let places = Places {
+        private_hamlets: &hamlets,
+        min_households: s.min_public_households(),
+    };
+    let went = where_it_went(book, campaign, places).ok_or_else(|| {
         ApiError::NotFound(format!(
             "fund {} has no campaign {:?}",
             fund.code,

@@ -125,7 +125,7 @@ impl Draft {
         }
         let today = today_in_vietnam(now);
         super::public_text::check(kind, &body)?;
-        let body = Body::from_client(kind, body, today)?;
+        let mut body = Body::from_client(kind, body, today)?;
         // Only a household's registration carries a private record.
         let private = match private {
             Some(p) if kind == EntryKind::HouseholdRegistered => {
@@ -136,6 +136,11 @@ impl Draft {
                     return Err(e.into());
                 }
                 let salt: [u8; 16] = rand::thread_rng().gen();
+                let mut record = record;
+                // The hamlet is private from version 2 (SPEC §9).
+                if let Body::HouseholdRegistered(b) = &mut body {
+                    record.hamlet = b.hamlet.take();
+                }
                 Some(Private {
                     record,
                     salt: hex::encode(salt),

@@ -7,7 +7,7 @@
 //! distributions count as spent (pending ones are shown apart, voided and
 //! reversed ones not at all).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -30,6 +30,14 @@ pub struct Given {
 }
 
 impl Given {
+    fn merge(&mut self, other: Given) {
+        self.distributions += other.distributions;
+        self.cash_vnd += other.cash_vnd;
+        self.goods_vnd += other.goods_vnd;
+        self.reached.extend(other.reached);
+        self.households = self.reached.len() as u64;
+    }
+
     fn add(&mut self, household: &str, cash: SumVnd, goods: SumVnd) {
         self.distributions += 1;
         self.cash_vnd += cash;
@@ -83,9 +91,28 @@ pub struct WhereItWent {
     pub stock_value_vnd: SumVnd,
 }
 
+/// Where households live, for the public figures by hamlet (SPEC §9).
+#[derive(Debug, Clone, Copy)]
+pub struct Places<'a> {
+    /// Hamlets kept in private records (households registered from entry
+    /// version 2), by household id; the server reads them, nobody else.
+    pub private_hamlets: &'a HashMap<String, String>,
+    /// Fewest households a hamlet shows; smaller ones are merged into
+    /// [`OTHER_HAMLETS`], itself shown only with as many, else counted at
+    /// the commune only (under the empty hamlet).
+    pub min_households: u64,
+}
+
+/// The hamlet the small hamlets of a commune are merged into.
+pub const OTHER_HAMLETS: &str = "(các thôn khác)";
+
 /// Where the money went, for the whole fund (`campaign` None) or for one
 /// campaign; `None` when there is no such campaign.
-pub fn where_it_went(book: &Book, campaign: Option<&str>) -> Option<WhereItWent> {
+pub fn where_it_went(
+    book: &Book,
+    campaign: Option<&str>,
+    places: Places<'_>,
+) -> Option<WhereItWent> {
     let mut out = WhereItWent {
         campaign_id: campaign.map(str::to_owned),
         sources: Came::default(),
@@ -134,7 +161,17 @@ pub fn where_it_went(book: &Book, campaign: Option<&str>) -> Option<WhereItWent>
         let (commune, hamlet) = book
             .households
             .get(&d.household_id)
-            .map(|h| (h.commune_code.clone(), h.hamlet.clone()))
+            .map(|h| {
+                let hamlet = match h.hamlet.as_str() {
+                    "" => places
+                        .private_hamlets
+                        .get(&h.household_id)
+                        .cloned()
+                        .unwrap_or_default(),
+                    public => public.to_owned(),
+                };
+                (h.commune_code.clone(), hamlet)
+            })
             .unwrap_or_default();
         u.by_place
             .entry(commune)
@@ -149,5 +186,85 @@ pub fn where_it_went(book: &Book, campaign: Option<&str>) -> Option<WhereItWent>
             _ => {}
         }
     }
+    suppress_small_hamlets(&mut out.uses.by_place, places.min_households);
     Some(out)
+}
+
+/// Merges the hamlets with fewer than `min` households into
+/// [`OTHER_HAMLETS`], and that into the commune (the empty hamlet) when it
+/// has fewer still: a figure of one or two households in a small hamlet
+/// points to the families.
+fn suppress_small_hamlets(by_place: &mut BTreeMap<String, BTreeMap<String, Given>>, min: u64) {
+    for hamlets in by_place.values_mut() {
+        let small: Vec<String> = hamlets
+            .iter()
+            .filter(|(name, g)| !name.is_empty() && g.households < min)
+            .map(|(name, _)| name.clone())
+            .collect();
+        if small.is_empty() {
+            continue;
+        }
+        let mut other = hamlets.remove(OTHER_HAMLETS).unwrap_or_default();
+        for name in small {
+            if let Some(g) = hamlets.remove(&name) {
+                other.merge(g);
+            }
+        }
+        if other.households >= min {
+            hamlets.insert(OTHER_HAMLETS.to_owned(), other);
+        } else {
+            hamlets.entry(String::new()).or_default().merge(other);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn given(households: &[&str]) -> Given {
+        let mut g = Given::default();
+        for h in households {
+            g.add(h, 100, 0);
+        }
+        g
+    }
+
+    #[test]
+    fn hamlets_of_few_households_are_merged_and_never_shown_alone() {
+        let mut by_place = BTreeMap::new();
+        by_place.insert(
+            "PX".to_owned(),
+            BTreeMap::from([
+                ("Thôn Đông".to_owned(), given(&["a", "b", "c"])),
+                ("Thôn Tây".to_owned(), given(&["d", "e"])),
+                ("Xóm Bãi".to_owned(), given(&["f"])),
+                ("Xóm Cát".to_owned(), given(&["g"])),
+            ]),
+        );
+        by_place.insert(
+            "TT".to_owned(),
+            BTreeMap::from([("Thôn Một".to_owned(), given(&["h", "i"]))]),
+        );
+        suppress_small_hamlets(&mut by_place, 3);
+        let px = &by_place["PX"];
+        assert_eq!(
+            px.keys().cloned().collect::<Vec<_>>(),
+            ["(các thôn khác)", "Thôn Đông"]
+        );
+        assert_eq!(px[OTHER_HAMLETS].households, 4);
+        assert_eq!(px[OTHER_HAMLETS].distributions, 4);
+        assert_eq!(px[OTHER_HAMLETS].cash_vnd, 400);
+        // Two households merged are still too few: counted at the commune.
+        let tt = &by_place["TT"];
+        assert_eq!(tt.keys().cloned().collect::<Vec<_>>(), [""]);
+        assert_eq!(tt[""].households, 2);
+        // A minimum of 1 shows every hamlet.
+        let mut one = BTreeMap::from([(
+            "PX".to_owned(),
+            BTreeMap::from([("Xóm Bãi".to_owned(), given(&["f"]))]),
+        )]);
+        suppress_small_hamlets(&mut one, 1);
+        assert!(one["PX"].contains_key("Xóm Bãi"));
+    }
 }

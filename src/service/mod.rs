@@ -121,6 +121,21 @@ impl AppState {
         }
     }
 
+    /// The hamlets of the households of `fund` registered from entry
+    /// version 2, kept in their private records, for the public figures
+    /// by hamlet (see [`crate::ledger::uses::Places`]).
+    pub async fn private_hamlets(
+        &self,
+        fund: &str,
+    ) -> Result<HashMap<String, String>, ServiceError> {
+        Ok(self.store.private_hamlets(fund, &self.record_key).await?)
+    }
+
+    /// Fewest households a hamlet shows in public figures.
+    pub fn min_public_households(&self) -> u64 {
+        u64::from(self.policy.min_public_households)
+    }
+
     /// The statement of `fund` for `from..=to`, built once and kept while
     /// it stays true (see [`AppState::statements`]).
     pub async fn statement(

@@ -88,6 +88,48 @@ impl Store {
         Ok(found)
     }
 
+    /// The hamlets kept in the private records of `fund` (households
+    /// registered from entry version 2), by household id: for the public
+    /// figures by hamlet, which show only hamlets of enough households.
+    /// No person is read, so no access-log line is written; a record that
+    /// does not decrypt is an error, as for any read.
+    pub async fn private_hamlets(
+        &self,
+        fund: &str,
+        key: &RecordKey,
+    ) -> Result<std::collections::HashMap<String, String>> {
+        let rows =
+            sqlx::query("SELECT household_id, record FROM household_private WHERE fund_code = $1")
+                .bind(fund)
+                .fetch_all(&self.read)
+                .await?;
+        let mut out = std::collections::HashMap::new();
+        for r in &rows {
+            let household_id: String = r.try_get("household_id")?;
+            let stored: String = r.try_get("record")?;
+            let record = if is_sealed(&stored) {
+                let slot = Slot {
+                    column: "record",
+                    fund,
+                    household_id: &household_id,
+                };
+                key.open(slot, &stored).map_err(|e| {
+                    StoreError::Corrupt(format!(
+                        "the private record of household {household_id} in fund {fund} does not decrypt: {e}"
+                    ))
+                })?
+            } else {
+                stored
+            };
+            let record: Value = serde_json::from_str(&record)
+                .map_err(|e| StoreError::Corrupt(format!("a private record is not JSON: {e}")))?;
+            if let Some(h) = record["hamlet"].as_str() {
+                out.insert(household_id, h.to_owned());
+            }
+        }
+        Ok(out)
+    }
+
     /// Encrypts, in one transaction, every private record or salt still
     /// stored in plaintext (written before records were encrypted at
     /// rest), then compacts the database so that the pages which held the

@@ -19,7 +19,7 @@ use super::{html, lang_of, other_lang, urlencode, Missing, OrPage, PageError, Te
 use crate::ledger::book::CampaignStatus;
 use crate::ledger::ids::{format_date, parse_date, today_in_vietnam};
 use crate::ledger::money::SumVnd;
-use crate::ledger::uses::{where_it_went, WhereItWent};
+use crate::ledger::uses::{where_it_went, Places, WhereItWent};
 use crate::service::AppState;
 use crate::store::donations::{DonationFilter, Gift};
 
@@ -127,8 +127,13 @@ pub fn went_view(t: &Text, w: &WhereItWent) -> WentView {
 
 /// Where the whole fund's money went, from its folded books.
 pub async fn fund_went(s: &AppState, t: &Text, fund: &str) -> Result<WentView, PageError> {
+    let hamlets = s.private_hamlets(fund).await.map_err(PageError::internal)?;
+    let places = Places {
+        private_hamlets: &hamlets,
+        min_households: s.min_public_households(),
+    };
     let folded = s.folded(fund).await.map_err(PageError::internal)?;
-    let w = where_it_went(&folded.book, None)
+    let w = where_it_went(&folded.book, None, places)
         .ok_or_else(|| PageError::internal(format!("fund {fund}: the books hold no fund")))?;
     Ok(went_view(t, &w))
 }
@@ -220,11 +225,19 @@ pub async fn campaign_page(
 ) -> Result<Response, PageError> {
     let t = lang_of(&q);
     let fund = s.fund(&code).await.or_page(t, Missing::Fund, &code)?;
+    let hamlets = s
+        .private_hamlets(&fund.code)
+        .await
+        .map_err(PageError::internal)?;
+    let places = Places {
+        private_hamlets: &hamlets,
+        min_households: s.min_public_households(),
+    };
     let (c, w) = {
         let folded = s.folded(&fund.code).await.map_err(PageError::internal)?;
         match (
             folded.book.campaigns.get(&id).cloned(),
-            where_it_went(&folded.book, Some(&id)),
+            where_it_went(&folded.book, Some(&id), places),
         ) {
             (Some(c), Some(w)) => (c, w),
             _ => return Err(PageError::not_found(t, Missing::Campaign, &id)),

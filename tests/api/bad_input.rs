@@ -344,7 +344,38 @@ async fn bad_admin_requests_are_refused(app: TestApp) {
     app.stop().await;
 }
 
+/// A page asked from beyond the end, or with a cursor no page gave, is
+/// the client's mistake: 400, never a 500 or a silent empty page.
+async fn out_of_range_cursors_are_refused(app: TestApp) {
+    let clerk = app.with_fund().await;
+    app.record(
+        "HN-VNN",
+        &clerk,
+        "donation_cash",
+        gift(json!("1000"))["body"].clone(),
+    )
+    .await;
+    for path in [
+        "/funds/HN-VNN/entries?from=3",
+        "/funds/HN-VNN/entries?from=9223372036854775807",
+        "/funds/HN-VNN/entries?from=18446744073709551616",
+        "/funds/HN-VNN/donations?cursor=9223372036854775808",
+        "/funds/HN-VNN/donations?cursor=18446744073709551615",
+        "/funds/HN-VNN/donations?cursor=-1",
+        "/funds/HN-VNN/outflows?status=reversed",
+        "/audit/admin-log?after=x",
+    ] {
+        let a = app.get_as(path, &app.admin).await;
+        assert_eq!(a.status, 400, "{path}: {}", a.text);
+    }
+    // The end itself is a page, empty.
+    let a = app.get("/funds/HN-VNN/entries?from=2").await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.body["entries"], json!([]));
+}
+
 crate::both!(
+    out_of_range_cursors_are_refused,
     bad_gifts_are_refused_and_nothing_is_recorded,
     a_batch_is_all_or_nothing_and_bounded,
     bad_admin_requests_are_refused

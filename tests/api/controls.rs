@@ -582,7 +582,63 @@ async fn personal_data_is_refused_on_every_public_field(app: TestApp) {
     app.stop().await;
 }
 
+/// From entry version 2 a household's hamlet is private, and public
+/// figures show a hamlet only with enough households (SPEC §9).
+async fn hamlets_are_private_and_small_ones_are_merged(app: TestApp) {
+    let clerk = app.with_fund().await;
+    let registrar = app.token("clerk", "HN").await;
+    let inspector = app.token("inspector", "HN").await;
+    app.record(F, &clerk, "donation_cash", gift("10000000"))
+        .await;
+    let places = [
+        ("ho-1", "Thôn Đông"),
+        ("ho-2", "Thôn Đông"),
+        ("ho-3", "Thôn Đông"),
+        ("ho-4", "Xóm Bãi"),
+        ("ho-5", "Xóm Cát"),
+    ];
+    let households: Vec<Value> = places
+        .iter()
+        .map(|(id, hamlet)| {
+            let mut h = household(id);
+            h["body"]["hamlet"] = json!(hamlet);
+            h
+        })
+        .collect();
+    let written = app.record_batch(F, &registrar, households).await;
+    for e in &written {
+        let c = e["canonical"].as_str().unwrap();
+        assert!(c.contains("\"v\":2"));
+        assert!(
+            !c.contains("Thôn") && !c.contains("Xóm") && !c.contains("hamlet"),
+            "{c}"
+        );
+    }
+    // The household's own record says where it lives, to those who may read it.
+    let h = app.get_as("/households/ho-4", &inspector).await;
+    assert_eq!(h.status, 200, "{}", h.text);
+    assert!(h.text.contains("Xóm Bãi"), "{}", h.text);
+    let batch: Vec<Value> = places
+        .iter()
+        .map(|(id, _)| {
+            json!({"kind": "distribution", "body": {"household_id": id,
+            "support_type": "tet_gift", "cash_vnd": "500000", "decision_ref": "QĐ 1"}})
+        })
+        .collect();
+    app.record_batch(F, &clerk, batch).await;
+    let w = app.get("/funds/HN-VNN/where-money-went").await;
+    assert_eq!(w.status, 200, "{}", w.text);
+    let by_place = &w.body["uses"]["by_place"]["HN"];
+    assert_eq!(by_place["Thôn Đông"]["households"], 3, "{by_place}");
+    // Xóm Bãi and Xóm Cát, one household each, are not shown, even merged.
+    assert!(!w.text.contains("Xóm"), "{}", w.text);
+    assert_eq!(by_place[""]["households"], 2, "{by_place}");
+    assert_eq!(by_place[""]["cash_vnd"], "1000000");
+    app.stop().await;
+}
+
 crate::both!(
+    hamlets_are_private_and_small_ones_are_merged,
     personal_data_is_refused_on_every_public_field,
     one_clerk_cannot_drain_a_fund,
     goods_leave_stock_at_the_book_s_value,

@@ -234,7 +234,11 @@ impl Book {
                         Household {
                             household_id: id.clone(),
                             commune_code: b.commune_code.as_str().to_owned(),
-                            hamlet: b.hamlet.as_str().to_owned(),
+                            hamlet: b
+                                .hamlet
+                                .as_ref()
+                                .map(|h| h.as_str().to_owned())
+                                .unwrap_or_default(),
                             category: b.category,
                             members: b.members,
                             review_year: b.review_year,

@@ -134,6 +134,13 @@ impl Book {
                         format!("household {id:?} is registered already"),
                     ));
                 }
+                if at.v >= super::FOUR_EYES_VERSION && b.hamlet.is_some() {
+                    return Err(broken(
+                        "hamlet_public",
+                        "body.hamlet",
+                        "from entry version 2 a household's hamlet is kept in its private record",
+                    ));
+                }
                 if b.commitment.is_none() {
                     return Err(broken(
                         "commitment_missing",

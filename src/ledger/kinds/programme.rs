@@ -82,7 +82,10 @@ pub struct HouseholdRegistered {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub household_id: Option<Id>,
     pub commune_code: Code,
-    pub hamlet: Name,
+    /// The client sends it; from entry version 2 the server moves it into
+    /// the private record (SPEC §9), and public entries carry the commune.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hamlet: Option<Name>,
     pub category: Category,
     pub members: u32,
     pub review_year: i32,
@@ -114,6 +117,12 @@ impl KindBody for HouseholdRegistered {
         }
         if !(1..=MEMBERS_MAX).contains(&self.members) {
             e.push("body.members", format!("must be from 1 to {MEMBERS_MAX}"));
+        }
+        if self.hamlet.is_none() {
+            e.push(
+                "body.hamlet",
+                "is required: the hamlet (thôn, xóm) the household lives in, kept in its private record",
+            );
         }
         check_review_year(self.review_year, today, e);
     }
@@ -149,6 +158,10 @@ pub struct PrivateRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     pub address: Address,
+    /// The household's hamlet, from entry version 2: private, since in a
+    /// small hamlet it points to the family.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hamlet: Option<Name>,
 }
 
 impl PrivateRecord {

@@ -177,7 +177,7 @@ pub(super) async fn login(
         (status, html(page)).into_response()
     };
     if let Verdict::Wait(wait) = s.sign_ins.check(&keys, Instant::now()) {
-        tracing::info!(username = %username, wait_s = wait.as_secs(), "sign-in waits");
+        tracing::info!(name_tag = %name_tag(&username), wait_s = wait.as_secs(), "sign-in waits");
         let minutes = wait.as_secs().div_ceil(60).max(1);
         let mut res = refuse(
             t.login_wait.replace("{minutes}", &minutes.to_string()),
@@ -209,7 +209,7 @@ pub(super) async fn login(
         Err(e) => return page_error(e),
     };
     let Some(user) = user.filter(|_| ok) else {
-        tracing::info!(username = %username, "sign-in refused");
+        tracing::info!(name_tag = %name_tag(&username), "sign-in refused");
         s.sign_ins.failed(&keys, Instant::now());
         return refuse(t.login_failed.to_owned(), StatusCode::UNAUTHORIZED);
     };
@@ -295,4 +295,25 @@ pub(super) fn form_key(
         route,
         &request,
     ))
+}
+
+/// What the log says of a username that failed to sign in: a tag, the
+/// first 8 hex digits of its SHA-256, so repeated failures for one name
+/// can be followed without writing down what was typed (often a password
+/// in the wrong field).
+fn name_tag(typed: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(typed.as_bytes())[..4])
+}
+
+#[cfg(test)]
+mod name_tag_tests {
+    #[test]
+    fn a_failed_username_is_logged_as_a_tag_only() {
+        let tag = super::name_tag("mật khẩu bí mật");
+        assert_eq!(tag.len(), 8);
+        assert!(tag.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(tag, super::name_tag("mật khẩu bí mật"));
+        assert_ne!(tag, super::name_tag("mật khẩu bí mật!"));
+    }
 }
