@@ -559,7 +559,101 @@ async fn repeated_wrong_passwords_make_sign_ins_wait(app: TestApp) {
     assert!(r.text().await.unwrap().contains("Too many wrong attempts"));
 }
 
+/// An admin lists the subtree's tokens in the console and revokes one:
+/// refused at once, and in the admin log.
+async fn admins_list_and_revoke_tokens_in_the_console(app: TestApp) {
+    let clerk = app.with_fund().await;
+    app.committee("HP", None).await;
+    let other = app.token("clerk", "HP").await;
+    user(&app, "an", "admin", "HN").await;
+    user(&app, "lan", "clerk", "HN").await;
+    let mut c = Browser::new(&app);
+    c.sign_in("lan", "mật khẩu dài 123").await;
+    assert_eq!(c.get("/console/tokens").await.status, 403);
+
+    let mut b = Browser::new(&app);
+    b.sign_in("an", "mật khẩu dài 123").await;
+    let console = b.get("/console").await;
+    assert!(
+        console.body.contains("id=\"tokens-link\""),
+        "{}",
+        console.body
+    );
+    let p = b.get("/console/tokens").await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    let listed = app.get_as("/tokens", &app.admin).await.body;
+    let id_of = |committee: &str| {
+        listed["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["committee_code"] == committee && t["role"] == "clerk")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (mine, theirs) = (id_of("HN"), id_of("HP"));
+    assert!(p.body.contains(&mine), "{}", p.body);
+    assert!(
+        !p.body.contains(&theirs),
+        "another province's token is not shown"
+    );
+    assert!(!p.body.contains("svt_"), "never a secret");
+    let csrf = hidden(&p.body, "csrf");
+    assert_eq!(
+        b.post(
+            "/console/tokens/revoke",
+            &[("csrf", "forged"), ("id", &mine)]
+        )
+        .await
+        .status,
+        403
+    );
+    assert_eq!(
+        b.post(
+            "/console/tokens/revoke",
+            &[("csrf", &csrf), ("id", &theirs)]
+        )
+        .await
+        .status,
+        403,
+        "outside the subtree"
+    );
+    assert_eq!(
+        app.get_as("/tokens", &other).await.status,
+        403,
+        "still a working token"
+    );
+    let p = b
+        .post("/console/tokens/revoke", &[("csrf", &csrf), ("id", &mine)])
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let a = app
+        .entry(
+            "HN-VNN",
+            &clerk,
+            "donation_cash",
+            crate::helpers::gift(json!("1000"))["body"].clone(),
+        )
+        .await;
+    assert_eq!(a.status, 401, "revoked at once: {}", a.text);
+    let inspector = app.token("inspector", "HN").await;
+    let log = app.get_as("/audit/admin-log", &inspector).await.body;
+    assert!(
+        log["admin_log"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["action"] == "token_revoked"
+                && l["target"] == mine.as_str()
+                && l["actor"] == "us-an"),
+        "{log}"
+    );
+}
+
 crate::both!(
+    admins_list_and_revoke_tokens_in_the_console,
     approvers_approve_several_outflows_at_once,
     repeated_wrong_passwords_make_sign_ins_wait,
     clerks_record_gifts_through_forms,

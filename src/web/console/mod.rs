@@ -25,6 +25,7 @@ mod approvals;
 mod audit;
 mod entries;
 mod session;
+mod tokens;
 
 pub use session::{random_password, Staff};
 
@@ -46,6 +47,8 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", post(session::logout))
         .route("/console", get(console))
+        .route("/console/tokens", get(tokens::tokens))
+        .route("/console/tokens/revoke", post(tokens::revoke))
         .route("/console/f/{fund}/pending", get(approvals::pending))
         .route("/console/f/{fund}/approve", post(approvals::decide))
         .route(
