@@ -63,12 +63,15 @@
 //!     parts, a day 1–31, a month 1–12 and a year 1900–2099. This is an
 //!     addition to the SPEC's exceptions, for date ranges such as
 //!     `17.10.2026 - 18.10.2026` or `2026-10-01 - 2026-10-31`, which would
-//!     otherwise be 16 joined digits; a single date has only eight.
+//!     otherwise be 16 joined digits; a single date has only eight. Like
+//!     an amount, it may not follow a group across a single `.`, `,`,
+//!     space, U+00A0 or its own separator, nor be followed by a group across
+//!     its own separator.
 //!   - A run introduced by `+` is a phone number in international form:
 //!     nothing in it is read as an amount or a date (`+84 912 345 678`).
 //! - A **receipt number** (the SPEC's other exception), `<fund code>-<year>-
-//!   <6 digits>` with a fund code of `A-Z`, `0-9` and `-` that holds at least
-//!   one letter, a year 2000–2099, and no letter or digit right before or
+//!   <6 digits>` with a fund code of up to 32 characters `A-Z`, `0-9` and
+//!   `-` that holds at least one letter, a year 2000–2099, and no letter or digit right before or
 //!   after it, is set aside before the digits are counted: its `-year-
 //!   counter` tail neither counts nor joins, while digits in the fund code
 //!   still count (so a number glued in front of a receipt is still found).
@@ -81,23 +84,34 @@
 //!   about a third of the time; what a UUID or a digest holds is noise, not
 //!   a number someone typed.
 //!
+//! ## Consequences of the SPEC's letter
+//!
+//! - Step 1 also refuses ordinary typographic characters that NFKC
+//!   changes: the ellipsis `…` (which phone keyboards put for `...`), `™`,
+//!   `½`, `²`, the thin space. The message names the character and its
+//!   place, so the writer can type the plain form.
+//! - Fund codes that are keywords (`STK`) make their receipt numbers refused.
+//! - Initials that spell a keyword (`ông S.T.K`) are read as the keyword.
+//!
 //! ## What it does not do
 //!
 //! - The rule stops the usual ways of writing personal numbers, not a
 //!   determined writer: digits spelled out in words, letters standing in
-//!   for digits (`O` for `0`), look-alike letters from other scripts in
+//!   for digits (`l` for `1`), look-alike letters from other scripts in
 //!   keywords, or numbers broken up by words all pass.
 //! - Nine digits grouped in threes are an amount by the SPEC's exception,
 //!   so an old nine-digit CMND written `123 456 789`, or a mobile number
 //!   without its leading `0` (`912 345 678`, `84 912 345 678`, `(84) 912 345
-//!   678`), passes; with its `0`, its `+84` or its label it does not.
+//!   678`), passes, and so does such a number whose last group follows
+//!   another separator (`123.456 789`); with its `0`, its `+84` or its label
+//!   it does not.
 //! - A bank transaction reference such as `FT24123456789` holds eleven
 //!   joined digits and is refused like any other run. `bank_ref` has its own
 //!   shape rule in SPEC §9 and must not be put through this one; nor must
 //!   hashes (`commitment`, `evidence_sha256`), amounts, dates or codes that
 //!   the server checks by their own grammar.
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
 
 use super::canonical::nfc;
@@ -203,7 +217,11 @@ fn odd_characters(chars: &[char]) -> Result<(), Found> {
         if c.general_category() == GeneralCategory::Format {
             return Err(Found::FormatChar { code_point, at });
         }
-        if c != '\u{A0}' && !std::iter::once(c).nfkc().eq(std::iter::once(c)) {
+        // The quick check is a table look-up; only characters it cannot
+        // clear alone are normalised.
+        let once = || std::iter::once(c);
+        if c != '\u{A0}' && is_nfkc_quick(once()) != IsNormalized::Yes && !once().nfkc().eq(once())
+        {
             return Err(Found::Compatibility { code_point, at });
         }
     }
@@ -225,8 +243,9 @@ struct View {
 /// marks (diacritics, variation selectors, keycap enclosures) and blank
 /// fillers. Characters of category Cf never get here.
 fn ignored(c: char) -> bool {
-    c.general_category_group() == GeneralCategoryGroup::Mark
-        || matches!(c, '\u{115F}' | '\u{1160}' | '\u{2800}')
+    !c.is_ascii()
+        && (c.general_category_group() == GeneralCategoryGroup::Mark
+            || matches!(c, '\u{115F}' | '\u{1160}' | '\u{2800}'))
 }
 
 impl View {
@@ -242,15 +261,14 @@ impl View {
 
     /// Replaces receipt tails, UUIDs and digests with [`SET_ASIDE`].
     fn set_aside_exempt(&mut self) {
-        let mut i = 0;
-        while i < self.c.len() {
-            match receipt_tail(&self.c, i).or_else(|| hex_token(&self.c, i)) {
-                Some(end) => {
-                    self.c[i..end].fill(SET_ASIDE);
-                    i = end;
-                }
-                None => i += 1,
-            }
+        let spans: Vec<(usize, usize)> = (0..self.c.len())
+            .filter_map(|i| {
+                let end = receipt_tail(&self.c, i).or_else(|| hex_token(&self.c, i))?;
+                Some((i, end))
+            })
+            .collect();
+        for (start, end) in spans {
+            self.c[start..end].fill(SET_ASIDE);
         }
     }
 }
@@ -263,10 +281,11 @@ fn is_alnum_before(c: &[char], i: usize) -> bool {
     i.checked_sub(1).is_some_and(|p| is_alnum_at(c, p))
 }
 
-/// The value of a group of ASCII digits; `None` for other digits.
+/// The value of a group of ASCII digits; `None` for other digits
+/// (`char::to_digit` reads only ASCII ones) or past `u32`.
 fn ascii_number(digits: &[char]) -> Option<u32> {
     digits.iter().try_fold(0u32, |n, d| {
-        let d = d.to_digit(10).filter(|_| d.is_ascii_digit())?;
+        let d = d.to_digit(10)?;
         n.checked_mul(10)?.checked_add(d)
     })
 }
@@ -284,16 +303,17 @@ fn receipt_tail(c: &[char], i: usize) -> Option<usize> {
         return None;
     }
     let is_code = |c: &char| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '-';
+    // The fund code: at most 32 characters, so the scan stays short; a
+    // longer one has a letter or digit right before what was scanned.
     let mut start = i;
-    while start > 0 && is_code(&c[start - 1]) {
+    while start > 0 && i - start < 32 && is_code(&c[start - 1]) {
         start -= 1;
     }
     while start < i && c[start] == '-' {
         start += 1;
     }
     let code = &c[start..i];
-    let ok =
-        code.len() <= 32 && code.iter().any(char::is_ascii_uppercase) && !is_alnum_before(c, start);
+    let ok = code.iter().any(char::is_ascii_uppercase) && !is_alnum_before(c, start);
     ok.then_some(end)
 }
 
@@ -410,6 +430,9 @@ fn is_domain(c: &[char], i: usize) -> bool {
 
 /// Case folded, diacritics removed, `đ` read as `d`.
 fn fold(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
     let base = c.nfd().next().unwrap_or(c);
     match base {
         'đ' | 'Đ' => 'd',
@@ -474,19 +497,15 @@ fn keywords(v: &View) -> Result<(), Found> {
     let words = words(c);
     for w in 0..words.len() {
         for &keyword in KEYWORDS {
-            let mut last = w;
             let matched = keyword.split(' ').enumerate().all(|(k, part)| {
-                last = w + k;
                 words
-                    .get(last)
+                    .get(w + k)
                     .is_some_and(|word| word.text == part && (k == 0 || word.follows))
             });
-            if !matched {
-                continue;
-            }
-            let end = words[last].end;
+            // `cmt` is one word: the street name CMT8 ends right after it.
+            let end = words[w].end;
             let street = keyword == "cmt" && c.get(end) == Some(&'8') && !is_digit_at(c, end + 1);
-            if !street {
+            if matched && !street {
                 return Err(Found::Keyword {
                     word: keyword,
                     at: v.at[words[w].start],
@@ -566,7 +585,9 @@ impl Run<'_> {
             last += 1;
         }
         let len = first.len() + 3 * (last - g);
-        (last > g && len <= 16 && self.ends_token(last, own)).then_some(last + 1)
+        // A second group is implied: had the first been followed by its own
+        // separator and anything but three digits, it could not end here.
+        (len <= 16 && self.ends_token(last, own)).then_some(last + 1)
     }
 
     /// A date starting at group `g`: the group after it.
@@ -825,6 +846,10 @@ mod tests {
             ("ǅ", "compat"),
             ("\u{3164}", "compat"),
             ("ẛ", "compat"),
+            // the SPEC's letter: ordinary typography that NFKC changes
+            ("Cảm ơn…", "compat"),
+            ("Vinamilk™", "compat"),
+            ("½ tấn", "compat"),
         ]);
     }
 
@@ -861,6 +886,7 @@ mod tests {
             ("CCCD", "cccd"),
             ("Số CCCD của bà", "cccd"),
             ("CCCD001234567890", "cccd"),
+            ("Số 1 CCCD", "cccd"),
             ("cmnd", "cmnd"),
             ("CMND số", "cmnd"),
             ("C.M.N.D", "cmnd"),
@@ -973,6 +999,11 @@ mod tests {
             ("liên hệ: x_y%z@y.com.", "email"),
             ("0912345678@gmail.com", "email"),
             ("a@b-c.d-e.info", "email"),
+            ("x.@gmail.com", "email"),
+            ("x_@gmail.com", "email"),
+            ("x%@gmail.com", "email"),
+            ("x+@gmail.com", "email"),
+            ("x-@gmail.com", "email"),
         ]);
         assert_eq!(check("Gửi: quy@ubmt.vn"), Err(Found::Email { at: 5 }));
         assert_eq!(check("Gửi: quy (at) ubmt.vn"), Err(Found::Email { at: 5 }));
@@ -982,6 +1013,7 @@ mod tests {
     fn at_signs_that_are_not_addresses_pass() {
         assert_all_pass(&[
             "@quyvnn",
+            "a@gmail",
             "a@b",
             "a@b.c",
             "a@b.c1",
@@ -1024,6 +1056,8 @@ mod tests {
             "các hộ số 12, 15, 18, 21, 24, 27, 30",
             "hộ số 1,2,3,4,5,6,7,8,9,10",
             "2.5 tấn gạo, 1,5 triệu",
+            "Tỷ giá 25.345,1234",
+            "12345,6789",
             "10:30 ngày 17/10/2026",
             "08:00-11:30, 13:30-17:00",
             "Gạo 10 kg × 50 bao",
@@ -1051,6 +1085,7 @@ mod tests {
             "999.999.999",
             "1.000.000.000.000.000 đồng",
             "1.000.000.000.000.000",
+            "Đợt 1 - 1.000.000.000.000.000",
             "Tổng 1.500.000 (500.000 tiền mặt)",
             "1.500.000 (500.000 + 1.000.000)",
             "1.000.000 + 500.000 = 1.500.000",
@@ -1090,6 +1125,9 @@ mod tests {
             ("100  000  000", "digits"),
             // digits of other scripts are not grouped amounts
             ("١٠٠.٠٠٠.٠٠٠", "digits"),
+            ("1.٠٠٠.٠٠٠.٠٠٠", "digits"),
+            ("1.000.٠٠٠.000", "digits"),
+            ("1.000.000.٠٠٠", "digits"),
             // a phone number in international form is never an amount
             ("+84 912 345 678", "digits"),
             ("(+84) 912 345 678", "digits"),
@@ -1139,6 +1177,12 @@ mod tests {
             ("- 17.10.2026", "1 17.10.2026"),
             ("9 - 17.10.2026", "9 - 117.10.202"),
             ("9 - 17.10.2026", "9 - 7.100.2026"),
+            ("9 - 17.10.2026", "9 - 017.10.2026"),
+            ("9 - 17.10.2026", "9 - 17.010.2026"),
+            ("9 - 17.10.2026", "9 - 17.10.02026"),
+            ("9 - 2026-10-01", "9 - 2026-10-001"),
+            ("9 - 2026-10-01", "9 - 2026-010-01"),
+            ("9 - 17.10.2026 - 18.10.2026", "9 - 17.10.2026.18.10.2026"),
             ("9 - 2026-12-01", "9 - 2026-13-01"),
             ("9 - 2026-10-31", "9 - 2026-10-32"),
             ("9 - 2026-10-01", "9 - 2026-10-00"),
@@ -1188,6 +1232,10 @@ mod tests {
             "HN-VNN-2026-000123.",
             "HN-VNN-2026-000123 456 789",
             "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345-2026-000123",
+            "-ABCDEFGHIJKLMNOPQRSTUVWXYZ012345-2026-000123",
+            "--ABCDEFGHIJKLMNOPQRSTUVWXYZ012345-2026-000123",
+            // a code never starts with '-': the dash before it separates
+            "Số biên lai-HN-VNN-2026-000123",
         ]);
         assert_kinds(&[
             ("0912345678-HN-VNN-2026-000123", "digits"),
