@@ -73,6 +73,17 @@ fn walk(v: &Value, path: &str, ids: &[&str]) -> Result<(), Rejection> {
                     Value::String(s)
                         if TEXT_KEYS.contains(&k.as_str()) || ids.contains(&k.as_str()) =>
                     {
+                        let made_id = ids.contains(&k.as_str());
+                        if made_id && joined_digits(s) >= personal::DIGITS_MIN {
+                            return Err(Rejection::rule(
+                                "personal_data",
+                                &here,
+                                format!(
+                                    "holds a run of {} or more digits: an id made here is public for good; leave it out and the server makes one",
+                                    personal::DIGITS_MIN
+                                ),
+                            ));
+                        }
                         if let Err(found) = personal::check(s) {
                             return Err(Rejection::rule(
                                 "personal_data",
@@ -97,6 +108,23 @@ fn walk(v: &Value, path: &str, ids: &[&str]) -> Result<(), Rejection> {
         }
         _ => Ok(()),
     }
+}
+
+/// The longest run of ASCII digits in `id`, dashes and dots joining them.
+/// The personal-data rule lets a UUID through (a random one often holds
+/// nine digits in a row); an id a client makes is held to this stricter
+/// rule too, so a phone number cannot be dressed as a UUID.
+fn joined_digits(id: &str) -> usize {
+    let (mut best, mut run) = (0, 0);
+    for c in id.chars() {
+        if c.is_ascii_digit() {
+            run += 1;
+            best = best.max(run);
+        } else if c != '-' && c != '.' {
+            run = 0;
+        }
+    }
+    best
 }
 
 /// "Ẩn danh" (however it is cased or accented) is published for
@@ -180,6 +208,17 @@ mod tests {
             None,
             "a reference to what exists"
         );
+        let dressed = json!({"distribution_id": "09123456-78ab-4cde-8f00-abcdefabcdef"});
+        assert_eq!(
+            rule(EntryKind::Distribution, dressed),
+            Some((
+                "personal_data".to_owned(),
+                "body.distribution_id".to_owned()
+            )),
+            "a phone number dressed as a UUID"
+        );
+        let plain = json!({"distribution_id": "0f8fad5b-d9cb-469f-a165-7e8c6b2fa1de"});
+        assert_eq!(rule(EntryKind::Distribution, plain), None);
         assert_eq!(
             rule(
                 EntryKind::DonationCash,
