@@ -146,7 +146,7 @@ async fn check_keys(store: &Store, secret: &MasterSecret) -> anyhow::Result<()> 
 /// The whole service's routes: the API under `/api/v1`, the pages beside
 /// it. A path nothing answers gets problem details under `/api/` and an
 /// HTML page elsewhere, since a person reads those. Every request has its
-/// time limit (see [`server`]).
+/// time limit and every answer the security headers (see [`server`]).
 pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", http::api())
@@ -157,6 +157,7 @@ pub fn router(state: AppState) -> Router {
             state.settings.server.request_timeout(),
             server::limits::answer_within,
         ))
+        .layer(axum::middleware::from_fn(server::headers::security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -22,7 +22,7 @@
 //! - [`app`]: assembling the routers and starting and stopping the
 //!   service.
 //! - [`server`]: serving HTTP with the limits that make it hold:
-//!   timeouts and the connection cap.
+//!   timeouts, the connection cap, security headers.
 //! - [`cli`]: the `sovang` subcommands.
 //! - [`config`]: layered settings.
 //! - [`demo`]: the demo picture `sovang serve --demo` records.

@@ -1,6 +1,6 @@
 //! Serving HTTP/1.1 so that the server holds (SPEC §9): slow, silent and
-//! idle clients are cut off, connections are capped and every request has
-//! a time limit.
+//! idle clients are cut off, connections are capped, every request has a
+//! time limit and every answer the headers that keep browsers careful.
 //!
 //! - [`serve`] accepts connections while fewer than
 //!   `server.max_connections` are open; beyond that it stops accepting, so
@@ -15,10 +15,13 @@
 //!   as header time, which would close kept-alive connections after the
 //!   header timeout rather than the idle one.
 //! - [`limits`] answers a request that takes longer than
-//!   `server.request_timeout_s` (408 or 503).
+//!   `server.request_timeout_s` (408 or 503); [`headers`] adds the security
+//!   headers to every answer.
 //! - Shutdown stops accepting, closes idle connections and lets requests
 //!   in flight finish.
 
+/// The security headers of every answer.
+pub mod headers;
 /// The time limit of a request.
 pub mod limits;
 

@@ -1,8 +1,8 @@
 //! The server holds (SPEC §9): a client that sends nothing, or its
 //! headers a byte at a time, or nothing more after an answer, is cut off
-//! in time; a request that takes too long is answered 408 or 503;
-//! connections beyond the cap wait until one closes; limits out of range
-//! are refused at start. All as a client sees it, over TCP.
+//! in time; connections beyond the cap wait until one closes; every answer
+//! carries the security headers, and private ones are never stored; limits
+//! out of range are refused at start. All as a client sees it, over TCP.
 
 use std::time::Duration;
 
@@ -284,6 +284,163 @@ async fn a_request_the_server_cannot_answer_in_time_is_answered_503() {
     assert_eq!(app.size("HN-VNN").await, 2);
     app.stop().await;
 }
+
+fn header<'a>(h: &'a reqwest::header::HeaderMap, name: &str) -> &'a str {
+    h.get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+/// Headers every answer has.
+fn assert_common(h: &reqwest::header::HeaderMap, what: &str) {
+    assert_eq!(header(h, "x-content-type-options"), "nosniff", "{what}");
+    assert_eq!(header(h, "referrer-policy"), "no-referrer", "{what}");
+    assert!(
+        header(h, "content-security-policy").contains("frame-ancestors 'none'"),
+        "{what}: {h:?}"
+    );
+}
+
+async fn pages_and_answers_carry_the_security_headers(app: TestApp) {
+    app.with_fund().await;
+    let root = app.base.trim_end_matches("/api/v1").to_owned();
+    for path in [
+        "/",
+        "/f/HN-VNN",
+        "/f/HN-VNN/sao-ke",
+        "/login",
+        "/no-such-page",
+    ] {
+        let r = app
+            .client
+            .get(format!("{root}{path}"))
+            .send()
+            .await
+            .unwrap();
+        let h = r.headers().clone();
+        assert!(
+            header(&h, "content-type").starts_with("text/html"),
+            "{path}"
+        );
+        assert_common(&h, path);
+        let csp = header(&h, "content-security-policy");
+        for directive in [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "form-action 'self'",
+        ] {
+            assert!(csp.contains(directive), "{path}: {csp}");
+        }
+        assert!(!csp.contains("unsafe"), "{path}: {csp}");
+        // Nothing on the pages would be refused by that policy.
+        let body = r.text().await.unwrap();
+        assert!(!body.contains(" style="), "{path}");
+        assert!(!body.contains(" onclick="), "{path}");
+    }
+    // Public pages and answers may be cached; the sign-in page may not.
+    for (path, stored) in [
+        ("/f/HN-VNN", true),
+        ("/api/v1/funds/HN-VNN", true),
+        ("/login", false),
+    ] {
+        let r = app
+            .client
+            .get(format!("{root}{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            header(r.headers(), "cache-control") != "no-store",
+            stored,
+            "{path}"
+        );
+    }
+    for path in ["/funds/HN-VNN", "/health", "/no-such-thing"] {
+        let a = app.get(path).await;
+        assert_common(&a.headers, path);
+        assert_eq!(
+            header(&a.headers, "content-security-policy"),
+            "default-src 'none'; frame-ancestors 'none'",
+            "{path}"
+        );
+    }
+}
+
+async fn private_answers_are_never_stored(app: TestApp) {
+    app.committee("HN", None).await;
+    app.committee("HN-PX", Some("HN")).await;
+    app.fund("PX-VNN", "HN-PX").await;
+    let clerk = app.token("clerk", "HN-PX").await;
+    let inspector = app.token("inspector", "HN").await;
+    app.record_batch(
+        "PX-VNN",
+        &clerk,
+        vec![json!({"kind": "household_registered",
+            "body": {"household_id": "ho-1", "commune_code": "HN-PX", "hamlet": "Thôn Hạ",
+                     "category": "poor", "members": 3, "review_year": 2026},
+            "private": {"head_name": "Hoàng Thị Nguyệt", "cccd": "036184009876",
+                        "phone": "0987654321", "address": "Xóm 4"}})],
+    )
+    .await;
+    for (path, token) in [
+        ("/households/ho-1", &inspector),
+        ("/audit/access-log", &inspector),
+        ("/tokens", &app.admin),
+    ] {
+        let a = app.get_as(path, token).await;
+        assert_eq!(a.status, 200, "{path}: {}", a.text);
+        assert_common(&a.headers, path);
+        assert_eq!(header(&a.headers, "cache-control"), "no-store", "{path}");
+    }
+    assert!(app
+        .get_as("/households/ho-1", &inspector)
+        .await
+        .text
+        .contains("036184009876"));
+    // The console, signed in.
+    crate::console::user(&app, "lan", "clerk", "HN-PX").await;
+    let root = app.base.trim_end_matches("/api/v1").to_owned();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let signed_in = client
+        .post(format!("{root}/login"))
+        .form(&[("username", "lan"), ("password", "mật khẩu dài 123")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303);
+    assert_eq!(header(signed_in.headers(), "cache-control"), "no-store");
+    let cookie = header(signed_in.headers(), "set-cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    for path in ["/console", "/console/f/PX-VNN/gift"] {
+        let r = client
+            .get(format!("{root}{path}"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let h = r.headers().clone();
+        assert_common(&h, path);
+        assert!(
+            header(&h, "content-security-policy").contains("script-src 'self'"),
+            "{path}"
+        );
+        assert_eq!(header(&h, "cache-control"), "no-store", "{path}");
+        assert!(r.text().await.unwrap().contains("lan"), "{path}");
+    }
+}
+
+crate::both!(
+    pages_and_answers_carry_the_security_headers,
+    private_answers_are_never_stored
+);
 
 /// Settings with `toml` as the `--config` file.
 fn load(toml: &str) -> Result<Settings, String> {

@@ -26,7 +26,7 @@ mod audit;
 mod entries;
 mod session;
 
-pub use session::{random_password, Staff};
+pub use session::{random_password, Staff, COOKIE as SESSION_COOKIE};
 
 use askama::Template;
 use axum::extract::{Query, State};
