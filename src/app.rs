@@ -17,6 +17,7 @@ use crate::auth;
 use crate::config::Settings;
 use crate::http::{self, error::ApiError};
 use crate::ledger::checkpoint::{MasterSecret, MASTER_SECRET_LEN};
+use crate::server;
 use crate::service::AppState;
 use crate::store::writer::Writer;
 use crate::store::{RecordKey, Store};
@@ -154,13 +155,19 @@ async fn check_keys(store: &Store, secret: &MasterSecret) -> anyhow::Result<()> 
 
 /// The whole service's routes: the API under `/api/v1`, the pages beside
 /// it. A path nothing answers gets problem details under `/api/` and an
-/// HTML page elsewhere, since a person reads those.
+/// HTML page elsewhere, since a person reads those. Every request has its
+/// time limit and every answer the security headers (see [`server`]).
 pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", http::api())
         .merge(web::router())
         .fallback(unknown_path)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(axum::middleware::from_fn_with_state(
+            state.settings.server.request_timeout(),
+            server::limits::answer_within,
+        ))
+        .layer(axum::middleware::from_fn(server::headers::security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -233,13 +240,10 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let store = self.state.store.clone();
+        let limits = server::Limits::from(&self.state.settings.server);
         let app = router(self.state);
         // Each request knows the address it came from (sign-in back-off).
-        let app = app.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("serving HTTP")?;
+        server::serve(self.listener, app, limits, shutdown).await;
         // The router, and with it every writer handle, is gone: the writer
         // finishes what is queued and stops.
         if let Err(e) = self.writer_task.await {

@@ -24,6 +24,71 @@ pub struct Settings {
 pub struct Server {
     pub bind: String,
     pub public_base_url: String,
+    /// Seconds to send a request's headers (see `config/default.toml`).
+    pub header_read_timeout_s: u64,
+    /// Seconds from a request's headers to the head of its answer.
+    pub request_timeout_s: u64,
+    /// Seconds a kept-alive connection may wait for its next request.
+    pub idle_timeout_s: u64,
+    /// Most connections open at once.
+    pub max_connections: usize,
+}
+
+/// The ranges the server's limits must fall in: below one there is no
+/// time to answer at all; above these, the limit protects nothing.
+pub const HEADER_READ_TIMEOUT_S_MAX: u64 = 600;
+pub const REQUEST_TIMEOUT_S_MAX: u64 = 3600;
+pub const IDLE_TIMEOUT_S_MAX: u64 = 3600;
+pub const MAX_CONNECTIONS_MAX: usize = 100_000;
+
+impl Server {
+    /// Refuses limits outside their ranges, naming the setting.
+    pub fn check(&self) -> Result<(), String> {
+        let ranges = [
+            (
+                "server.header_read_timeout_s",
+                self.header_read_timeout_s,
+                HEADER_READ_TIMEOUT_S_MAX,
+                " seconds",
+            ),
+            (
+                "server.request_timeout_s",
+                self.request_timeout_s,
+                REQUEST_TIMEOUT_S_MAX,
+                " seconds",
+            ),
+            (
+                "server.idle_timeout_s",
+                self.idle_timeout_s,
+                IDLE_TIMEOUT_S_MAX,
+                " seconds",
+            ),
+            (
+                "server.max_connections",
+                u64::try_from(self.max_connections).unwrap_or(u64::MAX),
+                MAX_CONNECTIONS_MAX as u64,
+                "",
+            ),
+        ];
+        for (name, value, max, unit) in ranges {
+            if !(1..=max).contains(&value) {
+                return Err(format!("{name} must be from 1 to {max}{unit}, not {value}"));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn header_read_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.header_read_timeout_s)
+    }
+
+    pub fn request_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.request_timeout_s)
+    }
+
+    pub fn idle_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.idle_timeout_s)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -104,6 +169,7 @@ impl Settings {
             ));
         }
         s.policy()?;
+        s.server.check().map_err(config::ConfigError::Message)?;
         Ok(s)
     }
 

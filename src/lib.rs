@@ -21,6 +21,8 @@
 //! - [`format`]: how dates are written for people, for pages and exports.
 //! - [`app`]: assembling the routers and starting and stopping the
 //!   service.
+//! - [`server`]: serving HTTP with the limits that make it hold:
+//!   timeouts, the connection cap, security headers.
 //! - [`cli`]: the `sovang` subcommands.
 //! - [`config`]: layered settings.
 //! - [`demo`]: the demo picture `sovang serve --demo` records.
@@ -39,6 +41,7 @@ pub mod demo;
 pub mod format;
 pub mod http;
 pub mod ledger;
+pub mod server;
 pub mod service;
 pub mod store;
 pub mod web;

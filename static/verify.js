@@ -4,6 +4,9 @@
 // checkpoint's Ed25519 signature under the fund's verifier key.
 (function () {
   "use strict";
+  // The print button (no inline handler: the pages' policy runs none).
+  const print = document.getElementById("print");
+  if (print) print.addEventListener("click", () => window.print());
   const box = document.getElementById("verify");
   if (!box) return;
   const T = JSON.parse(document.getElementById("verify-text").textContent);

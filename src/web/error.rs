@@ -33,6 +33,9 @@ pub enum PageError {
     },
     /// A fault of the server, logged when rendered.
     Internal(String),
+    /// No answer within the request's time limit: 408 when the client had
+    /// not sent all of its request (`client`), 503 otherwise.
+    TimedOut { t: &'static Text, client: bool },
 }
 
 impl PageError {
@@ -118,6 +121,32 @@ impl IntoResponse for PageError {
                     "Máy chủ gặp lỗi · The server failed".to_owned(),
                     "Xin thử lại sau ít phút. · Please try again in a few minutes.".to_owned(),
                 )
+            }
+            PageError::TimedOut { t, client } => {
+                let vi = t.lang != "en";
+                let (status, heading, detail) = match (client, vi) {
+                    (true, true) => (
+                        StatusCode::REQUEST_TIMEOUT,
+                        "Quá thời gian",
+                        "Yêu cầu không đến đủ trong thời gian cho phép; chưa có gì được ghi.",
+                    ),
+                    (true, false) => (
+                        StatusCode::REQUEST_TIMEOUT,
+                        "Took too long",
+                        "The request did not all arrive in time; nothing was recorded.",
+                    ),
+                    (false, true) => (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "Quá thời gian",
+                        "Máy chủ không trả lời kịp. Xin thử lại sau ít phút.",
+                    ),
+                    (false, false) => (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "Took too long",
+                        "The server did not answer in time. Please try again in a few minutes.",
+                    ),
+                };
+                (status, t, heading.to_owned(), detail.to_owned())
             }
         };
         let back = if t.lang == "en" {

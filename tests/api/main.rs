@@ -16,6 +16,7 @@ mod demo;
 mod driver;
 mod findings;
 mod fund_life;
+mod holds;
 mod idempotency;
 mod kinds_input;
 mod openapi;

@@ -27,7 +27,7 @@ mod entries;
 mod session;
 mod tokens;
 
-pub use session::{random_password, Staff};
+pub use session::{random_password, Staff, COOKIE as SESSION_COOKIE};
 
 use askama::Template;
 use axum::extract::{Query, State};

@@ -25,7 +25,7 @@ use crate::store::writer::IdempotencyKey;
 use crate::web::{html, lang_of, other_lang, page_error, Text};
 
 /// Name of the session cookie.
-const COOKIE: &str = "sovang_session";
+pub const COOKIE: &str = "sovang_session";
 /// Longest form nonce taken: a form's own 32 hex digits, or on the
 /// approvals page those and the row's action and distribution id.
 const NONCE_MAX: usize = 128;
