@@ -59,6 +59,10 @@ pub struct AppState {
     principals: Arc<RwLock<HashMap<[u8; 32], Trusted>>>,
     /// Failed sign-ins by name and by address, for back-off.
     pub sign_ins: Arc<throttle::Throttle>,
+    /// Password checks (Argon2, slow and memory-hungry by design) running
+    /// at once: as many as the machine has cores, the rest wait their
+    /// turn, so a flood of sign-ins cannot take every blocking thread.
+    pub password_checks: Arc<tokio::sync::Semaphore>,
     /// Each fund's books as folded from its ledger for the read pages,
     /// brought up to date from where they stopped on each read. An
     /// append-only ledger makes that exact: what was folded never
@@ -116,6 +120,9 @@ impl AppState {
             funds: Arc::default(),
             principals: Arc::default(),
             sign_ins: Arc::default(),
+            password_checks: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
             folded: Arc::default(),
             statements: Arc::default(),
         }

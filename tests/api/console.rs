@@ -486,13 +486,31 @@ async fn inspectors_audit_a_fund_and_every_private_read_is_logged(app: TestApp) 
         !page.body.contains("Hà Thị Bảy"),
         "private data only on request"
     );
+    // A GET reads no one, whatever its query says.
     let page = b.get("/console/f/HN-VNN/audit?household=ho-7").await;
+    assert!(!page.body.contains("Hà Thị Bảy"), "{}", page.body);
+    let csrf = hidden(&page.body, "csrf");
+    let forged = b
+        .post(
+            "/console/f/HN-VNN/audit",
+            &[("csrf", "forged"), ("household", "ho-7")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let inspector = app.token("inspector", "HN").await;
+    let log = app.get_as("/audit/access-log", &inspector).await.body;
+    assert_eq!(log["access_log"], serde_json::json!([]), "nothing read yet");
+    let page = b
+        .post(
+            "/console/f/HN-VNN/audit",
+            &[("csrf", csrf.as_str()), ("household", "ho-7")],
+        )
+        .await;
     assert!(
         page.body.contains("id=\"private-record\"") && page.body.contains("Hà Thị Bảy"),
         "{}",
         page.body
     );
-    let inspector = app.token("inspector", "HN").await;
     let log = app.get_as("/audit/access-log", &inspector).await.body;
     assert_eq!(log["access_log"][0]["actor"], "us-thanh");
     assert_eq!(log["access_log"][0]["household_id"], "ho-7");

@@ -32,18 +32,46 @@ struct AuditPage {
     household_id: String,
     record: Option<String>,
     log: Vec<LogRow>,
+    csrf: String,
 }
 
-/// For inspectors: the fund verified now, its findings, a household's
-/// private record (read and logged on request), and the log of such reads.
+/// For inspectors: the fund verified now, its findings, and the log of
+/// private reads. A household's private record is read only on a POST
+/// with the session's CSRF token ([`read_record`]): a link or an image
+/// can make a browser GET a page, never read a person.
 pub(super) async fn audit(
     State(s): State<AppState>,
     staff: Staff,
     Path(code): Path<String>,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
+    audit_page(&s, &staff, &code, &q, None).await
+}
+
+/// Reads a household's private record on the audit page, logged.
+pub(super) async fn read_record(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    Query(q): Query<Vec<(String, String)>>,
+    axum::Form(form): axum::Form<std::collections::HashMap<String, String>>,
+) -> Response {
+    if !staff.csrf_ok(&form) {
+        return super::session::forged_form();
+    }
+    let household = form.get("household").cloned().unwrap_or_default();
+    audit_page(&s, &staff, &code, &q, Some(household)).await
+}
+
+async fn audit_page(
+    s: &AppState,
+    staff: &Staff,
+    code: &str,
+    q: &[(String, String)],
+    household: Option<String>,
+) -> Response {
     let t = staff.t;
-    let Ok(fund) = s.fund(&code).await else {
+    let Ok(fund) = s.fund(code).await else {
         return not_found(t);
     };
     if staff.caller.require_inspect(&fund).is_err() {
@@ -76,10 +104,8 @@ pub(super) async fn audit(
         Ok((f, _)) => f,
         Err(e) => return page_error(e),
     };
-    let household_id = q
-        .iter()
-        .find(|(k, _)| k == "household")
-        .map(|(_, v)| v.trim().to_owned())
+    let household_id = household
+        .map(|v| v.trim().to_owned())
         .filter(|v| !v.is_empty() && v.len() <= 64)
         .unwrap_or_default();
     let mut record = None;
@@ -131,7 +157,7 @@ pub(super) async fn audit(
     };
     html(AuditPage {
         t,
-        other_lang_href: other_lang(t, &format!("/console/f/{}/audit", fund.code), &q),
+        other_lang_href: other_lang(t, &format!("/console/f/{}/audit", fund.code), q),
         code: fund.code,
         fund_name: fund.name,
         sound,
@@ -140,5 +166,6 @@ pub(super) async fn audit(
         household_id,
         record,
         log,
+        csrf: staff.csrf.clone(),
     })
 }

@@ -60,7 +60,10 @@ pub fn router() -> Router<AppState> {
             "/console/f/{fund}/{form}",
             get(entries::entry_form).post(entries::record_entry),
         )
-        .route("/console/f/{fund}/audit", get(audit::audit))
+        .route(
+            "/console/f/{fund}/audit",
+            get(audit::audit).post(audit::read_record),
+        )
 }
 
 fn random_hex(bytes: usize) -> String {

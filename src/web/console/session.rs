@@ -202,6 +202,9 @@ pub(super) async fn login(
     // never hold up the threads that answer every other request.
     let checked = {
         let password = password.clone();
+        let Ok(_turn) = s.password_checks.acquire().await else {
+            return page_error("the password checks are closed");
+        };
         tokio::task::spawn_blocking(move || password_matches(&password, &hash)).await
     };
     let ok = match checked {
