@@ -79,9 +79,24 @@ async fn attack(root: String, n: usize, spread: bool, stop: Arc<AtomicBool>, tal
             "lan".to_owned()
         };
         attempt = attempt.wrapping_add(1);
+        // The sign-in form's CSRF token, from its cookie (the form holds
+        // the same value).
+        let token = match c.get(format!("{root}/login")).send().await {
+            Ok(form) => form
+                .headers()
+                .get("set-cookie")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(';').next())
+                .and_then(|v| v.strip_prefix("sv_login="))
+                .map(str::to_owned)
+                .unwrap_or_default(),
+            Err(_) => String::new(),
+        };
         let r = c
             .post(format!("{root}/login"))
+            .header("cookie", format!("sv_login={token}"))
             .form(&[
+                ("login_csrf", token.as_str()),
                 ("username", username.as_str()),
                 ("password", "sai mật khẩu"),
             ])

@@ -68,9 +68,28 @@ impl<'a> Browser<'a> {
         self.answer(r).await
     }
 
+    /// Opens the sign-in form (its CSRF token comes in a cookie and in the
+    /// form) and sends it.
     pub(crate) async fn sign_in(&mut self, username: &str, password: &str) -> Page {
-        self.post("/login", &[("username", username), ("password", password)])
-            .await
+        let form = self.get("/login").await;
+        let csrf = hidden(&form.body, "login_csrf");
+        self.post(
+            "/login",
+            &[
+                ("login_csrf", csrf.as_str()),
+                ("username", username),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+
+    /// Whether the browser holds a session (not just the sign-in form's
+    /// cookie).
+    pub(crate) fn signed_in(&self) -> bool {
+        self.cookie
+            .as_deref()
+            .is_some_and(|c| !c.starts_with("sv_login="))
     }
 
     async fn size(&self) -> u64 {
@@ -79,6 +98,21 @@ impl<'a> Browser<'a> {
 }
 
 /// The value of a hidden input named `name` in a page.
+/// The sign-in form's CSRF token and the cookie that carries it, for a
+/// client that posts the form by hand.
+pub(crate) async fn login_token(client: &reqwest::Client, root: &str) -> (String, String) {
+    let form = client.get(format!("{root}/login")).send().await.unwrap();
+    let cookie = form.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let token = hidden(&form.text().await.unwrap(), "login_csrf");
+    (cookie, token)
+}
+
 pub(crate) fn hidden(body: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = body
@@ -126,7 +160,7 @@ async fn clerks_record_gifts_through_forms(app: TestApp) {
     let p = b.sign_in("lan", "wrong password").await;
     assert_eq!(p.status, 401);
     assert!(p.body.contains("id=\"login-error\""), "{}", p.body);
-    assert!(b.cookie.is_none());
+    assert!(!b.signed_in());
     let p = b.sign_in("nobody", "mật khẩu dài 123").await;
     assert_eq!(p.status, 401);
     let p = b.sign_in("lan", "mật khẩu dài 123").await;
@@ -557,13 +591,19 @@ async fn repeated_wrong_passwords_make_sign_ins_wait(app: TestApp) {
         let p = b.sign_in(name, password).await;
         assert_eq!(p.status, 429, "{name}: {}", p.body);
         assert!(p.body.contains("Đã nhập sai quá nhiều lần"), "{}", p.body);
-        assert!(b.cookie.is_none(), "no session while waiting");
+        assert!(!b.signed_in(), "no session while waiting");
     }
     let root = app.base.trim_end_matches("/api/v1");
+    let (cookie, token) = login_token(&app.client, root).await;
     let r = app
         .client
         .post(format!("{root}/login?lang=en"))
-        .form(&[("username", "lan"), ("password", "mật khẩu dài 123")])
+        .header("cookie", cookie)
+        .form(&[
+            ("login_csrf", token.as_str()),
+            ("username", "lan"),
+            ("password", "mật khẩu dài 123"),
+        ])
         .send()
         .await
         .unwrap();
@@ -670,7 +710,34 @@ async fn admins_list_and_revoke_tokens_in_the_console(app: TestApp) {
     );
 }
 
+/// The sign-in form carries its own CSRF token, in a cookie and in the
+/// form: a form sent from elsewhere signs nobody in.
+async fn the_sign_in_form_has_its_own_csrf_token(app: TestApp) {
+    app.with_fund().await;
+    user(&app, "lan", "clerk", "HN").await;
+    let mut b = Browser::new(&app);
+    let form = b.get("/login").await;
+    let csrf = hidden(&form.body, "login_csrf");
+    assert_eq!(csrf.len(), 32, "{}", form.body);
+    let good = [("username", "lan"), ("password", "mật khẩu dài 123")];
+    // No token, another token, or the token without its cookie.
+    let mut fresh = Browser::new(&app);
+    assert_eq!(fresh.post("/login", &good).await.status, 403);
+    let mut wrong = good.to_vec();
+    wrong.push(("login_csrf", "0123456789abcdef0123456789abcdef"));
+    assert_eq!(b.post("/login", &wrong).await.status, 403);
+    let mut right = good.to_vec();
+    right.push(("login_csrf", csrf.as_str()));
+    assert_eq!(fresh.post("/login", &right).await.status, 403);
+    assert_eq!(fresh.get("/console").await.status, 303, "not signed in");
+    // With both, the sign-in goes on.
+    let p = b.post("/login", &right).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    assert_eq!(b.get("/console").await.status, 200);
+}
+
 crate::both!(
+    the_sign_in_form_has_its_own_csrf_token,
     admins_list_and_revoke_tokens_in_the_console,
     approvers_approve_several_outflows_at_once,
     repeated_wrong_passwords_make_sign_ins_wait,

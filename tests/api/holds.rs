@@ -405,9 +405,15 @@ async fn private_answers_are_never_stored(app: TestApp) {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
+    let (login_cookie, token) = crate::console::login_token(&client, &root).await;
     let signed_in = client
         .post(format!("{root}/login"))
-        .form(&[("username", "lan"), ("password", "mật khẩu dài 123")])
+        .header("cookie", login_cookie)
+        .form(&[
+            ("login_csrf", token.as_str()),
+            ("username", "lan"),
+            ("password", "mật khẩu dài 123"),
+        ])
         .send()
         .await
         .unwrap();

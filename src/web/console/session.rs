@@ -123,16 +123,45 @@ struct LoginPage {
     other_lang_href: String,
     username: String,
     error: Option<String>,
+    /// The sign-in form's CSRF token, also in its cookie.
+    csrf: String,
 }
 
+/// The cookie that carries the sign-in form's CSRF token: a page of
+/// another site cannot read it, so it cannot send a form that matches
+/// (signing a person in as someone else).
+const LOGIN_COOKIE: &str = "sv_login";
+
+/// The sign-in form, with a fresh CSRF token in a cookie and in the form.
 pub(super) async fn login_form(Query(q): Query<Vec<(String, String)>>) -> Response {
     let t = lang_of(&q);
-    html(LoginPage {
+    let csrf = random_hex(16);
+    let mut res = html(LoginPage {
         t,
         other_lang_href: other_lang(t, "/login", &q),
         username: String::new(),
         error: None,
+        csrf: csrf.clone(),
     })
+    .into_response();
+    if let Ok(v) = header::HeaderValue::from_str(&format!(
+        "{LOGIN_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600"
+    )) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
+}
+
+/// The sign-in form's token from its cookie, if the request has one.
+fn login_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == LOGIN_COOKIE)
+        .map(|(_, v)| v.to_owned())
 }
 
 /// The address a request came from, where the server knows it (not behind
@@ -156,9 +185,17 @@ pub(super) async fn login(
     State(s): State<AppState>,
     ClientAddr(addr): ClientAddr,
     Query(q): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let t = lang_of(&q);
+    // The form's token must match its cookie, compared in constant time.
+    let Some(csrf) = login_cookie(&headers).filter(|c| {
+        form.get("login_csrf")
+            .is_some_and(|f| same_secret(f.as_bytes(), c.as_bytes()))
+    }) else {
+        return forged_form();
+    };
     let username = form.get("username").cloned().unwrap_or_default();
     let password = form.get("password").cloned().unwrap_or_default();
     // Back-off by name and by address: while either waits, the password is
@@ -173,6 +210,7 @@ pub(super) async fn login(
             other_lang_href: other_lang(t, "/login", &q),
             username: username.clone(),
             error: Some(error),
+            csrf: csrf.clone(),
         };
         (status, html(page)).into_response()
     };
