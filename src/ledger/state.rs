@@ -584,6 +584,7 @@ fn new_reference(book: &Book) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ledger::book::FUND_TOTAL_MAX_VND;
     use crate::ledger::kinds::{FundKind, FundOpened};
     use crate::ledger::merkle::leaf_hash;
     use crate::ledger::replay::{compare, fold};
@@ -1438,6 +1439,17 @@ mod tests {
             f.state.book.check(at(1), &body).is_ok(),
             "version 1 had no status"
         );
+    }
+
+    #[test]
+    fn a_fund_s_figures_stay_within_their_bound() {
+        let mut f = Fund::open();
+        for _ in 0..1_000 {
+            f.write("donation_cash", gift("1000000000000000")).unwrap();
+        }
+        assert_eq!(f.state.book.balance_vnd, FUND_TOTAL_MAX_VND);
+        assert_eq!(f.rule("donation_cash", gift("1")), "fund_total_bound");
+        assert_eq!(f.state.book.totals.gifts, 1_000);
     }
 
     #[test]

@@ -225,26 +225,32 @@ async fn a_name_written_as_a_formula_stays_text_in_the_csv_statement(app: TestAp
 }
 
 crate::both!(
-    the_statement_sums_past_what_64_bits_hold,
+    a_fund_stops_at_its_bound_and_its_gifts_sum_exactly,
     the_statement_is_searched_as_people_type,
     a_name_written_as_a_formula_stays_text_in_the_csv_statement
 );
 
-/// Ten thousand of the largest gifts pass what a 64-bit sum holds: the
-/// statement of gifts still answers, with the exact total.
-async fn the_statement_sums_past_what_64_bits_hold(app: TestApp) {
+/// A thousand of the largest gifts bring a fund to its bound (SPEC §9,
+/// 10^18 đồng): the next is refused with nothing recorded, and the
+/// statement of gifts sums them exactly.
+async fn a_fund_stops_at_its_bound_and_its_gifts_sum_exactly(app: TestApp) {
     let clerk = app.with_fund().await;
     let largest = "1000000000000000";
     let gift = json!({"kind": "donation_cash", "body": {"donor": {"display": "Tập đoàn A", "kind": "organization"},
         "amount_vnd": largest, "channel": "bank_transfer", "received_on": "2026-11-03"}});
-    for _ in 0..10 {
-        app.record_batch("HN-VNN", &clerk, vec![gift.clone(); 1_000])
-            .await;
-    }
+    app.record_batch("HN-VNN", &clerk, vec![gift.clone(); 1_000])
+        .await;
+    let size = app.size("HN-VNN").await;
+    let a = app
+        .entry("HN-VNN", &clerk, "donation_cash", gift["body"].clone())
+        .await;
+    a.problem(422);
+    assert_eq!(a.body["rule"], "fund_total_bound", "{}", a.text);
+    assert_eq!(app.size("HN-VNN").await, size);
     let a = app.get("/funds/HN-VNN/donations?limit=1").await;
     assert_eq!(a.status, 200, "{}", a.text);
-    assert_eq!(a.body["matched"]["count"], 10_000);
-    assert_eq!(a.body["matched"]["amount_vnd"], "10000000000000000000");
+    assert_eq!(a.body["matched"]["count"], 1_000);
+    assert_eq!(a.body["matched"]["amount_vnd"], "1000000000000000000");
     let root = app.base.trim_end_matches("/api/v1");
     let page = app
         .client
@@ -257,5 +263,5 @@ async fn the_statement_sums_past_what_64_bits_hold(app: TestApp) {
         .text()
         .await
         .unwrap()
-        .contains("10.000.000.000.000.000.000 ₫"));
+        .contains("1.000.000.000.000.000.000 ₫"));
 }

@@ -44,6 +44,7 @@ pub use objects::{
 };
 pub use outflows::{LineValues, FOUR_EYES_VERSION};
 pub use projection::{Object, Summary, OBJECT_KINDS};
+pub use rules::FUND_TOTAL_MAX_VND;
 
 /// Why an entry was refused by a rule of the fund.
 #[derive(Debug, Clone, PartialEq, Eq)]

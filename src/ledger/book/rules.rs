@@ -105,6 +105,12 @@ impl Book {
                 none
             }
             Body::DonationCash(b) => {
+                self.bounded(
+                    at,
+                    self.totals.cash_received_vnd,
+                    b.amount_vnd.get(),
+                    "body.amount_vnd",
+                )?;
                 self.check_receipt(&b.receipt_no)?;
                 self.check_gift_links(
                     b.campaign_id.as_ref(),
@@ -115,6 +121,12 @@ impl Book {
                 none
             }
             Body::DonationInKind(b) => {
+                self.bounded(
+                    at,
+                    self.totals.goods_received_vnd,
+                    b.total_value_vnd.get(),
+                    "body.total_value_vnd",
+                )?;
                 self.check_receipt(b.receipt_no.as_deref().unwrap_or_default())?;
                 self.check_gift_links(
                     b.campaign_id.as_ref(),
@@ -254,6 +266,14 @@ impl Book {
                         format!("transfer {id:?} exists already in this fund"),
                     ));
                 }
+                if let Body::TransferIn(_) = body {
+                    self.bounded(
+                        at,
+                        self.totals.transfers_in_vnd,
+                        b.amount_vnd.get(),
+                        "body.amount_vnd",
+                    )?;
+                }
                 if matches!(body, Body::TransferOut(_)) {
                     self.four_eyes_fields(
                         at,
@@ -371,6 +391,25 @@ impl Book {
                 none
             }
         }
+    }
+
+    /// From entry version 2 a fund's figures are bounded (SPEC §9): what
+    /// comes in may not take its balance, or the total it adds to, above
+    /// [`FUND_TOTAL_MAX_VND`]. No real fund comes near; the bound keeps
+    /// every figure an exact 64-bit number wherever it is read.
+    fn bounded(&self, at: At<'_>, total: SumVnd, amount: u64, field: &str) -> Result<(), Broken> {
+        let amount = vnd(amount);
+        if at.v >= super::FOUR_EYES_VERSION
+            && (total + amount > FUND_TOTAL_MAX_VND
+                || self.balance_vnd + amount > FUND_TOTAL_MAX_VND)
+        {
+            return Err(broken(
+                "fund_total_bound",
+                field,
+                format!("a fund's figures stay within {FUND_TOTAL_MAX_VND} đồng"),
+            ));
+        }
+        Ok(())
     }
 
     fn campaign(&self, id: &Id, field: &str) -> Result<&Campaign, Broken> {
@@ -541,6 +580,10 @@ impl Book {
         Ok(())
     }
 }
+
+/// Most a fund's balance or one of its totals may reach, from entry
+/// version 2: 10^18 đồng, a thousand times the largest single amount.
+pub const FUND_TOTAL_MAX_VND: SumVnd = 1_000_000_000_000_000_000;
 
 fn required<'a>(id: &'a Option<Id>, field: &str) -> Result<&'a str, Broken> {
     id.as_ref()
