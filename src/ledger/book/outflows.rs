@@ -150,13 +150,7 @@ impl Book {
     /// 1 takes units away at the whole line's average; from version 2 at
     /// the average of the units no pending outflow holds.
     pub fn adjustment_value(&self, b: &StockAdjusted, v: u64) -> Result<SumVnd, Broken> {
-        let line = self.stock.get(b.item.as_str()).ok_or_else(|| {
-            broken(
-                "unknown_item",
-                "body.item",
-                format!("there is no {} in stock", b.item),
-            )
-        })?;
+        let line = self.adjusted_line(b)?;
         let delta = b.quantity_delta.0;
         if v >= FOUR_EYES_VERSION && delta < Decimal::ZERO {
             let available = StockLine {
@@ -169,6 +163,17 @@ impl Book {
             return super::rules::adjustment_value(&available, delta, b.unit_value_vnd);
         }
         super::rules::adjustment_value(line, delta, b.unit_value_vnd)
+    }
+
+    /// The stock line a stock adjustment names, or the rule it breaks.
+    pub(super) fn adjusted_line(&self, b: &StockAdjusted) -> Result<&StockLine, Broken> {
+        self.stock.get(b.item.as_str()).ok_or_else(|| {
+            broken(
+                "unknown_item",
+                "body.item",
+                format!("there is no {} in stock", b.item),
+            )
+        })
     }
 
     /// Refuses a version 2 outflow written without its status or id.

@@ -305,13 +305,7 @@ impl Book {
                 none
             }
             Body::StockAdjusted(b) => {
-                let line = self.stock.get(b.item.as_str()).ok_or_else(|| {
-                    broken(
-                        "unknown_item",
-                        "body.item",
-                        format!("there is no {} in stock", b.item),
-                    )
-                })?;
+                let line = self.adjusted_line(b)?;
                 let delta = b.quantity_delta.0;
                 if -delta > line.available() {
                     return Err(stock_short(line, -delta, "body.quantity_delta"));

@@ -67,48 +67,44 @@ pub trait StockMove {
     fn value(&self) -> u64;
 }
 
-impl StockMove for ItemLine {
-    fn item(&self) -> &str {
-        self.item.as_str()
-    }
-    fn unit(&self) -> &str {
-        self.unit.as_str()
-    }
-    fn quantity(&self) -> Decimal {
-        self.quantity.0
-    }
-    fn value(&self) -> u64 {
-        self.value_vnd.get()
-    }
+/// Both kinds of line move stock the same way; only the value differs
+/// (stated on a line coming in, the book's on a line going out).
+macro_rules! stock_move {
+    ($line:ty, $value:expr) => {
+        impl StockMove for $line {
+            fn item(&self) -> &str {
+                self.item.as_str()
+            }
+            fn unit(&self) -> &str {
+                self.unit.as_str()
+            }
+            fn quantity(&self) -> Decimal {
+                self.quantity.0
+            }
+            fn value(&self) -> u64 {
+                $value(self)
+            }
+        }
+    };
 }
 
-impl StockMove for OutLine {
-    fn item(&self) -> &str {
-        self.item.as_str()
-    }
-    fn unit(&self) -> &str {
-        self.unit.as_str()
-    }
-    fn quantity(&self) -> Decimal {
-        self.quantity.0
-    }
-    fn value(&self) -> u64 {
-        OutLine::value(self)
+stock_move!(ItemLine, |l: &ItemLine| l.value_vnd.get());
+stock_move!(OutLine, OutLine::value);
+
+/// Refuses more than [`ITEM_LINES_MAX`] lines.
+fn line_count(n: usize, field: &str, e: &mut FieldErrors) {
+    if n > ITEM_LINES_MAX {
+        e.push(
+            field,
+            format!("holds {n} lines; at most {ITEM_LINES_MAX} are allowed"),
+        );
     }
 }
 
 /// Checks lines leaving stock: their count, and for each line that states
 /// both values, that they agree (quantity × unit value, rounded).
 pub fn check_out_lines(items: &[OutLine], field: &str, e: &mut FieldErrors) {
-    if items.len() > ITEM_LINES_MAX {
-        e.push(
-            field,
-            format!(
-                "holds {} lines; at most {ITEM_LINES_MAX} are allowed",
-                items.len()
-            ),
-        );
-    }
+    line_count(items.len(), field, e);
     for (i, line) in items.iter().enumerate() {
         if line.unit_value_vnd.is_some() != line.value_vnd.is_some() {
             e.push(
@@ -122,15 +118,7 @@ pub fn check_out_lines(items: &[OutLine], field: &str, e: &mut FieldErrors) {
 /// Checks every line's arithmetic and the count of lines; returns the sum
 /// of the values.
 pub fn check_items(items: &[ItemLine], field: &str, e: &mut FieldErrors) -> u128 {
-    if items.len() > ITEM_LINES_MAX {
-        e.push(
-            field,
-            format!(
-                "holds {} lines; at most {ITEM_LINES_MAX} are allowed",
-                items.len()
-            ),
-        );
-    }
+    line_count(items.len(), field, e);
     let mut total = 0u128;
     for (i, line) in items.iter().enumerate() {
         let expected = round_vnd(line.quantity.0 * Decimal::from(line.unit_value_vnd.get()));
