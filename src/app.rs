@@ -42,14 +42,29 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 /// it, to its owner (SPEC §9: the directory 0700, its files 0600): it
 /// holds the master key, the first admin token and, on SQLite, the
 /// database with households' private records. A file made by someone else
-/// that cannot be changed is logged, not fatal.
-pub fn private_data_dir(data_dir: &Path) -> anyhow::Result<()> {
+/// that cannot be changed is logged, not fatal. Anything found open to
+/// others is warned about on start (someone may have read it) and
+/// returned.
+pub fn private_data_dir(data_dir: &Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
+    #[allow(unused_mut)]
+    let mut widened = Vec::new();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let set = |path: &Path, mode: u32| {
+        let mut set = |path: &Path, mode: u32| {
+            let was = std::fs::metadata(path)
+                .ok()
+                .map(|m| m.permissions().mode() & 0o777);
+            if let Some(was) = was.filter(|w| w & !mode != 0) {
+                tracing::warn!(
+                    path = %path.display(),
+                    mode = %format!("{was:o}"),
+                    "was open to other users of this machine; made private (whoever could read it may have)"
+                );
+                widened.push(path.to_path_buf());
+            }
             if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
                 tracing::warn!(path = %path.display(), error = %e, "could not make it private");
             }
@@ -63,7 +78,7 @@ pub fn private_data_dir(data_dir: &Path) -> anyhow::Result<()> {
             }
         }
     }
-    Ok(())
+    Ok(widened)
 }
 
 /// Reads `<data_dir>/master.key`, creating it on first start.

@@ -305,6 +305,18 @@ async fn the_data_directory_and_its_files_are_the_owners_alone(app: TestApp) {
     for f in &files {
         assert_eq!(mode(f), 0o600, "{}", f.display());
     }
+    // Opened up behind the service's back: the next start says so, by
+    // path, and makes them private again.
+    let key = dir.join("master.key");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let widened = sovang::app::private_data_dir(&dir).unwrap();
+    assert_eq!(widened, vec![dir.clone(), key.clone()]);
+    assert_eq!((mode(&dir), mode(&key)), (0o700, 0o600));
+    assert_eq!(
+        sovang::app::private_data_dir(&dir).unwrap(),
+        Vec::<std::path::PathBuf>::new()
+    );
 }
 
 crate::both!(
