@@ -75,7 +75,15 @@ pub struct AppState {
     /// recorded in seq order, so none can join an ended period after that.
     /// At most [`STATEMENTS_KEPT`] are kept.
     statements: Arc<std::sync::Mutex<HashMap<StatementKey, KeptStatement>>>,
+    /// Each fund's private hamlets as last read, with the fund's size then:
+    /// private records change only with entries, so they stay good while
+    /// the fund has not grown, and a public page does not decrypt every
+    /// household's record on every view.
+    hamlets: Arc<std::sync::Mutex<HashMap<String, KeptHamlets>>>,
 }
+
+/// A fund's private hamlets by household, and the fund's size when read.
+type KeptHamlets = (u64, Arc<HashMap<String, String>>);
 
 /// A token's holder and when it was read from the database.
 type Trusted = (crate::store::Principal, std::time::Instant);
@@ -125,6 +133,7 @@ impl AppState {
             )),
             folded: Arc::default(),
             statements: Arc::default(),
+            hamlets: Arc::default(),
         }
     }
 
@@ -134,8 +143,20 @@ impl AppState {
     pub async fn private_hamlets(
         &self,
         fund: &str,
-    ) -> Result<HashMap<String, String>, ServiceError> {
-        Ok(self.store.private_hamlets(fund, &self.record_key).await?)
+    ) -> Result<Arc<HashMap<String, String>>, ServiceError> {
+        let size = self.store.fund_head(fund).await?.map_or(0, |h| h.size);
+        if let Ok(kept) = self.hamlets.lock() {
+            if let Some((at, h)) = kept.get(fund) {
+                if *at == size {
+                    return Ok(h.clone());
+                }
+            }
+        }
+        let read = Arc::new(self.store.private_hamlets(fund, &self.record_key).await?);
+        if let Ok(mut kept) = self.hamlets.lock() {
+            kept.insert(fund.to_owned(), (size, read.clone()));
+        }
+        Ok(read)
     }
 
     /// Fewest households a hamlet shows in public figures.
