@@ -75,6 +75,12 @@ impl Caller {
         &self.0.person_id
     }
 
+    /// The person who issued the token or the user's password, when an
+    /// admin did (see [`Principal::issued_by`]).
+    pub fn issued_by(&self) -> Option<&str> {
+        self.0.issued_by.as_deref()
+    }
+
     fn in_subtree(&self, path: &str) -> bool {
         match &self.0.committee_path {
             None => self.0.role == "admin",

@@ -107,6 +107,9 @@ pub async fn append(
             }
         }
     }
+    if let Some(issuer) = caller.issued_by() {
+        not_issued_by_recorder(s, fund, issuer, &drafts).await?;
+    }
     let code = Code::parse(&info.code, "fund").map_err(|e| AppendError::NotFound(e.message))?;
     s.writer
         .submit(code, caller.person().to_owned(), drafts, batch, key)
@@ -118,4 +121,59 @@ pub async fn append(
             JobError::Unavailable => AppendError::Unavailable,
             JobError::Failed => AppendError::Failed,
         })
+}
+
+/// Refuses an approval made with a credential that the outflow's own
+/// recorder issued (SPEC §9, "nobody alone"): an admin who recorded an
+/// outflow may not mint an approver token, for a new person or for an
+/// existing one, and approve with it. The ledger checks that the approver
+/// is another person; who issued a credential is known only here.
+async fn not_issued_by_recorder(
+    s: &AppState,
+    fund: &str,
+    issuer: &str,
+    drafts: &[Draft],
+) -> Result<(), AppendError> {
+    for (index, d) in drafts.iter().enumerate() {
+        let (recorder, field) = match &d.body {
+            Body::OutflowApproved(b) => (entry_actor(s, fund, b.of_seq).await?, "body.of_seq"),
+            Body::DistributionApproved(b) => {
+                let found = s
+                    .store
+                    .object(fund, "distribution", b.distribution_id.as_str())
+                    .await
+                    .map_err(ServiceError::from)?;
+                let recorder = found
+                    .and_then(|data| serde_json::from_str::<Value>(&data).ok())
+                    .and_then(|v| v.get("recorded_by")?.as_str().map(str::to_owned));
+                (recorder, "body.distribution_id")
+            }
+            _ => continue,
+        };
+        if recorder.as_deref() == Some(issuer) {
+            return Err(AppendError::Rejected {
+                index,
+                rejection: Rejection::rule(
+                    "self_approval",
+                    field,
+                    "this approver's credential was issued by the person who recorded the outflow; an approver whose token or password that person did not issue must approve it",
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The person who wrote entry `seq` of `fund`, if it exists.
+async fn entry_actor(s: &AppState, fund: &str, seq: u64) -> Result<Option<String>, AppendError> {
+    let found = s
+        .store
+        .entries(fund, seq, 1)
+        .await
+        .map_err(ServiceError::from)?;
+    Ok(found
+        .into_iter()
+        .find(|e| e.seq == seq)
+        .and_then(|e| serde_json::from_str::<Value>(&e.canonical).ok())
+        .and_then(|v| v.get("actor")?.as_str().map(str::to_owned)))
 }

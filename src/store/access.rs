@@ -19,7 +19,11 @@ pub struct Principal {
     pub committee_path: Option<String>,
     /// A token's last day of use (`YYYY-MM-DD`, Vietnam); none for users
     /// and for tokens that do not expire.
-    pub expires_on: Option<String>,
+    pub expires_on: Option<String>,    /// The person of the admin who issued the credential (made the token,
+    /// or made the user or last set their password); none when it came
+    /// from the command line or the user set their own password. An
+    /// outflow is not approved with a credential its recorder issued.
+    pub issued_by: Option<String>,
 }
 
 impl Principal {
@@ -77,8 +81,8 @@ impl Store {
             insert_person(&mut tx, t.person_id, t.name).await?;
         }
         sqlx::query(
-            "INSERT INTO tokens (id, name, role, committee_code, secret_sha256, created_at, expires_on, person_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO tokens (id, name, role, committee_code, secret_sha256, created_at, expires_on, person_id, issued_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(t.id)
         .bind(t.name)
@@ -88,6 +92,7 @@ impl Store {
         .bind(now_text())
         .bind(t.expires_on.map(str::to_owned))
         .bind(t.person_id)
+        .bind(by.person_id.as_deref())
         .execute(&mut *tx)
         .await?;
         insert_idempotency(&mut tx, self.backend, idem.as_slice()).await?;
@@ -98,7 +103,7 @@ impl Store {
 
     pub async fn principal(&self, secret_sha256: &[u8; 32]) -> Result<Option<Principal>> {
         let row = sqlx::query(
-            "SELECT t.id, COALESCE(t.person_id, t.id) AS person_id, t.role, t.committee_code, c.path, t.expires_on FROM tokens t \
+            "SELECT t.id, COALESCE(t.person_id, t.id) AS person_id, t.role, t.committee_code, c.path, t.expires_on, t.issued_by FROM tokens t \
              LEFT JOIN committees c ON c.code = t.committee_code \
              WHERE t.secret_sha256 = $1 AND t.revoked_at IS NULL",
         )
@@ -113,6 +118,7 @@ impl Store {
                 committee_code: r.try_get("committee_code")?,
                 committee_path: r.try_get("path")?,
                 expires_on: r.try_get("expires_on")?,
+                issued_by: r.try_get("issued_by")?,
             })
         })
         .transpose()

@@ -47,8 +47,8 @@ impl Store {
         let mut tx = self.begin_write().await?;
         super::access::insert_person(&mut tx, id, name).await?;
         let done = sqlx::query(
-            "INSERT INTO users (id, username, name, role, committee_code, password_hash, created_at, person_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $1)",
+            "INSERT INTO users (id, username, name, role, committee_code, password_hash, created_at, person_id, issued_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $1, $8)",
         )
         .bind(id)
         .bind(username)
@@ -57,6 +57,7 @@ impl Store {
         .bind(committee_code)
         .bind(password_hash)
         .bind(now_text())
+        .bind(by.person_id.as_deref())
         .execute(&mut *tx)
         .await;
         match done {
@@ -152,18 +153,24 @@ impl Store {
         by: &super::AdminAction,
     ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
-        let id: Option<String> = sqlx::query("SELECT id FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| r.try_get("id"))
-            .transpose()?;
-        let Some(id) = id else {
+        let row = sqlx::query(
+            "SELECT id, COALESCE(person_id, id) AS person_id FROM users WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
             return Ok(false);
         };
-        sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+        let id: String = row.try_get("id")?;
+        let person: String = row.try_get("person_id")?;
+        // A password someone else set was issued by them; one the user
+        // set alone is nobody else's.
+        let issued_by = by.person_id.as_deref().filter(|p| *p != person);
+        sqlx::query("UPDATE users SET password_hash = $2, issued_by = $3 WHERE id = $1")
             .bind(&id)
             .bind(password_hash)
+            .bind(issued_by)
             .execute(&mut *tx)
             .await?;
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
@@ -212,7 +219,7 @@ impl Store {
     /// The session with this secret, if it has not expired.
     pub async fn session(&self, secret_sha256: &[u8; 32]) -> Result<Option<Session>> {
         let row = sqlx::query(
-            "SELECT u.id, COALESCE(u.person_id, u.id) AS person_id, u.name, u.role, u.committee_code, c.path, s.csrf FROM sessions s \
+            "SELECT u.id, COALESCE(u.person_id, u.id) AS person_id, u.name, u.role, u.committee_code, c.path, s.csrf, u.issued_by FROM sessions s \
              JOIN users u ON u.id = s.user_id LEFT JOIN committees c ON c.code = u.committee_code \
              WHERE s.secret_sha256 = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
         )
@@ -229,6 +236,7 @@ impl Store {
                     committee_code: r.try_get("committee_code")?,
                     committee_path: r.try_get("path")?,
                     expires_on: None,
+                    issued_by: r.try_get("issued_by")?,
                 },
                 name: r.try_get("name")?,
                 csrf: r.try_get("csrf")?,

@@ -300,7 +300,107 @@ async fn a_handover_scan_is_hashed_in_the_browser(app: TestApp) {
     );
 }
 
+/// Of the elements `css` selects on the page: how many, and those not
+/// wholly inside the screen's width; and whether the page scrolls
+/// sideways.
+async fn fit(d: &Driver, css: &str) -> serde_json::Value {
+    d.eval(&format!(
+        "const inside = e => {{ const r = e.getBoundingClientRect(); \
+           return r.width > 0 && r.left >= 0 && r.right <= window.innerWidth; }}; \
+         const all = Array.from(document.querySelectorAll({css:?})); \
+         return {{ width: window.innerWidth, count: all.length, \
+           overflow: document.documentElement.scrollWidth > window.innerWidth, \
+           outside: all.filter(e => !inside(e)).map(e => e.outerHTML.slice(0, 160)) }};"
+    ))
+    .await
+}
+
+/// Nothing to scroll sideways, and each of `min` or more controls inside
+/// the screen's width.
+fn assert_fits(seen: &serde_json::Value, min: u64, what: &str) {
+    assert_eq!(seen["overflow"], false, "{what}: {seen}");
+    assert_eq!(seen["outside"], serde_json::json!([]), "{what}: {seen}");
+    assert!(seen["count"].as_u64().unwrap_or(0) >= min, "{what}: {seen}");
+}
+
+/// The console pages of SPEC §9 on a phone (375 px) and a desktop: the
+/// sign-in form, an approver's pending outflows with their boxes and
+/// buttons, an admin's tokens with their revoke buttons. Every control
+/// is inside the screen, nothing scrolls sideways, and on the phone the
+/// approver ticks two rows and approves them at once.
+async fn the_console_s_approvals_and_tokens_fit_a_phone(app: TestApp) {
+    let Some(d) = Driver::start().await else {
+        return;
+    };
+    let clerk = app.with_fund().await;
+    user(&app, "minh", "approver", "HN").await;
+    user(&app, "hoa", "admin", "HN").await;
+    crate::console::pending_house(&app, &clerk, "nha-1").await;
+    app.record(
+        "HN-VNN",
+        &clerk,
+        "expense",
+        serde_json::json!({"category": "transport", "amount_vnd": "300000", "decision_ref": "Phiếu chi 1"}),
+    )
+    .await;
+    for _ in 0..3 {
+        app.token("clerk", "HN").await;
+    }
+    let root = app.base.trim_end_matches("/api/v1").to_owned();
+    let db = db(&app);
+    let widths = [(1280, "desktop"), (375, "phone")];
+    for (width, name) in widths {
+        d.resize(width, 900).await;
+        d.goto(&format!("{root}/login")).await;
+        let seen = fit(&d, "main input:not([type=hidden]), main button").await;
+        assert_fits(&seen, 3, &format!("sign-in, {name}"));
+        d.screenshot(&format!("login-{name}-{db}.png")).await;
+    }
+    sign_in(&d, &root, "minh").await;
+    for (width, name) in widths {
+        d.resize(width, 900).await;
+        d.goto(&format!("{root}/console/f/HN-VNN/pending")).await;
+        let seen = fit(
+            &d,
+            "main input[type=checkbox], main button, main input[name=decision_ref], main input[name=reason]",
+        )
+        .await;
+        // Two boxes; the bulk button and its decision; the distribution's
+        // approve and void, each with its text.
+        assert_fits(&seen, 7, &format!("pending outflows, {name}"));
+        d.screenshot(&format!("pending-{name}-{db}.png")).await;
+    }
+    d.find("main input[type=checkbox]").await.click().await;
+    d.eval("document.querySelectorAll('main input[type=checkbox]')[1].click(); return null;")
+        .await;
+    d.find("#bulk input[name=decision_ref]")
+        .await
+        .fill("Họp thường trực 20/11")
+        .await;
+    d.find("#approve-many").await.click().await;
+    d.find("#message").await;
+    let waiting = app.get("/funds/HN-VNN/outflows?status=pending").await.body;
+    assert_eq!(waiting["outflows"], serde_json::json!([]), "{waiting}");
+    let waiting = app
+        .get("/funds/HN-VNN/distributions?status=pending")
+        .await
+        .body;
+    assert_eq!(waiting["distributions"], serde_json::json!([]), "{waiting}");
+    d.screenshot(&format!("approved-many-phone-{db}.png")).await;
+
+    d.clear_cookies().await;
+    sign_in(&d, &root, "hoa").await;
+    for (width, name) in widths {
+        d.resize(width, 900).await;
+        d.goto(&format!("{root}/console/tokens")).await;
+        let seen = fit(&d, "main td button").await;
+        assert_fits(&seen, 4, &format!("tokens, {name}"));
+        d.screenshot(&format!("tokens-{name}-{db}.png")).await;
+    }
+}
+
 crate::both!(
+    the_console_s_approvals_and_tokens_fit_a_phone,
     a_wrong_link_shows_what_was_not_found_on_a_phone_and_a_desktop,
     a_handover_scan_is_hashed_in_the_browser,
     a_clerk_records_a_gift_and_prints_its_receipt,

@@ -637,7 +637,102 @@ async fn hamlets_are_private_and_small_ones_are_merged(app: TestApp) {
     app.stop().await;
 }
 
+/// An admin may record outflows in its subtree. It may not then mint an
+/// approver token, for a new person or for an existing approver, and
+/// approve alone: a credential its recorder issued does not approve.
+async fn an_admin_cannot_approve_with_a_token_it_issued(app: TestApp) {
+    app.with_fund().await;
+    let admin = app.admin.clone();
+    app.record(F, &admin, "donation_cash", gift("150000000"))
+        .await;
+    let expense = app
+        .record(
+            F,
+            &admin,
+            "expense",
+            json!({"category": "event", "amount_vnd": "45000000", "decision_ref": "QĐ 6"}),
+        )
+        .await;
+    assert_eq!(status(&expense), "pending");
+    app.record_batch(F, &admin, vec![household("ho-9")]).await;
+    let paid = app
+        .record(
+            F,
+            &admin,
+            "distribution",
+            json!({"distribution_id": "yte-9", "household_id": "ho-9",
+                   "support_type": "medical", "cash_vnd": "15000000", "decision_ref": "QĐ 8"}),
+        )
+        .await;
+    assert_eq!(status(&paid), "pending");
+    // A token for a new person, and one for an approver who exists: both
+    // issued by the recorder, neither approves, by either kind.
+    let new_person = app.token("approver", "HN").await;
+    let existing = app.token("approver", "HN").await;
+    let existing_person = app.get_as("/tokens", &admin).await.body["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|t| t["role"] == "approver")
+        .unwrap()["person_id"]
+        .clone();
+    let borrowed = app
+        .post(
+            "/tokens",
+            Some(&admin),
+            &json!({"name": "approver again", "role": "approver", "committee_code": "HN",
+                    "person_id": existing_person}),
+        )
+        .await;
+    assert_eq!(borrowed.status, 201, "{}", borrowed.text);
+    let borrowed = borrowed.body["token"].as_str().unwrap().to_owned();
+    for token in [&new_person, &existing, &borrowed] {
+        for (kind, body) in [
+            ("outflow_approved", json!({"of_seq": expense["seq"]})),
+            ("outflow_approved", json!({"of_seq": paid["seq"]})),
+            ("distribution_approved", json!({"distribution_id": "yte-9"})),
+        ] {
+            let p = refused(&app, token, kind, body, "self_approval").await;
+            assert!(p["detail"].as_str().unwrap().contains("issued"), "{p}");
+        }
+    }
+    // An approver whose token another admin issued approves.
+    let second_admin = app
+        .post(
+            "/tokens",
+            Some(&admin),
+            &json!({"name": "Phó chủ tịch", "role": "admin", "committee_code": "HN"}),
+        )
+        .await;
+    assert_eq!(second_admin.status, 201, "{}", second_admin.text);
+    let second_admin = second_admin.body["token"].as_str().unwrap().to_owned();
+    let other = app
+        .post(
+            "/tokens",
+            Some(&second_admin),
+            &json!({"name": "Thường trực", "role": "approver", "committee_code": "HN"}),
+        )
+        .await;
+    assert_eq!(other.status, 201, "{}", other.text);
+    let other = other.body["token"].as_str().unwrap().to_owned();
+    app.record(F, &other, "outflow_approved", json!({"of_seq": expense["seq"]}))
+        .await;
+    app.record(
+        F,
+        &other,
+        "distribution_approved",
+        json!({"distribution_id": "yte-9"}),
+    )
+    .await;
+    let f = app.fund_view(F).await;
+    assert_eq!(f["balance_vnd"], "90000000");
+    assert_eq!(f["reserved_vnd"], "0");
+    app.stop().await;
+}
+
 crate::both!(
+    an_admin_cannot_approve_with_a_token_it_issued,
     hamlets_are_private_and_small_ones_are_merged,
     personal_data_is_refused_on_every_public_field,
     one_clerk_cannot_drain_a_fund,

@@ -143,6 +143,11 @@ impl Driver {
         .await;
     }
 
+    /// Forgets every cookie: whoever was signed in is signed out.
+    pub async fn clear_cookies(&self) {
+        self.call(reqwest::Method::DELETE, "/cookie", None).await;
+    }
+
     /// Runs `script` in the page and returns what it returns.
     pub async fn eval(&self, script: &str) -> Value {
         self.call(
