@@ -19,7 +19,8 @@ pub struct Principal {
     pub committee_path: Option<String>,
     /// A token's last day of use (`YYYY-MM-DD`, Vietnam); none for users
     /// and for tokens that do not expire.
-    pub expires_on: Option<String>,    /// The person of the admin who issued the credential (made the token,
+    pub expires_on: Option<String>,
+    /// The person of the admin who issued the credential (made the token,
     /// or made the user or last set their password); none when it came
     /// from the command line or the user set their own password. An
     /// outflow is not approved with a credential its recorder issued.

@@ -716,8 +716,13 @@ async fn an_admin_cannot_approve_with_a_token_it_issued(app: TestApp) {
         .await;
     assert_eq!(other.status, 201, "{}", other.text);
     let other = other.body["token"].as_str().unwrap().to_owned();
-    app.record(F, &other, "outflow_approved", json!({"of_seq": expense["seq"]}))
-        .await;
+    app.record(
+        F,
+        &other,
+        "outflow_approved",
+        json!({"of_seq": expense["seq"]}),
+    )
+    .await;
     app.record(
         F,
         &other,

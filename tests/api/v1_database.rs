@@ -13,7 +13,12 @@
 //! holds what the old server answered: each fund's size, root, balance and
 //! signed checkpoint, each closed period's entry and statement hash, a
 //! demo clerk token with its id, and one household's private record as
-//! the old code stored it. SQLite only: the fixture is a SQLite file.
+//! the old code stored it.
+//!
+//! The fixture is a SQLite file. On PostgreSQL the same test runs on the
+//! database the old code would have kept there: the schema its migrations
+//! (1 to 7) made, with every row of the fixture copied in, each value
+//! read by PostgreSQL from its JSON form into the column's own type.
 
 use std::path::Path;
 
@@ -52,16 +57,111 @@ async fn all_entries(app: &TestApp, fund: &str) -> Vec<(Value, String)> {
     }
 }
 
-/// The fixture copied into a fresh data directory, with a new admin token
-/// stored beside the old ones (the service writes `admin.token` only into
-/// a database without tokens). Opening the store runs the migrations.
-async fn v1_data_dir() -> TestDb {
-    let db = TestDb::new(Db::Sqlite)
+/// The last migration the version-1 code had.
+const V1_MIGRATIONS: i64 = 7;
+
+/// Makes the version-1 schema in the empty PostgreSQL database at `url`
+/// with the old code's migrations, and copies every row of the fixture
+/// into it, as that code would have stored them there.
+async fn v1_on_postgres(url: &str) {
+    use rusqlite::types::ValueRef;
+    let mut migrator = sqlx::migrate::Migrator::new(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/migrations/postgres"
+    )))
+    .await
+    .expect("the PostgreSQL migrations");
+    migrator.migrations = migrator
+        .migrations
+        .iter()
+        .filter(|m| m.version <= V1_MIGRATIONS)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    let pool = sqlx::PgPool::connect(url).await.expect("PostgreSQL");
+    migrator.run(&pool).await.expect("the version-1 migrations");
+
+    let src = rusqlite::Connection::open_with_flags(
+        fixture_dir().join("sovang.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("the fixture");
+    let tables: Vec<String> = src
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' \
+             AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations' ORDER BY name",
+        )
+        .and_then(|mut q| q.query_map([], |r| r.get(0))?.collect())
+        .expect("the fixture's tables");
+    assert!(tables.len() >= 15, "{tables:?}");
+    let mut tx = pool.begin().await.expect("a transaction");
+    // Rows go in table by table; foreign keys are the fixture's own.
+    sqlx::query("SET LOCAL session_replication_role = replica")
+        .execute(&mut *tx)
         .await
-        .expect("a SQLite test database");
-    for file in ["sovang.db", "master.key"] {
-        std::fs::copy(fixture_dir().join(file), db.data_dir().join(file))
-            .unwrap_or_else(|e| panic!("copying fixture {file}: {e}"));
+        .expect("replica role");
+    for table in &tables {
+        let mut q = src
+            .prepare(&format!("SELECT * FROM \"{table}\""))
+            .expect("select");
+        let names: Vec<String> = q.column_names().iter().map(|n| (*n).to_owned()).collect();
+        let mut rows = q.query([]).expect("rows");
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().expect("a row") {
+            let mut m = serde_json::Map::new();
+            for (i, name) in names.iter().enumerate() {
+                let v = match row.get_ref(i).expect("a value") {
+                    ValueRef::Null => Value::Null,
+                    ValueRef::Integer(n) => json!(n),
+                    ValueRef::Real(x) => json!(x),
+                    ValueRef::Text(t) => json!(String::from_utf8_lossy(t)),
+                    ValueRef::Blob(b) => json!(format!("\\x{}", hex::encode(b))),
+                };
+                m.insert(name.clone(), v);
+            }
+            out.push(Value::Object(m));
+        }
+        let copied = sqlx::query(&format!(
+            "INSERT INTO {table} SELECT * FROM json_populate_recordset(NULL::{table}, $1::json)"
+        ))
+        .bind(Value::Array(out.clone()).to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap_or_else(|e| panic!("copying {table}: {e}"));
+        assert_eq!(copied.rows_affected(), out.len() as u64, "{table}");
+    }
+    sqlx::query(
+        "SELECT setval(pg_get_serial_sequence('access_log', 'id'), \
+         COALESCE((SELECT MAX(id) FROM access_log), 0) + 1, false)",
+    )
+    .execute(&mut *tx)
+    .await
+    .expect("the access log's sequence");
+    tx.commit().await.expect("commit");
+    pool.close().await;
+}
+
+/// The fixture copied into a fresh data directory (and, on PostgreSQL,
+/// into a fresh database), with a new admin token stored beside the old
+/// ones (the service writes `admin.token` only into a database without
+/// tokens). Opening the store runs the migrations. None when PostgreSQL
+/// is asked for and cannot be had.
+async fn v1_data_dir(kind: Db) -> Option<TestDb> {
+    let db = TestDb::new(kind).await?;
+    std::fs::copy(
+        fixture_dir().join("master.key"),
+        db.data_dir().join("master.key"),
+    )
+    .expect("copying the fixture's master.key");
+    match &db.pg {
+        None => {
+            std::fs::copy(
+                fixture_dir().join("sovang.db"),
+                db.data_dir().join("sovang.db"),
+            )
+            .expect("copying the fixture's database");
+        }
+        Some(pg) => v1_on_postgres(&pg.url).await,
     }
     let store = db.store().await;
     let (id, token, hash) = sovang::auth::new_token();
@@ -85,7 +185,7 @@ async fn v1_data_dir() -> TestDb {
         .expect("store an admin token");
     store.close().await;
     std::fs::write(db.data_dir().join("admin.token"), format!("{token}\n")).expect("admin.token");
-    db
+    Some(db)
 }
 
 /// The fund's audit: verify (shallow and deep) must be sound at `size`
@@ -128,12 +228,23 @@ async fn assert_sound(app: &TestApp, fund: &str, size: u64, root: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_version_1_database_migrates_and_keeps_its_hashes() {
+async fn a_version_1_database_migrates_and_keeps_its_hashes_on_sqlite() {
+    migrates_and_keeps_its_hashes(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_1_database_migrates_and_keeps_its_hashes_on_postgres() {
+    migrates_and_keeps_its_hashes(Db::Postgres).await;
+}
+
+async fn migrates_and_keeps_its_hashes(kind: Db) {
     let expected: Value = serde_json::from_str(
         &std::fs::read_to_string(fixture_dir().join("expected.json")).expect("expected.json"),
     )
     .expect("expected.json is JSON");
-    let db = v1_data_dir().await;
+    let Some(db) = v1_data_dir(kind).await else {
+        return;
+    };
     let settings = db.settings();
     let app = spawn_on(db, settings).await;
 
