@@ -215,12 +215,18 @@ impl Application {
             .seal_private_records(&RecordKey::new(&secret))
             .await
             .context("encrypting private records stored in plaintext")?;
+        // Funds written before totals by day were kept get them now.
+        store
+            .fill_missing_days()
+            .await
+            .context("rebuilding the funds' totals by day")?;
         let policy = settings.policy()?;
         let (writer, writer_task) = Writer::spawn(
             store.clone(),
             secret.clone(),
             settings.server.public_base_url.clone(),
             policy,
+            settings.ledger.checkpoint_interval(),
         );
         let listener = TcpListener::bind(&settings.server.bind)
             .await

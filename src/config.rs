@@ -100,6 +100,23 @@ pub struct Storage {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Ledger {
     pub origin_prefix: String,
+    /// At most one checkpoint per fund in this many milliseconds (SPEC §3).
+    #[serde(default = "checkpoint_interval_default")]
+    pub checkpoint_interval_ms: u64,
+}
+
+/// The most a checkpoint may wait.
+pub const CHECKPOINT_INTERVAL_MS_MAX: u64 = 60_000;
+
+fn checkpoint_interval_default() -> u64 {
+    1000
+}
+
+impl Ledger {
+    /// How long after one signature the next may come.
+    pub fn checkpoint_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.checkpoint_interval_ms)
+    }
 }
 
 /// See `config/policy.toml`.
@@ -167,6 +184,11 @@ impl Settings {
             return Err(config::ConfigError::Message(
                 "ledger.origin_prefix must not contain spaces or '+'".into(),
             ));
+        }
+        if s.ledger.checkpoint_interval_ms > CHECKPOINT_INTERVAL_MS_MAX {
+            return Err(config::ConfigError::Message(format!(
+                "ledger.checkpoint_interval_ms must be from 0 to {CHECKPOINT_INTERVAL_MS_MAX}"
+            )));
         }
         s.policy()?;
         s.server.check().map_err(config::ConfigError::Message)?;

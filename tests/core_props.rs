@@ -9,11 +9,14 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use sovang::ledger::book::Book;
+use sovang::ledger::ids::format_date;
 use sovang::ledger::ids::Code;
 use sovang::ledger::kinds::{Body, FundKind, FundOpened};
 use sovang::ledger::policy::Policy;
 use sovang::ledger::replay::fold;
 use sovang::ledger::state::{apply, Context, Draft, FundState};
+use sovang::ledger::statement::{from_days, DayTotals, DaysBuilder, StatementBuilder};
+use std::collections::BTreeMap;
 
 const AMOUNT_MAX: u64 = 1_000_000_000_000_000;
 
@@ -138,6 +141,61 @@ proptest! {
         }
         prop_assert_eq!(replayed.summary(), state.book.summary());
         prop_assert_eq!(replayed.objects(), state.book.objects());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// The totals the writer keeps by day, summed over any period, give
+    /// the statement a fold of the ledger from its first entry gives,
+    /// reversals, pending outflows and goods included; and they are the
+    /// days rebuilt from the ledger alone.
+    #[test]
+    fn the_totals_kept_by_day_give_every_period_s_statement_as_a_fold_does(
+        requests in prop::collection::vec((request(), 0i64..3), 1..40),
+        ends in (0i64..50, 0i64..50),
+    ) {
+        let (mut state, mut canonicals, policy) = opened();
+        let mut days: BTreeMap<String, DayTotals> = BTreeMap::new();
+        let opened_day = state.day.clone().expect("the day of the opening");
+        days.insert(opened_day.day.clone(), opened_day);
+        let mut offset = 0;
+        for ((kind, body), step) in requests {
+            offset += step;
+            let at = now() + time::Duration::days(offset);
+            let private = (kind == "household_registered").then(|| {
+                json!({"head_name": "Nguyễn Văn Bình", "cccd": "001086012345", "address": "Thôn 3"})
+            });
+            let Ok(draft) = Draft::parse(&kind, body, private, at) else {
+                continue;
+            };
+            let ctx = Context { actor: "clerk", now: at, policy: &policy };
+            if let Ok(a) = apply(&mut state, draft, &ctx) {
+                canonicals.push(a.canonical);
+                let day = state.day.clone().expect("the day's totals");
+                days.insert(day.day.clone(), day);
+            }
+        }
+        let first_day = now().date() - time::Duration::days(2);
+        let (a, b) = (ends.0.min(ends.1), ends.0.max(ends.1));
+        let (from, to) = (first_day + time::Duration::days(a), first_day + time::Duration::days(b));
+        let mut folded = StatementBuilder::new("HN-VNN", from, to);
+        for c in &canonicals {
+            folded.push(c).expect("the ledger replays");
+        }
+        let folded = folded.finish();
+        let (first, last) = (format_date(from), format_date(to));
+        let before = days.range(..first.clone()).next_back().map(|(_, d)| d);
+        let period: Vec<DayTotals> = days.range(first..=last).map(|(_, d)| d.clone()).collect();
+        let read = from_days("HN-VNN", from, to, before, period);
+        prop_assert_eq!(&read, &folded);
+        prop_assert_eq!(read.sha256(), folded.sha256());
+        let mut rebuilt = DaysBuilder::default();
+        for c in &canonicals {
+            rebuilt.push(c).expect("the ledger replays");
+        }
+        prop_assert_eq!(rebuilt.finish(), days.into_values().collect::<Vec<_>>());
     }
 }
 

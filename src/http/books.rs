@@ -12,10 +12,11 @@ use serde_json::{json, Value};
 use super::error::ApiError;
 use super::{AppState, PAGE_MAX};
 use crate::auth::Caller;
-use crate::ledger::book::{Book, Campaign, DistributionState, Household, PledgeState};
+use crate::ledger::book::{Campaign, DistributionState, Household, PledgeState};
 use crate::ledger::findings::Options;
 use crate::ledger::ids::{today_in_vietnam, Id};
-use crate::ledger::replay::{compare, fold};
+use crate::ledger::replay::{compare, compare_days};
+use crate::ledger::statement::DaysBuilder;
 use crate::service::reads::{PledgeView, ReadModel};
 use crate::store::{ObjectFilter, Reader};
 use serde::Serialize;
@@ -192,16 +193,21 @@ async fn replay(
     let info = s.fund(&fund).await?;
     caller.require_inspect(&info)?;
     let started = std::time::Instant::now();
-    let mut book = Book::default();
+    let mut days = DaysBuilder::default();
     let snapshot = s
         .store
         .books_snapshot(&fund, |e| {
-            fold(&mut book, &e.canonical).map_err(|e| e.to_string())
+            days.push(&e.canonical).map_err(|e| e.to_string())
         })
         .await?;
+    let book = days.book();
     let differences = match &snapshot.failure {
         Some(_) => Vec::new(),
-        None => compare(&book, &snapshot.objects, &snapshot.summary),
+        None => {
+            let mut d = compare(book, &snapshot.objects, &snapshot.summary);
+            d.extend(compare_days(days.days(), &snapshot.days, snapshot.size));
+            d
+        }
     };
     tracing::info!(
         fund = %fund,

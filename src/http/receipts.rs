@@ -3,6 +3,8 @@
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
+use std::time::Duration;
+
 use serde_json::{json, Value};
 
 use super::error::ApiError;
@@ -11,6 +13,38 @@ use crate::ledger::ids::normalise_verification_code;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/receipts/{code}", get(receipt))
+}
+
+/// How often a receipt waiting for its checkpoint looks again.
+const COVER_POLL: Duration = Duration::from_millis(25);
+/// How long past the signing interval a receipt waits before it answers
+/// 503 (the writer is busy or stopped); the donor's page retries.
+const COVER_SLACK: Duration = Duration::from_secs(2);
+
+/// The latest checkpoint, once it covers entry `seq`: checkpoints are
+/// signed at most once per `ledger.checkpoint_interval_ms` (SPEC §3), so a
+/// receipt asked for at once waits for the next one.
+async fn covering(
+    s: &AppState,
+    fund: &str,
+    seq: u64,
+    mut latest: Option<(u64, String)>,
+) -> Result<(u64, String), ApiError> {
+    let deadline =
+        tokio::time::Instant::now() + s.settings.ledger.checkpoint_interval() + COVER_SLACK;
+    loop {
+        if let Some((size, note)) = latest {
+            if size > seq {
+                return Ok((size, note));
+            }
+        }
+        if tokio::time::Instant::now() >= deadline {
+            tracing::warn!(fund, seq, "no checkpoint covers the receipt's entry yet");
+            return Err(ApiError::Unavailable);
+        }
+        tokio::time::sleep(COVER_POLL).await;
+        latest = s.store.latest_checkpoint(fund).await?;
+    }
 }
 
 /// `{receipt_no, code, status, fund, seq, canonical, leaf_hash, proof:
@@ -28,16 +62,7 @@ async fn receipt(
         .await?
         .ok_or_else(|| ApiError::NotFound("no receipt with this verification code".into()))?;
     let fund = s.fund(&r.fund_code).await?;
-    let (size, checkpoint) = r
-        .checkpoint
-        .clone()
-        .ok_or_else(|| ApiError::Internal(format!("fund {} has no checkpoint", r.fund_code)))?;
-    if size <= r.entry.seq {
-        return Err(ApiError::Internal(format!(
-            "checkpoint of size {size} does not cover receipt entry {}",
-            r.entry.seq
-        )));
-    }
+    let (size, checkpoint) = covering(&s, &r.fund_code, r.entry.seq, r.checkpoint.clone()).await?;
     let proof = super::funds::inclusion_proof(&s, &r.fund_code, r.entry.seq, size).await?;
     let mut answer = json!({
         "receipt_no": r.receipt_no,

@@ -163,6 +163,52 @@ pub fn compare(
     out
 }
 
+/// Compares the totals by day rebuilt from the ledger with the stored
+/// rows (day, JSON), each day named `days/<day>`. A stored row for a day
+/// whose entries reach past `size` was written after the walk began and
+/// is left out.
+pub fn compare_days(
+    rebuilt: &[super::statement::DayTotals],
+    live: &[(String, Value)],
+    size: u64,
+) -> Vec<Difference> {
+    let mut out = Vec::new();
+    let live: std::collections::BTreeMap<&str, &Value> =
+        live.iter().map(|(d, v)| (d.as_str(), v)).collect();
+    let after_walk = |v: &Value| {
+        v.pointer("/movements/last_seq")
+            .and_then(Value::as_u64)
+            .is_some_and(|last| last >= size)
+    };
+    for day in rebuilt {
+        let name = format!("days/{}", day.day);
+        let r = serde_json::to_value(day).unwrap_or(Value::Null);
+        match live.get(day.day.as_str()) {
+            Some(l) if after_walk(l) => {}
+            Some(l) => diff(&name, "", &r, l, &mut out),
+            None => out.push(Difference {
+                object: name,
+                field: String::new(),
+                replayed: r,
+                live: Value::Null,
+            }),
+        }
+    }
+    let known: std::collections::BTreeSet<&str> = rebuilt.iter().map(|d| d.day.as_str()).collect();
+    for (day, l) in &live {
+        if !known.contains(day) && !after_walk(l) {
+            out.push(Difference {
+                object: format!("days/{day}"),
+                field: String::new(),
+                replayed: Value::Null,
+                live: (*l).clone(),
+            });
+        }
+    }
+    out.truncate(DIFFERENCES_MAX);
+    out
+}
+
 fn diff(object: &str, path: &str, r: &Value, l: &Value, out: &mut Vec<Difference>) {
     if out.len() >= DIFFERENCES_MAX {
         return;

@@ -19,7 +19,7 @@ use super::book::{At, Book, Broken, DistState, Household};
 use super::entry::ENTRY_VERSION;
 use super::entry::{seal, Envelope, SealError, ZERO_HASH};
 use super::fields::FieldErrors;
-use super::ids::{format_timestamp, receipt_no, today_in_vietnam, Code, Id, VIETNAM};
+use super::ids::{format_date, format_timestamp, receipt_no, today_in_vietnam, Code, Id, VIETNAM};
 use super::kinds::goods::is_reference;
 use super::kinds::programme::PrivateRecord;
 use super::kinds::spending::DistributionStatus;
@@ -27,6 +27,7 @@ use super::kinds::{name_of, read_input, Body, EntryKind, SupportType, WrittenBy}
 use super::merkle::{Frontier, Hash};
 use super::money::SumVnd;
 use super::policy::Policy;
+use super::statement::{Before, DayTotals};
 use super::values::Sha256Hex;
 use super::values::Vnd;
 
@@ -39,6 +40,9 @@ pub struct FundState {
     pub last_hash: Hash,
     /// Everything the entries so far imply.
     pub book: Book,
+    /// The totals of the day of the last entry (see [`DayTotals`]); none
+    /// until an entry is applied here or the writer reads the stored row.
+    pub day: Option<DayTotals>,
 }
 
 impl FundState {
@@ -49,6 +53,7 @@ impl FundState {
             frontier: Frontier::new(),
             last_hash: ZERO_HASH,
             book: Book::default(),
+            day: None,
         }
     }
 
@@ -63,6 +68,7 @@ impl FundState {
             frontier: self.frontier.clone(),
             last_hash: self.last_hash,
             book: self.book.savepoint(),
+            day: self.day.clone(),
         }
     }
 
@@ -71,6 +77,7 @@ impl FundState {
         self.frontier = saved.frontier;
         self.last_hash = saved.last_hash;
         self.book.restore(saved.book);
+        self.day = saved.day;
         debug_assert_eq!(self.size(), self.book.size);
     }
 }
@@ -81,6 +88,7 @@ pub struct Savepoint {
     frontier: Frontier,
     last_hash: Hash,
     book: Book,
+    day: Option<DayTotals>,
 }
 
 /// A household's private record with the salt of its commitment.
@@ -292,7 +300,14 @@ pub fn apply(
     )?;
     let stored_hashes = state.frontier.push(sealed.hash);
     state.last_hash = sealed.hash;
+    let before = Before::of(&state.book, &body);
     state.book.commit(at, &body, change);
+    let day = format_date(at.date);
+    let totals = match &mut state.day {
+        Some(d) if d.day == day => d,
+        other => other.insert(DayTotals::new(at.date)),
+    };
+    totals.record(seq, &body, before, &state.book);
     debug_assert_eq!(state.size(), seq + 1);
     debug_assert_eq!(state.book.size, seq + 1);
     let receipt = body.gift().and_then(|g| g.receipt_no).map(str::to_owned);

@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::Date;
 
@@ -30,7 +30,7 @@ use super::money::SumVnd;
 use super::replay::{fold_read, read_entry, ReplayError};
 
 /// A count and a sum of đồng.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
     pub count: u64,
     #[serde(with = "as_string")]
@@ -45,7 +45,7 @@ impl Tally {
 }
 
 /// Distributions of one support type.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Support {
     pub count: u64,
     /// Different households reached.
@@ -54,12 +54,10 @@ pub struct Support {
     pub cash_vnd: SumVnd,
     #[serde(with = "as_string")]
     pub goods_vnd: SumVnd,
-    #[serde(skip)]
-    reached: BTreeSet<String>,
 }
 
 /// One item of stock through the period.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GoodsLine {
     pub item: String,
     pub unit: String,
@@ -92,7 +90,7 @@ pub struct GoodsLine {
 }
 
 /// A reversal recorded in the period of an entry from an earlier one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Adjustment {
     pub seq: u64,
     pub reverses_seq: u64,
@@ -102,7 +100,7 @@ pub struct Adjustment {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sources {
     pub gifts_cash: Tally,
     /// By channel: cash, bank_transfer, qr_transfer, e_wallet.
@@ -124,7 +122,7 @@ impl Sources {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CampaignGifts {
     pub count: u64,
     #[serde(with = "as_string")]
@@ -133,7 +131,7 @@ pub struct CampaignGifts {
     pub goods_vnd: SumVnd,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Uses {
     pub distributions: Support,
     pub distributions_by_type: BTreeMap<String, Support>,
@@ -142,7 +140,7 @@ pub struct Uses {
     pub expenses_by_category: BTreeMap<String, Tally>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reversals {
     pub count: u64,
     /// What the reversals did to the cash balance.
@@ -152,7 +150,7 @@ pub struct Reversals {
 }
 
 /// The figures at one end of the period.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Position {
     #[serde(with = "as_string")]
     pub balance_vnd: SumVnd,
@@ -194,15 +192,36 @@ impl Statement {
     }
 }
 
-type StockSnap = BTreeMap<String, (String, Decimal, SumVnd)>;
+/// What a fund holds of one item: its unit, quantity and value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Held {
+    pub unit: String,
+    #[serde(with = "as_string")]
+    pub quantity: Decimal,
+    #[serde(with = "as_string")]
+    pub value_vnd: SumVnd,
+}
+
+/// The stock by item.
+pub type StockSnap = BTreeMap<String, Held>;
 
 fn stock_of(book: &Book) -> StockSnap {
     book.stock
         .values()
-        .map(|l| (l.item.clone(), (l.unit.clone(), l.quantity, l.value_vnd)))
+        .map(|l| {
+            (
+                l.item.clone(),
+                Held {
+                    unit: l.unit.clone(),
+                    quantity: l.quantity,
+                    value_vnd: l.value_vnd,
+                },
+            )
+        })
         .collect()
 }
 
+/// The figures of the books at one moment: a statement's end.
 fn position(book: &Book) -> Position {
     Position {
         balance_vnd: book.balance_vnd,
@@ -211,51 +230,88 @@ fn position(book: &Book) -> Position {
     }
 }
 
-/// Builds a statement from a fund's entries, fed in seq order.
+/// What an entry's effects need to know of the books before it is
+/// folded in; see [`Movements::record`].
 #[derive(Debug)]
-pub struct StatementBuilder {
-    from: Date,
-    to: Date,
-    book: Book,
-    opening: Option<(Position, StockSnap)>,
-    s: Statement,
-    goods: BTreeMap<String, GoodsLine>,
-    /// Set once an entry recorded after the period is seen.
-    past: bool,
+pub struct Before {
+    balance_vnd: SumVnd,
+    /// For the approval of a pending outflow: the outflow, now in effect.
+    settled: Option<Body>,
+    /// A pending outflow moves nothing yet.
+    waits: bool,
+    /// The stock, before a reversal or an adjustment.
+    stock: Option<StockSnap>,
+    /// The distribution an approval spends.
+    approving: Option<DistributionState>,
+    /// The kind of the entry a reversal reverses.
+    reversed: Option<String>,
 }
 
-impl StatementBuilder {
-    pub fn new(fund: &str, from: Date, to: Date) -> Self {
+impl Before {
+    /// Reads `book` before `body` (as written) is folded into it.
+    pub fn of(book: &Book, body: &Body) -> Self {
+        // An outflow takes effect when it is written, or when a second
+        // person approves it (SPEC §9); a pending one moves nothing yet.
+        let settled = if let Body::OutflowApproved(o) = body {
+            book.approved_effect(o.of_seq)
+        } else {
+            None
+        };
+        let waits = book.outflow_status(body)
+            == Some(Some(crate::ledger::kinds::spending::OutflowStatus::Pending));
+        let effect = settled.as_ref().unwrap_or(body);
+        let stock =
+            matches!(effect, Body::Reversal(_) | Body::StockAdjusted(_)).then(|| stock_of(book));
+        let approving = match effect {
+            Body::DistributionApproved(b) => book.distributions.get(b.distribution_id.as_str()),
+            Body::OutflowApproved(o) => book
+                .distribution_at
+                .get(&o.of_seq)
+                .and_then(|id| book.distributions.get(id)),
+            _ => None,
+        }
+        .cloned();
+        let reversed = if let Body::Reversal(r) = effect {
+            book.posted(r.reverses_seq)
+                .map(|b| b.kind().as_str().to_owned())
+        } else {
+            None
+        };
         Self {
-            from,
-            to,
-            book: Book::default(),
-            opening: None,
-            s: Statement {
-                fund: fund.to_owned(),
-                from: format_date(from),
-                to: format_date(to),
-                first_seq: None,
-                last_seq: None,
-                entries: 0,
-                opening: Position::default(),
-                sources: Sources::default(),
-                uses: Uses::default(),
-                goods: Vec::new(),
-                reversals: Reversals::default(),
-                closing: Position::default(),
-                balanced: true,
-            },
-            goods: BTreeMap::new(),
-            past: false,
+            balance_vnd: book.balance_vnd,
+            settled,
+            waits,
+            stock,
+            approving,
+            reversed,
         }
     }
+}
 
-    /// True once the period is over: later entries need not be read.
-    pub fn done(&self) -> bool {
-        self.past
-    }
+/// Every figure of a statement but its two ends, for a run of entries (a
+/// day, or a whole period): what came in and went out, the goods moved,
+/// the corrections. Runs that follow each other add up with
+/// [`Movements::merge`]; the writer keeps one per fund and day in the
+/// database (see [`DayTotals`]), so a period's statement is read from its
+/// days, not folded from the first entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Movements {
+    pub first_seq: Option<u64>,
+    pub last_seq: Option<u64>,
+    pub entries: u64,
+    pub sources: Sources,
+    pub uses: Uses,
+    /// What moved of each item (the movement fields of a goods line).
+    pub goods: BTreeMap<String, GoodsLine>,
+    /// The reversals; `prior_period_adjustments` lists those of entries
+    /// before `first_seq`.
+    pub reversals: Reversals,
+    /// The households distributions reached, by support type, and under
+    /// "" for every type.
+    pub reached: BTreeMap<String, BTreeSet<String>>,
+}
 
+impl Movements {
     fn line(&mut self, item: &str, unit: &str) -> &mut GoodsLine {
         self.goods
             .entry(item.to_owned())
@@ -283,77 +339,56 @@ impl StatementBuilder {
     fn spent(&mut self, d: &DistributionState) {
         let key = name_of(&d.support_type);
         for support in [
-            &mut self.s.uses.distributions,
-            self.s.uses.distributions_by_type.entry(key).or_default(),
+            &mut self.uses.distributions,
+            self.uses
+                .distributions_by_type
+                .entry(key.clone())
+                .or_default(),
         ] {
             support.count += 1;
             support.cash_vnd += d.cash_vnd;
             support.goods_vnd += d.goods_vnd;
-            if support.reached.insert(d.household_id.clone()) {
-                support.households += 1;
-            }
+        }
+        for k in [String::new(), key] {
+            self.reached
+                .entry(k)
+                .or_default()
+                .insert(d.household_id.clone());
         }
         self.items(&d.items, 1, |g| {
             (&mut g.distributed_quantity, &mut g.distributed_value_vnd)
         });
     }
 
-    /// Folds the next entry of the fund.
-    pub fn push(&mut self, canonical: &str) -> Result<(), ReplayError> {
-        let read = read_entry(canonical)?;
-        let (seq, body) = (read.seq, &read.body);
-        let day = today_in_vietnam(read.recorded_at);
-        if day < self.from {
-            return fold_read(&mut self.book, &read);
-        }
-        if day > self.to {
-            self.past = true;
-            return Ok(());
-        }
-        if self.opening.is_none() {
-            self.opening = Some((position(&self.book), stock_of(&self.book)));
-        }
-        let before_balance = self.book.balance_vnd;
-        // An outflow takes effect when it is written, or when a second
-        // person approves it (SPEC §9); a pending one moves nothing yet.
-        let settled = if let Body::OutflowApproved(o) = body {
-            self.book.approved_effect(o.of_seq)
-        } else {
-            None
-        };
-        let waits = self.book.outflow_status(body)
-            == Some(Some(crate::ledger::kinds::spending::OutflowStatus::Pending));
-        let body = settled.as_ref().unwrap_or(body);
-        let before_stock = matches!(body, Body::Reversal(_) | Body::StockAdjusted(_))
-            .then(|| stock_of(&self.book));
-        let approving = match body {
-            Body::DistributionApproved(b) => {
-                self.book.distributions.get(b.distribution_id.as_str())
+    /// Counts households reached from the sets.
+    fn count_households(&mut self) {
+        let reached = |k: &str| self.reached.get(k).map_or(0, |s| s.len() as u64);
+        self.uses.distributions.households = reached("");
+        let by_type: Vec<(String, u64)> = self
+            .uses
+            .distributions_by_type
+            .keys()
+            .map(|k| (k.clone(), reached(k)))
+            .collect();
+        for (k, n) in by_type {
+            if let Some(s) = self.uses.distributions_by_type.get_mut(&k) {
+                s.households = n;
             }
-            Body::OutflowApproved(o) => self
-                .book
-                .distribution_at
-                .get(&o.of_seq)
-                .and_then(|id| self.book.distributions.get(id)),
-            _ => None,
         }
-        .cloned();
-        let reversed = if let Body::Reversal(r) = &body {
-            self.book
-                .posted(r.reverses_seq)
-                .map(|b| b.kind().as_str().to_owned())
-        } else {
-            None
-        };
-        fold_read(&mut self.book, &read)?;
-        self.s.first_seq.get_or_insert(seq);
-        self.s.last_seq = Some(seq);
-        self.s.entries += 1;
-        if waits {
-            return Ok(());
+    }
+
+    /// Counts entry `seq`, `body` as written, now folded into `book`;
+    /// `before` was read from the books before it.
+    pub fn record(&mut self, seq: u64, body: &Body, before: Before, book: &Book) {
+        self.first_seq.get_or_insert(seq);
+        self.last_seq = Some(seq);
+        self.entries += 1;
+        if before.waits {
+            return;
         }
-        let cash_delta = self.book.balance_vnd - before_balance;
-        let src = &mut self.s.sources;
+        let body = before.settled.as_ref().unwrap_or(body);
+        let cash_delta = book.balance_vnd - before.balance_vnd;
+        let src = &mut self.sources;
         match body {
             Body::DonationCash(b) => {
                 let amount = SumVnd::from(b.amount_vnd.get());
@@ -378,15 +413,13 @@ impl StatementBuilder {
             }
             Body::TransferIn(b) => src.transfers_in.add(SumVnd::from(b.amount_vnd.get())),
             Body::TransferOut(b) => self
-                .s
                 .uses
                 .transfers_out
                 .add(SumVnd::from(b.amount_vnd.get())),
             Body::Expense(b) => {
                 let amount = SumVnd::from(b.amount_vnd.get());
-                self.s.uses.expenses.add(amount);
-                self.s
-                    .uses
+                self.uses.expenses.add(amount);
+                self.uses
                     .expenses_by_category
                     .entry(name_of(&b.category))
                     .or_default()
@@ -398,46 +431,50 @@ impl StatementBuilder {
                     .as_ref()
                     .map(|i| i.as_str())
                     .unwrap_or_default();
-                if let Some(d) = self.book.distributions.get(id).cloned() {
+                if let Some(d) = book.distributions.get(id) {
                     if d.status == DistState::Approved {
+                        let d = d.clone();
                         self.spent(&d);
                     }
                 }
             }
             Body::DistributionApproved(_) | Body::OutflowApproved(_) => {
-                if let Some(d) = approving {
-                    self.spent(&d);
+                if let Some(d) = &before.approving {
+                    self.spent(d);
                 }
             }
             Body::StockAdjusted(b) => {
-                let before = before_stock.unwrap_or_default();
-                let (_, q0, v0) = before.get(b.item.as_str()).cloned().unwrap_or_default();
-                let after = self.book.stock.get(b.item.as_str());
-                let (unit, q1, v1) = after
+                let was = before
+                    .stock
+                    .as_ref()
+                    .and_then(|s| s.get(b.item.as_str()))
+                    .cloned()
+                    .unwrap_or_default();
+                let now = book.stock.get(b.item.as_str());
+                let (unit, q1, v1) = now
                     .map(|l| (l.unit.clone(), l.quantity, l.value_vnd))
                     .unwrap_or_default();
                 let line = self.line(b.item.as_str(), &unit);
-                line.adjusted_quantity += q1 - q0;
-                line.adjusted_value_vnd += v1 - v0;
+                line.adjusted_quantity += q1 - was.quantity;
+                line.adjusted_value_vnd += v1 - was.value_vnd;
             }
             Body::Reversal(r) => {
-                self.s.reversals.count += 1;
-                self.s.reversals.cash_effect_vnd += cash_delta;
-                let before = before_stock.unwrap_or_default();
-                let after = stock_of(&self.book);
-                for (item, (unit, q1, v1)) in &after {
-                    let (_, q0, v0) = before.get(item).cloned().unwrap_or_default();
-                    if *q1 != q0 || *v1 != v0 {
-                        let line = self.line(item, unit);
-                        line.reversed_quantity += *q1 - q0;
-                        line.reversed_value_vnd += *v1 - v0;
+                self.reversals.count += 1;
+                self.reversals.cash_effect_vnd += cash_delta;
+                let was = before.stock.unwrap_or_default();
+                for (item, now) in &stock_of(book) {
+                    let old = was.get(item).cloned().unwrap_or_default();
+                    if now.quantity != old.quantity || now.value_vnd != old.value_vnd {
+                        let line = self.line(item, &now.unit);
+                        line.reversed_quantity += now.quantity - old.quantity;
+                        line.reversed_value_vnd += now.value_vnd - old.value_vnd;
                     }
                 }
-                if self.s.first_seq.is_some_and(|first| r.reverses_seq < first) {
-                    self.s.reversals.prior_period_adjustments.push(Adjustment {
+                if self.first_seq.is_some_and(|first| r.reverses_seq < first) {
+                    self.reversals.prior_period_adjustments.push(Adjustment {
                         seq,
                         reverses_seq: r.reverses_seq,
-                        reverses_kind: reversed.unwrap_or_default(),
+                        reverses_kind: before.reversed.unwrap_or_default(),
                         cash_effect_vnd: cash_delta,
                         reason: r.reason.as_str().to_owned(),
                     });
@@ -455,30 +492,103 @@ impl StatementBuilder {
             | Body::OutflowVoided(_)
             | Body::PeriodClosed(_) => {}
         }
-        Ok(())
     }
 
-    /// Ends the statement.
-    pub fn finish(mut self) -> Statement {
-        let (opening, opening_stock) = self
-            .opening
-            .take()
-            .unwrap_or_else(|| (position(&self.book), stock_of(&self.book)));
-        for (item, (unit, q, v)) in &opening_stock {
-            let line = self.line(item, unit);
-            line.opening_quantity = *q;
-            line.opening_value_vnd = *v;
+    /// Adds the run that follows this one.
+    pub fn merge(&mut self, next: Movements) {
+        fn tally(into: &mut Tally, t: Tally) {
+            into.count += t.count;
+            into.amount_vnd += t.amount_vnd;
         }
-        let closing_stock = stock_of(&self.book);
-        for (item, (unit, q, v)) in &closing_stock {
-            let line = self.line(item, unit);
-            line.closing_quantity = *q;
-            line.closing_value_vnd = *v;
+        fn support(into: &mut Support, s: Support) {
+            into.count += s.count;
+            into.cash_vnd += s.cash_vnd;
+            into.goods_vnd += s.goods_vnd;
         }
-        let mut s = self.s;
-        s.opening = opening;
-        s.closing = position(&self.book);
-        s.goods = self
+        if self.first_seq.is_none() {
+            self.first_seq = next.first_seq;
+        }
+        if next.last_seq.is_some() {
+            self.last_seq = next.last_seq;
+        }
+        self.entries += next.entries;
+        let (src, n) = (&mut self.sources, next.sources);
+        tally(&mut src.gifts_cash, n.gifts_cash);
+        for (k, t) in n.gifts_by_channel {
+            tally(src.gifts_by_channel.entry(k).or_default(), t);
+        }
+        tally(&mut src.gifts_in_kind, n.gifts_in_kind);
+        for (k, c) in n.gifts_by_campaign {
+            let into = src.gifts_by_campaign.entry(k).or_default();
+            into.count += c.count;
+            into.cash_vnd += c.cash_vnd;
+            into.goods_vnd += c.goods_vnd;
+        }
+        tally(&mut src.transfers_in, n.transfers_in);
+        let (uses, n) = (&mut self.uses, next.uses);
+        support(&mut uses.distributions, n.distributions);
+        for (k, s) in n.distributions_by_type {
+            support(uses.distributions_by_type.entry(k).or_default(), s);
+        }
+        tally(&mut uses.transfers_out, n.transfers_out);
+        tally(&mut uses.expenses, n.expenses);
+        for (k, t) in n.expenses_by_category {
+            tally(uses.expenses_by_category.entry(k).or_default(), t);
+        }
+        for (item, g) in next.goods {
+            let into = self.line(&item, &g.unit);
+            for (a, b) in [
+                (&mut into.received_quantity, g.received_quantity),
+                (&mut into.distributed_quantity, g.distributed_quantity),
+                (&mut into.adjusted_quantity, g.adjusted_quantity),
+                (&mut into.reversed_quantity, g.reversed_quantity),
+            ] {
+                *a += b;
+            }
+            for (a, b) in [
+                (&mut into.received_value_vnd, g.received_value_vnd),
+                (&mut into.distributed_value_vnd, g.distributed_value_vnd),
+                (&mut into.adjusted_value_vnd, g.adjusted_value_vnd),
+                (&mut into.reversed_value_vnd, g.reversed_value_vnd),
+            ] {
+                *a += b;
+            }
+        }
+        self.reversals.count += next.reversals.count;
+        self.reversals.cash_effect_vnd += next.reversals.cash_effect_vnd;
+        let first = self.first_seq;
+        self.reversals.prior_period_adjustments.extend(
+            next.reversals
+                .prior_period_adjustments
+                .into_iter()
+                .filter(|a| first.is_some_and(|f| a.reverses_seq < f)),
+        );
+        for (k, set) in next.reached {
+            self.reached.entry(k).or_default().extend(set);
+        }
+    }
+
+    /// The statement of `fund` for `from..=to` with these movements, from
+    /// the books' figures at its two ends.
+    pub fn statement(
+        mut self,
+        fund: &str,
+        (from, to): (Date, Date),
+        (opening, opening_stock): (Position, &StockSnap),
+        (closing, closing_stock): (Position, &StockSnap),
+    ) -> Statement {
+        self.count_households();
+        for (item, h) in opening_stock {
+            let line = self.line(item, &h.unit);
+            line.opening_quantity = h.quantity;
+            line.opening_value_vnd = h.value_vnd;
+        }
+        for (item, h) in closing_stock {
+            let line = self.line(item, &h.unit);
+            line.closing_quantity = h.quantity;
+            line.closing_value_vnd = h.value_vnd;
+        }
+        let goods: Vec<GoodsLine> = self
             .goods
             .into_values()
             .map(|mut g| {
@@ -495,6 +605,21 @@ impl StatementBuilder {
                 g
             })
             .collect();
+        let mut s = Statement {
+            fund: fund.to_owned(),
+            from: format_date(from),
+            to: format_date(to),
+            first_seq: self.first_seq,
+            last_seq: self.last_seq,
+            entries: self.entries,
+            opening,
+            sources: self.sources,
+            uses: self.uses,
+            goods,
+            reversals: self.reversals,
+            closing,
+            balanced: true,
+        };
         let flows = s.sources.gifts_cash.amount_vnd + s.sources.transfers_in.amount_vnd
             - s.uses.distributions.cash_vnd
             - s.uses.transfers_out.amount_vnd
@@ -508,6 +633,186 @@ impl StatementBuilder {
         });
         s.balanced = s.opening.balance_vnd + flows == s.closing.balance_vnd && goods_ok;
         s
+    }
+}
+
+/// One day of a fund (Vietnam time): what moved that day, and the books'
+/// figures at its end. The writer stores one row per fund and day, in the
+/// transaction of the entries; `verify --deep` and replay rebuild them
+/// from the ledger and compare.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayTotals {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub movements: Movements,
+    pub closing: Position,
+    pub closing_stock: StockSnap,
+}
+
+impl DayTotals {
+    /// A day with nothing recorded yet.
+    pub fn new(day: Date) -> Self {
+        Self {
+            day: format_date(day),
+            movements: Movements::default(),
+            closing: Position::default(),
+            closing_stock: StockSnap::new(),
+        }
+    }
+
+    /// Counts an entry of this day (see [`Movements::record`]) and takes
+    /// the books' figures after it.
+    pub fn record(&mut self, seq: u64, body: &Body, before: Before, book: &Book) {
+        self.movements.record(seq, body, before, book);
+        self.closing = position(book);
+        // Stock moves with few kinds of entry; most days' gifts are cash.
+        if !matches!(body, Body::DonationCash(_)) || self.closing_stock.len() != book.stock.len() {
+            self.closing_stock = stock_of(book);
+        }
+    }
+}
+
+/// A period's statement from its days' totals: `before`, the last day
+/// with entries before the period (none when the fund had none), and
+/// `days`, those of the period in order.
+pub fn from_days(
+    fund: &str,
+    from: Date,
+    to: Date,
+    before: Option<&DayTotals>,
+    days: Vec<DayTotals>,
+) -> Statement {
+    let empty = StockSnap::new();
+    let (opening, opening_stock) = before.map_or((Position::default(), &empty), |d| {
+        (d.closing.clone(), &d.closing_stock)
+    });
+    let Some(last) = days.last() else {
+        return Movements::default().statement(
+            fund,
+            (from, to),
+            (opening.clone(), opening_stock),
+            (opening, opening_stock),
+        );
+    };
+    let (closing, closing_stock) = (last.closing.clone(), last.closing_stock.clone());
+    let mut m = Movements::default();
+    for d in days {
+        m.merge(d.movements);
+    }
+    m.statement(
+        fund,
+        (from, to),
+        (opening, opening_stock),
+        (closing, &closing_stock),
+    )
+}
+
+/// Every day's totals of a fund, rebuilt from its entries fed in seq
+/// order: what `verify --deep` and replay compare with the stored rows.
+#[derive(Debug, Default)]
+pub struct DaysBuilder {
+    book: Book,
+    days: Vec<DayTotals>,
+}
+
+impl DaysBuilder {
+    /// Folds the next entry.
+    pub fn push(&mut self, canonical: &str) -> Result<(), ReplayError> {
+        let read = read_entry(canonical)?;
+        let day = today_in_vietnam(read.recorded_at);
+        let before = Before::of(&self.book, &read.body);
+        fold_read(&mut self.book, &read)?;
+        let name = format_date(day);
+        if self.days.last().is_none_or(|d| d.day != name) {
+            self.days.push(DayTotals::new(day));
+        }
+        if let Some(d) = self.days.last_mut() {
+            d.record(read.seq, &read.body, before, &self.book);
+        }
+        Ok(())
+    }
+
+    /// The books folded so far.
+    pub fn book(&self) -> &Book {
+        &self.book
+    }
+
+    /// The days so far, in order.
+    pub fn days(&self) -> &[DayTotals] {
+        &self.days
+    }
+
+    /// The days, in order.
+    pub fn finish(self) -> Vec<DayTotals> {
+        self.days
+    }
+}
+
+/// Builds a statement from a fund's entries, fed in seq order, by folding
+/// them: the reference the stored days' totals are checked against.
+#[derive(Debug)]
+pub struct StatementBuilder {
+    fund: String,
+    from: Date,
+    to: Date,
+    book: Book,
+    opening: Option<(Position, StockSnap)>,
+    m: Movements,
+    /// Set once an entry recorded after the period is seen.
+    past: bool,
+}
+
+impl StatementBuilder {
+    pub fn new(fund: &str, from: Date, to: Date) -> Self {
+        Self {
+            fund: fund.to_owned(),
+            from,
+            to,
+            book: Book::default(),
+            opening: None,
+            m: Movements::default(),
+            past: false,
+        }
+    }
+
+    /// True once the period is over: later entries need not be read.
+    pub fn done(&self) -> bool {
+        self.past
+    }
+
+    /// Folds the next entry of the fund.
+    pub fn push(&mut self, canonical: &str) -> Result<(), ReplayError> {
+        let read = read_entry(canonical)?;
+        let day = today_in_vietnam(read.recorded_at);
+        if day < self.from {
+            return fold_read(&mut self.book, &read);
+        }
+        if day > self.to {
+            self.past = true;
+            return Ok(());
+        }
+        if self.opening.is_none() {
+            self.opening = Some((position(&self.book), stock_of(&self.book)));
+        }
+        let before = Before::of(&self.book, &read.body);
+        fold_read(&mut self.book, &read)?;
+        self.m.record(read.seq, &read.body, before, &self.book);
+        Ok(())
+    }
+
+    /// Ends the statement.
+    pub fn finish(mut self) -> Statement {
+        let (opening, opening_stock) = self
+            .opening
+            .take()
+            .unwrap_or_else(|| (position(&self.book), stock_of(&self.book)));
+        let closing_stock = stock_of(&self.book);
+        self.m.statement(
+            &self.fund,
+            (self.from, self.to),
+            (opening, &opening_stock),
+            (position(&self.book), &closing_stock),
+        )
     }
 }
 
@@ -527,6 +832,8 @@ mod tests {
         state: FundState,
         policy: Policy,
         entries: Vec<String>,
+        /// Each day's totals as the writer would have stored them.
+        days: BTreeMap<String, DayTotals>,
     }
 
     impl Ledger {
@@ -536,6 +843,7 @@ mod tests {
                 state: FundState::empty(code.clone()),
                 policy: Policy::permissive(20_000_000),
                 entries: Vec::new(),
+                days: BTreeMap::new(),
             };
             let body = Body::FundOpened(FundOpened {
                 committee_code: Code::parse("PX", "c").unwrap(),
@@ -569,6 +877,9 @@ mod tests {
             };
             let a = apply(&mut self.state, draft, &ctx).unwrap();
             self.entries.push(a.canonical);
+            // What the writer stores: the day's row, replaced at each commit.
+            let day = self.state.day.clone().expect("the day's totals");
+            self.days.insert(day.day.clone(), day);
             a.seq
         }
 
@@ -580,6 +891,10 @@ mod tests {
             self.push(draft, at)
         }
 
+        /// The period's statement folded from the first entry, checked
+        /// against the one read from the days' totals kept as the entries
+        /// were written, and those against the days rebuilt from the
+        /// ledger.
         fn statement(&self, from: Date, to: Date) -> Statement {
             let mut b = StatementBuilder::new("PX-VNN", from, to);
             for e in &self.entries {
@@ -588,7 +903,24 @@ mod tests {
                     break;
                 }
             }
-            b.finish()
+            let folded = b.finish();
+            let (first, last) = (format_date(from), format_date(to));
+            let before = self.days.range(..first.clone()).next_back().map(|(_, d)| d);
+            let days = self
+                .days
+                .range(first..=last)
+                .map(|(_, d)| d.clone())
+                .collect();
+            let read = from_days("PX-VNN", from, to, before, days);
+            assert_eq!(read, folded, "the days' totals give the folded statement");
+            assert_eq!(read.sha256(), folded.sha256());
+            let mut rebuilt = DaysBuilder::default();
+            for e in &self.entries {
+                rebuilt.push(e).unwrap();
+            }
+            let rebuilt: Vec<DayTotals> = rebuilt.finish();
+            assert_eq!(rebuilt, self.days.values().cloned().collect::<Vec<_>>());
+            folded
         }
     }
 

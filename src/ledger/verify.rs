@@ -8,6 +8,7 @@
 
 use super::book::Book;
 use super::checkpoint::{verify_checkpoint, CheckpointError, VerifiedCheckpoint};
+use super::statement::{Before, DayTotals};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -151,6 +152,8 @@ pub struct ChainVerifier {
     /// The books folded from the entries: every rule checked again, and
     /// the balance to compare with what the service shows.
     book: Book,
+    /// The totals by day, rebuilt when asked for (`verify --deep`).
+    days: Option<Vec<DayTotals>>,
 }
 
 /// What a completed walk saw.
@@ -178,6 +181,7 @@ impl ChainVerifier {
             last_hash: ZERO_HASH,
             checkpoints_checked: 0,
             book: Book::default(),
+            days: None,
         }
     }
 
@@ -200,7 +204,19 @@ impl ChainVerifier {
             last_hash,
             checkpoints_checked: 0,
             book: Book::default(),
+            days: None,
         }
+    }
+
+    /// Rebuilds the fund's totals by day as the walk goes, to compare
+    /// with the stored ones ([`ChainVerifier::take_days`]).
+    pub fn keep_days(&mut self) {
+        self.days = Some(Vec::new());
+    }
+
+    /// The totals by day rebuilt so far, if kept.
+    pub fn take_days(&mut self) -> Option<Vec<DayTotals>> {
+        self.days.take()
     }
 
     /// The tree so far, to resume from.
@@ -286,7 +302,24 @@ impl ChainVerifier {
         // A resumed walk starts mid-ledger; its books would not add up.
         if self.book.size == seq {
             let read = p.read.map_err(|e| Fault::new(seq, e.reason))?;
+            let before = self
+                .days
+                .is_some()
+                .then(|| Before::of(&self.book, &read.body));
             fold_read(&mut self.book, &read).map_err(|e| Fault::new(seq, e.reason))?;
+            if let (Some(days), Some(before)) = (&mut self.days, before) {
+                let day = crate::ledger::ids::today_in_vietnam(read.recorded_at);
+                let name = crate::ledger::ids::format_date(day);
+                let totals = match days.last_mut() {
+                    Some(d) if d.day == name => d,
+                    _ => {
+                        days.push(DayTotals::new(day));
+                        days.last_mut()
+                            .ok_or_else(|| Fault::new(seq, "no day".to_owned()))?
+                    }
+                };
+                totals.record(seq, &read.body, before, &self.book);
+            }
         }
         self.frontier.push(p.hash);
         self.last_hash = p.hash;

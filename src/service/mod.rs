@@ -18,6 +18,7 @@ use time::Date;
 use crate::config::Settings;
 use crate::ledger::checkpoint::MasterSecret;
 use crate::ledger::findings::{Auditor, Options};
+use crate::ledger::ids::format_date;
 use crate::ledger::statement::{Statement, StatementBuilder};
 use crate::store::writer::Writer;
 use crate::store::{FundInfo, RecordKey, Store, StoreError};
@@ -331,16 +332,31 @@ impl AppState {
     }
 }
 
-/// [`build`], and whether an entry recorded after the period was seen:
-/// then the statement is final. The writer stamps entries once it holds
-/// the fund, so entries are recorded in seq order, and none dated in the
-/// period can come after one dated later.
+/// A period's statement, read from the fund's stored totals by day, and
+/// whether an entry recorded after the period was seen: then the
+/// statement is final. The writer stamps entries once it holds the fund,
+/// so entries are recorded in seq order, and none dated in the period can
+/// come after one dated later.
 pub async fn build_statement(
     store: &Store,
     fund: &str,
     from: Date,
     to: Date,
 ) -> Result<(Statement, bool), ServiceError> {
+    let (first, last) = (format_date(from), format_date(to));
+    let d = store.period_days(fund, &first, &last).await?;
+    let st = crate::ledger::statement::from_days(fund, from, to, d.before.as_ref(), d.days);
+    Ok((st, d.ended))
+}
+
+/// The statement of `from..=to` folded from the fund's first entry: what
+/// the stored totals are checked against.
+pub async fn fold_statement(
+    store: &Store,
+    fund: &str,
+    from: Date,
+    to: Date,
+) -> Result<Statement, ServiceError> {
     let mut b = StatementBuilder::new(fund, from, to);
     let mut next = 0;
     loop {
@@ -350,11 +366,11 @@ pub async fn build_statement(
                 ServiceError::Internal(format!("fund {fund}: the ledger does not replay: {err}"))
             })?;
             if b.done() {
-                return Ok((b.finish(), true));
+                return Ok(b.finish());
             }
         }
         if (page.len() as u64) < crate::store::REPLAY_PAGE {
-            return Ok((b.finish(), false));
+            return Ok(b.finish());
         }
         next += crate::store::REPLAY_PAGE;
     }

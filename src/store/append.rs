@@ -24,7 +24,9 @@ pub(crate) struct FundWrites<'a> {
     /// when gone).
     pub objects: &'a [(&'static str, String, Option<Value>)],
     pub state: &'a FundState,
-    pub checkpoint: &'a str,
+    /// The checkpoint signed for the new head, when one is signed now
+    /// (at most one per `ledger.checkpoint_interval_ms`, SPEC §3).
+    pub checkpoint: Option<&'a str>,
     /// Seals households' private records and salts before they are
     /// written: none is ever stored in plaintext.
     pub record_key: &'a RecordKey,
@@ -188,15 +190,12 @@ impl FundWrites<'_> {
                 .execute(&mut **tx)
                 .await?;
         }
-        sqlx::query(
-            "INSERT INTO checkpoints (fund_code, size, note, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(self.fund)
-        .bind(to_i64(self.state.size())?)
-        .bind(self.checkpoint)
-        .bind(now.as_str())
-        .execute(&mut **tx)
-        .await?;
+        if let Some(note) = self.checkpoint {
+            insert_checkpoint(tx, self.fund, self.state.size(), note).await?;
+        }
+        if let Some(day) = &self.state.day {
+            super::days::save_day(tx, self.fund, day).await?;
+        }
         let book = &self.state.book;
         let updated = sqlx::query(
             "UPDATE fund_heads SET size = $2, last_hash = $3, frontier = $4, balance_vnd = $5, \
@@ -266,4 +265,41 @@ pub(crate) async fn lock_head(
         last_hash: from_slice(&last_hash).ok_or_else(|| corrupt("last hash"))?,
         origin: r.try_get("origin")?,
     }))
+}
+
+/// Stores a signed checkpoint of `fund` at `size`. One already stored at
+/// that size (another process signed the same head) is kept: both sign
+/// the same tree.
+pub(crate) async fn insert_checkpoint(
+    tx: &mut Transaction<'static, Any>,
+    fund: &str,
+    size: u64,
+    note: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO checkpoints (fund_code, size, note, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (fund_code, size) DO NOTHING",
+    )
+    .bind(fund)
+    .bind(to_i64(size)?)
+    .bind(note)
+    .bind(now_text())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Funds whose head is ahead of their latest signed checkpoint: what a
+/// writer that stopped before its next signature left unsigned.
+pub(crate) async fn funds_unsigned(pool: &sqlx::Pool<Any>) -> Result<Vec<String>> {
+    let rows = sqlx::query(
+        "SELECT h.fund_code FROM fund_heads h WHERE h.size > \
+         COALESCE((SELECT MAX(c.size) FROM checkpoints c WHERE c.fund_code = h.fund_code), 0) \
+         ORDER BY h.fund_code",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| r.try_get("fund_code").map_err(StoreError::from))
+        .collect()
 }

@@ -237,7 +237,7 @@ impl Store {
             receipts: &[],
             objects: &[],
             state: &state,
-            checkpoint: &note,
+            checkpoint: Some(&note),
             record_key: &super::RecordKey::new(secret),
         };
         writes.insert(&mut tx).await?;

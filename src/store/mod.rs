@@ -43,6 +43,7 @@ pub mod writer;
 mod access;
 mod admin_log;
 mod append;
+mod days;
 mod entries;
 mod funds;
 mod idempotency;
@@ -51,8 +52,9 @@ mod private;
 
 pub use access::{new_person_id, NewToken, Principal, TokenInfo};
 pub use admin_log::{AdminAction, AdminLogLine};
-pub(crate) use append::{lock_head, FundWrites};
+pub(crate) use append::{funds_unsigned, insert_checkpoint, lock_head, FundWrites};
 pub use at_rest::RecordKey;
+pub use days::PeriodDays;
 pub(crate) use entries::{entries_between, ENTRIES_BETWEEN_SQL};
 pub use entries::{root_of, Receipt, StoredEntry, REPLAY_PAGE};
 pub use funds::{Committee, FundHead, FundInfo};

@@ -122,6 +122,20 @@ impl Store {
             let value = serde_json::from_str(&data).unwrap_or(Value::String(data));
             objects.push((r.try_get("kind")?, r.try_get("id")?, value));
         }
+        let days =
+            sqlx::query("SELECT day, totals FROM fund_days WHERE fund_code = $1 ORDER BY day")
+                .bind(fund)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| {
+                    let totals: String = r.try_get("totals")?;
+                    Ok((
+                        r.try_get("day")?,
+                        serde_json::from_str(&totals).unwrap_or(Value::String(totals)),
+                    ))
+                })
+                .collect::<Result<Vec<_>>>()?;
         let summary: String = sqlx::query("SELECT summary FROM fund_heads WHERE fund_code = $1")
             .bind(fund)
             .fetch_one(&mut *tx)
@@ -133,6 +147,7 @@ impl Store {
             failure,
             objects,
             summary: serde_json::from_str(&summary).unwrap_or(Value::String(summary)),
+            days,
         })
     }
 }
@@ -147,6 +162,8 @@ pub struct Snapshot {
     /// (kind, id, JSON) of every derived object.
     pub objects: Vec<(String, String, Value)>,
     pub summary: Value,
+    /// (day, JSON) of the fund's stored totals by day.
+    pub days: Vec<(String, Value)>,
 }
 
 /// Narrows a listing of derived objects.

@@ -122,6 +122,9 @@ impl Store {
         });
 
         let mut v = ChainVerifier::new(&fund.code, &fund.origin, Some(&fund.verifier_key));
+        if deep {
+            v.keep_days();
+        }
         let mut shadow = Frontier::new();
         while let Some(page) = rx.recv().await {
             let page = page?;
@@ -156,7 +159,36 @@ impl Store {
                 check_checkpoints(&mut v, &mut checkpoints, seq)?;
             }
         }
+        let rebuilt_days = v.take_days();
         let summary = v.finish();
+        if let Some(days) = rebuilt_days {
+            let stored: Vec<(String, serde_json::Value)> = self
+                .stored_days(code)
+                .await?
+                .into_iter()
+                .map(|(d, t)| {
+                    let v = serde_json::from_str(&t).unwrap_or(serde_json::Value::String(t));
+                    (d, v)
+                })
+                .collect();
+            if let Some(d) =
+                crate::ledger::replay::compare_days(&days, &stored, summary.size).first()
+            {
+                let seq = days
+                    .iter()
+                    .find(|t| format!("days/{}", t.day) == d.object)
+                    .and_then(|t| t.movements.last_seq)
+                    .unwrap_or(0);
+                return Err(Fault {
+                    seq,
+                    reason: format!(
+                        "the stored totals by day differ from the ledger's: {} (field {:?})",
+                        d.object, d.field
+                    ),
+                }
+                .into());
+            }
+        }
         if head.size != summary.size || head.root != summary.root {
             return Err(Fault {
                 seq: summary.size.min(head.size),

@@ -7,11 +7,20 @@
 //! commits (fsync) and only then answers every job. One fsync thus serves
 //! many requests, which is how appends outrun the disk's commit rate.
 //!
+//! A fund's checkpoint is signed at most once per `checkpoint_interval`
+//! (SPEC §3). A commit less than that after the fund's last signature
+//! signs nothing; the fund is then due, and the writer signs its head,
+//! covering every entry committed since, when the interval has passed,
+//! with the next commit to that fund or on its own. Heads left unsigned
+//! by a writer that stopped are signed when the next one starts, and a
+//! writer that stops cleanly signs what waits first.
+//!
 //! A job that breaks a rule is answered with its rejection and leaves no
 //! trace; the others in the same transaction go on. A database failure fails
 //! the whole transaction and every job in it is told to retry (503).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::{Duration, Instant};
 
 use std::panic::AssertUnwindSafe;
 
@@ -33,6 +42,9 @@ use crate::ledger::merkle::to_hex;
 use crate::ledger::policy::Policy;
 use crate::ledger::replay::fold;
 use crate::ledger::state::{apply, Appended, Context, Draft, FundState, Rejection, Savepoint};
+
+/// How soon a checkpoint that failed to be signed is tried again, at least.
+const RETRY_SIGNING: Duration = Duration::from_millis(200);
 
 /// Most jobs in one transaction.
 pub const JOBS_PER_COMMIT_MAX: usize = 512;
@@ -178,6 +190,7 @@ impl Writer {
         secret: MasterSecret,
         public_base_url: String,
         policy: Policy,
+        checkpoint_interval: Duration,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(QUEUE_LEN);
         let task = WriterTask {
@@ -188,6 +201,9 @@ impl Writer {
             policy,
             keys: HashMap::new(),
             cache: HashMap::new(),
+            checkpoint_interval,
+            signed_at: HashMap::new(),
+            due: BTreeMap::new(),
         };
         let handle = tokio::spawn(task.run(rx));
         (Self { tx }, handle)
@@ -241,11 +257,56 @@ struct WriterTask {
     /// Each fund's books as of its last commit here, so that an append
     /// need not read them; checked against the locked head every time.
     cache: HashMap<Code, FundState>,
+    /// At most one checkpoint per fund in this time (0: one per commit).
+    checkpoint_interval: Duration,
+    /// When this writer last signed each fund's checkpoint.
+    signed_at: HashMap<Code, Instant>,
+    /// Funds with entries no checkpoint covers yet, and when to sign them.
+    due: BTreeMap<Code, Instant>,
+}
+
+/// Waits until `when`, or for ever when there is nothing to wait for.
+async fn until(when: Option<Instant>) {
+    match when {
+        Some(t) => tokio::time::sleep_until(tokio::time::Instant::from_std(t)).await,
+        None => std::future::pending().await,
+    }
 }
 
 impl WriterTask {
     async fn run(mut self, mut rx: mpsc::Receiver<Job>) {
-        while let Some(first) = rx.recv().await {
+        // What an earlier writer left unsigned is signed first.
+        match super::funds_unsigned(&self.store.write).await {
+            Ok(funds) => {
+                let now = Instant::now();
+                for fund in funds {
+                    match Code::parse(&fund, "fund") {
+                        Ok(code) => {
+                            self.due.insert(code, now);
+                        }
+                        Err(e) => {
+                            tracing::error!(fund, error = %e.message, "a fund head with a bad code")
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "could not read which funds wait for a checkpoint")
+            }
+        }
+        loop {
+            let next_due = self.due.values().min().copied();
+            let first = tokio::select! {
+                biased;
+                job = rx.recv() => match job {
+                    Some(job) => job,
+                    None => break,
+                },
+                () = until(next_due) => {
+                    self.sign_due().await;
+                    continue;
+                }
+            };
             let mut jobs = vec![first];
             let mut entries = jobs[0].drafts.len();
             while jobs.len() < JOBS_PER_COMMIT_MAX && entries < ENTRIES_PER_COMMIT_MAX {
@@ -258,8 +319,65 @@ impl WriterTask {
                 }
             }
             self.commit_group(jobs).await;
+            // Under a steady stream of jobs the timer is never the first
+            // thing ready: funds that are due are signed here too.
+            if next_due.is_some_and(|t| t <= Instant::now()) {
+                self.sign_due().await;
+            }
         }
+        // A clean stop leaves every entry under a signed checkpoint.
+        let now = Instant::now();
+        for t in self.due.values_mut() {
+            *t = now;
+        }
+        self.sign_due().await;
         tracing::info!("writer stopped: no more senders");
+    }
+
+    /// Whether a commit to `fund` now signs its checkpoint.
+    fn signs_now(&self, fund: &Code, now: Instant) -> bool {
+        self.signed_at
+            .get(fund)
+            .is_none_or(|last| now.saturating_duration_since(*last) >= self.checkpoint_interval)
+    }
+
+    /// Signs the head of every fund that is due, each in a transaction of
+    /// its own. A fund that fails stays due, a little later.
+    async fn sign_due(&mut self) {
+        let now = Instant::now();
+        let due: Vec<Code> = self
+            .due
+            .iter()
+            .filter(|(_, t)| **t <= now)
+            .map(|(fund, _)| fund.clone())
+            .collect();
+        for fund in due {
+            match self.sign_head(&fund).await {
+                Ok(()) => {
+                    self.due.remove(&fund);
+                    self.signed_at.insert(fund, Instant::now());
+                }
+                Err(e) => {
+                    tracing::error!(fund = %fund, error = %e, "signing the fund's checkpoint failed; trying again");
+                    let later = Instant::now() + self.checkpoint_interval.max(RETRY_SIGNING);
+                    self.due.insert(fund, later);
+                }
+            }
+        }
+    }
+
+    /// Signs `fund`'s head as it stands, under its lock, and stores the
+    /// checkpoint.
+    async fn sign_head(&mut self, fund: &Code) -> Result<(), super::StoreError> {
+        let mut tx = self.store.begin_write().await?;
+        let Some((state, origin)) = self.load(&mut tx, fund).await? else {
+            return Ok(());
+        };
+        let note = self.sign(&origin, &state)?;
+        super::insert_checkpoint(&mut tx, fund.as_str(), state.size(), &note).await?;
+        tx.commit().await?;
+        self.cache.insert(fund.clone(), state);
+        Ok(())
     }
 
     async fn commit_group(&mut self, jobs: Vec<Job>) {
@@ -412,13 +530,20 @@ impl WriterTask {
             .collect();
 
         let mut written = 0;
+        let signed_now = Instant::now();
+        let mut signed = Vec::new();
         for (fund, entries) in &appended {
             let (Some(Some(state)), Some(origin)) = (states.get_mut(fund), origins.get(fund))
             else {
                 continue;
             };
             let objects = state.book.take_dirty();
-            let note = self.sign(origin, state)?;
+            let note = if self.signs_now(fund, signed_now) {
+                signed.push(fund.clone());
+                Some(self.sign(origin, state)?)
+            } else {
+                None
+            };
             let writes = FundWrites {
                 backend,
                 fund: fund.as_str(),
@@ -426,7 +551,7 @@ impl WriterTask {
                 receipts: receipts.get(fund).map_or(&[], |r| r.as_slice()),
                 objects: &objects,
                 state,
-                checkpoint: &note,
+                checkpoint: note.as_deref(),
                 record_key: &self.record_key,
             };
             writes.insert(&mut tx).await?;
@@ -434,6 +559,16 @@ impl WriterTask {
         }
         insert_idempotency(&mut tx, backend, &records).await?;
         tx.commit().await?;
+        for fund in appended.keys() {
+            if signed.contains(fund) {
+                self.due.remove(fund);
+                self.signed_at.insert(fund.clone(), signed_now);
+            } else if let Some(last) = self.signed_at.get(fund) {
+                self.due
+                    .entry(fund.clone())
+                    .or_insert(*last + self.checkpoint_interval);
+            }
+        }
         // Only committed books are kept: after a failure the funds are read
         // again from the ledger.
         if self.cache.len() + states.len() > FUNDS_CACHED_MAX {
@@ -467,6 +602,7 @@ impl WriterTask {
         if from < size {
             tracing::debug!(fund = %fund, from, to = size, "reading the fund's books from its ledger");
         }
+        let read_day = from < size || state.day.is_none();
         while from < size {
             let to = size.min(from + super::REPLAY_PAGE);
             let page = entries_between(&mut **tx, fund.as_str(), from, to).await?;
@@ -480,6 +616,11 @@ impl WriterTask {
                     .map_err(|err| super::StoreError::Corrupt(format!("fund {fund}: {err}")))?;
             }
             from = to;
+        }
+        // The totals of the last day are the stored ones: whoever wrote
+        // its entries saved them.
+        if read_day {
+            state.day = super::days::last_day(tx, fund.as_str()).await?;
         }
         state.frontier = head.frontier;
         state.last_hash = head.last_hash;
@@ -860,6 +1001,7 @@ mod tests {
             "http://localhost".into(),
             Policy::from_settings(20_000_000, &Default::default(), &Default::default(), 0)
                 .expect("a policy"),
+            Duration::ZERO,
         );
         let fund = Code::parse("HN-VNN", "fund").expect("a code");
         (dir, store, writer, fund)

@@ -199,6 +199,24 @@ async fn kill_minus_nine_keeps_every_acknowledged_entry(db: Db) {
             "seq {seq} lost"
         );
     }
+    // What the killed server had not signed yet, the new one signs.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let signed = store
+            .latest_checkpoint("HN-VNN")
+            .await
+            .unwrap()
+            .map(|c| c.0);
+        if signed == Some(summary.size) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the restarted server left entries unsigned: {signed:?} of {}",
+            summary.size
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     // And the service takes new gifts where the ledger ends.
     let r: Value = client
         .post(format!("{}/funds/HN-VNN/entries", restarted.base))

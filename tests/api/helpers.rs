@@ -288,6 +288,34 @@ impl TestApp {
         a.body["token"].as_str().expect("token").to_owned()
     }
 
+    /// A token made by the holder of `issuer` (an admin token).
+    pub async fn token_from(&self, issuer: &str, role: &str, committee: &str) -> String {
+        let a = self
+            .post("/tokens", Some(issuer), &json!({"name": format!("{role} {committee}"), "role": role, "committee_code": committee}))
+            .await;
+        assert_eq!(a.status, 201, "{}", a.text);
+        a.body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Waits until the latest signed checkpoint of `fund` covers every
+    /// entry (checkpoints are signed at most once per
+    /// `ledger.checkpoint_interval_ms`).
+    pub async fn signed(&self, fund: &str) {
+        let size = self.size(fund).await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let note = self.get(&format!("/funds/{fund}/checkpoint")).await.text;
+            if note.lines().nth(1).and_then(|l| l.parse::<u64>().ok()) == Some(size) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "fund {fund} is not signed at {size}: {note}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+    }
+
     /// Committee HN with fund HN-VNN and a clerk token for it.
     pub async fn with_fund(&self) -> String {
         self.committee("HN", None).await;

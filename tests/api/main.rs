@@ -6,6 +6,7 @@ mod helpers;
 mod at_rest;
 mod bad_input;
 mod browser;
+mod checkpoints;
 mod cli;
 mod clicks;
 mod concurrency;

@@ -60,6 +60,8 @@ async fn some_history(app: &TestApp, clerk: &str, gifts: u64) {
         json!({"reverses_seq": written[1]["seq"], "reason": "Ghi nhầm"}),
     )
     .await;
+    // What an outside reader checks is what a checkpoint signs.
+    app.signed("HN-VNN").await;
 }
 
 fn lines(text: &str) -> Vec<String> {

@@ -217,6 +217,7 @@ async fn a_rewritten_merkle_hash_is_found(app: TestApp) {
     let store = app.db.store().await;
     drop_update_guard(&store, "merkle_hashes").await;
     // Stored index 1 is leaf 1; overwrite it with leaf 0's hash.
+    app.signed("HN-VNN").await;
     store
         .execute_raw("UPDATE merkle_hashes SET hash = (SELECT hash FROM entries WHERE seq = 0) WHERE idx = 1")
         .await
@@ -274,7 +275,72 @@ async fn an_edited_derived_table_is_found_by_replay(app: TestApp) {
     assert_eq!(d["live"], "70000");
 }
 
+/// A day's stored totals, from which statements are read, edited behind
+/// the service's back: `verify --deep` and replay rebuild the days from
+/// the ledger and name the day.
+async fn an_edited_day_of_totals_is_found(app: TestApp) {
+    let clerk = app.with_fund().await;
+    for i in 1..=3 {
+        app.post(
+            "/funds/HN-VNN/entries",
+            Some(&clerk),
+            &gift(json!(i * 1000)),
+        )
+        .await;
+    }
+    let inspector = app.token("inspector", "HN").await;
+    let store = app.db.store().await;
+    store
+        .verify_fund("HN-VNN", true)
+        .await
+        .expect("sound before");
+    let day = crate::helpers::today_vn();
+    store
+        .execute_raw(&format!(
+            "UPDATE fund_days SET totals = replace(totals, '\"amount_vnd\":\"6000\"', '\"amount_vnd\":\"60000\"') \
+             WHERE fund_code = 'HN-VNN' AND day = '{day}'"
+        ))
+        .await
+        .unwrap();
+    let fault = store
+        .verify_fund("HN-VNN", true)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(fault.contains(&format!("days/{day}")), "{fault}");
+    let r = app.get_as("/funds/HN-VNN/audit/replay", &inspector).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["consistent"], false, "{}", r.text);
+    let named: Vec<&str> = r.body["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["object"].as_str())
+        .collect();
+    assert!(
+        named.contains(&format!("days/{day}").as_str()),
+        "{}",
+        r.text
+    );
+    // A removed day is named too.
+    store
+        .execute_raw(&format!(
+            "DELETE FROM fund_days WHERE fund_code = 'HN-VNN' AND day = '{day}'"
+        ))
+        .await
+        .unwrap();
+    let fault = store
+        .verify_fund("HN-VNN", true)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(fault.contains(&format!("days/{day}")), "{fault}");
+    store.close().await;
+    app.stop().await;
+}
+
 crate::both!(
+    an_edited_day_of_totals_is_found,
     an_edited_derived_table_is_found_by_replay,
     a_rewritten_merkle_hash_is_found,
     an_edited_balance_is_found,
