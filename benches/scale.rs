@@ -1,0 +1,368 @@
+//! `cargo bench --bench scale`: one fund of a national appeal, filled
+//! through the batch API by one client to 100,000 and then 1,000,000
+//! gifts, on SQLite and (when it answers) on PostgreSQL, with the
+//! figures of issue "a national appeal in one fund" at each size:
+//!
+//! - the fill rate (batch appends over HTTP, 1,000 gifts a request);
+//! - storage per gift (the SQLite file with its log; PostgreSQL's
+//!   `pg_database_size`);
+//! - the first fund page after the server is killed and started again;
+//! - the year's statement, where the money went, the statement of gifts
+//!   searched by a name without diacritics (API and page), a receipt page
+//!   and its proof: each the median of 5 requests after a first one;
+//! - the server's resident memory after reading all of them;
+//! - whole-fund verification, and `--deep`, in entries a second.
+//!
+//! Beside them, the machine's raw limits measured in the same run:
+//! SHA-256 of 400-byte messages on one core, and SQLite multi-row
+//! INSERTs through `rusqlite`.
+//!
+//! `SOVANG_SCALE_GIFTS=100000,300000` changes the sizes;
+//! `SOVANG_BENCH_POSTGRES_URL` names the PostgreSQL server (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`); `SOVANG_SCALE_DB=sqlite`
+//! runs one database only.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use sha2::Digest;
+use tokio::io::AsyncBufReadExt;
+
+const BATCH: usize = 1_000;
+
+fn status_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+struct Server {
+    child: tokio::process::Child,
+    pid: u32,
+    root: String,
+    api: String,
+}
+
+async fn start(dir: &std::path::Path, url: &str) -> Server {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_sovang"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--database-url", url, "--data-dir"])
+        .arg(dir)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn sovang");
+    let pid = child.id().expect("pid");
+    let stdout = child.stdout.take().expect("stdout");
+    let line = tokio::io::BufReader::new(stdout)
+        .lines()
+        .next_line()
+        .await
+        .expect("read")
+        .expect("a line");
+    let root = line
+        .strip_prefix("sovang listening on ")
+        .expect("listening line")
+        .to_owned();
+    Server {
+        child,
+        pid,
+        api: format!("{root}/api/v1"),
+        root,
+    }
+}
+
+async fn post(client: &reqwest::Client, url: &str, token: &str, body: &Value) -> Value {
+    let r = client
+        .post(url)
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .expect("POST");
+    assert!(r.status().is_success(), "{url}: {}", r.status());
+    r.json().await.expect("JSON")
+}
+
+/// Gift `i`, as the bank's lines give them; every other one to the
+/// peak-month campaign.
+fn gift(i: usize) -> Value {
+    let mut g = json!({"kind": "donation_cash", "body": {
+        "donor": {"display": format!("Nguyễn Văn Ân {i}"), "kind": "individual"},
+        "amount_vnd": (100_000 + (i % 50) * 10_000).to_string(), "channel": "bank_transfer",
+        "received_on": "2026-11-01", "bank_ref": format!("FT26305{i:08}")}});
+    if i.is_multiple_of(2) {
+        g["body"]["campaign_id"] = json!("cao-diem-2026");
+    }
+    g
+}
+
+/// Milliseconds of one GET of `url` (which must succeed).
+async fn get_ms(client: &reqwest::Client, url: &str, token: Option<&str>) -> f64 {
+    let started = Instant::now();
+    let mut req = client.get(url);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let r = req.send().await.expect("GET");
+    assert!(r.status().is_success(), "{url}: {}", r.status());
+    let _ = r.bytes().await.expect("body");
+    started.elapsed().as_secs_f64() * 1000.0
+}
+
+/// (first, median of the next five) in milliseconds.
+async fn timed(client: &reqwest::Client, url: &str) -> (f64, f64) {
+    let first = get_ms(client, url, None).await;
+    let mut rest = Vec::new();
+    for _ in 0..5 {
+        rest.push(get_ms(client, url, None).await);
+    }
+    rest.sort_by(|a, b| a.total_cmp(b));
+    (first, rest[rest.len() / 2])
+}
+
+fn raw_sha256_per_s() -> f64 {
+    let msg = [7u8; 400];
+    let started = Instant::now();
+    let mut n = 0u64;
+    let mut acc = [0u8; 32];
+    while started.elapsed() < Duration::from_millis(500) {
+        for _ in 0..1000 {
+            let h = sha2::Sha256::digest(msg);
+            acc[0] ^= h[0];
+        }
+        n += 1000;
+    }
+    std::hint::black_box(acc);
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Rows a second into a table of (seq, hash, text of 450 bytes), 1,000 a
+/// statement, one commit per 10,000.
+fn raw_sqlite_rows_per_s(dir: &std::path::Path) -> f64 {
+    let c = rusqlite::Connection::open(dir.join("raw.db")).expect("raw db");
+    c.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+         CREATE TABLE t (seq INTEGER PRIMARY KEY, hash BLOB NOT NULL, canonical TEXT NOT NULL);",
+    )
+    .expect("raw schema");
+    let text = "x".repeat(450);
+    let row = "(?, ?, ?)";
+    let sql = format!(
+        "INSERT INTO t (seq, hash, canonical) VALUES {}",
+        vec![row; 100].join(", ")
+    );
+    let started = Instant::now();
+    let mut seq: i64 = 0;
+    while seq < 200_000 {
+        let tx = c.unchecked_transaction().expect("tx");
+        {
+            let mut st = tx.prepare_cached(&sql).expect("prepare");
+            for _ in 0..100 {
+                let mut params: Vec<Box<dyn rusqlite::ToSql>> = Vec::with_capacity(300);
+                for _ in 0..100 {
+                    params.push(Box::new(seq));
+                    params.push(Box::new(vec![seq as u8; 32]));
+                    params.push(Box::new(text.clone()));
+                    seq += 1;
+                }
+                st.execute(rusqlite::params_from_iter(params.iter()))
+                    .expect("insert");
+            }
+        }
+        tx.commit().expect("commit");
+    }
+    seq as f64 / started.elapsed().as_secs_f64()
+}
+
+async fn pg_size(url: &str) -> u64 {
+    use sqlx::{Connection, Row};
+    let mut c = sqlx::PgConnection::connect(url).await.expect("PostgreSQL");
+    let r = sqlx::query("SELECT pg_database_size(current_database()) AS n")
+        .fetch_one(&mut c)
+        .await
+        .expect("size");
+    r.get::<i64, _>("n") as u64
+}
+
+fn sqlite_size(dir: &std::path::Path) -> u64 {
+    ["sovang.db", "sovang.db-wal"]
+        .iter()
+        .filter_map(|f| std::fs::metadata(dir.join(f)).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+async fn fresh_pg(admin_url: &str) -> Option<String> {
+    use sqlx::Connection;
+    let mut c = sqlx::PgConnection::connect(admin_url).await.ok()?;
+    let name = format!("sovang_scale_{}", std::process::id());
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut c)
+        .await
+        .ok()?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut c)
+        .await
+        .ok()?;
+    let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
+    Some(format!("{base}/{name}"))
+}
+
+async fn run(db: &str, url: Option<String>, targets: &[usize]) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = url.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("sovang.db").display()));
+    let mut server = start(dir.path(), &url).await;
+    let admin = std::fs::read_to_string(dir.path().join("admin.token"))
+        .expect("admin token")
+        .trim()
+        .to_owned();
+    let client = reqwest::Client::new();
+    let api = server.api.clone();
+    post(&client, &format!("{api}/committees"), &admin, &json!({"code": "HN", "name": "Hà Nội"})).await;
+    post(
+        &client,
+        &format!("{api}/funds"),
+        &admin,
+        &json!({"code": "HN-VNN", "committee_code": "HN", "kind": "for_the_poor"}),
+    )
+    .await;
+    let token = |role: &'static str| {
+        let (client, api, admin) = (client.clone(), api.clone(), admin.clone());
+        async move {
+            post(
+                &client,
+                &format!("{api}/tokens"),
+                &admin,
+                &json!({"name": format!("bench {role}"), "role": role, "committee_code": "HN"}),
+            )
+            .await["token"]
+                .as_str()
+                .expect("token")
+                .to_owned()
+        }
+    };
+    let clerk = token("clerk").await;
+    let inspector = token("inspector").await;
+    post(
+        &client,
+        &format!("{api}/funds/HN-VNN/entries"),
+        &clerk,
+        &json!({"kind": "campaign_opened", "body": {"campaign_id": "cao-diem-2026",
+            "name": "Tháng cao điểm Vì người nghèo 2026", "kind": "peak_month",
+            "starts_on": "2026-10-17", "ends_on": "2026-11-18", "target_vnd": "20000000000"}}),
+    )
+    .await;
+    let mut written = 0;
+    let mut code = String::new();
+    for &target in targets {
+        let started = Instant::now();
+        let from = written;
+        while written < target {
+            let entries: Vec<Value> = (written..written + BATCH).map(gift).collect();
+            let r = post(
+                &client,
+                &format!("{}/funds/HN-VNN/entries/batch", server.api),
+                &clerk,
+                &json!({ "entries": entries }),
+            )
+            .await;
+            if code.is_empty() {
+                code = r["entries"][0]["receipt"]["code"].as_str().unwrap_or_default().to_owned();
+            }
+            written += BATCH;
+        }
+        let fill = (written - from) as f64 / started.elapsed().as_secs_f64();
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        let bytes = if db == "sqlite" {
+            sqlite_size(dir.path())
+        } else {
+            pg_size(&url).await
+        };
+        // Killed, then started again: the first page folds what it must.
+        server.child.start_kill().expect("kill");
+        let _ = server.child.wait().await;
+        server = start(dir.path(), &url).await;
+        let (root, api) = (server.root.clone(), server.api.clone());
+        let first_page = get_ms(&client, &format!("{root}/f/HN-VNN"), None).await;
+        let pages = [
+            ("year statement (API)", format!("{api}/funds/HN-VNN/statement?from=2026-01-01&to=2026-12-31")),
+            ("statement page, this month", format!("{root}/f/HN-VNN/bao-cao")),
+            ("where the money went", format!("{api}/funds/HN-VNN/where-money-went")),
+            ("campaign page", format!("{root}/f/HN-VNN/c/cao-diem-2026")),
+            ("search gifts (API)", format!("{api}/funds/HN-VNN/donations?q=nguyen+van+an+4999")),
+            ("search gifts (page)", format!("{root}/f/HN-VNN/sao-ke?q=nguyen+van+an+4999")),
+            ("receipt page", format!("{root}/r/{code}")),
+            ("receipt with proof (API)", format!("{api}/receipts/{code}")),
+        ];
+        let mut lines = Vec::new();
+        for (name, url) in &pages {
+            let (first, median) = timed(&client, url).await;
+            lines.push(format!("    {name:<30} first {first:>8.1} ms, then median {median:>7.1} ms"));
+        }
+        let rss = status_kib(server.pid, "VmRSS:") / 1024;
+        let mut verify = Vec::new();
+        for deep in [false, true] {
+            let started = Instant::now();
+            let url = format!("{api}/funds/HN-VNN/audit/verify?deep={deep}");
+            get_ms(&client, &url, Some(&inspector)).await;
+            let size = written as f64 + 2.0;
+            verify.push(size / started.elapsed().as_secs_f64());
+        }
+        println!("  {db}, {written} gifts:");
+        println!("    fill, batch appends over HTTP, one client: {fill:>9.0} gifts/s");
+        println!(
+            "    storage: {:.0} MiB, {:.0} bytes a gift",
+            bytes as f64 / 1048576.0,
+            bytes as f64 / written as f64
+        );
+        println!("    first fund page after kill and restart: {first_page:.1} ms");
+        for l in lines {
+            println!("{l}");
+        }
+        println!("    resident memory after all of them: {rss} MiB");
+        println!(
+            "    verification: {:.0} entries/s, --deep {:.0} entries/s",
+            verify[0], verify[1]
+        );
+    }
+    server.child.start_kill().ok();
+}
+
+#[tokio::main]
+async fn main() {
+    let targets: Vec<usize> = std::env::var("SOVANG_SCALE_GIFTS")
+        .unwrap_or_else(|_| "100000,1000000".into())
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .map(|n: usize| n.div_ceil(BATCH) * BATCH)
+        .collect();
+    let only = std::env::var("SOVANG_SCALE_DB").ok();
+    println!("Sổ Vàng scale benchmark: one fund, gifts {targets:?}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    println!(
+        "  raw SHA-256, 400-byte messages, one core: {:.2} M/s",
+        raw_sha256_per_s() / 1e6
+    );
+    println!(
+        "  raw SQLite multi-row INSERT (rusqlite, 450-byte rows): {:.0} k rows/s",
+        raw_sqlite_rows_per_s(dir.path()) / 1e3
+    );
+    if only.as_deref().is_none_or(|d| d == "sqlite") {
+        run("sqlite", None, &targets).await;
+    }
+    if only.as_deref().is_none_or(|d| d == "postgres") {
+        let admin = std::env::var("SOVANG_BENCH_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        match fresh_pg(&admin).await {
+            Some(url) => run("postgres", Some(url), &targets).await,
+            None => println!("  PostgreSQL at {admin} does not answer: skipped"),
+        }
+    }
+}
