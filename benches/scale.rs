@@ -191,12 +191,20 @@ async fn pg_size(url: &str) -> u64 {
     r.get::<i64, _>("n") as u64
 }
 
+/// The database's own size: its pages in use, those still in the
+/// write-ahead log included, free pages not (the log file itself is
+/// reused space and is not counted).
 fn sqlite_size(dir: &std::path::Path) -> u64 {
-    ["sovang.db", "sovang.db-wal"]
-        .iter()
-        .filter_map(|f| std::fs::metadata(dir.join(f)).ok())
-        .map(|m| m.len())
-        .sum()
+    let c = rusqlite::Connection::open_with_flags(
+        dir.join("sovang.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("the database");
+    let pragma = |name: &str| -> u64 {
+        c.query_row(&format!("PRAGMA {name}"), [], |r| r.get::<_, i64>(0))
+            .map_or(0, |n| n as u64)
+    };
+    (pragma("page_count") - pragma("freelist_count")) * pragma("page_size")
 }
 
 async fn fresh_pg(admin_url: &str) -> Option<String> {

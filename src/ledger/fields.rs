@@ -103,6 +103,11 @@ impl Text {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Stands for a text the books do not keep (see `book::Posted`).
+    pub(crate) fn kept_out() -> Self {
+        Self("·".to_owned())
+    }
 }
 
 #[cfg(test)]

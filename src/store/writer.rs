@@ -874,7 +874,7 @@ fn transfer_pair(state: &FundState, body: &Body) -> Option<(Code, String)> {
     let Body::Reversal(r) = body else {
         return None;
     };
-    match state.book.posted(r.reverses_seq)? {
+    match state.book.posted(r.reverses_seq)?.as_ref() {
         Body::TransferOut(t) | Body::TransferIn(t) => Some((
             t.counterparty_fund.clone(),
             t.transfer_id.as_ref()?.as_str().to_owned(),

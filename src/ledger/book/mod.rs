@@ -121,7 +121,7 @@ pub struct Book {
     /// What each person has recorded in outflows on `day`.
     day_outflows: HashMap<String, SumVnd>,
     /// What each reversible entry did, so that a reversal can undo it.
-    posted: HashMap<u64, (Body, Change)>,
+    posted: HashMap<u64, Posted>,
     /// Objects changed since [`Book::take_dirty`] was last called.
     dirty: BTreeSet<(&'static str, String)>,
     /// The seq being reversed while a reversal is applied.
@@ -131,6 +131,81 @@ pub struct Book {
     /// Cash and stock at the end of each day that had entries, before the
     /// last one: what a period closing is checked against.
     day_ends: BTreeMap<Date, DayEnd>,
+}
+
+/// What a reversal needs of a reversible entry. A fund of a national
+/// appeal holds hundreds of thousands of cash gifts, all reversible: each
+/// is kept as its figures and links only (some 80 bytes, not the 300 of
+/// a whole body and the texts beside it). Its donor's name, bank
+/// reference and note play no part in undoing it, and are not kept.
+#[derive(Debug, Clone)]
+enum Posted {
+    Gift {
+        amount: crate::ledger::money::AmountVnd,
+        channel: crate::ledger::kinds::Channel,
+        received_on: crate::ledger::values::Day,
+        donor: crate::ledger::kinds::DonorKind,
+        earmark: Option<SupportType>,
+        campaign_id: Option<Id>,
+        pledge_id: Option<Id>,
+    },
+    Other(Box<(Body, Change)>),
+}
+
+impl Posted {
+    fn of(body: &Body, change: Change) -> Self {
+        match body {
+            Body::DonationCash(g) if change == Change::default() => Posted::Gift {
+                amount: g.amount_vnd,
+                channel: g.channel,
+                received_on: g.received_on,
+                donor: g.donor.kind,
+                earmark: g.earmark,
+                campaign_id: g.campaign_id.clone(),
+                pledge_id: g.pledge_id.clone(),
+            },
+            other => Posted::Other(Box::new((other.clone(), change))),
+        }
+    }
+
+    fn change(&self) -> Change {
+        match self {
+            Posted::Gift { .. } => Change::default(),
+            Posted::Other(b) => b.1,
+        }
+    }
+
+    fn body(&self) -> std::borrow::Cow<'_, Body> {
+        use std::borrow::Cow;
+        match self {
+            Posted::Other(b) => Cow::Borrowed(&b.0),
+            Posted::Gift {
+                amount,
+                channel,
+                received_on,
+                donor,
+                earmark,
+                campaign_id,
+                pledge_id,
+            } => Cow::Owned(Body::DonationCash(crate::ledger::kinds::DonationCash {
+                receipt_no: String::new(),
+                donor: crate::ledger::kinds::Donor {
+                    display: crate::ledger::fields::Text::kept_out(),
+                    kind: *donor,
+                    donor_ref: None,
+                },
+                amount_vnd: *amount,
+                channel: *channel,
+                received_on: *received_on,
+                campaign_id: campaign_id.clone(),
+                pledge_id: pledge_id.clone(),
+                earmark: *earmark,
+                bank_ref: None,
+                original_currency: None,
+                note: None,
+            })),
+        }
+    }
 }
 
 /// A fund's cash and stock at the end of a day.
@@ -246,9 +321,17 @@ impl Book {
         self.transfers.get(id).copied()
     }
 
-    /// The body a reversible entry was written with.
-    pub fn posted(&self, seq: u64) -> Option<&Body> {
-        self.posted.get(&seq).map(|(b, _)| b)
+    /// The body a reversible entry was written with; a cash gift's
+    /// without its texts (see [`Posted`]).
+    pub fn posted(&self, seq: u64) -> Option<std::borrow::Cow<'_, Body>> {
+        self.posted.get(&seq).map(Posted::body)
+    }
+
+    /// [`Book::posted`] with the figures the entry was applied with.
+    fn posted_entry(&self, seq: u64) -> Option<(Body, Change)> {
+        self.posted
+            .get(&seq)
+            .map(|p| (p.body().into_owned(), p.change()))
     }
 
     fn touch(&mut self, kind: &'static str, id: impl Into<String>) {

@@ -48,7 +48,7 @@ impl Book {
     /// Whether a reversal undoes a gift or a transfer: an outflow.
     pub fn reverses_money(&self, r: &Reversal) -> bool {
         matches!(
-            self.posted(r.reverses_seq),
+            self.posted(r.reverses_seq).as_deref(),
             Some(
                 Body::DonationCash(_)
                     | Body::DonationInKind(_)
@@ -67,7 +67,7 @@ impl Book {
             Body::Expense(b) => vnd(b.amount_vnd.get()),
             Body::TransferOut(b) => vnd(b.amount_vnd.get()),
             Body::StockAdjusted(b) => self.adjustment_value(b, v)?.abs(),
-            Body::Reversal(r) if self.reverses_money(r) => match self.posted(r.reverses_seq) {
+            Body::Reversal(r) if self.reverses_money(r) => match self.posted(r.reverses_seq).as_deref() {
                 Some(Body::DonationCash(g)) => vnd(g.amount_vnd.get()),
                 Some(Body::DonationInKind(g)) => vnd(g.total_value_vnd.get()),
                 Some(Body::TransferIn(t) | Body::TransferOut(t)) => vnd(t.amount_vnd.get()),
@@ -335,7 +335,7 @@ impl Book {
                 )],
                 ..Hold::default()
             },
-            Body::Reversal(r) => match self.posted(r.reverses_seq) {
+            Body::Reversal(r) => match self.posted(r.reverses_seq).as_deref() {
                 Some(Body::DonationCash(g)) => Hold {
                     cash_vnd: vnd(g.amount_vnd.get()),
                     earmark: g.earmark,
@@ -427,7 +427,7 @@ impl Book {
                 o.reason.as_deref().unwrap_or_default(),
             ),
             None => {
-                if let Some((body, change)) = self.posted.get(&of_seq).cloned() {
+                if let Some((body, change)) = self.posted_entry(of_seq) {
                     self.apply(then, &body, change, 1);
                 }
             }
@@ -450,7 +450,7 @@ impl Book {
                 status: Some(OutflowStatus::Pending),
                 note: None,
             })),
-            None => self.posted(of_seq).cloned(),
+            None => self.posted(of_seq).map(std::borrow::Cow::into_owned),
         }
     }
 

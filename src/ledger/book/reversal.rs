@@ -31,7 +31,7 @@ impl Book {
                 format!("entry {seq} was reversed already, by entry {}", r.by_seq),
             ));
         }
-        let Some((body, change)) = self.posted.get(&seq) else {
+        let Some((body, change)) = self.posted_entry(seq) else {
             return Err(broken(
                 "not_reversible",
                 f,
@@ -39,7 +39,7 @@ impl Book {
             ));
         };
         let none = Ok(Change::default());
-        match body {
+        match &body {
             Body::CampaignOpened(b) => {
                 let c = held(&self.campaigns, id_str(&b.campaign_id).as_str(), "campaign")?;
                 if c.gifts > 0 || c.pledges > 0 || c.distributions > 0 {
@@ -190,7 +190,7 @@ impl Book {
                         return Err(stock_short(line, b.quantity_delta.0, f));
                     }
                 }
-                Ok(*change)
+                Ok(change)
             }
             Body::FundOpened(_)
             | Body::CampaignClosed(_)
@@ -222,7 +222,7 @@ impl Book {
     }
 
     pub(super) fn undo(&mut self, at: At<'_>, seq: u64, change: Change, reason: &str) {
-        let Some((body, posted_change)) = self.posted.get(&seq).cloned() else {
+        let Some((body, posted_change)) = self.posted_entry(seq) else {
             return;
         };
         // A voided distribution brought back reserves again, split as
