@@ -84,8 +84,8 @@ async fn where_money_went(
         )));
     }
     let hamlets = s.private_hamlets(&fund.code).await?;
-    let folded = s.folded(&fund.code).await?;
-    let book = &folded.book;
+    let books = s.page_books(&fund.code).await?;
+    let book = &books.book;
     let campaign = q.get("campaign").map(String::as_str);
     let places = Places {
         private_hamlets: &hamlets,

@@ -64,12 +64,11 @@ pub struct AppState {
     /// at once: as many as the machine has cores, the rest wait their
     /// turn, so a flood of sign-ins cannot take every blocking thread.
     pub password_checks: Arc<tokio::sync::Semaphore>,
-    /// Each fund's books as folded from its ledger for the read pages,
-    /// brought up to date from where they stopped on each read. An
-    /// append-only ledger makes that exact: what was folded never
-    /// changes. Memory grows with the funds read (the books of one fund
-    /// are about what the writer keeps for it).
-    folded: Arc<RwLock<HashMap<String, Arc<tokio::sync::Mutex<Folded>>>>>,
+    /// Each fund's books as the read pages use them (see
+    /// [`AppState::page_books`]): its figures, campaigns, households,
+    /// distributions and stock, read again when the fund grows. Memory
+    /// grows with those, not with the gifts.
+    page_books: Arc<RwLock<HashMap<String, Arc<tokio::sync::Mutex<PageBooks>>>>>,
     /// Statements already built, by fund and period, with the fund's size
     /// then. One stays good while the fund has not grown, or for good once
     /// its build saw an entry recorded after the period: entries are
@@ -106,11 +105,13 @@ struct KeptStatement {
     statement: Arc<crate::ledger::statement::Statement>,
 }
 
-/// A fund's books folded from its first `size` entries.
+/// A fund's books as of its first `size` entries, for reading only.
 #[derive(Default)]
-pub struct Folded {
+pub struct PageBooks {
     pub size: u64,
     pub book: crate::ledger::book::Book,
+    /// Read at least once.
+    pub read: bool,
 }
 
 impl AppState {
@@ -132,7 +133,7 @@ impl AppState {
             password_checks: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
-            folded: Arc::default(),
+            page_books: Arc::default(),
             statements: Arc::default(),
             hamlets: Arc::default(),
         }
@@ -200,19 +201,21 @@ impl AppState {
         Ok(st)
     }
 
-    /// The books of `fund` folded to its head now: folds only the entries
-    /// recorded since the last read.
-    pub async fn folded(
+    /// The books of `fund` as the pages read them, as of its head now:
+    /// read again from the figures and objects the writer stored (see
+    /// [`crate::ledger::book::Book::from_stored`]) when the fund has grown
+    /// since the last read. Neither the time nor the memory this takes
+    /// grows with the number of gifts.
+    pub async fn page_books(
         &self,
         fund: &str,
-    ) -> Result<tokio::sync::OwnedMutexGuard<Folded>, ServiceError> {
-        const PAGE: u64 = crate::store::REPLAY_PAGE;
+    ) -> Result<tokio::sync::OwnedMutexGuard<PageBooks>, ServiceError> {
         let cell = {
-            let found = self.folded.read().ok().and_then(|m| m.get(fund).cloned());
+            let found = self.page_books.read().ok().and_then(|m| m.get(fund).cloned());
             match found {
                 Some(c) => c,
                 None => {
-                    let mut m = self.folded.write().map_err(|_| {
+                    let mut m = self.page_books.write().map_err(|_| {
                         ServiceError::Internal("folded books: lock poisoned".into())
                     })?;
                     m.entry(fund.to_owned()).or_default().clone()
@@ -220,23 +223,16 @@ impl AppState {
             }
         };
         let mut f = cell.lock_owned().await;
-        loop {
-            let page = self.store.entries(fund, f.size, PAGE).await?;
-            for e in &page {
-                if let Err(err) = crate::ledger::replay::fold(&mut f.book, &e.canonical) {
-                    // Start again next time rather than keep half-folded books.
-                    *f = Folded::default();
-                    return Err(ServiceError::Internal(format!(
-                        "fund {fund}: the ledger does not replay at seq {}: {err}",
-                        e.seq
-                    )));
-                }
-                f.size = e.seq + 1;
-            }
-            if (page.len() as u64) < PAGE {
-                return Ok(f);
-            }
+        let size = self.store.fund_head(fund).await?.map_or(0, |h| h.size);
+        if f.read && f.size == size {
+            return Ok(f);
         }
+        let (size, summary, objects) = self.store.read_model(fund).await?;
+        f.book = crate::ledger::book::Book::from_stored(&summary, &objects)
+            .map_err(|e| ServiceError::Internal(format!("fund {fund}: {e}")))?;
+        f.size = size;
+        f.read = true;
+        Ok(f)
     }
 
     /// The holder of the token whose secret hashes to `hash`, if any and

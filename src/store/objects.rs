@@ -152,6 +152,43 @@ impl Store {
     }
 }
 
+impl Store {
+    /// What the public pages read of a fund's books, as of one moment:
+    /// its size, its figures (the summary beside its head) and its
+    /// campaigns, households, distributions and stock lines, as
+    /// (kind, id, JSON). It does not grow with the number of gifts.
+    pub async fn read_model(&self, fund: &str) -> Result<(u64, String, Vec<(String, String, String)>)> {
+        let mut tx = self.read.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let Some(head) = sqlx::query("SELECT size, summary FROM fund_heads WHERE fund_code = $1")
+            .bind(fund)
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Err(StoreError::Corrupt(format!("fund {fund} has no head")));
+        };
+        let size: i64 = head.try_get("size")?;
+        let summary: String = head.try_get("summary")?;
+        let rows = sqlx::query(
+            "SELECT kind, id, data FROM fund_objects WHERE fund_code = $1 \
+             AND kind IN ('campaign', 'household', 'distribution', 'stock') ORDER BY kind, id",
+        )
+        .bind(fund)
+        .fetch_all(&mut *tx)
+        .await?;
+        let objects = rows
+            .iter()
+            .map(|r| Ok((r.try_get("kind")?, r.try_get("id")?, r.try_get("data")?)))
+            .collect::<Result<Vec<_>>>()?;
+        tx.commit().await?;
+        Ok((size as u64, summary, objects))
+    }
+}
+
 /// What [`Store::books_snapshot`] read.
 #[derive(Debug, Clone)]
 pub struct Snapshot {

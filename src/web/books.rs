@@ -132,8 +132,8 @@ pub async fn fund_went(s: &AppState, t: &Text, fund: &str) -> Result<WentView, P
         private_hamlets: &hamlets,
         min_households: s.min_public_households(),
     };
-    let folded = s.folded(fund).await.map_err(PageError::internal)?;
-    let w = where_it_went(&folded.book, None, places)
+    let books = s.page_books(fund).await.map_err(PageError::internal)?;
+    let w = where_it_went(&books.book, None, places)
         .ok_or_else(|| PageError::internal(format!("fund {fund}: the books hold no fund")))?;
     Ok(went_view(t, &w))
 }
@@ -234,10 +234,10 @@ pub async fn campaign_page(
         min_households: s.min_public_households(),
     };
     let (c, w) = {
-        let folded = s.folded(&fund.code).await.map_err(PageError::internal)?;
+        let books = s.page_books(&fund.code).await.map_err(PageError::internal)?;
         match (
-            folded.book.campaigns.get(&id).cloned(),
-            where_it_went(&folded.book, Some(&id), places),
+            books.book.campaigns.get(&id).cloned(),
+            where_it_went(&books.book, Some(&id), places),
         ) {
             (Some(c), Some(w)) => (c, w),
             _ => return Err(PageError::not_found(t, Missing::Campaign, &id)),

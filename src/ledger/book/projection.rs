@@ -65,6 +65,48 @@ impl Book {
         }
     }
 
+    /// The books as the public pages read them, from what the writer
+    /// stored beside the ledger: the fund's figures and its campaigns,
+    /// households, distributions and stock lines, as (kind, id, JSON).
+    /// Nothing else is set: these books are read, never folded into.
+    pub fn from_stored(
+        summary: &str,
+        objects: &[(String, String, String)],
+    ) -> Result<Book, String> {
+        fn read<T: serde::de::DeserializeOwned>(kind: &str, id: &str, data: &str) -> Result<T, String> {
+            serde_json::from_str(data).map_err(|e| format!("{kind} {id:?} does not read back: {e}"))
+        }
+        let s: Summary = serde_json::from_str(summary)
+            .map_err(|e| format!("the fund's figures do not read back: {e}"))?;
+        let mut book = Book {
+            size: s.size,
+            balance_vnd: s.balance_vnd,
+            reserved_vnd: s.reserved_vnd,
+            receipt_year: s.receipt_year,
+            receipt_last: s.receipt_last,
+            totals: s.totals,
+            ..Book::default()
+        };
+        for (kind, id, data) in objects {
+            match kind.as_str() {
+                "campaign" => {
+                    book.campaigns.insert(id.clone(), read(kind, id, data)?);
+                }
+                "household" => {
+                    book.households.insert(id.clone(), read(kind, id, data)?);
+                }
+                "distribution" => {
+                    book.distributions.insert(id.clone(), read(kind, id, data)?);
+                }
+                "stock" => {
+                    book.stock.insert(id.clone(), read(kind, id, data)?);
+                }
+                _ => {}
+            }
+        }
+        Ok(book)
+    }
+
     /// Every derived object, for comparing a replay with the live tables.
     pub fn objects(&self) -> Vec<Object> {
         let mut out = Vec::new();
