@@ -51,7 +51,14 @@ struct Server {
 
 async fn start(dir: &std::path::Path, url: &str) -> Server {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_sovang"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--database-url", url, "--data-dir"])
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--database-url",
+            url,
+            "--data-dir",
+        ])
         .arg(dir)
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::piped())
@@ -233,7 +240,13 @@ async fn run(db: &str, url: Option<String>, targets: &[usize]) {
         .to_owned();
     let client = reqwest::Client::new();
     let api = server.api.clone();
-    post(&client, &format!("{api}/committees"), &admin, &json!({"code": "HN", "name": "Hà Nội"})).await;
+    post(
+        &client,
+        &format!("{api}/committees"),
+        &admin,
+        &json!({"code": "HN", "name": "Hà Nội"}),
+    )
+    .await;
     post(
         &client,
         &format!("{api}/funds"),
@@ -282,7 +295,10 @@ async fn run(db: &str, url: Option<String>, targets: &[usize]) {
             )
             .await;
             if code.is_empty() {
-                code = r["entries"][0]["receipt"]["code"].as_str().unwrap_or_default().to_owned();
+                code = r["entries"][0]["receipt"]["code"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
             }
             written += BATCH;
         }
@@ -300,19 +316,36 @@ async fn run(db: &str, url: Option<String>, targets: &[usize]) {
         let (root, api) = (server.root.clone(), server.api.clone());
         let first_page = get_ms(&client, &format!("{root}/f/HN-VNN"), None).await;
         let pages = [
-            ("year statement (API)", format!("{api}/funds/HN-VNN/statement?from=2026-01-01&to=2026-12-31")),
-            ("statement page, this month", format!("{root}/f/HN-VNN/bao-cao")),
-            ("where the money went", format!("{api}/funds/HN-VNN/where-money-went")),
+            (
+                "year statement (API)",
+                format!("{api}/funds/HN-VNN/statement?from=2026-01-01&to=2026-12-31"),
+            ),
+            (
+                "statement page, this month",
+                format!("{root}/f/HN-VNN/bao-cao"),
+            ),
+            (
+                "where the money went",
+                format!("{api}/funds/HN-VNN/where-money-went"),
+            ),
             ("campaign page", format!("{root}/f/HN-VNN/c/cao-diem-2026")),
-            ("search gifts (API)", format!("{api}/funds/HN-VNN/donations?q=nguyen+van+an+4999")),
-            ("search gifts (page)", format!("{root}/f/HN-VNN/sao-ke?q=nguyen+van+an+4999")),
+            (
+                "search gifts (API)",
+                format!("{api}/funds/HN-VNN/donations?q=nguyen+van+an+4999"),
+            ),
+            (
+                "search gifts (page)",
+                format!("{root}/f/HN-VNN/sao-ke?q=nguyen+van+an+4999"),
+            ),
             ("receipt page", format!("{root}/r/{code}")),
             ("receipt with proof (API)", format!("{api}/receipts/{code}")),
         ];
         let mut lines = Vec::new();
         for (name, url) in &pages {
             let (first, median) = timed(&client, url).await;
-            lines.push(format!("    {name:<30} first {first:>8.1} ms, then median {median:>7.1} ms"));
+            lines.push(format!(
+                "    {name:<30} first {first:>8.1} ms, then median {median:>7.1} ms"
+            ));
         }
         let rss = status_kib(server.pid, "VmRSS:") / 1024;
         let mut verify = Vec::new();

@@ -211,7 +211,11 @@ impl AppState {
         fund: &str,
     ) -> Result<tokio::sync::OwnedMutexGuard<PageBooks>, ServiceError> {
         let cell = {
-            let found = self.page_books.read().ok().and_then(|m| m.get(fund).cloned());
+            let found = self
+                .page_books
+                .read()
+                .ok()
+                .and_then(|m| m.get(fund).cloned());
             match found {
                 Some(c) => c,
                 None => {

@@ -8,7 +8,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{to_i64, Result, Store, StoreError};
+use super::{to_i64, Backend, Result, Store, StoreError};
 use crate::ledger::ids::parse_date;
 use crate::ledger::money::as_string;
 use crate::ledger::saoke::fold_for_search;
@@ -81,13 +81,23 @@ impl Clause {
         self.numbers.push(value);
     }
 
-    fn build(fund: &str, f: &DonationFilter) -> Self {
+    fn build(fund: &str, f: &DonationFilter, backend: Backend) -> Self {
         let mut c = Self::new(fund);
         if let Some(q) = f.q.as_ref().filter(|q| !q.is_empty()) {
-            c.text(
-                "donor_search LIKE ? ESCAPE '\\'",
-                format!("%{}%", like_escape(q)),
-            );
+            // On SQLite a text of three letters or more is looked up in the
+            // trigram index (migration 0012) as a phrase: the gifts whose
+            // donor text holds it. PostgreSQL's trigram index serves LIKE.
+            if backend == Backend::Sqlite && q.chars().count() >= 3 {
+                c.text(
+                    "rowid IN (SELECT rowid FROM donations_search WHERE donations_search MATCH ?)",
+                    format!("\"{}\"", q.replace('"', "\"\"")),
+                );
+            } else {
+                c.text(
+                    "donor_search LIKE ? ESCAPE '\\'",
+                    format!("%{}%", like_escape(q)),
+                );
+            }
         }
         for (column, value) in [
             ("campaign_id", &f.campaign),
@@ -220,7 +230,7 @@ impl Store {
         after: Option<u64>,
         limit: u64,
     ) -> Result<Vec<Gift>> {
-        let mut c = Clause::build(fund, filter);
+        let mut c = Clause::build(fund, filter, self.backend);
         if let Some(a) = after {
             c.number("seq > ?", to_i64(a)?);
         }
@@ -234,7 +244,7 @@ impl Store {
         filter: &DonationFilter,
         limit: u64,
     ) -> Result<Vec<Gift>> {
-        self.donation_rows(Clause::build(fund, filter), "seq DESC", limit)
+        self.donation_rows(Clause::build(fund, filter, self.backend), "seq DESC", limit)
             .await
     }
 
@@ -257,7 +267,7 @@ impl Store {
     /// How many gifts match `filter`, and their sum (voided ones counted
     /// apart).
     pub async fn donations_matched(&self, fund: &str, filter: &DonationFilter) -> Result<Matched> {
-        let c = Clause::build(fund, filter);
+        let c = Clause::build(fund, filter, self.backend);
         let sql = format!(
             // A plain SUM overflows SQLite's 64-bit integers past about
             // 9.2 × 10^18 đồng (ten thousand of the largest gifts), and

@@ -157,7 +157,10 @@ impl Store {
     /// its size, its figures (the summary beside its head) and its
     /// campaigns, households, distributions and stock lines, as
     /// (kind, id, JSON). It does not grow with the number of gifts.
-    pub async fn read_model(&self, fund: &str) -> Result<(u64, String, Vec<(String, String, String)>)> {
+    pub async fn read_model(
+        &self,
+        fund: &str,
+    ) -> Result<(u64, String, Vec<(String, String, String)>)> {
         let mut tx = self.read.begin().await?;
         if self.backend == Backend::Postgres {
             sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")

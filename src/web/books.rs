@@ -234,7 +234,10 @@ pub async fn campaign_page(
         min_households: s.min_public_households(),
     };
     let (c, w) = {
-        let books = s.page_books(&fund.code).await.map_err(PageError::internal)?;
+        let books = s
+            .page_books(&fund.code)
+            .await
+            .map_err(PageError::internal)?;
         match (
             books.book.campaigns.get(&id).cloned(),
             where_it_went(&books.book, Some(&id), places),

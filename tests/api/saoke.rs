@@ -72,6 +72,19 @@ async fn the_statement_is_searched_as_people_type(app: TestApp) {
         Vec::<u64>::new(),
         "% is a character, not a wildcard"
     );
+    // Two letters are looked for in every name, three or more through the
+    // index: the same answer either way. A quote is a character too.
+    assert_eq!(
+        seqs(&app, "q=an").await,
+        vec![seq[0], seq[1], seq[2], seq[4]],
+        "trần too"
+    );
+    assert_eq!(seqs(&app, "q=van%20an").await, vec![seq[0], seq[1]]);
+    assert_eq!(seqs(&app, "q=%22an").await, Vec::<u64>::new());
+    assert_eq!(
+        seqs(&app, "q=an%22%20OR%20%22binh").await,
+        Vec::<u64>::new()
+    );
     // Every filter.
     assert_eq!(
         seqs(&app, "min_vnd=1000000&max_vnd=5000000").await,

@@ -67,12 +67,14 @@ impl Book {
             Body::Expense(b) => vnd(b.amount_vnd.get()),
             Body::TransferOut(b) => vnd(b.amount_vnd.get()),
             Body::StockAdjusted(b) => self.adjustment_value(b, v)?.abs(),
-            Body::Reversal(r) if self.reverses_money(r) => match self.posted(r.reverses_seq).as_deref() {
-                Some(Body::DonationCash(g)) => vnd(g.amount_vnd.get()),
-                Some(Body::DonationInKind(g)) => vnd(g.total_value_vnd.get()),
-                Some(Body::TransferIn(t) | Body::TransferOut(t)) => vnd(t.amount_vnd.get()),
-                _ => 0,
-            },
+            Body::Reversal(r) if self.reverses_money(r) => {
+                match self.posted(r.reverses_seq).as_deref() {
+                    Some(Body::DonationCash(g)) => vnd(g.amount_vnd.get()),
+                    Some(Body::DonationInKind(g)) => vnd(g.total_value_vnd.get()),
+                    Some(Body::TransferIn(t) | Body::TransferOut(t)) => vnd(t.amount_vnd.get()),
+                    _ => 0,
+                }
+            }
             _ => return Ok(None),
         }))
     }

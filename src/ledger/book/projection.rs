@@ -73,7 +73,11 @@ impl Book {
         summary: &str,
         objects: &[(String, String, String)],
     ) -> Result<Book, String> {
-        fn read<T: serde::de::DeserializeOwned>(kind: &str, id: &str, data: &str) -> Result<T, String> {
+        fn read<T: serde::de::DeserializeOwned>(
+            kind: &str,
+            id: &str,
+            data: &str,
+        ) -> Result<T, String> {
             serde_json::from_str(data).map_err(|e| format!("{kind} {id:?} does not read back: {e}"))
         }
         let s: Summary = serde_json::from_str(summary)
