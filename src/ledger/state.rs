@@ -1332,6 +1332,59 @@ mod tests {
         f.replays();
     }
 
+    /// Replay judges a version 2 distribution's goods at the book's value
+    /// too: one written with another value breaks the rules.
+    #[test]
+    fn replay_refuses_goods_given_out_at_another_value_than_the_book_s() {
+        use crate::ledger::book::At;
+        let mut f = Fund::open();
+        f.policy.limits_vnd.clear();
+        packs_in(&mut f, "40", 500_000);
+        household(&mut f, "hh-1", "poor");
+        let mut body = Draft::parse(
+            "distribution",
+            packs_out("hh-1", "40", Some((1, 40))),
+            None,
+            now(),
+        )
+        .unwrap()
+        .body;
+        if let Body::Distribution(b) = &mut body {
+            b.distribution_id = Some(Id::generate());
+            b.status = Some(DistributionStatus::Pending);
+        }
+        let at = |v| At {
+            seq: f.state.book.size,
+            actor: "clerk",
+            date: time::macros::date!(2026 - 11 - 22),
+            v,
+        };
+        let broken = f.state.book.check(at(2), &body).unwrap_err();
+        assert_eq!(
+            (broken.rule, broken.field.as_str()),
+            ("goods_value", "body.items[0].value_vnd")
+        );
+        assert!(
+            f.state.book.check(at(1), &body).is_ok(),
+            "version 1 took stated values"
+        );
+        if let Body::Distribution(b) = &mut body {
+            b.items[0].unit_value_vnd = serde_json::from_value(json!("500000")).unwrap();
+            b.items[0].value_vnd = serde_json::from_value(json!("20000000")).unwrap();
+        }
+        assert!(
+            f.state.book.check(at(2), &body).is_ok(),
+            "the book's values are taken"
+        );
+        if let Body::Distribution(b) = &mut body {
+            b.items[0].unit_value_vnd = None;
+        }
+        assert_eq!(
+            f.state.book.check(at(2), &body).unwrap_err().rule,
+            "goods_value"
+        );
+    }
+
     #[test]
     fn the_last_units_take_what_is_left_so_value_reaches_zero_with_quantity() {
         let mut f = Fund::open();
@@ -1398,6 +1451,148 @@ mod tests {
         let line = &f.state.book.stock["QUA-TET"];
         assert!(line.quantity.is_zero());
         assert_eq!(line.value_vnd, 0, "never negative");
+        f.replays();
+    }
+
+    fn dec(n: i64) -> rust_decimal::Decimal {
+        rust_decimal::Decimal::from(n)
+    }
+
+    /// Each kind of outflow at the threshold waits, holds what it would
+    /// move (cash, or goods at the book's value), and moves it only when
+    /// another person approves; below it, each moves at once.
+    #[test]
+    fn every_kind_of_outflow_waits_at_the_threshold_and_holds_what_it_moves() {
+        let mut f = Fund::open();
+        f.write("donation_cash", gift("100000000")).unwrap();
+        let goods = json!({"donor": {"display": "HTX Nông nghiệp", "kind": "organization"},
+            "items": [{"item": "GAO", "quantity": "100", "unit": "kg",
+                       "unit_value_vnd": "500000", "value_vnd": "50000000"}],
+            "total_value_vnd": "50000000", "received_on": "2026-11-21"});
+        let g = f.write("donation_in_kind", goods).unwrap();
+        let transfer = |amount: &str| {
+            json!({"counterparty_fund": "HN-KHAC", "amount_vnd": amount,
+                   "decision_ref": "QĐ 7", "purpose": "Hỗ trợ quỹ xã"})
+        };
+        let book = |f: &Fund| f.state.book.clone();
+
+        // A transfer out: cash held, none gone.
+        let t = f
+            .write_as("an", "transfer_out", transfer("25000000"))
+            .unwrap();
+        assert_eq!(status_of(&t), PENDING);
+        assert_eq!(book(&f).reserved_vnd, 25_000_000);
+        assert_eq!(book(&f).outflows[&t.seq].value_vnd, 25_000_000);
+        assert_eq!(book(&f).totals.transfers_out_vnd, 0);
+
+        // A write-off of 50 kg at 500,000 a kg: 25,000,000 of goods held.
+        let w = f
+            .write_as(
+                "binh",
+                "stock_adjusted",
+                json!({"item": "GAO", "quantity_delta": "-50",
+                "reason": "lost", "decision_ref": "BB 2"}),
+            )
+            .unwrap();
+        assert_eq!(status_of(&w), PENDING);
+        let rice = book(&f).stock["GAO"].clone();
+        assert_eq!((rice.quantity, rice.reserved), (dec(100), dec(50)));
+        assert_eq!(rice.reserved_value_vnd, 25_000_000);
+        assert_eq!(book(&f).outflows[&w.seq].value_vnd, 25_000_000);
+
+        // The reversal of the goods gift holds what is left of them.
+        assert_eq!(
+            f.rule(
+                "reversal",
+                json!({"reverses_seq": g.seq, "reason": "Ghi nhầm"})
+            ),
+            "stock_insufficient"
+        );
+        // Below the threshold each moves at once: 10 kg, 5,000,000.
+        let small = f
+            .write_as(
+                "chi",
+                "stock_adjusted",
+                json!({"item": "GAO", "quantity_delta": "-10",
+                "reason": "spoiled", "decision_ref": "BB 3"}),
+            )
+            .unwrap();
+        assert_eq!(status_of(&small), APPROVED);
+        assert_eq!(book(&f).stock["GAO"].quantity, dec(90));
+        let t2 = f
+            .write_as("dung", "transfer_out", transfer("1000000"))
+            .unwrap();
+        assert_eq!(status_of(&t2), APPROVED);
+        assert_eq!(book(&f).totals.transfers_out_vnd, 1_000_000);
+
+        // Approved, each moves what it held.
+        for seq in [t.seq, w.seq] {
+            f.write_as("approver", "outflow_approved", json!({"of_seq": seq}))
+                .unwrap();
+        }
+        let b = book(&f);
+        assert_eq!(b.reserved_vnd, 0);
+        assert_eq!(b.balance_vnd, 100_000_000 - 25_000_000 - 1_000_000);
+        assert_eq!(b.totals.transfers_out_vnd, 26_000_000);
+        let rice = b.stock["GAO"].clone();
+        assert_eq!((rice.quantity, rice.reserved), (dec(40), dec(0)));
+        assert_eq!(rice.reserved_value_vnd, 0);
+        assert_eq!(rice.value_vnd, 20_000_000);
+        f.replays();
+    }
+
+    /// A pending reversal of a goods gift or of a transfer received holds
+    /// the goods or the cash it would take back.
+    #[test]
+    fn a_pending_reversal_of_goods_or_of_a_transfer_in_holds_them() {
+        let mut f = Fund::open();
+        let goods = json!({"donor": {"display": "HTX Nông nghiệp", "kind": "organization"},
+            "items": [{"item": "GAO", "quantity": "100", "unit": "kg",
+                       "unit_value_vnd": "300000", "value_vnd": "30000000"}],
+            "total_value_vnd": "30000000", "received_on": "2026-11-21"});
+        let g = f.write("donation_in_kind", goods).unwrap();
+        let r = f
+            .write_as(
+                "an",
+                "reversal",
+                json!({"reverses_seq": g.seq, "reason": "Ghi trùng"}),
+            )
+            .unwrap();
+        assert_eq!(status_of(&r), PENDING);
+        let rice = f.state.book.stock["GAO"].clone();
+        assert_eq!((rice.quantity, rice.reserved), (dec(100), dec(100)));
+        assert_eq!(rice.reserved_value_vnd, 30_000_000);
+        assert_eq!(f.state.book.outflows[&r.seq].value_vnd, 30_000_000);
+
+        let incoming = Body::TransferIn(crate::ledger::kinds::spending::Transfer {
+            transfer_id: Some(Id::parse("ck-1", "transfer_id").unwrap()),
+            counterparty_fund: Code::parse("HN-KHAC", "f").unwrap(),
+            amount_vnd: crate::ledger::money::AmountVnd::parse(&json!("40000000"), "a").unwrap(),
+            decision_ref: crate::ledger::values::Name::parse("QĐ 9").unwrap(),
+            purpose: crate::ledger::values::LongText::parse("Hỗ trợ").unwrap(),
+            status: None,
+            note: None,
+        });
+        let i = f
+            .write_draft(
+                Draft {
+                    body: incoming,
+                    private: None,
+                },
+                "system",
+                now(),
+            )
+            .unwrap();
+        let back = f
+            .write_as(
+                "binh",
+                "reversal",
+                json!({"reverses_seq": i.seq, "reason": "Nhầm quỹ"}),
+            )
+            .unwrap();
+        assert_eq!(status_of(&back), PENDING);
+        assert_eq!(f.state.book.reserved_vnd, 40_000_000);
+        assert_eq!(f.state.book.outflows[&back.seq].value_vnd, 40_000_000);
         f.replays();
     }
 
