@@ -348,12 +348,25 @@ async fn run(db: &str, url: Option<String>, targets: &[usize]) {
             ));
         }
         let rss = status_kib(server.pid, "VmRSS:") / 1024;
+        // The first append after the start: the writer reads the fund's
+        // books before it can judge it.
+        let started = Instant::now();
+        post(
+            &client,
+            &format!("{api}/funds/HN-VNN/entries"),
+            &clerk,
+            &gift(written),
+        )
+        .await;
+        let first_append = started.elapsed().as_secs_f64() * 1000.0;
+        let rss_writing = status_kib(server.pid, "VmRSS:") / 1024;
+        written += 1;
         let mut verify = Vec::new();
         for deep in [false, true] {
             let started = Instant::now();
             let url = format!("{api}/funds/HN-VNN/audit/verify?deep={deep}");
             get_ms(&client, &url, Some(&inspector)).await;
-            let size = written as f64 + 2.0;
+            let size = written as f64 + 2.0; // fund_opened, campaign_opened
             verify.push(size / started.elapsed().as_secs_f64());
         }
         println!("  {db}, {written} gifts:");
@@ -368,6 +381,9 @@ async fn run(db: &str, url: Option<String>, targets: &[usize]) {
             println!("{l}");
         }
         println!("    resident memory after all of them: {rss} MiB");
+        println!(
+            "    first append after the restart: {first_append:.0} ms; resident memory then: {rss_writing} MiB"
+        );
         println!(
             "    verification: {:.0} entries/s, --deep {:.0} entries/s",
             verify[0], verify[1]
