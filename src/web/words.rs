@@ -1,7 +1,7 @@
 //! Amounts as people read them on a receipt: `1.500.000 ₫` in figures and
 //! "Một triệu năm trăm nghìn đồng" in words, and dates as `dd/mm/yyyy`.
 
-/// `1500000` → `1.500.000 ₫`.
+/// `1500000` → `1.500.000 ₫` (a no-break space before the sign).
 pub fn vnd(amount: u64) -> String {
     let digits = amount.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 4);
@@ -11,7 +11,8 @@ pub fn vnd(amount: u64) -> String {
         }
         out.push(c);
     }
-    out.push_str(" ₫");
+    // A no-break space: the sign never wraps onto a line of its own.
+    out.push_str("\u{a0}₫");
     out
 }
 
@@ -92,11 +93,11 @@ mod tests {
 
     #[test]
     fn figures_use_dots_between_thousands() {
-        assert_eq!(vnd(0), "0 ₫");
-        assert_eq!(vnd(999), "999 ₫");
-        assert_eq!(vnd(1_000), "1.000 ₫");
-        assert_eq!(vnd(1_500_000), "1.500.000 ₫");
-        assert_eq!(vnd(1_000_000_000_000_000), "1.000.000.000.000.000 ₫");
+        assert_eq!(vnd(0), "0\u{a0}₫");
+        assert_eq!(vnd(999), "999\u{a0}₫");
+        assert_eq!(vnd(1_000), "1.000\u{a0}₫");
+        assert_eq!(vnd(1_500_000), "1.500.000\u{a0}₫");
+        assert_eq!(vnd(1_000_000_000_000_000), "1.000.000.000.000.000\u{a0}₫");
     }
 
     #[test]

@@ -79,7 +79,7 @@ async fn a_clerk_records_a_gift_and_prints_its_receipt(app: TestApp) {
     d.wait_for("return document.querySelector('[data-result]') !== null && document.querySelector('[data-result]').dataset.result === 'verified'").await;
     let page = d.source().await;
     assert!(
-        page.contains("1.500.000 ₫")
+        page.contains("1.500.000\u{a0}₫")
             && page.contains("Bà Nguyễn Thị Tư")
             && page.contains("Một triệu năm trăm nghìn đồng"),
         "{page}"
@@ -399,7 +399,99 @@ async fn the_console_s_approvals_and_tokens_fit_a_phone(app: TestApp) {
     }
 }
 
+/// The public pages on a phone (375 px) and a desktop: every amount and
+/// figure, and every row of every table, is inside the screen's width,
+/// and nothing scrolls sideways. Amounts keep "₫" on their line.
+async fn the_public_pages_show_their_figures_on_a_phone(app: TestApp) {
+    use serde_json::json;
+    let Some(d) = Driver::start().await else {
+        return;
+    };
+    let clerk = app.with_fund().await;
+    app.record(
+        "HN-VNN",
+        &clerk,
+        "campaign_opened",
+        json!({"campaign_id": "tet-2027", "name": "Tết Nhân ái 2027", "kind": "tet",
+               "starts_on": "2026-10-01", "ends_on": "2027-02-15", "target_vnd": "100000000"}),
+    )
+    .await;
+    let gift = app
+        .record(
+            "HN-VNN",
+            &clerk,
+            "donation_cash",
+            json!({"donor": {"display": "Công ty Cổ phần Thương mại và Dịch vụ Hòa Phát Hà Nội", "kind": "organization"},
+                   "amount_vnd": "1234567890", "channel": "bank_transfer", "received_on": "2026-11-02",
+                   "campaign_id": "tet-2027"}),
+        )
+        .await;
+    app.record(
+        "HN-VNN",
+        &clerk,
+        "donation_in_kind",
+        json!({"donor": {"display": "Siêu thị Co.op", "kind": "organization"},
+               "items": [{"item": "QUA-TET", "quantity": "40", "unit": "gói",
+                          "unit_value_vnd": "500000", "value_vnd": "20000000"}],
+               "total_value_vnd": "20000000", "received_on": "2026-11-02"}),
+    )
+    .await;
+    app.record_batch(
+        "HN-VNN",
+        &clerk,
+        vec![json!({"kind": "household_registered",
+        "body": {"household_id": "ho-1", "commune_code": "HN", "hamlet": "Thôn 1",
+                 "category": "poor", "members": 4, "review_year": 2026},
+        "private": {"head_name": "Lê Văn Tám", "cccd": "001085000444", "address": "Thôn 1"}})],
+    )
+    .await;
+    let registrar = app.token("clerk", "HN").await;
+    app.record(
+        "HN-VNN",
+        &registrar,
+        "distribution",
+        json!({"household_id": "ho-1", "support_type": "tet_gift", "cash_vnd": "1000000",
+               "items": [{"item": "QUA-TET", "quantity": "2", "unit": "gói"}], "decision_ref": "QĐ 1"}),
+    )
+    .await;
+    let code = gift["receipt"]["code"].as_str().unwrap().to_owned();
+    let root = app.base.trim_end_matches("/api/v1").to_owned();
+    let db = db(&app);
+    let pages = [
+        ("home", "/".to_owned()),
+        ("fund", "/f/HN-VNN".to_owned()),
+        ("campaign", "/f/HN-VNN/c/tet-2027".to_owned()),
+        ("gifts", "/f/HN-VNN/sao-ke".to_owned()),
+        (
+            "statement",
+            "/f/HN-VNN/bao-cao?from=2026-01-01&to=2026-12-31".to_owned(),
+        ),
+        ("receipt", format!("/r/{code}")),
+    ];
+    for (width, screen) in [(375, "phone"), (1280, "desktop")] {
+        d.resize(width, 900).await;
+        for (name, path) in &pages {
+            d.goto(&format!("{root}{path}")).await;
+            d.wait_for("return document.readyState === 'complete'")
+                .await;
+            let seen = fit(&d, "main td, main dd, main h1").await;
+            assert_fits(&seen, 3, &format!("{name}, {screen}"));
+            // No amount is split from its sign.
+            let split = d
+                .eval(
+                    "return Array.from(document.querySelectorAll('main .num, main dd'))\
+                       .filter(e => /\\d ₫/.test(e.textContent)).map(e => e.textContent);",
+                )
+                .await;
+            assert_eq!(split, serde_json::json!([]), "{name}, {screen}: {split}");
+            d.screenshot(&format!("public-{name}-{screen}-{db}.png"))
+                .await;
+        }
+    }
+}
+
 crate::both!(
+    the_public_pages_show_their_figures_on_a_phone,
     the_console_s_approvals_and_tokens_fit_a_phone,
     a_wrong_link_shows_what_was_not_found_on_a_phone_and_a_desktop,
     a_handover_scan_is_hashed_in_the_browser,

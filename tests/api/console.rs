@@ -252,7 +252,7 @@ async fn clerks_record_gifts_through_forms(app: TestApp) {
     assert_eq!(b.size().await, size + 1, "and records once");
     let page = b.get(&receipt).await;
     assert!(
-        page.body.contains("1.500.000 ₫") && page.body.contains("Bà Nguyễn Thị Tư"),
+        page.body.contains("1.500.000\u{a0}₫") && page.body.contains("Bà Nguyễn Thị Tư"),
         "{}",
         page.body
     );
@@ -427,7 +427,7 @@ async fn approvers_approve_pending_distributions(app: TestApp) {
     );
     let p = b.get("/console/f/HN-VNN/pending").await;
     assert!(
-        p.body.contains("nha-1") && p.body.contains("50.000.000 ₫"),
+        p.body.contains("nha-1") && p.body.contains("50.000.000\u{a0}₫"),
         "{}",
         p.body
     );

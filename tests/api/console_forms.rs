@@ -127,7 +127,7 @@ async fn a_clerk_keeps_the_books_through_forms(app: TestApp) {
     assert!(receipt.starts_with("/r/"), "{receipt}");
     let page = b.get(&receipt).await;
     assert!(
-        page.body.contains("Cửa hàng VLXD Minh Long") && page.body.contains("12.500.600 ₫"),
+        page.body.contains("Cửa hàng VLXD Minh Long") && page.body.contains("12.500.600\u{a0}₫"),
         "9.500.000 + 3.000.600: {}",
         page.body
     );

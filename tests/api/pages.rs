@@ -41,18 +41,18 @@ async fn readers_see_funds_campaigns_stock_and_gifts(app: TestApp) {
         home.contains("Các quỹ") && home.contains("/f/HN-VNN"),
         "{home}"
     );
-    assert!(home.contains("4.000.000 ₫"), "{home}");
+    assert!(home.contains("4.000.000\u{a0}₫"), "{home}");
 
     let (status, fund) = page(&app, "/f/HN-VNN").await;
     assert_eq!(status, 200);
-    assert!(fund.contains("id=\"balance\">4.000.000 ₫"), "{fund}");
+    assert!(fund.contains("id=\"balance\">4.000.000\u{a0}₫"), "{fund}");
     assert!(
-        fund.contains("Tết Nhân ái 2027") && fund.contains("4.000.000 ₫ / 10.000.000 ₫"),
+        fund.contains("Tết Nhân ái 2027") && fund.contains("4.000.000\u{a0}₫ / 10.000.000\u{a0}₫"),
         "{fund}"
     );
     assert!(fund.contains("value=\"40\""), "progress 40%: {fund}");
     assert!(
-        fund.contains("50 kg") && fund.contains("1.000.000 ₫"),
+        fund.contains("50 kg") && fund.contains("1.000.000\u{a0}₫"),
         "stock: {fund}"
     );
     let (_, english) = page(&app, "/f/HN-VNN?lang=en").await;
@@ -63,7 +63,7 @@ async fn readers_see_funds_campaigns_stock_and_gifts(app: TestApp) {
 
     let (_, found) = page(&app, "/f/HN-VNN/sao-ke?q=nguyen+van+an&from=&to=&min_vnd=").await;
     assert!(
-        found.contains("2 khoản ủng hộ, tổng cộng 2.000.000 ₫"),
+        found.contains("2 khoản ủng hộ, tổng cộng 2.000.000\u{a0}₫"),
         "{found}"
     );
     assert!(
@@ -84,7 +84,7 @@ async fn readers_see_funds_campaigns_stock_and_gifts(app: TestApp) {
     );
     let (_, all) = page(&app, "/f/HN-VNN/sao-ke?lang=en").await;
     assert!(
-        all.contains("4 gifts, 5.000.000 ₫ in all") && all.contains("GAO 50 kg"),
+        all.contains("4 gifts, 5.000.000\u{a0}₫ in all") && all.contains("GAO 50 kg"),
         "{all}"
     );
     // Names are escaped, not trusted.
@@ -140,14 +140,14 @@ async fn readers_see_where_the_money_went_campaigns_and_statements(app: TestApp)
 
     let (status, fund) = page(&app, "/f/HN-VNN").await;
     assert_eq!(status, 200);
-    assert!(fund.contains("id=\"given\">500.000 ₫, 1 hộ"), "{fund}");
+    assert!(fund.contains("id=\"given\">500.000\u{a0}₫, 1 hộ"), "{fund}");
     assert!(fund.contains("1 suất quà Tết"), "{fund}");
     assert!(fund.contains("<td>Quà Tết</td>"), "{fund}");
     assert!(
-        fund.contains("Chờ duyệt</dt><dd>1 · 50.000.000 ₫"),
+        fund.contains("Chờ duyệt</dt><dd>1 · 50.000.000\u{a0}₫"),
         "{fund}"
     );
-    assert!(fund.contains("Còn lại</dt><dd>63.000.000 ₫"), "{fund}");
+    assert!(fund.contains("Còn lại</dt><dd>63.000.000\u{a0}₫"), "{fund}");
     // The latest gifts, newest first.
     let newest = fund.find("Công ty Hòa Phát").expect("latest gifts");
     let older = fund.find("Nguyễn Văn An").expect("latest gifts");
@@ -158,9 +158,9 @@ async fn readers_see_where_the_money_went_campaigns_and_statements(app: TestApp)
     // The campaign's page: its gifts only, and where its money went.
     let (status, c) = page(&app, "/f/HN-VNN/c/tet-2027").await;
     assert_eq!(status, 200, "{c}");
-    assert!(c.contains("id=\"received\">3.500.000 ₫"), "{c}");
+    assert!(c.contains("id=\"received\">3.500.000\u{a0}₫"), "{c}");
     assert!(c.contains("value=\"35\""), "progress 35%: {c}");
-    assert!(c.contains("id=\"given\">500.000 ₫, 1 hộ"), "{c}");
+    assert!(c.contains("id=\"given\">500.000\u{a0}₫, 1 hộ"), "{c}");
     assert!(
         !c.contains("Công ty Hòa Phát"),
         "another campaign's gift: {c}"
@@ -169,7 +169,7 @@ async fn readers_see_where_the_money_went_campaigns_and_statements(app: TestApp)
     assert!(c.contains("/f/HN-VNN/sao-ke?campaign=tet-2027"), "{c}");
     let (_, gifts) = page(&app, "/f/HN-VNN/sao-ke?campaign=tet-2027").await;
     assert!(
-        gifts.contains("2 khoản ủng hộ, tổng cộng 3.500.000 ₫"),
+        gifts.contains("2 khoản ủng hộ, tổng cộng 3.500.000\u{a0}₫"),
         "{gifts}"
     );
     assert!(
@@ -193,11 +193,11 @@ async fn readers_see_where_the_money_went_campaigns_and_statements(app: TestApp)
         .await
         .body;
     assert_eq!(api["closing"]["balance_vnd"], "63000000", "{api}");
-    assert!(st.contains("Số dư cuối kỳ</strong></td><td class=\"num\"></td><td class=\"num\"><strong>63.000.000 ₫"), "{st}");
-    assert!(st.contains("Trong đó đang giữ cho khoản chờ duyệt</td><td class=\"num\"></td><td class=\"num\">50.000.000 ₫"), "{st}");
+    assert!(st.contains("Số dư cuối kỳ</strong></td><td class=\"num\"></td><td class=\"num\"><strong>63.000.000\u{a0}₫"), "{st}");
+    assert!(st.contains("Trong đó đang giữ cho khoản chờ duyệt</td><td class=\"num\"></td><td class=\"num\">50.000.000\u{a0}₫"), "{st}");
     assert!(
         st.contains(
-            "Ủng hộ: Chuyển khoản</td><td class=\"num\">3</td><td class=\"num\">63.500.000 ₫"
+            "Ủng hộ: Chuyển khoản</td><td class=\"num\">3</td><td class=\"num\">63.500.000\u{a0}₫"
         ),
         "{st}"
     );
@@ -207,7 +207,7 @@ async fn readers_see_where_the_money_went_campaigns_and_statements(app: TestApp)
     assert_eq!(status, 200);
     assert!(
         empty.contains(
-            "Số dư cuối kỳ</strong></td><td class=\"num\"></td><td class=\"num\"><strong>0 ₫"
+            "Số dư cuối kỳ</strong></td><td class=\"num\"></td><td class=\"num\"><strong>0\u{a0}₫"
         ),
         "{empty}"
     );
@@ -231,12 +231,12 @@ async fn readers_see_where_the_money_went_campaigns_and_statements(app: TestApp)
     )
     .await;
     let (_, fund) = page(&app, "/f/HN-VNN").await;
-    assert!(fund.contains("Còn lại</dt><dd>64.000.000 ₫"), "{fund}");
+    assert!(fund.contains("Còn lại</dt><dd>64.000.000\u{a0}₫"), "{fund}");
     let went = app.get("/funds/HN-VNN/where-money-went").await.body;
     assert_eq!(went["balance_vnd"], "64000000", "{went}");
     let (_, st) = page(&app, "/f/HN-VNN/bao-cao").await;
     assert!(
-        st.contains("Số dư cuối kỳ</strong></td><td class=\"num\"></td><td class=\"num\"><strong>64.000.000 ₫"),
+        st.contains("Số dư cuối kỳ</strong></td><td class=\"num\"></td><td class=\"num\"><strong>64.000.000\u{a0}₫"),
         "a kept statement is built again once the fund grows: {st}"
     );
 }

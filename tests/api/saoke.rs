@@ -276,5 +276,5 @@ async fn a_fund_stops_at_its_bound_and_its_gifts_sum_exactly(app: TestApp) {
         .text()
         .await
         .unwrap()
-        .contains("1.000.000.000.000.000.000 ₫"));
+        .contains("1.000.000.000.000.000.000\u{a0}₫"));
 }
