@@ -145,7 +145,7 @@ async fn the_receipt_page_verifies_in_the_browser(app: TestApp) {
     assert!(dom.contains("data-result=\"failed\""), "{dom}");
     assert_eq!(states(&dom)[6], "fail");
     assert!(dom.contains("trên giấy 00000000"), "{dom}");
-    assert!(dom.contains("1.500.000\u{a0}₫"));
+    assert!(dom.contains("1.500.000&nbsp;₫"));
     assert!(dom.contains("Một triệu năm trăm nghìn đồng"));
     assert!(dom.contains("Biên nhận HN-VNN-2026-000005"));
     assert!(dom.contains("Hợp lệ"));
@@ -298,7 +298,7 @@ async fn the_statement_is_searched_without_diacritics_in_the_browser(app: TestAp
         "{dom}"
     );
     assert!(
-        dom.contains("1 khoản ủng hộ, tổng cộng 700.000\u{a0}₫"),
+        dom.contains("1 khoản ủng hộ, tổng cộng 700.000&nbsp;₫"),
         "{dom}"
     );
     let dom = browse(
@@ -308,7 +308,7 @@ async fn the_statement_is_searched_without_diacritics_in_the_browser(app: TestAp
     )
     .await;
     assert!(
-        dom.contains("Statement of gifts") && dom.contains("2.400.000\u{a0}₫"),
+        dom.contains("Statement of gifts") && dom.contains("2.400.000&nbsp;₫"),
         "{dom}"
     );
     assert!(dom.contains("id=\"lang-switch\">Tiếng Việt"), "{dom}");

@@ -79,7 +79,7 @@ async fn a_clerk_records_a_gift_and_prints_its_receipt(app: TestApp) {
     d.wait_for("return document.querySelector('[data-result]') !== null && document.querySelector('[data-result]').dataset.result === 'verified'").await;
     let page = d.source().await;
     assert!(
-        page.contains("1.500.000\u{a0}₫")
+        page.contains("1.500.000&nbsp;₫")
             && page.contains("Bà Nguyễn Thị Tư")
             && page.contains("Một triệu năm trăm nghìn đồng"),
         "{page}"
