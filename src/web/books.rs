@@ -23,6 +23,17 @@ use crate::ledger::uses::{where_it_went, Places, WhereItWent};
 use crate::service::AppState;
 use crate::store::donations::{DonationFilter, Gift};
 
+/// A campaign's phase in the reader's words.
+pub fn phase_text(t: &Text, phase: crate::ledger::book::CampaignPhase) -> &'static str {
+    use crate::ledger::book::CampaignPhase as P;
+    match phase {
+        P::Upcoming => t.pick("chưa bắt đầu", "not started yet"),
+        P::Open => t.open,
+        P::Ended => t.pick("đã hết hạn nhận ủng hộ", "no longer taking gifts"),
+        P::Closed => t.closed,
+    }
+}
+
 /// `1.500.000 ₫`, or `−1.500.000 ₫` below zero.
 pub fn vnd_sum(amount: SumVnd) -> String {
     let figure = vnd(u64::try_from(amount.unsigned_abs()).unwrap_or(u64::MAX));
@@ -195,10 +206,13 @@ struct CampaignPage {
     name: String,
     kind: &'static str,
     window: String,
-    open: bool,
+    /// Where the campaign stands today (see [`phase_text`]).
+    status: &'static str,
     closed_reason: Option<String>,
     target: Option<String>,
     percent: u64,
+    /// The progress bar's fill: the percentage, at most 100.
+    bar: u64,
     received: String,
     pledges: u64,
     went: WentView,
@@ -258,10 +272,19 @@ pub async fn campaign_page(
             crate::format::vn_date(&c.starts_on),
             crate::format::vn_date(&c.ends_on)
         ),
-        open: matches!(c.status, CampaignStatus::Open),
-        closed_reason: c.closed_reason.clone(),
+        status: phase_text(
+            t,
+            c.phase(&format_date(today_in_vietnam(
+                time::OffsetDateTime::now_utc(),
+            ))),
+        ),
+        closed_reason: c
+            .closed_reason
+            .clone()
+            .filter(|_| c.status == CampaignStatus::Closed),
         target: c.target().map(vnd_sum),
         percent: c.progress_percent().unwrap_or(0),
+        bar: c.progress_percent().unwrap_or(0).min(100),
         received: vnd_sum(c.received_vnd()),
         pledges: c.pledges,
         went: went_view(t, &w),

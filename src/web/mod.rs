@@ -16,7 +16,7 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use crate::ledger::book::{Campaign, CampaignStatus};
+use crate::ledger::book::Campaign;
 use crate::ledger::ids::normalise_verification_code;
 use crate::ledger::kinds::Body;
 use crate::service::reads::Page;
@@ -676,6 +676,8 @@ struct CampaignRow {
     received: String,
     target: Option<String>,
     percent: u64,
+    /// The progress bar's fill: the percentage, at most 100.
+    bar: u64,
 }
 
 struct StockRow {
@@ -742,13 +744,16 @@ async fn fund_page(
                 crate::format::vn_date(&c.starts_on),
                 crate::format::vn_date(&c.ends_on)
             ),
-            status: match c.status {
-                CampaignStatus::Open => t.open,
-                CampaignStatus::Closed => t.closed,
-            },
+            status: books::phase_text(
+                t,
+                c.phase(&crate::ledger::ids::format_date(
+                    crate::ledger::ids::today_in_vietnam(time::OffsetDateTime::now_utc()),
+                )),
+            ),
             received: books::vnd_sum(c.received_vnd()),
             target: c.target().map(books::vnd_sum),
             percent: c.progress_percent().unwrap_or(0),
+            bar: c.progress_percent().unwrap_or(0).min(100),
         })
         .collect();
     let stock = stock

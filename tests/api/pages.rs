@@ -241,7 +241,66 @@ async fn readers_see_where_the_money_went_campaigns_and_statements(app: TestApp)
     );
 }
 
+/// A campaign's status follows its window as well as its entries, and
+/// a campaign past its target says how far past.
+async fn campaigns_show_their_window_and_progress_past_the_target(app: TestApp) {
+    let clerk = app.with_fund().await;
+    for (id, starts, ends) in [
+        ("da-qua", "2026-10-01", "2026-11-18"),
+        ("sap-toi", "2099-01-01", "2099-02-01"),
+        ("dang-mo", "2026-10-01", "2099-12-31"),
+    ] {
+        app.record(
+            "HN-VNN",
+            &clerk,
+            "campaign_opened",
+            json!({"campaign_id": id, "name": format!("Đợt {id}"), "kind": "other",
+                   "starts_on": starts, "ends_on": ends, "target_vnd": "1000000"}),
+        )
+        .await;
+    }
+    app.record(
+        "HN-VNN",
+        &clerk,
+        "donation_cash",
+        json!({"donor": {"display": "Công ty An Bình", "kind": "organization"},
+               "amount_vnd": "2500000", "channel": "cash", "received_on": "2026-11-02",
+               "campaign_id": "da-qua"}),
+    )
+    .await;
+    let (_, fund) = page(&app, "/f/HN-VNN").await;
+    for (id, status) in [
+        ("da-qua", "đã hết hạn nhận ủng hộ"),
+        ("sap-toi", "chưa bắt đầu"),
+        ("dang-mo", "đang vận động"),
+    ] {
+        let (code, c) = page(&app, &format!("/f/HN-VNN/c/{id}")).await;
+        assert_eq!(code, 200);
+        assert!(
+            c.contains(&format!("id=\"campaign-status\">{status}</dd>")),
+            "{id}: {c}"
+        );
+        assert!(fund.contains(&format!("Đợt {id}</strong></a> (")), "{fund}");
+        assert!(
+            fund.contains(&format!(", {status}): ")),
+            "{id} {status}: {fund}"
+        );
+    }
+    let (_, past) = page(&app, "/f/HN-VNN/c/da-qua").await;
+    assert!(
+        past.contains("value=\"100\" aria-label=\"250%\"></progress> 250%"),
+        "{past}"
+    );
+    let (_, english) = page(&app, "/f/HN-VNN/c/da-qua?lang=en").await;
+    assert!(
+        english.contains(">no longer taking gifts</dd>"),
+        "{english}"
+    );
+    app.stop().await;
+}
+
 crate::both!(
+    campaigns_show_their_window_and_progress_past_the_target,
     unknown_funds_campaigns_receipts_and_paths_are_pages_that_name_them,
     readers_see_funds_campaigns_stock_and_gifts,
     readers_see_where_the_money_went_campaigns_and_statements

@@ -39,8 +39,9 @@ mod rules;
 mod tests;
 
 pub use objects::{
-    Acknowledgement, Campaign, CampaignStatus, Class, DistState, DistributionState, Earmark, Hold,
-    Household, OutflowState, PledgeState, PledgeStatus, ReversalState, StockLine, Totals,
+    Acknowledgement, Campaign, CampaignPhase, CampaignStatus, Class, DistState, DistributionState,
+    Earmark, Hold, Household, OutflowState, PledgeState, PledgeStatus, ReversalState, StockLine,
+    Totals,
 };
 pub use outflows::{LineValues, FOUR_EYES_VERSION};
 pub use projection::{Object, Summary, OBJECT_KINDS};

@@ -87,8 +87,32 @@ impl Campaign {
     /// positive target.
     pub fn progress_percent(&self) -> Option<u64> {
         let target = self.target().filter(|t| *t > 0)?;
-        u64::try_from((self.received_vnd() * 100 / target).clamp(0, 100)).ok()
+        u64::try_from((self.received_vnd() * 100 / target).max(0)).ok()
     }
+
+    /// Where the campaign stands on `today` (`YYYY-MM-DD`): closed by an
+    /// entry, or by its window, in which alone it takes gifts.
+    pub fn phase(&self, today: &str) -> CampaignPhase {
+        match self.status {
+            CampaignStatus::Closed => CampaignPhase::Closed,
+            CampaignStatus::Open if today < self.starts_on.as_str() => CampaignPhase::Upcoming,
+            CampaignStatus::Open if today > self.ends_on.as_str() => CampaignPhase::Ended,
+            CampaignStatus::Open => CampaignPhase::Open,
+        }
+    }
+}
+
+/// A campaign as people see it on a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CampaignPhase {
+    /// Its window has not begun.
+    Upcoming,
+    /// In its window, taking gifts.
+    Open,
+    /// Its window is over: gifts are refused, though no entry closed it.
+    Ended,
+    /// Closed by a `campaign_closed` entry.
+    Closed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -381,6 +405,20 @@ mod tests {
     }
 
     #[test]
+    fn a_campaign_takes_gifts_only_in_its_window_whatever_its_status_says() {
+        let c = campaign(0, 0, None);
+        assert_eq!(c.phase("2026-10-31"), CampaignPhase::Upcoming);
+        assert_eq!(c.phase("2026-11-01"), CampaignPhase::Open);
+        assert_eq!(c.phase("2027-01-31"), CampaignPhase::Open);
+        assert_eq!(c.phase("2027-02-01"), CampaignPhase::Ended);
+        let closed = Campaign {
+            status: CampaignStatus::Closed,
+            ..c
+        };
+        assert_eq!(closed.phase("2026-12-01"), CampaignPhase::Closed);
+    }
+
+    #[test]
     fn a_campaign_counts_cash_and_goods_towards_its_target() {
         let c = campaign(3_000_000, 1_000_000, Some("10000000"));
         assert_eq!(c.received_vnd(), 4_000_000);
@@ -389,10 +427,10 @@ mod tests {
     }
 
     #[test]
-    fn progress_is_shown_up_to_a_hundred_and_not_without_a_positive_target() {
+    fn progress_goes_past_a_hundred_and_not_without_a_positive_target() {
         assert_eq!(
             campaign(25_000_000, 0, Some("10000000")).progress_percent(),
-            Some(100)
+            Some(250)
         );
         assert_eq!(
             campaign(9_999_999, 0, Some("10000000")).progress_percent(),
