@@ -423,6 +423,8 @@ struct ReceiptPage {
     received_on: String,
     goods: Option<String>,
     amount_raw: String,
+    /// "Số tiền" for cash, "Giá trị" for goods.
+    amount_label: &'static str,
     amount_figures: String,
     amount_words: String,
     campaign: Option<String>,
@@ -497,7 +499,15 @@ async fn receipt(
             goods: Some(
                 b.items
                     .iter()
-                    .map(|l| format!("{} {} {}", l.item, l.quantity.0, l.unit.as_str()))
+                    .map(|l| {
+                        // What the donor gave, in its description's words
+                        // when the clerk wrote one, not the stock code.
+                        let what = l
+                            .description
+                            .as_ref()
+                            .map_or(l.item.as_str(), |d| d.as_str());
+                        format!("{what} {} {}", l.quantity.0, l.unit.as_str())
+                    })
                     .collect::<Vec<_>>()
                     .join("; "),
             ),
@@ -546,11 +556,19 @@ async fn receipt(
         voided_reason: r.voided.as_ref().map(|(_, reason)| reason.clone()),
         donor: gift.donor.to_owned(),
         received_on: crate::format::vn_date(&crate::ledger::ids::format_date(gift.received_on.0)),
+        amount_label: if gift.goods.is_some() {
+            t.pick("Giá trị", "Value")
+        } else {
+            t.amount
+        },
         goods: gift.goods,
         amount_figures: words::vnd(gift.amount),
         amount_words: words::vnd_in_words(gift.amount),
         amount_raw: gift.amount.to_string(),
-        campaign: gift.campaign.map(|c| c.as_str().to_owned()),
+        campaign: match gift.campaign {
+            Some(id) => Some(campaign_name(&s, &r.fund_code, id.as_str()).await),
+            None => None,
+        },
         committee_name,
         fund_name: fund.name,
         verifier_key: fund.verifier_key,
@@ -561,6 +579,16 @@ async fn receipt(
         verify_text,
     };
     Ok(html(page))
+}
+
+/// A campaign's name, or its id when it cannot be read.
+async fn campaign_name(s: &AppState, fund: &str, id: &str) -> String {
+    let found = s.store.object(fund, "campaign", id).await;
+    found
+        .ok()
+        .flatten()
+        .and_then(|data| serde_json::from_str::<Campaign>(&data).ok())
+        .map_or_else(|| id.to_owned(), |c| c.name)
 }
 
 /// `path?query` with `lang` set to the other language.

@@ -299,7 +299,67 @@ async fn campaigns_show_their_window_and_progress_past_the_target(app: TestApp) 
     app.stop().await;
 }
 
+/// A receipt names the campaign and the goods as people know them, and
+/// calls the worth of goods their value, not an amount of money.
+async fn receipts_name_the_campaign_and_the_goods(app: TestApp) {
+    let clerk = app.with_fund().await;
+    app.record(
+        "HN-VNN",
+        &clerk,
+        "campaign_opened",
+        json!({"campaign_id": "tet-2027", "name": "Tết Nhân ái 2027", "kind": "tet",
+               "starts_on": "2026-10-01", "ends_on": "2099-01-01"}),
+    )
+    .await;
+    let goods = app
+        .record(
+            "HN-VNN",
+            &clerk,
+            "donation_in_kind",
+            json!({"donor": {"display": "Siêu thị Co.op", "kind": "organization"},
+                   "items": [{"item": "QUA-TET", "description": "Quà Tết (bánh chưng, gạo, dầu ăn)",
+                              "quantity": "40", "unit": "gói", "unit_value_vnd": "500000", "value_vnd": "20000000"}],
+                   "total_value_vnd": "20000000", "received_on": "2026-11-02", "campaign_id": "tet-2027"}),
+        )
+        .await;
+    let cash = app
+        .record(
+            "HN-VNN",
+            &clerk,
+            "donation_cash",
+            json!({"donor": {"display": "Ông Trần Văn Bảy", "kind": "individual"},
+                   "amount_vnd": "500000", "channel": "cash", "received_on": "2026-11-02"}),
+        )
+        .await;
+    let (_, r) = page(
+        &app,
+        &format!("/r/{}", goods["receipt"]["code"].as_str().unwrap()),
+    )
+    .await;
+    assert!(r.contains("<dd>Tết Nhân ái 2027</dd>"), "{r}");
+    assert!(!r.contains(">tet-2027<"), "{r}");
+    assert!(
+        r.contains("Quà Tết (bánh chưng, gạo, dầu ăn) 40 gói"),
+        "{r}"
+    );
+    assert!(
+        r.contains("<dt>Giá trị</dt><dd class=\"amount\" id=\"amount\">20.000.000\u{a0}₫"),
+        "{r}"
+    );
+    let (_, r) = page(
+        &app,
+        &format!("/r/{}", cash["receipt"]["code"].as_str().unwrap()),
+    )
+    .await;
+    assert!(
+        r.contains("<dt>Số tiền</dt><dd class=\"amount\" id=\"amount\">500.000\u{a0}₫"),
+        "{r}"
+    );
+    app.stop().await;
+}
+
 crate::both!(
+    receipts_name_the_campaign_and_the_goods,
     campaigns_show_their_window_and_progress_past_the_target,
     unknown_funds_campaigns_receipts_and_paths_are_pages_that_name_them,
     readers_see_funds_campaigns_stock_and_gifts,
