@@ -52,6 +52,8 @@ pub struct GiftRow {
     pub amount: String,
     pub goods: Option<String>,
     pub status: &'static str,
+    /// Why a voided gift was voided.
+    pub voided_reason: Option<String>,
 }
 
 /// Gifts as the statement of gifts has them.
@@ -64,6 +66,7 @@ pub fn gift_rows(t: &Text, rows: &[Gift]) -> Vec<GiftRow> {
             amount: vnd_sum(SumVnd::from(r.amount_vnd)),
             goods: r.goods.clone(),
             status: if r.is_voided() { t.voided } else { t.valid },
+            voided_reason: r.voided_reason.clone().filter(|_| r.is_voided()),
         })
         .collect()
 }

@@ -827,6 +827,7 @@ struct SaokePage {
     from: String,
     to: String,
     min_vnd: String,
+    max_vnd: String,
     error: Option<String>,
     matched: String,
     gifts: Vec<books::GiftRow>,
@@ -884,6 +885,7 @@ async fn saoke_page(
         from: field("from"),
         to: field("to"),
         min_vnd: field("min_vnd"),
+        max_vnd: field("max_vnd"),
         error: None,
         matched: String::new(),
         gifts: Vec::new(),
@@ -893,6 +895,20 @@ async fn saoke_page(
         next_href: None,
     };
     let mut filter_params = params.clone();
+    // Amounts as people type them: 1.000.000, 1 000 000 ₫.
+    for name in ["min_vnd", "max_vnd"] {
+        if let Some(raw) = filter_params.get(name).cloned() {
+            match crate::web::forms::money_digits(t, &raw) {
+                Ok(digits) => {
+                    filter_params.insert(name.to_owned(), digits);
+                }
+                Err(e) => {
+                    page.error = Some(e);
+                    return Ok(html(page));
+                }
+            }
+        }
+    }
     let cursor = filter_params
         .remove("cursor")
         .and_then(|c| c.parse::<u64>().ok());
@@ -919,6 +935,17 @@ async fn saoke_page(
         .matched
         .replace("{count}", &matched.count.to_string())
         .replace("{amount}", &amount_text(&matched.amount_vnd)?);
+    // The rows include voided gifts: say how many, so counts match rows.
+    if matched.voided_count > 0 {
+        page.matched.push_str(
+            &t.pick(
+                "; và {count} khoản đã hủy ({amount}), không tính vào tổng",
+                "; and {count} voided ({amount}), not counted",
+            )
+            .replace("{count}", &matched.voided_count.to_string())
+            .replace("{amount}", &amount_text(&matched.voided_amount_vnd)?),
+        );
+    }
     if rows.len() as u64 == SAOKE_PAGE {
         if let Some(last) = rows.last().map(|r| r.seq) {
             let mut parts: Vec<String> = search

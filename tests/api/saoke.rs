@@ -237,7 +237,93 @@ async fn a_name_written_as_a_formula_stays_text_in_the_csv_statement(app: TestAp
     assert_eq!(json["donations"][0]["donor"]["display"], formula);
 }
 
+/// The page of the statement of gifts as a reader uses it: amounts typed
+/// the Vietnamese way in both amount fields, an amount it cannot read
+/// said in the reader's language with nothing listed, and a voided gift
+/// counted apart from the total, with its reason beside it.
+async fn the_statement_page_reads_amounts_as_people_type_them(app: TestApp) {
+    let clerk = app.with_fund().await;
+    let written = app
+        .record_batch(
+            "HN-VNN",
+            &clerk,
+            vec![
+                cash(
+                    "Nguyễn Văn An",
+                    "individual",
+                    500_000,
+                    "2026-11-01",
+                    json!({}),
+                ),
+                cash(
+                    "Trần Thị Bình",
+                    "individual",
+                    2_000_000,
+                    "2026-11-02",
+                    json!({}),
+                ),
+                cash(
+                    "Công ty Đại Việt",
+                    "organization",
+                    9_000_000,
+                    "2026-11-03",
+                    json!({}),
+                ),
+            ],
+        )
+        .await;
+    app.record(
+        "HN-VNN",
+        &clerk,
+        "reversal",
+        json!({"reverses_seq": written[1]["seq"], "reason": "Trùng biên lai"}),
+    )
+    .await;
+    let root = app.base.trim_end_matches("/api/v1").to_owned();
+    let get = |q: &str| {
+        let url = format!("{root}/f/HN-VNN/sao-ke?{q}");
+        let client = app.client.clone();
+        async move {
+            let r = client.get(url).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (code, all) = get("").await;
+    assert_eq!(code, 200);
+    assert!(
+        all.contains("2 khoản ủng hộ, tổng cộng 9.500.000\u{a0}₫; và 1 khoản đã hủy (2.000.000\u{a0}₫), không tính vào tổng"),
+        "{all}"
+    );
+    assert!(
+        all.contains("Đã hủy: <span class=\"void-reason\">Trùng biên lai</span>"),
+        "{all}"
+    );
+    let rows = |page: &str| page.matches("<td class=\"donor\"").count();
+    assert_eq!(rows(&all), 3);
+    let (_, some) = get("min_vnd=1.000.000&max_vnd=9%20000%20000%20%E2%82%AB").await;
+    assert_eq!(rows(&some), 2, "{some}");
+    assert!(some.contains("Công ty Đại Việt") && some.contains("Trần Thị Bình"));
+    assert!(
+        some.contains(
+            "id=\"max_vnd\" name=\"max_vnd\" inputmode=\"numeric\" value=\"9 000 000 ₫\""
+        ),
+        "{some}"
+    );
+    let (_, upper) = get("max_vnd=600.000").await;
+    assert_eq!(rows(&upper), 1, "{upper}");
+    for bad in ["1,5", "abc", "-5", "1.00.000"] {
+        let (code, page) = get(&format!("min_vnd={bad}")).await;
+        assert_eq!(code, 200, "{bad}");
+        assert!(page.contains("Nhập số đồng bằng chữ số"), "{bad}: {page}");
+        assert_eq!(rows(&page), 0, "{bad}");
+    }
+    let (_, english) = get("min_vnd=abc&lang=en").await;
+    assert!(english.contains("Enter whole đồng in digits"), "{english}");
+    app.stop().await;
+}
+
 crate::both!(
+    the_statement_page_reads_amounts_as_people_type_them,
     a_fund_stops_at_its_bound_and_its_gifts_sum_exactly,
     the_statement_is_searched_as_people_type,
     a_name_written_as_a_formula_stays_text_in_the_csv_statement

@@ -314,6 +314,13 @@ fn read(t: &Text, f: &Field, raw: &str, today: Date) -> Result<String, String> {
     }
 }
 
+/// A whole number of đồng as people type it (`1.500.000`, `1 500 000 ₫`,
+/// `0`), as plain digits; the error in the reader's language.
+pub fn money_digits(t: &Text, raw: &str) -> Result<String, String> {
+    let f = Field::new("amount", "amount", "", Control::Money { zero: true });
+    read(t, &f, raw.trim(), time::macros::date!(2000 - 01 - 01))
+}
+
 /// The digits of a whole number typed with or without groups of three set
 /// off by dots or spaces (`1.500.000`, `1 500 000`); `None` for anything
 /// else, such as `12.5` (a slip, not 125) or `.500`.

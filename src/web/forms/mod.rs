@@ -24,7 +24,7 @@ mod declarations;
 mod engine;
 mod labels;
 
-pub use engine::{check, views, Checked, Control, Field, FieldView};
+pub use engine::{check, money_digits, views, Checked, Control, Field, FieldView};
 pub use labels::{category, rule_sentence, support_type, CATEGORIES, SUPPORT_TYPES};
 
 use crate::ledger::kinds::EntryKind;
