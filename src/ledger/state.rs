@@ -1216,6 +1216,47 @@ mod tests {
         f.replays();
     }
 
+    /// What a person gave out to households counts towards their day as
+    /// much as what they spent; reversing what was no money is no outflow.
+    #[test]
+    fn distributions_count_towards_a_person_s_day_and_other_reversals_carry_no_status() {
+        let mut f = Fund::open();
+        f.write("donation_cash", gift("90000000")).unwrap();
+        household(&mut f, "hh-1", "poor");
+        let d = f
+            .write_as(
+                "clerk",
+                "distribution",
+                distribution("hh-1", "cash_grant", "15000000"),
+            )
+            .unwrap();
+        assert_eq!(status_of(&d), APPROVED);
+        let e = f.write_as("clerk", "expense", expense("5000000")).unwrap();
+        assert_eq!(
+            status_of(&e),
+            PENDING,
+            "15 million given and 5 spent in one day"
+        );
+        let h = f
+            .write_as(
+                "registrar",
+                "household_registered",
+                json!({"household_id": "hh-2", "commune_code": "HN-PX", "hamlet": "Thôn 3",
+                       "category": "poor", "members": 4, "review_year": 2026}),
+            )
+            .unwrap();
+        let r = f
+            .write_as(
+                "clerk-2",
+                "reversal",
+                json!({"reverses_seq": h.seq, "reason": "Ghi trùng"}),
+            )
+            .unwrap();
+        assert_eq!(status_of(&r), None, "a household's reversal moves no money");
+        assert!(!f.state.book.outflows.contains_key(&r.seq));
+        f.replays();
+    }
+
     #[test]
     fn outflows_to_one_household_add_up_over_the_window() {
         let mut f = Fund::open();
