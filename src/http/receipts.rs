@@ -18,7 +18,8 @@ pub fn router() -> Router<AppState> {
 /// How often a receipt waiting for its checkpoint looks again.
 const COVER_POLL: Duration = Duration::from_millis(25);
 /// How long past the signing interval a receipt waits before it answers
-/// 503 (the writer is busy or stopped); the donor's page retries.
+/// 503 (the writer is busy or stopped); the donor's page asks again a few
+/// times (`static/verify.js`).
 const COVER_SLACK: Duration = Duration::from_secs(2);
 
 /// The latest checkpoint, once it covers entry `seq`: checkpoints are
@@ -30,8 +31,10 @@ async fn covering(
     seq: u64,
     mut latest: Option<(u64, String)>,
 ) -> Result<(u64, String), ApiError> {
-    let deadline =
-        tokio::time::Instant::now() + s.settings.ledger.checkpoint_interval() + COVER_SLACK;
+    // Within the request's own time limit, with a second to answer.
+    let limit = Duration::from_secs(s.settings.server.request_timeout_s.saturating_sub(1));
+    let wait = (s.settings.ledger.checkpoint_interval() + COVER_SLACK).min(limit);
+    let deadline = tokio::time::Instant::now() + wait;
     loop {
         if let Some((size, note)) = latest {
             if size > seq {

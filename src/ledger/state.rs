@@ -43,6 +43,10 @@ pub struct FundState {
     /// The totals of the day of the last entry (see [`DayTotals`]); none
     /// until an entry is applied here or the writer reads the stored row.
     pub day: Option<DayTotals>,
+    /// When the last entry was recorded. A later entry is never recorded
+    /// before it, whatever a clock says: a fund's entries are recorded in
+    /// seq order, which sealed periods and the totals by day rest on.
+    pub last_recorded_at: Option<OffsetDateTime>,
 }
 
 impl FundState {
@@ -54,6 +58,7 @@ impl FundState {
             last_hash: ZERO_HASH,
             book: Book::default(),
             day: None,
+            last_recorded_at: None,
         }
     }
 
@@ -69,6 +74,7 @@ impl FundState {
             last_hash: self.last_hash,
             book: self.book.savepoint(),
             day: self.day.clone(),
+            last_recorded_at: self.last_recorded_at,
         }
     }
 
@@ -78,6 +84,7 @@ impl FundState {
         self.last_hash = saved.last_hash;
         self.book.restore(saved.book);
         self.day = saved.day;
+        self.last_recorded_at = saved.last_recorded_at;
         debug_assert_eq!(self.size(), self.book.size);
     }
 }
@@ -89,6 +96,7 @@ pub struct Savepoint {
     last_hash: Hash,
     book: Book,
     day: Option<DayTotals>,
+    last_recorded_at: Option<OffsetDateTime>,
 }
 
 /// A household's private record with the salt of its commitment.
@@ -273,6 +281,12 @@ pub fn apply(
     let Draft { mut body, private } = draft;
     let kind = body.kind();
     let seq = state.size();
+    // A clock that went back (another process's, or this one's) does not
+    // record an entry before the one it follows.
+    let now = state
+        .last_recorded_at
+        .map_or(ctx.now, |last| ctx.now.max(last));
+    let ctx = &Context { now, ..*ctx };
     let at = At {
         seq,
         actor: ctx.actor,
@@ -308,6 +322,7 @@ pub fn apply(
         other => other.insert(DayTotals::new(at.date)),
     };
     totals.record(seq, &body, before, &state.book);
+    state.last_recorded_at = Some(now);
     debug_assert_eq!(state.size(), seq + 1);
     debug_assert_eq!(state.book.size, seq + 1);
     let receipt = body.gift().and_then(|g| g.receipt_no).map(str::to_owned);
@@ -751,6 +766,27 @@ mod tests {
             .unwrap();
         assert_eq!(f.state.book.balance_vnd, 0);
         assert_eq!(f.state.size(), 4);
+    }
+
+    /// A clock that goes back records the next entry at the time of the
+    /// one it follows, in the same day's totals: entries stay in order.
+    #[test]
+    fn an_entry_is_never_recorded_before_the_one_it_follows() {
+        let mut f = Fund::open();
+        let late = time::macros::datetime!(2026-11-22 17:00:00.5 UTC);
+        let a = f
+            .write_at("clerk", "donation_cash", gift("1000"), late)
+            .unwrap();
+        let early = time::macros::datetime!(2026-11-22 16:59:59.9 UTC);
+        let b = f
+            .write_at("clerk", "donation_cash", gift("2000"), early)
+            .unwrap();
+        assert_eq!(a.recorded_at, "2026-11-22T17:00:00.500000Z");
+        assert_eq!(b.recorded_at, a.recorded_at);
+        let day = f.state.day.clone().unwrap();
+        assert_eq!(day.day, "2026-11-23", "Vietnam's day of both");
+        assert_eq!(day.movements.entries, 2);
+        f.replays();
     }
 
     #[test]

@@ -58,6 +58,33 @@ pub(crate) async fn last_day(
     .transpose()
 }
 
+/// When the entry before `size` of `fund` was recorded.
+pub(crate) async fn last_recorded_at(
+    tx: &mut Transaction<'static, Any>,
+    fund: &str,
+    size: u64,
+) -> Result<Option<time::OffsetDateTime>> {
+    let Some(last) = size.checked_sub(1) else {
+        return Ok(None);
+    };
+    let row = sqlx::query("SELECT recorded_at FROM entries WHERE fund_code = $1 AND seq = $2")
+        .bind(fund)
+        .bind(super::to_i64(last)?)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.map(|r| {
+        let text: String = r.try_get("recorded_at")?;
+        time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339).map_err(
+            |e| {
+                StoreError::Corrupt(format!(
+                    "fund {fund}: entry {last} recorded at {text:?}: {e}"
+                ))
+            },
+        )
+    })
+    .transpose()
+}
+
 /// A period's days, as a statement needs them.
 #[derive(Debug)]
 pub struct PeriodDays {
@@ -72,6 +99,16 @@ pub struct PeriodDays {
 impl Store {
     /// The stored days of `fund` around `from..=to` (`YYYY-MM-DD`).
     pub async fn period_days(&self, fund: &str, from: &str, to: &str) -> Result<PeriodDays> {
+        // First whether the period has ended: the days read after are then
+        // final, and the whole period (a fund's entries are recorded in
+        // seq order, so one dated after the period follows all of it).
+        let ended =
+            sqlx::query("SELECT 1 AS one FROM fund_days WHERE fund_code = $1 AND day > $2 LIMIT 1")
+                .bind(fund)
+                .bind(to)
+                .fetch_optional(&self.read)
+                .await?
+                .is_some();
         let before = sqlx::query(
             "SELECT day, totals FROM fund_days WHERE fund_code = $1 AND day < $2 \
              ORDER BY day DESC LIMIT 1",
@@ -107,13 +144,6 @@ impl Store {
                 )
             })
             .collect::<Result<Vec<_>>>()?;
-        let ended =
-            sqlx::query("SELECT 1 AS one FROM fund_days WHERE fund_code = $1 AND day > $2 LIMIT 1")
-                .bind(fund)
-                .bind(to)
-                .fetch_optional(&self.read)
-                .await?
-                .is_some();
         Ok(PeriodDays {
             before,
             days,

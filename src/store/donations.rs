@@ -88,8 +88,9 @@ impl Clause {
             // trigram index (migration 0012) as a phrase: the gifts whose
             // donor text holds it. PostgreSQL's trigram index serves LIKE.
             if backend == Backend::Sqlite && q.chars().count() >= 3 {
+                // `$1` is the fund: the index is asked for its gifts only.
                 c.text(
-                    "rowid IN (SELECT rowid FROM donations_search WHERE donations_search MATCH ?)",
+                    "seq IN (SELECT seq FROM donations_search WHERE donations_search MATCH ? AND fund_code = $1)",
                     format!("\"{}\"", q.replace('"', "\"\"")),
                 );
             } else {

@@ -43,6 +43,9 @@ use crate::ledger::policy::Policy;
 use crate::ledger::replay::fold;
 use crate::ledger::state::{apply, Appended, Context, Draft, FundState, Rejection, Savepoint};
 
+/// How often a writer looks for heads that no checkpoint covers.
+const UNSIGNED_SWEEP: Duration = Duration::from_secs(10);
+
 /// How soon a checkpoint that failed to be signed is tried again, at least.
 const RETRY_SIGNING: Duration = Duration::from_millis(200);
 
@@ -275,27 +278,16 @@ async fn until(when: Option<Instant>) {
 
 impl WriterTask {
     async fn run(mut self, mut rx: mpsc::Receiver<Job>) {
-        // What an earlier writer left unsigned is signed first.
-        match super::funds_unsigned(&self.store.write).await {
-            Ok(funds) => {
-                let now = Instant::now();
-                for fund in funds {
-                    match Code::parse(&fund, "fund") {
-                        Ok(code) => {
-                            self.due.insert(code, now);
-                        }
-                        Err(e) => {
-                            tracing::error!(fund, error = %e.message, "a fund head with a bad code")
-                        }
-                    }
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "could not read which funds wait for a checkpoint")
-            }
-        }
+        // What an earlier writer left unsigned is signed first, and every
+        // so often what another process (killed, on PostgreSQL) left.
+        self.find_unsigned().await;
+        let mut next_sweep = Instant::now() + UNSIGNED_SWEEP;
         loop {
-            let next_due = self.due.values().min().copied();
+            if Instant::now() >= next_sweep {
+                self.find_unsigned().await;
+                next_sweep = Instant::now() + UNSIGNED_SWEEP;
+            }
+            let next_due = self.due.values().copied().chain([next_sweep]).min();
             let first = tokio::select! {
                 biased;
                 job = rx.recv() => match job {
@@ -368,16 +360,41 @@ impl WriterTask {
 
     /// Signs `fund`'s head as it stands, under its lock, and stores the
     /// checkpoint.
+    /// Signing needs the head's size and tree, not the books: nothing is
+    /// folded here.
     async fn sign_head(&mut self, fund: &Code) -> Result<(), super::StoreError> {
         let mut tx = self.store.begin_write().await?;
-        let Some((state, origin)) = self.load(&mut tx, fund).await? else {
+        let Some(head) = lock_head(&mut tx, self.store.backend(), fund).await? else {
             return Ok(());
         };
-        let note = self.sign(&origin, &state)?;
-        super::insert_checkpoint(&mut tx, fund.as_str(), state.size(), &note).await?;
+        let note = self.sign_tree(&head.origin, head.frontier.size(), &head.frontier.root())?;
+        super::insert_checkpoint(&mut tx, fund.as_str(), head.frontier.size(), &note).await?;
         tx.commit().await?;
-        self.cache.insert(fund.clone(), state);
         Ok(())
+    }
+
+    /// Marks as due every fund whose head is ahead of its latest
+    /// checkpoint: what another process, or a commit whose outcome was
+    /// not known, left unsigned.
+    async fn find_unsigned(&mut self) {
+        match super::funds_unsigned(&self.store.write).await {
+            Ok(funds) => {
+                let now = Instant::now();
+                for fund in funds {
+                    match Code::parse(&fund, "fund") {
+                        Ok(code) => {
+                            self.due.entry(code).or_insert(now);
+                        }
+                        Err(e) => {
+                            tracing::error!(fund, error = %e.message, "a fund head with a bad code")
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "could not read which funds wait for a checkpoint")
+            }
+        }
     }
 
     async fn commit_group(&mut self, jobs: Vec<Job>) {
@@ -621,6 +638,7 @@ impl WriterTask {
         // its entries saved them.
         if read_day {
             state.day = super::days::last_day(tx, fund.as_str()).await?;
+            state.last_recorded_at = super::days::last_recorded_at(tx, fund.as_str(), size).await?;
         }
         state.frontier = head.frontier;
         state.last_hash = head.last_hash;
@@ -740,6 +758,15 @@ impl WriterTask {
     }
 
     fn sign(&mut self, origin: &str, state: &FundState) -> Result<String, super::StoreError> {
+        self.sign_tree(origin, state.size(), &state.frontier.root())
+    }
+
+    fn sign_tree(
+        &mut self,
+        origin: &str,
+        size: u64,
+        root: &crate::ledger::merkle::Hash,
+    ) -> Result<String, super::StoreError> {
         let corrupt = |e: crate::ledger::checkpoint::CheckpointError| {
             super::StoreError::Corrupt(e.to_string())
         };
@@ -748,8 +775,7 @@ impl WriterTask {
             self.keys.insert(origin.to_owned(), key);
         }
         let key = &self.keys[origin];
-        key.sign(state.size(), &state.frontier.root())
-            .map_err(corrupt)
+        key.sign(size, root).map_err(corrupt)
     }
 }
 
