@@ -1462,6 +1462,43 @@ mod tests {
         );
     }
 
+    /// Two lines of one item in one distribution take their value from
+    /// what the first left, and together no more than the stock holds.
+    #[test]
+    fn lines_of_one_item_share_its_stock_and_its_value() {
+        let mut f = Fund::open();
+        f.policy.limits_vnd.clear();
+        // 3 packs worth 100 đồng together.
+        f.write(
+            "donation_in_kind",
+            json!({"donor": {"display": "Siêu thị Co.op", "kind": "organization"},
+                   "items": [{"item": "QUA-TET", "quantity": "1", "unit": "gói",
+                              "unit_value_vnd": 40, "value_vnd": 40},
+                             {"item": "QUA-TET", "quantity": "2", "unit": "gói",
+                              "unit_value_vnd": 30, "value_vnd": 60}],
+                   "total_value_vnd": "100", "received_on": "2026-11-20"}),
+        )
+        .unwrap();
+        household(&mut f, "hh-1", "poor");
+        let two_lines = |a: &str, b: &str| {
+            json!({"household_id": "hh-1", "support_type": "tet_gift", "cash_vnd": "0",
+                   "items": [{"item": "QUA-TET", "quantity": a, "unit": "gói"},
+                             {"item": "QUA-TET", "quantity": b, "unit": "gói"}],
+                   "decision_ref": "QĐ 3/MTTQ"})
+        };
+        assert_eq!(
+            f.rule("distribution", two_lines("3", "1")),
+            "stock_insufficient"
+        );
+        let d = f.write("distribution", two_lines("1", "2")).unwrap();
+        let Body::Distribution(b) = &d.body else {
+            panic!()
+        };
+        let values: Vec<u64> = b.items.iter().map(|l| l.value()).collect();
+        assert_eq!(values, vec![33, 67], "the last units take what is left");
+        f.replays();
+    }
+
     #[test]
     fn the_last_units_take_what_is_left_so_value_reaches_zero_with_quantity() {
         let mut f = Fund::open();
@@ -1561,6 +1598,14 @@ mod tests {
         assert_eq!(book(&f).reserved_vnd, 25_000_000);
         assert_eq!(book(&f).outflows[&t.seq].value_vnd, 25_000_000);
         assert_eq!(book(&f).totals.transfers_out_vnd, 0);
+        let Body::TransferOut(tb) = &t.body else {
+            panic!()
+        };
+        assert_eq!(
+            Some(book(&f).outflows[&t.seq].outflow_id.as_str()),
+            tb.transfer_id.as_ref().map(|i| i.as_str()),
+            "filed under its own id"
+        );
 
         // A write-off of 50 kg at 500,000 a kg: 25,000,000 of goods held.
         let w = f
@@ -1576,6 +1621,13 @@ mod tests {
         assert_eq!((rice.quantity, rice.reserved), (dec(100), dec(50)));
         assert_eq!(rice.reserved_value_vnd, 25_000_000);
         assert_eq!(book(&f).outflows[&w.seq].value_vnd, 25_000_000);
+        let Body::StockAdjusted(wb) = &w.body else {
+            panic!()
+        };
+        assert_eq!(
+            Some(book(&f).outflows[&w.seq].outflow_id.as_str()),
+            wb.adjustment_id.as_ref().map(|i| i.as_str())
+        );
 
         // The reversal of the goods gift holds what is left of them.
         assert_eq!(
