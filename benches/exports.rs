@@ -14,75 +14,23 @@
 use std::time::Instant;
 
 use serde_json::{json, Value};
-use tokio::io::AsyncBufReadExt;
+#[path = "support/mod.rs"]
+mod support;
+
+use support::{gift, post, status_kib};
 
 const BATCH: usize = 1_000;
 
-fn status_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|n| n.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 fn reset_peak(pid: u32) -> bool {
     std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
-}
-
-async fn post(client: &reqwest::Client, url: &str, token: &str, body: &Value) -> Value {
-    let r = client
-        .post(url)
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .expect("POST");
-    assert!(r.status().is_success(), "{url}: {}", r.status());
-    r.json().await.expect("JSON")
-}
-
-/// Gift `i`; every other one to the peak-month campaign.
-fn gift(i: usize) -> Value {
-    let mut g = json!({"kind": "donation_cash", "body": {
-        "donor": {"display": format!("Nguyễn Văn Ân {i}"), "kind": "individual"},
-        "amount_vnd": (100_000 + (i % 50) * 10_000).to_string(), "channel": "bank_transfer",
-        "received_on": "2026-11-01", "bank_ref": format!("FT26305{i:08}")}});
-    if i.is_multiple_of(2) {
-        g["body"]["campaign_id"] = json!("cao-diem-2026");
-    }
-    g
 }
 
 #[tokio::main]
 async fn main() {
     println!("Sổ Vàng export memory benchmark (SQLite, server in its own process)");
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_sovang"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.path())
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn sovang");
-    let pid = child.id().expect("pid");
-    let stdout = child.stdout.take().expect("stdout");
-    let line = tokio::io::BufReader::new(stdout)
-        .lines()
-        .next_line()
-        .await
-        .expect("read")
-        .expect("a line");
-    let base = format!(
-        "{}/api/v1",
-        line.strip_prefix("sovang listening on ")
-            .expect("listening line")
-    );
+    let mut server = support::Server::start(dir.path(), None, "warn").await;
+    let (pid, base) = (server.pid, server.api.clone());
     let admin = std::fs::read_to_string(dir.path().join("admin.token"))
         .expect("admin token")
         .trim()
@@ -259,5 +207,5 @@ async fn main() {
             times[times.len() - 1]
         );
     }
-    let _ = child.kill().await;
+    let _ = server.child.kill().await;
 }

@@ -21,7 +21,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use tokio::io::AsyncBufReadExt;
+#[path = "support/mod.rs"]
+mod support;
 
 const HEALTH_REQUESTS: usize = 2_000;
 const ATTACKERS: usize = 8;
@@ -133,26 +134,8 @@ async fn main() {
     );
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_sovang"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.path())
-        .env("RUST_LOG", "error")
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn sovang");
-    let stdout = child.stdout.take().expect("stdout");
-    let line = tokio::io::BufReader::new(stdout)
-        .lines()
-        .next_line()
-        .await
-        .expect("read")
-        .expect("a line");
-    let root = line
-        .strip_prefix("sovang listening on ")
-        .expect("listening line")
-        .to_owned();
-    let base = format!("{root}/api/v1");
+    let mut server = support::Server::start(dir.path(), None, "error").await;
+    let (root, base) = (server.root.clone(), server.api.clone());
     let admin = std::fs::read_to_string(dir.path().join("admin.token"))
         .expect("admin token")
         .trim()
@@ -240,5 +223,5 @@ async fn main() {
             tally.other.load(Ordering::Relaxed)
         );
     }
-    let _ = child.kill().await;
+    let _ = server.child.kill().await;
 }

@@ -26,89 +26,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use sha2::Digest;
-use tokio::io::AsyncBufReadExt;
+#[path = "support/mod.rs"]
+mod support;
+
+use support::{gift, post, status_kib, Server};
 
 const BATCH: usize = 1_000;
-
-fn status_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|n| n.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-struct Server {
-    child: tokio::process::Child,
-    pid: u32,
-    root: String,
-    api: String,
-}
-
-async fn start(dir: &std::path::Path, url: &str) -> Server {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_sovang"))
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--database-url",
-            url,
-            "--data-dir",
-        ])
-        .arg(dir)
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn sovang");
-    let pid = child.id().expect("pid");
-    let stdout = child.stdout.take().expect("stdout");
-    let line = tokio::io::BufReader::new(stdout)
-        .lines()
-        .next_line()
-        .await
-        .expect("read")
-        .expect("a line");
-    let root = line
-        .strip_prefix("sovang listening on ")
-        .expect("listening line")
-        .to_owned();
-    Server {
-        child,
-        pid,
-        api: format!("{root}/api/v1"),
-        root,
-    }
-}
-
-async fn post(client: &reqwest::Client, url: &str, token: &str, body: &Value) -> Value {
-    let r = client
-        .post(url)
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .expect("POST");
-    assert!(r.status().is_success(), "{url}: {}", r.status());
-    r.json().await.expect("JSON")
-}
-
-/// Gift `i`, as the bank's lines give them; every other one to the
-/// peak-month campaign.
-fn gift(i: usize) -> Value {
-    let mut g = json!({"kind": "donation_cash", "body": {
-        "donor": {"display": format!("Nguyễn Văn Ân {i}"), "kind": "individual"},
-        "amount_vnd": (100_000 + (i % 50) * 10_000).to_string(), "channel": "bank_transfer",
-        "received_on": "2026-11-01", "bank_ref": format!("FT26305{i:08}")}});
-    if i.is_multiple_of(2) {
-        g["body"]["campaign_id"] = json!("cao-diem-2026");
-    }
-    g
-}
 
 /// Milliseconds of one GET of `url` (which must succeed).
 async fn get_ms(client: &reqwest::Client, url: &str, token: Option<&str>) -> f64 {
@@ -233,7 +156,7 @@ async fn fresh_pg(admin_url: &str) -> Option<String> {
 async fn run(db: &str, url: Option<String>, targets: &[usize]) {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = url.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("sovang.db").display()));
-    let mut server = start(dir.path(), &url).await;
+    let mut server = Server::start(dir.path(), Some(&url), "warn").await;
     let admin = std::fs::read_to_string(dir.path().join("admin.token"))
         .expect("admin token")
         .trim()
@@ -312,7 +235,7 @@ async fn run(db: &str, url: Option<String>, targets: &[usize]) {
         // Killed, then started again: the first page folds what it must.
         server.child.start_kill().expect("kill");
         let _ = server.child.wait().await;
-        server = start(dir.path(), &url).await;
+        server = Server::start(dir.path(), Some(&url), "warn").await;
         let (root, api) = (server.root.clone(), server.api.clone());
         let first_page = get_ms(&client, &format!("{root}/f/HN-VNN"), None).await;
         let pages = [
