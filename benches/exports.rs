@@ -88,9 +88,12 @@ async fn main() {
             .await;
             written += BATCH;
         }
+        let rate = (target - from) as f64 / started.elapsed().as_secs_f64();
+        // The bundle holds what a checkpoint signs: wait for the one that
+        // covers the last gifts (signed at most once a second).
+        tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
         println!(
-            "\n{target} gifts (loaded at {:.0}/s); server resident {} MiB",
-            (target - from) as f64 / started.elapsed().as_secs_f64(),
+            "\n{target} gifts (loaded at {rate:.0}/s); server resident {} MiB",
             status_kib(pid, "VmRSS:") / 1024
         );
         for (name, path) in [
