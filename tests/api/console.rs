@@ -628,10 +628,16 @@ async fn admins_list_and_revoke_tokens_in_the_console(app: TestApp) {
     let mut c = Browser::new(&app);
     c.sign_in("lan", "mật khẩu dài 123").await;
     assert_eq!(c.get("/console/tokens").await.status, 403);
+    // Each says who they are in their own words, not a role's code.
+    let clerk_page = c.get("/console").await.body;
+    assert!(clerk_page.contains("(Cán bộ ghi sổ)</p>"), "{clerk_page}");
+    let english = c.get("/console?lang=en").await.body;
+    assert!(english.contains("(Clerk)</p>"), "{english}");
 
     let mut b = Browser::new(&app);
     b.sign_in("an", "mật khẩu dài 123").await;
     let console = b.get("/console").await;
+    assert!(console.body.contains("(Quản trị)</p>"), "{}", console.body);
     assert!(
         console.body.contains("id=\"tokens-link\""),
         "{}",

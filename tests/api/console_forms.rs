@@ -900,7 +900,7 @@ async fn approvers_void_pending_distributions(app: TestApp) {
     ];
     let p = b.post("/console/f/HN-VNN/void", &no_reason).await;
     assert_eq!(p.status, 422);
-    assert!(p.body.contains("Hủy duyệt cần ghi lý do."), "{}", p.body);
+    assert!(p.body.contains("Không duyệt cần ghi lý do."), "{}", p.body);
     assert_eq!(app.size("HN-VNN").await, size);
     let form = [
         ("csrf", csrf.as_str()),

@@ -174,7 +174,7 @@ pub(super) async fn decide(
     if void {
         let Some(reason) = text("reason") else {
             let t = staff.t;
-            let msg = t.pick("Hủy duyệt cần ghi lý do.", "Voiding needs a reason.");
+            let msg = t.pick("Không duyệt cần ghi lý do.", "Refusing needs a reason.");
             return pending_page(&s, &staff, &fund, &q, None, Some(msg.into())).await;
         };
         body["reason"] = json!(reason);

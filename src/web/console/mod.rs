@@ -87,6 +87,8 @@ struct ConsolePage {
     other_lang_href: String,
     name: String,
     role: String,
+    /// The role in the reader's words.
+    role_name: &'static str,
     csrf: String,
     funds: Vec<ConsoleFund>,
     /// Each entry form: its address and title.
@@ -129,6 +131,7 @@ async fn console(
         other_lang_href: other_lang(t, "/console", &q),
         name: staff.name.clone(),
         role: staff.caller.role().to_owned(),
+        role_name: role_name(t, staff.caller.role()),
         csrf: staff.csrf.clone(),
         funds,
         forms: EntryForm::ALL
@@ -155,4 +158,15 @@ async fn fund_in_scope(
             .into_response());
     }
     Ok(fund)
+}
+
+/// A role in the reader's words (SPEC §2).
+pub fn role_name(t: &crate::web::Text, role: &str) -> &'static str {
+    match role {
+        "clerk" => t.pick("Cán bộ ghi sổ", "Clerk"),
+        "approver" => t.pick("Thường trực (duyệt chi)", "Approver"),
+        "inspector" => t.pick("Kiểm tra", "Inspector"),
+        "admin" => t.pick("Quản trị", "Administrator"),
+        _ => t.pick("Vai trò khác", "Other role"),
+    }
 }
