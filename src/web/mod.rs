@@ -44,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/f/{fund}/c/{campaign}", get(books::campaign_page))
         .route("/f/{fund}/bao-cao", get(books::statement_page))
         .route("/r/{code}", get(receipt))
+        .route("/tra-cuu", get(lookup))
         .route("/static/verify.js", get(verify_js))
         .route("/static/site.css", get(site_css))
         .route("/static/forms.js", get(forms_js))
@@ -464,6 +465,24 @@ struct ReceiptGift<'a> {
     received_on: crate::ledger::values::Day,
     campaign: Option<&'a crate::ledger::ids::Id>,
     goods: Option<String>,
+}
+
+/// The home page's receipt lookup: the code as typed (any case, with or
+/// without hyphens or spaces) to its receipt page, or the page that says
+/// no receipt has it.
+async fn lookup(Query(q): Query<Vec<(String, String)>>) -> Result<Response, PageError> {
+    let t = lang_of(&q);
+    let raw = q
+        .iter()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.trim().to_owned())
+        .unwrap_or_default();
+    match normalise_verification_code(&raw) {
+        Some(code) => {
+            Ok(axum::response::Redirect::to(&format!("/r/{code}?lang={}", t.lang)).into_response())
+        }
+        None => Err(PageError::not_found(t, Missing::Receipt, &raw)),
+    }
 }
 
 async fn receipt(

@@ -358,7 +358,56 @@ async fn receipts_name_the_campaign_and_the_goods(app: TestApp) {
     app.stop().await;
 }
 
+/// A donor with a paper receipt types its code on the home page, as it
+/// comes (small letters, hyphens, spaces), and lands on the receipt; a
+/// code no receipt has is said so. Staff find their sign-in there too.
+async fn a_receipt_is_looked_up_by_its_code_from_the_home_page(app: TestApp) {
+    let clerk = app.with_fund().await;
+    let gift = app
+        .record(
+            "HN-VNN",
+            &clerk,
+            "donation_cash",
+            json!({"donor": {"display": "Ông Trần Văn Bảy", "kind": "individual"},
+                   "amount_vnd": "500000", "channel": "cash", "received_on": "2026-11-02"}),
+        )
+        .await;
+    let code = gift["receipt"]["code"].as_str().unwrap().to_owned();
+    let (_, home) = page(&app, "/").await;
+    assert!(
+        home.contains("<form method=\"get\" action=\"/tra-cuu\""),
+        "{home}"
+    );
+    assert!(home.contains("id=\"staff-sign-in\""), "{home}");
+    let root = app.base.trim_end_matches("/api/v1").to_owned();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let typed = format!(
+        " {}-{} ",
+        code[..4].to_lowercase(),
+        code[4..].to_lowercase()
+    );
+    let r = client
+        .get(format!("{root}/tra-cuu"))
+        .query(&[("code", typed.as_str()), ("lang", "en")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(r.headers()["location"], format!("/r/{code}?lang=en"));
+    let (status, missing) = page(&app, "/tra-cuu?code=khong-co-ma").await;
+    assert_eq!(status, 404);
+    assert!(
+        missing.contains("khong-co-ma") && missing.contains("<header>"),
+        "{missing}"
+    );
+    app.stop().await;
+}
+
 crate::both!(
+    a_receipt_is_looked_up_by_its_code_from_the_home_page,
     receipts_name_the_campaign_and_the_goods,
     campaigns_show_their_window_and_progress_past_the_target,
     unknown_funds_campaigns_receipts_and_paths_are_pages_that_name_them,
