@@ -574,9 +574,68 @@ struct Results {
     receipts: f64,
 }
 
+/// Single-row durable commits (WAL, synchronous FULL) on SQLite without
+/// sqlx: through `rusqlite`, and through the `sqlite3` command line when
+/// the machine has it; each a commit rate a second.
+fn raw_commits_without_sqlx(dir: &std::path::Path) -> (f64, Option<f64>) {
+    let c = rusqlite::Connection::open(dir.join("raw-rusqlite.db")).expect("raw db");
+    c.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+         CREATE TABLE raw_bench (a INTEGER NOT NULL, b BLOB NOT NULL, c TEXT NOT NULL);",
+    )
+    .expect("raw schema");
+    let text = "x".repeat(400);
+    let start = Instant::now();
+    for i in 0..RAW_COMMITS {
+        c.execute(
+            "INSERT INTO raw_bench (a, b, c) VALUES (?1, ?2, ?3)",
+            rusqlite::params![i as i64, vec![1u8; 32], text],
+        )
+        .expect("insert");
+    }
+    let rusqlite = line(
+        "raw single-row durable commits (rusqlite)",
+        RAW_COMMITS,
+        start.elapsed(),
+    );
+    let mut script = String::from(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+         CREATE TABLE raw_bench (a INTEGER NOT NULL, b BLOB NOT NULL, c TEXT NOT NULL);\n",
+    );
+    let blob = "01".repeat(32);
+    for i in 0..RAW_COMMITS {
+        script.push_str(&format!(
+            "INSERT INTO raw_bench VALUES ({i}, x'{blob}', '{text}');\n"
+        ));
+    }
+    let start = Instant::now();
+    let cli = std::process::Command::new("sqlite3")
+        .arg(dir.join("raw-cli.db"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .ok()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take()?.write_all(script.as_bytes()).ok()?;
+            child.wait().ok().filter(|s| s.success())
+        })
+        .map(|_| {
+            line(
+                "raw single-row durable commits (sqlite3 command line)",
+                RAW_COMMITS,
+                start.elapsed(),
+            )
+        });
+    if cli.is_none() {
+        println!("  (no sqlite3 command line here)");
+    }
+    (rusqlite, cli)
+}
+
 fn compare(r: &Results, single_commit: f64, floor: f64) {
     println!(
-        "  goals: single appends ≥ 5,000/s and ≥ 1.5× raw commits ({:.0}/s): {:.0}/s = {:.2}×",
+        "  goals: single appends ≥ 8,000/s and ≥ 1.5× the fastest raw commits ({:.0}/s): {:.0}/s = {:.2}×",
         single_commit,
         r.single,
         r.single / single_commit
@@ -608,6 +667,8 @@ async fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     let raw_url = format!("sqlite://{}?mode=rwc", dir.path().join("raw.db").display());
     let (_, commit) = raw_database(&raw_url, true).await;
+    let (rusqlite_commit, cli_commit) = raw_commits_without_sqlx(dir.path());
+    let commit = commit.max(rusqlite_commit).max(cli_commit.unwrap_or(0.0));
     let url = format!("sqlite://{}", dir.path().join("sovang.db").display());
     let r = service(&url, dir.path()).await;
     let floor = layout_floor(&url, true).await;
