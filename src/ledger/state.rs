@@ -1172,6 +1172,12 @@ mod tests {
         f.write("donation_cash", gift("50000000")).unwrap();
         let e = f.write("expense", expense("45000000")).unwrap();
         assert_eq!(status_of(&e), PENDING);
+        let Body::Expense(eb) = &e.body else { panic!() };
+        assert_eq!(
+            Some(f.state.book.outflows[&e.seq].outflow_id.as_str()),
+            eb.expense_id.as_ref().map(|i| i.as_str()),
+            "filed under the id the server gave it"
+        );
         assert_eq!(f.state.book.balance_vnd, 50_000_000);
         assert_eq!(f.state.book.reserved_vnd, 45_000_000);
         assert_eq!(f.state.book.totals.expenses_vnd, 0);
@@ -1667,6 +1673,52 @@ mod tests {
         assert_eq!((rice.quantity, rice.reserved), (dec(40), dec(0)));
         assert_eq!(rice.reserved_value_vnd, 0);
         assert_eq!(rice.value_vnd, 20_000_000);
+        f.replays();
+    }
+
+    /// A pending reversal of an earmarked gift holds its earmark too, and
+    /// gives it back when voided; a voided outflow no longer counts
+    /// towards its recorder's day.
+    #[test]
+    fn holds_follow_earmarks_and_a_voided_outflow_leaves_its_recorder_s_day() {
+        let mut f = Fund::open();
+        let mut earmarked = gift("30000000");
+        earmarked["earmark"] = json!("house_new");
+        let g = f.write("donation_cash", earmarked).unwrap();
+        let r = f
+            .write_as(
+                "an",
+                "reversal",
+                json!({"reverses_seq": g.seq, "reason": "Ghi trùng"}),
+            )
+            .unwrap();
+        assert_eq!(status_of(&r), PENDING);
+        let held = |f: &Fund| {
+            let e = &f.state.book.earmarks[&crate::ledger::kinds::SupportType::HouseNew];
+            (e.received_vnd, e.reserved_vnd, f.state.book.reserved_vnd)
+        };
+        assert_eq!(held(&f), (30_000_000, 30_000_000, 30_000_000));
+        f.write_as(
+            "approver",
+            "outflow_voided",
+            json!({"of_seq": r.seq, "reason": "Không trùng"}),
+        )
+        .unwrap();
+        assert_eq!(held(&f), (30_000_000, 0, 0));
+
+        // 20,000,000 recorded and voided: the same person's next 5,000,000
+        // is judged on its own.
+        f.write("donation_cash", gift("50000000")).unwrap();
+        let big = f.write_as("binh", "expense", expense("20000000")).unwrap();
+        assert_eq!(status_of(&big), PENDING);
+        f.write_as(
+            "approver",
+            "outflow_voided",
+            json!({"of_seq": big.seq, "reason": "Sai"}),
+        )
+        .unwrap();
+        let small = f.write_as("binh", "expense", expense("5000000")).unwrap();
+        assert_eq!(status_of(&small), APPROVED);
         f.replays();
     }
 

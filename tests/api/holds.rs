@@ -491,6 +491,27 @@ fn limits_out_of_range_are_refused_by_name() {
     }
 }
 
+/// The signing interval: 1 second unless set, 0 to sign at every
+/// commit, at most a minute, a whole number.
+#[test]
+fn the_checkpoint_interval_is_read_and_bounded() {
+    assert_eq!(load("").unwrap().ledger.checkpoint_interval_ms, 1000);
+    for ms in ["0", "60000"] {
+        let s = load(&format!(
+            "[ledger]\norigin_prefix = \"sovang.local\"\ncheckpoint_interval_ms = {ms}\n"
+        ))
+        .unwrap_or_else(|e| panic!("{ms}: {e}"));
+        assert_eq!(s.ledger.checkpoint_interval_ms.to_string(), ms);
+    }
+    for bad in ["60001", "-1", "1.5", "\"soon\""] {
+        let e = load(&format!(
+            "[ledger]\norigin_prefix = \"sovang.local\"\ncheckpoint_interval_ms = {bad}\n"
+        ))
+        .expect_err(bad);
+        assert!(e.contains("checkpoint_interval_ms"), "{bad}: {e}");
+    }
+}
+
 #[tokio::test]
 async fn the_server_will_not_start_with_a_limit_out_of_range() {
     let dir = tempfile::tempdir().unwrap();
