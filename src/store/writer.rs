@@ -359,9 +359,8 @@ impl WriterTask {
     }
 
     /// Signs `fund`'s head as it stands, under its lock, and stores the
-    /// checkpoint.
-    /// Signing needs the head's size and tree, not the books: nothing is
-    /// folded here.
+    /// checkpoint. Signing needs the head's size and tree, not the books:
+    /// nothing is folded here.
     async fn sign_head(&mut self, fund: &Code) -> Result<(), super::StoreError> {
         let mut tx = self.store.begin_write().await?;
         let Some(head) = lock_head(&mut tx, self.store.backend(), fund).await? else {
