@@ -3,8 +3,8 @@
 //! Every append request becomes a [`Job`] on a channel. The writer takes
 //! whatever has queued up (up to a bound), opens one transaction, locks the
 //! funds involved, applies each job in arrival order with the pure core,
-//! writes all rows with multi-row statements, signs one checkpoint per fund,
-//! commits (fsync) and only then answers every job. One fsync thus serves
+//! writes all rows with multi-row statements, signs each fund's checkpoint
+//! when it is due (below), commits (fsync) and only then answers every job. One fsync thus serves
 //! many requests, which is how appends outrun the disk's commit rate.
 //!
 //! A fund's checkpoint is signed at most once per `checkpoint_interval`
@@ -12,8 +12,9 @@
 //! signs nothing; the fund is then due, and the writer signs its head,
 //! covering every entry committed since, when the interval has passed,
 //! with the next commit to that fund or on its own. Heads left unsigned
-//! by a writer that stopped are signed when the next one starts, and a
-//! writer that stops cleanly signs what waits first.
+//! (by a writer that was killed, here or in another process sharing
+//! PostgreSQL) are found on start and every 10 seconds, and a writer that
+//! stops cleanly signs what waits first.
 //!
 //! A job that breaks a rule is answered with its rejection and leaves no
 //! trace; the others in the same transaction go on. A database failure fails
