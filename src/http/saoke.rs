@@ -60,93 +60,146 @@ async fn donations(
             }))
             .into_response())
         }
-        "csv" => Ok(csv_response(s.store.clone(), fund.code, f)),
-        "xlsx" => xlsx(&s.store, &fund.code, &f).await,
+        "csv" => {
+            let campaigns = campaign_names(&s, &fund.code).await?;
+            Ok(csv_response(s.store.clone(), fund.code, f, campaigns))
+        }
+        "xlsx" => {
+            let campaigns = campaign_names(&s, &fund.code).await?;
+            xlsx(&s.store, &fund.code, &f, &campaigns).await
+        }
         other => Err(ApiError::BadRequest(format!(
             "format {other:?} is not one of json, csv, xlsx"
         ))),
     }
 }
 
+/// One row of the published statement: the gift, its place in the
+/// statement (1, 2, 3, …) and the fund's campaigns' names by id.
+struct Row<'a> {
+    n: u64,
+    gift: &'a Gift,
+    campaigns: &'a HashMap<String, String>,
+}
+
 /// A column of the published statement of gifts: its heading (in
 /// Vietnamese, as the committees publish it), its width in a spreadsheet,
-/// and its cell for a gift. The CSV and XLSX exports are both made from
-/// [`COLUMNS`]; a column is added there and nowhere else.
+/// and its cell for a row, in Vietnamese words, not the ledger's codes.
+/// The CSV and XLSX exports are both made from [`COLUMNS`]; a column is
+/// added there and nowhere else.
 struct Column {
     heading: &'static str,
     width: f64,
-    cell: fn(&Gift) -> Cell,
+    cell: fn(&Row) -> Cell,
 }
 
 fn text(v: &Option<String>) -> Cell {
     Cell::Text(v.clone().unwrap_or_default())
 }
 
-const COLUMNS: [Column; 13] = [
+/// A code of the ledger in the words of the statement.
+fn words(code: &str) -> &str {
+    match code {
+        "individual" => "Cá nhân",
+        "organization" => "Tổ chức",
+        "anonymous" => "Ẩn danh",
+        "cash" => "Tiền mặt",
+        "in_kind" => "Hiện vật",
+        "bank_transfer" => "Chuyển khoản",
+        "qr_transfer" => "Quét mã QR",
+        "e_wallet" => "Ví điện tử",
+        "valid" => "Hợp lệ",
+        "voided" => "Đã hủy",
+        other => other,
+    }
+}
+
+const COLUMNS: [Column; 14] = [
     Column {
         heading: "STT",
         width: 8.0,
-        cell: |g| Cell::Number(i64::try_from(g.seq).unwrap_or(i64::MAX)),
+        cell: |r| Cell::Number(i64::try_from(r.n).unwrap_or(i64::MAX)),
+    },
+    Column {
+        heading: "Bút toán số",
+        width: 10.0,
+        cell: |r| Cell::Number(i64::try_from(r.gift.seq).unwrap_or(i64::MAX)),
     },
     Column {
         heading: "Số biên lai",
         width: 22.0,
-        cell: |g| Cell::Text(g.receipt_no.clone()),
+        cell: |r| Cell::Text(r.gift.receipt_no.clone()),
     },
     Column {
         heading: "Ngày nhận",
         width: 12.0,
-        cell: |g| Cell::Text(vn_date(&g.received_on)),
+        cell: |r| Cell::Text(vn_date(&r.gift.received_on)),
     },
     Column {
         heading: "Nhà hảo tâm",
         width: 36.0,
-        cell: |g| Cell::Text(g.donor.display.clone()),
+        cell: |r| Cell::Text(r.gift.donor.display.clone()),
     },
     Column {
         heading: "Loại nhà hảo tâm",
         width: 14.0,
-        cell: |g| Cell::Text(g.donor.kind.clone()),
+        cell: |r| Cell::Text(words(&r.gift.donor.kind).to_owned()),
     },
     Column {
         heading: "Hình thức",
         width: 10.0,
-        cell: |g| Cell::Text(g.kind.clone()),
+        // A cash gift's form is "Tiền", not its channel's "Tiền mặt".
+        cell: |r| {
+            Cell::Text(
+                match r.gift.kind.as_str() {
+                    "cash" => "Tiền",
+                    other => words(other),
+                }
+                .to_owned(),
+            )
+        },
     },
     Column {
         heading: "Số tiền / giá trị (đồng)",
         width: 18.0,
-        cell: |g| Cell::Vnd(i128::from(g.amount_vnd)),
+        cell: |r| Cell::Vnd(i128::from(r.gift.amount_vnd)),
     },
     Column {
         heading: "Hàng hóa",
         width: 30.0,
-        cell: |g| text(&g.goods),
+        cell: |r| text(&r.gift.goods),
     },
     Column {
         heading: "Kênh",
         width: 14.0,
-        cell: |g| text(&g.channel),
+        cell: |r| text(&r.gift.channel.as_deref().map(|c| words(c).to_owned())),
     },
     Column {
         heading: "Chiến dịch",
-        width: 18.0,
-        cell: |g| text(&g.campaign_id),
+        width: 24.0,
+        cell: |r| {
+            text(
+                &r.gift
+                    .campaign_id
+                    .as_ref()
+                    .map(|id| r.campaigns.get(id).cloned().unwrap_or_else(|| id.clone())),
+            )
+        },
     },
     Column {
         heading: "Mã giao dịch ngân hàng",
         width: 20.0,
-        cell: |g| text(&g.bank_ref),
+        cell: |r| text(&r.gift.bank_ref),
     },
     Column {
         heading: "Trạng thái",
         width: 10.0,
-        cell: |g| Cell::Text(g.status.clone()),
+        cell: |r| Cell::Text(words(&r.gift.status).to_owned()),
     },
     Column {
         heading: "Lý do hủy",
         width: 30.0,
-        cell: |g| text(&g.voided_reason),
+        cell: |r| text(&r.gift.voided_reason),
     },
 ];
 
@@ -154,25 +207,43 @@ fn headings() -> Vec<&'static str> {
     COLUMNS.iter().map(|c| c.heading).collect()
 }
 
-/// A gift as the cells of a statement row, in [`COLUMNS`] order.
-fn cells(g: &Gift) -> Vec<Cell> {
-    COLUMNS.iter().map(|c| (c.cell)(g)).collect()
+/// A row as its cells, in [`COLUMNS`] order.
+fn cells(r: &Row) -> Vec<Cell> {
+    COLUMNS.iter().map(|c| (c.cell)(r)).collect()
 }
 
-fn csv_row(w: &mut csv::Writer<Vec<u8>>, r: &Gift) -> csv::Result<()> {
+fn csv_row(w: &mut csv::Writer<Vec<u8>>, r: &Row) -> csv::Result<()> {
     w.write_record(cells(r).into_iter().map(Cell::csv_text))
+}
+
+/// The names of the fund's campaigns, by id.
+async fn campaign_names(s: &AppState, fund: &str) -> Result<HashMap<String, String>, ApiError> {
+    let page: crate::service::reads::Page<crate::ledger::book::Campaign> =
+        s.objects(fund, Default::default(), PAGE_MAX).await?;
+    Ok(page
+        .items
+        .into_iter()
+        .map(|c| (c.campaign_id, c.name))
+        .collect())
 }
 
 /// The whole matching statement as a spreadsheet, written a page at a time
 /// in constant memory and streamed from a temporary file.
-async fn xlsx(store: &Store, fund: &str, f: &DonationFilter) -> Result<Response, ApiError> {
+async fn xlsx(
+    store: &Store,
+    fund: &str,
+    f: &DonationFilter,
+    campaigns: &HashMap<String, String>,
+) -> Result<Response, ApiError> {
     let widths: Vec<f64> = COLUMNS.iter().map(|c| c.width).collect();
     let mut sheet = Sheet::new("Sao kê", &headings(), &widths, true)?;
     let mut after = None;
+    let mut n = 0;
     loop {
         let rows = store.donations(fund, f, after, PAGE_MAX).await?;
-        for r in &rows {
-            sheet.push(&cells(r))?;
+        for gift in &rows {
+            n += 1;
+            sheet.push(&cells(&Row { n, gift, campaigns }))?;
         }
         after = rows.last().map(|r| r.seq);
         if (rows.len() as u64) < PAGE_MAX {
@@ -183,11 +254,19 @@ async fn xlsx(store: &Store, fund: &str, f: &DonationFilter) -> Result<Response,
 }
 
 /// The whole matching statement as CSV, a page of gifts at a time.
-fn csv_response(store: Store, fund: String, f: DonationFilter) -> Response {
+fn csv_response(
+    store: Store,
+    fund: String,
+    f: DonationFilter,
+    campaigns: HashMap<String, String>,
+) -> Response {
     struct Cursor {
         store: Store,
         fund: String,
         f: DonationFilter,
+        campaigns: HashMap<String, String>,
+        /// Rows written so far.
+        n: u64,
         after: Option<u64>,
         started: bool,
         done: bool,
@@ -196,6 +275,8 @@ fn csv_response(store: Store, fund: String, f: DonationFilter) -> Response {
         store,
         fund: fund.clone(),
         f,
+        campaigns,
+        n: 0,
         after: None,
         started: false,
         done: false,
@@ -217,8 +298,14 @@ fn csv_response(store: Store, fund: String, f: DonationFilter) -> Response {
             Ok(rows) => {
                 c.done = (rows.len() as u64) < PAGE_MAX;
                 c.after = rows.last().map(|r| r.seq);
-                for r in &rows {
-                    if csv_row(&mut w, r).is_err() {
+                for gift in &rows {
+                    c.n += 1;
+                    let row = Row {
+                        n: c.n,
+                        gift,
+                        campaigns: &c.campaigns,
+                    };
+                    if csv_row(&mut w, &row).is_err() {
                         break;
                     }
                 }

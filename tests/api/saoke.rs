@@ -144,9 +144,15 @@ async fn the_statement_is_searched_as_people_type(app: TestApp) {
     assert!(text.starts_with('\u{feff}'));
     let rows: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(rows.len(), 3, "{text}");
-    assert!(rows[0].starts_with("STT,Số biên lai,Ngày nhận,Nhà hảo tâm"));
+    assert!(rows[0].starts_with("STT,Bút toán số,Số biên lai,Ngày nhận,Nhà hảo tâm"));
+    // Rows are numbered 1, 2, …, in the statement's words, the campaign
+    // by its name.
     assert!(
-        rows[1].contains("HN-VNN-2026-000001,20/10/2026,Nguyễn Văn An,individual,cash,1500000"),
+        rows[1].starts_with(&format!("1,{},HN-VNN-2026-000001,20/10/2026,Nguyễn Văn An,Cá nhân,Tiền,1500000,,Chuyển khoản,,FT26293000111,Hợp lệ", seq[0])),
+        "{text}"
+    );
+    assert!(
+        rows[2].starts_with(&format!("2,{},HN-VNN-2026-000002,01/11/2026,Nguyễn Văn Anh,Cá nhân,Tiền,200000,,Chuyển khoản,Tết 2027,", seq[1])),
         "{text}"
     );
 
@@ -165,12 +171,24 @@ async fn the_statement_is_searched_as_people_type(app: TestApp) {
     let rows = crate::helpers::xlsx_rows(&r.bytes().await.unwrap());
     assert_eq!(rows.len(), 7);
     assert_eq!(
-        rows[0][..4],
-        ["STT", "Số biên lai", "Ngày nhận", "Nhà hảo tâm"]
+        rows[0][..5],
+        [
+            "STT",
+            "Bút toán số",
+            "Số biên lai",
+            "Ngày nhận",
+            "Nhà hảo tâm"
+        ]
     );
-    assert_eq!(rows[4][3], "Công ty Đại Việt");
-    assert_eq!(rows[4][6], "50000000");
-    assert_eq!(rows[3][11], "voided");
+    assert_eq!(rows[4][0], "4");
+    assert_eq!(rows[4][4], "Công ty Đại Việt");
+    assert_eq!(rows[4][5], "Tổ chức");
+    assert_eq!(rows[4][7], "50000000");
+    assert_eq!(rows[3][9], "Tiền mặt");
+    assert_eq!(rows[3][10], "Tết 2027");
+    assert_eq!(rows[3][12], "Đã hủy");
+    assert_eq!(rows[3][13], "Trùng biên lai");
+    assert_eq!(rows[6][6], "Hiện vật");
 
     // Bad parameters: a clear 400.
     for bad in [
@@ -222,7 +240,7 @@ async fn a_name_written_as_a_formula_stays_text_in_the_csv_statement(app: TestAp
     assert_eq!(r.status(), 200);
     let text = r.text().await.unwrap();
     let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let names: Vec<String> = reader.records().map(|r| r.unwrap()[3].to_owned()).collect();
+    let names: Vec<String> = reader.records().map(|r| r.unwrap()[4].to_owned()).collect();
     assert_eq!(
         names,
         [
