@@ -133,7 +133,10 @@ const COLUMNS: [Column; 14] = [
     Column {
         heading: "Ngày nhận",
         width: 12.0,
-        cell: |r| Cell::Text(vn_date(&r.gift.received_on)),
+        cell: |r| match crate::ledger::ids::parse_date(&r.gift.received_on, "received_on") {
+            Ok(d) => Cell::Date(d),
+            Err(_) => Cell::Text(vn_date(&r.gift.received_on)),
+        },
     },
     Column {
         heading: "Nhà hảo tâm",

@@ -340,12 +340,9 @@ fn xlsx(st: &Statement) -> Result<Vec<u8>, ApiError> {
     let mut sheet = Sheet::new("Báo cáo", &HEADINGS, &[22.0, 48.0, 16.0, 20.0], false)?;
     for (a, b, c, d) in lines(st) {
         let amount = d.map_or(Cell::Text(String::new()), Cell::Vnd);
-        sheet.push(&[
-            Cell::Text(a.to_owned()),
-            Cell::Text(b),
-            Cell::Text(c),
-            amount,
-        ])?;
+        // A count is a number a spreadsheet can sum.
+        let count = c.parse::<i64>().map_or(Cell::Text(c), Cell::Number);
+        sheet.push(&[Cell::Text(a.to_owned()), Cell::Text(b), count, amount])?;
     }
     sheet.into_bytes()
 }

@@ -10,7 +10,7 @@
 use axum::body::Body;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
 
 use super::error::ApiError;
 
@@ -21,6 +21,8 @@ pub enum Cell {
     /// An amount of đồng.
     Vnd(i128),
     Number(i64),
+    /// A calendar day: `dd/mm/yyyy` in CSV, a real date in a spreadsheet.
+    Date(time::Date),
 }
 
 impl Cell {
@@ -34,6 +36,7 @@ impl Cell {
             Cell::Text(t) => t,
             Cell::Vnd(v) => v.to_string(),
             Cell::Number(n) => n.to_string(),
+            Cell::Date(d) => format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year()),
         }
     }
 }
@@ -42,6 +45,7 @@ impl Cell {
 pub struct Sheet {
     workbook: Workbook,
     money: Format,
+    date: Format,
     row: u32,
 }
 
@@ -79,10 +83,13 @@ impl Sheet {
                 ws.write_string_with_format(0, col as u16, *h, &bold)
                     .map_err(xlsx_error)?;
             }
+            // The headings stay in view as the reader scrolls.
+            ws.set_freeze_panes(1, 0).map_err(xlsx_error)?;
         }
         Ok(Self {
             workbook,
             money: Format::new().set_num_format("#,##0 \"₫\""),
+            date: Format::new().set_num_format("dd/mm/yyyy"),
             row: 0,
         })
     }
@@ -102,6 +109,15 @@ impl Sheet {
                 }
                 Cell::Vnd(v) => ws.write_string(row, col, v.to_string()),
                 Cell::Number(n) => ws.write_number(row, col, *n as f64),
+                Cell::Date(d) => {
+                    let day = u16::try_from(d.year()).ok().and_then(|y| {
+                        ExcelDateTime::from_ymd(y, u8::from(d.month()), d.day()).ok()
+                    });
+                    match day {
+                        Some(day) => ws.write_datetime_with_format(row, col, &day, &self.date),
+                        None => ws.write_string(row, col, d.to_string()),
+                    }
+                }
             }
             .map_err(xlsx_error)?;
         }

@@ -647,6 +647,31 @@ async fn a_commune_runs_its_peak_month(app: TestApp) {
         csv.contains("Hàng hóa tồn cuối kỳ,GAO (kg),340,6800000"),
         "{csv}"
     );
+    // The spreadsheet has counts and amounts a spreadsheet can sum.
+    let r = app
+        .client
+        .get(format!("{}/funds/PX-VNN/statement?format=xlsx", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let bytes = r.bytes().await.unwrap();
+    let cells = crate::helpers::xlsx_cells(&bytes);
+    let gifts = cells
+        .iter()
+        .find(|row| {
+            row.get(1)
+                .is_some_and(|c| c.to_string() == "Tiền ủng hộ – chuyển khoản")
+        })
+        .expect("the row of bank transfers");
+    assert!(
+        matches!(gifts[2], calamine::Data::Float(n) if n == 165.0),
+        "{gifts:?}"
+    );
+    assert!(
+        matches!(gifts[3], calamine::Data::Float(n) if n == 306000000.0),
+        "{gifts:?}"
+    );
     for bad in [
         "from=2026-13-01",
         "from=2026-11-02&to=2026-11-01",

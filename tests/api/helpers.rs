@@ -539,6 +539,16 @@ pub fn xlsx_rows(bytes: &[u8]) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// The cells of the first sheet of an XLSX file, as calamine reads them:
+/// what a spreadsheet program sees (numbers, dates, text).
+pub fn xlsx_cells(bytes: &[u8]) -> Vec<Vec<calamine::Data>> {
+    use calamine::{Reader, Xlsx};
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("an XLSX file");
+    let sheet = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&sheet).expect("first sheet");
+    range.rows().map(<[calamine::Data]>::to_vec).collect()
+}
+
 /// Today in Vietnam, `YYYY-MM-DD`: the month and year a test runs in.
 pub fn today_vn() -> String {
     let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7));

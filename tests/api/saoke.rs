@@ -168,7 +168,20 @@ async fn the_statement_is_searched_as_people_type(app: TestApp) {
         r.headers()["content-type"],
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     );
-    let rows = crate::helpers::xlsx_rows(&r.bytes().await.unwrap());
+    let bytes = r.bytes().await.unwrap();
+    let rows = crate::helpers::xlsx_rows(&bytes);
+    // Days are dates, amounts numbers: a spreadsheet sorts and sums them.
+    let cells = crate::helpers::xlsx_cells(&bytes);
+    assert!(
+        matches!(cells[1][3], calamine::Data::DateTime(_)),
+        "{:?}",
+        cells[1]
+    );
+    assert!(
+        matches!(cells[1][7], calamine::Data::Float(_)),
+        "{:?}",
+        cells[1]
+    );
     assert_eq!(rows.len(), 7);
     assert_eq!(
         rows[0][..5],
