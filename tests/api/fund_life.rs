@@ -660,8 +660,9 @@ async fn a_commune_runs_its_peak_month(app: TestApp) {
     let gifts = cells
         .iter()
         .find(|row| {
-            row.get(1)
-                .is_some_and(|c| c.to_string() == "Tiền ủng hộ – chuyển khoản")
+            row.get(1).is_some_and(
+                |c| matches!(c, calamine::Data::String(t) if t == "Tiền ủng hộ – chuyển khoản"),
+            )
         })
         .expect("the row of bank transfers");
     assert!(
