@@ -945,7 +945,43 @@ async fn approvers_void_pending_distributions(app: TestApp) {
     );
 }
 
+/// The gift and pledge forms offer only the campaigns taking gifts
+/// today; the distribution form offers every campaign not closed, since
+/// what an ended campaign raised is still given out.
+async fn gift_forms_offer_only_campaigns_in_their_window(app: TestApp) {
+    let clerk = app.with_fund().await;
+    user(&app, "lan", "clerk", "HN").await;
+    for (id, starts, ends) in [
+        ("da-qua", "2026-10-01", "2026-11-18"),
+        ("dang-mo", "2026-10-01", "2099-12-31"),
+    ] {
+        app.record(
+            "HN-VNN",
+            &clerk,
+            "campaign_opened",
+            json!({"campaign_id": id, "name": format!("Đợt {id}"), "kind": "other",
+                   "starts_on": starts, "ends_on": ends}),
+        )
+        .await;
+    }
+    let mut b = Browser::new(&app);
+    b.sign_in("lan", "mật khẩu dài 123").await;
+    for form in ["gift", "goods", "pledge"] {
+        let p = b.get(&format!("/console/f/HN-VNN/{form}")).await;
+        assert_eq!(p.status, 200, "{form}");
+        assert!(p.body.contains("value=\"dang-mo\""), "{form}: {}", p.body);
+        assert!(!p.body.contains("value=\"da-qua\""), "{form}: {}", p.body);
+    }
+    let p = b.get("/console/f/HN-VNN/distribution").await;
+    assert!(
+        p.body.contains("value=\"dang-mo\"") && p.body.contains("value=\"da-qua\""),
+        "{}",
+        p.body
+    );
+}
+
 crate::both!(
+    gift_forms_offer_only_campaigns_in_their_window,
     a_clerk_keeps_the_books_through_forms,
     every_form_answers_bad_input_inline_and_records_nothing,
     approvers_void_pending_distributions

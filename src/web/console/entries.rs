@@ -14,7 +14,8 @@ use serde_json::Value;
 
 use super::session::{forged_form, form_key, Staff};
 use super::{fund_in_scope, random_hex};
-use crate::ledger::book::{Campaign, CampaignStatus};
+use crate::ledger::book::{Campaign, CampaignPhase, CampaignStatus};
+use crate::ledger::kinds::EntryKind;
 use crate::ledger::state::{Draft, Rejection};
 use crate::service::append::{append, AppendError};
 use crate::service::reads::Page;
@@ -73,10 +74,20 @@ async fn open_form(
         .objects(&fund.code, Default::default(), CAMPAIGNS_OFFERED_MAX)
         .await
         .map_err(page_error)?;
+    // A gift or a pledge goes only to a campaign in its window today; a
+    // distribution may still spend what an ended campaign raised.
+    let gift = matches!(
+        form.kind(),
+        EntryKind::DonationCash | EntryKind::DonationInKind | EntryKind::Pledge
+    );
+    let today = crate::ledger::ids::format_date(crate::ledger::ids::today_in_vietnam(
+        time::OffsetDateTime::now_utc(),
+    ));
     let campaigns = campaigns
         .items
         .into_iter()
         .filter(|c| c.status == CampaignStatus::Open)
+        .filter(|c| !gift || c.phase(&today) == CampaignPhase::Open)
         .map(|c| (c.campaign_id, c.name))
         .collect();
     let ctx = Context {
