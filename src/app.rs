@@ -250,6 +250,11 @@ impl Application {
         .await
     }
 
+    /// The address donors are told to reach (`server.public_base_url`).
+    pub fn public_base_url(&self) -> &str {
+        &self.state.settings.server.public_base_url
+    }
+
     pub fn address(&self) -> anyhow::Result<SocketAddr> {
         Ok(self.listener.local_addr()?)
     }

@@ -187,8 +187,10 @@ impl Cli {
 pub fn init_tracing(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colours only for a person at a terminal, not in a file or a pipe.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     let _ = if format == "json" {
         builder.json().try_init()
@@ -226,6 +228,14 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             let addr = app.address()?;
+            let public = app.public_base_url().to_owned();
+            if !public_url_reaches(&public, addr.port()) {
+                tracing::warn!(
+                    public_base_url = %public,
+                    port = addr.port(),
+                    "server.public_base_url does not name the port the server listens on: the links and QR codes printed on receipts will not reach it unless a proxy forwards them; set server.public_base_url to the address donors reach"
+                );
+            }
             println!("sovang listening on http://{addr}");
             tracing::info!(%addr, "listening");
             app.run_until(shutdown_signal()).await?;
@@ -630,4 +640,32 @@ async fn export(
         out.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether receipts' links to `public` reach a server listening on `port`
+/// directly: an explicit port equal to it, or no port (a proxy's own, 80
+/// or 443, forwards to the server).
+fn public_url_reaches(public: &str, port: u16) -> bool {
+    let rest = public.split_once("://").map_or(public, |(_, rest)| rest);
+    let host = rest.split('/').next().unwrap_or_default();
+    match host.rsplit_once(':') {
+        Some((_, p)) if !p.contains(']') => p.parse::<u16>().is_ok_and(|p| p == port),
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod public_url_tests {
+    use super::public_url_reaches;
+
+    #[test]
+    fn a_receipt_link_reaches_the_port_it_names_or_a_proxy() {
+        assert!(public_url_reaches("http://127.0.0.1:8080", 8080));
+        assert!(!public_url_reaches("http://127.0.0.1:8080", 39001));
+        assert!(public_url_reaches("https://sovang.mttq.vn", 39001));
+        assert!(public_url_reaches("https://sovang.mttq.vn/", 8080));
+        assert!(!public_url_reaches("http://[::1]:8080/", 9000));
+        assert!(public_url_reaches("http://[::1]:9000/", 9000));
+        assert!(public_url_reaches("https://[::1]/", 9000));
+    }
 }
