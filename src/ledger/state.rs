@@ -1578,6 +1578,16 @@ mod tests {
         rust_decimal::Decimal::from(n)
     }
 
+    /// Rice written off by `who`.
+    fn write_off(f: &mut Fund, who: &str, delta: &str) -> Appended {
+        f.write_as(
+            who,
+            "stock_adjusted",
+            json!({"item": "GAO", "quantity_delta": delta, "reason": "lost", "decision_ref": "BB 2"}),
+        )
+        .unwrap()
+    }
+
     /// Each kind of outflow at the threshold waits, holds what it would
     /// move (cash, or goods at the book's value), and moves it only when
     /// another person approves; below it, each moves at once.
@@ -1614,14 +1624,7 @@ mod tests {
         );
 
         // A write-off of 50 kg at 500,000 a kg: 25,000,000 of goods held.
-        let w = f
-            .write_as(
-                "binh",
-                "stock_adjusted",
-                json!({"item": "GAO", "quantity_delta": "-50",
-                "reason": "lost", "decision_ref": "BB 2"}),
-            )
-            .unwrap();
+        let w = write_off(&mut f, "binh", "-50");
         assert_eq!(status_of(&w), PENDING);
         let rice = book(&f).stock["GAO"].clone();
         assert_eq!((rice.quantity, rice.reserved), (dec(100), dec(50)));
@@ -1644,14 +1647,7 @@ mod tests {
             "stock_insufficient"
         );
         // Below the threshold each moves at once: 10 kg, 5,000,000.
-        let small = f
-            .write_as(
-                "chi",
-                "stock_adjusted",
-                json!({"item": "GAO", "quantity_delta": "-10",
-                "reason": "spoiled", "decision_ref": "BB 3"}),
-            )
-            .unwrap();
+        let small = write_off(&mut f, "chi", "-10");
         assert_eq!(status_of(&small), APPROVED);
         assert_eq!(book(&f).stock["GAO"].quantity, dec(90));
         let t2 = f
