@@ -70,8 +70,12 @@ pub enum Command {
     /// or a running server, remembering what it verified (--url --state).
     Verify {
         /// Fund code (with the database, or with --url).
-        #[arg(long, required_unless_present = "bundle")]
+        #[arg(long, required_unless_present_any = ["bundle", "all"])]
         fund: Option<String>,
+        /// Every fund of the database, one after another; the exit code
+        /// is 1 if any fails.
+        #[arg(long, conflicts_with_all = ["fund", "bundle", "url"])]
+        all: bool,
         /// Also compare every stored Merkle hash with the tree rebuilt from
         /// the entries (slower: about three rows read per entry, not one).
         #[arg(long, conflicts_with_all = ["bundle", "url"])]
@@ -493,9 +497,14 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             url,
             state,
             verifier_key,
+            all,
         } => {
             init_tracing("text");
             let key = verifier_key.as_deref();
+            if *all {
+                let settings = cli.settings(None)?;
+                return verify_all(&settings, *deep).await;
+            }
             match (bundle, url, state, fund) {
                 (Some(path), _, _, _) => verify_bundle(path, key),
                 (None, Some(url), Some(state), Some(fund)) => {
@@ -519,6 +528,26 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             result
         }
     }
+}
+
+/// Verifies every fund of the database in turn, printing a line each.
+async fn verify_all(settings: &Settings, deep: bool) -> anyhow::Result<ExitCode> {
+    let store = crate::store::Store::open(&settings.database_url()).await?;
+    let funds = store.funds().await;
+    store.close().await;
+    let mut failed = 0;
+    let funds = funds?;
+    for (f, _) in &funds {
+        if verify_database(settings, &f.code, deep).await? != ExitCode::SUCCESS {
+            failed += 1;
+        }
+    }
+    println!("{} funds verified, {failed} failed", funds.len());
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 async fn verify_database(settings: &Settings, fund: &str, deep: bool) -> anyhow::Result<ExitCode> {

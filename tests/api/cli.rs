@@ -95,6 +95,18 @@ async fn token_create_prints_a_token_that_works_once(app: TestApp) {
     assert_ne!(code, 0);
     assert!(err.contains("NOPE"), "{err}");
 
+    // Every fund at once: one line each and a count; --all takes no --fund.
+    app.fund("HN-CT", "HN").await;
+    let (code, out, err) = sovang(&app, &["verify", "--all", "--deep"]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("fund HN-VNN: OK") && out.contains("fund HN-CT: OK"),
+        "{out}"
+    );
+    assert!(out.contains("2 funds verified, 0 failed"), "{out}");
+    let (code, out, _) = sovang(&app, &["verify", "--all", "--fund", "HN-VNN"]).await;
+    assert_ne!(code, 0, "{out}");
+
     // The operator lists tokens (never a secret) and withdraws one.
     let (code, listed, err) = sovang(&app, &["token", "list"]).await;
     assert_eq!(code, 0, "{err}");
