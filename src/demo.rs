@@ -219,6 +219,8 @@ pub async fn seed(
     let mut rng = StdRng::seed_from_u64(2026);
     let mut tokens = String::from("# Demo tokens: role committee token\n");
     let mut users = String::from("\n# Demo console users (/login): username password\n");
+    // A gift's receipt, to open and see verified.
+    let mut try_receipt: Option<String> = None;
     let mut clerks = std::collections::HashMap::new();
     let mut approvers = std::collections::HashMap::new();
     let mut registrars = std::collections::HashMap::new();
@@ -361,6 +363,12 @@ pub async fn seed(
             "items": [{"item": "BO-GIONG", "description": "Bò cái giống", "quantity": "2", "unit": "con", "unit_value_vnd": "15000000", "value_vnd": "30000000"}],
             "total_value_vnd": "30000000", "received_on": "2026-11-06", "campaign_id": PEAK}}));
         let written = c.batch(&fund, &clerk, gifts).await?;
+        if try_receipt.is_none() {
+            try_receipt = written
+                .first()
+                .and_then(|e| e["receipt"]["url"].as_str())
+                .map(str::to_owned);
+        }
 
         // Households of each class.
         let categories = ["poor", "poor", "near_poor", "newly_escaped", "hardship"];
@@ -433,6 +441,9 @@ pub async fn seed(
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
     }
     tracing::info!(requests = c.sent, tokens = %path.display(), "demo data recorded");
+    if let Some(url) = &try_receipt {
+        tracing::info!(receipt = %url, "open this gift's receipt to see it verified");
+    }
     Ok(true)
 }
 
