@@ -998,17 +998,23 @@ mod tests {
         );
     }
 
+    /// 100 kg of rice given at `unit_value` đồng a kilogram.
+    fn rice_in(f: &mut Fund, unit_value: u64) -> Appended {
+        let value = unit_value * 100;
+        f.write(
+            "donation_in_kind",
+            json!({"donor": {"display": "HTX Nông nghiệp", "kind": "organization"},
+                   "items": [{"item": "GAO", "quantity": "100", "unit": "kg",
+                              "unit_value_vnd": unit_value, "value_vnd": value}],
+                   "total_value_vnd": value.to_string(), "received_on": "2026-11-20"}),
+        )
+        .unwrap()
+    }
+
     #[test]
     fn goods_come_in_as_gifts_and_never_go_below_zero() {
         let mut f = Fund::open();
-        f.write(
-            "donation_in_kind",
-            json!({"donor": {"display": "HTX Tân Phú", "kind": "organization"},
-                   "items": [{"item": "GAO", "quantity": "100", "unit": "kg",
-                              "unit_value_vnd": 20000, "value_vnd": 2000000}],
-                   "total_value_vnd": "2000000", "received_on": "2026-11-20"}),
-        )
-        .unwrap();
+        rice_in(&mut f, 20_000);
         household(&mut f, "hh-1", "poor");
         let mut d = distribution("hh-1", "tet_gift", "0");
         d["items"] = json!([{"item": "GAO", "quantity": "101", "unit": "kg",
@@ -1595,11 +1601,7 @@ mod tests {
     fn every_kind_of_outflow_waits_at_the_threshold_and_holds_what_it_moves() {
         let mut f = Fund::open();
         f.write("donation_cash", gift("100000000")).unwrap();
-        let goods = json!({"donor": {"display": "HTX Nông nghiệp", "kind": "organization"},
-            "items": [{"item": "GAO", "quantity": "100", "unit": "kg",
-                       "unit_value_vnd": "500000", "value_vnd": "50000000"}],
-            "total_value_vnd": "50000000", "received_on": "2026-11-21"});
-        let g = f.write("donation_in_kind", goods).unwrap();
+        let g = rice_in(&mut f, 500_000);
         let transfer = |amount: &str| {
             json!({"counterparty_fund": "HN-KHAC", "amount_vnd": amount,
                    "decision_ref": "QĐ 7", "purpose": "Hỗ trợ quỹ xã"})
@@ -1723,11 +1725,7 @@ mod tests {
     #[test]
     fn a_pending_reversal_of_goods_or_of_a_transfer_in_holds_them() {
         let mut f = Fund::open();
-        let goods = json!({"donor": {"display": "HTX Nông nghiệp", "kind": "organization"},
-            "items": [{"item": "GAO", "quantity": "100", "unit": "kg",
-                       "unit_value_vnd": "300000", "value_vnd": "30000000"}],
-            "total_value_vnd": "30000000", "received_on": "2026-11-21"});
-        let g = f.write("donation_in_kind", goods).unwrap();
+        let g = rice_in(&mut f, 300_000);
         let r = f
             .write_as(
                 "an",
