@@ -40,6 +40,7 @@ pub mod config;
 pub mod demo;
 pub mod format;
 pub mod http;
+pub mod intake;
 pub mod ledger;
 pub mod server;
 pub mod service;

@@ -306,6 +306,8 @@ impl Auditor {
                 }
             }
             Body::FundOpened(_)
+            | Body::BankAccountOpened(_)
+            | Body::BankStatementSealed(_)
             | Body::CampaignOpened(_)
             | Body::CampaignClosed(_)
             | Body::Pledge(_)
@@ -417,6 +419,8 @@ impl Auditor {
                 }
             }
             Body::FundOpened(_)
+            | Body::BankAccountOpened(_)
+            | Body::BankStatementSealed(_)
             | Body::CampaignOpened(_)
             | Body::CampaignClosed(_)
             | Body::Pledge(_)

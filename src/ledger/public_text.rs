@@ -33,7 +33,7 @@ const TEXT_KEYS: [&str; 9] = [
 /// goods bring into stock.
 fn made_ids(kind: EntryKind) -> &'static [&'static str] {
     match kind {
-        EntryKind::CampaignOpened => &["campaign_id"],
+        EntryKind::CampaignOpened => &["campaign_id", "reference"],
         EntryKind::Pledge => &["pledge_id", "reference", "item"],
         EntryKind::DonationInKind => &["item"],
         EntryKind::HouseholdRegistered => &["household_id"],
@@ -53,7 +53,9 @@ fn made_ids(kind: EntryKind) -> &'static [&'static str] {
         | EntryKind::TransferIn
         | EntryKind::OutflowApproved
         | EntryKind::OutflowVoided
-        | EntryKind::PeriodClosed => &[],
+        | EntryKind::PeriodClosed
+        | EntryKind::BankAccountOpened
+        | EntryKind::BankStatementSealed => &[],
     }
 }
 

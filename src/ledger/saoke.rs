@@ -115,6 +115,8 @@ pub fn donation_row(a: &Appended) -> Option<DonationRow> {
             ),
         }),
         Body::FundOpened(_)
+        | Body::BankAccountOpened(_)
+        | Body::BankStatementSealed(_)
         | Body::CampaignOpened(_)
         | Body::CampaignClosed(_)
         | Body::Pledge(_)

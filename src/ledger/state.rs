@@ -387,7 +387,12 @@ fn prepare(
         receipt_no(&state.fund, year, n)
     };
     match body {
-        Body::CampaignOpened(b) => fill(&mut b.campaign_id),
+        Body::CampaignOpened(b) => {
+            fill(&mut b.campaign_id);
+            if b.reference.is_none() {
+                b.reference = Some(new_reference(book));
+            }
+        }
         Body::Pledge(b) => {
             fill(&mut b.pledge_id);
             if b.reference.is_none() {
@@ -422,6 +427,8 @@ fn prepare(
         Body::StockAdjusted(b) => fill(&mut b.adjustment_id),
         Body::Reversal(b) => fill(&mut b.reversal_id),
         Body::FundOpened(_)
+        | Body::BankAccountOpened(_)
+        | Body::BankStatementSealed(_)
         | Body::CampaignClosed(_)
         | Body::PledgeCancelled(_)
         | Body::HouseholdReclassified(_)

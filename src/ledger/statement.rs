@@ -481,6 +481,8 @@ impl Movements {
                 }
             }
             Body::FundOpened(_)
+            | Body::BankAccountOpened(_)
+            | Body::BankStatementSealed(_)
             | Body::CampaignOpened(_)
             | Body::CampaignClosed(_)
             | Body::Pledge(_)

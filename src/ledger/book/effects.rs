@@ -53,6 +53,26 @@ impl Book {
                 self.settle(at, o.of_seq, false, Some(o.reason.as_str()));
                 return;
             }
+            // Neither is reversible, so neither is posted.
+            Body::BankAccountOpened(b) => {
+                let no = b.account_no.as_str().to_owned();
+                self.bank_accounts.insert(
+                    no.clone(),
+                    super::BankAccount {
+                        bank_bin: b.bank_bin.as_str().to_owned(),
+                        account_no: no.clone(),
+                        account_name: b.account_name.as_str().to_owned(),
+                        bank_name: b.bank_name.as_str().to_owned(),
+                        opened_seq: at.seq,
+                    },
+                );
+                self.touch("bank_account", no);
+                return;
+            }
+            Body::BankStatementSealed(b) => {
+                self.seal_statement(at, b);
+                return;
+            }
             Body::CampaignOpened(_)
             | Body::CampaignClosed(_)
             | Body::Pledge(_)
@@ -95,7 +115,9 @@ impl Book {
             Body::FundOpened(_)
             | Body::Reversal(_)
             | Body::OutflowApproved(_)
-            | Body::OutflowVoided(_) => {}
+            | Body::OutflowVoided(_)
+            | Body::BankAccountOpened(_)
+            | Body::BankStatementSealed(_) => {}
             Body::CampaignOpened(b) => {
                 let id = id_str(&b.campaign_id);
                 if forward {
@@ -119,10 +141,17 @@ impl Book {
                             distributed_cash_vnd: 0,
                             distributed_goods_vnd: 0,
                             window: (b.starts_on.0, b.ends_on.0),
+                            reference: b.reference.clone(),
                         },
                     );
+                    if let Some(r) = &b.reference {
+                        self.references.insert(r.clone(), id.clone());
+                    }
                 } else {
                     self.campaigns.remove(&id);
+                    if let Some(r) = &b.reference {
+                        self.references.remove(r);
+                    }
                 }
                 self.touch("campaign", id);
             }
@@ -552,5 +581,34 @@ impl Book {
             }
             self.touch("campaign", c.clone());
         }
+    }
+
+    fn seal_statement(&mut self, at: At<'_>, b: &crate::ledger::kinds::bank::BankStatementSealed) {
+        let sum = |v: crate::ledger::values::Vnd| SumVnd::from(v.get());
+        self.statements.insert(
+            at.seq,
+            super::SealedStatement {
+                seq: at.seq,
+                statement_id: b.statement_id.as_str().to_owned(),
+                account_no: b.account_no.as_str().to_owned(),
+                layout: b.layout.as_str().to_owned(),
+                first_day: format_date(b.first_day.0),
+                last_day: format_date(b.last_day.0),
+                lines: b.lines,
+                credit_lines: b.credit_lines,
+                credits_vnd: sum(b.credits_vnd),
+                debits_vnd: sum(b.debits_vnd),
+                opening_balance_vnd: sum(b.opening_balance_vnd),
+                closing_balance_vnd: sum(b.closing_balance_vnd),
+                gifts: b.gifts,
+                gifts_vnd: sum(b.gifts_vnd),
+                not_gift_lines: b.not_gifts.len() as u64,
+                not_gifts_vnd: b.not_gifts.iter().map(|n| sum(n.amount_vnd)).sum(),
+                review_credit_lines: b.review_credit_lines,
+                review_credits_vnd: sum(b.review_credits_vnd),
+                file_sha256: b.file_sha256.as_str().to_owned(),
+            },
+        );
+        self.touch("bank_statement", at.seq.to_string());
     }
 }

@@ -39,9 +39,9 @@ mod rules;
 mod tests;
 
 pub use objects::{
-    Acknowledgement, Campaign, CampaignPhase, CampaignStatus, Class, DistState, DistributionState,
-    Earmark, Hold, Household, OutflowState, PledgeState, PledgeStatus, ReversalState, StockLine,
-    Totals,
+    Acknowledgement, BankAccount, Campaign, CampaignPhase, CampaignStatus, Class, DistState,
+    DistributionState, Earmark, Hold, Household, OutflowState, PledgeState, PledgeStatus,
+    ReversalState, SealedStatement, StockLine, Totals,
 };
 pub use outflows::{LineValues, FOUR_EYES_VERSION};
 pub use projection::{Object, Summary, OBJECT_KINDS};
@@ -101,8 +101,13 @@ pub struct Book {
     pub earmarks: BTreeMap<SupportType, Earmark>,
     pub campaigns: BTreeMap<String, Campaign>,
     pub pledges: BTreeMap<String, PledgeState>,
-    /// Pledge references in use, to the pledge id.
+    /// Pledge and campaign references in use, to the pledge's or the
+    /// campaign's id: one namespace, so a transfer's reference names one.
     pub references: HashMap<String, String>,
+    /// Receiving accounts, by account number.
+    pub bank_accounts: BTreeMap<String, BankAccount>,
+    /// Sealed bank statements, by the seq of their seal.
+    pub statements: BTreeMap<u64, SealedStatement>,
     pub households: BTreeMap<String, Household>,
     pub distributions: BTreeMap<String, DistributionState>,
     pub stock: BTreeMap<String, StockLine>,
@@ -166,6 +171,20 @@ impl Posted {
                 pledge_id: g.pledge_id.clone(),
             },
             other => Posted::Other(Box::new((other.clone(), change))),
+        }
+    }
+
+    /// The amount of a cash gift that came by bank (a transfer or a QR
+    /// code), the kind a bank statement's credit line can be.
+    fn bank_gift_vnd(&self) -> Option<u64> {
+        use crate::ledger::kinds::Channel;
+        match self {
+            Posted::Gift {
+                amount,
+                channel: Channel::BankTransfer | Channel::QrTransfer,
+                ..
+            } => Some(amount.get()),
+            Posted::Gift { .. } | Posted::Other(_) => None,
         }
     }
 

@@ -66,6 +66,9 @@ pub struct Campaign {
     /// read model (a campaign read back carries no window here).
     #[serde(skip, default = "no_window")]
     pub(super) window: (Date, Date),
+    /// What a donor writes in a transfer after `SV ` (SPEC §10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
 }
 
 fn no_window() -> (Date, Date) {
@@ -447,4 +450,46 @@ mod tests {
         let again: Campaign = serde_json::from_value(serde_json::to_value(&c).unwrap()).unwrap();
         assert_eq!(again, c);
     }
+}
+
+/// A receiving account of the fund (SPEC §10), public.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BankAccount {
+    pub bank_bin: String,
+    pub account_no: String,
+    pub account_name: String,
+    pub bank_name: String,
+    pub opened_seq: u64,
+}
+
+/// A bank statement sealed on the ledger, as the fund page lists it: what
+/// the bank said beside the gifts its credit lines are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedStatement {
+    pub seq: u64,
+    pub statement_id: String,
+    pub account_no: String,
+    pub layout: String,
+    pub first_day: String,
+    pub last_day: String,
+    pub lines: u64,
+    pub credit_lines: u64,
+    #[serde(with = "as_string")]
+    pub credits_vnd: SumVnd,
+    #[serde(with = "as_string")]
+    pub debits_vnd: SumVnd,
+    #[serde(with = "as_string")]
+    pub opening_balance_vnd: SumVnd,
+    #[serde(with = "as_string")]
+    pub closing_balance_vnd: SumVnd,
+    pub gifts: u64,
+    #[serde(with = "as_string")]
+    pub gifts_vnd: SumVnd,
+    pub not_gift_lines: u64,
+    #[serde(with = "as_string")]
+    pub not_gifts_vnd: SumVnd,
+    pub review_credit_lines: u64,
+    #[serde(with = "as_string")]
+    pub review_credits_vnd: SumVnd,
+    pub file_sha256: String,
 }

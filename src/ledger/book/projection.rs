@@ -9,7 +9,7 @@ use crate::ledger::kinds::name_of;
 use crate::ledger::money::{as_string, SumVnd};
 
 /// The kinds of object the books project into tables for reading.
-pub const OBJECT_KINDS: [&str; 8] = [
+pub const OBJECT_KINDS: [&str; 10] = [
     "campaign",
     "pledge",
     "household",
@@ -18,6 +18,8 @@ pub const OBJECT_KINDS: [&str; 8] = [
     "earmark",
     "reversal",
     "outflow",
+    "bank_account",
+    "bank_statement",
 ];
 
 /// A derived object, as stored for reads: (object kind, id, JSON).
@@ -61,6 +63,11 @@ impl Book {
                 .parse::<u64>()
                 .ok()
                 .and_then(|s| to(self.outflows.get(&s))),
+            "bank_account" => to(self.bank_accounts.get(id)),
+            "bank_statement" => id
+                .parse::<u64>()
+                .ok()
+                .and_then(|s| to(self.statements.get(&s))),
             _ => None,
         }
     }
@@ -105,6 +112,13 @@ impl Book {
                 "stock" => {
                     book.stock.insert(id.clone(), read(kind, id, data)?);
                 }
+                "bank_account" => {
+                    book.bank_accounts.insert(id.clone(), read(kind, id, data)?);
+                }
+                "bank_statement" => {
+                    let s: super::SealedStatement = read(kind, id, data)?;
+                    book.statements.insert(s.seq, s);
+                }
                 _ => {}
             }
         }
@@ -130,6 +144,11 @@ impl Book {
         add(
             "reversal",
             self.reversals.keys().map(u64::to_string).collect(),
+        );
+        add("bank_account", self.bank_accounts.keys().cloned().collect());
+        add(
+            "bank_statement",
+            self.statements.keys().map(u64::to_string).collect(),
         );
         add(
             "outflow",

@@ -193,6 +193,8 @@ impl Book {
                 Ok(change)
             }
             Body::FundOpened(_)
+            | Body::BankAccountOpened(_)
+            | Body::BankStatementSealed(_)
             | Body::CampaignClosed(_)
             | Body::PledgeCancelled(_)
             | Body::HouseholdReclassified(_)
@@ -231,6 +233,8 @@ impl Book {
         let change = match body {
             Body::DistributionVoided(_) => change,
             Body::FundOpened(_)
+            | Body::BankAccountOpened(_)
+            | Body::BankStatementSealed(_)
             | Body::CampaignOpened(_)
             | Body::CampaignClosed(_)
             | Body::Pledge(_)

@@ -12,8 +12,11 @@ use super::{
     CampaignStatus, Change, DistState, DistributionState, Household, PledgeState, PledgeStatus,
     StockLine,
 };
+use crate::ledger::fields::FieldErrors;
 use crate::ledger::ids::{format_date, Id};
-use crate::ledger::kinds::goods::StockMove;
+use crate::ledger::kinds::bank::BankStatementSealed;
+use crate::ledger::kinds::goods::{is_reference, StockMove};
+use crate::ledger::kinds::programme::CAMPAIGN_REFERENCE_LEN_MAX;
 use crate::ledger::kinds::{name_of, Body};
 use crate::ledger::money::{AmountVnd, SumVnd};
 use crate::ledger::values::round_vnd;
@@ -54,6 +57,16 @@ impl Book {
                         "body.campaign_id",
                         format!("campaign {id:?} exists already"),
                     ));
+                }
+                if let Some(r) = &b.reference {
+                    let well_formed = r.len() <= CAMPAIGN_REFERENCE_LEN_MAX && is_reference(r);
+                    if !well_formed || self.references.contains_key(r) {
+                        return Err(broken(
+                            "duplicate_reference",
+                            "body.reference",
+                            format!("reference {r:?} is not up to 12 of A-Z and 0-9, or names a pledge or campaign of this fund already"),
+                        ));
+                    }
                 }
                 none
             }
@@ -341,6 +354,17 @@ impl Book {
             }
             Body::OutflowApproved(b) => self.check_settle(at, b.of_seq, true),
             Body::OutflowVoided(b) => self.check_settle(at, b.of_seq, false),
+            Body::BankAccountOpened(b) => {
+                if self.bank_accounts.contains_key(b.account_no.as_str()) {
+                    return Err(broken(
+                        "duplicate_account",
+                        "body.account_no",
+                        format!("account {} is this fund's already", b.account_no.as_str()),
+                    ));
+                }
+                none
+            }
+            Body::BankStatementSealed(b) => self.check_seal(at, b),
             Body::PeriodClosed(b) => {
                 if self.periods.contains_key(b.period.as_str()) {
                     return Err(broken(
@@ -649,4 +673,50 @@ pub(super) fn adjustment_value(
             .ok_or_else(overflow)?,
     };
     SumVnd::try_from(value).map_err(|_| overflow())
+}
+
+impl Book {
+    /// A statement's seal: its own figures add up, its account is the
+    /// fund's, and every gift it names is a live bank transfer gift on the
+    /// ledger before it, their amounts summing to the sealed gift total.
+    fn check_seal(&self, at: At<'_>, b: &BankStatementSealed) -> Result<Change, Broken> {
+        let mut e = FieldErrors::default();
+        b.check_figures(&mut e);
+        if let Some(f) = e.0.into_iter().next() {
+            return Err(broken("seal_mismatch", &f.field, f.message));
+        }
+        if !self.bank_accounts.contains_key(b.account_no.as_str()) {
+            return Err(broken(
+                "unknown_account",
+                "body.account_no",
+                format!(
+                    "account {} is not one of this fund's",
+                    b.account_no.as_str()
+                ),
+            ));
+        }
+        let mut sum: u128 = 0;
+        for seq in b.gift_seqs.iter() {
+            let gift = (seq < at.seq && !self.reversals.contains_key(&seq))
+                .then(|| self.posted.get(&seq))
+                .flatten()
+                .and_then(|p| p.bank_gift_vnd());
+            let Some(amount) = gift else {
+                return Err(broken(
+                    "seal_mismatch",
+                    "body.gift_seqs",
+                    format!("entry {seq} is not a standing bank transfer gift of this fund"),
+                ));
+            };
+            sum += u128::from(amount);
+        }
+        if sum != u128::from(b.gifts_vnd.get()) {
+            return Err(broken(
+                "seal_mismatch",
+                "body.gifts_vnd",
+                format!("the gifts named add up to {sum} đồng"),
+            ));
+        }
+        Ok(Change::default())
+    }
 }

@@ -11,6 +11,8 @@
 //! The cash gift is the exception that came first: its client input is a
 //! separate struct that reports every bad field at once.
 
+/// The fund's bank accounts and sealed bank statements.
+pub mod bank;
 /// Reversals and period closings.
 pub mod corrections;
 /// Goods: item lines, in-kind gifts, pledges, stock adjustments.
@@ -24,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::Date;
 
+use self::bank::{BankAccountOpened, BankStatementSealed};
 use self::corrections::{PeriodClosed, Reversal};
 use self::goods::{DonationInKind, Pledge, PledgeCancelled, StockAdjusted};
 use self::programme::{CampaignClosed, CampaignOpened, HouseholdReclassified, HouseholdRegistered};
@@ -135,6 +138,10 @@ entry_kinds! {
     StockAdjusted(StockAdjusted) = "stock_adjusted", WrittenBy::Clerk;
     Reversal(Reversal) = "reversal", WrittenBy::Clerk;
     PeriodClosed(PeriodClosed) = "period_closed", WrittenBy::Clerk;
+    BankAccountOpened(BankAccountOpened) = "bank_account_opened",
+        WrittenBy::Server("bank_account_opened is written by the server when an admin adds an account (POST /funds/{fund}/bank-accounts)");
+    BankStatementSealed(BankStatementSealed) = "bank_statement_sealed",
+        WrittenBy::Server("bank_statement_sealed is written by the server when a statement is imported (POST /funds/{fund}/bank-statements)");
 }
 
 /// Who writes entries of a kind.
@@ -580,6 +587,8 @@ impl Body {
                 campaign_id: b.campaign_id.as_ref(),
             }),
             Body::FundOpened(_)
+            | Body::BankAccountOpened(_)
+            | Body::BankStatementSealed(_)
             | Body::CampaignOpened(_)
             | Body::CampaignClosed(_)
             | Body::Pledge(_)

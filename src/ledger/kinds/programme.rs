@@ -41,14 +41,24 @@ pub struct CampaignOpened {
     pub ends_on: Day,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_vnd: Option<AmountVnd>,
+    /// Made by the server (SPEC §10): what a donor writes in a transfer,
+    /// after `SV `. Campaigns opened before it have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<LongText>,
 }
+
+/// Longest campaign reference (SPEC §10).
+pub const CAMPAIGN_REFERENCE_LEN_MAX: usize = 12;
 
 impl KindBody for CampaignOpened {
     fn check(&self, _today: Date, e: &mut FieldErrors) {
         if self.ends_on < self.starts_on {
             e.push("body.ends_on", "must not be before starts_on");
+        }
+        if self.reference.is_some() {
+            e.push("body.reference", "is made by the server: leave it out");
         }
     }
 }
