@@ -89,6 +89,7 @@ fn core_rate() {
     let draft = Draft {
         body: sovang::ledger::kinds::Body::FundOpened(opened),
         private: None,
+        bank_line: None,
     };
     apply(&mut state, draft, &ctx).expect("opened");
     let bodies: Vec<Value> = (0..60_000).map(|i| gift(i)["body"].clone()).collect();

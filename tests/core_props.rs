@@ -105,6 +105,7 @@ fn opened() -> (FundState, Vec<String>, Policy) {
         Draft {
             body,
             private: None,
+            bank_line: None,
         },
         &ctx,
     )

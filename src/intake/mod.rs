@@ -1,2 +1,4 @@
 //! Money as it arrives from banks (SPEC §10).
+pub mod narrative;
+pub mod spool;
 pub mod vietqr;

@@ -53,7 +53,11 @@ pub fn payload(t: &Transfer<'_>) -> String {
     tlv(&mut out, "00", "01");
     // Static for a poster anyone may pay any amount to; dynamic for one
     // payment of a stated amount (BANKS.md).
-    tlv(&mut out, "01", if t.amount_vnd.is_some() { "12" } else { "11" });
+    tlv(
+        &mut out,
+        "01",
+        if t.amount_vnd.is_some() { "12" } else { "11" },
+    );
     tlv(&mut out, "38", &merchant);
     tlv(&mut out, "53", "704");
     if let Some(a) = t.amount_vnd {

@@ -573,6 +573,7 @@ mod tests {
                 Draft {
                     body: opened,
                     private: None,
+                    bank_line: None,
                 },
                 &ctx,
             )

@@ -115,6 +115,33 @@ pub struct Draft {
     pub body: Body,
     /// Only for `household_registered`: kept beside the ledger.
     pub private: Option<Private>,
+    /// Only for a gift taken in from a bank: the line it is, kept beside
+    /// the ledger in the same transaction (SPEC §10).
+    pub bank_line: Option<Box<BankLine>>,
+}
+
+/// A bank line that becomes a gift, kept beside the ledger (table
+/// `bank_lines`) in the transaction of its entry, so an import stopped
+/// anywhere leaves no gift without its line and no line recorded twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankLine {
+    pub account_no: String,
+    /// What makes the line the same line in another statement or a
+    /// webhook (see `crate::intake::lines`).
+    pub line_key: String,
+    pub line_id: String,
+    /// `statement`, `sepay` or `casso`.
+    pub source: &'static str,
+    pub provider_id: Option<String>,
+    pub statement_id: Option<String>,
+    pub day: time::Date,
+    pub bank_ref: Option<String>,
+    pub credit: bool,
+    pub amount_vnd: u64,
+    pub balance_vnd: Option<i64>,
+    /// The narrative, the sender's account and name as JSON, in the
+    /// clear until the writer seals it for storage.
+    pub private: String,
 }
 
 impl Draft {
@@ -176,7 +203,11 @@ impl Draft {
             }
             None => None,
         };
-        Ok(Self { body, private })
+        Ok(Self {
+            body,
+            private,
+            bank_line: None,
+        })
     }
 
     pub fn kind(&self) -> EntryKind {
@@ -264,6 +295,8 @@ pub struct Appended {
     pub receipt_no: Option<String>,
     /// The private record of a newly registered household, with its id.
     pub private: Option<(String, Private)>,
+    /// The bank line a gift taken in from a bank is.
+    pub bank_line: Option<Box<BankLine>>,
     /// The body as written, server-filled fields included.
     pub body: Body,
     /// The gift this entry voids in the statement of gifts: (its seq, the
@@ -278,7 +311,11 @@ pub fn apply(
     draft: Draft,
     ctx: &Context<'_>,
 ) -> Result<Appended, Rejection> {
-    let Draft { mut body, private } = draft;
+    let Draft {
+        mut body,
+        private,
+        bank_line,
+    } = draft;
     let kind = body.kind();
     let seq = state.size();
     // A clock that went back (another process's, or this one's) does not
@@ -343,6 +380,7 @@ pub fn apply(
         stored_hashes,
         receipt_no: receipt,
         private,
+        bank_line,
         body,
         voids,
     })
@@ -658,6 +696,7 @@ mod tests {
                 Draft {
                     body,
                     private: None,
+                    bank_line: None,
                 },
                 "admin",
                 now(),
@@ -1760,6 +1799,7 @@ mod tests {
                 Draft {
                     body: incoming,
                     private: None,
+                    bank_line: None,
                 },
                 "system",
                 now(),

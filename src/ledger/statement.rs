@@ -859,6 +859,7 @@ mod tests {
                 Draft {
                     body,
                     private: None,
+                    bank_line: None,
                 },
                 datetime!(2026-09-30 01:00 UTC),
             );

@@ -160,6 +160,17 @@ impl FundWrites<'_> {
             }
             q.execute(&mut **tx).await?;
         }
+        let lines: Vec<_> = self
+            .entries
+            .iter()
+            .filter_map(|e| {
+                e.bank_line
+                    .as_deref()
+                    .map(|l| (l, super::bank::LineStatus::Gift, Some(e.seq), None))
+            })
+            .collect();
+        super::bank::write_lines(tx, self.backend, self.fund, self.record_key, &lines, true)
+            .await?;
         let (upserts, gone): (Vec<_>, Vec<_>) = self.objects.iter().partition(|o| o.2.is_some());
         for chunk in upserts.chunks(BINDS_MAX / 6) {
             let sql = format!(

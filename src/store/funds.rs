@@ -179,6 +179,7 @@ impl Store {
         let draft = Draft {
             body: Body::FundOpened(body),
             private: None,
+            bank_line: None,
         };
         let appended = apply(
             &mut state,

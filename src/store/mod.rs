@@ -31,6 +31,8 @@
 
 /// Private records encrypted at rest.
 pub mod at_rest;
+/// Bank lines and statements taken in.
+pub mod bank;
 /// The public statement of gifts: search and pages.
 pub mod donations;
 /// The export bundle, written a page at a time.

@@ -829,6 +829,7 @@ fn apply_drafts(
                 let draft = Draft {
                     body: Body::TransferIn(mirror),
                     private: None,
+                    bank_line: None,
                 };
                 let c = apply(state, draft, ctx).map_err(|r| refuse(in_fund(other, r)))?;
                 Some((other.clone(), c))
@@ -856,6 +857,7 @@ fn apply_drafts(
                         ..r.clone()
                     }),
                     private: None,
+                    bank_line: None,
                 };
                 let c = apply(state, draft, ctx).map_err(|r| refuse(in_fund(&other, r)))?;
                 Some((other, c))

@@ -1,0 +1,523 @@
+//! Bank lines and statements taken in (SPEC §10): tables `bank_lines` and
+//! `bank_statements`. A line's private part (the narrative, the sender's
+//! account and name) is sealed like a household's private record, under
+//! the slot `("bank_line", fund, line id)`, and every read of it is logged
+//! in the access log in the transaction that reads it.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use sqlx::{Any, Row, Transaction};
+
+use super::at_rest::{RecordKey, Slot};
+use super::private::Reader;
+use super::{
+    now_text, placeholders, rows_placeholders, to_i64, Backend, Result, Store, StoreError,
+    BINDS_MAX,
+};
+use crate::ledger::ids::format_date;
+use crate::ledger::state::BankLine;
+
+/// The column name of a line's sealed private part, in its slot.
+const SLOT_COLUMN: &str = "bank_line";
+
+/// What happened to a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineStatus {
+    /// A gift on the ledger (`seq`).
+    Gift,
+    /// Waiting for a clerk.
+    Review,
+    /// A credit that is not a gift: interest, a fee refunded.
+    NotGift,
+    /// A debit to the fund's own cash (the balance does not change).
+    Withdrawal,
+    /// A debit that is an outflow on the ledger (`seq`).
+    Outflow,
+}
+
+impl LineStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Gift => "gift",
+            Self::Review => "review",
+            Self::NotGift => "not_gift",
+            Self::Withdrawal => "withdrawal",
+            Self::Outflow => "outflow",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Gift,
+            Self::Review,
+            Self::NotGift,
+            Self::Withdrawal,
+            Self::Outflow,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
+/// A line as stored, without its private part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredLine {
+    pub line_id: String,
+    pub account_no: String,
+    #[serde(skip)]
+    pub line_key: String,
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement_id: Option<String>,
+    pub day: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bank_ref: Option<String>,
+    pub direction: String,
+    pub amount_vnd: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub balance_vnd: Option<String>,
+    pub status: LineStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settled_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settled_at: Option<String>,
+}
+
+/// A line already known, by key: how it was taken in and what it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownLine {
+    pub source: String,
+    pub status: LineStatus,
+    pub seq: Option<u64>,
+}
+
+/// A statement file as taken in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredStatement {
+    pub statement_id: String,
+    pub sealed_seq: Option<u64>,
+    pub summary: Option<String>,
+}
+
+const LINE_COLUMNS: &str = "line_id, account_no, line_key, source, statement_id, day, bank_ref, direction, amount_vnd, balance_vnd, status, seq, reason, settled_by, settled_at";
+
+fn stored_line(r: &sqlx::any::AnyRow) -> Result<StoredLine> {
+    let status: String = r.try_get("status")?;
+    let seq: Option<i64> = r.try_get("seq")?;
+    let amount: i64 = r.try_get("amount_vnd")?;
+    let balance: Option<i64> = r.try_get("balance_vnd")?;
+    Ok(StoredLine {
+        line_id: r.try_get("line_id")?,
+        account_no: r.try_get("account_no")?,
+        line_key: r.try_get("line_key")?,
+        source: r.try_get("source")?,
+        statement_id: r.try_get("statement_id")?,
+        day: r.try_get("day")?,
+        bank_ref: r.try_get("bank_ref")?,
+        direction: r.try_get("direction")?,
+        amount_vnd: amount.to_string(),
+        balance_vnd: balance.map(|b| b.to_string()),
+        status: LineStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("bank line status {status:?}")))?,
+        seq: seq.and_then(|s| u64::try_from(s).ok()),
+        reason: r.try_get("reason")?,
+        settled_by: r.try_get("settled_by")?,
+        settled_at: r.try_get("settled_at")?,
+    })
+}
+
+fn seal(key: &RecordKey, fund: &str, line: &BankLine) -> Result<String> {
+    let slot = Slot {
+        column: SLOT_COLUMN,
+        fund,
+        household_id: &line.line_id,
+    };
+    key.seal(slot, &line.private)
+        .map_err(|e| StoreError::Corrupt(format!("bank line {}: {e}", line.line_id)))
+}
+
+/// Writes lines with their status and seq: `upsert` replaces the status
+/// and seq of a line already there (a line in review that became a gift);
+/// otherwise a line already there is left as it is.
+pub(crate) async fn write_lines(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    fund: &str,
+    key: &RecordKey,
+    lines: &[(&BankLine, LineStatus, Option<u64>, Option<&str>)],
+    upsert: bool,
+) -> Result<()> {
+    const COLS: usize = 17;
+    let now = now_text();
+    for chunk in lines.chunks(BINDS_MAX / COLS) {
+        let conflict = if upsert {
+            "ON CONFLICT (fund_code, account_no, line_key) DO UPDATE SET status = excluded.status, seq = excluded.seq"
+        } else {
+            "ON CONFLICT (fund_code, account_no, line_key) DO NOTHING"
+        };
+        let sql = format!(
+            "INSERT INTO bank_lines (fund_code, account_no, line_key, line_id, source, provider_id, statement_id, day, bank_ref, direction, amount_vnd, balance_vnd, status, seq, reason, private, created_at) VALUES {} {conflict}",
+            rows_placeholders(backend, COLS, chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for (line, status, seq, reason) in chunk {
+            q = q
+                .bind(fund)
+                .bind(line.account_no.as_str())
+                .bind(line.line_key.as_str())
+                .bind(line.line_id.as_str())
+                .bind(line.source)
+                .bind(line.provider_id.as_deref())
+                .bind(line.statement_id.as_deref())
+                .bind(format_date(line.day))
+                .bind(line.bank_ref.as_deref())
+                .bind(if line.credit { "credit" } else { "debit" })
+                .bind(to_i64(line.amount_vnd)?)
+                .bind(line.balance_vnd)
+                .bind(status.as_str())
+                .bind(seq.map(to_i64).transpose()?)
+                .bind(*reason)
+                .bind(seal(key, fund, line)?)
+                .bind(now.as_str());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// The lines of `account` among `keys` that are known already.
+    pub async fn known_lines(
+        &self,
+        fund: &str,
+        account: &str,
+        keys: &[String],
+    ) -> Result<HashMap<String, KnownLine>> {
+        let mut out = HashMap::new();
+        for chunk in keys.chunks(BINDS_MAX / 2) {
+            let sql = format!(
+                "SELECT line_key, source, status, seq FROM bank_lines WHERE fund_code = {} AND account_no = {} AND line_key IN ({})",
+                placeholders(self.backend, 1, 1),
+                placeholders(self.backend, 2, 1),
+                placeholders(self.backend, 3, chunk.len())
+            );
+            let mut q = sqlx::query(&sql).bind(fund).bind(account);
+            for k in chunk {
+                q = q.bind(k.as_str());
+            }
+            for r in q.fetch_all(&self.read).await? {
+                let status: String = r.try_get("status")?;
+                let seq: Option<i64> = r.try_get("seq")?;
+                out.insert(
+                    r.try_get("line_key")?,
+                    KnownLine {
+                        source: r.try_get("source")?,
+                        status: LineStatus::parse(&status).ok_or_else(|| {
+                            StoreError::Corrupt(format!("bank line status {status:?}"))
+                        })?,
+                        seq: seq.and_then(|s| u64::try_from(s).ok()),
+                    },
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// Standing cash gifts of `fund` with this bank reference, day and
+    /// amount that no bank line is yet, oldest first: gifts keyed in by
+    /// hand that a statement's line is.
+    pub async fn unlinked_gifts(
+        &self,
+        fund: &str,
+        bank_ref: &str,
+        day: &str,
+        amount_vnd: u64,
+    ) -> Result<Vec<u64>> {
+        let rows = sqlx::query(
+            "SELECT d.seq FROM donations d WHERE d.fund_code = $1 AND d.bank_ref = $2 \
+             AND d.received_on = $3 AND d.amount_vnd = $4 AND d.kind = 'cash' AND d.status = 'valid' \
+             AND NOT EXISTS (SELECT 1 FROM bank_lines b WHERE b.fund_code = d.fund_code AND b.seq = d.seq AND b.status = 'gift') \
+             ORDER BY d.seq LIMIT 16",
+        )
+        .bind(fund)
+        .bind(bank_ref)
+        .bind(day)
+        .bind(to_i64(amount_vnd)?)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let s: i64 = r.try_get("seq")?;
+                u64::try_from(s).map_err(|_| StoreError::Corrupt(format!("seq {s}")))
+            })
+            .collect()
+    }
+
+    /// Writes lines that are not new gifts (in review, linked to a gift
+    /// already on the ledger); a line already there stays as it is.
+    pub async fn insert_lines(
+        &self,
+        fund: &str,
+        key: &RecordKey,
+        lines: &[(&BankLine, LineStatus, Option<u64>, Option<&str>)],
+    ) -> Result<()> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        write_lines(&mut tx, self.backend, fund, key, lines, false).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The statement of `account` taken in from the file with this digest.
+    pub async fn statement_by_file(
+        &self,
+        fund: &str,
+        account: &str,
+        sha256: &str,
+    ) -> Result<Option<StoredStatement>> {
+        let row = sqlx::query(
+            "SELECT statement_id, sealed_seq, summary FROM bank_statements WHERE fund_code = $1 AND account_no = $2 AND file_sha256 = $3",
+        )
+        .bind(fund)
+        .bind(account)
+        .bind(sha256)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| {
+            let seq: Option<i64> = r.try_get("sealed_seq")?;
+            Ok(StoredStatement {
+                statement_id: r.try_get("statement_id")?,
+                sealed_seq: seq.and_then(|s| u64::try_from(s).ok()),
+                summary: r.try_get("summary")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Notes a statement file whose import starts; the same file started
+    /// before (an import stopped halfway) keeps its id.
+    pub async fn start_statement(
+        &self,
+        fund: &str,
+        account: &str,
+        sha256: &str,
+        statement_id: &str,
+        by: &str,
+    ) -> Result<StoredStatement> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO bank_statements (fund_code, statement_id, account_no, file_sha256, status, imported_by, created_at) \
+             VALUES ($1, $2, $3, $4, 'importing', $5, $6) ON CONFLICT (fund_code, account_no, file_sha256) DO NOTHING",
+        )
+        .bind(fund)
+        .bind(statement_id)
+        .bind(account)
+        .bind(sha256)
+        .bind(by)
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.statement_by_file(fund, account, sha256)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("a statement noted is not found".into()))
+    }
+
+    /// Marks a statement sealed by entry `seq`, with the import's answer.
+    pub async fn statement_sealed(
+        &self,
+        fund: &str,
+        statement_id: &str,
+        seq: u64,
+        summary: &str,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE bank_statements SET status = 'sealed', sealed_seq = $1, summary = $2 WHERE fund_code = $3 AND statement_id = $4",
+        )
+        .bind(to_i64(seq)?)
+        .bind(summary)
+        .bind(fund)
+        .bind(statement_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Lines of `fund`, newest day first, `status` only when given; at
+    /// most `limit`, after the line `after` (a line id) of the list.
+    pub async fn bank_lines(
+        &self,
+        fund: &str,
+        status: Option<LineStatus>,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Vec<StoredLine>> {
+        let sql = format!(
+            "SELECT {LINE_COLUMNS} FROM bank_lines WHERE fund_code = $1 AND ($2 = '' OR status = $2) \
+             ORDER BY day, line_id LIMIT $3 OFFSET $4"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(fund)
+            .bind(status.map_or("", LineStatus::as_str))
+            .bind(i64::from(limit))
+            .bind(to_i64(offset)?)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(stored_line).collect()
+    }
+
+    /// One line of `fund`.
+    pub async fn bank_line(&self, fund: &str, line_id: &str) -> Result<Option<StoredLine>> {
+        let sql =
+            format!("SELECT {LINE_COLUMNS} FROM bank_lines WHERE fund_code = $1 AND line_id = $2");
+        let row = sqlx::query(&sql)
+            .bind(fund)
+            .bind(line_id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(stored_line).transpose()
+    }
+
+    /// The private parts of lines, decrypted, each read logged in the same
+    /// transaction (SPEC §9): by line id.
+    pub async fn read_line_privates(
+        &self,
+        fund: &str,
+        line_ids: &[String],
+        reader: &Reader<'_>,
+        key: &RecordKey,
+    ) -> Result<HashMap<String, String>> {
+        let mut out = HashMap::new();
+        if line_ids.is_empty() {
+            return Ok(out);
+        }
+        let mut tx = self.begin_write().await?;
+        for chunk in line_ids.chunks(BINDS_MAX / 2) {
+            let sql = format!(
+                "SELECT line_id, private FROM bank_lines WHERE fund_code = {} AND line_id IN ({})",
+                placeholders(self.backend, 1, 1),
+                placeholders(self.backend, 2, chunk.len())
+            );
+            let mut q = sqlx::query(&sql).bind(fund);
+            for id in chunk {
+                q = q.bind(id.as_str());
+            }
+            for r in q.fetch_all(&mut *tx).await? {
+                let id: String = r.try_get("line_id")?;
+                let stored: String = r.try_get("private")?;
+                let slot = Slot {
+                    column: SLOT_COLUMN,
+                    fund,
+                    household_id: &id,
+                };
+                let text = key.open(slot, &stored).map_err(|e| {
+                    tracing::error!(fund, line = %id, error = %e, "a bank line's private part does not decrypt");
+                    StoreError::Corrupt(format!("the private part of bank line {id} does not decrypt: {e}"))
+                })?;
+                out.insert(id, text);
+            }
+        }
+        let now = now_text();
+        for id in out.keys() {
+            sqlx::query(
+                "INSERT INTO access_log (at, actor, role, committee_code, fund_code, household_id, action) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(now.as_str())
+            .bind(reader.actor)
+            .bind(reader.role)
+            .bind(reader.committee_code)
+            .bind(fund)
+            .bind(format!("bank_line:{id}"))
+            .bind(reader.action)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Settles a line waiting in review: its new status, the entry it
+    /// is (a gift's or an outflow's seq), the reason and who settled it.
+    /// False when the line was not waiting (settled meanwhile).
+    pub async fn settle_line(
+        &self,
+        fund: &str,
+        line_id: &str,
+        status: LineStatus,
+        seq: Option<u64>,
+        reason: &str,
+        by: &str,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE bank_lines SET status = $1, seq = COALESCE($2, seq), reason = $3, settled_by = $4, settled_at = $5 \
+             WHERE fund_code = $6 AND line_id = $7 AND (status = 'review' OR (status = 'gift' AND $1 = 'gift' AND settled_by IS NULL))",
+        )
+        .bind(status.as_str())
+        .bind(seq.map(to_i64).transpose()?)
+        .bind(reason)
+        .bind(by)
+        .bind(now_text())
+        .bind(fund)
+        .bind(line_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(done == 1)
+    }
+
+    /// Lines of `fund` in review, by direction: (count, sum) of credits and
+    /// of debits, and the debits waiting since before `before` (a day).
+    pub async fn lines_waiting(&self, fund: &str, before: &str) -> Result<Vec<StoredLine>> {
+        let sql = format!(
+            "SELECT {LINE_COLUMNS} FROM bank_lines WHERE fund_code = $1 AND status = 'review' AND direction = 'debit' AND day < $2 ORDER BY day, line_id LIMIT 1000"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(fund)
+            .bind(before)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(stored_line).collect()
+    }
+
+    /// Funds with `account_no` among their receiving accounts.
+    pub async fn funds_of_account(&self, account_no: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT fund_code FROM fund_objects WHERE kind = 'bank_account' AND id = $1 ORDER BY fund_code",
+        )
+        .bind(account_no)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| r.try_get("fund_code").map_err(StoreError::from))
+            .collect()
+    }
+
+    /// The key of the next identical line of a day: how many lines of
+    /// `account` have keys starting `prefix`.
+    pub async fn lines_with_prefix(&self, fund: &str, account: &str, prefix: &str) -> Result<u64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM bank_lines WHERE fund_code = $1 AND account_no = $2 AND line_key >= $3 AND line_key < $4",
+        )
+        .bind(fund)
+        .bind(account)
+        .bind(prefix)
+        .bind(format!("{prefix}\u{10FFFF}"))
+        .fetch_one(&self.read)
+        .await?;
+        let n: i64 = row.try_get("n")?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+}
