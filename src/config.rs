@@ -18,6 +18,60 @@ pub struct Settings {
     pub ledger: Ledger,
     pub policy: Policy,
     pub log: Log,
+    #[serde(default)]
+    pub intake: Intake,
+}
+
+/// Bank intake (SPEC §10): see `config/default.toml`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Intake {
+    #[serde(default = "statement_bytes_max_default")]
+    pub statement_bytes_max: u64,
+    #[serde(default = "debit_grace_days_default")]
+    pub debit_grace_days: u32,
+    /// Webhook secrets, one per provider and account.
+    #[serde(default)]
+    pub webhooks: Vec<Webhook>,
+}
+
+impl Default for Intake {
+    fn default() -> Self {
+        Self {
+            statement_bytes_max: statement_bytes_max_default(),
+            debit_grace_days: debit_grace_days_default(),
+            webhooks: Vec::new(),
+        }
+    }
+}
+
+fn statement_bytes_max_default() -> u64 {
+    64 * 1024 * 1024
+}
+
+fn debit_grace_days_default() -> u32 {
+    7
+}
+
+/// A webhook provider's secret for one of a fund's receiving accounts.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Webhook {
+    /// `sepay` or `casso`.
+    pub provider: String,
+    pub account_no: String,
+    /// SePay: the API key of `Authorization: Apikey <key>`. Casso: the
+    /// secure token (legacy `Secure-Token`) and the key of the
+    /// `X-Casso-Signature` HMAC.
+    pub secret: String,
+}
+
+impl Intake {
+    /// The secret configured for `provider` and `account_no`.
+    pub fn webhook_secret(&self, provider: &str, account_no: &str) -> Option<&str> {
+        self.webhooks
+            .iter()
+            .find(|w| w.provider == provider && w.account_no == account_no)
+            .map(|w| w.secret.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -192,6 +246,24 @@ impl Settings {
         }
         s.policy()?;
         s.server.check().map_err(config::ConfigError::Message)?;
+        if !(1024..=1024 * 1024 * 1024).contains(&s.intake.statement_bytes_max) {
+            return Err(config::ConfigError::Message(
+                "intake.statement_bytes_max must be from 1024 to 1073741824".into(),
+            ));
+        }
+        if !(1..=90).contains(&s.intake.debit_grace_days) {
+            return Err(config::ConfigError::Message(
+                "intake.debit_grace_days must be from 1 to 90".into(),
+            ));
+        }
+        for w in &s.intake.webhooks {
+            if !matches!(w.provider.as_str(), "sepay" | "casso") || w.secret.len() < 16 {
+                return Err(config::ConfigError::Message(format!(
+                    "intake.webhooks: provider must be sepay or casso and the secret at least 16 characters (account {})",
+                    w.account_no
+                )));
+            }
+        }
         Ok(s)
     }
 

@@ -2,3 +2,4 @@
 pub mod narrative;
 pub mod spool;
 pub mod vietqr;
+pub mod webhook;

@@ -95,6 +95,7 @@ pub struct KnownLine {
     pub source: String,
     pub status: LineStatus,
     pub seq: Option<u64>,
+    pub reason: Option<String>,
 }
 
 /// A statement file as taken in.
@@ -202,7 +203,7 @@ impl Store {
         let mut out = HashMap::new();
         for chunk in keys.chunks(BINDS_MAX / 2) {
             let sql = format!(
-                "SELECT line_key, source, status, seq FROM bank_lines WHERE fund_code = {} AND account_no = {} AND line_key IN ({})",
+                "SELECT line_key, source, status, seq, reason FROM bank_lines WHERE fund_code = {} AND account_no = {} AND line_key IN ({})",
                 placeholders(self.backend, 1, 1),
                 placeholders(self.backend, 2, 1),
                 placeholders(self.backend, 3, chunk.len())
@@ -222,6 +223,7 @@ impl Store {
                             StoreError::Corrupt(format!("bank line status {status:?}"))
                         })?,
                         seq: seq.and_then(|s| u64::try_from(s).ok()),
+                        reason: r.try_get("reason")?,
                     },
                 );
             }
@@ -242,6 +244,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT d.seq FROM donations d WHERE d.fund_code = $1 AND d.bank_ref = $2 \
              AND d.received_on = $3 AND d.amount_vnd = $4 AND d.kind = 'cash' AND d.status = 'valid' \
+             AND d.channel IN ('bank_transfer', 'qr_transfer') \
              AND NOT EXISTS (SELECT 1 FROM bank_lines b WHERE b.fund_code = d.fund_code AND b.seq = d.seq AND b.status = 'gift') \
              ORDER BY d.seq LIMIT 16",
         )
