@@ -38,7 +38,8 @@ CREATE TABLE bank_lines (
 CREATE UNIQUE INDEX bank_lines_id ON bank_lines (fund_code, line_id);
 CREATE INDEX bank_lines_status ON bank_lines (fund_code, status, day);
 CREATE INDEX bank_lines_seq ON bank_lines (fund_code, seq);
-CREATE UNIQUE INDEX bank_lines_provider ON bank_lines (source, provider_id);
+-- `<provider>:<id>`: a webhook's, or claimed on a statement's line.
+CREATE UNIQUE INDEX bank_lines_provider ON bank_lines (provider_id);
 
 -- Each statement file taken in: importing until its seal is written.
 CREATE TABLE bank_statements (

@@ -5,6 +5,8 @@
 mod admin;
 /// Who is calling: bearer tokens and scope checks.
 pub mod auth;
+/// Bank intake: accounts, VietQR, statements, review, webhooks.
+pub(crate) mod bank;
 /// The fund's books: campaigns, pledges, households, distributions, stock,
 /// the inspector's replay and private records.
 pub(crate) mod books;
@@ -60,9 +62,14 @@ pub fn api() -> Router<AppState> {
         .merge(saoke::router())
         .merge(statement::router())
         .merge(receipts::router())
+        .merge(bank::router())
+        .merge(bank::webhook_router())
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX));
     let batch = funds::batch_router().layer(DefaultBodyLimit::max(BATCH_BODY_BYTES_MAX));
-    api.merge(batch)
+    // A statement is streamed to an encrypted spool, which enforces
+    // `intake.statement_bytes_max` itself.
+    let statements = bank::streamed_router().layer(DefaultBodyLimit::disable());
+    api.merge(batch).merge(statements)
 }
 
 async fn health(axum::extract::State(s): axum::extract::State<AppState>) -> Response {

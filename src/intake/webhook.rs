@@ -90,16 +90,28 @@ fn text_of(v: Option<&Value>) -> Option<String> {
     }
 }
 
-fn line(
-    provider: &'static str,
+/// A transaction's fields as a provider names them, before checking.
+struct Fields<'a> {
     id: Option<String>,
     account: Option<String>,
     day: Date,
     bank_ref: Option<String>,
+    /// Positive for money in.
     signed: i128,
-    balance: Option<&Value>,
+    balance: Option<&'a Value>,
     narrative: String,
-) -> Result<Reported, WebhookError> {
+}
+
+fn line(provider: &'static str, f: Fields<'_>) -> Result<Reported, WebhookError> {
+    let Fields {
+        id,
+        account,
+        day,
+        bank_ref,
+        signed,
+        balance,
+        narrative,
+    } = f;
     let provider_id =
         id.ok_or_else(|| WebhookError::Invalid("the transaction has no id".into()))?;
     let account_no = account
@@ -178,13 +190,15 @@ pub fn sepay(
     };
     line(
         "sepay",
-        text_of(Some(&p.id)),
-        p.account_number,
-        date_of(&p.transaction_date, "transactionDate")?,
-        p.reference_code.filter(|r| !r.trim().is_empty()),
-        signed,
-        p.accumulated.as_ref(),
-        p.content.unwrap_or_default(),
+        Fields {
+            id: text_of(Some(&p.id)),
+            account: p.account_number,
+            day: date_of(&p.transaction_date, "transactionDate")?,
+            bank_ref: p.reference_code.filter(|r| !r.trim().is_empty()),
+            signed,
+            balance: p.accumulated.as_ref(),
+            narrative: p.content.unwrap_or_default(),
+        },
     )
 }
 
@@ -268,16 +282,18 @@ pub fn casso(
             }
             let mut r = line(
                 "casso",
-                text_of(d.get("id")),
-                Some(account),
-                date_of(
-                    &text_of(d.get("transactionDateTime")).unwrap_or_default(),
-                    "transactionDateTime",
-                )?,
-                text_of(d.get("reference")),
-                amount_of(d.get("amount").unwrap_or(&Value::Null), "amount")?,
-                d.get("runningBalance"),
-                text_of(d.get("description")).unwrap_or_default(),
+                Fields {
+                    id: text_of(d.get("id")),
+                    account: Some(account),
+                    day: date_of(
+                        &text_of(d.get("transactionDateTime")).unwrap_or_default(),
+                        "transactionDateTime",
+                    )?,
+                    bank_ref: text_of(d.get("reference")),
+                    signed: amount_of(d.get("amount").unwrap_or(&Value::Null), "amount")?,
+                    balance: d.get("runningBalance"),
+                    narrative: text_of(d.get("description")).unwrap_or_default(),
+                },
             )?;
             r.sender_name = text_of(d.get("counterAccountName"));
             r.sender_account = text_of(d.get("counterAccountNumber"));
@@ -303,13 +319,15 @@ pub fn casso(
                     }
                     line(
                         "casso",
-                        text_of(d.get("id")).or_else(|| text_of(d.get("tid"))),
-                        Some(account),
-                        date_of(&text_of(d.get("when")).unwrap_or_default(), "when")?,
-                        text_of(d.get("tid")),
-                        amount_of(d.get("amount").unwrap_or(&Value::Null), "amount")?,
-                        d.get("cusum_balance"),
-                        text_of(d.get("description")).unwrap_or_default(),
+                        Fields {
+                            id: text_of(d.get("id")).or_else(|| text_of(d.get("tid"))),
+                            account: Some(account),
+                            day: date_of(&text_of(d.get("when")).unwrap_or_default(), "when")?,
+                            bank_ref: text_of(d.get("tid")),
+                            signed: amount_of(d.get("amount").unwrap_or(&Value::Null), "amount")?,
+                            balance: d.get("cusum_balance"),
+                            narrative: text_of(d.get("description")).unwrap_or_default(),
+                        },
                     )
                 })
                 .collect()

@@ -25,11 +25,30 @@ use serde_json::json;
 use crate::http::error::problem;
 use crate::web::PageError;
 
+/// How long a statement's import may take: its upload (up to 64 MiB) and
+/// its quarter of a million lines are more than a request's usual limit.
+/// The import runs on its own task, so even past this it is finished, and
+/// sending the file again answers with its seal.
+pub const IMPORT_LIMIT: Duration = Duration::from_secs(3600);
+
+/// Whether a request is a statement's import (`POST
+/// /api/v1/funds/{fund}/bank-statements`).
+fn is_import(method: &axum::http::Method, path: &str) -> bool {
+    method == axum::http::Method::POST
+        && path.starts_with("/api/v1/funds/")
+        && path.ends_with("/bank-statements")
+}
+
 /// Answers within `limit`, or says why not.
 pub async fn answer_within(State(limit): State<Duration>, req: Request, next: Next) -> Response {
     let arrived = Arc::new(AtomicBool::new(false));
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
+    let limit = if is_import(&method, &path) {
+        limit.max(IMPORT_LIMIT)
+    } else {
+        limit
+    };
     let query = req.uri().query().unwrap_or_default().to_owned();
     let req = req.map(|inner| {
         if inner.is_end_stream() {

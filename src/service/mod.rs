@@ -80,6 +80,11 @@ pub struct AppState {
     /// the fund has not grown, and a public page does not decrypt every
     /// household's record on every view.
     hamlets: Arc<std::sync::Mutex<HashMap<String, KeptHamlets>>>,
+    /// One lock per fund and receiving account: a statement's import and
+    /// a webhook's line are taken in one at a time, so no line is keyed
+    /// twice. (Processes sharing a PostgreSQL database do not share it:
+    /// run imports from one of them.)
+    intake_locks: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 /// A fund's private hamlets by household, and the fund's size when read.
@@ -136,6 +141,18 @@ impl AppState {
             page_books: Arc::default(),
             statements: Arc::default(),
             hamlets: Arc::default(),
+            intake_locks: Arc::default(),
+        }
+    }
+
+    /// The intake lock of a fund's receiving account.
+    pub fn intake_lock(&self, fund: &str, account: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let key = format!("{fund} {account}");
+        match self.intake_locks.lock() {
+            Ok(mut m) => m.entry(key).or_default().clone(),
+            // A poisoned map still hands out a lock of its own; the map's
+            // entries are plain locks, nothing half-written.
+            Err(p) => p.into_inner().entry(key).or_default().clone(),
         }
     }
 
@@ -328,7 +345,38 @@ impl AppState {
                 break;
             }
         }
-        Ok((auditor.finish(), next))
+        let mut found = auditor.finish();
+        found.extend(self.bank_findings(fund).await?);
+        Ok((found, next))
+    }
+
+    /// What the bank lines say that the ledger cannot (SPEC §10): a debit
+    /// still in review past `intake.debit_grace_days` is money that left
+    /// the account with no entry.
+    pub async fn bank_findings(
+        &self,
+        fund: &str,
+    ) -> Result<Vec<crate::ledger::findings::Finding>, ServiceError> {
+        let grace = self.settings.intake.debit_grace_days;
+        let today = crate::ledger::ids::today_in_vietnam(time::OffsetDateTime::now_utc());
+        let before = today - time::Duration::days(i64::from(grace));
+        let waiting = self.store.lines_waiting(fund, &format_date(before)).await?;
+        Ok(waiting
+            .iter()
+            .map(|l| crate::ledger::findings::Finding {
+                kind: "bank_debit_unsettled",
+                severity: "high",
+                seqs: Vec::new(),
+                message: format!(
+                    "{} đồng left account {} on {} (bank reference {}) and no entry accounts for it after {grace} days: settle bank line {} with its outflow, or as a withdrawal to the fund's own cash",
+                    l.amount_vnd,
+                    l.account_no,
+                    l.day,
+                    l.bank_ref.as_deref().unwrap_or("none"),
+                    l.line_id
+                ),
+            })
+            .collect())
     }
 }
 

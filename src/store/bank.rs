@@ -451,8 +451,9 @@ impl Store {
     }
 
     /// Settles a line waiting in review: its new status, the entry it
-    /// is (a gift's or an outflow's seq), the reason and who settled it.
-    /// False when the line was not waiting (settled meanwhile).
+    /// is (a gift's or an outflow's seq), the reason and who settled it,
+    /// logged in the admin log in the same transaction. False when the
+    /// line was not waiting (settled meanwhile), and nothing is logged.
     pub async fn settle_line(
         &self,
         fund: &str,
@@ -460,8 +461,9 @@ impl Store {
         status: LineStatus,
         seq: Option<u64>,
         reason: &str,
-        by: &str,
+        action: &super::AdminAction,
     ) -> Result<bool> {
+        let by = action.actor.as_str();
         let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE bank_lines SET status = $1, seq = COALESCE($2, seq), reason = $3, settled_by = $4, settled_at = $5 \
@@ -477,8 +479,12 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        if done != 1 {
+            return Ok(false);
+        }
+        super::admin_log::log(&mut tx, action).await?;
         tx.commit().await?;
-        Ok(done == 1)
+        Ok(true)
     }
 
     /// Lines of `fund` in review, by direction: (count, sum) of credits and
@@ -522,5 +528,53 @@ impl Store {
         .await?;
         let n: i64 = row.try_get("n")?;
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Whether a provider's transaction was taken in: `provider_id` is
+    /// `<provider>:<its id>`, the same whether the line came by webhook or
+    /// was claimed on a statement's line.
+    pub async fn provider_line_known(&self, provider_id: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT 1 AS one FROM bank_lines WHERE provider_id = $1")
+            .bind(provider_id)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Marks the first line of `account` with a key starting `prefix` that
+    /// came from a statement and is claimed by no webhook as the provider's
+    /// transaction: the statement was taken in first. False when there is
+    /// none.
+    pub async fn claim_statement_line(
+        &self,
+        fund: &str,
+        account: &str,
+        prefix: &str,
+        provider_id: &str,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT line_key FROM bank_lines WHERE fund_code = $1 AND account_no = $2 AND line_key >= $3 AND line_key < $4 \
+             AND source = 'statement' AND provider_id IS NULL ORDER BY line_key LIMIT 1",
+        )
+        .bind(fund)
+        .bind(account)
+        .bind(prefix)
+        .bind(format!("{prefix}\u{10FFFF}"))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        let key: String = row.try_get("line_key")?;
+        sqlx::query("UPDATE bank_lines SET provider_id = $1 WHERE fund_code = $2 AND account_no = $3 AND line_key = $4")
+            .bind(provider_id)
+            .bind(fund)
+            .bind(account)
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 }

@@ -5,6 +5,7 @@ mod helpers;
 
 mod at_rest;
 mod bad_input;
+mod bank;
 mod browser;
 mod checkpoints;
 mod cli;

@@ -363,7 +363,8 @@ mod tests {
         let mut e = FieldErrors::default();
         seal().check_figures(&mut e);
         assert!(e.is_empty(), "{e:?}");
-        let cases: [(&str, fn(&mut BankStatementSealed)); 7] = [
+        type Spoil = fn(&mut BankStatementSealed);
+        let cases: [(&str, Spoil); 7] = [
             ("body.last_day", |s| {
                 s.first_day = Day(time::macros::date!(2026 - 10 - 19))
             }),

@@ -1,0 +1,750 @@
+//! Bank intake over HTTP (SPEC §10): the fund's receiving accounts, VietQR
+//! payloads, statement imports, the review queue and the providers'
+//! webhooks.
+
+use std::collections::HashMap;
+
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::error::ApiError;
+use super::{json_body, AppState};
+use crate::auth::Caller;
+use crate::intake::import::{self, ImportError, Taken};
+use crate::intake::spool::{SpoolError, SpoolWriter};
+use crate::intake::vietqr;
+use crate::intake::webhook::{self, WebhookError};
+use crate::ledger::book::{BankAccount, SealedStatement};
+use crate::ledger::ids::Code;
+use crate::ledger::kinds::bank::BankAccountOpened;
+use crate::ledger::kinds::{read_input, Body as EntryBody, EntryKind};
+use crate::ledger::money::AmountVnd;
+use crate::ledger::state::Draft;
+use crate::store::bank::LineStatus;
+use crate::store::writer::JobError;
+use crate::store::{AdminAction, ObjectFilter, Reader};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/funds/{fund}/bank-accounts",
+            get(accounts).post(open_account),
+        )
+        .route("/funds/{fund}/vietqr", get(qr))
+        .route("/funds/{fund}/bank-lines", get(lines))
+        .route("/funds/{fund}/bank-lines/{line}/settle", post(settle))
+}
+
+/// Routes whose bodies are read as a stream, with their own limit.
+pub fn streamed_router() -> Router<AppState> {
+    Router::new().route(
+        "/funds/{fund}/bank-statements",
+        get(statements).post(import_statement),
+    )
+}
+
+/// The webhooks, outside `/api/v1` auth: each provider authenticates.
+pub fn webhook_router() -> Router<AppState> {
+    Router::new()
+        .route("/intake/sepay", post(sepay))
+        .route("/intake/casso", post(casso))
+}
+
+/// The fund's receiving accounts, oldest first.
+pub async fn fund_accounts(s: &AppState, fund: &str) -> Result<Vec<BankAccount>, ApiError> {
+    let rows = s
+        .store
+        .objects(fund, "bank_account", ObjectFilter::default(), 100)
+        .await?;
+    let mut list: Vec<BankAccount> = rows
+        .iter()
+        .map(|(id, data)| {
+            serde_json::from_str(data)
+                .map_err(|e| ApiError::Internal(format!("bank account {id}: {e}")))
+        })
+        .collect::<Result<_, _>>()?;
+    list.sort_by_key(|a| a.opened_seq);
+    Ok(list)
+}
+
+/// The fund's sealed statements, oldest first.
+pub async fn fund_statements(s: &AppState, fund: &str) -> Result<Vec<SealedStatement>, ApiError> {
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let filter = ObjectFilter {
+            after: after.as_deref(),
+            ..ObjectFilter::default()
+        };
+        let rows = s
+            .store
+            .objects(fund, "bank_statement", filter, 1000)
+            .await?;
+        let done = rows.len() < 1000;
+        for (id, data) in &rows {
+            let st: SealedStatement = serde_json::from_str(data)
+                .map_err(|e| ApiError::Internal(format!("bank statement {id}: {e}")))?;
+            out.push(st);
+        }
+        after = rows.last().map(|r| r.0.clone());
+        if done {
+            break;
+        }
+    }
+    out.sort_by_key(|st| st.seq);
+    Ok(out)
+}
+
+async fn accounts(
+    State(s): State<AppState>,
+    Path(fund): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    s.fund(&fund).await?;
+    Ok(Json(json!({ "accounts": fund_accounts(&s, &fund).await? })))
+}
+
+async fn open_account(
+    State(s): State<AppState>,
+    Path(fund): Path<String>,
+    caller: Caller,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let info = s.fund(&fund).await?;
+    caller.require_admin(Some(&info.committee_path))?;
+    let (_, value) = json_body(body)?;
+    crate::ledger::public_text::check(EntryKind::BankAccountOpened, &value)?;
+    let body: BankAccountOpened = read_input(value, "body")?;
+    let code = Code::parse(&fund, "fund").map_err(|e| ApiError::NotFound(e.message))?;
+    let draft = Draft {
+        body: EntryBody::BankAccountOpened(body),
+        private: None,
+        bank_line: None,
+    };
+    let outcome = s
+        .writer
+        .submit(code, caller.person().to_owned(), vec![draft], false, None)
+        .await
+        .map_err(job_error)?;
+    Ok(super::created(201, &outcome.to_json(), false))
+}
+
+fn job_error(e: JobError) -> ApiError {
+    match e {
+        JobError::Rejected { rejection, .. } => rejection.into(),
+        JobError::UnknownFund => ApiError::NotFound("no such fund".into()),
+        JobError::KeyReused { original } => ApiError::Conflict {
+            detail: "this Idempotency-Key was used with another request".into(),
+            original: Some(original),
+        },
+        JobError::Unavailable => ApiError::Unavailable,
+        JobError::Failed => ApiError::Internal("the writer failed on this request".into()),
+    }
+}
+
+const QR_PARAMS: [&str; 4] = ["account", "campaign", "pledge", "amount_vnd"];
+
+/// The VietQR payload for a transfer to the fund (SPEC §10).
+pub async fn vietqr_for(
+    s: &AppState,
+    fund: &str,
+    q: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    if let Some(k) = q.keys().find(|k| !QR_PARAMS.contains(&k.as_str())) {
+        return Err(ApiError::BadRequest(format!(
+            "unknown parameter {k:?}; parameters are {}",
+            QR_PARAMS.join(", ")
+        )));
+    }
+    s.fund(fund).await?;
+    let accounts = fund_accounts(s, fund).await?;
+    let account = match q.get("account") {
+        Some(a) => accounts
+            .iter()
+            .find(|x| &x.account_no == a)
+            .ok_or_else(|| {
+                ApiError::NotFound(format!("account {a} is not one of fund {fund}'s"))
+            })?,
+        None => accounts.first().ok_or_else(|| {
+            ApiError::NotFound(format!("fund {fund} has no receiving account yet"))
+        })?,
+    };
+    let reference = match (q.get("campaign"), q.get("pledge")) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::BadRequest(
+                "name a campaign or a pledge, not both".into(),
+            ))
+        }
+        (Some(id), None) => object_reference(s, fund, "campaign", id).await?,
+        (None, Some(id)) => object_reference(s, fund, "pledge", id).await?,
+        (None, None) => fund.to_owned(),
+    };
+    let amount = q
+        .get("amount_vnd")
+        .map(|a| AmountVnd::parse(&Value::String(a.clone()), "amount_vnd"))
+        .transpose()
+        .map_err(|e| ApiError::invalid("amount_vnd", e.message))?;
+    let purpose = vietqr::purpose(&reference);
+    let payload = vietqr::payload(&vietqr::Transfer {
+        bank_bin: &account.bank_bin,
+        account_no: &account.account_no,
+        amount_vnd: amount.map(AmountVnd::get),
+        purpose: &purpose,
+    });
+    Ok(json!({
+        "payload": payload,
+        "purpose": purpose,
+        "account_no": account.account_no,
+        "bank_bin": account.bank_bin,
+        "bank_name": account.bank_name,
+        "account_name": account.account_name,
+        "amount_vnd": amount.map(|a| a.get().to_string()),
+    }))
+}
+
+async fn object_reference(
+    s: &AppState,
+    fund: &str,
+    kind: &str,
+    id: &str,
+) -> Result<String, ApiError> {
+    let data = s
+        .store
+        .object(fund, kind, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no {kind} {id:?} in fund {fund}")))?;
+    let v: Value =
+        serde_json::from_str(&data).map_err(|e| ApiError::Internal(format!("{kind} {id}: {e}")))?;
+    v.get("reference")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "{kind} {id:?} has no reference (opened before campaigns had one)"
+            ))
+        })
+}
+
+async fn qr(
+    State(s): State<AppState>,
+    Path(fund): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(vietqr_for(&s, &fund, &q).await?))
+}
+
+async fn statements(
+    State(s): State<AppState>,
+    Path(fund): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    s.fund(&fund).await?;
+    let list = fund_statements(&s, &fund).await?;
+    Ok(Json(json!({ "statements": list })))
+}
+
+/// An import's failure as problem details.
+pub fn import_error(e: ImportError) -> ApiError {
+    match e {
+        ImportError::Statement(e) => ApiError::Rule {
+            rule: "statement_invalid",
+            field: "body".into(),
+            message: format!("{e}; nothing was recorded"),
+        },
+        ImportError::WrongAccount { .. } => ApiError::Rule {
+            rule: "wrong_account",
+            field: "account".into(),
+            message: format!("{e}; nothing was recorded"),
+        },
+        ImportError::UnknownAccount(_) => ApiError::Rule {
+            rule: "unknown_account",
+            field: "account".into(),
+            message: e.to_string(),
+        },
+        ImportError::Incomplete(m) => ApiError::Rule {
+            rule: "statement_invalid",
+            field: "body".into(),
+            message: format!("{m}; nothing was recorded"),
+        },
+        ImportError::Sealing(m) => ApiError::Rule {
+            rule: "seal_refused",
+            field: "body".into(),
+            message: m,
+        },
+        ImportError::Unavailable => ApiError::Unavailable,
+        ImportError::Store(e) => e.into(),
+        ImportError::Internal(m) => ApiError::Internal(m),
+    }
+}
+
+async fn import_statement(
+    State(s): State<AppState>,
+    Path(fund): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    caller: Caller,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let info = s.fund(&fund).await?;
+    caller.require_append(&info, &[EntryKind::DonationCash])?;
+    if let Some(k) = q.keys().find(|k| k.as_str() != "account") {
+        return Err(ApiError::BadRequest(format!(
+            "unknown parameter {k:?}; the one parameter is account"
+        )));
+    }
+    let account = q
+        .get("account")
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "account",
+                "is required: the receiving account the statement is of",
+            )
+        })?
+        .clone();
+    let max = s.settings.intake.statement_bytes_max;
+    let mut spool =
+        SpoolWriter::new(max).map_err(|e| ApiError::Internal(format!("the spool: {e}")))?;
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk
+            .map_err(|e| ApiError::BadRequest(format!("the body did not arrive whole: {e}")))?;
+        spool.write(&chunk).map_err(|e| match e {
+            SpoolError::TooLarge { max } => ApiError::TooLarge(format!(
+                "a statement file may be at most {max} bytes (intake.statement_bytes_max); nothing was recorded"
+            )),
+            SpoolError::Io(e) => ApiError::Internal(format!("the spool: {e}")),
+        })?;
+    }
+    let spool = spool
+        .finish()
+        .map_err(|e| ApiError::Internal(format!("the spool: {e}")))?;
+    let lock = s.intake_lock(&fund, &account);
+    let Ok(guard) = lock.try_lock_owned() else {
+        return Err(ApiError::Conflict {
+            detail: format!(
+                "a statement of account {account} is being taken in; try again when it is done"
+            ),
+            original: None,
+        });
+    };
+    // The import runs on its own task: a client that goes away does not
+    // stop it halfway.
+    let person = caller.person().to_owned();
+    let task_state = s.clone();
+    let task = tokio::spawn(async move {
+        let _guard = guard;
+        import::import(&task_state, &fund, &account, &person, spool).await
+    });
+    let answer = task
+        .await
+        .map_err(|e| ApiError::Internal(format!("the import: {e}")))?
+        .map_err(import_error)?;
+    let status = if answer.new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(answer)).into_response())
+}
+
+async fn lines(
+    State(s): State<AppState>,
+    Path(fund): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    caller: Caller,
+) -> Result<Json<Value>, ApiError> {
+    let info = s.fund(&fund).await?;
+    caller.require_private(&info)?;
+    if let Some(k) = q
+        .keys()
+        .find(|k| !["status", "limit", "offset"].contains(&k.as_str()))
+    {
+        return Err(ApiError::BadRequest(format!(
+            "unknown parameter {k:?}; parameters are status, limit, offset"
+        )));
+    }
+    let status = q
+        .get("status")
+        .map(|st| {
+            LineStatus::parse(st).ok_or_else(|| {
+                ApiError::invalid(
+                    "status",
+                    "must be review, gift, not_gift, withdrawal or outflow",
+                )
+            })
+        })
+        .transpose()?;
+    let limit: u32 = match q.get("limit") {
+        Some(l) => l
+            .parse()
+            .ok()
+            .filter(|l| (1..=1000).contains(l))
+            .ok_or_else(|| ApiError::invalid("limit", "must be from 1 to 1000"))?,
+        None => 100,
+    };
+    let offset: u64 = match q.get("offset") {
+        Some(o) => o
+            .parse()
+            .map_err(|_| ApiError::invalid("offset", "must be a whole number"))?,
+        None => 0,
+    };
+    let found = s.store.bank_lines(&fund, status, limit, offset).await?;
+    let ids: Vec<String> = found.iter().map(|l| l.line_id.clone()).collect();
+    let reader = Reader {
+        actor: caller.person(),
+        role: caller.role(),
+        committee_code: caller.committee_code(),
+        action: "GET /funds/{fund}/bank-lines",
+    };
+    let privates = s
+        .store
+        .read_line_privates(&fund, &ids, &reader, &s.record_key)
+        .await?;
+    let lines: Vec<Value> = found
+        .into_iter()
+        .map(|l| {
+            let private = privates
+                .get(&l.line_id)
+                .and_then(|p| serde_json::from_str::<Value>(p).ok())
+                .unwrap_or(Value::Null);
+            let mut v = serde_json::to_value(&l).unwrap_or(Value::Null);
+            v["private"] = private;
+            v
+        })
+        .collect();
+    Ok(Json(json!({ "lines": lines })))
+}
+
+/// How a clerk settles a line in review.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settlement {
+    #[serde(rename = "as")]
+    settle_as: SettleAs,
+    reason: Option<String>,
+    campaign_id: Option<String>,
+    pledge_id: Option<String>,
+    seq: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum SettleAs {
+    Gift,
+    NotGift,
+    Withdrawal,
+    Outflow,
+}
+
+/// Kinds of entry a debit can be.
+const OUTFLOW_KINDS: [&str; 3] = ["expense", "transfer_out", "distribution"];
+
+async fn settle(
+    State(s): State<AppState>,
+    Path((fund, line_id)): Path<(String, String)>,
+    caller: Caller,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let info = s.fund(&fund).await?;
+    caller.require_append(&info, &[EntryKind::DonationCash])?;
+    let (_, value) = json_body(body)?;
+    let how: Settlement = read_input(value, "body")?;
+    let line =
+        s.store.bank_line(&fund, &line_id).await?.ok_or_else(|| {
+            ApiError::NotFound(format!("no bank line {line_id:?} in fund {fund}"))
+        })?;
+    if line.status != LineStatus::Review {
+        return Err(ApiError::Conflict {
+            detail: format!(
+                "bank line {line_id} is settled already ({})",
+                line.status.as_str()
+            ),
+            original: None,
+        });
+    }
+    let credit = line.direction == "credit";
+    let reason = how
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty() && r.chars().count() <= 2000);
+    let needs_reason =
+        || ApiError::invalid("body.reason", "is required: why, in up to 2,000 characters");
+    let (status, seq, reason) = match how.settle_as {
+        SettleAs::NotGift if credit => (
+            LineStatus::NotGift,
+            None,
+            reason.ok_or_else(needs_reason)?.to_owned(),
+        ),
+        SettleAs::Withdrawal if !credit => (
+            LineStatus::Withdrawal,
+            None,
+            reason.ok_or_else(needs_reason)?.to_owned(),
+        ),
+        SettleAs::Outflow if !credit => {
+            let seq = how.seq.ok_or_else(|| {
+                ApiError::invalid("body.seq", "is required: the outflow entry this debit is")
+            })?;
+            let entry = s
+                .store
+                .entries(&fund, seq, 1)
+                .await?
+                .into_iter()
+                .next()
+                .filter(|e| e.seq == seq)
+                .ok_or_else(|| {
+                    ApiError::invalid("body.seq", format!("fund {fund} has no entry {seq}"))
+                })?;
+            let v: Value = serde_json::from_str(&entry.canonical).unwrap_or(Value::Null);
+            let kind = v.get("kind").and_then(Value::as_str).unwrap_or_default();
+            if !OUTFLOW_KINDS.contains(&kind) {
+                return Err(ApiError::invalid(
+                    "body.seq",
+                    format!("entry {seq} is a {kind}, not an expense, transfer or distribution"),
+                ));
+            }
+            let amount = v.pointer("/body/amount_vnd").and_then(Value::as_str);
+            if amount.is_some_and(|a| a != line.amount_vnd) {
+                return Err(ApiError::invalid(
+                    "body.seq",
+                    format!(
+                        "entry {seq} is of {} đồng, the debit of {}",
+                        amount.unwrap_or_default(),
+                        line.amount_vnd
+                    ),
+                ));
+            }
+            (
+                LineStatus::Outflow,
+                Some(seq),
+                reason.unwrap_or("the outflow entry").to_owned(),
+            )
+        }
+        SettleAs::Gift if credit => {
+            let seq = settle_as_gift(&s, &caller, &fund, &line, &how).await?;
+            (
+                LineStatus::Gift,
+                Some(seq),
+                reason.unwrap_or("assigned by a clerk").to_owned(),
+            )
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                "body.as",
+                if credit {
+                    "a credit is settled as gift or not_gift"
+                } else {
+                    "a debit is settled as outflow or withdrawal"
+                },
+            ))
+        }
+    };
+    let action = AdminAction {
+        actor: caller.person().to_owned(),
+        person_id: Some(caller.person().to_owned()),
+        action: "bank_line_settled",
+        target: line_id.clone(),
+        committee_path: info.committee_path.clone(),
+        detail: json!({"fund": fund, "as": status.as_str(), "seq": seq, "reason": reason, "amount_vnd": line.amount_vnd, "day": line.day}),
+    };
+    if !s
+        .store
+        .settle_line(&fund, &line_id, status, seq, &reason, &action)
+        .await?
+    {
+        return Err(ApiError::Conflict {
+            detail: format!("bank line {line_id} was settled meanwhile"),
+            original: None,
+        });
+    }
+    let settled = s.store.bank_line(&fund, &line_id).await?;
+    Ok(Json(json!({ "line": settled })).into_response())
+}
+
+/// Records a credit in review as a gift, linked to its line.
+async fn settle_as_gift(
+    s: &AppState,
+    caller: &Caller,
+    fund: &str,
+    line: &crate::store::bank::StoredLine,
+    how: &Settlement,
+) -> Result<u64, ApiError> {
+    let reader = Reader {
+        actor: caller.person(),
+        role: caller.role(),
+        committee_code: caller.committee_code(),
+        action: "POST /funds/{fund}/bank-lines/{line}/settle",
+    };
+    let privates = s
+        .store
+        .read_line_privates(
+            fund,
+            std::slice::from_ref(&line.line_id),
+            &reader,
+            &s.record_key,
+        )
+        .await?;
+    let private = privates.get(&line.line_id).cloned().unwrap_or_default();
+    let v: Value = serde_json::from_str(&private).unwrap_or(Value::Null);
+    let name = v.get("sender_name").and_then(Value::as_str);
+    let (display, kind) = crate::intake::narrative::display(name);
+    let mut decision = import::Decision::Gift {
+        campaign_id: how.campaign_id.clone(),
+        pledge_id: how.pledge_id.clone(),
+        display,
+        kind,
+    };
+    if let (Some(p), import::Decision::Gift { display, kind, .. }) = (&how.pledge_id, &mut decision)
+    {
+        let data = s.store.object(fund, "pledge", p).await?.ok_or_else(|| {
+            ApiError::invalid("body.pledge_id", format!("fund {fund} has no pledge {p:?}"))
+        })?;
+        let pledge: crate::ledger::book::PledgeState = serde_json::from_str(&data)
+            .map_err(|e| ApiError::Internal(format!("pledge {p}: {e}")))?;
+        *display = pledge.donor_display;
+        *kind = if pledge.donor_kind == "organization" {
+            crate::ledger::kinds::DonorKind::Organization
+        } else {
+            crate::ledger::kinds::DonorKind::Individual
+        };
+    }
+    for (field, id) in [
+        ("body.campaign_id", &how.campaign_id),
+        ("body.pledge_id", &how.pledge_id),
+    ] {
+        if let Some(id) = id {
+            crate::ledger::ids::Id::parse(id, field)
+                .map_err(|e| ApiError::invalid(field, e.message))?;
+        }
+    }
+    let day = time::Date::parse(
+        &line.day,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|e| ApiError::Internal(format!("line day {}: {e}", line.day)))?;
+    let bank_line = crate::ledger::state::BankLine {
+        account_no: line.account_no.clone(),
+        line_key: line.line_key.clone(),
+        line_id: line.line_id.clone(),
+        source: match line.source.as_str() {
+            "sepay" => "sepay",
+            "casso" => "casso",
+            _ => "statement",
+        },
+        provider_id: None,
+        statement_id: line.statement_id.clone(),
+        day,
+        bank_ref: line.bank_ref.clone(),
+        credit: true,
+        amount_vnd: line.amount_vnd.parse().unwrap_or(0),
+        balance_vnd: line.balance_vnd.as_deref().and_then(|b| b.parse().ok()),
+        private,
+    };
+    let draft = import::gift_draft(bank_line, &decision).map_err(import_error)?;
+    let code = Code::parse(fund, "fund").map_err(|e| ApiError::NotFound(e.message))?;
+    let outcome = s
+        .writer
+        .submit(code, caller.person().to_owned(), vec![draft], false, None)
+        .await
+        .map_err(job_error)?;
+    outcome
+        .first()
+        .map(|e| e.seq)
+        .ok_or_else(|| ApiError::Internal("the gift was not written".into()))
+}
+
+/// A webhook's answer as SePay expects it: 200 `{"success": true}`, or an
+/// error status with `{"success": false, "message"}` (it retries those).
+fn provider_answer(r: Result<Vec<Taken>, ApiError>) -> Response {
+    match r {
+        Ok(taken) => (
+            StatusCode::OK,
+            Json(json!({"success": true, "taken": taken.len()})),
+        )
+            .into_response(),
+        Err(e) => {
+            let status = match &e {
+                ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+                ApiError::BadRequest(_) | ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
+                ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+                ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            tracing::warn!(error = %e, "a webhook was refused");
+            (
+                status,
+                Json(json!({"success": false, "message": e.to_string()})),
+            )
+                .into_response()
+        }
+    }
+}
+
+fn webhook_error(e: WebhookError) -> ApiError {
+    match e {
+        WebhookError::Unauthorized(m) => ApiError::Unauthorized(m),
+        WebhookError::Invalid(m) => ApiError::BadRequest(m),
+    }
+}
+
+/// Takes reported transactions in, each in the one fund that has the
+/// account.
+async fn take_all(s: &AppState, reported: Vec<webhook::Reported>) -> Result<Vec<Taken>, ApiError> {
+    let mut out = Vec::new();
+    for r in reported {
+        let funds = s.store.funds_of_account(&r.account_no).await?;
+        let [fund] = funds.as_slice() else {
+            return Err(ApiError::NotFound(format!(
+                "account {} is the receiving account of {} funds; it must be of exactly one",
+                r.account_no,
+                funds.len()
+            )));
+        };
+        let lock = s.intake_lock(fund, &r.account_no);
+        let _held = lock.lock().await;
+        out.push(
+            import::take_reported(s, fund, &r)
+                .await
+                .map_err(import_error)?,
+        );
+    }
+    Ok(out)
+}
+
+fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn sepay(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let secrets = s.settings.intake.clone();
+    let r = webhook::sepay(header(&headers, "authorization"), &body, |a| {
+        secrets.webhook_secret("sepay", a).map(str::to_owned)
+    })
+    .map_err(webhook_error);
+    let r = match r {
+        Ok(line) => take_all(&s, vec![line]).await,
+        Err(e) => Err(e),
+    };
+    provider_answer(r)
+}
+
+async fn casso(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let secrets = s.settings.intake.clone();
+    let r = webhook::casso(
+        header(&headers, "x-casso-signature"),
+        header(&headers, "secure-token"),
+        &body,
+        |a| secrets.webhook_secret("casso", a).map(str::to_owned),
+    )
+    .map_err(webhook_error);
+    let r = match r {
+        Ok(lines) => take_all(&s, lines).await,
+        Err(e) => Err(e),
+    };
+    provider_answer(r)
+}

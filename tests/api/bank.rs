@@ -1,0 +1,664 @@
+//! Bank intake (SPEC §10): receiving accounts, VietQR, statements of every
+//! layout taken in, matched and sealed; idempotency; the review queue;
+//! webhooks; and that nothing a bank sends about a sender is published.
+
+use serde_json::{json, Value};
+use sovang::intake::statement::fixtures::{statement, FixtureLine};
+use sovang::intake::statement::Layout;
+use time::macros::date;
+
+use crate::helpers::{Answer, TestApp};
+
+const F: &str = "PX-VNN";
+
+/// Committee HN-PX under HN, fund PX-VNN, a clerk; returns the clerk.
+async fn setup(app: &TestApp) -> String {
+    app.committee("HN", None).await;
+    app.committee("HN-PX", Some("HN")).await;
+    app.fund(F, "HN-PX").await;
+    app.token("clerk", "HN-PX").await
+}
+
+async fn open_account(app: &TestApp, account: &str) -> Answer {
+    app.post(
+        &format!("/funds/{F}/bank-accounts"),
+        Some(&app.admin),
+        &json!({"bank_bin": "970436", "account_no": account,
+                "account_name": "UY BAN MTTQ XA PHU XUYEN", "bank_name": "Vietcombank"}),
+    )
+    .await
+}
+
+/// Posts a statement file.
+async fn import(app: &TestApp, token: &str, account: &str, bytes: Vec<u8>) -> Answer {
+    Answer::from(
+        app.client
+            .post(format!(
+                "{}/funds/{F}/bank-statements?account={account}",
+                app.base
+            ))
+            .bearer_auth(token)
+            .header("content-type", "application/octet-stream")
+            .body(bytes)
+            .send()
+            .await
+            .expect("POST statement"),
+    )
+    .await
+}
+
+/// A campaign open over October–December 2026; returns (id, reference).
+async fn campaign(app: &TestApp, clerk: &str, name: &str) -> (String, String) {
+    let a = app
+        .record(
+            F,
+            clerk,
+            "campaign_opened",
+            json!({"name": name, "kind": "peak_month", "starts_on": "2026-10-01", "ends_on": "2026-12-31"}),
+        )
+        .await;
+    let seq = a["seq"].as_u64().expect("seq");
+    let e = entry_body(app, seq).await;
+    (
+        e["campaign_id"].as_str().expect("id").to_owned(),
+        e["reference"].as_str().expect("a reference").to_owned(),
+    )
+}
+
+async fn entry_body(app: &TestApp, seq: u64) -> Value {
+    let e = app.get(&format!("/funds/{F}/entries/{seq}")).await;
+    let c: Value =
+        serde_json::from_str(e.body["canonical"].as_str().expect("canonical")).expect("json");
+    c["body"].clone()
+}
+
+fn line(day: u8, r: &str, credit: u64, debit: u64, narrative: &str) -> FixtureLine {
+    FixtureLine {
+        date: time::Date::from_calendar_date(2026, time::Month::November, day).expect("a day"),
+        bank_ref: (!r.is_empty()).then(|| r.to_owned()),
+        credit_vnd: credit,
+        debit_vnd: debit,
+        narrative: narrative.to_owned(),
+    }
+}
+
+/// The gifts of the public statement of gifts of the fund, all of them.
+async fn saoke(app: &TestApp) -> Vec<Value> {
+    let a = app.get(&format!("/funds/{F}/donations?limit=1000")).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    a.body["donations"].as_array().cloned().unwrap_or_default()
+}
+
+async fn accounts_and_vietqr(app: TestApp) {
+    let clerk = setup(&app).await;
+    // Before any account, no QR.
+    app.get(&format!("/funds/{F}/vietqr")).await.problem(404);
+    // Only an admin opens an account; bad values change nothing.
+    let by_clerk = app
+        .post(&format!("/funds/{F}/bank-accounts"), Some(&clerk), &json!({"bank_bin": "970436", "account_no": "0011001234567", "account_name": "X", "bank_name": "Y"}))
+        .await;
+    by_clerk.problem(403);
+    let size = app.size(F).await;
+    for bad in [
+        json!({"bank_bin": "97043", "account_no": "0011001234567", "account_name": "X", "bank_name": "Y"}),
+        json!({"bank_bin": "970436", "account_no": "0011 0012", "account_name": "X", "bank_name": "Y"}),
+        json!({"bank_bin": "970436", "account_no": "00110012345678901234", "account_name": "X", "bank_name": "Y"}),
+        json!({"bank_bin": "970436", "account_no": "0011001234567", "account_name": "", "bank_name": "Y"}),
+        json!({"bank_bin": "970436", "account_no": "0011001234567", "account_name": "X", "bank_name": "Y", "extra": 1}),
+        json!({"bank_bin": 970436, "account_no": "0011001234567", "account_name": "X", "bank_name": "Y"}),
+        json!({"bank_bin": "970436", "account_no": "0011001234567", "account_name": "x".repeat(201), "bank_name": "Y"}),
+    ] {
+        let a = app
+            .post(&format!("/funds/{F}/bank-accounts"), Some(&app.admin), &bad)
+            .await;
+        assert!(a.status == 422 || a.status == 400, "{bad}: {}", a.text);
+    }
+    let raw = app
+        .post_raw(
+            &format!("/funds/{F}/bank-accounts"),
+            Some(&app.admin),
+            None,
+            "{not json".into(),
+        )
+        .await;
+    raw.problem(400);
+    assert_eq!(app.size(F).await, size, "nothing recorded");
+    assert_eq!(open_account(&app, "0011001234567").await.status, 201);
+    let again = open_account(&app, "0011001234567").await;
+    again.problem(422);
+    assert_eq!(again.body["rule"], "duplicate_account");
+    let listed = app.get(&format!("/funds/{F}/bank-accounts")).await;
+    assert_eq!(listed.body["accounts"][0]["account_no"], "0011001234567");
+
+    // The fund's own QR: static, "SV <fund>" folded to ASCII.
+    let q = app.get(&format!("/funds/{F}/vietqr")).await;
+    assert_eq!(q.status, 200, "{}", q.text);
+    let payload = q.body["payload"].as_str().expect("payload");
+    assert!(payload.starts_with("000201010211"), "{payload}");
+    assert!(
+        payload.contains("0006970436011300110012345670208QRIBFTTA"),
+        "{payload}"
+    );
+    assert_eq!(q.body["purpose"], "SV PXVNN");
+    assert_eq!(
+        &payload[payload.len() - 4..],
+        format!(
+            "{:04X}",
+            sovang::intake::vietqr::crc16_ccitt_false(&payload.as_bytes()[..payload.len() - 4])
+        )
+    );
+    // A campaign's, with an amount: dynamic, its reference.
+    let (cid, cref) = campaign(&app, &clerk, "Tháng cao điểm 2026").await;
+    let q = app
+        .get(&format!(
+            "/funds/{F}/vietqr?campaign={cid}&amount_vnd=500000"
+        ))
+        .await;
+    assert_eq!(q.body["purpose"], format!("SV {cref}"));
+    let payload = q.body["payload"].as_str().expect("payload");
+    assert!(payload.starts_with("000201010212"));
+    assert!(payload.contains("5406500000"));
+    // Bad queries.
+    app.get(&format!("/funds/{F}/vietqr?color=red"))
+        .await
+        .problem(400);
+    app.get(&format!("/funds/{F}/vietqr?campaign={cid}&pledge=p1"))
+        .await
+        .problem(400);
+    app.get(&format!("/funds/{F}/vietqr?amount_vnd=-5"))
+        .await
+        .problem(422);
+    app.get(&format!("/funds/{F}/vietqr?amount_vnd=1.5"))
+        .await
+        .problem(422);
+    app.get(&format!("/funds/{F}/vietqr?campaign=nope"))
+        .await
+        .problem(404);
+    app.get(&format!("/funds/{F}/vietqr?account=999999999"))
+        .await
+        .problem(404);
+}
+
+/// Lines every layout's fixture holds: a gift to the campaign, one to a
+/// pledge, one with no reference, one naming a reference nobody has, a
+/// debit.
+fn mixed_lines(cref: &str, pref: &str, tag: &str) -> Vec<FixtureLine> {
+    vec![
+        line(10, &format!("{tag}.001"), 500_000, 0, &format!("MBVCB.6986253876.SV {cref} ung ho.CT tu 0351000646393 NGUYEN THE HUNG toi 0011001234567")),
+        line(10, &format!("{tag}.002"), 2_000_000, 0, &format!("IBFT SV {pref} CONG TY TNHH AN PHAT ung ho")),
+        line(11, &format!("{tag}.003"), 300_000, 0, "CT tu 19036677889900 TRAN THI BICH chuyen tien ung ho dong bao"),
+        line(11, &format!("{tag}.004"), 100_000, 0, "SV ZZ99ZZ99 ung ho"),
+        line(12, &format!("{tag}.005"), 0, 150_000, "Chi ho tro ho ngheo thon Ha"),
+    ]
+}
+
+async fn every_layout_is_taken_in_matched_and_sealed(app: TestApp) {
+    let clerk = setup(&app).await;
+    let (cid, cref) = campaign(&app, &clerk, "Tháng cao điểm 2026").await;
+    let pledge = app
+        .record(F, &clerk, "pledge", json!({"donor": {"display": "Công ty An Phát", "kind": "organization"}, "amount_vnd": "2000000", "campaign_id": cid}))
+        .await;
+    let pbody = entry_body(&app, pledge["seq"].as_u64().expect("seq")).await;
+    let pref = pbody["reference"]
+        .as_str()
+        .expect("pledge reference")
+        .to_owned();
+    let pid = pbody["pledge_id"].as_str().expect("pledge id").to_owned();
+    let mut gifts_before = 0;
+    for (i, layout) in Layout::ALL.into_iter().enumerate() {
+        let account = format!("00110012345{i:02}");
+        assert_eq!(open_account(&app, &account).await.status, 201);
+        let tag = format!("{}", 5213 + i);
+        let file = statement(
+            layout,
+            &account,
+            10_000_000,
+            &mixed_lines(&cref, &pref, &tag),
+        );
+        let a = import(&app, &clerk, &account, file).await;
+        assert_eq!(a.status, 201, "{}: {}", layout.name(), a.text);
+        let b = &a.body;
+        assert_eq!(b["layout"], layout.name());
+        assert_eq!(
+            (
+                b["lines"].as_u64(),
+                b["credits"].as_u64(),
+                b["debits"].as_u64()
+            ),
+            (Some(5), Some(4), Some(1)),
+            "{}",
+            layout.name()
+        );
+        assert_eq!(b["recorded"], 3, "{}: {}", layout.name(), a.text);
+        assert_eq!(b["review"], 2, "the unknown reference and the debit");
+        assert_eq!(b["opening_balance_vnd"], "10000000");
+        assert_eq!(
+            b["closing_balance_vnd"],
+            (10_000_000 + 2_900_000 - 150_000).to_string()
+        );
+        assert_eq!(b["balanced"], true);
+        // The seal, on the ledger.
+        let seal = entry_body(&app, b["sealed_seq"].as_u64().expect("sealed seq")).await;
+        assert_eq!(seal["account_no"], account.as_str());
+        assert_eq!(seal["credits_vnd"], "2900000");
+        assert_eq!(seal["gifts"], 3);
+        assert_eq!(seal["gifts_vnd"], "2800000");
+        assert_eq!(seal["review_credit_lines"], 1);
+        assert_eq!(seal["first_day"], "2026-11-10");
+        assert_eq!(seal["last_day"], "2026-11-12");
+        // The gifts, as the public sees them.
+        let all = saoke(&app).await;
+        assert_eq!(all.len(), gifts_before + 3, "{}", layout.name());
+        gifts_before = all.len();
+        let mine: Vec<&Value> = all
+            .iter()
+            .filter(|d| d["bank_ref"].as_str().is_some_and(|r| r.starts_with(&tag)))
+            .collect();
+        assert_eq!(mine.len(), 3, "{}: {all:?}", layout.name());
+        let by_ref = |r: &str| {
+            mine.iter()
+                .find(|d| d["bank_ref"] == format!("{tag}.{r}"))
+                .copied()
+                .expect("gift")
+        };
+        assert_eq!(by_ref("001")["donor"]["display"], "NGUYEN T. H.");
+        assert_eq!(by_ref("001")["campaign_id"], cid.as_str());
+        assert_eq!(
+            by_ref("002")["donor"]["display"],
+            "Công ty An Phát",
+            "a pledge's gift is published as the pledge"
+        );
+        assert_eq!(by_ref("002")["pledge_id"], pid.as_str());
+        assert_eq!(by_ref("003")["donor"]["display"], "TRAN T. B.");
+        assert!(by_ref("003")["campaign_id"].is_null());
+        assert_eq!(by_ref("003")["received_on"], "2026-11-11");
+    }
+    // The fund's statements, listed publicly, each matching its gifts.
+    let st = app.get(&format!("/funds/{F}/bank-statements")).await;
+    let list = st.body["statements"].as_array().expect("statements");
+    assert_eq!(list.len(), Layout::ALL.len());
+    for s in list {
+        assert_eq!(s["gifts_vnd"], "2800000");
+        assert_eq!(s["review_credit_lines"], 1);
+    }
+    // The review queue holds the unknown reference and the debit of each.
+    let q = app
+        .get_as(&format!("/funds/{F}/bank-lines?status=review"), &clerk)
+        .await;
+    assert_eq!(q.status, 200, "{}", q.text);
+    assert_eq!(
+        q.body["lines"].as_array().map(Vec::len),
+        Some(2 * Layout::ALL.len())
+    );
+    let inspector = app.token("inspector", "HN").await;
+    app.assert_replay_consistent(F, &inspector).await;
+}
+
+async fn importing_twice_overlapping_or_after_hand_entry_doubles_nothing(app: TestApp) {
+    let clerk = setup(&app).await;
+    let acct = "0011001234567";
+    assert_eq!(open_account(&app, acct).await.status, 201);
+    let lines: Vec<FixtureLine> = (0..15)
+        .map(|i| {
+            line(
+                5 + (i / 5) as u8,
+                &format!("FT{i:04}"),
+                100_000 + i as u64,
+                0,
+                "ung ho",
+            )
+        })
+        .collect();
+    // A gift keyed in by hand, with the bank's reference of line 12.
+    app.record(
+        F,
+        &clerk,
+        "donation_cash",
+        json!({"donor": {"display": "Bà Lan", "kind": "individual"}, "amount_vnd": "100012",
+               "channel": "bank_transfer", "received_on": "2026-11-07", "bank_ref": "FT0012"}),
+    )
+    .await;
+    let first = statement(Layout::GenericCsv, acct, 0, &lines[..10]);
+    let a = import(&app, &clerk, acct, first.clone()).await;
+    assert_eq!(a.status, 201, "{}", a.text);
+    assert_eq!(a.body["recorded"], 10);
+    let size = app.size(F).await;
+    // The same file again: 200, nothing new.
+    let again = import(&app, &clerk, acct, first).await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.body["recorded"], 0);
+    assert_eq!(again.body["duplicates"], 10);
+    assert_eq!(again.body["sealed_seq"], a.body["sealed_seq"]);
+    assert_eq!(app.size(F).await, size);
+    // An overlapping statement: lines 5 to 14, its opening balance the
+    // balance after line 4.
+    let opening: i64 = lines[..5].iter().map(|l| l.credit_vnd as i64).sum();
+    let second = statement(Layout::GenericCsv, acct, opening, &lines[5..]);
+    let b = import(&app, &clerk, acct, second).await;
+    assert_eq!(b.status, 201, "{}", b.text);
+    assert_eq!(b.body["duplicates"], 5);
+    assert_eq!(b.body["linked"], 1, "the hand-entered gift");
+    assert_eq!(b.body["recorded"], 4);
+    let all = saoke(&app).await;
+    assert_eq!(all.len(), 15, "15 lines, 15 gifts: {all:?}");
+    let total: u64 = all
+        .iter()
+        .map(|d| {
+            d["amount_vnd"]
+                .as_str()
+                .unwrap_or("0")
+                .parse::<u64>()
+                .unwrap_or(0)
+        })
+        .sum();
+    assert_eq!(total, lines.iter().map(|l| l.credit_vnd).sum::<u64>());
+    // Its seal names the linked gift among its 10.
+    let seal = entry_body(&app, b.body["sealed_seq"].as_u64().expect("seq")).await;
+    assert_eq!(seal["gifts"], 10);
+    let inspector = app.token("inspector", "HN").await;
+    app.assert_replay_consistent(F, &inspector).await;
+}
+
+async fn bad_statements_are_refused_whole(app: TestApp) {
+    let clerk = setup(&app).await;
+    let acct = "0011001234567";
+    assert_eq!(open_account(&app, acct).await.status, 201);
+    let size = app.size(F).await;
+    let ok = statement(
+        Layout::GenericCsv,
+        acct,
+        0,
+        &[line(5, "A1", 1000, 0, "x"), line(5, "A2", 2000, 0, "y")],
+    );
+    let text = String::from_utf8(ok.clone()).expect("csv");
+    let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
+        (
+            "unknown layout",
+            b"ngay,so tien\n01/11/2026,1000\n".to_vec(),
+            422,
+            "statement_invalid",
+        ),
+        (
+            "balances that do not add up",
+            text.replacen(",3000,", ",3500,", 1).into_bytes(),
+            422,
+            "statement_invalid",
+        ),
+        (
+            "a fractional amount",
+            text.replacen(",1000,", ",1000.5,", 1).into_bytes(),
+            422,
+            "statement_invalid",
+        ),
+        (
+            "a bad date",
+            text.replacen("05/11/2026", "31/02/2026", 1).into_bytes(),
+            422,
+            "statement_invalid",
+        ),
+        ("an empty file", Vec::new(), 422, "statement_invalid"),
+        (
+            "another account's statement",
+            statement(
+                Layout::Vietcombank,
+                "9999999999",
+                0,
+                &[line(5, "A1", 1000, 0, "x")],
+            ),
+            422,
+            "wrong_account",
+        ),
+    ];
+    for (what, bytes, status, rule) in cases {
+        let a = import(&app, &clerk, acct, bytes).await;
+        a.problem(status);
+        assert_eq!(a.body["rule"], rule, "{what}: {}", a.text);
+        assert_eq!(app.size(F).await, size, "{what}: nothing recorded");
+    }
+    // An account that is not the fund's; none named; unknown parameter.
+    let a = import(&app, &clerk, "123456789", ok.clone()).await;
+    a.problem(422);
+    assert_eq!(a.body["rule"], "unknown_account");
+    let none = Answer::from(
+        app.client
+            .post(format!("{}/funds/{F}/bank-statements", app.base))
+            .bearer_auth(&clerk)
+            .body(ok.clone())
+            .send()
+            .await
+            .expect("POST"),
+    )
+    .await;
+    none.problem(422);
+    // Roles: an inspector or another commune's clerk may not import.
+    let inspector = app.token("inspector", "HN").await;
+    import(&app, &inspector, acct, ok.clone())
+        .await
+        .problem(403);
+    app.committee("HN-KH", Some("HN")).await;
+    let other = app.token("clerk", "HN-KH").await;
+    import(&app, &other, acct, ok.clone()).await.problem(403);
+    assert_eq!(app.size(F).await, size);
+    let q = app.get_as(&format!("/funds/{F}/bank-lines"), &clerk).await;
+    assert_eq!(q.body["lines"], json!([]), "no line kept: {}", q.text);
+    // And the good file goes in.
+    assert_eq!(import(&app, &clerk, acct, ok).await.status, 201);
+}
+
+async fn an_oversized_statement_is_refused(app: TestApp) {
+    let clerk = setup(&app).await;
+    let acct = "0011001234567";
+    assert_eq!(open_account(&app, acct).await.status, 201);
+    let mut settings = app.db.settings();
+    settings.intake.statement_bytes_max = 4096;
+    let db = app.stop().await;
+    let app = crate::helpers::spawn_on(db, settings).await;
+    let size = app.size(F).await;
+    let lines: Vec<FixtureLine> = (0..200)
+        .map(|i| line(5, &format!("B{i}"), 1000, 0, "ung ho dong bao"))
+        .collect();
+    let a = import(
+        &app,
+        &clerk,
+        acct,
+        statement(Layout::GenericCsv, acct, 0, &lines),
+    )
+    .await;
+    a.problem(413);
+    assert_eq!(app.size(F).await, size);
+}
+
+async fn the_review_queue_settles_each_line_once_and_logs_it(app: TestApp) {
+    let clerk = setup(&app).await;
+    let acct = "0011001234567";
+    assert_eq!(open_account(&app, acct).await.status, 201);
+    let (cid, _) = campaign(&app, &clerk, "Cứu trợ bão").await;
+    let a = import(
+        &app,
+        &clerk,
+        acct,
+        statement(
+            Layout::GenericCsv,
+            acct,
+            1_000_000,
+            &[
+                line(
+                    5,
+                    "R1",
+                    250_000,
+                    0,
+                    "SV QQ12QQ12 CT tu 0351000646393 LE VAN TAM",
+                ),
+                line(5, "R2", 12_000, 0, "LAI NHAP VON"),
+                line(6, "R3", 0, 400_000, "RUT TIEN MAT"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(a.status, 201, "{}", a.text);
+    assert_eq!(a.body["review"], 2);
+    assert_eq!(
+        a.body["recorded"], 1,
+        "interest with no reference is taken as a gift with no campaign"
+    );
+    let q = app
+        .get_as(&format!("/funds/{F}/bank-lines?status=review"), &clerk)
+        .await;
+    let lines = q.body["lines"].as_array().cloned().expect("lines");
+    assert_eq!(lines.len(), 2);
+    let credit = lines
+        .iter()
+        .find(|l| l["direction"] == "credit")
+        .expect("credit");
+    let debit = lines
+        .iter()
+        .find(|l| l["direction"] == "debit")
+        .expect("debit");
+    // The clerk reads the narrative; the read is logged.
+    assert_eq!(credit["private"]["sender_name"], "LE VAN TAM");
+    assert_eq!(credit["private"]["sender_account"], "0351000646393");
+    let cl = credit["line_id"].as_str().expect("id");
+    let dl = debit["line_id"].as_str().expect("id");
+    // Another commune's clerk and a donor see nothing.
+    app.committee("HN-KH", Some("HN")).await;
+    let other = app.token("clerk", "HN-KH").await;
+    app.get_as(&format!("/funds/{F}/bank-lines"), &other)
+        .await
+        .problem(403);
+    app.get(&format!("/funds/{F}/bank-lines"))
+        .await
+        .problem(401);
+    // Bad settlements change nothing.
+    let size = app.size(F).await;
+    let settle = |id: &str, body: Value| {
+        let path = format!("/funds/{F}/bank-lines/{id}/settle");
+        let clerk = clerk.clone();
+        let app = &app;
+        async move { app.post(&path, Some(&clerk), &body).await }
+    };
+    settle(cl, json!({"as": "withdrawal", "reason": "x"}))
+        .await
+        .problem(422);
+    settle(dl, json!({"as": "gift"})).await.problem(422);
+    settle(dl, json!({"as": "withdrawal"})).await.problem(422);
+    settle(dl, json!({"as": "withdrawal", "reason": "   "}))
+        .await
+        .problem(422);
+    settle(dl, json!({"as": "outflow"})).await.problem(422);
+    settle(dl, json!({"as": "outflow", "seq": 1}))
+        .await
+        .problem(422);
+    settle(dl, json!({"as": "refund", "reason": "x"}))
+        .await
+        .problem(422);
+    settle(
+        dl,
+        json!({"as": "withdrawal", "reason": "x", "extra": true}),
+    )
+    .await
+    .problem(422);
+    settle("no-such-line", json!({"as": "withdrawal", "reason": "x"}))
+        .await
+        .problem(404);
+    let approver = app.token("approver", "HN-PX").await;
+    app.post(
+        &format!("/funds/{F}/bank-lines/{dl}/settle"),
+        Some(&approver),
+        &json!({"as": "withdrawal", "reason": "x"}),
+    )
+    .await
+    .problem(403);
+    assert_eq!(app.size(F).await, size);
+    // The credit becomes a gift to the campaign; the debit a withdrawal.
+    let g = settle(
+        cl,
+        json!({"as": "gift", "campaign_id": cid, "reason": "the donor's reference was mistyped"}),
+    )
+    .await;
+    assert_eq!(g.status, 200, "{}", g.text);
+    assert_eq!(g.body["line"]["status"], "gift");
+    assert_eq!(app.size(F).await, size + 1);
+    let w = settle(
+        dl,
+        json!({"as": "withdrawal", "reason": "cash for the Tet gifts, counted in the cash book"}),
+    )
+    .await;
+    assert_eq!(w.status, 200, "{}", w.text);
+    // Settled once only.
+    settle(dl, json!({"as": "withdrawal", "reason": "again"}))
+        .await
+        .problem(409);
+    let gift = saoke(&app)
+        .await
+        .into_iter()
+        .find(|d| d["bank_ref"] == "R1")
+        .expect("the settled gift");
+    assert_eq!(gift["donor"]["display"], "LE V. T.");
+    assert_eq!(gift["campaign_id"], cid.as_str());
+    // Each settlement is in the admin log.
+    let inspector = app.token("inspector", "HN").await;
+    let log = app.get_as("/audit/admin-log", &inspector).await;
+    let settled: Vec<&Value> = log.body["admin_log"]
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .filter(|x| x["action"] == "bank_line_settled")
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(settled.len(), 2, "{}", log.text);
+    assert!(app
+        .get_as(&format!("/funds/{F}/bank-lines?status=review"), &clerk)
+        .await
+        .body["lines"]
+        .as_array()
+        .is_some_and(Vec::is_empty));
+}
+
+async fn an_old_unsettled_debit_is_a_high_finding(app: TestApp) {
+    let clerk = setup(&app).await;
+    let acct = "0011001234567";
+    assert_eq!(open_account(&app, acct).await.status, 201);
+    let old = FixtureLine {
+        date: date!(2026 - 10 - 01),
+        bank_ref: Some("D1".into()),
+        credit_vnd: 0,
+        debit_vnd: 5_000_000,
+        narrative: "CHUYEN TIEN".into(),
+    };
+    let a = import(
+        &app,
+        &clerk,
+        acct,
+        statement(Layout::GenericCsv, acct, 9_000_000, &[old]),
+    )
+    .await;
+    assert_eq!(a.status, 201, "{}", a.text);
+    let inspector = app.token("inspector", "HN").await;
+    let f = app
+        .get_as(&format!("/funds/{F}/audit/findings"), &inspector)
+        .await;
+    let found: Vec<&Value> = f.body["findings"]
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .filter(|x| x["kind"] == "bank_debit_unsettled")
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(found.len(), 1, "{}", f.text);
+    assert_eq!(found[0]["severity"], "high");
+    assert!(found[0]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("5000000")));
+}
+
+crate::both!(
+    accounts_and_vietqr,
+    every_layout_is_taken_in_matched_and_sealed,
+    importing_twice_overlapping_or_after_hand_entry_doubles_nothing,
+    bad_statements_are_refused_whole,
+    an_oversized_statement_is_refused,
+    the_review_queue_settles_each_line_once_and_logs_it,
+    an_old_unsettled_debit_is_a_high_finding,
+);
