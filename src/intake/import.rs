@@ -22,7 +22,7 @@ use super::statement::{self, Line, ReadError, StatementError, Summary};
 use crate::ledger::fields::{Text, NAME_CHARS_MAX};
 use crate::ledger::ids::{format_date, Code, Id};
 use crate::ledger::kinds::bank::{AccountNo, BankStatementSealed, NotGift, SeqRanges};
-use crate::ledger::kinds::{Body, Channel, DonationCash, Donor, DonorKind, BANK_REF_LEN_MAX};
+use crate::ledger::kinds::{Body, Channel, DonationCash, Donor, DonorKind};
 use crate::ledger::money::AmountVnd;
 use crate::ledger::state::{BankLine, Draft, Rejection};
 use crate::ledger::values::{Day, LongText, Name, Sha256Hex, Vnd};
@@ -137,15 +137,11 @@ impl Keys {
 }
 
 /// A bank reference as the ledger may carry it: the bank's own, when it
-/// is short and plain (letters, digits, `.-_/`).
+/// passes the check a clerk's would (SPEC §9: 4 to 40 letters, digits and
+/// `./-`, and nothing that looks like an account number). Another stays
+/// in `bank_lines` only.
 fn ledger_ref(r: Option<&str>) -> Option<String> {
-    r.filter(|r| {
-        !r.is_empty()
-            && r.len() <= BANK_REF_LEN_MAX
-            && r.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b))
-    })
-    .map(str::to_owned)
+    r.and_then(|r| crate::ledger::kinds::bank_ref(r).ok())
 }
 
 /// What a gift's reference names.
@@ -249,6 +245,11 @@ impl<'a> Matcher<'a> {
     pub async fn decide(&mut self, narrative: &str) -> Result<Decision, StoreError> {
         let sender = narrative::sender(narrative);
         let (display, kind) = narrative::display(sender.name.as_deref());
+        // Every word after "SV" is looked up (once per import): a pledge's
+        // reference a client chose may be all letters.
+        for c in narrative::candidates(narrative) {
+            self.target(&c).await?;
+        }
         let reference = narrative::reference(narrative, |r| {
             self.cache.get(r).is_some_and(Option::is_some)
         });
@@ -321,6 +322,13 @@ pub fn gift_draft(line: BankLine, decision: &Decision) -> Result<Draft, ImportEr
             .map(|s| Id::parse(s, f))
             .transpose()
             .map_err(|e| ImportError::Internal(e.message))
+    };
+    // A name a bank sent that holds a number (a phone, an account) is not
+    // published: "Nhà hảo tâm" instead.
+    let display = if crate::ledger::personal::check(display).is_ok() {
+        display.as_str()
+    } else {
+        narrative::NO_NAME
     };
     let display_text = Text::parse_line(display, NAME_CHARS_MAX, "donor.display")
         .or_else(|_| Text::parse_line(narrative::NO_NAME, NAME_CHARS_MAX, "donor.display"))

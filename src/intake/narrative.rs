@@ -45,27 +45,37 @@ fn looks_like_reference(t: &str) -> bool {
         && t.bytes().any(|b| b.is_ascii_uppercase())
 }
 
-/// The reference the narrative names after `SV`: `SV K7M2Q9XA`,
-/// `SV.K7M2Q9XA`, `SV-K7M2Q9XA` or `SVK7M2Q9XA`. A reference in `known`
-/// wins over one that is not (a narrative can hold several `SV`).
-pub fn reference(narrative: &str, known: impl Fn(&str) -> bool) -> Reference {
+/// The words a narrative writes after `SV` (`SV K7M2Q9XA`, `SV.K7M2Q9XA`,
+/// `SV-K7M2Q9XA`, `SVK7M2Q9XA`), in order: each may be a reference.
+pub fn candidates(narrative: &str) -> Vec<String> {
     let t = tokens(narrative);
-    let mut found: Option<String> = None;
+    let mut out: Vec<String> = Vec::new();
     for (i, tok) in t.iter().enumerate() {
-        let candidate = if tok == "SV" {
+        let c = if tok == "SV" {
             t.get(i + 1).cloned()
         } else {
             tok.strip_prefix("SV").map(str::to_owned)
         };
-        let Some(c) = candidate.filter(|c| looks_like_reference(c) || known(c)) else {
-            continue;
-        };
-        if known(&c) {
-            return Reference::Named(c);
+        if let Some(c) = c.filter(|c| !c.is_empty() && c.len() <= 20 && !out.contains(c)) {
+            out.push(c);
         }
-        found.get_or_insert(c);
     }
-    found.map_or(Reference::None, Reference::Named)
+    out
+}
+
+/// The reference the narrative names after `SV`. One `known` to the fund
+/// wins (a narrative can hold several `SV`); otherwise the first word that
+/// looks like a reference is named, unknown, for a clerk to look at;
+/// otherwise there is none.
+pub fn reference(narrative: &str, known: impl Fn(&str) -> bool) -> Reference {
+    let found = candidates(narrative);
+    if let Some(k) = found.iter().find(|c| known(c)) {
+        return Reference::Named(k.clone());
+    }
+    found
+        .into_iter()
+        .find(|c| looks_like_reference(c))
+        .map_or(Reference::None, Reference::Named)
 }
 
 /// Who sent the money, as far as the narrative says.
@@ -156,6 +166,10 @@ mod tests {
         ] {
             assert_eq!(reference(n, known), Reference::Named("K7M2Q9XA".into()), "{n}");
         }
+        // A pledge's own reference of letters only counts when known.
+        let tet = |r: &str| r == "TETGIFT";
+        assert_eq!(reference("SV TETGIFT ck", tet), Reference::Named("TETGIFT".into()));
+        assert_eq!(reference("SV TETGIFT ck", known), Reference::None);
         // A reference-like token that is not known is still named: it
         // waits in review.
         assert_eq!(

@@ -641,8 +641,9 @@ fn judge_distribution(
     Ok(())
 }
 
-/// A fresh pledge reference: 8 Crockford characters, short enough to type
-/// into a transfer message, unused in this fund.
+/// A fresh pledge or campaign reference: 8 Crockford characters, letters
+/// and digits both, short enough to type into a transfer message, unused
+/// in this fund.
 fn new_reference(book: &Book) -> String {
     const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     let mut rng = rand::thread_rng();
@@ -650,7 +651,11 @@ fn new_reference(book: &Book) -> String {
         let r: String = (0..8)
             .map(|_| char::from(ALPHABET[rng.gen_range(0..32)]))
             .collect();
-        if !book.references.contains_key(&r) && is_reference(&r) {
+        // A letter and a digit at least, so that a bank narrative's word
+        // after "SV" is told apart from a name (SPEC §10).
+        let mixed =
+            r.bytes().any(|b| b.is_ascii_digit()) && r.bytes().any(|b| b.is_ascii_uppercase());
+        if mixed && !book.references.contains_key(&r) && is_reference(&r) {
             return r;
         }
     }

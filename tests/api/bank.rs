@@ -484,13 +484,13 @@ async fn the_review_queue_settles_each_line_once_and_logs_it(app: TestApp) {
             &[
                 line(
                     5,
-                    "R1",
+                    "FT0R01",
                     250_000,
                     0,
                     "SV QQ12QQ12 CT tu 0351000646393 LE VAN TAM",
                 ),
-                line(5, "R2", 12_000, 0, "LAI NHAP VON"),
-                line(6, "R3", 0, 400_000, "RUT TIEN MAT"),
+                line(5, "FT0R02", 12_000, 0, "LAI NHAP VON"),
+                line(6, "FT0R03", 0, 400_000, "RUT TIEN MAT"),
             ],
         ),
     )
@@ -591,7 +591,7 @@ async fn the_review_queue_settles_each_line_once_and_logs_it(app: TestApp) {
     let gift = saoke(&app)
         .await
         .into_iter()
-        .find(|d| d["bank_ref"] == "R1")
+        .find(|d| d["bank_ref"] == "FT0R01")
         .expect("the settled gift");
     assert_eq!(gift["donor"]["display"], "LE V. T.");
     assert_eq!(gift["campaign_id"], cid.as_str());
@@ -621,7 +621,7 @@ async fn an_old_unsettled_debit_is_a_high_finding(app: TestApp) {
     assert_eq!(open_account(&app, acct).await.status, 201);
     let old = FixtureLine {
         date: date!(2026 - 10 - 01),
-        bank_ref: Some("D1".into()),
+        bank_ref: Some("FT0D01".into()),
         credit_vnd: 0,
         debit_vnd: 5_000_000,
         narrative: "CHUYEN TIEN".into(),

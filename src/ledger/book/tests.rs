@@ -1927,3 +1927,141 @@ fn pledges_and_reversals_are_read_back_as_the_books_hold_them() {
     );
     assert_eq!(f.book.object("pledge", "p2"), None);
 }
+
+fn bank_account(no: &str) -> Body {
+    Body::BankAccountOpened(
+        serde_json::from_value(json!({"bank_bin": "970436", "account_no": no,
+            "account_name": "UY BAN MTTQ", "bank_name": "Vietcombank"}))
+        .unwrap(),
+    )
+}
+
+/// A seal of account `no` naming `seqs` as its gifts of `gifts_vnd` in all,
+/// with one credit line in review beside them.
+fn seal(no: &str, seqs: &[u64], gifts_vnd: u64) -> Body {
+    use crate::ledger::kinds::bank::SeqRanges;
+    let ranges = SeqRanges::from_seqs(seqs.to_vec());
+    Body::BankStatementSealed(
+        serde_json::from_value(json!({
+            "statement_id": "01900000-0000-7000-8000-000000000001",
+            "account_no": no, "layout": "generic CSV",
+            "file_sha256": "ab".repeat(32),
+            "first_day": "2026-11-20", "last_day": "2026-11-21",
+            "lines": seqs.len() + 1, "credit_lines": seqs.len() + 1, "debit_lines": 0,
+            "credits_vnd": (gifts_vnd + 7).to_string(), "debits_vnd": "0",
+            "opening_balance_vnd": "0", "closing_balance_vnd": (gifts_vnd + 7).to_string(),
+            "gifts": seqs.len(), "gifts_vnd": gifts_vnd.to_string(),
+            "gift_seqs": ranges.to_string(), "gifts_root": ranges.root(),
+            "review_credit_lines": 1, "review_credits_vnd": "7"
+        }))
+        .unwrap(),
+    )
+}
+
+#[test]
+fn an_account_is_opened_once_and_a_seal_names_only_standing_bank_gifts_that_add_up() {
+    let mut f = Fund::open();
+    f.accept("admin", &bank_account("0011001234567"));
+    assert_eq!(
+        rule(f.refuse_body("admin", &bank_account("0011001234567"))),
+        is("duplicate_account", "body.account_no")
+    );
+    let transfer =
+        |n: &str| gift_with(n, json!({"channel": "bank_transfer", "bank_ref": "FT0001"}));
+    let g1 = f.next();
+    f.write("donation_cash", transfer("100000"));
+    let g2 = f.next();
+    f.write("donation_cash", transfer("250000"));
+    let cash = f.next();
+    f.write("donation_cash", gift("5000"));
+    let reversed = f.next();
+    f.write("donation_cash", transfer("9000"));
+    f.reverse(reversed);
+    // Another account, a sum that is not theirs, a cash gift, a reversed
+    // gift, an entry not yet written: each refused, naming the field.
+    assert_eq!(
+        rule(f.refuse_body("server", &seal("9999999999", &[g1, g2], 350_000))),
+        is("unknown_account", "body.account_no")
+    );
+    assert_eq!(
+        rule(f.refuse_body("server", &seal("0011001234567", &[g1, g2], 350_001))),
+        is("seal_mismatch", "body.gifts_vnd")
+    );
+    for bad in [cash, reversed, f.next() + 5] {
+        assert_eq!(
+            rule(f.refuse_body(
+                "server",
+                &seal("0011001234567", &[g1, bad], 100_000 + 5_000)
+            )),
+            is("seal_mismatch", "body.gift_seqs"),
+            "seq {bad}"
+        );
+    }
+    // The seal's own arithmetic is checked here too, not only on input.
+    let Body::BankStatementSealed(mut wrong) = seal("0011001234567", &[g1, g2], 350_000) else {
+        unreachable!()
+    };
+    wrong.closing_balance_vnd = crate::ledger::values::Vnd::new(1).unwrap();
+    assert_eq!(
+        rule(f.refuse_body("server", &Body::BankStatementSealed(wrong))),
+        is("seal_mismatch", "body.closing_balance_vnd")
+    );
+    let at = f.next();
+    f.accept("server", &seal("0011001234567", &[g1, g2], 350_000));
+    let st = &f.book.statements[&at];
+    assert_eq!(
+        (st.gifts, st.gifts_vnd, st.review_credits_vnd),
+        (2, 350_000, 7)
+    );
+    assert_eq!(f.book.bank_accounts["0011001234567"].opened_seq, 1);
+    // Neither an account nor a seal is reversed.
+    assert_eq!(rule(f.refuse_reversal(1)).0, "not_reversible");
+    assert_eq!(rule(f.refuse_reversal(at)).0, "not_reversible");
+}
+
+#[test]
+fn a_campaign_reference_is_one_of_a_kind_among_campaigns_and_pledges() {
+    let mut f = Fund::open();
+    let mut c = f.body(
+        "campaign_opened",
+        campaign("c1", "2026-11-01", "2026-11-30"),
+        false,
+    );
+    if let Body::CampaignOpened(b) = &mut c {
+        b.reference = Some("K7M2Q9XA".into());
+    }
+    f.accept("clerk", &c);
+    assert_eq!(f.book.references["K7M2Q9XA"], "c1");
+    assert_eq!(
+        f.book.campaigns["c1"].reference.as_deref(),
+        Some("K7M2Q9XA")
+    );
+    assert_eq!(
+        rule(f.refuse("pledge", pledge("p1", "K7M2Q9XA", "1000"))),
+        is("duplicate_reference", "body.reference")
+    );
+    for bad in ["K7M2Q9XA", "k7m2", "ABCDEFGHIJKLM"] {
+        let mut c2 = f.body(
+            "campaign_opened",
+            campaign("c2", "2026-11-01", "2026-11-30"),
+            false,
+        );
+        if let Body::CampaignOpened(b) = &mut c2 {
+            b.reference = Some(bad.into());
+        }
+        assert_eq!(
+            rule(f.refuse_body("clerk", &c2)),
+            is("duplicate_reference", "body.reference"),
+            "{bad}"
+        );
+    }
+    // A client may not choose it.
+    let e = Draft::parse(
+        "campaign_opened",
+        json!({"name": "X", "kind": "tet", "starts_on": "2026-11-01", "ends_on": "2026-11-30", "reference": "ABC123"}),
+        None,
+        now(),
+    )
+    .unwrap_err();
+    assert!(format!("{e:?}").contains("body.reference"), "{e:?}");
+}

@@ -527,7 +527,7 @@ pub const BANK_REF_LEN_MIN: usize = 4;
 /// pasted transfer message out, and nine or more digits with no letter,
 /// dot or slash is refused, which keeps an account number out (banks'
 /// own references carry letters, as `FT26324123456`, or separators).
-fn bank_ref(raw: &str) -> Result<String, FieldError> {
+pub fn bank_ref(raw: &str) -> Result<String, FieldError> {
     let shape = (BANK_REF_LEN_MIN..=BANK_REF_LEN_MAX).contains(&raw.len())
         && raw
             .bytes()
