@@ -738,7 +738,14 @@ impl Batch<'_> {
             .await?;
         let mut drafts = Vec::new();
         let mut aside: Vec<(BankLine, LineStatus, Option<u64>, String)> = Vec::new();
-        let mut taken: std::collections::HashSet<u64> = std::collections::HashSet::new();
+        // Gifts keyed in by hand that new credit lines may be, in one query.
+        let refs: Vec<&str> = lines
+            .iter()
+            .zip(&line_keys)
+            .filter(|(l, k)| l.credit_vnd > 0 && !known.contains_key(*k))
+            .filter_map(|(l, _)| l.bank_ref.as_deref())
+            .collect();
+        let mut by_hand = self.s.store.unlinked_gifts_of(self.fund, &refs).await?;
         for (line, key) in lines.iter().zip(line_keys) {
             if let Some(k) = known.get(&key) {
                 tally.known(line, k);
@@ -762,14 +769,11 @@ impl Batch<'_> {
                 continue;
             }
             if let Some(r) = &line.bank_ref {
-                let day = format_date(line.date);
-                let hand = self
-                    .s
-                    .store
-                    .unlinked_gifts(self.fund, r, &day, line.credit_vnd)
-                    .await?;
-                if let Some(seq) = hand.into_iter().find(|s| !taken.contains(s)) {
-                    taken.insert(seq);
+                let found = by_hand
+                    .get_mut(&(r.clone(), format_date(line.date), line.credit_vnd))
+                    .filter(|seqs| !seqs.is_empty())
+                    .map(|seqs| seqs.remove(0));
+                if let Some(seq) = found {
                     tally.linked += 1;
                     tally.gift(seq, line.credit_vnd);
                     aside.push((

@@ -168,7 +168,10 @@ mod tests {
         }
         // A pledge's own reference of letters only counts when known.
         let tet = |r: &str| r == "TETGIFT";
-        assert_eq!(reference("SV TETGIFT ck", tet), Reference::Named("TETGIFT".into()));
+        assert_eq!(
+            reference("SV TETGIFT ck", tet),
+            Reference::Named("TETGIFT".into())
+        );
         assert_eq!(reference("SV TETGIFT ck", known), Reference::None);
         // A reference-like token that is not known is still named: it
         // waits in review.

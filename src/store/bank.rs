@@ -231,35 +231,45 @@ impl Store {
         Ok(out)
     }
 
-    /// Standing cash gifts of `fund` with this bank reference, day and
-    /// amount that no bank line is yet, oldest first: gifts keyed in by
-    /// hand that a statement's line is.
-    pub async fn unlinked_gifts(
+    /// Standing cash gifts by bank of `fund` with one of these bank
+    /// references that no bank line is yet, by (reference, day, amount),
+    /// oldest first: one query for a chunk of lines.
+    pub async fn unlinked_gifts_of(
         &self,
         fund: &str,
-        bank_ref: &str,
-        day: &str,
-        amount_vnd: u64,
-    ) -> Result<Vec<u64>> {
-        let rows = sqlx::query(
-            "SELECT d.seq FROM donations d WHERE d.fund_code = $1 AND d.bank_ref = $2 \
-             AND d.received_on = $3 AND d.amount_vnd = $4 AND d.kind = 'cash' AND d.status = 'valid' \
-             AND d.channel IN ('bank_transfer', 'qr_transfer') \
-             AND NOT EXISTS (SELECT 1 FROM bank_lines b WHERE b.fund_code = d.fund_code AND b.seq = d.seq AND b.status = 'gift') \
-             ORDER BY d.seq LIMIT 16",
-        )
-        .bind(fund)
-        .bind(bank_ref)
-        .bind(day)
-        .bind(to_i64(amount_vnd)?)
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let s: i64 = r.try_get("seq")?;
-                u64::try_from(s).map_err(|_| StoreError::Corrupt(format!("seq {s}")))
-            })
-            .collect()
+        refs: &[&str],
+    ) -> Result<HashMap<(String, String, u64), Vec<u64>>> {
+        let mut out: HashMap<(String, String, u64), Vec<u64>> = HashMap::new();
+        for chunk in refs.chunks(BINDS_MAX / 2) {
+            if chunk.is_empty() {
+                continue;
+            }
+            let sql = format!(
+                "SELECT d.seq, d.bank_ref, d.received_on, d.amount_vnd FROM donations d WHERE d.fund_code = {} \
+                 AND d.bank_ref IN ({}) AND d.kind = 'cash' AND d.status = 'valid' \
+                 AND d.channel IN ('bank_transfer', 'qr_transfer') \
+                 AND NOT EXISTS (SELECT 1 FROM bank_lines b WHERE b.fund_code = d.fund_code AND b.seq = d.seq AND b.status = 'gift') \
+                 ORDER BY d.seq",
+                placeholders(self.backend, 1, 1),
+                placeholders(self.backend, 2, chunk.len())
+            );
+            let mut q = sqlx::query(&sql).bind(fund);
+            for r in chunk {
+                q = q.bind(*r);
+            }
+            for r in q.fetch_all(&self.read).await? {
+                let seq: i64 = r.try_get("seq")?;
+                let amount: i64 = r.try_get("amount_vnd")?;
+                out.entry((
+                    r.try_get("bank_ref")?,
+                    r.try_get("received_on")?,
+                    u64::try_from(amount).unwrap_or(0),
+                ))
+                .or_default()
+                .push(u64::try_from(seq).map_err(|_| StoreError::Corrupt(format!("seq {seq}")))?);
+            }
+        }
+        Ok(out)
     }
 
     /// Writes lines that are not new gifts (in review, linked to a gift

@@ -653,6 +653,272 @@ async fn an_old_unsettled_debit_is_a_high_finding(app: TestApp) {
         .is_some_and(|m| m.contains("5000000")));
 }
 
+const SEPAY_KEY: &str = "sepay-key-0123456789";
+const CASSO_KEY: &str = "casso-checksum-key-0123456789";
+
+/// The app again, with webhook secrets for `account`.
+async fn with_webhooks(app: TestApp, account: &str) -> TestApp {
+    let mut settings = app.db.settings();
+    for (provider, secret) in [("sepay", SEPAY_KEY), ("casso", CASSO_KEY)] {
+        settings.intake.webhooks.push(sovang::config::Webhook {
+            provider: provider.into(),
+            account_no: account.into(),
+            secret: secret.into(),
+        });
+    }
+    let db = app.stop().await;
+    crate::helpers::spawn_on(db, settings).await
+}
+
+async fn webhook(app: &TestApp, path: &str, headers: &[(&str, String)], body: &Value) -> Answer {
+    let mut req = app
+        .client
+        .post(format!("{}{path}", app.base))
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    for (k, v) in headers {
+        req = req.header(*k, v);
+    }
+    Answer::from(req.send().await.expect("POST webhook")).await
+}
+
+fn casso_signature(payload: &Value, key: &str) -> String {
+    use hmac::Mac;
+    let t = "1764560000000";
+    let mut mac = hmac::Hmac::<sha2::Sha512>::new_from_slice(key.as_bytes()).expect("key");
+    mac.update(format!("{t}.{payload}").as_bytes());
+    format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+async fn webhooks_take_lines_in_once_and_statements_link_them(app: TestApp) {
+    let clerk = setup(&app).await;
+    let acct = "0011001234567";
+    assert_eq!(open_account(&app, acct).await.status, 201);
+    let (_, cref) = campaign(&app, &clerk, "Cứu trợ lũ").await;
+    let app = with_webhooks(app, acct).await;
+    let size = app.size(F).await;
+    let sepay = json!({
+        "id": 92704, "gateway": "Vietcombank", "transactionDate": "2026-11-20 11:02:00",
+        "accountNumber": acct, "code": null, "content": format!("SV {cref} CT tu 0351000646393 PHAM VAN DUC"),
+        "transferType": "in", "transferAmount": 500000, "accumulated": 500000,
+        "subAccount": null, "referenceCode": "FT26324000001", "description": ""
+    });
+    // Without the key, with a wrong key: 401, nothing recorded.
+    for h in [
+        vec![],
+        vec![("authorization", "Apikey wrong-key-000000".to_owned())],
+        vec![("authorization", format!("Bearer {SEPAY_KEY}"))],
+    ] {
+        let a = webhook(&app, "/intake/sepay", &h, &sepay).await;
+        assert_eq!(a.status, 401, "{}", a.text);
+        assert_eq!(a.body["success"], false);
+    }
+    assert_eq!(app.size(F).await, size);
+    let auth = vec![("authorization", format!("Apikey {SEPAY_KEY}"))];
+    let a = webhook(&app, "/intake/sepay", &auth, &sepay).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.body["success"], true);
+    assert_eq!(app.size(F).await, size + 1);
+    // SePay retries: the same id again records nothing.
+    assert_eq!(
+        webhook(&app, "/intake/sepay", &auth, &sepay).await.status,
+        200
+    );
+    assert_eq!(app.size(F).await, size + 1);
+    // Malformed: 400, nothing.
+    let mut bad = sepay.clone();
+    bad["transferAmount"] = json!("12.5");
+    bad["id"] = json!(92705);
+    assert_eq!(
+        webhook(&app, "/intake/sepay", &auth, &bad).await.status,
+        400
+    );
+    let mut unknown = sepay.clone();
+    unknown["accountNumber"] = json!("123456789012");
+    assert_eq!(
+        webhook(&app, "/intake/sepay", &auth, &unknown).await.status,
+        401,
+        "no key for that account"
+    );
+    assert_eq!(app.size(F).await, size + 1);
+    // Casso v2, signed; a bad signature is refused.
+    let casso = json!({"error": 0, "data": {
+        "id": 77001, "reference": "FT26324000002", "description": "ung ho dong bao",
+        "amount": 300000, "runningBalance": 800000, "transactionDateTime": "2026-11-20 12:00:00",
+        "accountNumber": acct, "bankName": "Vietcombank", "bankAbbreviation": "VCB",
+        "virtualAccountNumber": "", "virtualAccountName": "",
+        "counterAccountName": "Đỗ Thị Mai", "counterAccountNumber": "19036677889900",
+        "counterAccountBankId": "970415", "counterAccountBankName": "VietinBank"}});
+    let bad_sig = webhook(
+        &app,
+        "/intake/casso",
+        &[(
+            "x-casso-signature",
+            casso_signature(&casso, "another-key-0000000000"),
+        )],
+        &casso,
+    )
+    .await;
+    assert_eq!(bad_sig.status, 401, "{}", bad_sig.text);
+    assert_eq!(app.size(F).await, size + 1);
+    let ok = webhook(
+        &app,
+        "/intake/casso",
+        &[("x-casso-signature", casso_signature(&casso, CASSO_KEY))],
+        &casso,
+    )
+    .await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    assert_eq!(app.size(F).await, size + 2);
+    let gifts = saoke(&app).await;
+    let mai = gifts
+        .iter()
+        .find(|d| d["bank_ref"] == "FT26324000002")
+        .expect("casso's gift");
+    assert_eq!(
+        mai["donor"]["display"], "DO T. M.",
+        "the sender's name given apart, shortened"
+    );
+    // The statement with both lines and one more links the two.
+    let file = statement(
+        Layout::GenericCsv,
+        acct,
+        0,
+        &[
+            FixtureLine {
+                date: date!(2026 - 11 - 20),
+                bank_ref: Some("FT26324000001".into()),
+                credit_vnd: 500_000,
+                debit_vnd: 0,
+                narrative: "MBVCB.1.SV x".into(),
+            },
+            FixtureLine {
+                date: date!(2026 - 11 - 20),
+                bank_ref: Some("FT26324000002".into()),
+                credit_vnd: 300_000,
+                debit_vnd: 0,
+                narrative: "IBFT ung ho".into(),
+            },
+            FixtureLine {
+                date: date!(2026 - 11 - 21),
+                bank_ref: Some("FT26325000003".into()),
+                credit_vnd: 50_000,
+                debit_vnd: 0,
+                narrative: "ung ho".into(),
+            },
+        ],
+    );
+    let a = import(&app, &clerk, acct, file).await;
+    assert_eq!(a.status, 201, "{}", a.text);
+    assert_eq!(
+        (a.body["linked"].as_u64(), a.body["recorded"].as_u64()),
+        (Some(2), Some(1)),
+        "{}",
+        a.text
+    );
+    assert_eq!(saoke(&app).await.len(), 3);
+    let seal = entry_body(&app, a.body["sealed_seq"].as_u64().expect("seq")).await;
+    assert_eq!(seal["gifts"], 3);
+    assert_eq!(seal["gifts_vnd"], "850000");
+}
+
+async fn a_killed_import_run_again_completes_without_doubling(app: TestApp) {
+    let clerk = setup(&app).await;
+    let acct = "0011001234567";
+    assert_eq!(open_account(&app, acct).await.status, 201);
+    let size = app.size(F).await;
+    let db = app.stop().await;
+    let lines = sovang::intake::statement::fixtures::lines(40_000, date!(2026 - 11 - 01), "");
+    let credits: Vec<&FixtureLine> = lines.iter().filter(|l| l.credit_vnd > 0).collect();
+    let file = statement(Layout::GenericCsv, acct, 1_000_000_000_000, &lines);
+    let client = reqwest::Client::new();
+    let post = |base: String, file: Vec<u8>| {
+        let (client, clerk) = (client.clone(), clerk.clone());
+        async move {
+            client
+                .post(format!("{base}/funds/{F}/bank-statements?account={acct}"))
+                .bearer_auth(clerk)
+                .body(file)
+                .send()
+                .await
+        }
+    };
+    let fund_size = |base: String| {
+        let client = client.clone();
+        async move {
+            let v: Value = client
+                .get(format!("{base}/funds/{F}"))
+                .send()
+                .await
+                .expect("GET")
+                .json()
+                .await
+                .expect("json");
+            v["size"].as_u64().expect("size")
+        }
+    };
+    // The server is killed (SIGKILL) once some thousands of gifts are in.
+    let mut server = crate::helpers::spawn_process(&db.data_dir(), &db.database_url()).await;
+    let running = tokio::spawn(post(server.base.clone(), file.clone()));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let n = fund_size(server.base.clone()).await;
+        if n > size + 2_000 {
+            break;
+        }
+        if running.is_finished() || std::time::Instant::now() > deadline {
+            panic!(
+                "the import did not start, or finished first: {:?}",
+                running.await
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    server.child.kill().await.expect("kill");
+    let _ = running.await;
+    // Started again, the same file finishes the import.
+    let server = crate::helpers::spawn_process(&db.data_dir(), &db.database_url()).await;
+    let partial = fund_size(server.base.clone()).await;
+    assert!(
+        partial < size + credits.len() as u64,
+        "the kill came after the import had finished ({partial})"
+    );
+    let again = post(server.base.clone(), file).await.expect("POST");
+    assert_eq!(again.status(), 201);
+    let answer: Value = again.json().await.expect("json");
+    assert!(
+        answer["duplicates"].as_u64().is_some_and(|d| d >= 2_000),
+        "{answer}"
+    );
+    assert_eq!(answer["lines"], 40_000);
+    // Every credit is one gift, none twice; the seal adds them up.
+    let seal_seq = answer["sealed_seq"].as_u64().expect("seq");
+    let v: Value = client
+        .get(format!("{}/funds/{F}/entries/{seal_seq}", server.base))
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("json");
+    let seal: Value =
+        serde_json::from_str(v["canonical"].as_str().expect("canonical")).expect("json");
+    assert_eq!(seal["body"]["gifts"], credits.len());
+    assert_eq!(
+        seal["body"]["gifts_vnd"],
+        credits
+            .iter()
+            .map(|l| l.credit_vnd)
+            .sum::<u64>()
+            .to_string()
+    );
+    assert_eq!(
+        fund_size(server.base.clone()).await,
+        size + credits.len() as u64 + 1,
+        "the gifts and the seal, nothing more"
+    );
+}
+
 crate::both!(
     accounts_and_vietqr,
     every_layout_is_taken_in_matched_and_sealed,
@@ -661,4 +927,6 @@ crate::both!(
     an_oversized_statement_is_refused,
     the_review_queue_settles_each_line_once_and_logs_it,
     an_old_unsettled_debit_is_a_high_finding,
+    webhooks_take_lines_in_once_and_statements_link_them,
+    a_killed_import_run_again_completes_without_doubling,
 );

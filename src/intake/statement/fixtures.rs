@@ -61,8 +61,9 @@ pub fn csv_of(
 }
 
 /// `count` lines over ten days: mostly gifts, every seventh a debit, with
-/// references and narratives as banks write them. For large fixtures.
-pub fn lines(count: usize, first_day: Date) -> Vec<FixtureLine> {
+/// references and narratives as banks write them, each gift's naming
+/// `SV <reference>` when `reference` is not empty. For large fixtures.
+pub fn lines(count: usize, first_day: Date, reference: &str) -> Vec<FixtureLine> {
     (0..count)
         .map(|i| {
             let day =
@@ -77,10 +78,14 @@ pub fn lines(count: usize, first_day: Date) -> Vec<FixtureLine> {
                 narrative: if debit {
                     format!("Chi ho tro ho ngheo dot {i}")
                 } else {
+                    let sv = if reference.is_empty() {
+                        "UNG HO DONG BAO".to_owned()
+                    } else {
+                        format!("SV {reference} UNG HO")
+                    };
                     format!(
-                        "MBVCB.{}.SV UNGHO{:04} CT tu 0351000646393 NGUYEN VAN AN",
-                        6_986_253_876u64 + i as u64,
-                        i % 10_000
+                        "MBVCB.{}.{sv} CT tu 0351000646393 NGUYEN VAN AN",
+                        6_986_253_876u64 + i as u64
                     )
                 },
             }

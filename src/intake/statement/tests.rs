@@ -1,7 +1,6 @@
 //! The reader against fixtures of every layout and against broken files.
 
 use std::io::Cursor;
-use std::time::Instant;
 
 use time::macros::date;
 
@@ -574,49 +573,4 @@ fn camt_refuses_pending_entries_and_foreign_currency_and_checks_its_summary() {
     let escaped = bytes.replacen("Lai tien gui", "Lai &amp; tien &#x1EDD;", 1);
     let (_, lines) = read_all(escaped.as_bytes()).unwrap();
     assert_eq!(lines[7].narrative, "Lai & tien \u{1EDD}");
-}
-
-/// A memory figure of the process from `/proc/self/status` in KiB (Linux:
-/// `VmRSS:` now, `VmHWM:` the peak), for the printed benchmark; `None`
-/// elsewhere. Other tests run in the same process, so run this one alone
-/// for clean figures.
-fn resident_kib(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(field))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-fn time_large(layout: Layout, bytes: &[u8], lines: usize) {
-    let (rss, peak) = (resident_kib("VmRSS:"), resident_kib("VmHWM:"));
-    let started = Instant::now();
-    let mut count = 0u64;
-    let summary = read(Cursor::new(bytes), &mut |_: &Line| -> Result<(), ()> {
-        count += 1;
-        Ok(())
-    })
-    .unwrap();
-    let elapsed = started.elapsed();
-    assert_eq!(summary.lines, lines as u64);
-    assert_eq!(count, lines as u64);
-    println!(
-        "{} of {lines} lines ({:.1} MiB): read in {elapsed:.2?}; resident {rss:?} KiB before, {:?} KiB after; peak {peak:?} KiB before, {:?} KiB after",
-        layout.name(),
-        bytes.len() as f64 / (1024.0 * 1024.0),
-        resident_kib("VmRSS:"),
-        resident_kib("VmHWM:")
-    );
-}
-
-#[test]
-fn a_quarter_million_line_csv_and_xlsx_are_read_in_one_pass() {
-    let lines = fixtures::lines(250_000, date!(2025 - 01 - 01));
-    let started = Instant::now();
-    let csv = fixtures::statement(Layout::GenericCsv, ACCOUNT, OPENING, &lines);
-    println!("generic CSV fixture made in {:.2?}", started.elapsed());
-    time_large(Layout::GenericCsv, &csv, lines.len());
-    drop(csv);
-    let started = Instant::now();
-    let xlsx = fixtures::statement(Layout::Vietcombank, ACCOUNT, OPENING, &lines);
-    println!("Vietcombank XLSX fixture made in {:.2?}", started.elapsed());
-    time_large(Layout::Vietcombank, &xlsx, lines.len());
 }
