@@ -12,7 +12,9 @@ use super::AppState;
 use crate::ledger::ids::normalise_verification_code;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/receipts/{code}", get(receipt))
+    Router::new()
+        .route("/receipts/{code}", get(receipt))
+        .route("/funds/{fund}/gifts/{seq}", get(gift))
 }
 
 /// How often a receipt waiting for its checkpoint looks again.
@@ -64,9 +66,36 @@ async fn receipt(
         .receipt(&code)
         .await?
         .ok_or_else(|| ApiError::NotFound("no receipt with this verification code".into()))?;
+    Ok(Json(proved(&s, r).await?))
+}
+
+/// A gift of the public statement by its seq (SPEC §10): the same answer
+/// as a receipt's, without the verification code.
+async fn gift(
+    State(s): State<AppState>,
+    Path((fund, seq)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    s.fund(&fund).await?;
+    let seq: u64 = seq
+        .parse()
+        .map_err(|_| ApiError::BadRequest("seq must be a whole number".into()))?;
+    let r = s
+        .store
+        .gift_by_seq(&fund, seq)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("entry {seq} of fund {fund} is no gift")))?;
+    let mut answer = proved(&s, r).await?;
+    if let Some(m) = answer.as_object_mut() {
+        m.remove("code");
+    }
+    Ok(Json(answer))
+}
+
+/// A gift's entry with its inclusion proof in a checkpoint that covers it.
+async fn proved(s: &AppState, r: crate::store::Receipt) -> Result<Value, ApiError> {
     let fund = s.fund(&r.fund_code).await?;
-    let (size, checkpoint) = covering(&s, &r.fund_code, r.entry.seq, r.checkpoint.clone()).await?;
-    let proof = super::funds::inclusion_proof(&s, &r.fund_code, r.entry.seq, size).await?;
+    let (size, checkpoint) = covering(s, &r.fund_code, r.entry.seq, r.checkpoint.clone()).await?;
+    let proof = super::funds::inclusion_proof(s, &r.fund_code, r.entry.seq, size).await?;
     let mut answer = json!({
         "receipt_no": r.receipt_no,
         "code": r.code,
@@ -84,5 +113,5 @@ async fn receipt(
     if let Some((by_seq, reason)) = r.voided {
         answer["voided"] = json!({"reason": reason, "by_seq": by_seq});
     }
-    Ok(Json(answer))
+    Ok(answer)
 }

@@ -115,6 +115,29 @@ impl Store {
         .bind(code)
         .fetch_optional(&self.read)
         .await?;
+        self.receipt_from(row)
+    }
+
+    /// A gift of the public statement by its seq, as a receipt without its
+    /// verification code (the code stays the donor's): what a donor who
+    /// paid by transfer, and holds no paper, checks (SPEC §10).
+    pub async fn gift_by_seq(&self, fund: &str, seq: u64) -> Result<Option<Receipt>> {
+        let row = sqlx::query(
+            "SELECT '' AS code, d.receipt_no, d.fund_code, e.seq, e.hash, e.canonical, \
+             d.voided_by_seq, d.voided_reason, c.size AS cp_size, c.note AS cp_note \
+             FROM donations d JOIN entries e ON e.fund_code = d.fund_code AND e.seq = d.seq \
+             LEFT JOIN checkpoints c ON c.fund_code = d.fund_code AND c.size = \
+               (SELECT MAX(size) FROM checkpoints m WHERE m.fund_code = d.fund_code) \
+             WHERE d.fund_code = $1 AND d.seq = $2",
+        )
+        .bind(fund)
+        .bind(super::to_i64(seq)?)
+        .fetch_optional(&self.read)
+        .await?;
+        self.receipt_from(row)
+    }
+
+    fn receipt_from(&self, row: Option<sqlx::any::AnyRow>) -> Result<Option<Receipt>> {
         row.map(|r| {
             let voided_by: Option<i64> = r.try_get("voided_by_seq")?;
             let cp_size: Option<i64> = r.try_get("cp_size")?;

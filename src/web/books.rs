@@ -54,12 +54,18 @@ pub struct GiftRow {
     pub status: &'static str,
     /// Why a voided gift was voided.
     pub voided_reason: Option<String>,
+    /// The bank's reference of a transfer, to find it by.
+    pub bank_ref: Option<String>,
+    /// The gift's page, where the browser checks its proof.
+    pub href: String,
 }
 
 /// Gifts as the statement of gifts has them.
-pub fn gift_rows(t: &Text, rows: &[Gift]) -> Vec<GiftRow> {
+pub fn gift_rows(t: &Text, fund: &str, rows: &[Gift]) -> Vec<GiftRow> {
     rows.iter()
         .map(|r| GiftRow {
+            bank_ref: r.bank_ref.clone(),
+            href: format!("/f/{fund}/g/{}?lang={}", r.seq, t.lang),
             receipt_no: r.receipt_no.clone(),
             received_on: crate::format::vn_date(&r.received_on),
             donor: r.donor.display.clone(),
@@ -164,7 +170,7 @@ pub async fn latest_gifts(
         ..Default::default()
     };
     let rows = s.store.latest_donations(fund, &filter, 10).await?;
-    Ok(gift_rows(t, &rows))
+    Ok(gift_rows(t, fund, &rows))
 }
 
 /// Links to the statements people ask for most: this month, last month,

@@ -26,6 +26,8 @@ use crate::service::AppState;
 pub mod books;
 /// The staff console: sign-in, forms, approvals.
 pub mod console;
+/// Giving by bank transfer: VietQR page and poster.
+pub mod donate;
 /// Pages that say why they could not be shown.
 pub mod error;
 /// The console's entry forms.
@@ -44,6 +46,9 @@ pub fn router() -> Router<AppState> {
         .route("/f/{fund}/c/{campaign}", get(books::campaign_page))
         .route("/f/{fund}/bao-cao", get(books::statement_page))
         .route("/r/{code}", get(receipt))
+        .route("/f/{fund}/g/{seq}", get(gift_page))
+        .route("/f/{fund}/ung-ho", get(donate::donate_page))
+        .route("/f/{fund}/ung-ho/in", get(donate::poster_page))
         .route("/tra-cuu", get(lookup))
         .route("/static/verify.js", get(verify_js))
         .route("/static/site.css", get(site_css))
@@ -438,6 +443,12 @@ struct ReceiptPage {
     qr_svg: String,
     page_url: String,
     verify_text: String,
+    /// Where the page's script fetches the proof: the receipt's API, or
+    /// the gift's by seq for a gift found in the public statement.
+    proof_url: String,
+    /// False on a gift's page by seq: its verification code stays the
+    /// donor's, so no code, QR or link to the receipt is shown.
+    show_code: bool,
 }
 
 fn not_found(t: &'static Text) -> Response {
@@ -499,6 +510,41 @@ async fn receipt(
         Ok(None) => return Err(PageError::not_found(t, Missing::Receipt, &code)),
         Err(e) => return Err(e.into()),
     };
+    receipt_page(&s, t, r, true).await
+}
+
+/// A gift of the public statement by its seq, checked in the browser like
+/// a receipt (SPEC §10: a donor who paid by transfer holds no paper).
+async fn gift_page(
+    State(s): State<AppState>,
+    Path((fund, seq)): Path<(String, String)>,
+    Query(q): Query<LangQuery>,
+) -> Result<Response, PageError> {
+    let t = text(&q.lang);
+    let Some(seq) = seq.parse::<u64>().ok() else {
+        return Err(PageError::not_found(t, Missing::Page, &seq));
+    };
+    let r = match s.store.gift_by_seq(&fund, seq).await {
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            return Err(PageError::not_found(
+                t,
+                Missing::Page,
+                &format!("{fund}/{seq}"),
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    receipt_page(&s, t, r, false).await
+}
+
+async fn receipt_page(
+    s: &AppState,
+    t: &'static Text,
+    r: crate::store::Receipt,
+    show_code: bool,
+) -> Result<Response, PageError> {
+    let code = r.code.clone();
     let body = crate::ledger::replay::read_entry(&r.entry.canonical)
         .map_err(PageError::internal)?
         .body;
@@ -556,10 +602,20 @@ async fn receipt(
     let key_id = crate::ledger::checkpoint::key_id_of(&fund.verifier_key)
         .unwrap_or_default()
         .to_owned();
-    let page_url = format!(
-        "{}/r/{code}?k={key_id}",
-        s.settings.server.public_base_url.trim_end_matches('/')
-    );
+    let base = s.settings.server.public_base_url.trim_end_matches('/');
+    let (page_url, proof_url, other_lang_href) = if show_code {
+        (
+            format!("{base}/r/{code}?k={key_id}"),
+            format!("/api/v1/receipts/{code}"),
+            format!("/r/{code}?lang={}", t.other_lang),
+        )
+    } else {
+        (
+            format!("{base}/f/{}/g/{}", fund.code, r.entry.seq),
+            format!("/api/v1/funds/{}/gifts/{}", fund.code, r.entry.seq),
+            format!("/f/{}/g/{}?lang={}", fund.code, r.entry.seq, t.other_lang),
+        )
+    };
     let verify_text = serde_json::json!({
         "pass": t.pass, "fail": t.fail, "verified": t.verified, "failed": t.failed,
         "key_paper": t.key_paper, "key_none": t.key_none, "verified_served": t.verified_served,
@@ -568,7 +624,7 @@ async fn receipt(
     .replace("</", "<\\/");
     let page = ReceiptPage {
         t,
-        other_lang_href: format!("/r/{code}?lang={}", t.other_lang),
+        other_lang_href,
         receipt_no: r.receipt_no.clone(),
         code: code.clone(),
         voided: r.voided.is_some(),
@@ -593,9 +649,15 @@ async fn receipt(
         verifier_key: fund.verifier_key,
         fund_code: fund.code.clone(),
         key_id,
-        qr_svg: qr_svg(&page_url).unwrap_or_default(),
+        qr_svg: if show_code {
+            qr_svg(&page_url).unwrap_or_default()
+        } else {
+            String::new()
+        },
         page_url,
         verify_text,
+        proof_url,
+        show_code,
     };
     Ok(html(page))
 }
@@ -753,6 +815,73 @@ struct FundPage {
     went: books::WentView,
     periods: Vec<(String, String)>,
     gifts: Vec<books::GiftRow>,
+    statements: Vec<SealedRow>,
+    has_accounts: bool,
+}
+
+/// A bank statement sealed on the ledger, beside the gifts it is.
+struct SealedRow {
+    account: String,
+    days: String,
+    lines: u64,
+    credits: String,
+    gifts: String,
+    not_gifts: String,
+    /// Whether the gifts (and credits settled as not gifts) are every
+    /// credit of the bank's statement, in count and sum.
+    matched: bool,
+    status: String,
+    seq: u64,
+}
+
+/// The fund's sealed statements as the fund page lists them.
+async fn sealed_rows(s: &AppState, t: &Text, fund: &str) -> Result<Vec<SealedRow>, PageError> {
+    let list = crate::http::bank::fund_statements(s, fund)
+        .await
+        .map_err(PageError::internal)?;
+    Ok(list
+        .iter()
+        .rev()
+        .take(50)
+        .map(|st| {
+            let matched = st.review_credit_lines == 0
+                && st.gifts + st.not_gift_lines == st.credit_lines
+                && st.gifts_vnd + st.not_gifts_vnd == st.credits_vnd;
+            let status = if matched {
+                t.pick(
+                    "Khớp: mọi khoản có của ngân hàng đã vào sổ",
+                    "Matches: every credit is in the books",
+                )
+                .to_owned()
+            } else {
+                t.pick(
+                    "Còn {n} khoản có ({amount}) chờ cán bộ xử lý",
+                    "{n} credits ({amount}) wait for a clerk",
+                )
+                .replace("{n}", &st.review_credit_lines.to_string())
+                .replace("{amount}", &books::vnd_sum(st.review_credits_vnd))
+            };
+            SealedRow {
+                account: st.account_no.clone(),
+                days: format!(
+                    "{} – {}",
+                    crate::format::vn_date(&st.first_day),
+                    crate::format::vn_date(&st.last_day)
+                ),
+                lines: st.lines,
+                credits: format!("{} · {}", st.credit_lines, books::vnd_sum(st.credits_vnd)),
+                gifts: format!("{} · {}", st.gifts, books::vnd_sum(st.gifts_vnd)),
+                not_gifts: format!(
+                    "{} · {}",
+                    st.not_gift_lines,
+                    books::vnd_sum(st.not_gifts_vnd)
+                ),
+                matched,
+                status,
+                seq: st.seq,
+            }
+        })
+        .collect())
 }
 
 /// Most campaigns the fund page lists.
@@ -815,9 +944,16 @@ async fn fund_page(
     let went = books::fund_went(&s, t, &fund.code).await?;
     let gifts = books::latest_gifts(&s, t, &fund.code, None).await?;
     let today = crate::ledger::ids::today_in_vietnam(time::OffsetDateTime::now_utc());
+    let statements = sealed_rows(&s, t, &fund.code).await?;
+    let has_accounts = !crate::http::bank::fund_accounts(&s, &fund.code)
+        .await
+        .map_err(PageError::internal)?
+        .is_empty();
     Ok(html(FundPage {
         went,
         gifts,
+        statements,
+        has_accounts,
         periods: books::period_links(t, &fund.code, today),
         t,
         other_lang_href: other_lang(t, &format!("/f/{}", fund.code), &q),
@@ -847,6 +983,7 @@ struct SaokePage {
     to: String,
     min_vnd: String,
     max_vnd: String,
+    bank_ref: String,
     error: Option<String>,
     matched: String,
     gifts: Vec<books::GiftRow>,
@@ -905,6 +1042,7 @@ async fn saoke_page(
         to: field("to"),
         min_vnd: field("min_vnd"),
         max_vnd: field("max_vnd"),
+        bank_ref: field("bank_ref"),
         error: None,
         matched: String::new(),
         gifts: Vec::new(),
@@ -976,6 +1114,6 @@ async fn saoke_page(
             page.next_href = Some(format!("/f/{}/sao-ke?{}", fund.code, parts.join("&")));
         }
     }
-    page.gifts = books::gift_rows(t, &rows);
+    page.gifts = books::gift_rows(t, &fund.code, &rows);
     Ok(html(page))
 }

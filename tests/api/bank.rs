@@ -919,6 +919,207 @@ async fn a_killed_import_run_again_completes_without_doubling(app: TestApp) {
     );
 }
 
+/// What senders wrote or banks said of them: none may be published.
+const SECRETS: [&str; 9] = [
+    "0351000646393",
+    "19036677889900",
+    "0912345678",
+    "NGUYEN THE HUNG",
+    "Nguyễn Thế Hùng",
+    "TRAN THI BICH",
+    "THE HUNG",
+    "PHAM VAN DUC",
+    "Đỗ Thị Mai",
+];
+
+async fn nothing_a_bank_says_of_a_sender_is_published(app: TestApp) {
+    let clerk = setup(&app).await;
+    let acct = "0011001234567";
+    assert_eq!(open_account(&app, acct).await.status, 201);
+    let (cid, cref) = campaign(&app, &clerk, "Tháng cao điểm").await;
+    let narratives = [
+        format!("MBVCB.6986253876.SV {cref} ung ho.CT tu 0351000646393 NGUYEN THE HUNG toi 0011001234567"),
+        "CT tu 19036677889900 TRAN THI BICH chuyen tien ung ho, lien he 0912345678".to_owned(),
+        "Nguyễn Thế Hùng ủng hộ đồng bào, SĐT 0912345678".to_owned(),
+        "SV ZZ99ZZ99 CT tu 0351000646393 NGUYEN THE HUNG".to_owned(),
+    ];
+    let lines: Vec<FixtureLine> = narratives
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            line(
+                10 + i as u8,
+                &format!("FT26P{i:03}"),
+                100_000 * (i as u64 + 1),
+                0,
+                n,
+            )
+        })
+        .collect();
+    for (layout, account) in [
+        (Layout::GenericCsv, acct),
+        (Layout::Vietcombank, "0011001234568"),
+        (Layout::Camt053, "0011001234569"),
+    ] {
+        if account != acct {
+            assert_eq!(open_account(&app, account).await.status, 201);
+        }
+        let a = import(
+            &app,
+            &clerk,
+            account,
+            statement(layout, account, 5_000_000, &lines),
+        )
+        .await;
+        assert_eq!(a.status, 201, "{}", a.text);
+    }
+    // A line in review settled as a gift, and webhooks' lines.
+    let q = app
+        .get_as(&format!("/funds/{F}/bank-lines?status=review"), &clerk)
+        .await;
+    let id = q.body["lines"][0]["line_id"]
+        .as_str()
+        .expect("a line in review")
+        .to_owned();
+    let g = app
+        .post(
+            &format!("/funds/{F}/bank-lines/{id}/settle"),
+            Some(&clerk),
+            &json!({"as": "gift", "campaign_id": cid}),
+        )
+        .await;
+    assert_eq!(g.status, 200, "{}", g.text);
+    let app = with_webhooks(app, acct).await;
+    let sepay = json!({"id": 1, "gateway": "VCB", "transactionDate": "2026-11-20 09:00:00", "accountNumber": acct,
+        "content": "CT tu 0351000646393 PHAM VAN DUC 0912345678", "transferType": "in", "transferAmount": 70000,
+        "accumulated": null, "referenceCode": "FT26324999999"});
+    assert_eq!(
+        webhook(
+            &app,
+            "/intake/sepay",
+            &[("authorization", format!("Apikey {SEPAY_KEY}"))],
+            &sepay
+        )
+        .await
+        .status,
+        200
+    );
+    let casso = json!({"error": 0, "data": {"id": 2, "reference": "FT26324999998", "description": "ung ho 0912345678",
+        "amount": 80000, "runningBalance": 1, "transactionDateTime": "2026-11-20 10:00:00", "accountNumber": acct,
+        "counterAccountName": "Đỗ Thị Mai", "counterAccountNumber": "19036677889900"}});
+    assert_eq!(
+        webhook(
+            &app,
+            "/intake/casso",
+            &[("x-casso-signature", casso_signature(&casso, CASSO_KEY))],
+            &casso
+        )
+        .await
+        .status,
+        200
+    );
+    app.signed(F).await;
+
+    // Every public answer, page and file.
+    let gifts = saoke(&app).await;
+    assert!(gifts.len() >= 12, "{}", gifts.len());
+    let mut public: Vec<(String, String)> = Vec::new();
+    for path in [
+        format!("/funds/{F}"),
+        format!("/funds/{F}/entries?limit=1000"),
+        format!("/funds/{F}/export"),
+        format!("/funds/{F}/donations?limit=1000"),
+        format!("/funds/{F}/donations?format=csv"),
+        format!("/funds/{F}/checkpoint"),
+        format!("/funds/{F}/bank-statements"),
+        format!("/funds/{F}/bank-accounts"),
+        format!("/funds/{F}/campaigns"),
+        format!("/funds/{F}/statement?period=2026"),
+        format!("/funds/{F}/where-money-went"),
+    ] {
+        let a = app.get(&path).await;
+        assert_eq!(a.status, 200, "{path}: {}", a.text);
+        public.push((path, a.text));
+    }
+    for g in &gifts {
+        let seq = g["seq"].as_u64().expect("seq");
+        let a = app.get(&format!("/funds/{F}/gifts/{seq}")).await;
+        assert_eq!(a.status, 200, "{}", a.text);
+        public.push((format!("gift {seq}"), a.text));
+    }
+    let xlsx = app
+        .client
+        .get(format!("{}/funds/{F}/donations?format=xlsx", app.base))
+        .send()
+        .await
+        .expect("xlsx")
+        .bytes()
+        .await
+        .expect("bytes");
+    public.push((
+        "xlsx".into(),
+        crate::helpers::xlsx_rows(&xlsx).concat().join("|"),
+    ));
+    let site = app.base.trim_end_matches("/api/v1").to_owned();
+    let mut pages = vec![
+        format!("/f/{F}"),
+        format!("/f/{F}/sao-ke"),
+        format!("/f/{F}/bao-cao"),
+        format!("/f/{F}/ung-ho"),
+        "/".to_owned(),
+    ];
+    pages.extend(gifts.iter().map(|g| format!("/f/{F}/g/{}", g["seq"])));
+    for p in pages {
+        let r = app
+            .client
+            .get(format!("{site}{p}"))
+            .send()
+            .await
+            .expect("page");
+        assert_eq!(r.status(), 200, "{p}");
+        public.push((p, r.text().await.expect("html")));
+    }
+    for (what, text) in &public {
+        for secret in SECRETS {
+            assert!(!text.contains(secret), "{what} publishes {secret:?}");
+            let folded = sovang::ledger::saoke::fold_for_search(secret);
+            assert!(
+                !sovang::ledger::saoke::fold_for_search(text).contains(&folded),
+                "{what} publishes {secret:?}"
+            );
+        }
+    }
+    // The clerk reads them, logged.
+    let q = app
+        .get_as(&format!("/funds/{F}/bank-lines?limit=1000"), &clerk)
+        .await;
+    assert!(q.text.contains("0351000646393") && q.text.contains("NGUYEN THE HUNG"));
+    let inspector = app.token("inspector", "HN").await;
+    let log = app.get_as("/audit/access-log", &inspector).await;
+    assert!(log.text.contains("bank_line:"), "{}", log.text);
+    // And the database holds them only sealed.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&app.db.database_url())
+        .await
+        .expect("connect");
+    let rows = sqlx::query("SELECT private FROM bank_lines")
+        .fetch_all(&pool)
+        .await
+        .expect("lines");
+    assert!(rows.len() >= 14, "{}", rows.len());
+    for r in rows {
+        let stored: String = sqlx::Row::get(&r, "private");
+        assert!(
+            stored.starts_with("sv1:"),
+            "a line's private part is sealed"
+        );
+        for secret in SECRETS {
+            assert!(!stored.contains(secret));
+        }
+    }
+    pool.close().await;
+}
+
 crate::both!(
     accounts_and_vietqr,
     every_layout_is_taken_in_matched_and_sealed,
@@ -929,4 +1130,5 @@ crate::both!(
     an_old_unsettled_debit_is_a_high_finding,
     webhooks_take_lines_in_once_and_statements_link_them,
     a_killed_import_run_again_completes_without_doubling,
+    nothing_a_bank_says_of_a_sender_is_published,
 );

@@ -315,8 +315,57 @@ async fn the_statement_is_searched_without_diacritics_in_the_browser(app: TestAp
     browse(browser, &format!("{root}/"), &format!("home-{db}.png")).await;
 }
 
+/// A gift found in the public statement of gifts, by its bank reference,
+/// is checked in the browser on its own page, with no receipt code.
+async fn a_gift_found_by_bank_reference_verifies_in_the_browser(app: TestApp) {
+    let Some(browser) = chromium() else { return };
+    let clerk = app.with_fund().await;
+    let gift = app
+        .record(
+            "HN-VNN",
+            &clerk,
+            "donation_cash",
+            json!({"donor": {"display": "Nhà hảo tâm", "kind": "individual"},
+            "amount_vnd": "350000", "channel": "bank_transfer", "received_on": "2026-11-20",
+            "bank_ref": "FT26324777777"}),
+        )
+        .await;
+    app.signed("HN-VNN").await;
+    let root = app.base.trim_end_matches("/api/v1");
+    let db = if app.db.pg.is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    // The statement of gifts, searched by bank reference, links the gift.
+    let dom = browse(
+        browser,
+        &format!("{root}/f/HN-VNN/sao-ke?bank_ref=FT26324777777"),
+        &format!("saoke-bank-ref-{db}.png"),
+    )
+    .await;
+    let href = format!("/f/HN-VNN/g/{}", gift["seq"]);
+    assert!(dom.contains(&href), "{dom}");
+    assert!(dom.contains("FT26324777777"));
+    let dom = browse(
+        browser,
+        &format!("{root}{href}"),
+        &format!("gift-by-seq-{db}.png"),
+    )
+    .await;
+    assert!(dom.contains("data-result=\"verified-served\""), "{dom}");
+    assert_eq!(states(&dom)[..6], ["pass"; 6]);
+    assert!(
+        !dom.contains("<svg"),
+        "no QR: the receipt's code stays the donor's"
+    );
+    let code = gift["receipt"]["code"].as_str().expect("code");
+    assert!(!dom.contains(code), "the verification code is not shown");
+}
+
 crate::both!(
     the_statement_is_searched_without_diacritics_in_the_browser,
     the_receipt_page_verifies_in_the_browser,
-    an_altered_receipt_fails_in_the_browser
+    an_altered_receipt_fails_in_the_browser,
+    a_gift_found_by_bank_reference_verifies_in_the_browser
 );

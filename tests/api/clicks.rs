@@ -454,10 +454,55 @@ async fn the_public_pages_show_their_figures_on_a_phone(app: TestApp) {
                "items": [{"item": "QUA-TET", "quantity": "2", "unit": "gói"}], "decision_ref": "QĐ 1"}),
     )
     .await;
+    // A receiving account and a bank statement taken in: the fund page
+    // lists it, the gifts page links each gift to its proof.
+    let acct = "0011001234567";
+    let opened = app
+        .post(
+            "/funds/HN-VNN/bank-accounts",
+            Some(&app.admin),
+            &json!({"bank_bin": "970436", "account_no": acct,
+                    "account_name": "UY BAN MAT TRAN TO QUOC VIET NAM THANH PHO HA NOI", "bank_name": "Vietcombank"}),
+        )
+        .await;
+    assert_eq!(opened.status, 201, "{}", opened.text);
+    let day = time::macros::date!(2026 - 11 - 05);
+    let file = sovang::intake::statement::fixtures::statement(
+        sovang::intake::statement::Layout::Vietcombank,
+        acct,
+        1_000_000,
+        &[sovang::intake::statement::fixtures::FixtureLine {
+            date: day,
+            bank_ref: Some("5213.32435".into()),
+            credit_vnd: 987_654_321,
+            debit_vnd: 0,
+            narrative: "IBFT CONG TY TNHH VAN TAI VA XAY DUNG MIEN BAC ung ho".into(),
+        }],
+    );
+    let imported = app
+        .client
+        .post(format!(
+            "{}/funds/HN-VNN/bank-statements?account={acct}",
+            app.base
+        ))
+        .bearer_auth(&clerk)
+        .body(file)
+        .send()
+        .await
+        .expect("import");
+    assert_eq!(imported.status(), 201);
+    let imported: serde_json::Value = imported.json().await.expect("json");
+    let bank_gift = imported["sealed_seq"].as_u64().expect("seq") - 1;
     let code = gift["receipt"]["code"].as_str().unwrap().to_owned();
     let root = app.base.trim_end_matches("/api/v1").to_owned();
     let db = db(&app);
     let pages = [
+        (
+            "give",
+            "/f/HN-VNN/ung-ho?campaign=tet-2027&amount_vnd=500000".to_owned(),
+        ),
+        ("poster", "/f/HN-VNN/ung-ho/in".to_owned()),
+        ("bank-gift", format!("/f/HN-VNN/g/{bank_gift}")),
         ("home", "/".to_owned()),
         ("fund", "/f/HN-VNN".to_owned()),
         ("campaign", "/f/HN-VNN/c/tet-2027".to_owned()),
@@ -476,6 +521,18 @@ async fn the_public_pages_show_their_figures_on_a_phone(app: TestApp) {
                 .await;
             let seen = fit(&d, "main td, main dd, main h1").await;
             assert_fits(&seen, 3, &format!("{name}, {screen}"));
+            if name.starts_with("give") || name.starts_with("poster") {
+                // The QR code is whole on the screen, and big enough to scan.
+                let qr = fit(&d, "#vietqr svg").await;
+                assert_fits(&qr, 1, &format!("{name} QR, {screen}"));
+                let side = d
+                    .eval("return document.querySelector('#vietqr svg').getBoundingClientRect().width;")
+                    .await;
+                assert!(
+                    side.as_f64().unwrap_or(0.0) >= 150.0,
+                    "{name}, {screen}: QR {side} px wide"
+                );
+            }
             // No amount is split from its sign.
             let split = d
                 .eval(

@@ -53,6 +53,8 @@ struct DonePage {
     highlight: Option<String>,
     facts: Vec<(&'static str, String)>,
     again: &'static str,
+    /// A pledge's own VietQR code, when the fund has an account.
+    qr: Option<crate::web::donate::Transfer>,
 }
 
 /// Most campaigns a form offers.
@@ -252,7 +254,24 @@ pub(super) async fn record_entry(
         return Redirect::to(&format!("/r/{}?lang={}&k={key_id}", receipt.code, t.lang))
             .into_response();
     }
-    done_page(&staff, &fund, form, &q, &outcome)
+    // A pledge's confirmation carries its own QR code: the donor pays it
+    // with the reference already written.
+    let qr = if form == EntryForm::Pledge {
+        let entry: Value = outcome
+            .first()
+            .and_then(|e| serde_json::from_str(&e.canonical).ok())
+            .unwrap_or_default();
+        let amount = entry["body"]["amount_vnd"]
+            .as_str()
+            .and_then(|a| a.parse().ok());
+        match entry["body"]["pledge_id"].as_str() {
+            Some(id) => crate::web::donate::pledge_qr(&s, t, &fund.code, id, amount).await,
+            None => None,
+        }
+    } else {
+        None
+    };
+    done_page(&staff, &fund, form, &q, &outcome, qr)
 }
 
 fn o_seq(o: &crate::store::writer::Outcome) -> u64 {
@@ -267,6 +286,7 @@ fn done_page(
     form: EntryForm,
     q: &[(String, String)],
     o: &crate::store::writer::Outcome,
+    qr: Option<crate::web::donate::Transfer>,
 ) -> Response {
     let t = staff.t;
     let entry: Value = o
@@ -379,6 +399,7 @@ fn done_page(
         highlight,
         facts,
         again: t.pick("Ghi tiếp", "Record another"),
+        qr,
     };
     (status, html(page)).into_response()
 }
