@@ -641,7 +641,7 @@ async fn receipt_page(
         amount_words: words::vnd_in_words(gift.amount),
         amount_raw: gift.amount.to_string(),
         campaign: match gift.campaign {
-            Some(id) => Some(campaign_name(&s, &r.fund_code, id.as_str()).await),
+            Some(id) => Some(campaign_name(s, &r.fund_code, id.as_str()).await),
             None => None,
         },
         committee_name,
