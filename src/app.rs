@@ -204,6 +204,27 @@ pub struct Application {
     writer_task: tokio::task::JoinHandle<()>,
 }
 
+/// The service's state and its writer, without a listener: for commands
+/// that write to the ledger from the command line (`sovang
+/// import-statement`). Drop the state, then await the task: the writer
+/// finishes what is queued.
+pub async fn offline_state(
+    settings: Settings,
+) -> anyhow::Result<(AppState, tokio::task::JoinHandle<()>)> {
+    let secret = master_secret(&settings.storage.data_dir)?;
+    let store = open_store(&settings).await?;
+    check_keys(&store, &secret).await?;
+    let policy = settings.policy()?;
+    let (writer, writer_task) = Writer::spawn(
+        store.clone(),
+        secret.clone(),
+        settings.server.public_base_url.clone(),
+        policy,
+        settings.ledger.checkpoint_interval(),
+    );
+    Ok((AppState::new(store, writer, secret, settings), writer_task))
+}
+
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let secret = master_secret(&settings.storage.data_dir)?;

@@ -338,7 +338,7 @@ async fn import_statement(
     let task_state = s.clone();
     let task = tokio::spawn(async move {
         let _guard = guard;
-        import::import(&task_state, &fund, &account, &person, spool).await
+        import::import(&task_state, &fund, &account, &person, spool, &|_, _| {}).await
     });
     let answer = task
         .await

@@ -491,13 +491,18 @@ where
     .map_err(|e| ImportError::Internal(format!("the statement reader: {e}")))?
 }
 
-/// Takes statement `spool` in for `account` of `fund`, by `actor`.
+/// Told how far an import is: (lines taken in, lines in the file).
+pub type Progress = dyn Fn(u64, u64) + Send + Sync;
+
+/// Takes statement `spool` in for `account` of `fund`, by `actor`,
+/// telling `progress` after each thousand lines.
 pub async fn import(
     s: &AppState,
     fund: &str,
     account: &str,
     actor: &str,
     spool: Spool,
+    progress: &Progress,
 ) -> Result<Answer, ImportError> {
     let code = Code::parse(fund, "fund").map_err(|e| ImportError::Internal(e.message))?;
     let account_no =
@@ -595,10 +600,15 @@ pub async fn import(
         actor,
         statement_id: &statement_id,
     };
+    let mut done = 0u64;
+    progress(0, summary.lines);
     while let Some(lines) = rx.recv().await {
+        let n = lines.len() as u64;
         batch
             .take(lines, &mut keys, &mut matcher, &mut tally)
             .await?;
+        done += n;
+        progress(done, summary.lines);
     }
     reading
         .await

@@ -1120,6 +1120,45 @@ async fn nothing_a_bank_says_of_a_sender_is_published(app: TestApp) {
     pool.close().await;
 }
 
+async fn the_command_line_takes_a_statement_in_with_its_progress(app: TestApp) {
+    let clerk = setup(&app).await;
+    let acct = "0011001234567";
+    assert_eq!(open_account(&app, acct).await.status, 201);
+    let _ = clerk;
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("sao-ke.xlsx");
+    let lines = sovang::intake::statement::fixtures::lines(2_500, date!(2026 - 11 - 01), "");
+    std::fs::write(&path, statement(Layout::Mb, acct, 1_000_000_000, &lines)).expect("write");
+    let file = path.to_str().expect("path");
+    let size = app.size(F).await;
+    let (code, out, err) = crate::cli::sovang(&app, &["import-statement", "--fund", F, "--account", acct, file]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    let credits = lines.iter().filter(|l| l.credit_vnd > 0).count();
+    assert!(out.contains(&format!("MB: 2500 lines ({credits} credits")), "{out}");
+    assert!(out.contains(&format!("{credits} recorded")), "{out}");
+    // The progress, a line per tenth when not at a terminal.
+    assert!(err.contains("0/2500 lines") && err.contains("2500/2500 lines"), "{err}");
+    assert_eq!(app.size(F).await, size + credits as u64 + 1);
+    // Again: nothing new.
+    let (code, out, _) = crate::cli::sovang(&app, &["import-statement", "--fund", F, "--account", acct, file]).await;
+    assert_eq!(code, 0);
+    assert!(out.contains("0 recorded") && out.contains("2500 taken in before"), "{out}");
+    assert_eq!(app.size(F).await, size + credits as u64 + 1);
+    // A file that does not add up, an account not the fund's: exit 1, nothing.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "date,ref,credit,debit,balance,description\n01/11/2026,FT1,1000,,5000,x\n02/11/2026,FT2,1000,,7000,y\n").expect("write");
+    let (code, _, err) = crate::cli::sovang(&app, &["import-statement", "--fund", F, "--account", acct, bad.to_str().expect("path")]).await;
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("balance"), "{err}");
+    let (code, _, err) = crate::cli::sovang(&app, &["import-statement", "--fund", F, "--account", "999999999", file]).await;
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("not one of this fund's"), "{err}");
+    assert_eq!(app.size(F).await, size + credits as u64 + 1);
+    // And the ledger verifies, seals included.
+    let (code, out, err) = crate::cli::sovang(&app, &["verify", "--fund", F, "--deep"]).await;
+    assert_eq!(code, 0, "{out}{err}");
+}
+
 crate::both!(
     accounts_and_vietqr,
     every_layout_is_taken_in_matched_and_sealed,
@@ -1131,4 +1170,5 @@ crate::both!(
     webhooks_take_lines_in_once_and_statements_link_them,
     a_killed_import_run_again_completes_without_doubling,
     nothing_a_bank_says_of_a_sender_is_published,
+    the_command_line_takes_a_statement_in_with_its_progress,
 );

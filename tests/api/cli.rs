@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::helpers::{gift, spawn_process, Db, TestApp, TestDb};
 
-async fn sovang(app: &TestApp, args: &[&str]) -> (i32, String, String) {
+pub(crate) async fn sovang(app: &TestApp, args: &[&str]) -> (i32, String, String) {
     sovang_with(app, args, &[]).await
 }
 
