@@ -705,22 +705,6 @@ fn public_url_reaches(public: &str, port: u16) -> bool {
     }
 }
 
-#[cfg(test)]
-mod public_url_tests {
-    use super::public_url_reaches;
-
-    #[test]
-    fn a_receipt_link_reaches_the_port_it_names_or_a_proxy() {
-        assert!(public_url_reaches("http://127.0.0.1:8080", 8080));
-        assert!(!public_url_reaches("http://127.0.0.1:8080", 39001));
-        assert!(public_url_reaches("https://sovang.mttq.vn", 39001));
-        assert!(public_url_reaches("https://sovang.mttq.vn/", 8080));
-        assert!(!public_url_reaches("http://[::1]:8080/", 9000));
-        assert!(public_url_reaches("http://[::1]:9000/", 9000));
-        assert!(public_url_reaches("https://[::1]/", 9000));
-    }
-}
-
 /// A progress bar on standard error: redrawn in place at a terminal, a
 /// line per tenth otherwise.
 fn progress_bar() -> impl Fn(u64, u64) + Send + Sync {
@@ -795,5 +779,21 @@ async fn import_statement(
             eprintln!("error: {e}");
             Ok(ExitCode::from(1))
         }
+    }
+}
+
+#[cfg(test)]
+mod public_url_tests {
+    use super::public_url_reaches;
+
+    #[test]
+    fn a_receipt_link_reaches_the_port_it_names_or_a_proxy() {
+        assert!(public_url_reaches("http://127.0.0.1:8080", 8080));
+        assert!(!public_url_reaches("http://127.0.0.1:8080", 39001));
+        assert!(public_url_reaches("https://sovang.mttq.vn", 39001));
+        assert!(public_url_reaches("https://sovang.mttq.vn/", 8080));
+        assert!(!public_url_reaches("http://[::1]:8080/", 9000));
+        assert!(public_url_reaches("http://[::1]:9000/", 9000));
+        assert!(public_url_reaches("https://[::1]/", 9000));
     }
 }
