@@ -19,3 +19,27 @@ document.querySelectorAll("input[type=file][data-sha256-into]").forEach((input) 
     target.value = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
   });
 });
+// A bank statement is sent as it is, the file as the request's body: no
+// form encoding, so a 64 MiB file is streamed, not copied.
+document.querySelectorAll("form[data-upload]").forEach((form) => {
+  const out = document.getElementById("upload-result");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const file = form.querySelector("input[type=file]").files[0];
+    if (!file) return;
+    const account = form.querySelector("select[name=account]").value;
+    out.textContent = "…";
+    out.className = "";
+    const url = form.dataset.upload + "&account=" + encodeURIComponent(account);
+    try {
+      const res = await fetch(url, { method: "POST", body: file, headers: { "x-csrf-token": form.dataset.csrf } });
+      const answer = await res.json();
+      out.textContent = res.ok ? answer.message : answer.error;
+      out.className = res.ok ? "result-good" : "result-bad";
+      out.dataset.status = String(res.status);
+    } catch (e) {
+      out.textContent = String(e);
+      out.className = "result-bad";
+    }
+  });
+});

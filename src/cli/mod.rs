@@ -746,7 +746,9 @@ async fn import_statement(
     let mut f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let mut buf = vec![0u8; 256 * 1024];
     loop {
-        let n = f.read(&mut buf).with_context(|| format!("reading {}", file.display()))?;
+        let n = f
+            .read(&mut buf)
+            .with_context(|| format!("reading {}", file.display()))?;
         if n == 0 {
             break;
         }

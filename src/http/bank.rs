@@ -450,9 +450,24 @@ async fn settle(
     caller: Caller,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let (_, value) = json_body(body)?;
+    let line = settle_line(&s, &caller, &fund, &line_id, value).await?;
+    Ok(Json(json!({ "line": line })).into_response())
+}
+
+/// Settles a line waiting in review as `value` says (`{as, reason,
+/// campaign_id?, pledge_id?, seq?}`), for a clerk of the fund: the API's
+/// and the console's one path. Returns the line as settled.
+pub async fn settle_line(
+    s: &AppState,
+    caller: &Caller,
+    fund: &str,
+    line_id: &str,
+    value: Value,
+) -> Result<Option<crate::store::bank::StoredLine>, ApiError> {
+    let (s, fund, line_id) = (s.clone(), fund.to_owned(), line_id.to_owned());
     let info = s.fund(&fund).await?;
     caller.require_append(&info, &[EntryKind::DonationCash])?;
-    let (_, value) = json_body(body)?;
     let how: Settlement = read_input(value, "body")?;
     let line =
         s.store.bank_line(&fund, &line_id).await?.ok_or_else(|| {
@@ -526,7 +541,7 @@ async fn settle(
             )
         }
         SettleAs::Gift if credit => {
-            let seq = settle_as_gift(&s, &caller, &fund, &line, &how).await?;
+            let seq = settle_as_gift(&s, caller, &fund, &line, &how).await?;
             (
                 LineStatus::Gift,
                 Some(seq),
@@ -562,8 +577,7 @@ async fn settle(
             original: None,
         });
     }
-    let settled = s.store.bank_line(&fund, &line_id).await?;
-    Ok(Json(json!({ "line": settled })).into_response())
+    Ok(s.store.bank_line(&fund, &line_id).await?)
 }
 
 /// Records a credit in review as a gift, linked to its line.

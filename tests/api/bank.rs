@@ -1131,26 +1131,65 @@ async fn the_command_line_takes_a_statement_in_with_its_progress(app: TestApp) {
     std::fs::write(&path, statement(Layout::Mb, acct, 1_000_000_000, &lines)).expect("write");
     let file = path.to_str().expect("path");
     let size = app.size(F).await;
-    let (code, out, err) = crate::cli::sovang(&app, &["import-statement", "--fund", F, "--account", acct, file]).await;
+    let (code, out, err) = crate::cli::sovang(
+        &app,
+        &["import-statement", "--fund", F, "--account", acct, file],
+    )
+    .await;
     assert_eq!(code, 0, "{out}{err}");
     let credits = lines.iter().filter(|l| l.credit_vnd > 0).count();
-    assert!(out.contains(&format!("MB: 2500 lines ({credits} credits")), "{out}");
+    assert!(
+        out.contains(&format!("MB: 2500 lines ({credits} credits")),
+        "{out}"
+    );
     assert!(out.contains(&format!("{credits} recorded")), "{out}");
     // The progress, a line per tenth when not at a terminal.
-    assert!(err.contains("0/2500 lines") && err.contains("2500/2500 lines"), "{err}");
+    assert!(
+        err.contains("0/2500 lines") && err.contains("2500/2500 lines"),
+        "{err}"
+    );
     assert_eq!(app.size(F).await, size + credits as u64 + 1);
     // Again: nothing new.
-    let (code, out, _) = crate::cli::sovang(&app, &["import-statement", "--fund", F, "--account", acct, file]).await;
+    let (code, out, _) = crate::cli::sovang(
+        &app,
+        &["import-statement", "--fund", F, "--account", acct, file],
+    )
+    .await;
     assert_eq!(code, 0);
-    assert!(out.contains("0 recorded") && out.contains("2500 taken in before"), "{out}");
+    assert!(
+        out.contains("0 recorded") && out.contains("2500 taken in before"),
+        "{out}"
+    );
     assert_eq!(app.size(F).await, size + credits as u64 + 1);
     // A file that does not add up, an account not the fund's: exit 1, nothing.
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, "date,ref,credit,debit,balance,description\n01/11/2026,FT1,1000,,5000,x\n02/11/2026,FT2,1000,,7000,y\n").expect("write");
-    let (code, _, err) = crate::cli::sovang(&app, &["import-statement", "--fund", F, "--account", acct, bad.to_str().expect("path")]).await;
+    let (code, _, err) = crate::cli::sovang(
+        &app,
+        &[
+            "import-statement",
+            "--fund",
+            F,
+            "--account",
+            acct,
+            bad.to_str().expect("path"),
+        ],
+    )
+    .await;
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("balance"), "{err}");
-    let (code, _, err) = crate::cli::sovang(&app, &["import-statement", "--fund", F, "--account", "999999999", file]).await;
+    let (code, _, err) = crate::cli::sovang(
+        &app,
+        &[
+            "import-statement",
+            "--fund",
+            F,
+            "--account",
+            "999999999",
+            file,
+        ],
+    )
+    .await;
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("not one of this fund's"), "{err}");
     assert_eq!(app.size(F).await, size + credits as u64 + 1);

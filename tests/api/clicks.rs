@@ -547,8 +547,104 @@ async fn the_public_pages_show_their_figures_on_a_phone(app: TestApp) {
     }
 }
 
+/// A clerk on a phone takes a bank statement in from the console, sees
+/// what it did, and settles the lines left in review: a debit as a
+/// withdrawal, a credit naming an unknown reference as a gift.
+async fn a_clerk_takes_a_statement_in_and_settles_its_lines_on_a_phone(app: TestApp) {
+    use serde_json::json;
+    let Some(d) = Driver::start().await else {
+        return;
+    };
+    let clerk = app.with_fund().await;
+    user(&app, "lan", "clerk", "HN").await;
+    let acct = "0011001234567";
+    let opened = app
+        .post("/funds/HN-VNN/bank-accounts", Some(&app.admin), &json!({"bank_bin": "970436", "account_no": acct, "account_name": "UY BAN MTTQ HA NOI", "bank_name": "Vietcombank"}))
+        .await;
+    assert_eq!(opened.status, 201, "{}", opened.text);
+    app.record("HN-VNN", &clerk, "campaign_opened", json!({"campaign_id": "lu-2026", "name": "Cứu trợ lũ 2026", "kind": "disaster_relief", "starts_on": "2026-10-01", "ends_on": "2026-12-31"})).await;
+    use sovang::intake::statement::fixtures::{statement, FixtureLine};
+    let line = |r: &str, credit: u64, debit: u64, n: &str| FixtureLine {
+        date: time::macros::date!(2026 - 11 - 15),
+        bank_ref: Some(r.into()),
+        credit_vnd: credit,
+        debit_vnd: debit,
+        narrative: n.into(),
+    };
+    let file = tempfile::Builder::new()
+        .suffix(".xlsx")
+        .tempfile()
+        .expect("file");
+    std::fs::write(
+        file.path(),
+        statement(
+            sovang::intake::statement::Layout::Bidv,
+            acct,
+            5_000_000,
+            &[
+                line(
+                    "FT26319000001",
+                    300_000,
+                    0,
+                    "CT tu 0351000646393 HOANG VAN NAM ung ho",
+                ),
+                line("FT26319000002", 450_000, 0, "SV QX77QX77 ung ho lu"),
+                line("FT26319000003", 0, 2_000_000, "RUT TIEN MAT CHI TET"),
+            ],
+        ),
+    )
+    .expect("write");
+    let root = app.base.trim_end_matches("/api/v1").to_owned();
+    d.resize(375, 900).await;
+    sign_in(&d, &root, "lan").await;
+    d.goto(&format!("{root}/console/f/HN-VNN/ngan-hang")).await;
+    d.find("#file")
+        .await
+        .type_text(&file.path().display().to_string())
+        .await;
+    d.find("#upload button").await.click().await;
+    d.wait_for("return document.getElementById('upload-result').dataset.status !== undefined")
+        .await;
+    let result = d.find("#upload-result").await.text().await;
+    assert!(
+        result.contains("BIDV: 3 dòng; 1 khoản ủng hộ mới") && result.contains("2 dòng chờ xử lý"),
+        "{result}"
+    );
+    d.screenshot(&format!("bank-upload-phone-{}.png", db(&app)))
+        .await;
+    d.goto(&format!("{root}/console/f/HN-VNN/ngan-hang")).await;
+    let seen = fit(&d, "main button, main select, main input:not([type=hidden])").await;
+    assert_fits(&seen, 6, "the bank page on a phone");
+    // The narrative is shown to the clerk.
+    assert!(d.source().await.contains("RUT TIEN MAT CHI TET"));
+    // The debit first (rows are by day, then id): settle it as a withdrawal.
+    let size = app.size("HN-VNN").await;
+    d.eval("document.querySelectorAll('#review tbody tr').forEach(tr => { \
+        if (tr.textContent.includes('RUT TIEN')) { tr.querySelector('input[name=reason]').value = 'Tiền mặt cho quà Tết'; tr.querySelector('button').click(); } }); return true;").await;
+    d.wait_for("return !!document.getElementById('message')")
+        .await;
+    d.eval("document.querySelectorAll('#review tbody tr').forEach(tr => { \
+        if (tr.textContent.includes('QX77')) { tr.querySelector('select[name=campaign_id]').value = 'lu-2026'; tr.querySelector('input[name=reason]').value = 'Mã ghi nhầm'; tr.querySelector('button').click(); } }); return true;").await;
+    d.wait_for("return !!document.getElementById('no-review')")
+        .await;
+    d.screenshot(&format!("bank-settled-phone-{}.png", db(&app)))
+        .await;
+    assert_eq!(
+        app.size("HN-VNN").await,
+        size + 1,
+        "the credit became a gift; the withdrawal is no entry"
+    );
+    let gifts = app.get("/funds/HN-VNN/donations?campaign=lu-2026").await;
+    assert_eq!(
+        gifts.body["donations"][0]["amount_vnd"], "450000",
+        "{}",
+        gifts.text
+    );
+}
+
 crate::both!(
     the_public_pages_show_their_figures_on_a_phone,
+    a_clerk_takes_a_statement_in_and_settles_its_lines_on_a_phone,
     the_console_s_approvals_and_tokens_fit_a_phone,
     a_wrong_link_shows_what_was_not_found_on_a_phone_and_a_desktop,
     a_handover_scan_is_hashed_in_the_browser,

@@ -18,11 +18,13 @@
 //! tokens, nonces); `entries.rs` opens the entry forms, records what they
 //! send through the one append path, and shows what was recorded;
 //! `approvals.rs` lists pending distributions and approves or voids them;
-//! `audit.rs` is the inspector's page. This file keeps the routes, the
+//! `audit.rs` is the inspector's page; `bank.rs` the clerk's bank page
+//! (statements taken in, lines in review settled). This file keeps the routes, the
 //! console's front page and the small helpers they share.
 
 mod approvals;
 mod audit;
+mod bank;
 mod entries;
 mod session;
 mod tokens;
@@ -56,6 +58,9 @@ pub fn router() -> Router<AppState> {
             post(approvals::approve_many),
         )
         .route("/console/f/{fund}/void", post(approvals::decide))
+        .route("/console/f/{fund}/ngan-hang", get(bank::bank))
+        .route("/console/f/{fund}/ngan-hang/tai-len", post(bank::upload))
+        .route("/console/f/{fund}/ngan-hang/xu-ly", post(bank::settle))
         .route(
             "/console/f/{fund}/{form}",
             get(entries::entry_form).post(entries::record_entry),
