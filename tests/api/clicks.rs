@@ -613,7 +613,11 @@ async fn a_clerk_takes_a_statement_in_and_settles_its_lines_on_a_phone(app: Test
     d.screenshot(&format!("bank-upload-phone-{}.png", db(&app)))
         .await;
     d.goto(&format!("{root}/console/f/HN-VNN/ngan-hang")).await;
-    let seen = fit(&d, "main button, main select, main input:not([type=hidden])").await;
+    let seen = fit(
+        &d,
+        "main button, main select, main input:not([type=hidden])",
+    )
+    .await;
     assert_fits(&seen, 6, "the bank page on a phone");
     // The narrative is shown to the clerk.
     assert!(d.source().await.contains("RUT TIEN MAT CHI TET"));
