@@ -2,7 +2,10 @@
 //! server, its memory, a POST, and the gift they fill funds with.
 #![allow(dead_code)]
 
+use std::time::{Duration, Instant};
+
 use serde_json::{json, Value};
+use sha2::Digest;
 use tokio::io::AsyncBufReadExt;
 
 /// A `sovang serve` child process and where it answers.
@@ -90,4 +93,77 @@ pub fn gift(i: usize) -> Value {
         g["body"]["campaign_id"] = json!("cao-diem-2026");
     }
     g
+}
+
+/// SHA-256 of 400-byte messages a second on one core.
+pub fn raw_sha256_per_s() -> f64 {
+    let msg = [7u8; 400];
+    let started = Instant::now();
+    let mut n = 0u64;
+    let mut acc = [0u8; 32];
+    while started.elapsed() < Duration::from_millis(500) {
+        for _ in 0..1000 {
+            let h = sha2::Sha256::digest(msg);
+            acc[0] ^= h[0];
+        }
+        n += 1000;
+    }
+    std::hint::black_box(acc);
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Rows a second into a table of (seq, hash, text of 450 bytes), 1,000 a
+/// statement, one commit per 10,000.
+pub fn raw_sqlite_rows_per_s(dir: &std::path::Path) -> f64 {
+    let c = rusqlite::Connection::open(dir.join("raw.db")).expect("raw db");
+    c.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+         CREATE TABLE t (seq INTEGER PRIMARY KEY, hash BLOB NOT NULL, canonical TEXT NOT NULL);",
+    )
+    .expect("raw schema");
+    let text = "x".repeat(450);
+    let row = "(?, ?, ?)";
+    let sql = format!(
+        "INSERT INTO t (seq, hash, canonical) VALUES {}",
+        vec![row; 100].join(", ")
+    );
+    let started = Instant::now();
+    let mut seq: i64 = 0;
+    while seq < 200_000 {
+        let tx = c.unchecked_transaction().expect("tx");
+        {
+            let mut st = tx.prepare_cached(&sql).expect("prepare");
+            for _ in 0..100 {
+                let mut params: Vec<Box<dyn rusqlite::ToSql>> = Vec::with_capacity(300);
+                for _ in 0..100 {
+                    params.push(Box::new(seq));
+                    params.push(Box::new(vec![seq as u8; 32]));
+                    params.push(Box::new(text.clone()));
+                    seq += 1;
+                }
+                st.execute(rusqlite::params_from_iter(params.iter()))
+                    .expect("insert");
+            }
+        }
+        tx.commit().expect("commit");
+    }
+    seq as f64 / started.elapsed().as_secs_f64()
+}
+
+/// A fresh PostgreSQL database on the server of `admin_url`, or none
+/// when it does not answer.
+pub async fn fresh_pg(admin_url: &str) -> Option<String> {
+    use sqlx::Connection;
+    let mut c = sqlx::PgConnection::connect(admin_url).await.ok()?;
+    let name = format!("sovang_scale_{}", std::process::id());
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut c)
+        .await
+        .ok()?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut c)
+        .await
+        .ok()?;
+    let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
+    Some(format!("{base}/{name}"))
 }
