@@ -33,26 +33,56 @@ async fn run(db: &str, url: Option<String>, lines: usize) {
     let admin = admin.trim();
     let client = reqwest::Client::new();
     let api = &server.api;
-    post(&client, &format!("{api}/committees"), admin, &json!({"code": "TW", "name": "Ủy ban Trung ương MTTQ Việt Nam"})).await;
-    post(&client, &format!("{api}/funds"), admin, &json!({"code": "TW-CUUTRO", "committee_code": "TW", "kind": "relief"})).await;
-    let clerk = post(&client, &format!("{api}/tokens"), admin, &json!({"name": "clerk", "role": "clerk", "committee_code": "TW"})).await;
+    post(
+        &client,
+        &format!("{api}/committees"),
+        admin,
+        &json!({"code": "TW", "name": "Ủy ban Trung ương MTTQ Việt Nam"}),
+    )
+    .await;
+    post(
+        &client,
+        &format!("{api}/funds"),
+        admin,
+        &json!({"code": "TW-CUUTRO", "committee_code": "TW", "kind": "relief"}),
+    )
+    .await;
+    let clerk = post(
+        &client,
+        &format!("{api}/tokens"),
+        admin,
+        &json!({"name": "clerk", "role": "clerk", "committee_code": "TW"}),
+    )
+    .await;
     let clerk = clerk["token"].as_str().expect("token").to_owned();
     let campaign = post(&client, &format!("{api}/funds/TW-CUUTRO/entries"), &clerk, &json!({"kind": "campaign_opened", "body": {
         "name": "Cứu trợ bão lũ 2026", "kind": "disaster_relief", "starts_on": "2026-10-01", "ends_on": "2026-12-31"}})).await;
-    let canonical: serde_json::Value = serde_json::from_str(campaign["canonical"].as_str().expect("canonical")).expect("json");
-    let reference = canonical["body"]["reference"].as_str().expect("reference").to_owned();
+    let canonical: serde_json::Value =
+        serde_json::from_str(campaign["canonical"].as_str().expect("canonical")).expect("json");
+    let reference = canonical["body"]["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
     let day = time::macros::date!(2026 - 11 - 01);
     let fixture = fixtures::lines(lines, day, &reference);
-    for (i, layout) in [Layout::GenericCsv, Layout::Vietcombank].into_iter().enumerate() {
+    for (i, layout) in [Layout::GenericCsv, Layout::Vietcombank]
+        .into_iter()
+        .enumerate()
+    {
         let account = format!("00110012345{i:02}");
         post(&client, &format!("{api}/funds/TW-CUUTRO/bank-accounts"), admin, &json!({
             "bank_bin": "970436", "account_no": account, "account_name": "UY BAN TW MTTQ VIET NAM", "bank_name": "Vietcombank"})).await;
         let file = fixtures::statement(layout, &account, 1_000_000_000_000, &fixture);
         let bytes = file.len();
-        let (rss0, peak0) = (status_kib(server.pid, "VmRSS:"), status_kib(server.pid, "VmHWM:"));
+        let (rss0, peak0) = (
+            status_kib(server.pid, "VmRSS:"),
+            status_kib(server.pid, "VmHWM:"),
+        );
         let started = Instant::now();
         let r = client
-            .post(format!("{api}/funds/TW-CUUTRO/bank-statements?account={account}"))
+            .post(format!(
+                "{api}/funds/TW-CUUTRO/bank-statements?account={account}"
+            ))
             .bearer_auth(&clerk)
             .body(file.clone())
             .send()
@@ -61,10 +91,15 @@ async fn run(db: &str, url: Option<String>, lines: usize) {
         let took = started.elapsed().as_secs_f64();
         assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
         let answer: serde_json::Value = r.json().await.expect("json");
-        let (rss1, peak1) = (status_kib(server.pid, "VmRSS:"), status_kib(server.pid, "VmHWM:"));
+        let (rss1, peak1) = (
+            status_kib(server.pid, "VmRSS:"),
+            status_kib(server.pid, "VmHWM:"),
+        );
         let started = Instant::now();
         let again = client
-            .post(format!("{api}/funds/TW-CUUTRO/bank-statements?account={account}"))
+            .post(format!(
+                "{api}/funds/TW-CUUTRO/bank-statements?account={account}"
+            ))
             .bearer_auth(&clerk)
             .body(file)
             .send()

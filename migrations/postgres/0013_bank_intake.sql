@@ -11,7 +11,8 @@
 CREATE TABLE bank_lines (
     fund_code    TEXT NOT NULL REFERENCES funds (code),
     account_no   TEXT NOT NULL,
-    line_key     TEXT NOT NULL,
+    -- Compared byte by byte: keys are searched by prefix.
+    line_key     TEXT COLLATE "C" NOT NULL,
     line_id      TEXT NOT NULL,
     -- statement, sepay or casso; and the provider's id for a webhook.
     source       TEXT NOT NULL,
@@ -31,6 +32,13 @@ CREATE TABLE bank_lines (
     reason       TEXT,
     settled_by   TEXT,
     settled_at   TEXT,
+    -- A settlement that moves no entry (not a gift, a withdrawal) is
+    -- proposed by one clerk and takes effect when another person, an
+    -- approver, confirms it (SPEC §9, nobody alone).
+    proposed_as     TEXT,
+    proposed_reason TEXT,
+    proposed_by     TEXT,
+    proposed_at     TEXT,
     private      TEXT NOT NULL,
     created_at   TEXT NOT NULL,
     PRIMARY KEY (fund_code, account_no, line_key)

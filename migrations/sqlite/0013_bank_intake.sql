@@ -31,6 +31,13 @@ CREATE TABLE bank_lines (
     reason       TEXT,
     settled_by   TEXT,
     settled_at   TEXT,
+    -- A settlement that moves no entry (not a gift, a withdrawal) is
+    -- proposed by one clerk and takes effect when another person, an
+    -- approver, confirms it (SPEC §9, nobody alone).
+    proposed_as     TEXT,
+    proposed_reason TEXT,
+    proposed_by     TEXT,
+    proposed_at     TEXT,
     private      TEXT NOT NULL,
     created_at   TEXT NOT NULL,
     PRIMARY KEY (fund_code, account_no, line_key)

@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/funds/{fund}/vietqr", get(qr))
         .route("/funds/{fund}/bank-lines", get(lines))
         .route("/funds/{fund}/bank-lines/{line}/settle", post(settle))
+        .route("/funds/{fund}/bank-lines/{line}/decide", post(decide))
 }
 
 /// Routes whose bodies are read as a stream, with their own limit.
@@ -457,7 +458,11 @@ async fn settle(
 
 /// Settles a line waiting in review as `value` says (`{as, reason,
 /// campaign_id?, pledge_id?, seq?}`), for a clerk of the fund: the API's
-/// and the console's one path. Returns the line as settled.
+/// and the console's one path. A gift is recorded at once (an entry, in
+/// the public books); an outflow is linked to its entry, itself approved;
+/// not a gift and a withdrawal move no entry, so they are proposed here
+/// and take effect when an approver confirms them ([`decide_line`]).
+/// Returns the line as it now is.
 pub async fn settle_line(
     s: &AppState,
     caller: &Caller,
@@ -473,67 +478,88 @@ pub async fn settle_line(
         s.store.bank_line(&fund, &line_id).await?.ok_or_else(|| {
             ApiError::NotFound(format!("no bank line {line_id:?} in fund {fund}"))
         })?;
-    if line.status != LineStatus::Review {
+    if line.status != LineStatus::Review || line.proposed_as.is_some() {
         return Err(ApiError::Conflict {
-            detail: format!(
-                "bank line {line_id} is settled already ({})",
-                line.status.as_str()
-            ),
+            detail: match &line.proposed_as {
+                Some(p) if line.status == LineStatus::Review => {
+                    format!("bank line {line_id} waits for an approver to confirm it as {p}")
+                }
+                _ => format!(
+                    "bank line {line_id} is settled already ({})",
+                    line.status.as_str()
+                ),
+            },
             original: None,
         });
     }
     let credit = line.direction == "credit";
-    let reason = how
+    let reason = match how
         .reason
         .as_deref()
         .map(str::trim)
-        .filter(|r| !r.is_empty() && r.chars().count() <= 2000);
+        .filter(|r| !r.is_empty())
+    {
+        Some(r) if r.chars().count() > 2000 => {
+            return Err(ApiError::invalid(
+                "body.reason",
+                "is at most 2,000 characters",
+            ))
+        }
+        // A reason is published (a seal lists not-gift credits with
+        // theirs): it may not carry personal data.
+        Some(r) => match crate::ledger::personal::check(r) {
+            Ok(()) => Some(r),
+            Err(found) => {
+                return Err(ApiError::Rule {
+                    rule: "personal_data",
+                    field: "body.reason".into(),
+                    message: format!("{}; reasons are public", found.describe()),
+                })
+            }
+        },
+        None => None,
+    };
     let needs_reason =
         || ApiError::invalid("body.reason", "is required: why, in up to 2,000 characters");
+    let action = |what: &'static str, detail: Value| AdminAction {
+        actor: caller.person().to_owned(),
+        person_id: Some(caller.person().to_owned()),
+        action: what,
+        target: line_id.clone(),
+        committee_path: info.committee_path.clone(),
+        detail,
+    };
     let (status, seq, reason) = match how.settle_as {
-        SettleAs::NotGift if credit => (
-            LineStatus::NotGift,
-            None,
-            reason.ok_or_else(needs_reason)?.to_owned(),
-        ),
-        SettleAs::Withdrawal if !credit => (
-            LineStatus::Withdrawal,
-            None,
-            reason.ok_or_else(needs_reason)?.to_owned(),
-        ),
+        SettleAs::NotGift | SettleAs::Withdrawal
+            if credit == (how.settle_as == SettleAs::NotGift) =>
+        {
+            let status = if credit {
+                LineStatus::NotGift
+            } else {
+                LineStatus::Withdrawal
+            };
+            let reason = reason.ok_or_else(needs_reason)?;
+            let a = action(
+                "bank_line_proposed",
+                json!({"fund": fund, "as": status.as_str(), "reason": reason, "amount_vnd": line.amount_vnd, "day": line.day}),
+            );
+            if !s
+                .store
+                .propose_settlement(&fund, &line_id, status, reason, &a)
+                .await?
+            {
+                return Err(ApiError::Conflict {
+                    detail: format!("bank line {line_id} was settled meanwhile"),
+                    original: None,
+                });
+            }
+            return Ok(s.store.bank_line(&fund, &line_id).await?);
+        }
         SettleAs::Outflow if !credit => {
             let seq = how.seq.ok_or_else(|| {
                 ApiError::invalid("body.seq", "is required: the outflow entry this debit is")
             })?;
-            let entry = s
-                .store
-                .entries(&fund, seq, 1)
-                .await?
-                .into_iter()
-                .next()
-                .filter(|e| e.seq == seq)
-                .ok_or_else(|| {
-                    ApiError::invalid("body.seq", format!("fund {fund} has no entry {seq}"))
-                })?;
-            let v: Value = serde_json::from_str(&entry.canonical).unwrap_or(Value::Null);
-            let kind = v.get("kind").and_then(Value::as_str).unwrap_or_default();
-            if !OUTFLOW_KINDS.contains(&kind) {
-                return Err(ApiError::invalid(
-                    "body.seq",
-                    format!("entry {seq} is a {kind}, not an expense, transfer or distribution"),
-                ));
-            }
-            let amount = v.pointer("/body/amount_vnd").and_then(Value::as_str);
-            if amount.is_some_and(|a| a != line.amount_vnd) {
-                return Err(ApiError::invalid(
-                    "body.seq",
-                    format!(
-                        "entry {seq} is of {} đồng, the debit of {}",
-                        amount.unwrap_or_default(),
-                        line.amount_vnd
-                    ),
-                ));
-            }
+            outflow_is_the_debit(&s, &fund, seq, &line).await?;
             (
                 LineStatus::Outflow,
                 Some(seq),
@@ -541,7 +567,21 @@ pub async fn settle_line(
             )
         }
         SettleAs::Gift if credit => {
-            let seq = settle_as_gift(&s, caller, &fund, &line, &how).await?;
+            // Claimed first: a second clerk settling the same line at once
+            // is refused, not a second gift.
+            if !s.store.claim_line(&fund, &line_id).await? {
+                return Err(ApiError::Conflict {
+                    detail: format!("bank line {line_id} was settled meanwhile"),
+                    original: None,
+                });
+            }
+            let seq = match settle_as_gift(&s, caller, &fund, &line, &how).await {
+                Ok(seq) => seq,
+                Err(e) => {
+                    s.store.release_line(&fund, &line_id).await?;
+                    return Err(e);
+                }
+            };
             (
                 LineStatus::Gift,
                 Some(seq),
@@ -559,17 +599,13 @@ pub async fn settle_line(
             ))
         }
     };
-    let action = AdminAction {
-        actor: caller.person().to_owned(),
-        person_id: Some(caller.person().to_owned()),
-        action: "bank_line_settled",
-        target: line_id.clone(),
-        committee_path: info.committee_path.clone(),
-        detail: json!({"fund": fund, "as": status.as_str(), "seq": seq, "reason": reason, "amount_vnd": line.amount_vnd, "day": line.day}),
-    };
+    let a = action(
+        "bank_line_settled",
+        json!({"fund": fund, "as": status.as_str(), "seq": seq, "reason": reason, "amount_vnd": line.amount_vnd, "day": line.day}),
+    );
     if !s
         .store
-        .settle_line(&fund, &line_id, status, seq, &reason, &action)
+        .settle_line(&fund, &line_id, status, seq, &reason, &a)
         .await?
     {
         return Err(ApiError::Conflict {
@@ -578,6 +614,154 @@ pub async fn settle_line(
         });
     }
     Ok(s.store.bank_line(&fund, &line_id).await?)
+}
+
+/// Refuses an outflow entry that is not the debit: of another kind, of
+/// another amount (an expense's or transfer's `amount_vnd`, a
+/// distribution's `cash_vnd`), reversed, not approved, or the settlement
+/// of another debit already.
+async fn outflow_is_the_debit(
+    s: &AppState,
+    fund: &str,
+    seq: u64,
+    line: &crate::store::bank::StoredLine,
+) -> Result<(), ApiError> {
+    let bad = |m: String| Err(ApiError::invalid("body.seq", m));
+    let entry = s
+        .store
+        .entries(fund, seq, 1)
+        .await?
+        .into_iter()
+        .next()
+        .filter(|e| e.seq == seq);
+    let Some(entry) = entry else {
+        return bad(format!("fund {fund} has no entry {seq}"));
+    };
+    let v: Value = serde_json::from_str(&entry.canonical).unwrap_or(Value::Null);
+    let kind = v.get("kind").and_then(Value::as_str).unwrap_or_default();
+    if !OUTFLOW_KINDS.contains(&kind) {
+        return bad(format!(
+            "entry {seq} is a {kind}, not an expense, transfer or distribution"
+        ));
+    }
+    let field = if kind == "distribution" {
+        "/body/cash_vnd"
+    } else {
+        "/body/amount_vnd"
+    };
+    let amount = v.pointer(field).and_then(Value::as_str).unwrap_or("0");
+    if amount != line.amount_vnd {
+        return bad(format!(
+            "entry {seq} pays {amount} đồng; the debit is of {}",
+            line.amount_vnd
+        ));
+    }
+    // The outflow's standing, as the books store it.
+    let status_of = |data: Option<String>| {
+        data.and_then(|d| serde_json::from_str::<Value>(&d).ok())
+            .and_then(|v| v.get("status").and_then(Value::as_str).map(str::to_owned))
+    };
+    if s.store.object(fund, "reversal", &seq.to_string()).await?.is_some() {
+        return bad(format!("entry {seq} was reversed"));
+    }
+    let status = if kind == "distribution" {
+        let id = v.pointer("/body/distribution_id").and_then(Value::as_str).unwrap_or_default();
+        status_of(s.store.object(fund, "distribution", id).await?)
+    } else {
+        let key = crate::ledger::book::outflow_key(seq);
+        status_of(s.store.object(fund, "outflow", &key).await?)
+    };
+    // An outflow written before outflows had a status stands as written.
+    let approved = status.is_none_or(|st| st == "approved");
+    if !approved {
+        return bad(format!(
+            "entry {seq} is not approved: money leaves with an approved outflow"
+        ));
+    }
+    if s.store.outflow_settles_a_line(fund, seq).await? {
+        return bad(format!("entry {seq} settles another debit already"));
+    }
+    Ok(())
+}
+
+/// Confirms or withdraws a settlement a clerk proposed (`{"approve":
+/// true}` or `{"approve": false, "reason"}`): an approver of the fund's
+/// committee who is not the proposer, with a credential the proposer did
+/// not issue (SPEC §9). Logged in the admin log.
+pub async fn decide_line(
+    s: &AppState,
+    caller: &Caller,
+    fund: &str,
+    line_id: &str,
+    value: Value,
+) -> Result<Option<crate::store::bank::StoredLine>, ApiError> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Decision {
+        approve: bool,
+        reason: Option<String>,
+    }
+    let info = s.fund(fund).await?;
+    caller.require_append(&info, &[EntryKind::OutflowApproved])?;
+    let d: Decision = read_input(value, "body")?;
+    let line =
+        s.store.bank_line(fund, line_id).await?.ok_or_else(|| {
+            ApiError::NotFound(format!("no bank line {line_id:?} in fund {fund}"))
+        })?;
+    let Some(proposed) = line
+        .proposed_as
+        .clone()
+        .filter(|_| line.status == LineStatus::Review)
+    else {
+        return Err(ApiError::Conflict {
+            detail: format!("bank line {line_id} holds no settlement to confirm"),
+            original: None,
+        });
+    };
+    let proposer = line.proposed_by.clone().unwrap_or_default();
+    if proposer == caller.person() || caller.issued_by() == Some(proposer.as_str()) {
+        return Err(ApiError::Rule {
+            rule: "self_approval",
+            field: "body.approve".into(),
+            message: "a settlement is confirmed by another person than its proposer, with a credential the proposer did not issue".into(),
+        });
+    }
+    let action = AdminAction {
+        actor: caller.person().to_owned(),
+        person_id: Some(caller.person().to_owned()),
+        action: if d.approve {
+            "bank_line_settled"
+        } else {
+            "bank_line_proposal_withdrawn"
+        },
+        target: line_id.to_owned(),
+        committee_path: info.committee_path.clone(),
+        detail: json!({"fund": fund, "as": proposed, "proposed_by": proposer,
+            "reason": line.proposed_reason, "decision_reason": d.reason,
+            "amount_vnd": line.amount_vnd, "day": line.day}),
+    };
+    if !s
+        .store
+        .decide_settlement(fund, line_id, d.approve, caller.person(), &action)
+        .await?
+    {
+        return Err(ApiError::Conflict {
+            detail: format!("bank line {line_id} was decided meanwhile"),
+            original: None,
+        });
+    }
+    Ok(s.store.bank_line(fund, line_id).await?)
+}
+
+async fn decide(
+    State(s): State<AppState>,
+    Path((fund, line_id)): Path<(String, String)>,
+    caller: Caller,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let (_, value) = json_body(body)?;
+    let line = decide_line(&s, &caller, &fund, &line_id, value).await?;
+    Ok(Json(json!({ "line": line })).into_response())
 }
 
 /// Records a credit in review as a gift, linked to its line.

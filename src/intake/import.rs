@@ -424,7 +424,9 @@ struct Tally {
 }
 
 impl Tally {
-    fn known(&mut self, line: &Line, k: &KnownLine) {
+    /// A line taken in before; `voided` holds the gifts since reversed,
+    /// which the seal cannot name: their lines count as waiting.
+    fn known(&mut self, line: &Line, k: &KnownLine, voided: &std::collections::HashSet<u64>) {
         let reason = k.reason.as_deref();
         if k.source == "statement" {
             self.duplicates += 1;
@@ -437,14 +439,20 @@ impl Tally {
             }
             return;
         }
-        match (k.status, k.seq) {
-            (LineStatus::Gift, Some(seq)) => self.gift(seq, line.credit_vnd),
-            (LineStatus::NotGift, _) => self.not_gifts.push(NotGift {
-                day: Day(line.date),
-                amount_vnd: Vnd::new(line.credit_vnd).unwrap_or_default(),
-                reason: LongText::parse(reason.unwrap_or("not a gift"))
-                    .unwrap_or_else(|_| LongText::parse("not a gift").expect("a plain text")),
-            }),
+        match (k.status, k.seq, Vnd::new(line.credit_vnd)) {
+            (LineStatus::Gift, Some(seq), _) if !voided.contains(&seq) => {
+                self.gift(seq, line.credit_vnd)
+            }
+            (LineStatus::NotGift, _, Some(amount_vnd)) => {
+                match LongText::parse(reason.unwrap_or_default()) {
+                    Ok(reason) => self.not_gifts.push(NotGift {
+                        day: Day(line.date),
+                        amount_vnd,
+                        reason,
+                    }),
+                    Err(_) => self.in_review(line),
+                }
+            }
             _ => self.in_review(line),
         }
     }
@@ -609,6 +617,11 @@ pub async fn import(
             .await?;
         done += n;
         progress(done, summary.lines);
+        // Statistics of tables growing under the import: after the first
+        // thousands of lines, then every 64,000.
+        if done == 2 * LINES_PER_COMMIT as u64 || done.is_multiple_of(64 * LINES_PER_COMMIT as u64) {
+            s.store.refresh_intake_statistics().await?;
+        }
     }
     reading
         .await
@@ -640,7 +653,9 @@ pub async fn import(
         gift_seqs,
         not_gifts: std::mem::take(&mut tally.not_gifts),
         review_credit_lines: tally.review_credit_lines,
-        review_credits_vnd: Vnd::new(tally.review_credits_vnd).unwrap_or_default(),
+        review_credits_vnd: Vnd::new(tally.review_credits_vnd).ok_or_else(|| {
+            ImportError::Incomplete("the credits in review are too large a sum".into())
+        })?,
     };
     let draft = Draft {
         body: Body::BankStatementSealed(seal),
@@ -756,9 +771,16 @@ impl Batch<'_> {
             .filter_map(|(l, _)| l.bank_ref.as_deref())
             .collect();
         let mut by_hand = self.s.store.unlinked_gifts_of(self.fund, &refs).await?;
+        // Gifts of known lines reversed since: the seal cannot name them.
+        let known_gifts: Vec<u64> = known
+            .values()
+            .filter(|k| k.status == LineStatus::Gift)
+            .filter_map(|k| k.seq)
+            .collect();
+        let voided = self.s.store.voided_among(self.fund, &known_gifts).await?;
         for (line, key) in lines.iter().zip(line_keys) {
             if let Some(k) = known.get(&key) {
-                tally.known(line, k);
+                tally.known(line, k, &voided);
                 continue;
             }
             let bank_line = self.bank_line(line, key);
@@ -772,12 +794,8 @@ impl Batch<'_> {
                 ));
                 continue;
             }
-            let decision = matcher.decide(&line.narrative).await?;
-            if let Decision::Review(reason) = decision {
-                tally.in_review(line);
-                aside.push((bank_line, LineStatus::Review, None, reason));
-                continue;
-            }
+            // A gift keyed in by hand is the line, whatever its narrative
+            // names.
             if let Some(r) = &line.bank_ref {
                 let found = by_hand
                     .get_mut(&(r.clone(), format_date(line.date), line.credit_vnd))
@@ -795,6 +813,12 @@ impl Batch<'_> {
                     ));
                     continue;
                 }
+            }
+            let decision = matcher.decide(&line.narrative).await?;
+            if let Decision::Review(reason) = decision {
+                tally.in_review(line);
+                aside.push((bank_line, LineStatus::Review, None, reason));
+                continue;
             }
             drafts.push(gift_draft(bank_line, &decision)?);
         }

@@ -122,10 +122,20 @@ pub fn sender(narrative: &str) -> Sender {
     Sender::default()
 }
 
-/// Words that mark an organisation's name.
-const ORGANISATION: [&str; 14] = [
-    "CONG", "CTY", "TNHH", "CP", "JSC", "BANK", "NGAN", "TRUONG", "HOI", "UBND", "TAP", "DOANH",
-    "CHI", "HTX",
+/// What marks an organisation's name: words no person's name holds, and
+/// pairs of words (a single "CHI", "HOI" or "TRUONG" is also a given
+/// name, so alone they mark nothing: a person's name is never published
+/// whole).
+const ORGANISATION_WORDS: [&str; 8] = ["CTY", "TNHH", "JSC", "UBND", "HTX", "CTCP", "LTD", "CORP"];
+const ORGANISATION_PAIRS: [(&str, &str); 8] = [
+    ("CONG", "TY"),
+    ("NGAN", "HANG"),
+    ("TAP", "DOAN"),
+    ("DOANH", "NGHIEP"),
+    ("CHI", "NHANH"),
+    ("HOI", "CHU"),
+    ("TRUONG", "THPT"),
+    ("CO", "PHAN"),
 ];
 
 /// The published name (SPEC §10): an organisation's name as the bank
@@ -136,7 +146,11 @@ pub fn display(name: Option<&str>) -> (String, DonorKind) {
         return (NO_NAME.to_owned(), DonorKind::Individual);
     };
     let words: Vec<&str> = name.split_whitespace().collect();
-    if words.iter().any(|w| ORGANISATION.contains(w)) {
+    let organisation = words.iter().any(|w| ORGANISATION_WORDS.contains(w))
+        || words
+            .windows(2)
+            .any(|p| ORGANISATION_PAIRS.contains(&(p[0], p[1])));
+    if organisation {
         return (words.join(" "), DonorKind::Organization);
     }
     let mut out = words[0].to_owned();
@@ -217,6 +231,26 @@ mod tests {
             ("CONG TY TNHH AN PHAT".into(), DonorKind::Organization)
         );
         assert_eq!(display(None), (NO_NAME.into(), DonorKind::Individual));
+        // Given names that are also words of organisations' names.
+        assert_eq!(
+            display(Some("TRAN THI LAN CHI")),
+            ("TRAN T. L. C.".into(), DonorKind::Individual)
+        );
+        assert_eq!(
+            display(Some("LE HOI TRUONG")),
+            ("LE H. T.".into(), DonorKind::Individual)
+        );
+        assert_eq!(
+            display(Some("NGAN HANG TMCP NGOAI THUONG")),
+            (
+                "NGAN HANG TMCP NGOAI THUONG".into(),
+                DonorKind::Organization
+            )
+        );
+        assert_eq!(
+            display(Some("CTY ABC")),
+            ("CTY ABC".into(), DonorKind::Organization)
+        );
         assert_eq!(display(Some("  ")), (NO_NAME.into(), DonorKind::Individual));
     }
 }

@@ -361,7 +361,8 @@ impl AppState {
         let today = crate::ledger::ids::today_in_vietnam(time::OffsetDateTime::now_utc());
         let before = today - time::Duration::days(i64::from(grace));
         let waiting = self.store.lines_waiting(fund, &format_date(before)).await?;
-        Ok(waiting
+        let mut found = statement_gaps(&self.sealed_statements(fund).await?);
+        found.extend(waiting
             .iter()
             .map(|l| crate::ledger::findings::Finding {
                 kind: "bank_debit_unsettled",
@@ -375,9 +376,99 @@ impl AppState {
                     l.bank_ref.as_deref().unwrap_or("none"),
                     l.line_id
                 ),
-            })
-            .collect())
+            }));
+        Ok(found)
     }
+
+    /// The fund's sealed statements, as the books keep them.
+    pub async fn sealed_statements(
+        &self,
+        fund: &str,
+    ) -> Result<Vec<crate::ledger::book::SealedStatement>, ServiceError> {
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let filter = crate::store::ObjectFilter {
+                after: after.as_deref(),
+                ..Default::default()
+            };
+            let rows = self
+                .store
+                .objects(fund, "bank_statement", filter, 1000)
+                .await?;
+            for (id, data) in &rows {
+                out.push(
+                    serde_json::from_str(data)
+                        .map_err(|e| ServiceError::Internal(format!("bank statement {id}: {e}")))?,
+                );
+            }
+            if rows.len() < 1000 {
+                break;
+            }
+            after = rows.last().map(|r| r.0.clone());
+        }
+        Ok(out)
+    }
+}
+
+/// Statements of an account that do not follow one another (SPEC §10):
+/// days no sealed statement covers (a statement left out), or a statement
+/// that starts the day after another ends with another balance than that
+/// one closed with (lines taken out of a file and the rest re-balanced).
+fn statement_gaps(
+    sealed: &[crate::ledger::book::SealedStatement],
+) -> Vec<crate::ledger::findings::Finding> {
+    let mut by_account: std::collections::BTreeMap<
+        &str,
+        Vec<&crate::ledger::book::SealedStatement>,
+    > = std::collections::BTreeMap::new();
+    for st in sealed {
+        by_account
+            .entry(st.account_no.as_str())
+            .or_default()
+            .push(st);
+    }
+    let day =
+        |d: &str| Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok();
+    let mut out = Vec::new();
+    for (account, mut list) in by_account {
+        list.sort_by(|a, b| (a.first_day.as_str(), a.seq).cmp(&(b.first_day.as_str(), b.seq)));
+        let mut covered: Option<&crate::ledger::book::SealedStatement> = None;
+        for st in list {
+            if let Some(prev) = covered {
+                let (end, start) = (day(&prev.last_day), day(&st.first_day));
+                let next_day = end.and_then(|e| e.next_day());
+                if let (Some(next), Some(start)) = (next_day, start) {
+                    if start > next {
+                        out.push(crate::ledger::findings::Finding {
+                            kind: "bank_statement_gap",
+                            severity: "medium",
+                            seqs: vec![prev.seq, st.seq],
+                            message: format!(
+                                "account {account}: no sealed statement covers {} to {}; take that statement in",
+                                format_date(next),
+                                format_date(start.previous_day().unwrap_or(start))
+                            ),
+                        });
+                    } else if start == next && st.opening_balance_vnd != prev.closing_balance_vnd {
+                        out.push(crate::ledger::findings::Finding {
+                            kind: "bank_statement_break",
+                            severity: "high",
+                            seqs: vec![prev.seq, st.seq],
+                            message: format!(
+                                "account {account}: the statement from {} opens at {} đồng, but the one before it closed at {} đồng on {}",
+                                st.first_day, st.opening_balance_vnd, prev.closing_balance_vnd, prev.last_day
+                            ),
+                        });
+                    }
+                }
+            }
+            if covered.is_none_or(|c| st.last_day > c.last_day) {
+                covered = Some(st);
+            }
+        }
+    }
+    out
 }
 
 /// A period's statement, read from the fund's stored totals by day, and

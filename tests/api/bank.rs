@@ -578,13 +578,51 @@ async fn the_review_queue_settles_each_line_once_and_logs_it(app: TestApp) {
     assert_eq!(g.status, 200, "{}", g.text);
     assert_eq!(g.body["line"]["status"], "gift");
     assert_eq!(app.size(F).await, size + 1);
+    // A reason is public: no phone number in it.
+    let p = settle(
+        dl,
+        json!({"as": "withdrawal", "reason": "rút tiền, gọi 0912345678"}),
+    )
+    .await;
+    p.problem(422);
+    assert_eq!(p.body["rule"], "personal_data");
+    // A withdrawal moves no entry: one clerk proposes it, another person
+    // (an approver) confirms it (SPEC §9).
     let w = settle(
         dl,
         json!({"as": "withdrawal", "reason": "cash for the Tet gifts, counted in the cash book"}),
     )
     .await;
     assert_eq!(w.status, 200, "{}", w.text);
+    assert_eq!(
+        w.body["line"]["status"], "review",
+        "proposed, not yet settled"
+    );
+    assert_eq!(w.body["line"]["proposed_as"], "withdrawal");
+    settle(dl, json!({"as": "withdrawal", "reason": "again"}))
+        .await
+        .problem(409);
+    let decide = |token: String, body: Value| {
+        let path = format!("/funds/{F}/bank-lines/{dl}/decide");
+        let app = &app;
+        async move { app.post(&path, Some(&token), &body).await }
+    };
+    decide(clerk.clone(), json!({"approve": true}))
+        .await
+        .problem(403);
+    decide(app.admin.clone(), json!({"approve": true}))
+        .await
+        .problem(403);
+    decide(approver.clone(), json!({"approve": "yes"}))
+        .await
+        .problem(422);
+    let ok = decide(approver.clone(), json!({"approve": true})).await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    assert_eq!(ok.body["line"]["status"], "withdrawal");
     // Settled once only.
+    decide(approver.clone(), json!({"approve": true}))
+        .await
+        .problem(409);
     settle(dl, json!({"as": "withdrawal", "reason": "again"}))
         .await
         .problem(409);
@@ -607,6 +645,7 @@ async fn the_review_queue_settles_each_line_once_and_logs_it(app: TestApp) {
         })
         .unwrap_or_default();
     assert_eq!(settled.len(), 2, "{}", log.text);
+    assert!(log.text.contains("bank_line_proposed"), "{}", log.text);
     assert!(app
         .get_as(&format!("/funds/{F}/bank-lines?status=review"), &clerk)
         .await
@@ -651,6 +690,53 @@ async fn an_old_unsettled_debit_is_a_high_finding(app: TestApp) {
     assert!(found[0]["message"]
         .as_str()
         .is_some_and(|m| m.contains("5000000")));
+    // Statements that do not follow one another: days no statement
+    // covers (medium), and a statement opening at another balance than
+    // the one before closed at (high).
+    let day = |d: u8| time::Date::from_calendar_date(2026, time::Month::October, d).expect("day");
+    let l = |d: u8, r: &str, credit: u64| FixtureLine {
+        date: day(d),
+        bank_ref: Some(r.into()),
+        credit_vnd: credit,
+        debit_vnd: 0,
+        narrative: "ung ho".into(),
+    };
+    // The first statement closed at 4,000,000 on 1 October.
+    for (lines, opening) in [
+        (vec![l(5, "FT0G01", 1_000)], 4_000_000),
+        (vec![l(6, "FT0G02", 2_000)], 4_000_000),
+    ] {
+        let a = import(
+            &app,
+            &clerk,
+            acct,
+            statement(Layout::GenericCsv, acct, opening, &lines),
+        )
+        .await;
+        assert_eq!(a.status, 201, "{}", a.text);
+    }
+    let f = app
+        .get_as(&format!("/funds/{F}/audit/findings"), &inspector)
+        .await;
+    let kinds: Vec<(&str, &str)> = f.body["findings"]
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .filter_map(|x| Some((x["kind"].as_str()?, x["severity"].as_str()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        kinds.contains(&("bank_statement_gap", "medium")),
+        "{}",
+        f.text
+    );
+    assert!(
+        kinds.contains(&("bank_statement_break", "high")),
+        "{}",
+        f.text
+    );
+    assert!(f.text.contains("2026-10-02 to 2026-10-04"), "{}", f.text);
 }
 
 const SEPAY_KEY: &str = "sepay-key-0123456789";
@@ -1198,6 +1284,130 @@ async fn the_command_line_takes_a_statement_in_with_its_progress(app: TestApp) {
     assert_eq!(code, 0, "{out}{err}");
 }
 
+/// The ways one clerk could make a bank line say what it is not, each
+/// refused: an outflow not approved, one used for two debits, another
+/// amount; two clerks recording one credit at once; a gift reversed after
+/// its statement, which a later statement still seals around.
+async fn one_clerk_cannot_bend_a_bank_line(app: TestApp) {
+    let clerk = setup(&app).await;
+    let clerk2 = app.token("clerk", "HN-PX").await;
+    let approver = app.token("approver", "HN-PX").await;
+    let acct = "0011001234567";
+    assert_eq!(open_account(&app, acct).await.status, 201);
+    app.record(
+        F,
+        &clerk,
+        "donation_cash",
+        json!({"donor": {"display": "Quỹ", "kind": "organization"},
+        "amount_vnd": "90000000", "channel": "cash", "received_on": "2026-11-01"}),
+    )
+    .await;
+    let lines = [
+        line(5, "FT0A01", 0, 30_000_000, "CHI HO TRO"),
+        line(5, "FT0A02", 0, 30_000_000, "CHI HO TRO"),
+        line(6, "FT0A03", 500_000, 0, "SV QQ55QQ55 ung ho"),
+        line(6, "FT0A04", 700_000, 0, "ung ho"),
+    ];
+    let a = import(
+        &app,
+        &clerk,
+        acct,
+        statement(Layout::GenericCsv, acct, 60_000_000, &lines),
+    )
+    .await;
+    assert_eq!(a.status, 201, "{}", a.text);
+    let q = app
+        .get_as(&format!("/funds/{F}/bank-lines?status=review"), &clerk)
+        .await;
+    let id = |r: &str| {
+        q.body["lines"]
+            .as_array()
+            .and_then(|l| l.iter().find(|x| x["bank_ref"] == r))
+            .and_then(|x| x["line_id"].as_str())
+            .expect("line")
+            .to_owned()
+    };
+    let (d1, d2, c3) = (id("FT0A01"), id("FT0A02"), id("FT0A03"));
+    let settle = |token: &str, line: &str, body: Value| {
+        let (path, token) = (
+            format!("/funds/{F}/bank-lines/{line}/settle"),
+            token.to_owned(),
+        );
+        let app = &app;
+        async move { app.post(&path, Some(&token), &body).await }
+    };
+    // An expense of 30 million waits for approval: it settles no debit yet.
+    let e = app
+        .record(
+            F,
+            &clerk,
+            "expense",
+            json!({"category": "other", "amount_vnd": "30000000", "decision_ref": "QĐ 5"}),
+        )
+        .await;
+    let seq = e["seq"].as_u64().expect("seq");
+    settle(&clerk, &d1, json!({"as": "outflow", "seq": seq}))
+        .await
+        .problem(422);
+    let other = app
+        .record(
+            F,
+            &clerk,
+            "expense",
+            json!({"category": "other", "amount_vnd": "1000", "decision_ref": "QĐ 6"}),
+        )
+        .await;
+    settle(&clerk, &d1, json!({"as": "outflow", "seq": other["seq"]}))
+        .await
+        .problem(422);
+    app.approve_pending(F, &approver).await;
+    let ok = settle(&clerk, &d1, json!({"as": "outflow", "seq": seq})).await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    assert_eq!(ok.body["line"]["status"], "outflow");
+    // The same expense does not settle the second debit.
+    let twice = settle(&clerk, &d2, json!({"as": "outflow", "seq": seq})).await;
+    twice.problem(422);
+    assert!(twice.text.contains("another debit"), "{}", twice.text);
+    // Two clerks record the same credit at once: one gift.
+    let size = app.size(F).await;
+    let (x, y) = tokio::join!(
+        settle(&clerk, &c3, json!({"as": "gift"})),
+        settle(&clerk2, &c3, json!({"as": "gift"}))
+    );
+    let mut codes = [x.status.as_u16(), y.status.as_u16()];
+    codes.sort_unstable();
+    assert_eq!(codes, [200, 409], "{} / {}", x.text, y.text);
+    assert_eq!(app.size(F).await, size + 1);
+    // A gift of the statement reversed; a later statement overlapping it
+    // is still sealed, the reversed line counted as waiting.
+    let gift = saoke(&app)
+        .await
+        .into_iter()
+        .find(|g| g["bank_ref"] == "FT0A04")
+        .expect("gift");
+    app.record(
+        F,
+        &clerk,
+        "reversal",
+        json!({"reverses_seq": gift["seq"], "reason": "Ngân hàng hoàn trả"}),
+    )
+    .await;
+    app.approve_pending(F, &approver).await;
+    let more = [lines[3].clone(), line(7, "FT0A05", 100_000, 0, "ung ho")];
+    let opening = 60_000_000 - 60_000_000 + 500_000;
+    let b = import(
+        &app,
+        &clerk,
+        acct,
+        statement(Layout::GenericCsv, acct, opening, &more),
+    )
+    .await;
+    assert_eq!(b.status, 201, "{}", b.text);
+    let seal = entry_body(&app, b.body["sealed_seq"].as_u64().expect("seq")).await;
+    assert_eq!(seal["gifts"], 1);
+    assert_eq!(seal["review_credit_lines"], 1, "{seal}");
+}
+
 crate::both!(
     accounts_and_vietqr,
     every_layout_is_taken_in_matched_and_sealed,
@@ -1210,4 +1420,5 @@ crate::both!(
     a_killed_import_run_again_completes_without_doubling,
     nothing_a_bank_says_of_a_sender_is_published,
     the_command_line_takes_a_statement_in_with_its_progress,
+    one_clerk_cannot_bend_a_bank_line,
 );

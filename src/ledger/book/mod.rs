@@ -43,7 +43,7 @@ pub use objects::{
     DistributionState, Earmark, Hold, Household, OutflowState, PledgeState, PledgeStatus,
     ReversalState, SealedStatement, StockLine, Totals,
 };
-pub use outflows::{LineValues, FOUR_EYES_VERSION};
+pub use outflows::{outflow_key, LineValues, FOUR_EYES_VERSION};
 pub use projection::{Object, Summary, OBJECT_KINDS};
 pub use rules::FUND_TOTAL_MAX_VND;
 
@@ -174,16 +174,17 @@ impl Posted {
         }
     }
 
-    /// The amount of a cash gift that came by bank (a transfer or a QR
-    /// code), the kind a bank statement's credit line can be.
-    fn bank_gift_vnd(&self) -> Option<u64> {
+    /// The amount and day of a cash gift that came by bank (a transfer or
+    /// a QR code), the kind a bank statement's credit line can be.
+    fn bank_gift(&self) -> Option<(u64, crate::ledger::values::Day)> {
         use crate::ledger::kinds::Channel;
         match self {
             Posted::Gift {
                 amount,
                 channel: Channel::BankTransfer | Channel::QrTransfer,
+                received_on,
                 ..
-            } => Some(amount.get()),
+            } => Some((amount.get(), *received_on)),
             Posted::Gift { .. } | Posted::Other(_) => None,
         }
     }

@@ -680,6 +680,28 @@ impl Book {
     /// fund's, and every gift it names is a live bank transfer gift on the
     /// ledger before it, their amounts summing to the sealed gift total.
     fn check_seal(&self, at: At<'_>, b: &BankStatementSealed) -> Result<Change, Broken> {
+        // Bounded first: the figures' Merkle root walks every seq named.
+        if b.gift_seqs.last().is_some_and(|last| last >= at.seq) {
+            return Err(broken(
+                "seal_mismatch",
+                "body.gift_seqs",
+                format!("a seal at entry {} names only entries before it", at.seq),
+            ));
+        }
+        if let Some(other) = self
+            .statements
+            .values()
+            .find(|st| st.statement_id == b.statement_id.as_str())
+        {
+            return Err(broken(
+                "duplicate_statement",
+                "body.statement_id",
+                format!(
+                    "statement {} is sealed already, by entry {}",
+                    other.statement_id, other.seq
+                ),
+            ));
+        }
         let mut e = FieldErrors::default();
         b.check_figures(&mut e);
         if let Some(f) = e.0.into_iter().next() {
@@ -700,12 +722,14 @@ impl Book {
             let gift = (seq < at.seq && !self.reversals.contains_key(&seq))
                 .then(|| self.posted.get(&seq))
                 .flatten()
-                .and_then(|p| p.bank_gift_vnd());
-            let Some(amount) = gift else {
+                .and_then(|p| p.bank_gift());
+            // A gift the statement's line is was received within it.
+            let gift = gift.filter(|(_, day)| (b.first_day..=b.last_day).contains(day));
+            let Some((amount, _)) = gift else {
                 return Err(broken(
                     "seal_mismatch",
                     "body.gift_seqs",
-                    format!("entry {seq} is not a standing bank transfer gift of this fund"),
+                    format!("entry {seq} is not a standing bank transfer gift of this fund received within the statement's days"),
                 ));
             };
             sum += u128::from(amount);

@@ -131,7 +131,9 @@ impl SeqRanges {
             };
             let (a, b) = (num(a)?, num(b)?);
             // Ascending, apart, and each range written as short as it can be.
-            let apart = ranges.last().is_none_or(|&(_, last)| a > last + 1);
+            let apart = ranges
+                .last()
+                .is_none_or(|&(_, last)| last.checked_add(1).is_some_and(|next| a > next));
             let canonical = a < b || (a == b && !part.contains('-'));
             if !apart || !canonical {
                 return Err(bad());
@@ -142,7 +144,10 @@ impl SeqRanges {
     }
 
     pub fn count(&self) -> u64 {
-        self.0.iter().map(|(a, b)| b - a + 1).sum()
+        self.0
+            .iter()
+            .map(|(a, b)| (b - a).saturating_add(1))
+            .fold(0u64, u64::saturating_add)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = u64> + '_ {
