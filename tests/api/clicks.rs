@@ -629,6 +629,18 @@ async fn a_clerk_takes_a_statement_in_and_settles_its_lines_on_a_phone(app: Test
         .await;
     d.eval("document.querySelectorAll('#review tbody tr').forEach(tr => { \
         if (tr.textContent.includes('QX77')) { tr.querySelector('select[name=campaign_id]').value = 'lu-2026'; tr.querySelector('input[name=reason]').value = 'Mã ghi nhầm'; tr.querySelector('button').click(); } }); return true;").await;
+    // The withdrawal is proposed; it waits for a second person.
+    d.wait_for("return document.querySelectorAll('#review tbody tr').length === 1 && !!document.querySelector('.proposed')")
+        .await;
+    assert!(d.source().await.contains("Chờ người duyệt"));
+    // The approver, on a phone too, confirms it.
+    user(&app, "minh", "approver", "HN").await;
+    d.clear_cookies().await;
+    sign_in(&d, &root, "minh").await;
+    d.goto(&format!("{root}/console/f/HN-VNN/ngan-hang")).await;
+    let seen = fit(&d, "main button").await;
+    assert_fits(&seen, 2, "the approver's bank page on a phone");
+    d.find("#review button[value=approve]").await.click().await;
     d.wait_for("return !!document.getElementById('no-review')")
         .await;
     d.screenshot(&format!("bank-settled-phone-{}.png", db(&app)))

@@ -25,6 +25,8 @@ use crate::store::Reader;
 use crate::web::{html, other_lang, page_error, Text};
 
 struct ReviewRow {
+    /// A settlement a clerk proposed, waiting for an approver: what and why.
+    proposed: Option<(String, String)>,
     line_id: String,
     day: String,
     credit: bool,
@@ -42,6 +44,10 @@ struct BankPage {
     code: String,
     fund_name: String,
     csrf: String,
+    /// A clerk takes statements in and settles lines; an approver
+    /// confirms the settlements clerks proposed.
+    clerk: bool,
+    approver: bool,
     accounts: Vec<(String, String)>,
     campaigns: Vec<(String, String)>,
     rows: Vec<ReviewRow>,
@@ -114,6 +120,13 @@ async fn page(
                 .and_then(|p| serde_json::from_str(p).ok())
                 .unwrap_or_default();
             ReviewRow {
+                proposed: l.proposed_as.as_deref().map(|p| {
+                    let what = match p {
+                        "withdrawal" => t.pick("rút về quỹ tiền mặt", "a withdrawal to the fund's cash"),
+                        _ => t.pick("không phải khoản ủng hộ", "not a gift"),
+                    };
+                    (what.to_owned(), l.proposed_reason.clone().unwrap_or_default())
+                }),
                 day: crate::format::vn_date(&l.day),
                 credit: l.direction == "credit",
                 amount: crate::web::words::vnd(l.amount_vnd.parse().unwrap_or(0)),
@@ -130,12 +143,26 @@ async fn page(
         code: fund.code.clone(),
         fund_name: fund.name.clone(),
         csrf: staff.csrf.clone(),
+        clerk: staff.caller.require_append(fund, &[EntryKind::DonationCash]).is_ok(),
+        approver: staff.caller.require_append(fund, &[EntryKind::OutflowApproved]).is_ok(),
         accounts,
         campaigns,
         rows,
         message,
         error,
     })
+}
+
+/// The fund, for a clerk of its committee or an approver of it.
+async fn clerk_or_approver(
+    s: &AppState,
+    staff: &Staff,
+    code: &str,
+) -> Result<crate::store::FundInfo, Response> {
+    match fund_in_scope(s, staff, code, EntryKind::DonationCash).await {
+        Ok(f) => Ok(f),
+        Err(_) => fund_in_scope(s, staff, code, EntryKind::OutflowApproved).await,
+    }
 }
 
 /// `GET /console/f/{fund}/ngan-hang`.
@@ -145,7 +172,7 @@ pub(super) async fn bank(
     Path(code): Path<String>,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
-    let fund = match fund_in_scope(&s, &staff, &code, EntryKind::DonationCash).await {
+    let fund = match clerk_or_approver(&s, &staff, &code).await {
         Ok(f) => f,
         Err(r) => return r,
     };
@@ -288,6 +315,34 @@ pub(super) async fn settle(
                 other => other.to_string(),
             };
             let mut r = page(&s, &staff, &fund, &q, None, Some(message)).await;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
+    }
+}
+
+/// `POST /console/f/{fund}/ngan-hang/xac-nhan`: an approver confirms (or
+/// withdraws) the settlement a clerk proposed for a line.
+pub(super) async fn decide(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    Query(q): Query<Vec<(String, String)>>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if !staff.csrf_ok(&form) {
+        return forged_form();
+    }
+    let fund = match fund_in_scope(&s, &staff, &code, EntryKind::OutflowApproved).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let line = form.get("line").cloned().unwrap_or_default();
+    let body = json!({"approve": form.get("decision").map(String::as_str) == Some("approve")});
+    match crate::http::bank::decide_line(&s, &staff.caller, &fund.code, &line, body).await {
+        Ok(_) => Redirect::to(&format!("/console/f/{}/ngan-hang?done=1&lang={}", fund.code, staff.t.lang)).into_response(),
+        Err(e) => {
+            let mut r = page(&s, &staff, &fund, &q, None, Some(e.to_string())).await;
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             r
         }

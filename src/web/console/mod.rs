@@ -61,6 +61,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/f/{fund}/ngan-hang", get(bank::bank))
         .route("/console/f/{fund}/ngan-hang/tai-len", post(bank::upload))
         .route("/console/f/{fund}/ngan-hang/xu-ly", post(bank::settle))
+        .route("/console/f/{fund}/ngan-hang/xac-nhan", post(bank::decide))
         .route(
             "/console/f/{fund}/{form}",
             get(entries::entry_form).post(entries::record_entry),
