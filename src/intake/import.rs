@@ -662,15 +662,25 @@ pub async fn import(
         private: None,
         bank_line: None,
     };
-    let sealed_seq = match s
-        .writer
-        .submit(code, actor.to_owned(), vec![draft], false, None)
+    // An import stopped after its seal was written, and run again, finds
+    // that seal: a statement is sealed once.
+    let already = s
+        .sealed_statements(fund)
         .await
-    {
-        Ok(o) => o
-            .first()
-            .map(|e| e.seq)
-            .ok_or_else(|| ImportError::Internal("the seal was not written".into()))?,
+        .map_err(|e| ImportError::Internal(e.to_string()))?
+        .into_iter()
+        .find(|st| st.statement_id == statement_id)
+        .map(|st| st.seq);
+    let submitted = match already {
+        Some(seq) => Ok(Some(seq)),
+        None => s
+            .writer
+            .submit(code, actor.to_owned(), vec![draft], false, None)
+            .await
+            .map(|o| o.first().map(|e| e.seq)),
+    };
+    let sealed_seq = match submitted {
+        Ok(seq) => seq.ok_or_else(|| ImportError::Internal("the seal was not written".into()))?,
         Err(JobError::Rejected { rejection, .. }) => {
             return Err(ImportError::Sealing(describe(&rejection)))
         }
