@@ -661,11 +661,18 @@ async fn outflow_is_the_debit(
         data.and_then(|d| serde_json::from_str::<Value>(&d).ok())
             .and_then(|v| v.get("status").and_then(Value::as_str).map(str::to_owned))
     };
-    if s.store.object(fund, "reversal", &seq.to_string()).await?.is_some() {
+    if s.store
+        .object(fund, "reversal", &seq.to_string())
+        .await?
+        .is_some()
+    {
         return bad(format!("entry {seq} was reversed"));
     }
     let status = if kind == "distribution" {
-        let id = v.pointer("/body/distribution_id").and_then(Value::as_str).unwrap_or_default();
+        let id = v
+            .pointer("/body/distribution_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         status_of(s.store.object(fund, "distribution", id).await?)
     } else {
         let key = crate::ledger::book::outflow_key(seq);

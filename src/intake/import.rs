@@ -619,7 +619,8 @@ pub async fn import(
         progress(done, summary.lines);
         // Statistics of tables growing under the import: after the first
         // thousands of lines, then every 64,000.
-        if done == 2 * LINES_PER_COMMIT as u64 || done.is_multiple_of(64 * LINES_PER_COMMIT as u64) {
+        if done == 2 * LINES_PER_COMMIT as u64 || done.is_multiple_of(64 * LINES_PER_COMMIT as u64)
+        {
             s.store.refresh_intake_statistics().await?;
         }
     }

@@ -334,11 +334,19 @@ async fn importing_twice_overlapping_or_after_hand_entry_doubles_nothing(app: Te
     // done: run again, it finds its seal and writes no other.
     let store = app.db.store().await;
     store
-        .execute_raw("UPDATE bank_statements SET status = 'importing', sealed_seq = NULL, summary = NULL")
+        .execute_raw(
+            "UPDATE bank_statements SET status = 'importing', sealed_seq = NULL, summary = NULL",
+        )
         .await
         .expect("forget the import's end");
     store.close().await;
-    let resumed = import(&app, &clerk, acct, statement(Layout::GenericCsv, acct, 0, &lines[..10])).await;
+    let resumed = import(
+        &app,
+        &clerk,
+        acct,
+        statement(Layout::GenericCsv, acct, 0, &lines[..10]),
+    )
+    .await;
     assert_eq!(resumed.status, 201, "{}", resumed.text);
     assert_eq!(resumed.body["sealed_seq"], a.body["sealed_seq"]);
     assert_eq!(resumed.body["duplicates"], 10);

@@ -122,10 +122,15 @@ async fn page(
             ReviewRow {
                 proposed: l.proposed_as.as_deref().map(|p| {
                     let what = match p {
-                        "withdrawal" => t.pick("rút về quỹ tiền mặt", "a withdrawal to the fund's cash"),
+                        "withdrawal" => {
+                            t.pick("rút về quỹ tiền mặt", "a withdrawal to the fund's cash")
+                        }
                         _ => t.pick("không phải khoản ủng hộ", "not a gift"),
                     };
-                    (what.to_owned(), l.proposed_reason.clone().unwrap_or_default())
+                    (
+                        what.to_owned(),
+                        l.proposed_reason.clone().unwrap_or_default(),
+                    )
                 }),
                 day: crate::format::vn_date(&l.day),
                 credit: l.direction == "credit",
@@ -143,8 +148,14 @@ async fn page(
         code: fund.code.clone(),
         fund_name: fund.name.clone(),
         csrf: staff.csrf.clone(),
-        clerk: staff.caller.require_append(fund, &[EntryKind::DonationCash]).is_ok(),
-        approver: staff.caller.require_append(fund, &[EntryKind::OutflowApproved]).is_ok(),
+        clerk: staff
+            .caller
+            .require_append(fund, &[EntryKind::DonationCash])
+            .is_ok(),
+        approver: staff
+            .caller
+            .require_append(fund, &[EntryKind::OutflowApproved])
+            .is_ok(),
         accounts,
         campaigns,
         rows,
@@ -340,7 +351,11 @@ pub(super) async fn decide(
     let line = form.get("line").cloned().unwrap_or_default();
     let body = json!({"approve": form.get("decision").map(String::as_str) == Some("approve")});
     match crate::http::bank::decide_line(&s, &staff.caller, &fund.code, &line, body).await {
-        Ok(_) => Redirect::to(&format!("/console/f/{}/ngan-hang?done=1&lang={}", fund.code, staff.t.lang)).into_response(),
+        Ok(_) => Redirect::to(&format!(
+            "/console/f/{}/ngan-hang?done=1&lang={}",
+            fund.code, staff.t.lang
+        ))
+        .into_response(),
         Err(e) => {
             let mut r = page(&s, &staff, &fund, &q, None, Some(e.to_string())).await;
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
