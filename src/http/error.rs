@@ -96,6 +96,34 @@ impl From<FieldErrors> for ApiError {
     }
 }
 
+impl From<crate::service::bank::BankError> for ApiError {
+    fn from(e: crate::service::bank::BankError) -> Self {
+        use crate::service::bank::BankError as B;
+        match e {
+            B::BadRequest(m) => ApiError::BadRequest(m),
+            B::NotFound(m) => ApiError::NotFound(m),
+            B::Conflict(detail) => ApiError::Conflict {
+                detail,
+                original: None,
+            },
+            B::Invalid(f) => ApiError::Invalid(f),
+            B::Rule {
+                rule,
+                field,
+                message,
+            } => ApiError::Rule {
+                rule,
+                field,
+                message,
+            },
+            B::Denied(m) => ApiError::Forbidden(m),
+            B::Unavailable => ApiError::Unavailable,
+            B::Internal(m) => ApiError::Internal(m),
+            B::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<Rejection> for ApiError {
     fn from(r: Rejection) -> Self {
         match r {

@@ -5,6 +5,8 @@
 
 /// The one write path: scope, idempotency, the writer's answer.
 pub mod append;
+/// Bank intake's decisions shared by the API and the pages.
+pub mod bank;
 /// The typed read models both edges render.
 pub mod reads;
 /// Back-off for sign-ins.

@@ -10,7 +10,7 @@ use axum::response::Response;
 use serde_json::Value;
 
 use super::{html, lang_of, other_lang, Missing, OrPage, PageError, Text};
-use crate::http::error::ApiError;
+use crate::service::bank::BankError;
 use crate::service::AppState;
 
 /// The transfer a QR code stands for, as shown.
@@ -73,9 +73,9 @@ async fn transfer(
     p: &HashMap<String, String>,
     size: u32,
 ) -> Result<Transfer, String> {
-    let v = match crate::http::bank::vietqr_for(s, fund, p).await {
+    let v = match crate::service::bank::vietqr_for(s, fund, p).await {
         Ok(v) => v,
-        Err(ApiError::NotFound(_))
+        Err(BankError::NotFound(_))
             if !p.contains_key("account")
                 && !p.contains_key("campaign")
                 && !p.contains_key("pledge") =>
@@ -165,7 +165,7 @@ pub async fn donate_page(
             })
             .collect()
     };
-    let accounts = crate::http::bank::fund_accounts(&s, &fund.code)
+    let accounts = crate::service::bank::fund_accounts(&s, &fund.code)
         .await
         .map_err(PageError::internal)?;
     let accounts = if accounts.len() > 1 {

@@ -836,7 +836,7 @@ struct SealedRow {
 
 /// The fund's sealed statements as the fund page lists them.
 async fn sealed_rows(s: &AppState, t: &Text, fund: &str) -> Result<Vec<SealedRow>, PageError> {
-    let list = crate::http::bank::fund_statements(s, fund)
+    let list = crate::service::bank::fund_statements(s, fund)
         .await
         .map_err(PageError::internal)?;
     Ok(list
@@ -945,7 +945,7 @@ async fn fund_page(
     let gifts = books::latest_gifts(&s, t, &fund.code, None).await?;
     let today = crate::ledger::ids::today_in_vietnam(time::OffsetDateTime::now_utc());
     let statements = sealed_rows(&s, t, &fund.code).await?;
-    let has_accounts = !crate::http::bank::fund_accounts(&s, &fund.code)
+    let has_accounts = !crate::service::bank::fund_accounts(&s, &fund.code)
         .await
         .map_err(PageError::internal)?
         .is_empty();

@@ -67,7 +67,7 @@ async fn page(
     error: Option<String>,
 ) -> Response {
     let t = staff.t;
-    let accounts = match crate::http::bank::fund_accounts(s, &fund.code).await {
+    let accounts = match crate::service::bank::fund_accounts(s, &fund.code).await {
         Ok(a) => a
             .into_iter()
             .map(|a| {
@@ -309,7 +309,7 @@ pub(super) async fn settle(
         body["seq"] = seq.parse::<u64>().map(|n| json!(n)).unwrap_or(json!(seq));
     }
     let line = field("line").unwrap_or_default().to_owned();
-    match crate::http::bank::settle_line(&s, &staff.caller, &fund.code, &line, body).await {
+    match crate::service::bank::settle_line(&s, &staff.caller, &fund.code, &line, body).await {
         Ok(_) => Redirect::to(&format!(
             "/console/f/{}/ngan-hang?done=1&lang={}",
             fund.code, staff.t.lang
@@ -317,7 +317,7 @@ pub(super) async fn settle(
         .into_response(),
         Err(e) => {
             let message = match &e {
-                crate::http::error::ApiError::Invalid(f) => {
+                crate::service::bank::BankError::Invalid(f) => {
                     f.0.iter()
                         .map(|x| x.message.clone())
                         .collect::<Vec<_>>()
@@ -350,7 +350,7 @@ pub(super) async fn decide(
     };
     let line = form.get("line").cloned().unwrap_or_default();
     let body = json!({"approve": form.get("decision").map(String::as_str) == Some("approve")});
-    match crate::http::bank::decide_line(&s, &staff.caller, &fund.code, &line, body).await {
+    match crate::service::bank::decide_line(&s, &staff.caller, &fund.code, &line, body).await {
         Ok(_) => Redirect::to(&format!(
             "/console/f/{}/ngan-hang?done=1&lang={}",
             fund.code, staff.t.lang
