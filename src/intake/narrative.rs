@@ -206,6 +206,23 @@ mod tests {
     }
 
     #[test]
+    fn candidates_are_the_words_after_sv_once_each_and_short() {
+        // Each is looked up in the database: none empty, none past 20
+        // characters (no reference is longer), none twice.
+        assert_eq!(candidates("SV K7M2Q9XA ck SV K7M2Q9XA"), vec!["K7M2Q9XA"]);
+        assert_eq!(candidates("SVABC SV DEF"), vec!["ABC", "DEF"]);
+        assert!(candidates("ung ho SV").is_empty());
+        assert!(
+            candidates("SV ABCDEFGHIJKLMNOPQRSTU").is_empty(),
+            "21 characters"
+        );
+        assert_eq!(
+            candidates("SV ABCDEFGHIJKLMNOPQRST"),
+            vec!["ABCDEFGHIJKLMNOPQRST"]
+        );
+    }
+
+    #[test]
     fn the_sender_is_read_after_tu() {
         let s = sender(
             "MBVCB.6986253876.SV K7M2Q9XA.CT tu 0351000646393 NGUYEN THE HUNG toi 0011001234567",

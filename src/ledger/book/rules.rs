@@ -719,7 +719,8 @@ impl Book {
         }
         let mut sum: u128 = 0;
         for seq in b.gift_seqs.iter() {
-            let gift = (seq < at.seq && !self.reversals.contains_key(&seq))
+            // Every seq is before the seal: bounded above.
+            let gift = (!self.reversals.contains_key(&seq))
                 .then(|| self.posted.get(&seq))
                 .flatten()
                 .and_then(|p| p.bank_gift());

@@ -1974,6 +1974,14 @@ fn an_account_is_opened_once_and_a_seal_names_only_standing_bank_gifts_that_add_
     f.write("donation_cash", transfer("250000"));
     let cash = f.next();
     f.write("donation_cash", gift("5000"));
+    let early = f.next();
+    f.write(
+        "donation_cash",
+        gift_with(
+            "4000",
+            json!({"channel": "bank_transfer", "bank_ref": "FT0002", "received_on": "2026-11-19"}),
+        ),
+    );
     let reversed = f.next();
     f.write("donation_cash", transfer("9000"));
     f.reverse(reversed);
@@ -1987,7 +1995,8 @@ fn an_account_is_opened_once_and_a_seal_names_only_standing_bank_gifts_that_add_
         rule(f.refuse_body("server", &seal("0011001234567", &[g1, g2], 350_001))),
         is("seal_mismatch", "body.gifts_vnd")
     );
-    for bad in [cash, reversed, f.next() + 5] {
+    // (`early` was received the day before the statement's first.)
+    for bad in [cash, reversed, early, f.next() + 5] {
         assert_eq!(
             rule(f.refuse_body(
                 "server",
@@ -2008,12 +2017,25 @@ fn an_account_is_opened_once_and_a_seal_names_only_standing_bank_gifts_that_add_
     );
     let at = f.next();
     f.accept("server", &seal("0011001234567", &[g1, g2], 350_000));
+    // A statement is sealed once.
+    assert_eq!(
+        rule(f.refuse_body("server", &seal("0011001234567", &[g1, g2], 350_000))),
+        is("duplicate_statement", "body.statement_id")
+    );
     let st = &f.book.statements[&at];
     assert_eq!(
         (st.gifts, st.gifts_vnd, st.review_credits_vnd),
         (2, 350_000, 7)
     );
-    assert_eq!(f.book.bank_accounts["0011001234567"].opened_seq, 1);
+    let account = &f.book.bank_accounts["0011001234567"];
+    assert_eq!(
+        (
+            account.opened_seq,
+            account.bank_bin.as_str(),
+            account.bank_name.as_str()
+        ),
+        (1, "970436", "Vietcombank")
+    );
     // Neither an account nor a seal is reversed.
     assert_eq!(rule(f.refuse_reversal(1)).0, "not_reversible");
     assert_eq!(rule(f.refuse_reversal(at)).0, "not_reversible");

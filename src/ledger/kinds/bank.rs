@@ -309,8 +309,12 @@ mod tests {
         assert_eq!(r.to_string(), "3-5,7,9");
         assert_eq!(r.count(), 5);
         assert_eq!(r.iter().collect::<Vec<_>>(), vec![3, 4, 5, 7, 9]);
+        assert_eq!((r.last(), SeqRanges::default().last()), (Some(9), None));
         assert_eq!(SeqRanges::parse("3-5,7,9"), Ok(r));
         assert_eq!(SeqRanges::parse(""), Ok(SeqRanges::default()));
+        // Zero is written "0", not refused as a leading zero.
+        assert_eq!(SeqRanges::parse("0-2").map(|r| r.count()), Ok(3));
+        assert_eq!(SeqRanges::parse("0").map(|r| r.to_string()), Ok("0".into()));
         for bad in [
             "5-3", "3,3", "3-5,5", "3-5,6", "7,3", "03", "3-3", "a", "3,", "-3", "1-2-3",
         ] {
@@ -367,6 +371,28 @@ mod tests {
     fn a_seal_that_adds_up_passes_and_each_wrong_figure_is_named() {
         let mut e = FieldErrors::default();
         seal().check_figures(&mut e);
+        assert!(e.is_empty(), "{e:?}");
+        // The credit in review settled as not a gift: it counts the same.
+        let mut settled = seal();
+        settled.review_credit_lines = 0;
+        settled.review_credits_vnd = Vnd::default();
+        settled.not_gifts = vec![NotGift {
+            day: settled.first_day,
+            amount_vnd: Vnd::new(100).unwrap(),
+            reason: LongText::parse("Lãi tiền gửi").unwrap(),
+        }];
+        settled.check_figures(&mut e);
+        assert!(e.is_empty(), "{e:?}");
+        // As the kind's own check too.
+        let mut spoilt = seal();
+        spoilt.lines = 9;
+        let mut k = FieldErrors::default();
+        KindBody::check(&spoilt, time::macros::date!(2026 - 11 - 30), &mut k);
+        assert!(k.0.iter().any(|f| f.field == "body.lines"), "{k:?}");
+        // A statement of one day.
+        let mut one_day = seal();
+        one_day.first_day = one_day.last_day;
+        one_day.check_figures(&mut e);
         assert!(e.is_empty(), "{e:?}");
         type Spoil = fn(&mut BankStatementSealed);
         let cases: [(&str, Spoil); 7] = [
