@@ -116,28 +116,7 @@ pub async fn fund_accounts(s: &AppState, fund: &str) -> Result<Vec<BankAccount>,
 
 /// The fund's sealed statements, oldest first.
 pub async fn fund_statements(s: &AppState, fund: &str) -> Result<Vec<SealedStatement>, BankError> {
-    let mut out = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let filter = ObjectFilter {
-            after: after.as_deref(),
-            ..ObjectFilter::default()
-        };
-        let rows = s
-            .store
-            .objects(fund, "bank_statement", filter, 1000)
-            .await?;
-        let done = rows.len() < 1000;
-        for (id, data) in &rows {
-            let st: SealedStatement = serde_json::from_str(data)
-                .map_err(|e| BankError::Internal(format!("bank statement {id}: {e}")))?;
-            out.push(st);
-        }
-        after = rows.last().map(|r| r.0.clone());
-        if done {
-            break;
-        }
-    }
+    let mut out = s.sealed_statements(fund).await?;
     out.sort_by_key(|st| st.seq);
     Ok(out)
 }
