@@ -91,7 +91,7 @@ impl Book {
             | Body::StockAdjusted(_)
             | Body::PeriodClosed(_) => {}
         }
-        self.posted.insert(at.seq, super::Posted::of(body, change));
+        self.posted.insert(at.seq, body, change);
         self.file_outflow(at, body, change);
         if pending {
             // Its id is taken now; its effects wait for approval.

@@ -32,9 +32,11 @@ use super::money::SumVnd;
 mod effects;
 mod objects;
 mod outflows;
+mod posted;
 mod projection;
 mod reversal;
 mod rules;
+pub mod saved;
 #[cfg(test)]
 mod tests;
 
@@ -87,12 +89,16 @@ pub struct Change {
     pub value_delta_vnd: SumVnd,
 }
 
-/// The books of one fund.
-#[derive(Debug, Clone, Default)]
+/// The books of one fund. Serialised only as a whole, for a saved copy
+/// (see [`saved`]): every field but what [`saved`] writes beside it.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Book {
     /// Entries folded in so far.
     pub size: u64,
+    #[serde(with = "crate::ledger::money::as_string")]
     pub balance_vnd: SumVnd,
+    #[serde(with = "crate::ledger::money::as_string")]
     pub reserved_vnd: SumVnd,
     /// The year receipts are numbered in and the last number given in it.
     pub receipt_year: i32,
@@ -103,6 +109,7 @@ pub struct Book {
     pub pledges: BTreeMap<String, PledgeState>,
     /// Pledge and campaign references in use, to the pledge's or the
     /// campaign's id: one namespace, so a transfer's reference names one.
+    #[serde(serialize_with = "saved::sorted")]
     pub references: HashMap<String, String>,
     /// Receiving accounts, by account number.
     pub bank_accounts: BTreeMap<String, BankAccount>,
@@ -125,114 +132,32 @@ pub struct Book {
     /// Entries with a reversal waiting for approval, to that reversal.
     pending_reversals: BTreeMap<u64, u64>,
     /// What each person has recorded in outflows on `day`.
+    #[serde(serialize_with = "saved::sorted")]
     day_outflows: HashMap<String, SumVnd>,
     /// What each reversible entry did, so that a reversal can undo it.
-    posted: HashMap<u64, Posted>,
+    #[serde(skip)]
+    posted: posted::Posted,
     /// Objects changed since [`Book::take_dirty`] was last called.
+    #[serde(skip)]
     dirty: BTreeSet<(&'static str, String)>,
     /// The seq being reversed while a reversal is applied.
+    #[serde(skip)]
     reversing: Option<u64>,
     /// The day (Vietnam) the last entry was recorded.
     day: Option<Date>,
     /// Cash and stock at the end of each day that had entries, before the
     /// last one: what a period closing is checked against.
+    #[serde(with = "saved::by_date")]
     day_ends: BTreeMap<Date, DayEnd>,
 }
 
-/// What a reversal needs of a reversible entry. A fund of a national
-/// appeal holds hundreds of thousands of cash gifts, all reversible: each
-/// is kept as its figures and links only (some 80 bytes, not the 300 of
-/// a whole body and the texts beside it). Its donor's name, bank
-/// reference and note play no part in undoing it, and are not kept.
-#[derive(Debug, Clone)]
-enum Posted {
-    Gift {
-        amount: crate::ledger::money::AmountVnd,
-        channel: crate::ledger::kinds::Channel,
-        received_on: crate::ledger::values::Day,
-        donor: crate::ledger::kinds::DonorKind,
-        earmark: Option<SupportType>,
-        campaign_id: Option<Id>,
-        pledge_id: Option<Id>,
-    },
-    Other(Box<(Body, Change)>),
-}
-
-impl Posted {
-    fn of(body: &Body, change: Change) -> Self {
-        match body {
-            Body::DonationCash(g) if change == Change::default() => Posted::Gift {
-                amount: g.amount_vnd,
-                channel: g.channel,
-                received_on: g.received_on,
-                donor: g.donor.kind,
-                earmark: g.earmark,
-                campaign_id: g.campaign_id.clone(),
-                pledge_id: g.pledge_id.clone(),
-            },
-            other => Posted::Other(Box::new((other.clone(), change))),
-        }
-    }
-
-    /// The amount and day of a cash gift that came by bank (a transfer or
-    /// a QR code), the kind a bank statement's credit line can be.
-    fn bank_gift(&self) -> Option<(u64, crate::ledger::values::Day)> {
-        use crate::ledger::kinds::Channel;
-        match self {
-            Posted::Gift {
-                amount,
-                channel: Channel::BankTransfer | Channel::QrTransfer,
-                received_on,
-                ..
-            } => Some((amount.get(), *received_on)),
-            Posted::Gift { .. } | Posted::Other(_) => None,
-        }
-    }
-
-    fn change(&self) -> Change {
-        match self {
-            Posted::Gift { .. } => Change::default(),
-            Posted::Other(b) => b.1,
-        }
-    }
-
-    fn body(&self) -> std::borrow::Cow<'_, Body> {
-        use std::borrow::Cow;
-        match self {
-            Posted::Other(b) => Cow::Borrowed(&b.0),
-            Posted::Gift {
-                amount,
-                channel,
-                received_on,
-                donor,
-                earmark,
-                campaign_id,
-                pledge_id,
-            } => Cow::Owned(Body::DonationCash(crate::ledger::kinds::DonationCash {
-                receipt_no: String::new(),
-                donor: crate::ledger::kinds::Donor {
-                    display: crate::ledger::fields::Text::kept_out(),
-                    kind: *donor,
-                    donor_ref: None,
-                },
-                amount_vnd: *amount,
-                channel: *channel,
-                received_on: *received_on,
-                campaign_id: campaign_id.clone(),
-                pledge_id: pledge_id.clone(),
-                earmark: *earmark,
-                bank_ref: None,
-                original_currency: None,
-                note: None,
-            })),
-        }
-    }
-}
-
 /// A fund's cash and stock at the end of a day.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct DayEnd {
+    #[serde(with = "crate::ledger::money::as_string")]
     balance_vnd: SumVnd,
+    #[serde(with = "saved::quantities")]
     stock: BTreeMap<String, Decimal>,
 }
 
@@ -304,7 +229,7 @@ impl Book {
     /// Goes back to a [`Book::savepoint`], forgetting the entries since.
     pub fn restore(&mut self, saved: Book) {
         let mut posted = std::mem::take(&mut self.posted);
-        posted.retain(|seq, _| *seq < saved.size);
+        posted.keep_below(saved.size);
         *self = saved;
         self.posted = posted;
     }
@@ -345,14 +270,15 @@ impl Book {
     /// The body a reversible entry was written with; a cash gift's
     /// without its texts (see [`Posted`]).
     pub fn posted(&self, seq: u64) -> Option<std::borrow::Cow<'_, Body>> {
-        self.posted.get(&seq).map(Posted::body)
+        self.posted.get(seq).map(posted::Entry::body)
     }
 
     /// [`Book::posted`] with the figures the entry was applied with.
     fn posted_entry(&self, seq: u64) -> Option<(Body, Change)> {
         self.posted
-            .get(&seq)
-            .map(|p| (p.body().into_owned(), p.change()))
+            .get(seq)
+            .map(|p| (p.change(), p.body().into_owned()))
+            .map(|(c, b)| (b, c))
     }
 
     fn touch(&mut self, kind: &'static str, id: impl Into<String>) {

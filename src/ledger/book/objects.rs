@@ -14,7 +14,7 @@ use crate::ledger::money::as_string;
 use crate::ledger::money::SumVnd;
 
 /// Money given with a purpose.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Earmark {
     #[serde(with = "as_string")]
     pub received_vnd: SumVnd,
@@ -64,7 +64,7 @@ pub struct Campaign {
     pub distributed_goods_vnd: SumVnd,
     /// The receiving window as dates, for the rules; not part of the
     /// read model (a campaign read back carries no window here).
-    #[serde(skip, default = "no_window")]
+    #[serde(skip_serializing_if = "super::saved::public", default = "no_window")]
     pub(super) window: (Date, Date),
     /// What a donor writes in a transfer after `SV ` (SPEC §10).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -178,9 +178,9 @@ pub struct Class {
     pub review_year: i32,
     /// Who wrote the class, and on which day (Vietnam): a person does not
     /// pay a household they registered or reclassified alone (SPEC §9).
-    #[serde(skip, default)]
+    #[serde(skip_serializing_if = "super::saved::public", default)]
     pub(crate) by: String,
-    #[serde(skip, default = "no_day")]
+    #[serde(skip_serializing_if = "super::saved::public", default = "no_day")]
     pub(crate) on: Date,
 }
 
@@ -281,10 +281,10 @@ pub struct DistributionState {
     pub voided_reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub acknowledged: Option<Acknowledgement>,
-    #[serde(skip)]
+    #[serde(skip_serializing_if = "super::saved::public", default)]
     pub(super) year: i32,
     /// The day it was recorded, in Vietnam.
-    #[serde(skip, default = "no_day")]
+    #[serde(skip_serializing_if = "super::saved::public", default = "no_day")]
     pub(crate) day: Date,
 }
 
@@ -347,20 +347,22 @@ pub struct OutflowState {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// What it holds while pending.
-    #[serde(skip, default)]
+    #[serde(skip_serializing_if = "super::saved::public", default)]
     pub(crate) hold: Hold,
 }
 
 /// Cash and goods a pending outflow holds back from other spending.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hold {
+    #[serde(with = "as_string")]
     pub(crate) cash_vnd: SumVnd,
     pub(crate) earmark: Option<SupportType>,
     /// (item, quantity, value)
+    #[serde(with = "super::saved::goods")]
     pub(crate) goods: Vec<(String, Decimal, SumVnd)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReversalState {
     pub reversed_seq: u64,
     pub kind: EntryKind,

@@ -721,7 +721,7 @@ impl Book {
         for seq in b.gift_seqs.iter() {
             // Every seq is before the seal: bounded above.
             let gift = (!self.reversals.contains_key(&seq))
-                .then(|| self.posted.get(&seq))
+                .then(|| self.posted.get(seq))
                 .flatten()
                 .and_then(|p| p.bank_gift());
             // A gift the statement's line is was received within it.

@@ -13,8 +13,8 @@ use time::macros::{date, datetime};
 use time::{Date, OffsetDateTime};
 
 use super::{
-    At, Book, Broken, Campaign, CampaignStatus, Change, DistState, DistributionState, Earmark,
-    Household, PledgeState, PledgeStatus, StockLine, Totals,
+    saved, At, Book, Broken, Campaign, CampaignStatus, Change, DistState, DistributionState,
+    Earmark, Household, PledgeState, PledgeStatus, StockLine, Totals,
 };
 use crate::ledger::ids::{receipt_no, Code};
 use crate::ledger::kinds::programme::Category;
@@ -2086,4 +2086,93 @@ fn a_campaign_reference_is_one_of_a_kind_among_campaigns_and_pledges() {
     )
     .unwrap_err();
     assert!(format!("{e:?}").contains("body.reference"), "{e:?}");
+}
+
+#[test]
+fn books_restored_to_a_savepoint_save_as_before_with_the_ids_later_gifts_named_forgotten() {
+    let mut f = Fund::open();
+    f.write(
+        "campaign_opened",
+        campaign("c1", "2026-10-01", "2026-12-31"),
+    );
+    f.write(
+        "campaign_opened",
+        campaign("c2", "2026-10-01", "2026-12-31"),
+    );
+    f.write(
+        "donation_cash",
+        gift_with("100000", json!({"campaign_id": "c1"})),
+    );
+    let before = f.book.save().unwrap();
+    let saved = f.book.savepoint();
+    f.write(
+        "donation_cash",
+        gift_with("200000", json!({"campaign_id": "c2"})),
+    );
+    f.write(
+        "donation_cash",
+        gift_with("300000", json!({"campaign_id": "c1"})),
+    );
+    assert_ne!(f.book.save().unwrap(), before);
+    f.book.restore(saved);
+    assert_eq!(f.book.save().unwrap(), before);
+    // The gift written again after the restore names c2 as a fold would.
+    f.write(
+        "donation_cash",
+        gift_with("200000", json!({"campaign_id": "c2"})),
+    );
+    let read = Book::from_saved(&f.book.save().unwrap()).unwrap();
+    let seq = f.book.size - 1;
+    let Some(Body::DonationCash(g)) = read.posted(seq).map(|b| b.into_owned()) else {
+        panic!("the gift is kept");
+    };
+    assert_eq!(
+        g.campaign_id.map(|c| c.as_str().to_owned()),
+        Some("c2".into())
+    );
+    assert_eq!(g.amount_vnd.get(), 200_000);
+}
+
+#[test]
+fn saved_books_that_are_damaged_are_refused_not_half_read() {
+    let mut f = Fund::open();
+    f.write(
+        "campaign_opened",
+        campaign("c1", "2026-10-01", "2026-12-31"),
+    );
+    f.write(
+        "donation_cash",
+        gift_with(
+            "100000",
+            json!({"campaign_id": "c1", "channel": "bank_transfer"}),
+        ),
+    );
+    f.write("donation_cash", gift("250000"));
+    f.write("expense", json!({"expense_id": "e1", "category": "bank_fee", "amount_vnd": "1000", "decision_ref": "QĐ 2"}));
+    let good = f.book.save().unwrap();
+    assert_eq!(good.gifts.len(), 2 * saved::GIFT_BYTES);
+    assert!(Book::from_saved(&good).is_ok());
+    let damaged = |edit: &dyn Fn(&mut saved::Saved)| {
+        let mut s = good.clone();
+        edit(&mut s);
+        Book::from_saved(&s).expect_err("a damaged copy is refused")
+    };
+    // Cut short, a gift past the books' size, gifts out of order.
+    damaged(&|s| {
+        s.gifts.pop();
+    });
+    damaged(&|s| s.gifts[0..8].copy_from_slice(&99u64.to_le_bytes()));
+    damaged(&|s| {
+        let (a, b) = s.gifts.split_at_mut(saved::GIFT_BYTES);
+        a.swap_with_slice(b);
+    });
+    // An amount of 0, an unknown channel, an id index past the table.
+    damaged(&|s| s.gifts[8..16].copy_from_slice(&0u64.to_le_bytes()));
+    damaged(&|s| s.gifts[28] = 9);
+    damaged(&|s| s.gifts[20..24].copy_from_slice(&7u32.to_le_bytes()));
+    // Another version, an unknown field, an entry past the size.
+    damaged(&|s| s.books = s.books.replacen("\"v\":1", "\"v\":2", 1));
+    damaged(&|s| s.books = s.books.replacen("{\"v\":1", "{\"v\":1,\"extra\":1", 1));
+    damaged(&|s| s.books = s.books.replacen("\"size\":5", "\"size\":3", 1));
+    damaged(&|s| s.books = "not json".into());
 }
