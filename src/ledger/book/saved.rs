@@ -250,7 +250,7 @@ impl Book {
             };
             posted.insert_other(o.seq, body, change);
         }
-        if saved.gifts.len() % GIFT_BYTES != 0 {
+        if !saved.gifts.len().is_multiple_of(GIFT_BYTES) {
             return Err("the gifts' figures are cut short".into());
         }
         let ids = whole.ids.len() as u64;
