@@ -437,7 +437,7 @@ async fn service(database_url: &str, data_dir: &std::path::Path) -> Results {
         secret,
         "http://bench".into(),
         sovang::ledger::policy::Policy::permissive(20_000_000),
-        std::time::Duration::from_millis(1000),
+        sovang::store::writer::Cadence::every(std::time::Duration::from_millis(1000)),
     );
     let fund = Code::parse("HN-VNN", "fund").expect("code");
     let now = time::OffsetDateTime::now_utc();

@@ -220,7 +220,7 @@ pub async fn offline_state(
         secret.clone(),
         settings.server.public_base_url.clone(),
         policy,
-        settings.ledger.checkpoint_interval(),
+        settings.ledger.cadence(),
     );
     Ok((AppState::new(store, writer, secret, settings), writer_task))
 }
@@ -247,7 +247,7 @@ impl Application {
             secret.clone(),
             settings.server.public_base_url.clone(),
             policy,
-            settings.ledger.checkpoint_interval(),
+            settings.ledger.cadence(),
         );
         let listener = TcpListener::bind(&settings.server.bind)
             .await

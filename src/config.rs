@@ -157,6 +157,14 @@ pub struct Ledger {
     /// At most one checkpoint per fund in this many milliseconds (SPEC §3).
     #[serde(default = "checkpoint_interval_default")]
     pub checkpoint_interval_ms: u64,
+    /// A fund's books are saved every this many entries (see
+    /// `store::snapshots`).
+    #[serde(default = "snapshot_every_default")]
+    pub snapshot_every: u64,
+}
+
+fn snapshot_every_default() -> u64 {
+    crate::store::snapshots::SNAPSHOT_EVERY
 }
 
 /// The most a checkpoint may wait.
@@ -170,6 +178,14 @@ impl Ledger {
     /// How long after one signature the next may come.
     pub fn checkpoint_interval(&self) -> std::time::Duration {
         std::time::Duration::from_millis(self.checkpoint_interval_ms)
+    }
+
+    /// How often the writer signs and saves.
+    pub fn cadence(&self) -> crate::store::writer::Cadence {
+        crate::store::writer::Cadence {
+            checkpoint_interval: self.checkpoint_interval(),
+            snapshot_every: self.snapshot_every,
+        }
     }
 }
 
@@ -243,6 +259,11 @@ impl Settings {
             return Err(config::ConfigError::Message(format!(
                 "ledger.checkpoint_interval_ms must be from 0 to {CHECKPOINT_INTERVAL_MS_MAX}"
             )));
+        }
+        if s.ledger.snapshot_every == 0 {
+            return Err(config::ConfigError::Message(
+                "ledger.snapshot_every must be at least 1".into(),
+            ));
         }
         s.policy()?;
         s.server.check().map_err(config::ConfigError::Message)?;

@@ -15,7 +15,7 @@ use crate::auth::Caller;
 use crate::ledger::book::{Campaign, DistributionState, Household, PledgeState};
 use crate::ledger::findings::Options;
 use crate::ledger::ids::{today_in_vietnam, Id};
-use crate::ledger::replay::{compare, compare_days};
+use crate::ledger::replay::{compare, compare_days, compare_saved};
 use crate::ledger::statement::DaysBuilder;
 use crate::service::reads::{PledgeView, ReadModel};
 use crate::store::{ObjectFilter, Reader};
@@ -194,10 +194,19 @@ async fn replay(
     caller.require_inspect(&info)?;
     let started = std::time::Instant::now();
     let mut days = DaysBuilder::default();
+    // The snapshot of the books is history: what it holds at its size is
+    // set by the entries up to it, whatever is appended meanwhile.
+    let saved = s.store.saved_books(&fund).await?;
+    let mut saved_differences = Vec::new();
     let snapshot = s
         .store
         .books_snapshot(&fund, |e| {
-            days.push(&e.canonical).map_err(|e| e.to_string())
+            days.push(&e.canonical).map_err(|e| e.to_string())?;
+            if let Some(stored) = saved.as_ref().filter(|x| x.size == days.book().size) {
+                let rebuilt = days.book().save()?;
+                saved_differences = compare_saved(stored.size, &rebuilt, &stored.saved);
+            }
+            Ok(())
         })
         .await?;
     let book = days.book();
@@ -206,6 +215,7 @@ async fn replay(
         None => {
             let mut d = compare(book, &snapshot.objects, &snapshot.summary);
             d.extend(compare_days(days.days(), &snapshot.days, snapshot.size));
+            d.extend(saved_differences);
             d
         }
     };

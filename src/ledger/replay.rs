@@ -209,6 +209,50 @@ pub fn compare_days(
     out
 }
 
+/// Compares the books folded from the ledger up to a snapshot's size
+/// with the snapshot, named `snapshot/<size>`: the JSON part field by
+/// field, and the first cash gift whose figures differ
+/// (`gifts/<seq>`).
+pub fn compare_saved(
+    size: u64,
+    rebuilt: &super::book::saved::Saved,
+    stored: &super::book::saved::Saved,
+) -> Vec<Difference> {
+    use super::book::saved::GIFT_BYTES;
+    let object = format!("snapshot/{size}");
+    let mut out = Vec::new();
+    let json = |t: &str| serde_json::from_str(t).unwrap_or_else(|_| Value::String(t.to_owned()));
+    diff(
+        &object,
+        "",
+        &json(&rebuilt.books),
+        &json(&stored.books),
+        &mut out,
+    );
+    if rebuilt.gifts != stored.gifts {
+        let r: Vec<&[u8]> = rebuilt.gifts.chunks(GIFT_BYTES).collect();
+        let l: Vec<&[u8]> = stored.gifts.chunks(GIFT_BYTES).collect();
+        let at = (0..r.len().max(l.len()))
+            .find(|i| r.get(*i) != l.get(*i))
+            .unwrap_or(0);
+        let seq_of = |g: Option<&&[u8]>| {
+            g.and_then(|g| g.get(..8))
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(u64::from_le_bytes)
+        };
+        let seq = seq_of(r.get(at)).or(seq_of(l.get(at))).unwrap_or(0);
+        let hex = |g: Option<&&[u8]>| g.map_or(Value::Null, |g| Value::String(hex::encode(g)));
+        out.push(Difference {
+            object,
+            field: format!("gifts/{seq}"),
+            replayed: hex(r.get(at)),
+            live: hex(l.get(at)),
+        });
+    }
+    out.truncate(DIFFERENCES_MAX);
+    out
+}
+
 fn diff(object: &str, path: &str, r: &Value, l: &Value, out: &mut Vec<Difference>) {
     if out.len() >= DIFFERENCES_MAX {
         return;

@@ -219,6 +219,11 @@ impl ChainVerifier {
         self.days.take()
     }
 
+    /// The books folded so far.
+    pub fn book(&self) -> &Book {
+        &self.book
+    }
+
     /// The tree so far, to resume from.
     pub fn frontier(&self) -> &Frontier {
         &self.frontier

@@ -349,6 +349,7 @@ impl AppState {
         }
         let mut found = auditor.finish();
         found.extend(self.bank_findings(fund).await?);
+        found.extend(self.snapshot_findings(fund).await?);
         Ok((found, next))
     }
 
@@ -380,6 +381,32 @@ impl AppState {
                 ),
             }));
         Ok(found)
+    }
+
+    /// Snapshots of the fund's books a writer refused: someone or
+    /// something changed a saved copy of the books behind the service's
+    /// back (see `store::snapshots`).
+    pub async fn snapshot_findings(
+        &self,
+        fund: &str,
+    ) -> Result<Vec<crate::ledger::findings::Finding>, ServiceError> {
+        Ok(self
+            .store
+            .refused_snapshots(fund)
+            .await?
+            .into_iter()
+            .map(|r| crate::ledger::findings::Finding {
+                kind: "books_snapshot_refused",
+                severity: "high",
+                seqs: vec![r.size.saturating_sub(1)],
+                message: format!(
+                    "the saved copy of the books at entry {} was refused on {} ({}); the books were rebuilt from the ledger. Find out who changed the database",
+                    r.size.saturating_sub(1),
+                    r.refused_at,
+                    r.reason
+                ),
+            })
+            .collect())
     }
 
     /// The fund's sealed statements, as the books keep them.

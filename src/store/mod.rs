@@ -51,6 +51,7 @@ mod funds;
 mod idempotency;
 mod objects;
 mod private;
+pub mod snapshots;
 
 pub use access::{new_person_id, NewToken, Principal, TokenInfo};
 pub use admin_log::{AdminAction, AdminLogLine};

@@ -95,6 +95,13 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("fund {code} has no head")))?;
         let size = head.size;
+        // The snapshot of the books, compared when the walk reaches it.
+        let snapshot = match deep {
+            true => super::snapshots::stored(&self.read, code)
+                .await?
+                .filter(|s| s.size <= size),
+            false => None,
+        };
         // Pages are read and prepared (hashed and parsed, which needs no
         // state of the walk) two at a time on blocking threads, while the
         // walk folds the pages before them in order.
@@ -133,6 +140,9 @@ impl Store {
             for prepared in page.prepared {
                 let (seq, hash) = (prepared.seq(), prepared.hash());
                 v.push_prepared(prepared)?;
+                if let Some(snap) = snapshot.as_ref().filter(|s| s.size == seq + 1) {
+                    check_snapshot(v.book(), snap)?;
+                }
                 if !deep {
                     check_checkpoints(&mut v, &mut checkpoints, seq)?;
                     continue;
@@ -228,6 +238,30 @@ impl Store {
         }
         Ok(summary)
     }
+}
+
+/// Compares the books folded up to a snapshot's size with the snapshot.
+fn check_snapshot(
+    book: &crate::ledger::book::Book,
+    snap: &super::snapshots::StoredSnapshot,
+) -> Result<(), VerifyError> {
+    let seq = snap.size.saturating_sub(1);
+    let rebuilt = book.save().map_err(|e| Fault {
+        seq,
+        reason: format!("the books folded to entry {seq} do not save: {e}"),
+    })?;
+    if let Some(d) = crate::ledger::replay::compare_saved(snap.size, &rebuilt, &snap.saved).first()
+    {
+        return Err(Fault {
+            seq,
+            reason: format!(
+                "the stored snapshot of the books differs from the ledger's: {} (field {:?})",
+                d.object, d.field
+            ),
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// What a page's reader needs to know of its fund.

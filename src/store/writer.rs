@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, oneshot};
 
+use super::snapshots::{Loaded, SnapshotKey, SNAPSHOT_EVERY};
 use super::{
     entries_between, fetch_idempotent, insert_idempotency, lock_head, FundWrites,
     IdempotencyRecord, IdempotentResponse, RecordKey, Store,
@@ -194,18 +195,21 @@ impl Writer {
         secret: MasterSecret,
         public_base_url: String,
         policy: Policy,
-        checkpoint_interval: Duration,
+        cadence: Cadence,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(QUEUE_LEN);
         let task = WriterTask {
             store,
             record_key: RecordKey::new(&secret),
+            snapshot_key: SnapshotKey::new(&secret),
+            snapshot_every: cadence.snapshot_every.max(1),
+            snapshotted: HashMap::new(),
             secret,
             public_base_url,
             policy,
             keys: HashMap::new(),
             cache: HashMap::new(),
-            checkpoint_interval,
+            checkpoint_interval: cadence.checkpoint_interval,
             signed_at: HashMap::new(),
             due: BTreeMap::new(),
         };
@@ -247,11 +251,49 @@ impl Writer {
     }
 }
 
+/// How often the writer signs and saves.
+#[derive(Debug, Clone, Copy)]
+pub struct Cadence {
+    /// At most one checkpoint per fund in this time (0: one per commit).
+    pub checkpoint_interval: Duration,
+    /// Entries folded since a fund's snapshot before another is saved.
+    pub snapshot_every: u64,
+}
+
+impl Cadence {
+    /// A checkpoint at most every `checkpoint_interval`, a snapshot every
+    /// [`SNAPSHOT_EVERY`] entries.
+    pub fn every(checkpoint_interval: Duration) -> Self {
+        Self {
+            checkpoint_interval,
+            snapshot_every: SNAPSHOT_EVERY,
+        }
+    }
+}
+
+/// At a clean stop, a fund at least this many entries ahead of its
+/// snapshot is saved, so that the next start folds nothing.
+const SNAPSHOT_AT_STOP_MIN: u64 = 1_000;
+
+/// Where a fund's snapshot stands, as this writer knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Snapshotted {
+    /// Saved at this size (0: none).
+    At(u64),
+    /// Refused when read: saved again with the next commit.
+    Refused,
+}
+
 struct WriterTask {
     store: Store,
     secret: MasterSecret,
     /// Seals households' private records (derived from `secret` once).
     record_key: RecordKey,
+    /// Binds snapshots of the books to this server.
+    snapshot_key: SnapshotKey,
+    snapshot_every: u64,
+    /// Each fund's snapshot, as far as this writer knows.
+    snapshotted: HashMap<Code, Snapshotted>,
     public_base_url: String,
     /// Distribution policy judged on every append.
     policy: Policy,
@@ -318,13 +360,66 @@ impl WriterTask {
                 self.sign_due().await;
             }
         }
-        // A clean stop leaves every entry under a signed checkpoint.
+        // A clean stop leaves every entry under a signed checkpoint, and
+        // the books of large funds saved.
         let now = Instant::now();
         for t in self.due.values_mut() {
             *t = now;
         }
         self.sign_due().await;
+        self.save_at_stop().await;
         tracing::info!("writer stopped: no more senders");
+    }
+
+    /// Whether `fund`'s books, at `size` entries, are to be saved now.
+    fn snapshot_due(&self, fund: &Code, size: u64) -> bool {
+        match self.snapshotted.get(fund) {
+            Some(Snapshotted::Refused) => true,
+            Some(Snapshotted::At(at)) => size.saturating_sub(*at) >= self.snapshot_every,
+            None => size >= self.snapshot_every,
+        }
+    }
+
+    /// Saves the books of every fund held here that has grown well past
+    /// its snapshot, each in a transaction of its own, under its lock.
+    async fn save_at_stop(&mut self) {
+        let funds: Vec<Code> = self
+            .cache
+            .iter()
+            .filter(|(fund, state)| match self.snapshotted.get(*fund) {
+                Some(Snapshotted::Refused) => state.size() > 0,
+                Some(Snapshotted::At(at)) => {
+                    state.size().saturating_sub(*at) >= SNAPSHOT_AT_STOP_MIN
+                }
+                None => state.size() >= SNAPSHOT_AT_STOP_MIN,
+            })
+            .map(|(fund, _)| fund.clone())
+            .collect();
+        for fund in funds {
+            if let Err(e) = self.save_one(&fund).await {
+                tracing::error!(fund = %fund, error = %e, "saving the fund's books at stop failed; the next start folds more");
+            }
+        }
+    }
+
+    async fn save_one(&mut self, fund: &Code) -> Result<(), super::StoreError> {
+        let mut tx = self.store.begin_write().await?;
+        let Some((state, _)) = self.load(&mut tx, fund).await? else {
+            return Ok(());
+        };
+        super::snapshots::save(
+            &mut tx,
+            &self.snapshot_key,
+            fund.as_str(),
+            &state.book,
+            &state.last_hash,
+        )
+        .await?;
+        tx.commit().await?;
+        self.snapshotted
+            .insert(fund.clone(), Snapshotted::At(state.size()));
+        self.cache.insert(fund.clone(), state);
+        Ok(())
     }
 
     /// Whether a commit to `fund` now signs its checkpoint.
@@ -549,6 +644,7 @@ impl WriterTask {
         let mut written = 0;
         let signed_now = Instant::now();
         let mut signed = Vec::new();
+        let mut saved = Vec::new();
         for (fund, entries) in &appended {
             let (Some(Some(state)), Some(origin)) = (states.get_mut(fund), origins.get(fund))
             else {
@@ -573,9 +669,23 @@ impl WriterTask {
             };
             writes.insert(&mut tx).await?;
             written += entries.len();
+            if self.snapshot_due(fund, state.size()) {
+                super::snapshots::save(
+                    &mut tx,
+                    &self.snapshot_key,
+                    fund.as_str(),
+                    &state.book,
+                    &state.last_hash,
+                )
+                .await?;
+                saved.push((fund.clone(), state.size()));
+            }
         }
         insert_idempotency(&mut tx, backend, &records).await?;
         tx.commit().await?;
+        for (fund, size) in saved {
+            self.snapshotted.insert(fund, Snapshotted::At(size));
+        }
         for fund in appended.keys() {
             if signed.contains(fund) {
                 self.due.remove(fund);
@@ -615,6 +725,28 @@ impl WriterTask {
             Some(s) if s.size() < size || (s.size() == size && s.last_hash == head.last_hash) => s,
             _ => FundState::empty(fund.clone()),
         };
+        // Books not held here start from the fund's snapshot, if it may be
+        // trusted, and fold only the entries after it.
+        if state.book.size == 0 && size > 0 {
+            let known = match super::snapshots::books_for_writer(
+                tx,
+                &self.snapshot_key,
+                fund.as_str(),
+                size,
+            )
+            .await?
+            {
+                Loaded::Books(book) => {
+                    tracing::info!(fund = %fund, at = book.size, head = size, "the fund's books start from its snapshot");
+                    let at = book.size;
+                    state.book = *book;
+                    Snapshotted::At(at)
+                }
+                Loaded::Missing => Snapshotted::At(0),
+                Loaded::Refused => Snapshotted::Refused,
+            };
+            self.snapshotted.insert(fund.clone(), known);
+        }
         let mut from = state.book.size;
         if from < size {
             tracing::debug!(fund = %fund, from, to = size, "reading the fund's books from its ledger");
@@ -1029,7 +1161,7 @@ mod tests {
             "http://localhost".into(),
             Policy::from_settings(20_000_000, &Default::default(), &Default::default(), 0)
                 .expect("a policy"),
-            Duration::ZERO,
+            Cadence::every(Duration::ZERO),
         );
         let fund = Code::parse("HN-VNN", "fund").expect("a code");
         (dir, store, writer, fund)

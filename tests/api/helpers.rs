@@ -458,6 +458,17 @@ pub struct ServerProcess {
 }
 
 pub async fn spawn_process(data_dir: &std::path::Path, database_url: &str) -> ServerProcess {
+    spawn_process_with(data_dir, database_url, &[], Stdio::inherit()).await
+}
+
+/// [`spawn_process`] with more environment (settings as `SOVANG__…`, a
+/// log filter) and the server's log sent to `stderr`.
+pub async fn spawn_process_with(
+    data_dir: &std::path::Path,
+    database_url: &str,
+    env: &[(&str, &str)],
+    stderr: Stdio,
+) -> ServerProcess {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_sovang"))
         .args([
             "serve",
@@ -469,8 +480,9 @@ pub async fn spawn_process(data_dir: &std::path::Path, database_url: &str) -> Se
         ])
         .arg(data_dir)
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(stderr)
         .kill_on_drop(true)
         .spawn()
         .expect("spawn sovang");

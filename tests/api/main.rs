@@ -30,5 +30,6 @@ mod receipts;
 mod roles;
 mod rules;
 mod saoke;
+mod snapshots;
 mod tampering;
 mod v1_database;
