@@ -124,6 +124,10 @@ pub struct Store {
     /// The SQLite database file, read directly (no async driver) where a
     /// whole fund is read in order: verification.
     sqlite_file: Option<std::sync::Arc<std::path::PathBuf>>,
+    /// PostgreSQL through its own driver, not `Any`, where a whole fund is
+    /// read in order (verification): rows are decoded straight into their
+    /// types, without `Any`'s copy of every value. Connects when first used.
+    pg_native: Option<sqlx::PgPool>,
 }
 
 /// How often the SQLite log is copied into the database file.
@@ -221,11 +225,21 @@ impl Store {
         if backend == Backend::Sqlite {
             checkpoint_in_background(read.clone());
         }
+        let pg_native = match backend {
+            Backend::Postgres => Some(
+                sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(2)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_lazy_with(sqlx::postgres::PgConnectOptions::from_str(&url)?),
+            ),
+            Backend::Sqlite => None,
+        };
         Ok(Self {
             read,
             write,
             backend,
             sqlite_file,
+            pg_native,
         })
     }
 
@@ -233,10 +247,13 @@ impl Store {
         self.backend
     }
 
-    /// Closes both pools, waiting for connections to be returned.
+    /// Closes the pools, waiting for connections to be returned.
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;
+        if let Some(pg) = &self.pg_native {
+            pg.close().await;
+        }
     }
 
     /// Checks that the database answers.

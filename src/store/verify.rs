@@ -294,11 +294,25 @@ async fn read_page(
                 .map_err(thread)??
         }
         None => {
-            let entries = store.entries(&fund, from, to - from).await?;
+            let rows: Vec<(i64, Vec<u8>, String)> = match &store.pg_native {
+                Some(pg) => {
+                    sqlx::query_as(super::ENTRIES_BETWEEN_SQL)
+                        .bind(&fund)
+                        .bind(super::to_i64(from)?)
+                        .bind(super::to_i64(to)?)
+                        .fetch_all(pg)
+                        .await?
+                }
+                None => store
+                    .entries(&fund, from, to - from)
+                    .await?
+                    .into_iter()
+                    .map(|e| (e.seq as i64, e.hash, e.canonical))
+                    .collect(),
+            };
             tokio::task::spawn_blocking(move || {
-                entries
-                    .iter()
-                    .map(|e| Prepared::new(e.seq, &e.hash, &e.canonical))
+                rows.iter()
+                    .map(|(seq, hash, canonical)| Prepared::new(*seq as u64, hash, canonical))
                     .collect()
             })
             .await
