@@ -212,6 +212,7 @@ async fn run(db: &str, url: Option<String>, targets: &[usize]) {
         .await;
         let first_append = started.elapsed().as_secs_f64() * 1000.0;
         let rss_writing = status_kib(server.pid, "VmRSS:") / 1024;
+        let peak = status_kib(server.pid, "VmHWM:") / 1024;
         written += 1;
         let mut verify = Vec::new();
         for deep in [false, true] {
@@ -234,7 +235,7 @@ async fn run(db: &str, url: Option<String>, targets: &[usize]) {
         }
         println!("    resident memory after all of them: {rss} MiB");
         println!(
-            "    first append after the restart: {first_append:.0} ms; resident memory then: {rss_writing} MiB"
+            "    first append after the restart: {first_append:.0} ms; resident memory then: {rss_writing} MiB, peak since the restart {peak} MiB"
         );
         println!(
             "    verification: {:.0} entries/s, --deep {:.0} entries/s",
