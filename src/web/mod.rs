@@ -32,6 +32,8 @@ pub mod donate;
 pub mod error;
 /// The console's entry forms.
 pub mod forms;
+/// The ledger page: every entry of a fund in people's words.
+pub mod ledger;
 /// Amounts and dates as people read them.
 pub mod words;
 
@@ -47,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .route("/f/{fund}/bao-cao", get(books::statement_page))
         .route("/r/{code}", get(receipt))
         .route("/f/{fund}/g/{seq}", get(gift_page))
+        .route("/f/{fund}/so-cai", get(ledger::ledger_page))
         .route("/f/{fund}/ung-ho", get(donate::donate_page))
         .route("/f/{fund}/ung-ho/in", get(donate::poster_page))
         .route("/tra-cuu", get(lookup))

@@ -507,6 +507,7 @@ async fn the_public_pages_show_their_figures_on_a_phone(app: TestApp) {
         ("fund", "/f/HN-VNN".to_owned()),
         ("campaign", "/f/HN-VNN/c/tet-2027".to_owned()),
         ("gifts", "/f/HN-VNN/sao-ke".to_owned()),
+        ("ledger", "/f/HN-VNN/so-cai".to_owned()),
         (
             "statement",
             "/f/HN-VNN/bao-cao?from=2026-01-01&to=2026-12-31".to_owned(),

@@ -21,6 +21,7 @@ mod fund_life;
 mod holds;
 mod idempotency;
 mod kinds_input;
+mod ledger_page;
 mod openapi;
 mod outside;
 mod pages;
