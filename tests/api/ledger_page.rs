@@ -25,7 +25,7 @@ fn seqs(body: &str) -> Vec<u64> {
         .collect()
 }
 
-fn row<'a>(body: &'a str, seq: u64) -> &'a str {
+fn row(body: &str, seq: u64) -> &str {
     let start = body
         .find(&format!("<tr id=\"e{seq}\""))
         .unwrap_or_else(|| panic!("no row for entry {seq}"));
