@@ -18,7 +18,7 @@ use super::xlsx::{Cell, Sheet};
 use super::{AppState, PAGE_MAX};
 use crate::format::vn_date;
 use crate::store::donations::{DonationFilter, Gift};
-use crate::store::Store;
+use crate::store::{FundInfo, Store};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/funds/{fund}/donations", get(donations))
@@ -66,7 +66,7 @@ async fn donations(
         }
         "xlsx" => {
             let campaigns = campaign_names(&s, &fund.code).await?;
-            xlsx(&s.store, &fund.code, &f, &campaigns).await
+            xlsx(&s.store, &fund, &f, &campaigns).await
         }
         other => Err(ApiError::BadRequest(format!(
             "format {other:?} is not one of json, csv, xlsx"
@@ -113,6 +113,9 @@ fn words(code: &str) -> &str {
         other => other,
     }
 }
+
+/// The heading of the amounts' column, under which totals are written.
+const AMOUNT_HEADING: &str = "Số tiền / giá trị (đồng)";
 
 const COLUMNS: [Column; 14] = [
     Column {
@@ -163,7 +166,7 @@ const COLUMNS: [Column; 14] = [
         },
     },
     Column {
-        heading: "Số tiền / giá trị (đồng)",
+        heading: AMOUNT_HEADING,
         width: 18.0,
         cell: |r| Cell::Vnd(i128::from(r.gift.amount_vnd)),
     },
@@ -234,12 +237,19 @@ async fn campaign_names(s: &AppState, fund: &str) -> Result<HashMap<String, Stri
 /// in constant memory and streamed from a temporary file.
 async fn xlsx(
     store: &Store,
-    fund: &str,
+    info: &FundInfo,
     f: &DonationFilter,
     campaigns: &HashMap<String, String>,
 ) -> Result<Response, ApiError> {
+    let fund = info.code.as_str();
     let widths: Vec<f64> = COLUMNS.iter().map(|c| c.width).collect();
-    let mut sheet = Sheet::new("Sao kê", &headings(), &widths, true)?;
+    let title = [
+        "SAO KÊ CÁC KHOẢN ỦNG HỘ".to_owned(),
+        info.name.clone(),
+        searched(f, campaigns),
+        super::statement::made_at(),
+    ];
+    let mut sheet = Sheet::new("Sao kê", &title, &headings(), &widths, true)?;
     let mut after = None;
     let mut n = 0;
     loop {
@@ -253,7 +263,80 @@ async fn xlsx(
             break;
         }
     }
+    // The totals, as the statement's page counts them: voided gifts apart.
+    let matched = store.donations_matched(fund, f).await?;
+    let sum = |text: &str| {
+        text.parse::<i128>()
+            .map(Cell::Vnd)
+            .map_err(|_| ApiError::Internal(format!("a sum of gifts reads {text:?}")))
+    };
+    sheet.push_total(&total_row(
+        format!("Tổng cộng: {} khoản", matched.count),
+        sum(&matched.amount_vnd)?,
+    ))?;
+    if matched.voided_count > 0 {
+        sheet.push_total(&total_row(
+            format!(
+                "Đã hủy (không tính vào tổng): {} khoản",
+                matched.voided_count
+            ),
+            sum(&matched.voided_amount_vnd)?,
+        ))?;
+    }
     sheet.into_response(&format!("sao-ke-{fund}.xlsx")).await
+}
+
+/// A total row: `label` in the first column, `amount` under the amounts.
+fn total_row(label: String, amount: Cell) -> Vec<Cell> {
+    COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match (i, c.heading) {
+            (0, _) => Cell::Text(label.clone()),
+            (_, AMOUNT_HEADING) => amount.clone(),
+            _ => Cell::Text(String::new()),
+        })
+        .collect()
+}
+
+/// The search a spreadsheet holds, in words: every gift, or the filters.
+fn searched(f: &DonationFilter, campaigns: &HashMap<String, String>) -> String {
+    let mut parts = Vec::new();
+    if let Some(q) = &f.q {
+        parts.push(format!("nhà hảo tâm chứa “{q}”"));
+    }
+    if let Some(c) = &f.campaign {
+        parts.push(format!("đợt vận động “{}”", campaigns.get(c).unwrap_or(c)));
+    }
+    match (&f.from, &f.to) {
+        (Some(a), Some(b)) => parts.push(format!("nhận từ {} đến {}", vn_date(a), vn_date(b))),
+        (Some(a), None) => parts.push(format!("nhận từ {}", vn_date(a))),
+        (None, Some(b)) => parts.push(format!("nhận đến {}", vn_date(b))),
+        (None, None) => {}
+    }
+    let vnd = |n: i64| crate::web::words::vnd(u64::try_from(n).unwrap_or(0));
+    match (f.min_vnd, f.max_vnd) {
+        (Some(a), Some(b)) => parts.push(format!("số tiền từ {} đến {}", vnd(a), vnd(b))),
+        (Some(a), None) => parts.push(format!("số tiền từ {}", vnd(a))),
+        (None, Some(b)) => parts.push(format!("số tiền đến {}", vnd(b))),
+        (None, None) => {}
+    }
+    if let Some(r) = &f.receipt_no {
+        parts.push(format!("biên lai {r}"));
+    }
+    if let Some(b) = &f.bank_ref {
+        parts.push(format!("mã giao dịch {b}"));
+    }
+    if let Some(k) = &f.kind {
+        parts.push(format!("hình thức: {}", words(k)));
+    }
+    if let Some(st) = &f.status {
+        parts.push(format!("trạng thái: {}", words(st)));
+    }
+    match parts.is_empty() {
+        true => "Mọi khoản ủng hộ của quỹ".to_owned(),
+        false => format!("Các khoản ủng hộ có {}", parts.join("; ")),
+    }
 }
 
 /// The whole matching statement as CSV, a page of gifts at a time.

@@ -138,7 +138,20 @@ async fn statement(
             .into_response());
     }
     if format == "xlsx" {
-        return Ok(xlsx_response(&format!("{name}.xlsx"), xlsx(&st)?.into()));
+        let title = [
+            "BÁO CÁO THU, CHI QUỸ".to_owned(),
+            fund.name.clone(),
+            format!("Kỳ báo cáo: {} – {}", vn_date(&st.from), vn_date(&st.to)),
+            format!(
+                "Mã băm của báo cáo (statement_sha256): {}",
+                st.sha256().map_err(ApiError::Internal)?
+            ),
+            made_at(),
+        ];
+        return Ok(xlsx_response(
+            &format!("{name}.xlsx"),
+            xlsx(&st, &title)?.into(),
+        ));
     }
     let sha256 = st.sha256().map_err(ApiError::Internal)?;
     let mut v = serde_json::to_value(&st).map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -335,9 +348,23 @@ fn csv(st: &Statement) -> String {
     format!("\u{feff}{}", String::from_utf8_lossy(&bytes))
 }
 
-/// The statement as a spreadsheet.
-fn xlsx(st: &Statement) -> Result<Vec<u8>, ApiError> {
-    let mut sheet = Sheet::new("Báo cáo", &HEADINGS, &[22.0, 48.0, 16.0, 20.0], false)?;
+/// When an export was made, for the line under its title.
+pub fn made_at() -> String {
+    format!(
+        "Lập lúc {} (giờ Việt Nam) từ sổ cái Sổ Vàng",
+        crate::format::vn_time(time::OffsetDateTime::now_utc())
+    )
+}
+
+/// The statement as a spreadsheet, under `title`.
+fn xlsx(st: &Statement, title: &[String]) -> Result<Vec<u8>, ApiError> {
+    let mut sheet = Sheet::new(
+        "Báo cáo",
+        title,
+        &HEADINGS,
+        &[22.0, 48.0, 16.0, 20.0],
+        false,
+    )?;
     for (a, b, c, d) in lines(st) {
         let amount = d.map_or(Cell::Text(String::new()), Cell::Vnd);
         // A count is a number a spreadsheet can sum.

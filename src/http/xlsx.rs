@@ -46,6 +46,9 @@ pub struct Sheet {
     workbook: Workbook,
     money: Format,
     date: Format,
+    bold: Format,
+    bold_money: Format,
+    /// The last row written.
     row: u32,
 }
 
@@ -57,16 +60,25 @@ fn xlsx_error(e: XlsxError) -> ApiError {
 }
 
 impl Sheet {
-    /// A workbook with one sheet, `name`, headed by `headings` in bold.
-    /// `large` keeps only one row in memory at a time.
+    /// A workbook with one sheet, `name`: the `title` lines (the first
+    /// in large bold: what the sheet is; then the fund, the period or
+    /// search, when it was made), a blank row, then `headings` in bold,
+    /// kept in view as the reader scrolls. `large` keeps only one row in
+    /// memory at a time.
     pub fn new(
         name: &str,
+        title: &[String],
         headings: &[&str],
         widths: &[f64],
         large: bool,
     ) -> Result<Self, ApiError> {
         let mut workbook = Workbook::new();
         let bold = Format::new().set_bold();
+        let heading_row = if title.is_empty() {
+            0
+        } else {
+            title.len() as u32 + 1
+        };
         {
             let ws = if large {
                 workbook
@@ -79,36 +91,61 @@ impl Sheet {
             for (col, w) in widths.iter().enumerate() {
                 ws.set_column_width(col as u16, *w).map_err(xlsx_error)?;
             }
+            for (row, line) in title.iter().enumerate() {
+                let format = match row {
+                    0 => Format::new().set_bold().set_font_size(14),
+                    _ => Format::new(),
+                };
+                ws.write_string_with_format(row as u32, 0, line.as_str(), &format)
+                    .map_err(xlsx_error)?;
+            }
             for (col, h) in headings.iter().enumerate() {
-                ws.write_string_with_format(0, col as u16, *h, &bold)
+                ws.write_string_with_format(heading_row, col as u16, *h, &bold)
                     .map_err(xlsx_error)?;
             }
             // The headings stay in view as the reader scrolls.
-            ws.set_freeze_panes(1, 0).map_err(xlsx_error)?;
+            ws.set_freeze_panes(heading_row + 1, 0)
+                .map_err(xlsx_error)?;
         }
+        let money = "#,##0 \"₫\"";
         Ok(Self {
             workbook,
-            money: Format::new().set_num_format("#,##0 \"₫\""),
+            money: Format::new().set_num_format(money),
             date: Format::new().set_num_format("dd/mm/yyyy"),
-            row: 0,
+            bold_money: Format::new().set_bold().set_num_format(money),
+            bold,
+            row: heading_row,
         })
+    }
+
+    /// Writes a row in bold: a total under the rows.
+    pub fn push_total(&mut self, cells: &[Cell]) -> Result<(), ApiError> {
+        self.write(cells, true)
     }
 
     /// Writes the next row.
     pub fn push(&mut self, cells: &[Cell]) -> Result<(), ApiError> {
+        self.write(cells, false)
+    }
+
+    fn write(&mut self, cells: &[Cell], bold: bool) -> Result<(), ApiError> {
         self.row += 1;
         let row = self.row;
+        let (plain, money) = match bold {
+            true => (&self.bold, &self.bold_money),
+            false => (&Format::new(), &self.money),
+        };
         let ws = self.workbook.worksheet_from_index(0).map_err(xlsx_error)?;
         for (col, cell) in cells.iter().enumerate() {
             let col = col as u16;
             match cell {
                 Cell::Text(t) if t.is_empty() => continue,
-                Cell::Text(t) => ws.write_string(row, col, t.as_str()),
+                Cell::Text(t) => ws.write_string_with_format(row, col, t.as_str(), plain),
                 Cell::Vnd(v) if v.abs() <= VND_EXACT_MAX => {
-                    ws.write_number_with_format(row, col, *v as f64, &self.money)
+                    ws.write_number_with_format(row, col, *v as f64, money)
                 }
-                Cell::Vnd(v) => ws.write_string(row, col, v.to_string()),
-                Cell::Number(n) => ws.write_number(row, col, *n as f64),
+                Cell::Vnd(v) => ws.write_string_with_format(row, col, v.to_string(), plain),
+                Cell::Number(n) => ws.write_number_with_format(row, col, *n as f64, plain),
                 Cell::Date(d) => {
                     let day = u16::try_from(d.year()).ok().and_then(|y| {
                         ExcelDateTime::from_ymd(y, u8::from(d.month()), d.day()).ok()

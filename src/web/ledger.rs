@@ -18,6 +18,7 @@ use super::error::{Missing, OrPage, PageError};
 use super::forms::{category, support_type};
 use super::words::vnd;
 use super::{html, lang_of, other_lang, Text};
+use crate::format::{vn_date, vn_time_of};
 use crate::service::AppState;
 
 /// Entries on one page.
@@ -126,30 +127,11 @@ fn row(t: &Text, fund: &str, seq: u64, hash: &[u8], canonical: &str) -> Row {
     };
     Row {
         seq,
-        recorded: recorded(entry["recorded_at"].as_str().unwrap_or_default()),
+        recorded: vn_time_of(entry["recorded_at"].as_str().unwrap_or_default()),
         kind: kind_name(t, kind_code),
         summary: summary(t, kind_code, body),
         hash: hex::encode(hash),
         proof_href,
-    }
-}
-
-/// An RFC 3339 time as `dd/mm/yyyy hh:mm` in Vietnam (UTC+7).
-fn recorded(at: &str) -> String {
-    use time::format_description::well_known::Rfc3339;
-    match time::OffsetDateTime::parse(at, &Rfc3339) {
-        Ok(t) => {
-            let t = t.to_offset(time::macros::offset!(+7));
-            format!(
-                "{:02}/{:02}/{:04} {:02}:{:02}",
-                t.day(),
-                u8::from(t.month()),
-                t.year(),
-                t.hour(),
-                t.minute()
-            )
-        }
-        Err(_) => at.to_owned(),
     }
 }
 
@@ -214,8 +196,8 @@ pub fn summary(t: &Text, kind: &str, b: &Value) -> String {
         "campaign_opened" => format!(
             "{} ({} – {})",
             text(&b["name"]),
-            day(text(&b["starts_on"])),
-            day(text(&b["ends_on"]))
+            vn_date(text(&b["starts_on"])),
+            vn_date(text(&b["ends_on"]))
         ),
         "campaign_closed" => format!("{}{}", text(&b["campaign_id"]), reason()),
         "pledge" => match money(&b["amount_vnd"]) {
@@ -291,21 +273,13 @@ pub fn summary(t: &Text, kind: &str, b: &Value) -> String {
         "bank_statement_sealed" => format!(
             "{} · {} – {} · {} {} · {}",
             text(&b["account_no"]),
-            day(text(&b["first_day"])),
-            day(text(&b["last_day"])),
+            vn_date(text(&b["first_day"])),
+            vn_date(text(&b["last_day"])),
             b["gifts"],
             t.pick("khoản", "gifts"),
             amount("gifts_vnd")
         ),
         _ => String::new(),
-    }
-}
-
-/// `YYYY-MM-DD` as `dd/mm/yyyy`.
-fn day(d: &str) -> String {
-    match (d.get(0..4), d.get(5..7), d.get(8..10)) {
-        (Some(y), Some(m), Some(dd)) if d.len() == 10 => format!("{dd}/{m}/{y}"),
-        _ => d.to_owned(),
     }
 }
 
@@ -378,7 +352,5 @@ mod tests {
             ),
             "Tết 2027 (01/12/2026 – 31/01/2027)"
         );
-        assert_eq!(recorded("2026-11-30T18:05:00Z"), "01/12/2026 01:05");
-        assert_eq!(recorded("not a time"), "not a time");
     }
 }

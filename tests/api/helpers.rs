@@ -561,6 +561,23 @@ pub fn xlsx_cells(bytes: &[u8]) -> Vec<Vec<calamine::Data>> {
     range.rows().map(<[calamine::Data]>::to_vec).collect()
 }
 
+/// How many rows of the first sheet stay in view as the reader scrolls
+/// (its frozen pane), read from the sheet's XML: `None` when none do.
+pub fn xlsx_frozen_rows(bytes: &[u8]) -> Option<u32> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("a zip");
+    let mut xml = String::new();
+    zip.by_name("xl/worksheets/sheet1.xml")
+        .expect("the first sheet")
+        .read_to_string(&mut xml)
+        .expect("its XML");
+    let pane = &xml[xml.find("<pane ")?..];
+    let pane = &pane[..pane.find("/>")?];
+    let split = &pane[pane.find("ySplit=\"")? + 8..];
+    let frozen = pane.contains("state=\"frozen\"");
+    frozen.then(|| split[..split.find('"')?].parse().ok())?
+}
+
 /// Today in Vietnam, `YYYY-MM-DD`: the month and year a test runs in.
 pub fn today_vn() -> String {
     let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7));

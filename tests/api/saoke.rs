@@ -170,21 +170,17 @@ async fn the_statement_is_searched_as_people_type(app: TestApp) {
     );
     let bytes = r.bytes().await.unwrap();
     let rows = crate::helpers::xlsx_rows(&bytes);
-    // Days are dates, amounts numbers: a spreadsheet sorts and sums them.
-    let cells = crate::helpers::xlsx_cells(&bytes);
-    assert!(
-        matches!(cells[1][3], calamine::Data::DateTime(_)),
-        "{:?}",
-        cells[1]
-    );
-    assert!(
-        matches!(cells[1][7], calamine::Data::Float(_)),
-        "{:?}",
-        cells[1]
-    );
-    assert_eq!(rows.len(), 7);
+    // A title says what the sheet is, whose, which gifts and when made.
+    assert_eq!(rows[0][0], "SAO KÊ CÁC KHOẢN ỦNG HỘ");
+    let fund = app.get("/funds/HN-VNN").await.body;
+    assert_eq!(rows[1][0], fund["name"].as_str().expect("a name"), "{fund}");
+    assert_eq!(rows[2][0], "Mọi khoản ủng hộ của quỹ");
+    assert!(rows[3][0].starts_with("Lập lúc "), "{:?}", rows[3]);
+    // The headings follow a blank row, and stay in view as one scrolls.
+    assert!(rows[4].iter().all(String::is_empty), "{:?}", rows[4]);
+    let h = 5;
     assert_eq!(
-        rows[0][..5],
+        rows[h][..5],
         [
             "STT",
             "Bút toán số",
@@ -193,15 +189,83 @@ async fn the_statement_is_searched_as_people_type(app: TestApp) {
             "Nhà hảo tâm"
         ]
     );
-    assert_eq!(rows[4][0], "4");
-    assert_eq!(rows[4][4], "Công ty Đại Việt");
-    assert_eq!(rows[4][5], "Tổ chức");
-    assert_eq!(rows[4][7], "50000000");
-    assert_eq!(rows[3][9], "Tiền mặt");
-    assert_eq!(rows[3][10], "Tết 2027");
-    assert_eq!(rows[3][12], "Đã hủy");
-    assert_eq!(rows[3][13], "Trùng biên lai");
-    assert_eq!(rows[6][6], "Hiện vật");
+    assert_eq!(crate::helpers::xlsx_frozen_rows(&bytes), Some(h as u32 + 1));
+    // Days are dates, amounts numbers: a spreadsheet sorts and sums them.
+    let cells = crate::helpers::xlsx_cells(&bytes);
+    let gift_rows = &cells[h + 1..h + 7];
+    for row in gift_rows {
+        assert!(matches!(row[3], calamine::Data::DateTime(_)), "{row:?}");
+        assert!(matches!(row[7], calamine::Data::Float(_)), "{row:?}");
+    }
+    // Six gifts, then the total row and the voided gifts' row: nothing else.
+    assert_eq!(rows.len(), h + 1 + 6 + 2, "{rows:?}");
+    assert_eq!(rows[h + 4][0], "4");
+    assert_eq!(rows[h + 4][4], "Công ty Đại Việt");
+    assert_eq!(rows[h + 4][5], "Tổ chức");
+    assert_eq!(rows[h + 4][7], "50000000");
+    assert_eq!(rows[h + 3][9], "Tiền mặt");
+    assert_eq!(rows[h + 3][10], "Tết 2027");
+    assert_eq!(rows[h + 3][12], "Đã hủy");
+    assert_eq!(rows[h + 3][13], "Trùng biên lai");
+    assert_eq!(rows[h + 6][6], "Hiện vật");
+    // The total is the sum of the rows that count, as a number.
+    let amount = |row: &[calamine::Data]| match row[7] {
+        calamine::Data::Float(n) => n,
+        ref other => panic!("an amount reads {other:?}"),
+    };
+    let valid: f64 = gift_rows
+        .iter()
+        .filter(|r| !matches!(&r[12], calamine::Data::String(s) if s == "Đã hủy"))
+        .map(|r| amount(r))
+        .sum();
+    let voided: f64 = gift_rows.iter().map(|r| amount(r)).sum::<f64>() - valid;
+    assert!(valid > 0.0 && voided > 0.0);
+    let total = &cells[h + 7];
+    assert_eq!(rows[h + 7][0], "Tổng cộng: 5 khoản");
+    assert_eq!(amount(total), valid);
+    assert_eq!(rows[h + 8][0], "Đã hủy (không tính vào tổng): 1 khoản");
+    assert_eq!(amount(&cells[h + 8]), voided);
+    // The page says the same count and sum.
+    let page = app.get("/funds/HN-VNN/donations").await.body;
+    assert_eq!(page["matched"]["count"], 5, "{page}");
+    assert_eq!(page["matched"]["amount_vnd"], format!("{valid}"), "{page}");
+
+    // A search's sheet says what was searched, and totals only it.
+    let r = app
+        .client
+        .get(format!(
+            "{}/funds/HN-VNN/donations?format=xlsx&q=nguyen&from=2026-10-01&min_vnd=100000",
+            app.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    let bytes = r.bytes().await.unwrap();
+    let rows = crate::helpers::xlsx_rows(&bytes);
+    assert_eq!(
+        rows[2][0],
+        "Các khoản ủng hộ có nhà hảo tâm chứa “nguyen”; nhận từ 01/10/2026; số tiền từ 100.000\u{a0}₫"
+    );
+    assert_eq!(rows.len(), h + 1 + 2 + 1, "{rows:?}");
+    assert_eq!(rows[h + 3][0], "Tổng cộng: 2 khoản");
+    assert_eq!(rows[h + 3][7], "1700000");
+    // The CSV keeps the same columns and no title or total, so a tool
+    // that reads it as a table sums the gifts once.
+    let csv = app
+        .client
+        .get(format!("{}/funds/HN-VNN/donations?format=csv", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let first = csv
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap_or("");
+    assert_eq!(first, rows[h].join(","));
 
     // Bad parameters: a clear 400.
     for bad in [
