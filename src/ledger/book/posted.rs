@@ -56,7 +56,11 @@ impl Posted {
     /// Records entry `seq`, applied with `change`.
     pub fn insert(&mut self, seq: u64, body: &Body, change: Change) {
         match body {
-            Body::DonationCash(g) if change == Change::default() => {
+            Body::DonationCash(g) => {
+                // A cash gift changes no figure the rules work out (see
+                // `Book::check`): what it was applied with is the default,
+                // as [`Entry::change`] answers for it.
+                debug_assert_eq!(change, Change::default());
                 let gift = Gift {
                     seq,
                     amount: g.amount_vnd,
@@ -75,18 +79,13 @@ impl Posted {
         }
     }
 
-    /// Keeps the gifts in seq order, as they are written.
+    /// Adds a gift after the last one. Gifts come in seq order: the
+    /// books commit entry `size` only (`Book::commit`), and a saved copy
+    /// whose gifts are out of order is refused (`Book::from_saved`);
+    /// [`Posted::get`] finds them by binary search.
     pub fn push_gift(&mut self, gift: Gift) {
-        match self.gifts.last() {
-            Some(last) if last.seq >= gift.seq => {
-                let at = self.gifts.partition_point(|g| g.seq < gift.seq);
-                match self.gifts.get(at) {
-                    Some(g) if g.seq == gift.seq => self.gifts[at] = gift,
-                    _ => self.gifts.insert(at, gift),
-                }
-            }
-            _ => self.gifts.push(gift),
-        }
+        debug_assert!(self.gifts.last().is_none_or(|last| last.seq < gift.seq));
+        self.gifts.push(gift);
     }
 
     fn intern(&mut self, id: Option<&Id>, seq: u64) -> u32 {

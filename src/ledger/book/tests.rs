@@ -2176,3 +2176,159 @@ fn saved_books_that_are_damaged_are_refused_not_half_read() {
     damaged(&|s| s.books = s.books.replacen("\"size\":5", "\"size\":3", 1));
     damaged(&|s| s.books = "not json".into());
 }
+
+#[test]
+fn books_read_back_answer_as_the_books_written_for_every_code_the_gifts_carry() {
+    let mut f = Fund::open();
+    f.date = date!(2026 - 11 - 20);
+    f.write(
+        "campaign_opened",
+        campaign("c1", "2026-10-01", "2026-12-31"),
+    );
+    f.write(
+        "campaign_opened",
+        campaign("c2", "2026-10-01", "2026-12-31"),
+    );
+    f.write("pledge", pledge("p1", "K7M2Q9XA", "9000000"));
+    f.write(
+        "donation_in_kind",
+        in_kind(&[
+            line("GAO", "kg", 50, 20_000),
+            line("XI-MANG", "bao", 10, 90_000),
+        ]),
+    );
+    f.date = date!(2026 - 11 - 21);
+    let mut gifts = Vec::new();
+    for (n, channel) in ["cash", "bank_transfer", "qr_transfer", "e_wallet"]
+        .iter()
+        .enumerate()
+    {
+        let campaign = ["c1", "c2"][n % 2];
+        gifts.push(f.next());
+        f.write(
+            "donation_cash",
+            gift_with(
+                "100000",
+                json!({"channel": channel, "campaign_id": campaign, "pledge_id": "p1"}),
+            ),
+        );
+    }
+    for (kind, display) in [
+        ("individual", "Nguyễn Thị Lan"),
+        ("organization", "Công ty ABC"),
+        ("anonymous", "Ẩn danh"),
+    ] {
+        gifts.push(f.next());
+        f.write(
+            "donation_cash",
+            gift_with(
+                "200000",
+                json!({"donor": {"display": display, "kind": kind}}),
+            ),
+        );
+    }
+    for support in [
+        "cash_grant",
+        "house_new",
+        "house_repair",
+        "livelihood",
+        "tet_gift",
+        "scholarship",
+        "health_insurance",
+        "medical",
+        "relief",
+        "other",
+    ] {
+        gifts.push(f.next());
+        f.write(
+            "donation_cash",
+            gift_with("300000", json!({"earmark": support})),
+        );
+    }
+    f.date = date!(2026 - 11 - 22);
+    household(&mut f, "h1");
+    f.pending(distribution("d1", "h1", "cash_grant", "50000"));
+
+    let saved = f.book.save().unwrap();
+    let read = Book::from_saved(&saved).unwrap();
+    // Every gift answers with the channel, donor kind, earmark, campaign
+    // and pledge it was written with.
+    for seq in gifts {
+        assert_eq!(read.posted(seq), f.book.posted(seq), "gift {seq}");
+    }
+    assert_eq!(figures(&read), figures(&f.book));
+    // The days' closing stock and cash, and every other figure, are read
+    // back: the copy saves byte for byte as the books did.
+    assert_eq!(read.save().unwrap(), saved);
+    assert!(
+        saved.books.contains("\"XI-MANG\":\"10\""),
+        "{}",
+        saved.books
+    );
+}
+
+#[test]
+fn the_fields_only_the_rules_need_are_saved_but_never_shown() {
+    let mut f = Fund::open();
+    f.write(
+        "campaign_opened",
+        campaign("c1", "2026-10-01", "2026-12-31"),
+    );
+    f.write("donation_cash", gift("500000"));
+    household(&mut f, "h1");
+    f.pending(distribution("d1", "h1", "cash_grant", "50000"));
+    let shown = || serde_json::to_string(&f.book).unwrap();
+    let hidden = ["\"window\"", "\"by\":\"clerk\""];
+    for field in hidden {
+        assert!(!shown().contains(field), "{field} shown");
+    }
+    let saved = f.book.save().unwrap();
+    for field in hidden {
+        assert!(saved.books.contains(field), "{field} not saved");
+    }
+    // Once saved, the books are shown as before.
+    for field in hidden {
+        assert!(!shown().contains(field), "{field} shown after a save");
+    }
+}
+
+#[test]
+fn saved_books_whose_ids_or_entries_are_out_of_place_are_refused() {
+    let mut f = Fund::open();
+    for id in ["c1", "c2"] {
+        f.write("campaign_opened", campaign(id, "2026-10-01", "2026-12-31"));
+    }
+    f.write(
+        "donation_cash",
+        gift_with("100000", json!({"campaign_id": "c1"})),
+    );
+    f.write(
+        "donation_cash",
+        gift_with("100000", json!({"campaign_id": "c2"})),
+    );
+    let good = f.book.save().unwrap();
+    assert!(Book::from_saved(&good).is_ok());
+    let damaged = |edit: &dyn Fn(&mut Value)| {
+        let mut whole: Value = serde_json::from_str(&good.books).unwrap();
+        edit(&mut whole);
+        let s = saved::Saved {
+            books: whole.to_string(),
+            gifts: good.gifts.clone(),
+        };
+        Book::from_saved(&s).expect_err("a damaged copy is refused")
+    };
+    assert_eq!(good.books.matches("\"c1\",3]").count(), 1, "{}", good.books);
+    // An id first named past the books' size, though in order.
+    damaged(&|w| w["ids"][1][1] = json!(99));
+    // Ids named in the wrong order, each inside the books.
+    damaged(&|w| {
+        w["ids"][0][1] = json!(4);
+        w["ids"][1][1] = json!(3);
+    });
+    // The last other entry past the size, and two swapped.
+    damaged(&|w| w["others"][1]["seq"] = json!(99));
+    damaged(&|w| {
+        w["others"][0]["seq"] = json!(2);
+        w["others"][1]["seq"] = json!(1);
+    });
+}
