@@ -16,6 +16,9 @@ use crate::store::verify::VerifyError;
 /// `verify --url`: the watchful inspector.
 pub mod watch;
 
+/// `backup` and `restore`.
+mod backup;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "sovang",
@@ -114,6 +117,26 @@ pub enum Command {
         fund: String,
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Copy the whole database while the service runs, consistent as of
+    /// one moment, and verify every fund of the copy. SQLite: a database
+    /// file; PostgreSQL: a pg_dump archive (pg_dump on the PATH).
+    /// `master.key` is not in it: keep a copy of it apart.
+    Backup {
+        /// The file to write; it must not exist yet.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Put a backup made by `sovang backup` in place, then verify every
+    /// fund. Stop the service first. SQLite: the database file must not
+    /// exist yet; PostgreSQL: the database must hold no fund.
+    Restore {
+        /// The backup to restore.
+        #[arg(long)]
+        from: PathBuf,
+        /// Only verify the backup, changing nothing (SQLite backups).
+        #[arg(long)]
+        check: bool,
     },
 }
 
@@ -251,6 +274,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     public_base_url = %public,
                     port = addr.port(),
                     "server.public_base_url does not name the port the server listens on: the links and QR codes printed on receipts will not reach it unless a proxy forwards them; set server.public_base_url to the address donors reach"
+                );
+            }
+            if public_url_is_plain_outside(&public) {
+                tracing::warn!(
+                    public_base_url = %public,
+                    "server.public_base_url is plain http outside this machine: receipts' links travel unencrypted and the console's sign-in cookie is not marked Secure; put the service behind an HTTPS proxy and set server.public_base_url to its https:// address (docs/operations.md)"
                 );
             }
             println!("sovang listening on http://{addr}");
@@ -516,7 +545,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let key = verifier_key.as_deref();
             if *all {
                 let settings = cli.settings(None)?;
-                return verify_all(&settings, *deep).await;
+                return verify_all(&settings.database_url(), *deep).await;
             }
             match (bundle, url, state, fund) {
                 (Some(path), _, _, _) => verify_bundle(path, key),
@@ -525,7 +554,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 (None, None, _, Some(fund)) => {
                     let settings = cli.settings(None)?;
-                    verify_database(&settings, fund, *deep).await
+                    verify_database(&settings.database_url(), fund, *deep).await
                 }
                 _ => anyhow::bail!(
                     "give --fund, --bundle FILE, or --url URL --fund CODE --state FILE"
@@ -541,6 +570,16 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             init_tracing(&settings.log.format);
             import_statement(settings, fund, account, file).await
         }
+        Command::Backup { out } => {
+            let settings = cli.settings(None)?;
+            init_tracing("text");
+            backup::backup(&settings, out).await
+        }
+        Command::Restore { from, check } => {
+            let settings = cli.settings(None)?;
+            init_tracing("text");
+            backup::restore(&settings, from, *check).await
+        }
         Command::Export { fund, out } => {
             let settings = cli.settings(None)?;
             init_tracing(&settings.log.format);
@@ -553,14 +592,14 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// Verifies every fund of the database in turn, printing a line each.
-async fn verify_all(settings: &Settings, deep: bool) -> anyhow::Result<ExitCode> {
-    let store = crate::store::Store::open(&settings.database_url()).await?;
+async fn verify_all(database_url: &str, deep: bool) -> anyhow::Result<ExitCode> {
+    let store = crate::store::Store::open(database_url).await?;
     let funds = store.funds().await;
     store.close().await;
     let mut failed = 0;
     let funds = funds?;
     for (f, _) in &funds {
-        if verify_database(settings, &f.code, deep).await? != ExitCode::SUCCESS {
+        if verify_database(database_url, &f.code, deep).await? != ExitCode::SUCCESS {
             failed += 1;
         }
     }
@@ -572,8 +611,8 @@ async fn verify_all(settings: &Settings, deep: bool) -> anyhow::Result<ExitCode>
     })
 }
 
-async fn verify_database(settings: &Settings, fund: &str, deep: bool) -> anyhow::Result<ExitCode> {
-    let store = crate::store::Store::open(&settings.database_url()).await?;
+async fn verify_database(database_url: &str, fund: &str, deep: bool) -> anyhow::Result<ExitCode> {
+    let store = crate::store::Store::open(database_url).await?;
     let started = std::time::Instant::now();
     let result = store.verify_fund(fund, deep).await;
     store.close().await;
@@ -705,6 +744,26 @@ fn public_url_reaches(public: &str, port: u16) -> bool {
     }
 }
 
+/// Whether donors would reach `public` over plain HTTP from outside this
+/// machine: an `http://` address whose host is not loopback. Receipts'
+/// links would then travel unencrypted and the console's session cookie
+/// would not be marked `Secure`.
+fn public_url_is_plain_outside(public: &str) -> bool {
+    let Some(rest) = public.strip_prefix("http://") else {
+        return false;
+    };
+    let host = rest.split('/').next().unwrap_or_default();
+    let host = match host.rsplit_once(':') {
+        Some((h, p)) if !p.contains(']') => h,
+        _ => host,
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    !(host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback()))
+}
+
 /// A progress bar on standard error: redrawn in place at a terminal, a
 /// line per tenth otherwise.
 fn progress_bar() -> impl Fn(u64, u64) + Send + Sync {
@@ -786,7 +845,20 @@ async fn import_statement(
 
 #[cfg(test)]
 mod public_url_tests {
-    use super::public_url_reaches;
+    use super::{public_url_is_plain_outside, public_url_reaches};
+
+    #[test]
+    fn plain_http_is_told_apart_outside_loopback() {
+        assert!(public_url_is_plain_outside("http://sovang.mttq.vn"));
+        assert!(public_url_is_plain_outside("http://203.0.113.7:8080/"));
+        assert!(public_url_is_plain_outside("http://[2001:db8::1]:8080"));
+        assert!(!public_url_is_plain_outside("https://sovang.mttq.vn"));
+        assert!(!public_url_is_plain_outside("http://127.0.0.1:8080"));
+        assert!(!public_url_is_plain_outside("http://127.0.0.2"));
+        assert!(!public_url_is_plain_outside("http://localhost:8080/"));
+        assert!(!public_url_is_plain_outside("http://LOCALHOST"));
+        assert!(!public_url_is_plain_outside("http://[::1]:9000/"));
+    }
 
     #[test]
     fn a_receipt_link_reaches_the_port_it_names_or_a_proxy() {

@@ -272,6 +272,25 @@ impl Store {
         Ok(self.write.begin_with(begin).await?)
     }
 
+    /// Writes a copy of the SQLite database to `path`, consistent as of
+    /// one moment (`VACUUM INTO`: one read transaction on a reading
+    /// connection, so appends go on beside it). `path` must not exist.
+    pub async fn copy_sqlite_into(&self, path: &std::path::Path) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Conflict(
+                "only an SQLite database is copied this way".into(),
+            ));
+        }
+        let path = path.to_str().ok_or_else(|| {
+            StoreError::Conflict(format!("{} is not a UTF-8 path", path.display()))
+        })?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(path)
+            .execute(&self.read)
+            .await?;
+        Ok(())
+    }
+
     /// Executes one statement on the write connection: for tests and tools
     /// that must reach behind the service (tampering tests).
     pub async fn execute_raw(&self, sql: &str) -> Result<u64> {

@@ -343,3 +343,54 @@ async fn sigterm_stops_the_server_cleanly() {
         assert_eq!(mode & 0o777, 0o600, "{f}");
     }
 }
+
+/// `sovang serve` warns an operator whose public address would not reach
+/// the server or would be plain HTTP outside this machine, and only then.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_warns_about_a_public_address_that_is_wrong_or_plain_http() {
+    let Some(db) = TestDb::new(Db::Sqlite).await else {
+        return;
+    };
+    let dir = db.data_dir();
+    let warnings = |public: &'static str, n: u32| {
+        let (dir, url) = (dir.clone(), db.database_url());
+        async move {
+            let name = format!("serve-{n}.log");
+            let log = std::fs::File::create(dir.join(&name)).expect("a log file");
+            let mut server = crate::helpers::spawn_process_with(
+                &dir,
+                &url,
+                &[
+                    ("SOVANG__SERVER__PUBLIC_BASE_URL", public),
+                    ("SOVANG__LOG__FORMAT", "json"),
+                ],
+                std::process::Stdio::from(log),
+            )
+            .await;
+            server.child.kill().await.expect("stop");
+            std::fs::read_to_string(dir.join(&name))
+                .expect("the log")
+                .lines()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .filter(|l| l["level"] == "WARN")
+                .map(|l| {
+                    l["fields"]["message"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned()
+                })
+                .collect::<Vec<String>>()
+        }
+    };
+    let plain = "is plain http outside this machine";
+    let port = "does not name the port the server listens on";
+    let says = |w: &[String], what: &str| w.iter().any(|m| m.contains(what));
+
+    let w = warnings("http://sovang.mttq.vn", 1).await;
+    assert!(says(&w, plain) && !says(&w, port), "{w:?}");
+    let w = warnings("https://sovang.mttq.vn", 2).await;
+    assert!(!says(&w, plain) && !says(&w, port), "{w:?}");
+    // Port 8080 named, port 0 bound: a free one, never 8080 here.
+    let w = warnings("http://127.0.0.1:8080", 3).await;
+    assert!(!says(&w, plain) && says(&w, port), "{w:?}");
+}
