@@ -77,6 +77,9 @@ pub struct AppState {
     /// recorded in seq order, so none can join an ended period after that.
     /// At most [`STATEMENTS_KEPT`] are kept.
     statements: Arc<std::sync::Mutex<HashMap<StatementKey, KeptStatement>>>,
+    /// Each campaign's gifts by day as last added up, with when and the
+    /// fund's size then (see [`AppState::campaign_days`]).
+    campaign_days: Arc<std::sync::Mutex<HashMap<(String, String), KeptDays>>>,
     /// Each fund's private hamlets as last read, with the fund's size then:
     /// private records change only with entries, so they stay good while
     /// the fund has not grown, and a public page does not decrypt every
@@ -104,6 +107,21 @@ type StatementKey = (String, Date, Date);
 
 /// How many built statements are kept.
 const STATEMENTS_KEPT: usize = 64;
+
+/// A campaign's gifts by day, as added up at `at` when its fund had `size`
+/// entries.
+#[derive(Clone)]
+struct KeptDays {
+    at: std::time::Instant,
+    size: u64,
+    days: Arc<Vec<crate::store::donations::CampaignDay>>,
+}
+
+/// How long a campaign's days are shown as added up, while its fund grows.
+const CAMPAIGN_DAYS_FRESH: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Most campaigns whose days are kept.
+const CAMPAIGN_DAYS_KEPT: usize = 256;
 
 struct KeptStatement {
     size: u64,
@@ -142,6 +160,7 @@ impl AppState {
             )),
             page_books: Arc::default(),
             statements: Arc::default(),
+            campaign_days: Arc::default(),
             hamlets: Arc::default(),
             intake_locks: Arc::default(),
         }
@@ -218,6 +237,45 @@ impl AppState {
             );
         }
         Ok(st)
+    }
+
+    /// What a campaign received each day (the campaign page's chart):
+    /// added up again when the fund has grown and the last sum is a
+    /// minute old. A campaign of a national appeal takes a million gifts;
+    /// adding them up on every view of its page would cost a second each,
+    /// so the chart may lag the figures above it by up to a minute.
+    pub async fn campaign_days(
+        &self,
+        fund: &str,
+        campaign: &str,
+    ) -> Result<Arc<Vec<crate::store::donations::CampaignDay>>, ServiceError> {
+        let size = self.store.fund_head(fund).await?.map_or(0, |h| h.size);
+        let key = (fund.to_owned(), campaign.to_owned());
+        let kept = self
+            .campaign_days
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).cloned());
+        if let Some(k) = kept {
+            if k.size == size || k.at.elapsed() < CAMPAIGN_DAYS_FRESH {
+                return Ok(k.days);
+            }
+        }
+        let days = Arc::new(self.store.campaign_days(fund, campaign).await?);
+        if let Ok(mut m) = self.campaign_days.lock() {
+            if m.len() >= CAMPAIGN_DAYS_KEPT {
+                m.clear();
+            }
+            m.insert(
+                key,
+                KeptDays {
+                    at: std::time::Instant::now(),
+                    size,
+                    days: days.clone(),
+                },
+            );
+        }
+        Ok(days)
     }
 
     /// The books of `fund` as the pages read them, as of its head now:

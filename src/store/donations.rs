@@ -222,7 +222,41 @@ fn gift_from_row(r: &AnyRow) -> Result<Gift> {
     })
 }
 
+/// What a campaign received on one day its gifts say they were received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignDay {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub gifts: u64,
+    /// Cash, and goods at their stated value.
+    pub value_vnd: i64,
+}
+
 impl Store {
+    /// What campaign `campaign` of `fund` received each day, by the day
+    /// its gifts were received, leaving out gifts voided by a reversal: the
+    /// days add up to the campaign's received figure.
+    pub async fn campaign_days(&self, fund: &str, campaign: &str) -> Result<Vec<CampaignDay>> {
+        let rows = sqlx::query(
+            "SELECT received_on, COUNT(*) AS gifts, CAST(SUM(amount_vnd) AS BIGINT) AS value \
+             FROM donations WHERE fund_code = $1 AND campaign_id = $2 AND status = 'valid' \
+             GROUP BY received_on ORDER BY received_on",
+        )
+        .bind(fund)
+        .bind(campaign)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CampaignDay {
+                    day: r.try_get("received_on")?,
+                    gifts: u64::try_from(r.try_get::<i64, _>("gifts")?).unwrap_or(0),
+                    value_vnd: r.try_get("value")?,
+                })
+            })
+            .collect()
+    }
+
     /// Gifts matching `filter` with seq after `after`, in seq order.
     pub async fn donations(
         &self,

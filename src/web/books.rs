@@ -13,6 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use time::Date;
 
+use super::charts;
 use super::forms::support_type;
 use super::words::vnd;
 use super::{html, lang_of, other_lang, urlencode, Missing, OrPage, PageError, Text};
@@ -84,6 +85,8 @@ pub struct SupportRow {
     pub households: u64,
     pub cash: String,
     pub goods: String,
+    /// Cash and goods together: the bar the chart draws.
+    pub total: String,
 }
 
 /// Where the money went, as the pages show it.
@@ -108,10 +111,84 @@ pub struct WentView {
     pub tet_gifts: u64,
     /// For the whole fund (transfers, expenses, balance shown).
     pub whole_fund: bool,
+    /// The rows as bars (SVG), empty when there are none.
+    pub chart: String,
+    /// Given by commune: (commune, households, cash and goods), and as
+    /// bars.
+    pub communes: Vec<(String, u64, String)>,
+    pub commune_chart: String,
+}
+
+/// A sum as a chart's length: nothing below 0.
+fn length(v: SumVnd) -> u64 {
+    u64::try_from(v.max(0)).unwrap_or(u64::MAX)
 }
 
 pub fn went_view(t: &Text, w: &WhereItWent) -> WentView {
+    let marks: Vec<charts::Mark> = w
+        .uses
+        .by_support_type
+        .iter()
+        .map(|(code, g)| charts::Mark {
+            label: support_type(t, code).to_owned(),
+            value: length(g.cash_vnd + g.goods_vnd),
+            shown: vnd_sum(g.cash_vnd + g.goods_vnd),
+        })
+        .collect();
+    let chart = if marks.is_empty() {
+        String::new()
+    } else {
+        charts::bars(
+            "chart-support",
+            "by-support",
+            t.pick(
+                "Tiền và hàng đã trao, theo hình thức hỗ trợ",
+                "Cash and goods given, by kind of support",
+            ),
+            &summary_of(&marks),
+            &marks,
+        )
+    };
+    let by_commune: Vec<(String, u64, SumVnd)> = w
+        .uses
+        .by_place
+        .iter()
+        .map(|(commune, hamlets)| {
+            let (households, value) = hamlets.values().fold((0, 0), |(h, v), g| {
+                (h + g.households, v + g.cash_vnd + g.goods_vnd)
+            });
+            (commune.clone(), households, value)
+        })
+        .collect();
+    let commune_marks: Vec<charts::Mark> = by_commune
+        .iter()
+        .map(|(commune, _, value)| charts::Mark {
+            label: commune.clone(),
+            value: length(*value),
+            shown: vnd_sum(*value),
+        })
+        .collect();
+    let commune_chart = if commune_marks.is_empty() {
+        String::new()
+    } else {
+        charts::bars(
+            "chart-commune",
+            "by-commune",
+            t.pick(
+                "Tiền và hàng đã trao, theo xã, phường",
+                "Cash and goods given, by commune",
+            ),
+            &summary_of(&commune_marks),
+            &commune_marks,
+        )
+    };
     WentView {
+        chart,
+        commune_chart,
+        communes: by_commune
+            .into_iter()
+            .map(|(c, h, v)| (c, h, vnd_sum(v)))
+            .collect(),
         gifts: w.sources.gifts,
         came_cash: vnd_sum(w.sources.cash_vnd),
         came_goods: vnd_sum(w.sources.goods_vnd),
@@ -130,6 +207,7 @@ pub fn went_view(t: &Text, w: &WhereItWent) -> WentView {
                 households: g.households,
                 cash: vnd_sum(g.cash_vnd),
                 goods: vnd_sum(g.goods_vnd),
+                total: vnd_sum(g.cash_vnd + g.goods_vnd),
             })
             .collect(),
         pending: w.pending.distributions,
@@ -143,6 +221,58 @@ pub fn went_view(t: &Text, w: &WhereItWent) -> WentView {
         tet_gifts: w.uses.tet_gifts,
         whole_fund: w.campaign_id.is_none(),
     }
+}
+
+/// The fund's cash at the end of each day of the last year it recorded
+/// something: the chart and its rows (day, balance).
+pub async fn balance_view(
+    s: &AppState,
+    t: &Text,
+    fund: &str,
+    today: Date,
+) -> Result<(String, Vec<(String, String)>), PageError> {
+    let from = today.saturating_sub(time::Duration::days(365));
+    let days = s
+        .store
+        .period_days(fund, &format_date(from), &format_date(today))
+        .await?;
+    let marks: Vec<charts::Mark> = days
+        .days
+        .iter()
+        .map(|d| charts::Mark {
+            label: crate::format::vn_date(&d.day),
+            value: length(d.closing.balance_vnd),
+            shown: vnd_sum(d.closing.balance_vnd),
+        })
+        .collect();
+    let rows = marks
+        .iter()
+        .map(|m| (m.label.clone(), m.shown.clone()))
+        .collect();
+    if marks.is_empty() {
+        return Ok((String::new(), rows));
+    }
+    let svg = charts::line(
+        "chart-balance",
+        "by-balance",
+        t.pick(
+            "Số dư tiền của quỹ cuối mỗi ngày, trong một năm qua",
+            "The fund's cash at the end of each day, over the last year",
+        ),
+        &summary_of(&marks),
+        &marks,
+        None,
+    );
+    Ok((svg, rows))
+}
+
+/// A chart's text alternative: every mark, in order.
+pub fn summary_of(marks: &[charts::Mark]) -> String {
+    marks
+        .iter()
+        .map(|m| format!("{}: {}", m.label, m.shown))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Where the whole fund's money went, from its folded books.
@@ -227,6 +357,64 @@ struct CampaignPage {
     went: WentView,
     gifts: Vec<GiftRow>,
     saoke_href: String,
+    /// What came in each day, added up, against the target (SVG).
+    days_chart: String,
+    days: Vec<DayRow>,
+}
+
+/// A day of gifts, as the table beside the chart shows it.
+pub struct DayRow {
+    pub day: String,
+    pub gifts: u64,
+    pub value: String,
+    pub so_far: String,
+}
+
+/// What a campaign received each day, added up: the chart and its rows.
+fn days_view(
+    t: &Text,
+    days: &[crate::store::donations::CampaignDay],
+    target: Option<SumVnd>,
+) -> (String, Vec<DayRow>) {
+    let mut so_far: SumVnd = 0;
+    let mut marks = Vec::with_capacity(days.len());
+    let mut rows = Vec::with_capacity(days.len());
+    for d in days {
+        let value = SumVnd::from(d.value_vnd);
+        so_far += value;
+        let label = crate::format::vn_date(&d.day);
+        marks.push(charts::Mark {
+            label: label.clone(),
+            value: length(so_far),
+            shown: vnd_sum(so_far),
+        });
+        rows.push(DayRow {
+            day: label,
+            gifts: d.gifts,
+            value: vnd_sum(value),
+            so_far: vnd_sum(so_far),
+        });
+    }
+    if marks.is_empty() {
+        return (String::new(), rows);
+    }
+    let level = target.filter(|t| *t > 0).map(|v| charts::Mark {
+        label: t.pick("Chỉ tiêu", "Target").to_owned(),
+        value: length(v),
+        shown: vnd_sum(v),
+    });
+    let svg = charts::line(
+        "chart-days",
+        "by-day",
+        t.pick(
+            "Đã nhận, cộng dồn theo ngày",
+            "Received, added up day by day",
+        ),
+        &summary_of(&marks),
+        &marks,
+        level.as_ref(),
+    );
+    (svg, rows)
 }
 
 fn campaign_kind(t: &Text, kind: &str) -> &'static str {
@@ -269,6 +457,11 @@ pub async fn campaign_page(
             _ => return Err(PageError::not_found(t, Missing::Campaign, &id)),
         }
     };
+    let days = s
+        .campaign_days(&fund.code, &id)
+        .await
+        .map_err(PageError::internal)?;
+    let (days_chart, days) = days_view(t, &days, c.target());
     let gifts = latest_gifts(&s, t, &fund.code, Some(&id)).await?;
     Ok(html(CampaignPage {
         t,
@@ -298,6 +491,8 @@ pub async fn campaign_page(
         pledges: c.pledges,
         went: went_view(t, &w),
         gifts,
+        days_chart,
+        days,
         saoke_href: format!(
             "/f/{}/sao-ke?campaign={}&lang={}",
             fund.code,

@@ -24,6 +24,8 @@ use crate::service::AppState;
 
 /// The public pages of a fund's books: campaign, statement, where the money went.
 pub mod books;
+/// Charts drawn on the server as SVG, each beside its table.
+pub mod charts;
 /// The staff console: sign-in, forms, approvals.
 pub mod console;
 /// Giving by bank transfer: VietQR page and poster.
@@ -820,6 +822,9 @@ struct FundPage {
     gifts: Vec<books::GiftRow>,
     statements: Vec<SealedRow>,
     has_accounts: bool,
+    /// The fund's cash over the last year (SVG) and its rows.
+    balance_chart: String,
+    balances: Vec<(String, String)>,
 }
 
 /// A bank statement sealed on the ledger, beside the gifts it is.
@@ -947,12 +952,15 @@ async fn fund_page(
     let went = books::fund_went(&s, t, &fund.code).await?;
     let gifts = books::latest_gifts(&s, t, &fund.code, None).await?;
     let today = crate::ledger::ids::today_in_vietnam(time::OffsetDateTime::now_utc());
+    let (balance_chart, balances) = books::balance_view(&s, t, &fund.code, today).await?;
     let statements = sealed_rows(&s, t, &fund.code).await?;
     let has_accounts = !crate::service::bank::fund_accounts(&s, &fund.code)
         .await
         .map_err(PageError::internal)?
         .is_empty();
     Ok(html(FundPage {
+        balance_chart,
+        balances,
         went,
         gifts,
         statements,

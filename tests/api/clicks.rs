@@ -534,6 +534,31 @@ async fn the_public_pages_show_their_figures_on_a_phone(app: TestApp) {
                     "{name}, {screen}: QR {side} px wide"
                 );
             }
+            // The charts fit the screen and say what their tables say.
+            let charts = match *name {
+                "fund" => 3,
+                "campaign" => 1,
+                _ => 0,
+            };
+            if charts > 0 {
+                let seen = fit(&d, "main svg.chart").await;
+                assert_fits(&seen, charts, &format!("{name} charts, {screen}"));
+                let said = d
+                    .eval(
+                        "return Array.from(document.querySelectorAll('svg.chart')).map(svg => ({ \
+                           id: svg.id, \
+                           marks: Array.from(svg.querySelectorAll('.mark > title')).map(t => t.textContent), \
+                           rows: Array.from(document.querySelectorAll('#' + svg.dataset.table + ' tbody tr')) \
+                             .map(tr => tr.cells[0].textContent + ': ' + tr.cells[tr.cells.length - 1].textContent) }));",
+                    )
+                    .await;
+                let said = said.as_array().cloned().unwrap_or_default();
+                assert_eq!(said.len() as u64, charts, "{name}, {screen}: {said:?}");
+                for c in &said {
+                    assert_eq!(c["marks"], c["rows"], "{name}, {screen}: {c}");
+                    assert_ne!(c["marks"], serde_json::json!([]), "{name}, {screen}: {c}");
+                }
+            }
             // No amount is split from its sign.
             let split = d
                 .eval(

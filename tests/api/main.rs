@@ -8,6 +8,7 @@ mod backup;
 mod bad_input;
 mod bank;
 mod browser;
+mod charts;
 mod checkpoints;
 mod cli;
 mod clicks;
