@@ -29,6 +29,7 @@ mod outside;
 mod pages;
 mod periods;
 mod privacy;
+mod proxy;
 mod receipts;
 mod roles;
 mod rules;

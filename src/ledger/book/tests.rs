@@ -2170,6 +2170,7 @@ fn saved_books_that_are_damaged_are_refused_not_half_read() {
     damaged(&|s| s.gifts[8..16].copy_from_slice(&0u64.to_le_bytes()));
     damaged(&|s| s.gifts[28] = 9);
     damaged(&|s| s.gifts[20..24].copy_from_slice(&7u32.to_le_bytes()));
+    damaged(&|s| s.gifts[24..28].copy_from_slice(&7u32.to_le_bytes()));
     // Another version, an unknown field, an entry past the size.
     damaged(&|s| s.books = s.books.replacen("\"v\":1", "\"v\":2", 1));
     damaged(&|s| s.books = s.books.replacen("{\"v\":1", "{\"v\":1,\"extra\":1", 1));
@@ -2245,11 +2246,19 @@ fn books_read_back_answer_as_the_books_written_for_every_code_the_gifts_carry() 
             gift_with("300000", json!({"earmark": support})),
         );
     }
+    // The last id named is a pledge's: its index is the table's length.
+    f.write("pledge", pledge("p2", "P2REF789", "500000"));
+    gifts.push(f.next());
+    f.write(
+        "donation_cash",
+        gift_with("100000", json!({"pledge_id": "p2"})),
+    );
     f.date = date!(2026 - 11 - 22);
     household(&mut f, "h1");
     f.pending(distribution("d1", "h1", "cash_grant", "50000"));
 
     let saved = f.book.save().unwrap();
+    assert!(saved.books.contains("[\"p2\","), "{}", saved.books);
     let read = Book::from_saved(&saved).unwrap();
     // Every gift answers with the channel, donor kind, earmark, campaign
     // and pledge it was written with.
