@@ -1,6 +1,15 @@
-//! Settings: `config/default.toml` (compiled in, so the binary runs from any
-//! directory), then `config/local.toml`, a `--config` file, `SOVANG__…`
+//! Settings: `config/default.toml` and `config/policy.toml` (compiled in,
+//! so the binary runs from any directory), then `policy.toml` and
+//! `local.toml` in the settings directory, a `--config` file, `SOVANG__…`
 //! environment variables and command-line flags, later ones winning.
+//!
+//! The settings directory is the one holding the `--config` file, else the
+//! data directory: never the working directory, so a service started from
+//! another directory (a service manager, a cron job) reads the same
+//! settings. `config/policy.toml` and `config/local.toml` under the working
+//! directory, where earlier versions read them, are still read below the
+//! settings directory's, and `sovang serve` warns that they should move
+//! (a `config/policy.toml` equal to the compiled-in one is not named).
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +29,29 @@ pub struct Settings {
     pub log: Log,
     #[serde(default)]
     pub intake: Intake,
+    /// Settings files read from the working directory, where earlier
+    /// versions looked: `sovang serve` warns that they should move.
+    #[serde(skip)]
+    pub read_from_working_dir: Vec<PathBuf>,
+}
+
+/// `storage.data_dir` in `config/default.toml`.
+const DATA_DIR_DEFAULT: &str = "data";
+
+/// Where `policy.toml` and `local.toml` are read: the directory of the
+/// `--config` file, else the data directory (`--data-dir`,
+/// `SOVANG__STORAGE__DATA_DIR`, else the default).
+pub fn settings_dir(o: &Overrides) -> PathBuf {
+    if let Some(file) = &o.config_file {
+        return match file.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+    }
+    o.data_dir
+        .clone()
+        .or_else(|| std::env::var_os("SOVANG__STORAGE__DATA_DIR").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(DATA_DIR_DEFAULT))
 }
 
 /// Bank intake (SPEC §10): see `config/default.toml`.
@@ -229,9 +261,22 @@ impl Settings {
             .add_source(config::File::from_str(
                 POLICY_TOML,
                 config::FileFormat::Toml,
-            ))
-            .add_source(config::File::from(Path::new("config/policy.toml")).required(false))
-            .add_source(config::File::from(Path::new("config/local.toml")).required(false));
+            ));
+        // Where earlier versions read them: the working directory.
+        let mut old_places = Vec::new();
+        for name in ["policy.toml", "local.toml"] {
+            let old = Path::new("config").join(name);
+            let same_as_built_in = name == "policy.toml"
+                && std::fs::read_to_string(&old).is_ok_and(|t| t == POLICY_TOML);
+            if old.is_file() && !same_as_built_in {
+                old_places.push(old.clone());
+            }
+            b = b.add_source(config::File::from(old).required(false));
+        }
+        let dir = settings_dir(o);
+        for name in ["policy.toml", "local.toml"] {
+            b = b.add_source(config::File::from(dir.join(name)).required(false));
+        }
         if let Some(file) = &o.config_file {
             b = b.add_source(config::File::from(file.as_path()).required(true));
         }
@@ -249,7 +294,8 @@ impl Settings {
         if let Some(bind) = &o.bind {
             b = b.set_override("server.bind", bind.clone())?;
         }
-        let s: Settings = b.build()?.try_deserialize()?;
+        let mut s: Settings = b.build()?.try_deserialize()?;
+        s.read_from_working_dir = old_places;
         if !signed_note::is_key_name_valid(&format!("{}/fund/X", s.ledger.origin_prefix)) {
             return Err(config::ConfigError::Message(
                 "ledger.origin_prefix must not contain spaces or '+'".into(),
@@ -336,5 +382,91 @@ impl Settings {
     /// The origin of a fund's log, which is also its key name.
     pub fn origin(&self, fund_code: &str) -> String {
         format!("{}/fund/{fund_code}", self.ledger.origin_prefix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(path: &Path, text: &str) {
+        std::fs::write(path, text).expect("write a settings file");
+    }
+
+    #[test]
+    fn the_default_data_directory_is_the_one_default_toml_names() {
+        assert!(DEFAULT_TOML.contains(&format!("data_dir = \"{DATA_DIR_DEFAULT}\"")));
+    }
+
+    #[test]
+    fn local_settings_are_read_from_the_data_directory() {
+        let data = tempfile::tempdir().unwrap();
+        write(
+            &data.path().join("local.toml"),
+            "[server]\npublic_base_url = \"https://sovang.mttq.vn\"\n",
+        );
+        write(
+            &data.path().join("policy.toml"),
+            "[policy]\napproval_threshold_vnd = 7000000\n",
+        );
+        let o = Overrides {
+            data_dir: Some(data.path().to_path_buf()),
+            ..Overrides::default()
+        };
+        assert_eq!(settings_dir(&o), data.path());
+        let s = Settings::load(&o).unwrap();
+        assert_eq!(s.server.public_base_url, "https://sovang.mttq.vn");
+        assert_eq!(s.policy.approval_threshold_vnd, 7_000_000);
+        // The repository's own config/policy.toml, under the working
+        // directory of the tests, is the compiled-in one: not named.
+        assert!(
+            s.read_from_working_dir.is_empty(),
+            "{:?}",
+            s.read_from_working_dir
+        );
+    }
+
+    #[test]
+    fn with_a_config_file_its_directory_is_read_not_the_data_directory() {
+        let data = tempfile::tempdir().unwrap();
+        write(
+            &data.path().join("local.toml"),
+            "[server]\npublic_base_url = \"https://data.example\"\n",
+        );
+        let etc = tempfile::tempdir().unwrap();
+        write(
+            &etc.path().join("local.toml"),
+            "[server]\npublic_base_url = \"https://etc.example\"\nbind = \"127.0.0.1:9001\"\n",
+        );
+        let file = etc.path().join("sovang.toml");
+        write(&file, "[server]\nbind = \"127.0.0.1:9002\"\n");
+        let o = Overrides {
+            config_file: Some(file),
+            data_dir: Some(data.path().to_path_buf()),
+            ..Overrides::default()
+        };
+        assert_eq!(settings_dir(&o), etc.path());
+        let s = Settings::load(&o).unwrap();
+        assert_eq!(s.server.public_base_url, "https://etc.example");
+        // The --config file wins over local.toml beside it.
+        assert_eq!(s.server.bind, "127.0.0.1:9002");
+        // A bare file name is in the working directory.
+        let bare = Overrides {
+            config_file: Some(PathBuf::from("sovang.toml")),
+            ..Overrides::default()
+        };
+        assert_eq!(settings_dir(&bare), Path::new("."));
+    }
+
+    #[test]
+    fn a_broken_local_file_is_an_error_that_names_it() {
+        let data = tempfile::tempdir().unwrap();
+        write(&data.path().join("local.toml"), "[server\nbind = 1\n");
+        let o = Overrides {
+            data_dir: Some(data.path().to_path_buf()),
+            ..Overrides::default()
+        };
+        let e = Settings::load(&o).unwrap_err().to_string();
+        assert!(e.contains("local.toml"), "{e}");
     }
 }

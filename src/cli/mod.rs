@@ -213,14 +213,17 @@ fn read_password() -> anyhow::Result<String> {
 pub const PASSWORD_CHARS_MIN: usize = 10;
 
 impl Cli {
-    fn settings(&self, bind: Option<String>) -> anyhow::Result<Settings> {
-        Settings::load(&Overrides {
+    fn overrides(&self, bind: Option<String>) -> Overrides {
+        Overrides {
             config_file: self.common.config.clone(),
             data_dir: self.common.data_dir.clone(),
             database_url: self.common.database_url.clone(),
             bind,
-        })
-        .context("loading settings")
+        }
+    }
+
+    fn settings(&self, bind: Option<String>) -> anyhow::Result<Settings> {
+        Settings::load(&self.overrides(bind)).context("loading settings")
     }
 }
 
@@ -255,6 +258,14 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { bind, demo } => {
             let settings = cli.settings(bind.clone())?;
             init_tracing(&settings.log.format);
+            let dir = crate::config::settings_dir(&cli.overrides(None));
+            for old in &settings.read_from_working_dir {
+                tracing::warn!(
+                    file = %old.display(),
+                    settings_dir = %dir.display(),
+                    "settings are read from the working directory, so they change with it: move this file into the settings directory (the data directory, or the one holding --config)"
+                );
+            }
             let app = Application::build(settings).await?;
             if *demo {
                 let started = std::time::Instant::now();

@@ -394,3 +394,77 @@ async fn serve_warns_about_a_public_address_that_is_wrong_or_plain_http() {
     let w = warnings("http://127.0.0.1:8080", 3).await;
     assert!(!says(&w, plain) && says(&w, port), "{w:?}");
 }
+
+/// Settings are read from the data directory whatever the working
+/// directory; a `config/local.toml` left in the working directory, where
+/// earlier versions read it, is read below it and named in a warning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_come_from_the_data_directory_not_the_working_directory() {
+    use tokio::io::AsyncBufReadExt as _;
+    let Some(db) = TestDb::new(Db::Sqlite).await else {
+        return;
+    };
+    let data = db.data_dir();
+    std::fs::write(
+        data.join("local.toml"),
+        "[server]\npublic_base_url = \"http://sovang.mttq.vn\"\n",
+    )
+    .unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::create_dir(elsewhere.path().join("config")).unwrap();
+    std::fs::write(
+        elsewhere.path().join("config/local.toml"),
+        "[server]\npublic_base_url = \"https://old.example\"\n",
+    )
+    .unwrap();
+    let log = data.join("serve.log");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_sovang"))
+        .current_dir(elsewhere.path())
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--database-url",
+            &db.database_url(),
+            "--data-dir",
+        ])
+        .arg(&data)
+        .env("SOVANG__LOG__FORMAT", "json")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn sovang");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
+        .await
+        .expect("started in time")
+        .unwrap()
+        .unwrap_or_default();
+    assert!(first.starts_with("sovang listening on "), "{first}");
+    child.kill().await.unwrap();
+    let warnings: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|l: &serde_json::Value| l["level"] == "WARN")
+        .collect();
+    let said = |what: &str| {
+        warnings
+            .iter()
+            .find(|w| {
+                w["fields"]["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains(what)
+            })
+            .cloned()
+    };
+    // The data directory's local.toml won: its plain-http address is warned about.
+    let plain =
+        said("is plain http outside this machine").unwrap_or_else(|| panic!("{warnings:?}"));
+    assert_eq!(plain["fields"]["public_base_url"], "http://sovang.mttq.vn");
+    let moved = said("read from the working directory").unwrap_or_else(|| panic!("{warnings:?}"));
+    assert_eq!(moved["fields"]["file"], "config/local.toml");
+}
