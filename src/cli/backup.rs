@@ -218,7 +218,14 @@ pub async fn restore(settings: &Settings, from: &Path, check: bool) -> anyhow::R
         ),
     }
     let key = settings.storage.data_dir.join("master.key");
-    if !key.exists() {
+    if key.exists() {
+        println!(
+            "the service starts on the restored database only with the master.key of the \
+             server the backup was made on: if {} is another, replace it with the one kept \
+             with the backup",
+            key.display()
+        );
+    } else {
         println!(
             "put the master.key kept with this backup at {} before starting the service",
             key.display()

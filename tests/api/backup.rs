@@ -119,6 +119,10 @@ async fn a_backup_taken_while_gifts_come_in_restores_verifies_and_goes_on(app: T
     let (code, out) = sovang(&restored_db, &["restore", "--from", file_arg]).await;
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("1 funds verified, 0 failed"), "{out}");
+    assert!(
+        out.contains("only with the master.key of the server"),
+        "{out}"
+    );
     let size = verified_size(&out, fund);
     assert!(
         (before..=after).contains(&size),

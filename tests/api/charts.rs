@@ -7,15 +7,9 @@ use serde_json::json;
 use crate::helpers::TestApp;
 
 async fn page(app: &TestApp, path: &str) -> String {
-    let root = app.base.trim_end_matches("/api/v1");
-    let r = app
-        .client
-        .get(format!("{root}{path}"))
-        .send()
-        .await
-        .expect("GET");
-    assert_eq!(r.status(), 200, "{path}");
-    r.text().await.expect("text")
+    let (status, body) = crate::pages::page(app, path).await;
+    assert_eq!(status, 200, "{path}");
+    body
 }
 
 /// The text between `start` and the next `end` after it.

@@ -5,17 +5,7 @@ use serde_json::json;
 
 use crate::helpers::{gift, TestApp};
 
-async fn page(app: &TestApp, path: &str) -> (u16, String) {
-    let root = app.base.trim_end_matches("/api/v1");
-    let r = app
-        .client
-        .get(format!("{root}{path}"))
-        .send()
-        .await
-        .expect("GET");
-    let status = r.status().as_u16();
-    (status, r.text().await.expect("text"))
-}
+use crate::pages::page;
 
 /// The seqs of the rows of a ledger page, in order.
 fn seqs(body: &str) -> Vec<u64> {

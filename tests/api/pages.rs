@@ -5,7 +5,8 @@ use serde_json::json;
 
 use crate::helpers::TestApp;
 
-async fn page(app: &TestApp, path: &str) -> (u16, String) {
+/// A page of the service: its status and its HTML (checked to be HTML).
+pub(crate) async fn page(app: &TestApp, path: &str) -> (u16, String) {
     let root = app.base.trim_end_matches("/api/v1");
     let r = app
         .client
