@@ -186,6 +186,16 @@ mod tests {
         assert!(svg.contains(r#"width="240""#), "{svg}");
         assert!(svg.contains(r#"width="60""#), "{svg}");
         assert_eq!(svg.matches("<g class=\"mark\">").count(), 2);
+        // Each row 40 units below the last: label, then bar, then value.
+        assert!(
+            svg.contains(r#"<text x="0" y="14" font-size="12">Nhà &amp; cửa</text>"#),
+            "{svg}"
+        );
+        assert!(
+            svg.contains(r#"<text x="0" y="54" font-size="12">Quà Tết</text>"#),
+            "{svg}"
+        );
+        assert!(svg.contains(r#"<rect x="0" y="60" width="60""#), "{svg}");
         assert!(svg.contains(r#"viewBox="0 0 360 84""#), "{svg}");
     }
 
