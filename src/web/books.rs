@@ -135,20 +135,15 @@ pub fn went_view(t: &Text, w: &WhereItWent) -> WentView {
             shown: vnd_sum(g.cash_vnd + g.goods_vnd),
         })
         .collect();
-    let chart = if marks.is_empty() {
-        String::new()
-    } else {
-        charts::bars(
-            "chart-support",
-            "by-support",
-            t.pick(
-                "Tiền và hàng đã trao, theo hình thức hỗ trợ",
-                "Cash and goods given, by kind of support",
-            ),
-            &summary_of(&marks),
-            &marks,
-        )
-    };
+    let chart = charts::bars(
+        "chart-support",
+        "by-support",
+        t.pick(
+            "Tiền và hàng đã trao, theo hình thức hỗ trợ",
+            "Cash and goods given, by kind of support",
+        ),
+        &marks,
+    );
     let by_commune: Vec<(String, u64, SumVnd)> = w
         .uses
         .by_place
@@ -168,20 +163,15 @@ pub fn went_view(t: &Text, w: &WhereItWent) -> WentView {
             shown: vnd_sum(*value),
         })
         .collect();
-    let commune_chart = if commune_marks.is_empty() {
-        String::new()
-    } else {
-        charts::bars(
-            "chart-commune",
-            "by-commune",
-            t.pick(
-                "Tiền và hàng đã trao, theo xã, phường",
-                "Cash and goods given, by commune",
-            ),
-            &summary_of(&commune_marks),
-            &commune_marks,
-        )
-    };
+    let commune_chart = charts::bars(
+        "chart-commune",
+        "by-commune",
+        t.pick(
+            "Tiền và hàng đã trao, theo xã, phường",
+            "Cash and goods given, by commune",
+        ),
+        &commune_marks,
+    );
     WentView {
         chart,
         commune_chart,
@@ -249,9 +239,6 @@ pub async fn balance_view(
         .iter()
         .map(|m| (m.label.clone(), m.shown.clone()))
         .collect();
-    if marks.is_empty() {
-        return Ok((String::new(), rows));
-    }
     let svg = charts::line(
         "chart-balance",
         "by-balance",
@@ -259,20 +246,10 @@ pub async fn balance_view(
             "Số dư tiền của quỹ cuối mỗi ngày, trong một năm qua",
             "The fund's cash at the end of each day, over the last year",
         ),
-        &summary_of(&marks),
         &marks,
         None,
     );
     Ok((svg, rows))
-}
-
-/// A chart's text alternative: every mark, in order.
-pub fn summary_of(marks: &[charts::Mark]) -> String {
-    marks
-        .iter()
-        .map(|m| format!("{}: {}", m.label, m.shown))
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// Where the whole fund's money went, from its folded books.
@@ -395,9 +372,6 @@ fn days_view(
             so_far: vnd_sum(so_far),
         });
     }
-    if marks.is_empty() {
-        return (String::new(), rows);
-    }
     let level = target.filter(|t| *t > 0).map(|v| charts::Mark {
         label: t.pick("Chỉ tiêu", "Target").to_owned(),
         value: length(v),
@@ -410,7 +384,6 @@ fn days_view(
             "Đã nhận, cộng dồn theo ngày",
             "Received, added up day by day",
         ),
-        &summary_of(&marks),
         &marks,
         level.as_ref(),
     );
