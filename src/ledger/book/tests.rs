@@ -2228,18 +2228,7 @@ fn books_read_back_answer_as_the_books_written_for_every_code_the_gifts_carry() 
             ),
         );
     }
-    for support in [
-        "cash_grant",
-        "house_new",
-        "house_repair",
-        "livelihood",
-        "tet_gift",
-        "scholarship",
-        "health_insurance",
-        "medical",
-        "relief",
-        "other",
-    ] {
+    for support in crate::web::forms::SUPPORT_TYPES {
         gifts.push(f.next());
         f.write(
             "donation_cash",
