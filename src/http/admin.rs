@@ -5,12 +5,13 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::error::ApiError;
+use super::schema;
 use super::{created, idempotency_key, json_body, replay, AppState};
 use crate::auth::{new_token, Caller, ROLES};
 use crate::ledger::fields::{FieldErrors, Text, NAME_CHARS_MAX};
@@ -20,24 +21,25 @@ use crate::ledger::merkle::to_hex;
 use crate::store::writer::IdempotencyKey;
 use crate::store::{FundInfo, IdempotencyRecord};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/committees", get(committees).post(create_committee))
-        .route("/funds", get(funds).post(create_fund))
-        .route("/tokens", get(tokens).post(create_token))
-        .route("/tokens/{id}", axum::routing::delete(revoke_token))
-        .route("/users", get(users))
-        .route(
-            "/users/{username}/disable",
-            axum::routing::post(disable_user),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(committees, create_committee))
+        .routes(routes!(funds, create_fund))
+        .routes(routes!(tokens, create_token))
+        .routes(routes!(revoke_token))
+        .routes(routes!(users))
+        .routes(routes!(disable_user))
 }
 
+#[utoipa::path(get, path = "/committees", tag = "committees", summary = "List committees",
+    responses((status = 200, body = schema::Committees)))]
 async fn committees(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
     let list = s.store.committees().await?;
     Ok(Json(json!({ "committees": list })))
 }
 
+#[utoipa::path(get, path = "/funds", tag = "funds", summary = "List funds with size and balance",
+    responses((status = 200, body = schema::Funds)))]
 async fn funds(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
     let list = s.store.funds().await?;
     let funds: Vec<Value> = list
@@ -53,6 +55,9 @@ async fn funds(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!({ "funds": funds })))
 }
 
+#[utoipa::path(get, path = "/tokens", tag = "access", security(("bearer" = [])),
+    summary = "The tokens of the admin's subtree, never a secret (admin)",
+    responses((status = 200, body = schema::Tokens)))]
 /// The tokens of the caller's subtree, for an admin: who holds which
 /// role where, and which are withdrawn. Never a secret.
 async fn tokens(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
@@ -62,6 +67,10 @@ async fn tokens(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>
     Ok(Json(json!({ "tokens": list })))
 }
 
+#[utoipa::path(delete, path = "/tokens/{id}", tag = "access", security(("bearer" = [])),
+    summary = "Withdraw a token (admin of its committee's subtree)",
+    params(("id" = String, Path, description = "The token's id")),
+    responses((status = 204, description = "Withdrawn (or already withdrawn)")))]
 /// Withdraws a token: from then on it is refused everywhere (on this
 /// process at once, on others sharing the database within seconds). The
 /// token stays listed, with when it was revoked, and the entries it wrote
@@ -166,7 +175,8 @@ fn record(key: &Option<IdempotencyKey>, response: &Value) -> Option<IdempotencyR
     })
 }
 
-#[derive(Debug, Deserialize)]
+/// A new committee, under `parent_code` (none for the top).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CommitteeInput {
     code: String,
@@ -174,6 +184,9 @@ struct CommitteeInput {
     parent_code: Option<String>,
 }
 
+#[utoipa::path(post, path = "/committees", tag = "committees", security(("bearer" = [])),
+    summary = "Create a committee (admin)", request_body = CommitteeInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body answer as the first time")),
+    responses((status = 201, body = schema::CommitteeCreated)))]
 async fn create_committee(
     State(s): State<AppState>,
     caller: Caller,
@@ -230,7 +243,9 @@ async fn create_committee(
     Ok(created(201, &response, false))
 }
 
-#[derive(Debug, Deserialize)]
+/// A new fund of a committee; its name defaults to the kind's and the
+/// committee's.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct FundInput {
     code: String,
@@ -239,6 +254,9 @@ struct FundInput {
     name: Option<String>,
 }
 
+#[utoipa::path(post, path = "/funds", tag = "funds", security(("bearer" = [])),
+    summary = "Open a fund; writes its fund_opened entry (admin)", request_body = FundInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body answer as the first time")),
+    responses((status = 201, body = schema::FundOpened)))]
 async fn create_fund(
     State(s): State<AppState>,
     caller: Caller,
@@ -314,10 +332,13 @@ async fn create_fund(
     Ok(created(201, &response(&appended), false))
 }
 
-#[derive(Debug, Deserialize)]
+/// A new token for a role in a committee.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct TokenInput {
     name: String,
+    /// One of the roles (SPEC §5).
+    #[schema(example = "clerk")]
     role: String,
     committee_code: String,
     /// Its last day of use (`YYYY-MM-DD`, Vietnam), today or later.
@@ -330,6 +351,9 @@ struct TokenInput {
 /// Creates a token. The secret is shown in this answer only; a replay of
 /// the same request answers without it (`"token": null`), since secrets are
 /// stored only as hashes.
+#[utoipa::path(post, path = "/tokens", tag = "access", security(("bearer" = [])),
+    summary = "Create a token; the secret is shown once (admin)", request_body = TokenInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body answer as the first time")),
+    responses((status = 201, body = schema::TokenCreated)))]
 async fn create_token(
     State(s): State<AppState>,
     caller: Caller,
@@ -425,6 +449,9 @@ fn act(
     }
 }
 
+#[utoipa::path(get, path = "/users", tag = "access", security(("bearer" = [])),
+    summary = "The console users of the admin's subtree, never their passwords (admin)",
+    responses((status = 200, body = schema::Users)))]
 /// The console users of the admin's subtree (every user for a
 /// deployment-wide admin); never their passwords.
 async fn users(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
@@ -450,6 +477,10 @@ async fn users(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>,
     Ok(Json(json!({ "users": list })))
 }
 
+#[utoipa::path(post, path = "/users/{username}/disable", tag = "access", security(("bearer" = [])),
+    summary = "Disable a user of the admin's subtree; their sessions end (admin)",
+    params(("username" = String, Path)),
+    responses((status = 204, description = "Disabled (or already disabled)")))]
 /// Disables a user of the admin's subtree: they can no longer sign in and
 /// their sessions end at once. Disabling a disabled user changes nothing.
 async fn disable_user(

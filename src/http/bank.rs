@@ -9,12 +9,13 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::error::ApiError;
+use super::schema::{self, FundPath};
 use super::{json_body, AppState};
 use crate::auth::Caller;
 use crate::intake::import::{self, ImportError, Taken};
@@ -28,33 +29,30 @@ use crate::service::bank::{decide_line, fund_accounts, fund_statements, settle_l
 use crate::store::bank::LineStatus;
 use crate::store::Reader;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/funds/{fund}/bank-accounts",
-            get(accounts).post(open_account),
-        )
-        .route("/funds/{fund}/vietqr", get(qr))
-        .route("/funds/{fund}/bank-lines", get(lines))
-        .route("/funds/{fund}/bank-lines/{line}/settle", post(settle))
-        .route("/funds/{fund}/bank-lines/{line}/decide", post(decide))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(accounts, open_account))
+        .routes(routes!(qr))
+        .routes(routes!(lines))
+        .routes(routes!(settle))
+        .routes(routes!(decide))
 }
 
 /// Routes whose bodies are read as a stream, with their own limit.
-pub fn streamed_router() -> Router<AppState> {
-    Router::new().route(
-        "/funds/{fund}/bank-statements",
-        get(statements).post(import_statement),
-    )
+pub fn streamed_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(statements, import_statement))
 }
 
 /// The webhooks, outside `/api/v1` auth: each provider authenticates.
-pub fn webhook_router() -> Router<AppState> {
-    Router::new()
-        .route("/intake/sepay", post(sepay))
-        .route("/intake/casso", post(casso))
+pub fn webhook_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sepay))
+        .routes(routes!(casso))
 }
 
+#[utoipa::path(get, path = "/funds/{fund}/bank-accounts", tag = "bank", params(FundPath),
+    summary = "The fund's receiving accounts, public as committees publish them",
+    responses((status = 200, body = schema::BankAccounts)))]
 async fn accounts(
     State(s): State<AppState>,
     Path(fund): Path<String>,
@@ -63,6 +61,10 @@ async fn accounts(
     Ok(Json(json!({ "accounts": fund_accounts(&s, &fund).await? })))
 }
 
+#[utoipa::path(post, path = "/funds/{fund}/bank-accounts", tag = "bank", security(("bearer" = [])),
+    params(FundPath), request_body = schema::BankAccountInput,
+    summary = "Add a receiving account (admin): writes bank_account_opened",
+    responses((status = 201, body = crate::store::writer::WrittenEntry)))]
 async fn open_account(
     State(s): State<AppState>,
     Path(fund): Path<String>,
@@ -88,6 +90,14 @@ async fn open_account(
     Ok(super::created(201, &outcome.to_json(), false))
 }
 
+#[utoipa::path(get, path = "/funds/{fund}/vietqr", tag = "bank",
+    params(FundPath,
+        ("account" = Option<String>, Query, description = "The receiving account; the fund's first by default"),
+        ("campaign" = Option<String>, Query, description = "A campaign's id"),
+        ("pledge" = Option<String>, Query, description = "A pledge's id"),
+        ("amount_vnd" = Option<String>, Query, description = "Whole đồng")),
+    summary = "A VietQR payload for a transfer to the fund, a campaign or a pledge",
+    responses((status = 200, body = schema::VietQr)))]
 async fn qr(
     State(s): State<AppState>,
     Path(fund): Path<String>,
@@ -96,6 +106,9 @@ async fn qr(
     Ok(Json(vietqr_for(&s, &fund, &q).await?))
 }
 
+#[utoipa::path(get, path = "/funds/{fund}/bank-statements", tag = "bank", params(FundPath),
+    summary = "The fund's sealed bank statements, each beside the gifts its credits are",
+    responses((status = 200, body = schema::BankStatements)))]
 async fn statements(
     State(s): State<AppState>,
     Path(fund): Path<String>,
@@ -139,6 +152,13 @@ pub fn import_error(e: ImportError) -> ApiError {
     }
 }
 
+#[utoipa::path(post, path = "/funds/{fund}/bank-statements", tag = "bank", security(("bearer" = [])),
+    params(FundPath, ("account" = String, Query, description = "The receiving account the statement is of")),
+    request_body(content = String, content_type = "application/octet-stream",
+        description = "The bank's file as downloaded: Vietcombank, BIDV, VietinBank, MB or Agribank layouts, camt.053, or the generic CSV"),
+    summary = "Take a bank statement in (clerk): checked whole, recorded a thousand lines per commit, sealed",
+    responses((status = 201, description = "Taken in", body = schema::Imported),
+        (status = 200, description = "Nothing in it was new", body = schema::Imported)))]
 async fn import_statement(
     State(s): State<AppState>,
     Path(fund): Path<String>,
@@ -208,6 +228,13 @@ async fn import_statement(
     Ok((status, Json(answer)).into_response())
 }
 
+#[utoipa::path(get, path = "/funds/{fund}/bank-lines", tag = "bank", security(("bearer" = [])),
+    params(FundPath,
+        ("status" = Option<String>, Query, description = "review, gift, not_gift, withdrawal or outflow"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000),
+        ("offset" = Option<u64>, Query)),
+    summary = "Bank lines with their narratives (clerks of the fund's committee, inspectors above it); every read is logged",
+    responses((status = 200, body = schema::BankLines)))]
 async fn lines(
     State(s): State<AppState>,
     Path(fund): Path<String>,
@@ -276,6 +303,10 @@ async fn lines(
     Ok(Json(json!({ "lines": lines })))
 }
 
+#[utoipa::path(post, path = "/funds/{fund}/bank-lines/{line}/settle", tag = "bank", security(("bearer" = [])),
+    params(FundPath, ("line" = String, Path, description = "The bank line's id")), request_body = schema::Settlement,
+    summary = "Settle a line in review (clerk); not a gift and a withdrawal wait for an approver",
+    responses((status = 200, body = schema::BankLineAnswer)))]
 async fn settle(
     State(s): State<AppState>,
     Path((fund, line_id)): Path<(String, String)>,
@@ -287,6 +318,10 @@ async fn settle(
     Ok(Json(json!({ "line": line })).into_response())
 }
 
+#[utoipa::path(post, path = "/funds/{fund}/bank-lines/{line}/decide", tag = "bank", security(("bearer" = [])),
+    params(FundPath, ("line" = String, Path, description = "The bank line's id")), request_body = schema::Decision,
+    summary = "Confirm or send back a proposed settlement (an approver other than the proposer)",
+    responses((status = 200, body = schema::BankLineAnswer)))]
 async fn decide(
     State(s): State<AppState>,
     Path((fund, line_id)): Path<(String, String)>,
@@ -360,6 +395,12 @@ fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
 
+#[utoipa::path(post, path = "/intake/sepay", tag = "webhooks",
+    params(("Authorization" = String, Header, description = "Apikey <key>")),
+    request_body(content = Object, description = "One SePay transaction"),
+    summary = "SePay webhook; idempotent on its id",
+    responses((status = 200, body = schema::WebhookAnswer),
+        (status = "default", description = "Refused; SePay retries", body = schema::WebhookAnswer)))]
 async fn sepay(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let secrets = s.settings.intake.clone();
     let r = webhook::sepay(header(&headers, "authorization"), &body, |a| {
@@ -373,6 +414,13 @@ async fn sepay(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Re
     provider_answer(r)
 }
 
+#[utoipa::path(post, path = "/intake/casso", tag = "webhooks",
+    params(("X-Casso-Signature" = Option<String>, Header, description = "v2: t=<time>,v1=<HMAC-SHA512>"),
+        ("Secure-Token" = Option<String>, Header, description = "The legacy token")),
+    request_body(content = Object, description = "Casso's transactions"),
+    summary = "Casso webhook (v2 signed, or legacy); idempotent on each transaction's id",
+    responses((status = 200, body = schema::WebhookAnswer),
+        (status = "default", description = "Refused; Casso retries", body = schema::WebhookAnswer)))]
 async fn casso(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let secrets = s.settings.intake.clone();
     let r = webhook::casso(

@@ -5,11 +5,12 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::{json, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::error::ApiError;
+use super::schema::{self, FundPath, PageQuery};
 use super::{AppState, PAGE_MAX};
 use crate::auth::Caller;
 use crate::ledger::book::{Campaign, DistributionState, Household, PledgeState};
@@ -21,20 +22,20 @@ use crate::service::reads::{PledgeView, ReadModel};
 use crate::store::{ObjectFilter, Reader};
 use serde::Serialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/funds/{fund}/campaigns", get(campaigns))
-        .route("/funds/{fund}/pledges", get(pledges))
-        .route("/funds/{fund}/households", get(households))
-        .route("/funds/{fund}/distributions", get(distributions))
-        .route("/funds/{fund}/outflows", get(outflows))
-        .route("/funds/{fund}/stock", get(stock))
-        .route("/funds/{fund}/audit/replay", get(replay))
-        .route("/funds/{fund}/audit/findings", get(findings))
-        .route("/funds/{fund}/audit/verify", get(verify))
-        .route("/households/{id}", get(household_private))
-        .route("/audit/access-log", get(access_log))
-        .route("/audit/admin-log", get(admin_log))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(campaigns))
+        .routes(routes!(pledges))
+        .routes(routes!(households))
+        .routes(routes!(distributions))
+        .routes(routes!(outflows))
+        .routes(routes!(stock))
+        .routes(routes!(replay))
+        .routes(routes!(findings))
+        .routes(routes!(verify))
+        .routes(routes!(household_private))
+        .routes(routes!(access_log))
+        .routes(routes!(admin_log))
 }
 
 type Params = Query<HashMap<String, String>>;
@@ -103,6 +104,10 @@ async fn page<T: ReadModel, V: Serialize>(
     Ok(Json(json!({ name: items, "next": page.next })))
 }
 
+#[utoipa::path(get, path = "/funds/{fund}/campaigns", tag = "books",
+    params(FundPath, ("status" = Option<String>, Query, description = "open or closed"), PageQuery),
+    summary = "Campaigns with their windows, targets and totals",
+    responses((status = 200, body = schema::Campaigns)))]
 async fn campaigns(
     State(s): State<AppState>,
     Path(fund): Path<String>,
@@ -114,6 +119,12 @@ async fn campaigns(
 
 /// Pledges, found by transfer reference (`?reference=`) or status; each
 /// with what is outstanding and whether it is overdue today.
+#[utoipa::path(get, path = "/funds/{fund}/pledges", tag = "books",
+    params(FundPath,
+        ("reference" = Option<String>, Query, description = "The transfer reference (`SV <reference>`)"),
+        ("status" = Option<String>, Query, description = "open, fulfilled or cancelled"), PageQuery),
+    summary = "Pledges, with what is outstanding and overdue",
+    responses((status = 200, body = schema::Pledges)))]
 async fn pledges(
     State(s): State<AppState>,
     Path(fund): Path<String>,
@@ -128,6 +139,10 @@ async fn pledges(
 }
 
 /// Households as the ledger has them: pseudonymous, no private data.
+#[utoipa::path(get, path = "/funds/{fund}/households", tag = "books",
+    params(FundPath, PageQuery),
+    summary = "Households' public, pseudonymous fields",
+    responses((status = 200, body = schema::Households)))]
 async fn households(
     State(s): State<AppState>,
     Path(fund): Path<String>,
@@ -137,6 +152,10 @@ async fn households(
     page(&s, &fund, "households", &q, &known, |h: Household| h).await
 }
 
+#[utoipa::path(get, path = "/funds/{fund}/distributions", tag = "books",
+    params(FundPath, ("status" = Option<String>, Query, description = "pending, approved, voided or reversed"), PageQuery),
+    summary = "Distributions by status",
+    responses((status = 200, body = schema::Distributions)))]
 async fn distributions(
     State(s): State<AppState>,
     Path(fund): Path<String>,
@@ -157,6 +176,10 @@ async fn distributions(
 /// Outflows other than distributions (SPEC §9): expenses, transfers out,
 /// stock adjustments and reversals of gifts and transfers written with a
 /// status, each named by the seq of its entry.
+#[utoipa::path(get, path = "/funds/{fund}/outflows", tag = "books",
+    params(FundPath, ("status" = Option<String>, Query, description = "pending, approved or voided"), PageQuery),
+    summary = "Expenses, transfers out, stock adjustments and reversals, by status",
+    responses((status = 200, body = schema::Outflows)))]
 async fn outflows(
     State(s): State<AppState>,
     Path(fund): Path<String>,
@@ -175,6 +198,9 @@ async fn outflows(
 }
 
 /// Every stock line of a fund, with what is available after reservations.
+#[utoipa::path(get, path = "/funds/{fund}/stock", tag = "books", params(FundPath),
+    summary = "Stock per item: quantity, reserved, available, value",
+    responses((status = 200, body = schema::StockList)))]
 async fn stock(
     State(s): State<AppState>,
     Path(fund): Path<String>,
@@ -185,6 +211,10 @@ async fn stock(
 
 /// For inspectors: the books rebuilt from the ledger alone, compared field
 /// by field with the live tables.
+#[utoipa::path(get, path = "/funds/{fund}/audit/replay", tag = "audit", security(("bearer" = [])),
+    params(FundPath),
+    summary = "The books rebuilt from the ledger alone, compared with the live ones (inspector)",
+    responses((status = 200, body = schema::Replay)))]
 async fn replay(
     State(s): State<AppState>,
     caller: Caller,
@@ -239,6 +269,11 @@ async fn replay(
 
 /// A household's private record, for the clerks of its committee and the
 /// inspectors above it. Every read is logged before it is answered.
+#[utoipa::path(get, path = "/households/{id}", tag = "audit", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The household's id"),
+        ("fund" = Option<String>, Query, description = "Only this fund's record")),
+    summary = "A household's private record (clerk of its committee, inspector above it); every read is logged",
+    responses((status = 200, body = schema::PrivateRecords)))]
 async fn household_private(
     State(s): State<AppState>,
     caller: Caller,
@@ -306,6 +341,11 @@ async fn household_private(
 
 /// Who read which private record, newest first; for inspectors and admins,
 /// over the funds of their subtree.
+#[utoipa::path(get, path = "/audit/access-log", tag = "audit", security(("bearer" = [])),
+    params(("before" = Option<i64>, Query, description = "The `next` of the page before"),
+        ("limit" = Option<u64>, Query, minimum = 1, maximum = 1000)),
+    summary = "Who read which private record, newest first (inspector, admin)",
+    responses((status = 200, body = schema::AccessLog)))]
 async fn access_log(
     State(s): State<AppState>,
     caller: Caller,
@@ -342,6 +382,11 @@ async fn access_log(
 /// The admin log (SPEC §9): every committee, fund, token and user action,
 /// oldest first, for inspectors and admins of the scope; `after` pages
 /// on from a line's id.
+#[utoipa::path(get, path = "/audit/admin-log", tag = "audit", security(("bearer" = [])),
+    params(("after" = Option<i64>, Query, description = "The `next` of the page before"),
+        ("limit" = Option<u64>, Query, minimum = 1, maximum = 1000)),
+    summary = "Every committee, fund, token and user action of the caller's scope (inspector, admin)",
+    responses((status = 200, body = schema::AdminLog)))]
 async fn admin_log(
     State(s): State<AppState>,
     caller: Caller,
@@ -387,6 +432,13 @@ const FINDINGS_PARAMS: [(&str, u64, u64); 3] = [
 
 /// For inspectors: what in the fund's ledger deserves a second look,
 /// judged against today's policy.
+#[utoipa::path(get, path = "/funds/{fund}/audit/findings", tag = "audit", security(("bearer" = [])),
+    params(FundPath,
+        ("ack_days" = Option<u64>, Query, description = "Days a distribution may wait for its acknowledgement; 30"),
+        ("pending_days" = Option<u64>, Query, description = "Days a distribution may wait for approval; 14"),
+        ("large_vnd" = Option<u64>, Query, description = "From what amount an anonymous gift is large; 50,000,000")),
+    summary = "Findings for inspectors",
+    responses((status = 200, body = schema::Findings)))]
 async fn findings(
     State(s): State<AppState>,
     caller: Caller,
@@ -443,6 +495,10 @@ async fn findings(
 /// For inspectors: `sovang verify --fund` run by the server on its own
 /// database: hashes, chain, Merkle hashes, checkpoints, the fund's rules
 /// and its balance. `?deep=true` compares every stored Merkle hash too.
+#[utoipa::path(get, path = "/funds/{fund}/audit/verify", tag = "audit", security(("bearer" = [])),
+    params(FundPath, ("deep" = Option<bool>, Query, description = "Compare every stored Merkle hash too")),
+    summary = "Whole-fund verification on the server's database (inspector)",
+    responses((status = 200, body = schema::Verified)))]
 async fn verify(
     State(s): State<AppState>,
     caller: Caller,

@@ -5,17 +5,19 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::error::ApiError;
 use super::AppState;
 use crate::store::export::Exporter;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/funds/{fund}/export", get(export))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(export))
 }
 
+#[utoipa::path(get, path = "/funds/{fund}/export", tag = "entries", params(super::schema::FundPath),
+    summary = "The whole ledger as an NDJSON bundle (header, entries, checkpoints); check it with sovang verify --bundle",
+    responses((status = 200, body = String, content_type = "application/x-ndjson")))]
 async fn export(State(s): State<AppState>, Path(code): Path<String>) -> Result<Response, ApiError> {
     let fund = s.fund(&code).await?;
     let exporter = Exporter::start(&s.store, &fund.code)

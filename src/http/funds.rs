@@ -7,12 +7,13 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::error::ApiError;
+use super::schema::{self, FundPath};
 use super::{created, idempotency_key, json_body, AppState, BATCH_ENTRIES_MAX, PAGE_MAX};
 use crate::auth::Caller;
 use crate::ledger::kinds::corrections::Period;
@@ -22,18 +23,18 @@ use crate::ledger::state::Draft;
 use crate::service::append::{self as service, AppendError};
 use crate::store::writer::IdempotencyKey;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/funds/{fund}", get(fund))
-        .route("/funds/{fund}/checkpoint", get(checkpoint))
-        .route("/funds/{fund}/entries", get(entries).post(append))
-        .route("/funds/{fund}/entries/{seq}", get(entry))
-        .route("/funds/{fund}/proof/inclusion", get(inclusion))
-        .route("/funds/{fund}/proof/consistency", get(consistency))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(fund))
+        .routes(routes!(checkpoint))
+        .routes(routes!(entries, append))
+        .routes(routes!(entry))
+        .routes(routes!(inclusion))
+        .routes(routes!(consistency))
 }
 
-pub fn batch_router() -> Router<AppState> {
-    Router::new().route("/funds/{fund}/entries/batch", post(append_batch))
+pub fn batch_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(append_batch))
 }
 
 fn number(q: &HashMap<String, String>, name: &str) -> Result<Option<u64>, ApiError> {
@@ -48,6 +49,9 @@ fn index(v: &str, name: &str) -> Result<u64, ApiError> {
         .ok_or_else(|| ApiError::BadRequest(format!("{name} must be an integer from 0 to 2^63-1")))
 }
 
+#[utoipa::path(get, path = "/funds/{fund}", tag = "funds", params(FundPath),
+    summary = "A fund: balance, stock, size, root, verifier key",
+    responses((status = 200, body = schema::Fund)))]
 async fn fund(
     State(s): State<AppState>,
     Path(code): Path<String>,
@@ -78,6 +82,9 @@ async fn fund(
     })))
 }
 
+#[utoipa::path(get, path = "/funds/{fund}/checkpoint", tag = "funds", params(FundPath),
+    summary = "The latest signed checkpoint (a C2SP signed note)",
+    responses((status = 200, body = String, content_type = "text/plain; charset=utf-8")))]
 async fn checkpoint(
     State(s): State<AppState>,
     Path(code): Path<String>,
@@ -102,6 +109,12 @@ fn entry_json(e: &crate::store::StoredEntry) -> Value {
     json!({"seq": e.seq, "hash": hex::encode(&e.hash), "canonical": e.canonical})
 }
 
+#[utoipa::path(get, path = "/funds/{fund}/entries", tag = "entries",
+    params(FundPath,
+        ("from" = Option<u64>, Query, description = "The first seq; 0 by default"),
+        ("limit" = Option<u64>, Query, minimum = 1, maximum = 1000, description = "100 by default")),
+    summary = "A page of entries with seq, hash and canonical text",
+    responses((status = 200, body = schema::Entries)))]
 async fn entries(
     State(s): State<AppState>,
     Path(code): Path<String>,
@@ -129,6 +142,10 @@ async fn entries(
     })))
 }
 
+#[utoipa::path(get, path = "/funds/{fund}/entries/{seq}", tag = "entries",
+    params(FundPath, ("seq" = u64, Path)),
+    summary = "One entry",
+    responses((status = 200, body = schema::Entry)))]
 async fn entry(
     State(s): State<AppState>,
     Path((code, seq)): Path<(String, String)>,
@@ -152,6 +169,12 @@ async fn signed_size(s: &AppState, code: &str) -> Result<u64, ApiError> {
         .map_or(0, |(size, _)| size))
 }
 
+#[utoipa::path(get, path = "/funds/{fund}/proof/inclusion", tag = "proofs",
+    params(FundPath,
+        ("seq" = u64, Query, description = "The leaf"),
+        ("size" = Option<u64>, Query, description = "The tree size; the latest signed one by default")),
+    summary = "An RFC 9162 inclusion proof",
+    responses((status = 200, body = schema::InclusionProof)))]
 async fn inclusion(
     State(s): State<AppState>,
     Path(code): Path<String>,
@@ -201,6 +224,12 @@ pub async fn inclusion_proof(
     }))
 }
 
+#[utoipa::path(get, path = "/funds/{fund}/proof/consistency", tag = "proofs",
+    params(FundPath,
+        ("from" = u64, Query, description = "The older size"),
+        ("to" = Option<u64>, Query, description = "The newer size; the latest signed one by default")),
+    summary = "An RFC 9162 consistency proof",
+    responses((status = 200, body = schema::ConsistencyProof)))]
 async fn consistency(
     State(s): State<AppState>,
     Path(code): Path<String>,
@@ -285,6 +314,10 @@ fn prefixed(e: ApiError, prefix: &str) -> ApiError {
     }
 }
 
+#[utoipa::path(post, path = "/funds/{fund}/entries", tag = "entries", security(("bearer" = [])),
+    params(FundPath, ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body answer as the first time")), request_body = schema::Append,
+    summary = "Append one entry (clerk; approvers and inspectors for their kinds)",
+    responses((status = 201, body = crate::store::writer::WrittenEntry)))]
 async fn append(
     State(s): State<AppState>,
     caller: Caller,
@@ -295,6 +328,10 @@ async fn append(
     append_request(&s, &caller, &code, &headers, body, false).await
 }
 
+#[utoipa::path(post, path = "/funds/{fund}/entries/batch", tag = "entries", security(("bearer" = [])),
+    params(FundPath, ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body answer as the first time")), request_body = schema::Batch,
+    summary = "Append up to 1,000 entries, all or nothing",
+    responses((status = 201, body = schema::Written)))]
 async fn append_batch(
     State(s): State<AppState>,
     caller: Caller,

@@ -20,6 +20,8 @@ mod funds;
 mod receipts;
 /// The public statement of gifts (sao kê): search and CSV.
 pub(crate) mod saoke;
+/// The shapes of requests and answers, for the OpenAPI document.
+pub mod schema;
 /// Sources and uses of a fund for a period.
 pub(crate) mod statement;
 /// Statements as spreadsheets.
@@ -30,9 +32,14 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use std::sync::OnceLock;
+
 use axum::{Json, Router};
 use serde_json::Value;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder};
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use crate::service::AppState;
 use crate::store::writer::IdempotencyKey;
@@ -52,9 +59,22 @@ pub const IDEMPOTENCY_KEY_LEN_MAX: usize = 128;
 
 /// The API's routes, mounted under `/api/v1` by [`crate::app::router`].
 pub fn api() -> Router<AppState> {
-    let api = Router::new()
-        .route("/health", get(health))
-        .route("/openapi.json", get(openapi))
+    routes().split_for_parts().0
+}
+
+/// The OpenAPI document (3.1) of [`api`], built from the handlers'
+/// annotations: every route is in it, since routes are registered only
+/// through it.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let mut doc = routes().split_for_parts().1;
+    utoipa::Modify::modify(&Conventions, &mut doc);
+    doc
+}
+
+fn routes() -> OpenApiRouter<AppState> {
+    let api = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health))
+        .routes(routes!(openapi))
         .merge(admin::router())
         .merge(funds::router())
         .merge(books::router())
@@ -72,6 +92,65 @@ pub fn api() -> Router<AppState> {
     api.merge(batch).merge(statements)
 }
 
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Sổ Vàng",
+        version = "1",
+        description = "Tamper-evident ledger of the Fatherland Front's For the Poor and Relief funds. \
+            Entries are RFC 8785 canonical JSON; leaf hash = SHA-256(0x00 ‖ canonical); Merkle tree \
+            and proofs per RFC 9162; checkpoints are C2SP signed notes (Ed25519). Amounts are whole \
+            đồng written as decimal strings. Every refusal is a problem details answer (RFC 9457)."
+    ),
+    servers((url = "/api/v1")),
+    components(schemas(schema::Problem))
+)]
+struct ApiDoc;
+
+/// What every operation shares: bearer tokens, and problem details for
+/// every answer an operation does not name.
+struct Conventions;
+
+impl utoipa::Modify for Conventions {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        let problem = ResponseBuilder::new()
+            .description("A refusal or failure, as problem details")
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                        "Problem",
+                    ))))
+                    .build(),
+            )
+            .build();
+        for item in doc.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                op.responses
+                    .responses
+                    .entry("default".to_owned())
+                    .or_insert_with(|| RefOr::T(problem.clone()));
+            }
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/health", tag = "service", summary = "Service and database health",
+    responses((status = 200, body = schema::Health)))]
 async fn health(axum::extract::State(s): axum::extract::State<AppState>) -> Response {
     match s.store.ping().await {
         Ok(()) => Json(serde_json::json!({"status": "ok"})).into_response(),
@@ -82,10 +161,18 @@ async fn health(axum::extract::State(s): axum::extract::State<AppState>) -> Resp
     }
 }
 
+#[utoipa::path(get, path = "/openapi.json", tag = "service", summary = "This document",
+    responses((status = 200, body = Object)))]
 async fn openapi() -> Response {
+    static DOCUMENT: OnceLock<String> = OnceLock::new();
+    let doc = DOCUMENT.get_or_init(|| {
+        openapi_document()
+            .to_pretty_json()
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    });
     (
         [(axum::http::header::CONTENT_TYPE, "application/json")],
-        include_str!("openapi.json"),
+        doc.as_str(),
     )
         .into_response()
 }

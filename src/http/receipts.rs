@@ -1,20 +1,21 @@
 //! Receipts: everything a donor needs to check a gift, in one answer.
 
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use std::time::Duration;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use serde_json::{json, Value};
 
 use super::error::ApiError;
+use super::schema::{self, FundPath};
 use super::AppState;
 use crate::ledger::ids::normalise_verification_code;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/receipts/{code}", get(receipt))
-        .route("/funds/{fund}/gifts/{seq}", get(gift))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(receipt))
+        .routes(routes!(gift))
 }
 
 /// How often a receipt waiting for its checkpoint looks again.
@@ -55,6 +56,10 @@ async fn covering(
 /// `{receipt_no, code, status, fund, seq, canonical, leaf_hash, proof:
 /// {size, path}, checkpoint, verifier_key}`: the entry, its inclusion proof
 /// in the latest signed checkpoint, and the key that signed it.
+#[utoipa::path(get, path = "/receipts/{code}", tag = "receipts",
+    params(("code" = String, Path, description = "The verification code, in any case, with or without hyphens")),
+    summary = "A receipt: the entry, its inclusion proof, the signed checkpoint and the verifier key",
+    responses((status = 200, body = schema::Receipt)))]
 async fn receipt(
     State(s): State<AppState>,
     Path(raw): Path<String>,
@@ -71,6 +76,10 @@ async fn receipt(
 
 /// A gift of the public statement by its seq (SPEC §10): the same answer
 /// as a receipt's, without the verification code.
+#[utoipa::path(get, path = "/funds/{fund}/gifts/{seq}", tag = "receipts",
+    params(FundPath, ("seq" = u64, Path)),
+    summary = "A gift of the statement by seq, proved like a receipt, without its verification code",
+    responses((status = 200, body = schema::Receipt)))]
 async fn gift(
     State(s): State<AppState>,
     Path((fund, seq)): Path<(String, String)>,

@@ -9,21 +9,42 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::json;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::error::ApiError;
+use super::schema::{self, FundPath};
 use super::xlsx::{Cell, Sheet};
 use super::{AppState, PAGE_MAX};
 use crate::format::vn_date;
 use crate::store::donations::{DonationFilter, Gift};
 use crate::store::{FundInfo, Store};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/funds/{fund}/donations", get(donations))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(donations))
 }
 
+#[utoipa::path(get, path = "/funds/{fund}/donations", tag = "statements",
+    params(FundPath,
+        ("q" = Option<String>, Query, description = "Words of the donor's name, in any case, with or without tones"),
+        ("campaign" = Option<String>, Query),
+        ("from" = Option<String>, Query, description = "First day received, YYYY-MM-DD"),
+        ("to" = Option<String>, Query, description = "Last day received, YYYY-MM-DD"),
+        ("min_vnd" = Option<String>, Query, description = "Whole đồng; Vietnamese grouping (1.000.000) is read"),
+        ("max_vnd" = Option<String>, Query),
+        ("receipt_no" = Option<String>, Query),
+        ("bank_ref" = Option<String>, Query),
+        ("kind" = Option<String>, Query, description = "cash or in_kind"),
+        ("status" = Option<String>, Query, description = "valid or voided"),
+        ("cursor" = Option<String>, Query),
+        ("limit" = Option<u64>, Query, minimum = 1, maximum = 1000),
+        ("format" = Option<String>, Query, description = "json (pages), csv or xlsx (the whole match)")),
+    summary = "The public statement of gifts (sao kê): search, filters, pages; CSV and XLSX of the whole match",
+    responses((status = 200, description = "A page, or the file", content(
+        (schema::Donations = "application/json"),
+        (String = "text/csv; charset=utf-8"),
+        (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))))]
 async fn donations(
     State(s): State<AppState>,
     Path(code): Path<String>,

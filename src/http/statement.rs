@@ -8,11 +8,12 @@ use std::collections::HashMap;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use time::Date;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::error::ApiError;
+use super::schema::{self, FundPath};
 use super::xlsx::{xlsx_response, Cell, Sheet};
 use super::AppState;
 use crate::format::vn_date;
@@ -22,10 +23,10 @@ use crate::ledger::statement::Statement;
 use crate::ledger::uses::{where_it_went, Places};
 use crate::store::Store;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/funds/{fund}/statement", get(statement))
-        .route("/funds/{fund}/where-money-went", get(where_money_went))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(statement))
+        .routes(routes!(where_money_went))
 }
 
 /// The first day a statement may start on.
@@ -72,6 +73,10 @@ pub async fn build(store: &Store, fund: &str, from: Date, to: Date) -> Result<St
 }
 
 /// Where the money of the fund, or of one campaign (`?campaign=`), went.
+#[utoipa::path(get, path = "/funds/{fund}/where-money-went", tag = "statements",
+    params(FundPath, ("campaign" = Option<String>, Query, description = "One campaign's money only")),
+    summary = "Where the money of the fund, or of one campaign, went",
+    responses((status = 200, body = schema::WhereMoneyWent)))]
 async fn where_money_went(
     State(s): State<AppState>,
     Path(code): Path<String>,
@@ -101,6 +106,17 @@ async fn where_money_went(
     Ok(Json(went).into_response())
 }
 
+#[utoipa::path(get, path = "/funds/{fund}/statement", tag = "statements",
+    params(FundPath,
+        ("from" = Option<String>, Query, description = "First day, YYYY-MM-DD"),
+        ("to" = Option<String>, Query, description = "Last day, YYYY-MM-DD"),
+        ("period" = Option<String>, Query, description = "2026-10, 2026-Q4, 2026-H2 or 2026, instead of from and to"),
+        ("format" = Option<String>, Query, description = "json, csv or xlsx")),
+    summary = "Sources and uses for a period, opening to closing balance",
+    responses((status = 200, description = "The statement, or its file", content(
+        (schema::Statement = "application/json"),
+        (String = "text/csv; charset=utf-8"),
+        (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))))]
 async fn statement(
     State(s): State<AppState>,
     Path(code): Path<String>,

@@ -52,7 +52,7 @@ pub struct NewToken<'a> {
 }
 
 /// A token as an admin sees it: never its secret.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct TokenInfo {
     pub id: String,
     /// The person it belongs to.

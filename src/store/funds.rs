@@ -17,7 +17,7 @@ use crate::ledger::policy::Policy;
 use crate::ledger::state::{apply, Appended, Context, Draft, FundState};
 
 /// A committee as stored.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Committee {
     pub code: String,
     pub name: String,

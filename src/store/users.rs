@@ -12,7 +12,7 @@ pub struct UserLogin {
 }
 
 /// A user as the operator lists them: never the password.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct UserInfo {
     pub username: String,
     pub name: String,

@@ -95,7 +95,7 @@ pub struct Outcome {
 }
 
 /// One written entry as its writer is told of it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WrittenEntry {
     pub seq: u64,
     pub id: String,
@@ -113,7 +113,7 @@ pub struct WrittenEntry {
 }
 
 /// A gift's receipt: what the donor is given.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReceiptLink {
     pub receipt_no: String,
     pub code: String,
@@ -121,7 +121,7 @@ pub struct ReceiptLink {
 }
 
 /// The other side of a transfer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Counterpart {
     pub fund: String,
     pub seq: u64,

@@ -31,7 +31,8 @@ async fn open_account(app: &TestApp, account: &str) -> Answer {
 
 /// Posts a statement file.
 async fn import(app: &TestApp, token: &str, account: &str, bytes: Vec<u8>) -> Answer {
-    Answer::from(
+    Answer::checked(
+        "POST",
         app.client
             .post(format!(
                 "{}/funds/{F}/bank-statements?account={account}",
@@ -440,7 +441,8 @@ async fn bad_statements_are_refused_whole(app: TestApp) {
     let a = import(&app, &clerk, "123456789", ok.clone()).await;
     a.problem(422);
     assert_eq!(a.body["rule"], "unknown_account");
-    let none = Answer::from(
+    let none = Answer::checked(
+        "POST",
         app.client
             .post(format!("{}/funds/{F}/bank-statements", app.base))
             .bearer_auth(&clerk)
@@ -786,7 +788,7 @@ async fn webhook(app: &TestApp, path: &str, headers: &[(&str, String)], body: &V
     for (k, v) in headers {
         req = req.header(*k, v);
     }
-    Answer::from(req.send().await.expect("POST webhook")).await
+    Answer::checked("POST", req.send().await.expect("POST webhook")).await
 }
 
 fn casso_signature(payload: &Value, key: &str) -> String {

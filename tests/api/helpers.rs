@@ -191,6 +191,28 @@ impl Answer {
         }
     }
 
+    /// Reads an answer to `method`, checked against the OpenAPI document
+    /// when it is an API answer ([`crate::contract`]).
+    pub async fn checked(method: &str, r: reqwest::Response) -> Self {
+        let path = r.url().path().to_owned();
+        let answer = Self::from(r).await;
+        if let Some(api_path) = path.strip_prefix("/api/v1") {
+            let content_type = answer
+                .headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            crate::contract::check(
+                method,
+                api_path,
+                answer.status.as_u16(),
+                content_type,
+                &answer.text,
+            );
+        }
+        answer
+    }
+
     /// Asserts a problem details answer with `status`.
     pub fn problem(&self, status: u16) -> &Self {
         assert_eq!(self.status.as_u16(), status, "answer: {}", self.text);
@@ -223,7 +245,8 @@ impl Answer {
 
 impl TestApp {
     pub async fn get(&self, path: &str) -> Answer {
-        Answer::from(
+        Answer::checked(
+            "GET",
             self.client
                 .get(format!("{}{path}", self.base))
                 .send()
@@ -255,7 +278,7 @@ impl TestApp {
         if let Some(k) = key {
             req = req.header("idempotency-key", k);
         }
-        Answer::from(req.send().await.expect("POST")).await
+        Answer::checked("POST", req.send().await.expect("POST")).await
     }
 
     /// Creates committee `code` under `parent`.
@@ -325,7 +348,8 @@ impl TestApp {
 
     /// GET with a bearer token.
     pub async fn get_as(&self, path: &str, token: &str) -> Answer {
-        Answer::from(
+        Answer::checked(
+            "GET",
             self.client
                 .get(format!("{}{path}", self.base))
                 .bearer_auth(token)

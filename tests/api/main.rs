@@ -1,6 +1,7 @@
 //! API tests: the real server over HTTP, each test with its own database,
 //! on SQLite and on PostgreSQL.
 
+mod contract;
 mod helpers;
 
 mod at_rest;

@@ -182,7 +182,7 @@ async fn proofs_and_pages_agree_with_the_checkpoint(app: TestApp) {
     let committees = app.get("/committees").await;
     assert_eq!(committees.body["committees"][0]["code"], "HN");
     assert_eq!(app.get("/health").await.body["status"], "ok");
-    assert_eq!(app.get("/openapi.json").await.body["openapi"], "3.0.3");
+    assert_eq!(app.get("/openapi.json").await.body["openapi"], "3.1.0");
     // The QR code's address leads to the receipt; a wrong method is a problem too.
     let no_redirect = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

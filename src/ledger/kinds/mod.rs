@@ -198,7 +198,7 @@ impl KindBody for DonationCash {
 }
 
 /// What a fund is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FundKind {
     ForThePoor,

@@ -158,19 +158,27 @@ impl KindBody for HouseholdReclassified {
 /// Longest address on a private record.
 pub type Address = Bounded<500, false>;
 
-/// Who a household is. Never on the ledger.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Who a household is. Never on the ledger: sent with
+/// `household_registered`, kept encrypted, and a salted commitment to it is
+/// what the ledger carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PrivateRecord {
+    #[schema(value_type = String, max_length = 200)]
     pub head_name: Name,
     /// The head of household's CCCD (citizen identity card) number.
+    #[schema(pattern = "^[0-9]{12}$")]
     pub cccd: String,
+    /// 9 to 12 digits, an optional leading +.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^[+]?[0-9]{9,12}$")]
     pub phone: Option<String>,
+    #[schema(value_type = String, max_length = 500)]
     pub address: Address,
     /// The household's hamlet, from entry version 2: private, since in a
     /// small hamlet it points to the family.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub hamlet: Option<Name>,
 }
 
