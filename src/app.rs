@@ -175,6 +175,7 @@ async fn check_keys(store: &Store, secret: &MasterSecret) -> anyhow::Result<()> 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", http::api())
+        .merge(http::tiles::router())
         .merge(web::router())
         .fallback(unknown_path)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

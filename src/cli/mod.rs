@@ -18,6 +18,8 @@ pub mod watch;
 
 /// `backup` and `restore`.
 mod backup;
+/// `sovang tiles export`.
+pub mod tiles;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -118,6 +120,11 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// A fund's log as C2SP tiles, for a static host (SPEC §12).
+    Tiles {
+        #[command(subcommand)]
+        command: TilesCommand,
+    },
     /// Copy the whole database while the service runs, consistent as of
     /// one moment, and verify every fund of the copy. SQLite: a database
     /// file; PostgreSQL: a pg_dump archive (pg_dump on the PATH).
@@ -137,6 +144,21 @@ pub enum Command {
         /// Only verify the backup, changing nothing (SQLite backups).
         #[arg(long)]
         check: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TilesCommand {
+    /// Write a fund's checkpoint, hash tiles and entry bundles under DIR at
+    /// their C2SP paths (SPEC §12), for any static host; run again, it
+    /// writes only what is new, the checkpoint last
+    Export {
+        /// Fund code.
+        #[arg(long)]
+        fund: String,
+        /// The directory served as the fund's tile prefix.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -590,6 +612,13 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = cli.settings(None)?;
             init_tracing("text");
             backup::restore(&settings, from, *check).await
+        }
+        Command::Tiles {
+            command: TilesCommand::Export { fund, out },
+        } => {
+            let settings = cli.settings(None)?;
+            init_tracing(&settings.log.format);
+            tiles::run(&settings.database_url(), fund, out).await
         }
         Command::Export { fund, out } => {
             let settings = cli.settings(None)?;

@@ -24,6 +24,8 @@ pub(crate) mod saoke;
 pub mod schema;
 /// Sources and uses of a fund for a period.
 pub(crate) mod statement;
+/// A fund's log as C2SP tiles, beside the API (`/fund/{code}/...`).
+pub mod tiles;
 /// Statements as spreadsheets.
 mod xlsx;
 

@@ -10,8 +10,9 @@ use super::merkle::{leaf_hash, to_hex, Hash};
 /// SPEC §9. Entries of version 1 keep verifying under their own rules.
 pub const ENTRY_VERSION: u64 = 2;
 
-/// Largest canonical entry (SPEC §3).
-pub const CANONICAL_BYTES_MAX: usize = 64 * 1024;
+/// Largest canonical entry (SPEC §3): what an entry bundle's uint16
+/// length can say (C2SP tlog-tiles).
+pub const CANONICAL_BYTES_MAX: usize = crate::ledger::tiles::ENTRY_BYTES_MAX;
 
 /// `prev` of entry 0.
 pub const ZERO_HASH: Hash = Hash([0; 32]);
@@ -40,7 +41,7 @@ pub struct Sealed {
 pub enum SealError {
     #[error(transparent)]
     Canonical(#[from] CanonicalError),
-    #[error("the entry is {0} bytes long; at most 65536 are allowed")]
+    #[error("the entry is {0} bytes long; at most 65535 are allowed")]
     TooLarge(usize),
 }
 
@@ -115,11 +116,17 @@ mod tests {
     }
 
     #[test]
-    fn an_entry_over_64_kib_is_refused() {
-        let big = json!({"note": "x".repeat(CANONICAL_BYTES_MAX)});
+    fn an_entry_a_bundle_cannot_hold_is_refused() {
+        let base = seal(&envelope(), json!({"note": ""}))
+            .unwrap()
+            .canonical
+            .len();
+        let note = |n: usize| json!({"note": "x".repeat(n)});
+        let longest = seal(&envelope(), note(65_535 - base)).unwrap();
+        assert_eq!(longest.canonical.len(), 65_535);
         assert!(matches!(
-            seal(&envelope(), big),
-            Err(SealError::TooLarge(_))
+            seal(&envelope(), note(65_536 - base)),
+            Err(SealError::TooLarge(65_536))
         ));
     }
 

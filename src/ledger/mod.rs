@@ -39,6 +39,8 @@ pub mod saoke;
 pub mod state;
 /// Sources and uses of a fund for a period.
 pub mod statement;
+/// A fund's log as C2SP tiles: paths, widths, entry bundles.
+pub mod tiles;
 /// Where the money of a fund or campaign went.
 pub mod uses;
 /// Value types read from JSON: bounded text, dates, quantities.

@@ -11,6 +11,8 @@ pub mod bank;
 pub mod reads;
 /// Back-off for sign-ins.
 pub mod throttle;
+/// Tiles and entry bundles of a fund, read from the database.
+pub mod tiles;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

@@ -37,4 +37,5 @@ mod rules;
 mod saoke;
 mod snapshots;
 mod tampering;
+mod tiles;
 mod v1_database;
