@@ -75,7 +75,7 @@ pub enum Command {
     /// or a running server, remembering what it verified (--url --state).
     Verify {
         /// Fund code (with the database, or with --url).
-        #[arg(long, required_unless_present_any = ["bundle", "all"])]
+        #[arg(long, required_unless_present_any = ["bundle", "all", "tiles"])]
         fund: Option<String>,
         /// Every fund of the database, one after another; the exit code
         /// is 1 if any fails.
@@ -91,8 +91,15 @@ pub enum Command {
         /// A running server's address, e.g. https://sovang.example.vn.
         #[arg(long, requires_all = ["fund", "state"])]
         url: Option<String>,
-        /// Where --url keeps the last checkpoint it verified.
-        #[arg(long, requires = "url")]
+        /// A fund's C2SP tiles as a static host serves them (the prefix of
+        /// `checkpoint` and `tile/...`, e.g. https://sovang.example.vn/fund/HN-VNN),
+        /// verified from the tiles alone; needs --state, and on the first
+        /// run --verifier-key.
+        #[arg(long, requires = "state", conflicts_with_all = ["bundle", "url", "all", "deep"])]
+        tiles: Option<String>,
+        /// Where --url or --tiles keeps the last checkpoint it verified, to
+        /// refuse a rollback or a fork on the next run.
+        #[arg(long)]
         state: Option<PathBuf>,
         /// The fund's verifier key as the committee published it; without
         /// it the bundle's (or, on a first --url run, the server's) is
@@ -573,9 +580,14 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             state,
             verifier_key,
             all,
+            tiles,
         } => {
             init_tracing("text");
             let key = verifier_key.as_deref();
+            if let Some(url) = tiles {
+                let state = state.as_deref().context("--tiles needs --state")?;
+                return verify_tiles(url, state, key).await;
+            }
             if *all {
                 let settings = cli.settings(None)?;
                 return verify_all(&settings.database_url(), *deep).await;
@@ -720,6 +732,26 @@ fn verify_bundle(path: &std::path::Path, key: Option<&str>) -> anyhow::Result<Ex
         }
         Err(e) => {
             println!("bundle {}: FAILED: {e}", path.display());
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+async fn verify_tiles(
+    url: &str,
+    state: &std::path::Path,
+    key: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    match watch::watch_tiles(url, state, key).await? {
+        watch::Outcome::Sound { state, new_entries } => {
+            println!(
+                "fund {} at {url}: OK: {} entries ({new_entries} new), root {}, verifier key {}",
+                state.fund, state.size, state.root, state.verifier_key
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        watch::Outcome::Lie { class, detail } => {
+            println!("tiles at {url}: {class}: {detail}");
             Ok(ExitCode::from(1))
         }
     }

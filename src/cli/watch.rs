@@ -102,14 +102,7 @@ pub async fn watch(
     state_path: &Path,
     pinned_key: Option<&str>,
 ) -> anyhow::Result<Outcome> {
-    let prior: Option<WatchState> = match std::fs::read_to_string(state_path) {
-        Ok(text) => Some(
-            serde_json::from_str(&text)
-                .with_context(|| format!("{} is not a watcher state file", state_path.display()))?,
-        ),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e).with_context(|| format!("reading {}", state_path.display())),
-    };
+    let prior = read_state(state_path)?;
     if let Some(p) = &prior {
         anyhow::ensure!(
             p.fund == fund,
@@ -267,4 +260,270 @@ fn save(path: &Path, state: &WatchState) -> anyhow::Result<()> {
     std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
     Ok(())
+}
+
+/// `sovang verify --tiles URL --state FILE`: the same watch as [`watch`],
+/// from a fund's C2SP tiles alone (SPEC §12), as a static host or a CDN
+/// serves them at `URL` (`URL/checkpoint`, `URL/tile/...`). No API is
+/// asked anything, so the first run needs `--verifier-key`; the origin is
+/// the key's name and the fund its last path element.
+///
+/// Each run reads the checkpoint and, for the entries appended since the
+/// state's, their bundles and level-0 tiles (each entry must hash to its
+/// tile's hash, and chain as [`watch`] checks), and the hash tiles above
+/// that the new size adds: every hash whose subtree ends among the new
+/// entries must be the subtree's root. The entries must then give the
+/// signed root from the state's tree: a new tree that does not is a
+/// `FORK`, as is another root at the state's size; a smaller one is a
+/// `ROLLBACK`; a tile or bundle at odds with the rest is `ALTERED`.
+pub async fn watch_tiles(
+    url: &str,
+    state_path: &Path,
+    pinned_key: Option<&str>,
+) -> anyhow::Result<Outcome> {
+    use crate::ledger::tiles::{added, unbundle, TileRef};
+
+    let prior = read_state(state_path)?;
+    let key = match (&prior, pinned_key) {
+        (Some(p), Some(k)) => {
+            anyhow::ensure!(
+                k == p.verifier_key,
+                "--verifier-key differs from the key this state file trusts"
+            );
+            p.verifier_key.clone()
+        }
+        (Some(p), None) => p.verifier_key.clone(),
+        (None, Some(k)) => k.to_owned(),
+        (None, None) => anyhow::bail!(
+            "the first run from tiles needs --verifier-key: the key the fund's committee published"
+        ),
+    };
+    let origin = key
+        .split('+')
+        .next()
+        .filter(|o| !o.is_empty())
+        .context("--verifier-key is not a note verifier key")?
+        .to_owned();
+    let fund = origin
+        .rsplit_once("/fund/")
+        .map(|(_, code)| code.to_owned())
+        .context("the key's name is not a fund's origin (…/fund/CODE)")?;
+    let base = url.trim_end_matches('/').to_owned();
+    let client = reqwest::Client::builder().timeout(TIMEOUT).build()?;
+    let get = |path: String| {
+        let (client, base) = (client.clone(), base.clone());
+        async move {
+            let r = client
+                .get(format!("{base}/{path}"))
+                .send()
+                .await
+                .with_context(|| format!("GET {base}/{path}"))?;
+            anyhow::ensure!(r.status().is_success(), "GET {base}/{path}: {}", r.status());
+            anyhow::Ok(r.bytes().await?.to_vec())
+        }
+    };
+    let altered = |detail: String| Outcome::Lie {
+        class: "ALTERED",
+        detail,
+    };
+
+    let note =
+        String::from_utf8(get("checkpoint".into()).await?).context("the checkpoint is not text")?;
+    let cp = match verify_checkpoint(&note, &key, &origin) {
+        Ok(cp) => cp,
+        Err(CheckpointError::BadSignature) => {
+            return Ok(Outcome::Lie {
+                class: "BAD SIGNATURE",
+                detail: "the checkpoint is not signed by the fund's key".into(),
+            })
+        }
+        Err(e) => return Err(e).context("reading the checkpoint"),
+    };
+    let (mut chain, mut tree) = match &prior {
+        None => (
+            ChainVerifier::new(&fund, &origin, Some(&key)),
+            Frontier::new(),
+        ),
+        Some(p) => {
+            let old_root = from_hex(&p.root).context("state: root")?;
+            if cp.size < p.size {
+                return Ok(Outcome::Lie {
+                    class: "ROLLBACK",
+                    detail: format!(
+                        "the tiles' checkpoint has {} entries; {} were signed before",
+                        cp.size, p.size
+                    ),
+                });
+            }
+            if cp.size == p.size && cp.root != old_root {
+                return Ok(Outcome::Lie {
+                    class: "FORK",
+                    detail: format!(
+                        "two signed checkpoints of size {} with different roots: {} before, {} now",
+                        cp.size,
+                        p.root,
+                        to_hex(&cp.root)
+                    ),
+                });
+            }
+            // Does the new tree hold the old one? Its root at the old size,
+            // read from the new tree's tiles, must be the root seen before.
+            if cp.size > p.size {
+                match root_in_tiles(&get, cp.size, p.size).await? {
+                    Some(root) if root == old_root => {}
+                    Some(root) => {
+                        return Ok(Outcome::Lie {
+                            class: "FORK",
+                            detail: format!(
+                                "the tree of size {} does not extend the one of size {} verified before: its first {} entries give root {}, not {}",
+                                cp.size,
+                                p.size,
+                                p.size,
+                                to_hex(&root),
+                                p.root
+                            ),
+                        })
+                    }
+                    None => {
+                        return Ok(altered(format!(
+                            "the tiles holding the root of size {} are not tiles of size {}",
+                            p.size, cp.size
+                        )))
+                    }
+                }
+            }
+            let bytes = hex::decode(&p.frontier).context("state: frontier")?;
+            let frontier = Frontier::from_bytes(p.size, &bytes).context("state: frontier")?;
+            let last = from_hex(&p.last_hash).context("state: last hash")?;
+            (
+                ChainVerifier::resume(&fund, &origin, &key, frontier.clone(), last),
+                frontier,
+            )
+        }
+    };
+    let start = chain.size();
+    let new_tiles = added(start, cp.size);
+    // The hashes of the upper tiles, by stored index, to compare with the
+    // subtrees the new entries complete.
+    let mut upper: std::collections::HashMap<u64, Hash> = std::collections::HashMap::new();
+    for t in new_tiles
+        .iter()
+        .filter(|t| !t.is_entries() && t.level() > 0)
+    {
+        let bytes = get(t.path()).await?;
+        if bytes.len() != t.width() as usize * 32 {
+            return Ok(altered(format!("{} has {} bytes", t.path(), bytes.len())));
+        }
+        for (i, h) in t.hash_indexes().into_iter().zip(bytes.chunks(32)) {
+            upper.insert(i, Hash(h.try_into().unwrap_or([0; 32])));
+        }
+    }
+    let mut checked_upper = 0u64;
+    for t in new_tiles.iter().filter(|t| t.is_entries()) {
+        let level0 = TileRef::hashes(0, t.index(), t.width());
+        let hashes = get(level0.path()).await?;
+        let bundle = get(t.path()).await?;
+        let Some(entries) = unbundle(&bundle) else {
+            return Ok(altered(format!("{} is not an entry bundle", t.path())));
+        };
+        if entries.len() != t.width() as usize || hashes.len() != t.width() as usize * 32 {
+            return Ok(altered(format!(
+                "{} holds {} entries and {} {} bytes, for a width of {}",
+                t.path(),
+                entries.len(),
+                level0.path(),
+                hashes.len(),
+                t.width()
+            )));
+        }
+        for (i, (entry, hash)) in entries.iter().zip(hashes.chunks(32)).enumerate() {
+            let seq = t.first() + i as u64;
+            if seq < start {
+                continue;
+            }
+            let Ok(canonical) = std::str::from_utf8(entry) else {
+                return Ok(altered(format!("entry {seq} is not UTF-8")));
+            };
+            if let Err(f) = chain.push_entry(seq, hash, canonical) {
+                return Ok(altered(format!(
+                    "seq {}: {} ({} against {})",
+                    f.seq,
+                    f.reason,
+                    t.path(),
+                    level0.path()
+                )));
+            }
+            for (index, h) in tree.push(Hash(hash.try_into().unwrap_or([0; 32]))) {
+                if let Some(served) = upper.get(&index) {
+                    checked_upper += 1;
+                    if *served != h {
+                        return Ok(altered(format!(
+                            "an upper tile's hash (stored index {index}) is not the root of the entries below it"
+                        )));
+                    }
+                }
+            }
+        }
+    }
+    if let Err(f) = chain.check_checkpoint(&note) {
+        return Ok(altered(format!("seq {}: {}", f.seq, f.reason)));
+    }
+    tracing::debug!(checked_upper, "upper tile hashes checked");
+    let state = WatchState {
+        fund,
+        origin,
+        verifier_key: key,
+        size: cp.size,
+        root: to_hex(&cp.root),
+        frontier: hex::encode(chain.frontier().to_bytes()),
+        last_hash: to_hex(&chain.last_hash()),
+        checkpoint: note,
+    };
+    save(state_path, &state)?;
+    Ok(Outcome::Sound {
+        new_entries: cp.size - start,
+        state,
+    })
+}
+
+/// The root of the tree of `old` entries, from the hash tiles of the tree
+/// of `size` (`None` when a tile is not as wide as that size makes it).
+async fn root_in_tiles<F, Fut>(get: &F, size: u64, old: u64) -> anyhow::Result<Option<Hash>>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<Vec<u8>>>,
+{
+    use crate::ledger::tiles::{TileRef, FULL, HEIGHT};
+    use tlog_tiles::tile::Tile;
+
+    let mut hashes = std::collections::HashMap::new();
+    for index in crate::ledger::merkle::root_indexes(old) {
+        let least = Tile::from_index(HEIGHT, index);
+        let (level, n) = (least.level(), least.level_index());
+        let held = size >> (u32::from(level) * u32::from(HEIGHT));
+        let width = held.saturating_sub(n << HEIGHT).min(u64::from(FULL)) as u32;
+        if width < least.width() {
+            return Ok(None);
+        }
+        let data = get(TileRef::hashes(level, n, width).path()).await?;
+        if data.len() != width as usize * 32 {
+            return Ok(None);
+        }
+        let Ok(h) = Tile::new(HEIGHT, level, n, width, false).hash_at_index(&data, index) else {
+            return Ok(None);
+        };
+        hashes.insert(index, h);
+    }
+    Ok(crate::ledger::merkle::root_from_stored(old, &hashes).ok())
+}
+
+/// The state file, if there is one.
+fn read_state(path: &Path) -> anyhow::Result<Option<WatchState>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(serde_json::from_str(&text).with_context(|| {
+            format!("{} is not a watcher state file", path.display())
+        })?)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
 }

@@ -299,9 +299,73 @@ async fn an_export_is_what_the_server_serves_and_grows_by_what_is_new(app: TestA
     assert!(e.contains("no fund"), "{e}");
 }
 
+/// The commands, as an operator and a watcher type them.
+async fn the_commands_export_and_verify_tiles(app: TestApp) {
+    use crate::cli::sovang;
+    let clerk = app.with_fund().await;
+    gifts(&app, &clerk, 20).await;
+    let key = app.get(&format!("/funds/{F}")).await.body["verifier_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fund").join(F);
+    let out_s = out.to_str().unwrap();
+    let (code, said, err) = sovang(&app, &["tiles", "export", "--fund", F, "--out", out_s]).await;
+    assert_eq!(code, 0, "{said}{err}");
+    assert!(
+        said.contains("tree 0 → 21: wrote 1 hash tiles and 1 entry bundles"),
+        "{said}"
+    );
+    let (code, said, _) = sovang(&app, &["tiles", "export", "--fund", F, "--out", out_s]).await;
+    assert_eq!(code, 0);
+    assert!(said.contains("tree 21 → 21: wrote 0 hash tiles"), "{said}");
+    let (code, _, err) = sovang(
+        &app,
+        &["tiles", "export", "--fund", "HN-XX", "--out", out_s],
+    )
+    .await;
+    assert_ne!(code, 0);
+    assert!(err.contains("no fund"), "{err}");
+
+    let url = serve_dir(dir.path().join("fund").join(F)).await;
+    let state = dir.path().join("state.json");
+    let state_s = state.to_str().unwrap();
+    let verify = |extra: Vec<String>| {
+        let mut args: Vec<String> = ["verify", "--tiles", &url, "--state", state_s]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        args.extend(extra);
+        args
+    };
+    let app = &app;
+    let run = |args: Vec<String>| async move {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        sovang(app, &refs).await
+    };
+    let (code, said, err) = run(verify(vec![])).await;
+    assert_ne!(code, 0);
+    assert!(err.contains("--verifier-key"), "{said}{err}");
+    let (code, said, err) = run(verify(vec!["--verifier-key".into(), key.clone()])).await;
+    assert_eq!(code, 0, "{said}{err}");
+    assert!(said.contains("OK: 21 entries (21 new)"), "{said}");
+    let (code, said, _) = run(verify(vec![])).await;
+    assert_eq!(code, 0);
+    assert!(said.contains("OK: 21 entries (0 new)"), "{said}");
+    std::fs::write(out.join("checkpoint"), "not a checkpoint\n").unwrap();
+    let (code, said, err) = run(verify(vec![])).await;
+    assert_ne!(code, 0, "{said}{err}");
+    // --tiles does not go with --url, and needs --state.
+    let (code, _, _) = run(vec!["verify".into(), "--tiles".into(), url.clone()]).await;
+    assert_eq!(code, 2);
+}
+
 crate::both!(
+    the_commands_export_and_verify_tiles,
     tiles_are_served_at_their_c2sp_paths,
-    an_export_is_what_the_server_serves_and_grows_by_what_is_new
+    an_export_is_what_the_server_serves_and_grows_by_what_is_new,
+    verify_from_tiles_finds_rollbacks_forks_and_altered_tiles
 );
 
 /// Go's toolchain with golang.org/x/mod in GOPATH (Debian's `golang-go`
@@ -414,4 +478,161 @@ async fn go_proves_records_from_the_exported_tiles_of_70000_entries() {
     let other_key = other["verifier_key"].as_str().unwrap();
     let e = tilecheck(dir.path(), other_key, &origin).unwrap_err();
     assert!(e.contains("signature"), "{e}");
+}
+
+/// A plain static file server over `dir`: what a CDN would be.
+async fn serve_dir(dir: std::path::PathBuf) -> String {
+    use axum::response::IntoResponse as _;
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        let path = dir.join(uri.path().trim_start_matches('/'));
+        async move {
+            match std::fs::read(&path) {
+                Ok(b) => b.into_response(),
+                Err(_) => axum::http::StatusCode::NOT_FOUND.into_response(),
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+/// The class of a lie `verify --tiles` found, or "OK".
+async fn verdict(url: &str, state: &Path, key: Option<&str>) -> String {
+    use sovang::cli::watch::{watch_tiles, Outcome};
+    match watch_tiles(url, state, key).await {
+        Ok(Outcome::Sound { .. }) => "OK".into(),
+        Ok(Outcome::Lie { class, detail }) => format!("{class}: {detail}"),
+        Err(e) => format!("error: {e:#}"),
+    }
+}
+
+/// `sovang verify --tiles` checks a fund from its tiles alone, run after
+/// run, and names a rolled-back, a forked and an altered tile set.
+async fn verify_from_tiles_finds_rollbacks_forks_and_altered_tiles(app: TestApp) {
+    let clerk = app.with_fund().await;
+    gifts(&app, &clerk, 600).await;
+    let fund = app.get(&format!("/funds/{F}")).await.body;
+    let key = fund["verifier_key"].as_str().unwrap().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let store = app.db.store().await;
+    sovang::cli::tiles::export(&store, F, dir.path())
+        .await
+        .unwrap();
+    let url = serve_dir(dir.path().to_owned()).await;
+    let states = tempfile::tempdir().unwrap();
+    let state = states.path().join("tiles.json");
+
+    // The first run needs the published key; then it verifies everything.
+    let first = verdict(&url, &state, None).await;
+    assert!(first.contains("--verifier-key"), "{first}");
+    assert_eq!(verdict(&url, &state, Some(&key)).await, "OK");
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert_eq!(
+        (saved["fund"].as_str(), saved["size"].as_u64()),
+        (Some(F), Some(601))
+    );
+    let old_checkpoint = std::fs::read(dir.path().join("checkpoint")).unwrap();
+    // The service's own tiles say the same.
+    let served = format!("{}/fund/{F}", app.base.trim_end_matches("/api/v1"));
+    let served_state = states.path().join("served.json");
+    assert_eq!(verdict(&served, &served_state, Some(&key)).await, "OK");
+
+    // It grows: only the new entries are read; another key is refused.
+    gifts(&app, &clerk, 300).await;
+    sovang::cli::tiles::export(&store, F, dir.path())
+        .await
+        .unwrap();
+    match sovang::cli::watch::watch_tiles(&url, &state, None)
+        .await
+        .unwrap()
+    {
+        sovang::cli::watch::Outcome::Sound { state, new_entries } => {
+            assert_eq!((state.size, new_entries), (901, 300));
+        }
+        sovang::cli::watch::Outcome::Lie { class, detail } => panic!("{class}: {detail}"),
+    }
+    let other = app.fund("HN-CT", "HN").await;
+    let e = verdict(&url, &state, other["verifier_key"].as_str()).await;
+    assert!(e.contains("differs"), "{e}");
+
+    // A rollback: the host serves the older checkpoint again.
+    let good_checkpoint = std::fs::read(dir.path().join("checkpoint")).unwrap();
+    std::fs::write(dir.path().join("checkpoint"), &old_checkpoint).unwrap();
+    assert!(verdict(&url, &state, None).await.starts_with("ROLLBACK"));
+    std::fs::write(dir.path().join("checkpoint"), &good_checkpoint).unwrap();
+    assert_eq!(verdict(&url, &state, None).await, "OK");
+
+    // Altered tiles, each read by a verifier starting afresh.
+    for (file, at) in [
+        ("tile/entries/001", 100),
+        ("tile/0/002", 40),
+        ("tile/0/003.p/133", 0),
+        ("tile/1/000.p/3", 70),
+    ] {
+        let path = dir.path().join(file);
+        let good = std::fs::read(&path).unwrap();
+        let mut bad = good.clone();
+        bad[at] ^= 0x20;
+        std::fs::write(&path, &bad).unwrap();
+        let fresh = states
+            .path()
+            .join(format!("fresh-{}.json", file.replace('/', "-")));
+        let v = verdict(&url, &fresh, Some(&key)).await;
+        assert!(v.starts_with("ALTERED"), "{file}: {v}");
+        assert!(!fresh.exists(), "{file}: nothing is remembered of a lie");
+        std::fs::write(&path, &good).unwrap();
+    }
+    // A checkpoint signed by another key.
+    let forged = String::from_utf8(good_checkpoint.clone())
+        .unwrap()
+        .replacen("— ", "— x", 1);
+    std::fs::write(dir.path().join("checkpoint"), forged).unwrap();
+    let v = verdict(&url, &state, None).await;
+    assert!(
+        v.starts_with("BAD SIGNATURE") || v.starts_with("error"),
+        "{v}"
+    );
+    std::fs::write(dir.path().join("checkpoint"), &good_checkpoint).unwrap();
+
+    // A fork: a second server with the deployment's master key signs
+    // another history of the same fund. Its tiles at the state's size, and
+    // at a larger one, are refused.
+    let forked_db = crate::helpers::TestDb::new(
+        app.db
+            .pg
+            .as_ref()
+            .map_or(crate::helpers::Db::Sqlite, |_| crate::helpers::Db::Postgres),
+    )
+    .await
+    .unwrap();
+    std::fs::copy(
+        app.db.data_dir().join("master.key"),
+        forked_db.data_dir().join("master.key"),
+    )
+    .unwrap();
+    let settings = forked_db.settings();
+    let fork = crate::helpers::spawn_on(forked_db, settings).await;
+    let fork_clerk = fork.with_fund().await;
+    let fork_key = fork.get(&format!("/funds/{F}")).await.body["verifier_key"].clone();
+    assert_eq!(fork_key, key.as_str(), "the same fund, the same key");
+    gifts(&fork, &fork_clerk, 900).await;
+    assert_eq!(fork.size(F).await, 901);
+    let fork_dir = tempfile::tempdir().unwrap();
+    let fork_store = fork.db.store().await;
+    sovang::cli::tiles::export(&fork_store, F, fork_dir.path())
+        .await
+        .unwrap();
+    let fork_url = serve_dir(fork_dir.path().to_owned()).await;
+    let v = verdict(&fork_url, &state, None).await;
+    assert!(v.starts_with("FORK"), "{v}");
+    gifts(&fork, &fork_clerk, 50).await;
+    sovang::cli::tiles::export(&fork_store, F, fork_dir.path())
+        .await
+        .unwrap();
+    let v = verdict(&fork_url, &state, None).await;
+    assert!(v.starts_with("FORK"), "{v}");
+    // The state still trusts the true history.
+    assert_eq!(verdict(&url, &state, None).await, "OK");
 }
