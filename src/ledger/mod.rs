@@ -47,3 +47,5 @@ pub mod uses;
 pub mod values;
 /// Whole-fund verification.
 pub mod verify;
+/// Witnesses: judging add-checkpoint requests, cosignature/v1.
+pub mod witness;
