@@ -176,6 +176,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", http::api())
         .merge(http::tiles::router())
+        .merge(http::witness::router())
         .merge(web::router())
         .fallback(unknown_path)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

@@ -34,7 +34,22 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/committees", tag = "committees", summary = "List committees",
     responses((status = 200, body = schema::Committees)))]
 async fn committees(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let list = s.store.committees().await?;
+    let prefix = &s.settings.ledger.origin_prefix;
+    let list = s
+        .store
+        .committees()
+        .await?
+        .into_iter()
+        .map(|c| {
+            let name = crate::ledger::witness::witness_name(prefix, &c.code);
+            let key = crate::ledger::witness::WitnessKey::derive(&s.secret, &name)
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            Ok(
+                json!({"code": c.code, "name": c.name, "parent_code": c.parent_code,
+                      "witness_key": key.verifier_key()}),
+            )
+        })
+        .collect::<Result<Vec<Value>, ApiError>>()?;
     Ok(Json(json!({ "committees": list })))
 }
 

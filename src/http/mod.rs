@@ -26,6 +26,8 @@ pub mod schema;
 pub(crate) mod statement;
 /// A fund's log as C2SP tiles, beside the API (`/fund/{code}/...`).
 pub mod tiles;
+/// The committees' witness (tlog-witness), beside the API.
+pub mod witness;
 /// Statements as spreadsheets.
 mod xlsx;
 

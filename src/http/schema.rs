@@ -188,7 +188,18 @@ pub struct ConsistencyProof {
 /// The committees, each with its parent.
 #[derive(ToSchema)]
 pub struct Committees {
-    pub committees: Vec<crate::store::Committee>,
+    pub committees: Vec<CommitteeListed>,
+}
+
+/// A committee, and the key it cosigns checkpoints with as a witness.
+#[derive(ToSchema)]
+pub struct CommitteeListed {
+    pub code: String,
+    pub name: String,
+    pub parent_code: Option<String>,
+    /// Its witness's cosignature/v1 verifier key (type 0x04), named
+    /// `<origin_prefix>/committee/<code>`.
+    pub witness_key: String,
 }
 
 /// A new committee.

@@ -52,6 +52,7 @@ mod idempotency;
 mod objects;
 mod private;
 pub mod snapshots;
+pub mod witness;
 
 pub use access::{new_person_id, NewToken, Principal, TokenInfo};
 pub use admin_log::{AdminAction, AdminLogLine};

@@ -39,3 +39,4 @@ mod snapshots;
 mod tampering;
 mod tiles;
 mod v1_database;
+mod witness;

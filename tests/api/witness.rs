@@ -1,0 +1,285 @@
+//! The committee above witnesses a fund's checkpoints (SPEC §12,
+//! tlog-witness v1.0.0): cosigns what extends what it cosigned, refuses
+//! the rest with the protocol's codes and stores nothing then.
+
+use std::collections::HashMap;
+
+use base64::Engine as _;
+use serde_json::{json, Value};
+use sha2::{Digest as _, Sha256};
+use sovang::ledger::checkpoint::MasterSecret;
+use sovang::ledger::merkle::Hash;
+use sovang::ledger::witness::CosignerKey;
+
+use crate::helpers::{gift, TestApp};
+
+const F: &str = "PX-VNN";
+
+/// Committees HN above PX, fund PX-VNN with `n` gifts; a clerk's token.
+async fn commune(app: &TestApp, n: usize) -> String {
+    app.committee("HN", None).await;
+    app.committee("PX", Some("HN")).await;
+    app.fund(F, "PX").await;
+    let clerk = app.token("clerk", "PX").await;
+    add_gifts(app, &clerk, n).await;
+    clerk
+}
+
+async fn add_gifts(app: &TestApp, clerk: &str, n: usize) {
+    let entries: Vec<Value> = (0..n)
+        .map(|i| gift(json!((1000 * (i + 1)).to_string())))
+        .collect();
+    if !entries.is_empty() {
+        app.record_batch(F, clerk, entries).await;
+    }
+    app.signed(F).await;
+}
+
+/// The fund's latest signed checkpoint and its size.
+async fn checkpoint(app: &TestApp) -> (String, u64) {
+    let note = app.get(&format!("/funds/{F}/checkpoint")).await.text;
+    let size = note.lines().nth(1).unwrap().parse().unwrap();
+    (note, size)
+}
+
+fn b64(h: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(h)
+}
+
+/// The consistency proof from `from` to `to`, as request lines.
+async fn proof(app: &TestApp, from: u64, to: u64) -> String {
+    if from == 0 || from == to {
+        return String::new();
+    }
+    let p = app
+        .get(&format!("/funds/{F}/proof/consistency?from={from}&to={to}"))
+        .await
+        .body;
+    p["proof"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| format!("{}\n", b64(&hex::decode(h.as_str().unwrap()).unwrap())))
+        .collect()
+}
+
+/// POST /witness/add-checkpoint: (status, content type, body).
+async fn add(app: &TestApp, body: &str) -> (u16, String, String) {
+    let root = app.base.trim_end_matches("/api/v1");
+    let r = app
+        .client
+        .post(format!("{root}/witness/add-checkpoint"))
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, ct, r.text().await.unwrap())
+}
+
+/// GET /witness/{sha256 of origin}/checkpoint: (status, body).
+async fn latest(app: &TestApp, origin: &str) -> (u16, String) {
+    let root = app.base.trim_end_matches("/api/v1");
+    let r = app
+        .client
+        .get(format!(
+            "{root}/witness/{}/checkpoint",
+            hex::encode(Sha256::digest(origin.as_bytes()))
+        ))
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// The witness keys the committees publish.
+async fn witness_keys(app: &TestApp) -> HashMap<String, String> {
+    app.get("/committees").await.body["committees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["code"].as_str().unwrap().to_owned(),
+                c["witness_key"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn the_province_cosigns_what_extends_what_it_cosigned(app: TestApp) {
+    let clerk = commune(&app, 5).await;
+    let keys = witness_keys(&app).await;
+    let hn = CosignerKey::parse(&keys["HN"]).expect("HN's witness key");
+    assert_eq!(hn.name, "sovang.local/committee/HN");
+    let px = CosignerKey::parse(&keys["PX"]).expect("PX's witness key");
+    let origin = app.get(&format!("/funds/{F}")).await.body["origin"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(latest(&app, &origin).await.0, 404);
+
+    let (note, size) = checkpoint(&app).await;
+    let (status, ct, lines) = add(&app, &format!("old 0\n\n{note}")).await;
+    assert_eq!(status, 200, "{lines}");
+    assert_eq!(ct, "text/plain; charset=utf-8");
+    assert!(lines.starts_with("— sovang.local/committee/HN "), "{lines}");
+    assert_eq!(lines.lines().count(), 1, "HN alone witnesses PX's funds");
+    let cosigned = format!("{note}{lines}");
+    assert!(hn.verify(&cosigned).is_some());
+    assert!(px.verify(&cosigned).is_none());
+    assert_eq!(latest(&app, &origin).await, (200, cosigned.clone()));
+
+    // The same checkpoint again is cosigned again; a larger one with its
+    // proof from the size cosigned is cosigned.
+    assert_eq!(add(&app, &format!("old {size}\n\n{note}")).await.0, 200);
+    add_gifts(&app, &clerk, 7).await;
+    let (newer, new_size) = checkpoint(&app).await;
+    let body = format!("old {size}\n{}\n{newer}", proof(&app, size, new_size).await);
+    let (status, _, lines) = add(&app, &body).await;
+    assert_eq!(status, 200, "{lines}");
+    assert!(hn.verify(&format!("{newer}{lines}")).is_some());
+    let (_, now) = latest(&app, &origin).await;
+    assert!(now.starts_with(&newer), "{now}");
+    // A note that carries cosignatures already is read past them.
+    let (status, _, _) = add(&app, &format!("old {new_size}\n\n{newer}{lines}")).await;
+    assert_eq!(status, 200);
+}
+
+async fn the_witness_refuses_with_the_protocol_s_codes_and_stores_nothing(app: TestApp) {
+    let clerk = commune(&app, 5).await;
+    let origin = app.get(&format!("/funds/{F}")).await.body["origin"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (first, size) = checkpoint(&app).await;
+    assert_eq!(add(&app, &format!("old 0\n\n{first}")).await.0, 200);
+    let stored = latest(&app, &origin).await;
+    add_gifts(&app, &clerk, 9).await;
+    let (note, new_size) = checkpoint(&app).await;
+    let good_proof = proof(&app, size, new_size).await;
+    let secret = sovang::app::master_secret(&app.db.data_dir()).unwrap();
+    let key = secret.log_key(&origin).unwrap();
+    let forged = MasterSecret::from_bytes([7; 32]).log_key(&origin).unwrap();
+    let root = |n: &str| -> Hash {
+        let line = n.lines().nth(2).unwrap();
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(line)
+            .unwrap();
+        Hash(raw.try_into().unwrap())
+    };
+    let mut flipped = root(&note);
+    flipped.0[0] ^= 1;
+    let mut bad_proof = good_proof.clone();
+    bad_proof.replace_range(0..1, if bad_proof.starts_with('A') { "B" } else { "A" });
+
+    let hn_fund = {
+        app.fund("HN-VNN", "HN").await;
+        app.get("/funds/HN-VNN/checkpoint").await.text
+    };
+    for (what, body, status, says) in [
+        (
+            "a log nobody here witnesses (HN has no parent)",
+            format!("old 0\n\n{hn_fund}"),
+            404,
+            "witnesses",
+        ),
+        (
+            "a log unknown here",
+            format!(
+                "old 0\n\n{}",
+                MasterSecret::from_bytes([1; 32])
+                    .log_key("elsewhere.example/log")
+                    .unwrap()
+                    .sign(3, &flipped)
+                    .unwrap()
+            ),
+            404,
+            "",
+        ),
+        (
+            "a forged signature",
+            format!(
+                "old {size}\n{good_proof}\n{}",
+                forged.sign(new_size, &root(&note)).unwrap()
+            ),
+            403,
+            "",
+        ),
+        (
+            "old > new",
+            format!("old {}\n\n{note}", new_size + 1),
+            400,
+            "",
+        ),
+        ("a stale old size", format!("old 3\n\n{note}"), 409, ""),
+        (
+            "old 0 for a log cosigned before",
+            format!("old 0\n\n{note}"),
+            409,
+            "",
+        ),
+        (
+            "a bad proof",
+            format!("old {size}\n{bad_proof}\n{note}"),
+            422,
+            "",
+        ),
+        ("no proof", format!("old {size}\n\n{note}"), 422, ""),
+        (
+            "a fork: another root at the size cosigned",
+            format!("old {size}\n\n{}", key.sign(size, &flipped).unwrap()),
+            422,
+            "fork",
+        ),
+        (
+            "a proof between equal sizes",
+            format!("old {size}\n{good_proof}\n{first}"),
+            422,
+            "",
+        ),
+        (
+            "another root further on",
+            format!(
+                "old {size}\n{good_proof}\n{}",
+                key.sign(new_size, &flipped).unwrap()
+            ),
+            422,
+            "",
+        ),
+        ("not a request", "hello".to_owned(), 400, ""),
+        (
+            "a leading zero",
+            format!("old 0{size}\n{good_proof}\n{note}"),
+            400,
+            "",
+        ),
+    ] {
+        let (got, ct, text) = add(&app, &body).await;
+        assert_eq!(got, status, "{what}: {text}");
+        assert!(text.contains(says), "{what}: {text}");
+        if status == 409 {
+            assert_eq!(ct, "text/x.tlog.size", "{what}");
+            assert_eq!(text, format!("{size}\n"), "{what}");
+        }
+        assert_eq!(
+            latest(&app, &origin).await,
+            stored,
+            "{what}: nothing stored"
+        );
+    }
+    // And the true successor is still taken.
+    let (status, _, _) = add(&app, &format!("old {size}\n{good_proof}\n{note}")).await;
+    assert_eq!(status, 200);
+}
+
+crate::both!(
+    the_province_cosigns_what_extends_what_it_cosigned,
+    the_witness_refuses_with_the_protocol_s_codes_and_stores_nothing
+);
