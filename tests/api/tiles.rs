@@ -371,7 +371,7 @@ crate::both!(
 /// Go's toolchain with golang.org/x/mod in GOPATH (Debian's `golang-go`
 /// and `golang-golang-x-mod-dev`); `None`, or a failure when
 /// `SOVANG_TEST_REQUIRE_GO=1`, where it is missing.
-fn go() -> Option<(String, String)> {
+pub(crate) fn go() -> Option<(String, String)> {
     let gopath = std::env::var("SOVANG_TEST_GOPATH").unwrap_or_else(|_| "/usr/share/gocode".into());
     let found = std::process::Command::new("go")
         .arg("version")

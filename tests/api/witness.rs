@@ -283,3 +283,153 @@ crate::both!(
     the_province_cosigns_what_extends_what_it_cosigned,
     the_witness_refuses_with_the_protocol_s_codes_and_stores_nothing
 );
+
+/// Two witness processes on one PostgreSQL, asked at once to cosign ten
+/// different checkpoints of one size, each twice: one is cosigned, and
+/// every other answer is 409 with that size. Never two roots at one size.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_processes_never_cosign_two_roots_at_one_size() {
+    use sovang::ledger::merkle::{consistency_proof, leaf_hash, root_from_stored, Frontier};
+    let Some(app) = crate::helpers::spawn_app(crate::helpers::Db::Postgres).await else {
+        return;
+    };
+    commune(&app, 5).await;
+    let other = crate::helpers::spawn_process(&app.db.data_dir(), &app.db.database_url()).await;
+    let other_root = other.base.trim_end_matches("/api/v1").to_owned();
+    let fund = app.get(&format!("/funds/{F}")).await.body;
+    let origin = fund["origin"].as_str().unwrap().to_owned();
+    let key = sovang::app::master_secret(&app.db.data_dir())
+        .unwrap()
+        .log_key(&origin)
+        .unwrap();
+    let (note, size) = checkpoint(&app).await;
+    assert_eq!(add(&app, &format!("old 0\n\n{note}")).await.0, 200);
+
+    // Ten trees that each extend the fund's tree by three leaves of their
+    // own: all consistent with what was cosigned, all different.
+    let entries = app
+        .get(&format!("/funds/{F}/entries?limit=1000"))
+        .await
+        .body;
+    let leaves: Vec<Hash> = entries["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| sovang::ledger::merkle::from_hex(e["hash"].as_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(leaves.len() as u64, size);
+    let new_size = size + 3;
+    let bodies: Vec<String> = (0..10u8)
+        .map(|v| {
+            let mut tree = Frontier::new();
+            let mut stored = HashMap::new();
+            let extra = (0..3u8).map(|i| leaf_hash(&[v, i]));
+            for l in leaves.iter().copied().chain(extra) {
+                stored.extend(tree.push(l));
+            }
+            let root = root_from_stored(new_size, &stored).unwrap();
+            let proof: String = consistency_proof(size, new_size, &stored)
+                .unwrap()
+                .iter()
+                .map(|h| format!("{}\n", b64(&h.0)))
+                .collect();
+            format!(
+                "old {size}\n{proof}\n{}",
+                key.sign(new_size, &root).unwrap()
+            )
+        })
+        .collect();
+    let client = reqwest::Client::new();
+    let roots = [app.base.trim_end_matches("/api/v1").to_owned(), other_root];
+    let mut calls = Vec::new();
+    for (i, body) in bodies.iter().chain(bodies.iter()).enumerate() {
+        let url = format!("{}/witness/add-checkpoint", roots[i % 2]);
+        let (client, body) = (client.clone(), body.clone());
+        calls.push(tokio::spawn(async move {
+            let r = client.post(url).body(body.clone()).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap(), body)
+        }));
+    }
+    let mut cosigned = Vec::new();
+    for c in calls {
+        let (status, text, body) = c.await.unwrap();
+        match status {
+            200 => cosigned.push(body),
+            409 => assert_eq!(text, format!("{new_size}\n")),
+            other => panic!("{other}: {text}"),
+        }
+    }
+    assert_eq!(
+        cosigned.len(),
+        1,
+        "exactly one checkpoint of size {new_size} is cosigned"
+    );
+    let (_, stored) = latest(&app, &origin).await;
+    let winner = cosigned[0].split_once("\n\n").unwrap().1;
+    assert!(stored.starts_with(winner), "{stored}");
+}
+
+/// Go's reference note package verifies both the fund's signature and
+/// the province's cosignature on a checkpoint the witness cosigned; a
+/// cosignature moved to another checkpoint does not verify.
+#[tokio::test]
+async fn go_verifies_the_log_s_signature_and_the_province_s_cosignature() {
+    let Some((go, gopath)) = crate::tiles::go() else {
+        return;
+    };
+    let Some(app) = crate::helpers::spawn_app(crate::helpers::Db::Sqlite).await else {
+        return;
+    };
+    let clerk = commune(&app, 4).await;
+    let fund = app.get(&format!("/funds/{F}")).await.body;
+    let log_key = fund["verifier_key"].as_str().unwrap().to_owned();
+    let witness_key = witness_keys(&app).await["HN"].clone();
+    let (note, _) = checkpoint(&app).await;
+    let (status, _, line) = add(&app, &format!("old 0\n\n{note}")).await;
+    assert_eq!(status, 200);
+    let check = |text: String| {
+        let (go, gopath) = (go.clone(), gopath.clone());
+        let (log_key, witness_key) = (log_key.clone(), witness_key.clone());
+        async move {
+            let mut child = tokio::process::Command::new(go)
+                .args([
+                    "run",
+                    "tests/go/cosigcheck/main.go",
+                    "-log",
+                    &log_key,
+                    "-witness",
+                    &witness_key,
+                ])
+                .env("GO111MODULE", "off")
+                .env("GOPATH", gopath)
+                .env("GOCACHE", std::env::temp_dir().join("sovang-go-cache"))
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            use tokio::io::AsyncWriteExt as _;
+            let mut stdin = child.stdin.take().unwrap();
+            stdin.write_all(text.as_bytes()).await.unwrap();
+            drop(stdin);
+            let out = child.wait_with_output().await.unwrap();
+            (
+                out.status.success(),
+                String::from_utf8_lossy(&out.stdout).into_owned()
+                    + &String::from_utf8_lossy(&out.stderr),
+            )
+        }
+    };
+    let (ok, said) = check(format!("{note}{line}")).await;
+    assert!(ok, "{said}");
+    assert!(
+        said.contains("sovang.local/committee/HN") && said.contains(F),
+        "{said}"
+    );
+    // The cosignature does not follow a line moved to another checkpoint.
+    add_gifts(&app, &clerk, 1).await;
+    let (newer, _) = checkpoint(&app).await;
+    let (ok, said) = check(format!("{newer}{line}")).await;
+    assert!(!ok, "{said}");
+}
