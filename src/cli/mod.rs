@@ -20,6 +20,8 @@ pub mod watch;
 mod backup;
 /// `sovang tiles export`.
 pub mod tiles;
+/// `sovang witness add-log | list-logs | remove-log`.
+mod witness;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -127,6 +129,11 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// The logs committees witness (SPEC §12).
+    Witness {
+        #[command(subcommand)]
+        command: WitnessCommand,
+    },
     /// A fund's log as C2SP tiles, for a static host (SPEC §12).
     Tiles {
         #[command(subcommand)]
@@ -151,6 +158,31 @@ pub enum Command {
         /// Only verify the backup, changing nothing (SQLite backups).
         #[arg(long)]
         check: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WitnessCommand {
+    /// Have a committee witness a log outside its child committees' funds
+    AddLog {
+        /// The witnessing committee's code.
+        #[arg(long)]
+        committee: String,
+        /// The log's checkpoint origin, e.g. sovang.other.vn/fund/QN-VNN.
+        #[arg(long)]
+        origin: String,
+        /// The log's note verifier key (its name is the origin).
+        #[arg(long)]
+        vkey: String,
+    },
+    /// List the logs added with add-log
+    ListLogs,
+    /// Stop a committee witnessing a log added with add-log
+    RemoveLog {
+        #[arg(long)]
+        committee: String,
+        #[arg(long)]
+        origin: String,
     },
 }
 
@@ -624,6 +656,26 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = cli.settings(None)?;
             init_tracing("text");
             backup::restore(&settings, from, *check).await
+        }
+        Command::Witness { command } => {
+            let settings = cli.settings(None)?;
+            init_tracing("text");
+            let action = match command {
+                WitnessCommand::AddLog {
+                    committee,
+                    origin,
+                    vkey,
+                } => witness::Action::Add {
+                    committee,
+                    origin,
+                    vkey,
+                },
+                WitnessCommand::ListLogs => witness::Action::List,
+                WitnessCommand::RemoveLog { committee, origin } => {
+                    witness::Action::Remove { committee, origin }
+                }
+            };
+            witness::run(&settings.database_url(), action).await
         }
         Command::Tiles {
             command: TilesCommand::Export { fund, out },

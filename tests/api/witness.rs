@@ -279,7 +279,121 @@ async fn the_witness_refuses_with_the_protocol_s_codes_and_stores_nothing(app: T
     assert_eq!(status, 200);
 }
 
+/// A committee witnesses a log of another deployment once it is added
+/// with `sovang witness add-log`, and no longer once removed.
+async fn logs_are_added_listed_and_removed_from_the_command_line(app: TestApp) {
+    use crate::cli::sovang;
+    app.committee("HN", None).await;
+    let origin = "sovang.quangninh.example/fund/QN-VNN";
+    let theirs = MasterSecret::from_bytes([3; 32]).log_key(origin).unwrap();
+    let vkey = theirs.verifier_key().to_owned();
+    let note = theirs.sign(1, &Hash([5; 32])).unwrap();
+    let body = format!("old 0\n\n{note}");
+    assert_eq!(add(&app, &body).await.0, 404, "not witnessed yet");
+
+    for (args, says) in [
+        (
+            vec![
+                "witness",
+                "add-log",
+                "--committee",
+                "XX",
+                "--origin",
+                origin,
+                "--vkey",
+                &vkey,
+            ],
+            "no committee",
+        ),
+        (
+            vec![
+                "witness",
+                "add-log",
+                "--committee",
+                "HN",
+                "--origin",
+                origin,
+                "--vkey",
+                "nonsense",
+            ],
+            "not an Ed25519",
+        ),
+        (
+            vec![
+                "witness",
+                "add-log",
+                "--committee",
+                "HN",
+                "--origin",
+                "other.example/log",
+                "--vkey",
+                &vkey,
+            ],
+            "not the log's origin",
+        ),
+        (
+            vec![
+                "witness",
+                "remove-log",
+                "--committee",
+                "HN",
+                "--origin",
+                origin,
+            ],
+            "was not asked",
+        ),
+    ] {
+        let (code, out, err) = sovang(&app, &args).await;
+        assert_ne!(code, 0, "{args:?}: {out}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    let (_, listed, _) = sovang(&app, &["witness", "list-logs"]).await;
+    assert!(listed.contains("0 logs added"), "{listed}");
+    assert_eq!(add(&app, &body).await.0, 404, "nothing was added");
+
+    let (code, out, err) = sovang(
+        &app,
+        &[
+            "witness",
+            "add-log",
+            "--committee",
+            "HN",
+            "--origin",
+            origin,
+            "--vkey",
+            &vkey,
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+    let (_, listed, _) = sovang(&app, &["witness", "list-logs"]).await;
+    assert!(
+        listed.contains(&format!("HN\t{origin}\t{vkey}")),
+        "{listed}"
+    );
+    let (status, _, line) = add(&app, &body).await;
+    assert_eq!(status, 200, "{line}");
+    let hn = CosignerKey::parse(&witness_keys(&app).await["HN"]).unwrap();
+    assert!(hn.verify(&format!("{note}{line}")).is_some());
+
+    let (code, _, _) = sovang(
+        &app,
+        &[
+            "witness",
+            "remove-log",
+            "--committee",
+            "HN",
+            "--origin",
+            origin,
+        ],
+    )
+    .await;
+    assert_eq!(code, 0);
+    assert_eq!(add(&app, &format!("old 1\n\n{note}")).await.0, 404);
+}
+
 crate::both!(
+    logs_are_added_listed_and_removed_from_the_command_line,
     the_province_cosigns_what_extends_what_it_cosigned,
     the_witness_refuses_with_the_protocol_s_codes_and_stores_nothing
 );
