@@ -290,9 +290,19 @@ impl Application {
     ) -> anyhow::Result<()> {
         let store = self.state.store.clone();
         let limits = server::Limits::from(&self.state.settings.server);
+        let w = &self.state.settings.witnessing;
+        let pusher = w.push.then(|| {
+            crate::service::witness::spawn_pusher(
+                self.state.clone(),
+                std::time::Duration::from_millis(w.push_interval_ms.max(10)),
+            )
+        });
         let app = router(self.state);
         // Each request knows the address it came from (sign-in back-off).
         server::serve(self.listener, app, limits, shutdown).await;
+        if let Some(p) = pusher {
+            p.abort();
+        }
         // The router, and with it every writer handle, is gone: the writer
         // finishes what is queued and stops.
         if let Err(e) = self.writer_task.await {

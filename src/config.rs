@@ -29,6 +29,8 @@ pub struct Settings {
     pub log: Log,
     #[serde(default)]
     pub intake: Intake,
+    #[serde(default)]
+    pub witnessing: Witnessing,
     /// Settings files read from the working directory, where earlier
     /// versions looked: `sovang serve` warns that they should move.
     #[serde(skip)]
@@ -52,6 +54,34 @@ pub fn settings_dir(o: &Overrides) -> PathBuf {
         .clone()
         .or_else(|| std::env::var_os("SOVANG__STORAGE__DATA_DIR").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from(DATA_DIR_DEFAULT))
+}
+
+/// Witnessing (SPEC §12): see `config/default.toml`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Witnessing {
+    /// Offer each fund's new checkpoints to its parent committee.
+    #[serde(default = "push_default")]
+    pub push: bool,
+    /// How often the pusher looks for checkpoints to offer.
+    #[serde(default = "push_interval_default")]
+    pub push_interval_ms: u64,
+}
+
+fn push_default() -> bool {
+    true
+}
+
+fn push_interval_default() -> u64 {
+    1000
+}
+
+impl Default for Witnessing {
+    fn default() -> Self {
+        Self {
+            push: push_default(),
+            push_interval_ms: push_interval_default(),
+        }
+    }
 }
 
 /// Bank intake (SPEC §10): see `config/default.toml`.

@@ -69,8 +69,7 @@ pub async fn export(store: &Store, fund: &str, out: &Path) -> anyhow::Result<Exp
         .fund(fund)
         .await?
         .with_context(|| format!("there is no fund {fund:?}"))?;
-    let (size, note) = store
-        .latest_checkpoint(fund)
+    let (size, note) = crate::service::witness::latest_checkpoint(store, fund)
         .await?
         .with_context(|| format!("fund {fund} has no signed checkpoint yet"))?;
     let at = out.join("checkpoint");

@@ -90,9 +90,7 @@ async fn checkpoint(
     Path(code): Path<String>,
 ) -> Result<Response, ApiError> {
     s.fund(&code).await?;
-    let (_, note) = s
-        .store
-        .latest_checkpoint(&code)
+    let (_, note) = crate::service::witness::latest_checkpoint(&s.store, &code)
         .await?
         .ok_or_else(|| ApiError::Internal(format!("fund {code} has no checkpoint")))?;
     Ok((

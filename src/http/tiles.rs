@@ -31,8 +31,7 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 async fn latest(s: &AppState, fund: &str) -> Result<(u64, String), ApiError> {
     s.fund(fund).await?;
-    s.store
-        .latest_checkpoint(fund)
+    crate::service::witness::latest_checkpoint(&s.store, fund)
         .await?
         .ok_or_else(|| ApiError::Internal(format!("fund {fund} has no checkpoint")))
 }

@@ -21,9 +21,8 @@ use sha2::{Digest as _, Sha256};
 
 use super::error::ApiError;
 use super::AppState;
-use crate::ledger::witness::{
-    judge, parse_request, witness_name, Refusal, WitnessKey, SIZE_CONTENT_TYPE,
-};
+use crate::ledger::witness::{parse_request, Refusal, SIZE_CONTENT_TYPE};
+use crate::service::witness::{add_checkpoint as add, Answer};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -33,8 +32,6 @@ pub fn router() -> Router<AppState> {
 
 /// Largest request: 63 proof lines and a checkpoint with its signatures.
 const BODY_BYTES_MAX: usize = 64 * 1024;
-/// Times a request is judged again after another process moved the state.
-const RACES_MAX: usize = 8;
 
 fn text(status: StatusCode, body: String) -> Response {
     (
@@ -71,74 +68,15 @@ async fn add_checkpoint(State(s): State<AppState>, body: Bytes) -> Result<Respon
             "the body is not `old <N>`, proof lines, an empty line and a checkpoint".into(),
         )));
     };
-    let origin = req.checkpoint.lines().next().unwrap_or_default().to_owned();
-    let witnesses = s.store.witnesses_of(&origin).await?;
-    if witnesses.is_empty() {
-        return Ok(text(
+    Ok(match add(&s, &req).await? {
+        Answer::Cosigned(lines) => text(StatusCode::OK, lines),
+        Answer::Refused(r) => refused(&r),
+        Answer::UnknownLog => text(
             StatusCode::NOT_FOUND,
-            format!("no committee here witnesses {origin:?}\n"),
-        ));
-    }
-    let now = time::OffsetDateTime::now_utc().unix_timestamp().max(1) as u64;
-    let mut lines = String::new();
-    let mut refusals = Vec::new();
-    for w in &witnesses {
-        let key = WitnessKey::derive(
-            &s.secret,
-            &witness_name(&s.settings.ledger.origin_prefix, &w.witness),
-        )
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-        let mut judged = None;
-        for _ in 0..RACES_MAX {
-            let last = s.store.cosigned(&w.witness, &origin).await?;
-            match judge(&req, &origin, &w.vkey, last.as_ref()) {
-                Err(r) => {
-                    judged = Some(Err(r));
-                    break;
-                }
-                Ok(accepted) => {
-                    let line = key.cosign(&accepted.body, now);
-                    let cp = &accepted.checkpoint;
-                    if s.store
-                        .advance_witness(
-                            &w.witness,
-                            &origin,
-                            last.as_ref(),
-                            cp.size,
-                            &cp.root,
-                            &req.checkpoint,
-                            &line,
-                        )
-                        .await?
-                    {
-                        judged = Some(Ok(line));
-                        break;
-                    }
-                }
-            }
-        }
-        match judged {
-            Some(Ok(line)) => {
-                tracing::info!(witness = %w.witness, origin = %origin, old = req.old, "checkpoint cosigned");
-                lines.push_str(&line);
-            }
-            Some(Err(r)) => {
-                if let Refusal::Unprocessable(m) = &r {
-                    tracing::warn!(witness = %w.witness, origin = %origin, reason = %m, "a log's checkpoint is inconsistent with what it cosigned");
-                }
-                refusals.push(r);
-            }
-            None => return Err(ApiError::Unavailable),
-        }
-    }
-    if !lines.is_empty() {
-        return Ok(text(StatusCode::OK, lines));
-    }
-    // Every witness refused; they judge alike, so the first speaks for all.
-    Ok(refusals.first().map_or_else(
-        || text(StatusCode::NOT_FOUND, "no witness\n".into()),
-        refused,
-    ))
+            "no committee here witnesses this log\n".into(),
+        ),
+        Answer::Busy => return Err(ApiError::Unavailable),
+    })
 }
 
 async fn latest(State(s): State<AppState>, Path(log): Path<String>) -> Result<Response, ApiError> {

@@ -13,6 +13,8 @@ pub mod reads;
 pub mod throttle;
 /// Tiles and entry bundles of a fund, read from the database.
 pub mod tiles;
+/// Witnessing: judging for the committees here, pushing for the funds.
+pub mod witness;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

@@ -210,3 +210,161 @@ impl Store {
             .collect()
     }
 }
+
+/// A fund whose parent committee has not cosigned its latest checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub fund: String,
+    pub origin: String,
+    pub witness: String,
+    pub size: u64,
+    pub note: String,
+    /// What the witness cosigned last, if anything.
+    pub cosigned: Option<u64>,
+}
+
+/// A witness's refusal of a fund's checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WitnessRefusal {
+    pub size: u64,
+    pub witness: String,
+    pub status: u16,
+    pub reason: String,
+}
+
+impl Store {
+    /// Funds whose latest checkpoint their parent committee has not
+    /// cosigned, nor refused.
+    pub async fn witness_due(&self) -> Result<Vec<Due>> {
+        let rows = sqlx::query(
+            "SELECT f.code, f.origin, c.parent_code, cp.size, cp.note, ws.size AS cosigned \
+             FROM funds f JOIN committees c ON c.code = f.committee_code \
+             JOIN checkpoints cp ON cp.fund_code = f.code \
+               AND cp.size = (SELECT MAX(size) FROM checkpoints m WHERE m.fund_code = f.code) \
+             LEFT JOIN witness_state ws ON ws.witness = c.parent_code AND ws.origin = f.origin \
+             WHERE c.parent_code IS NOT NULL AND (ws.size IS NULL OR ws.size < cp.size) \
+               AND NOT EXISTS (SELECT 1 FROM witness_refusals r WHERE r.fund_code = f.code \
+                               AND r.size = cp.size AND r.witness = c.parent_code) \
+             ORDER BY f.code",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let size: i64 = r.try_get("size")?;
+                let cosigned: Option<i64> = r.try_get("cosigned")?;
+                Ok(Due {
+                    fund: r.try_get("code")?,
+                    origin: r.try_get("origin")?,
+                    witness: r.try_get("parent_code")?,
+                    size: u64::try_from(size).unwrap_or(0),
+                    note: r.try_get("note")?,
+                    cosigned: cosigned.and_then(|c| u64::try_from(c).ok()),
+                })
+            })
+            .collect()
+    }
+
+    /// Keeps a witness's cosignature line of `fund`'s checkpoint of `size`.
+    pub async fn add_cosignature(
+        &self,
+        fund: &str,
+        size: u64,
+        witness: &str,
+        line: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO cosignatures (fund_code, size, witness, line, at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (fund_code, size, witness) DO NOTHING",
+        )
+        .bind(fund)
+        .bind(to_i64(size)?)
+        .bind(witness)
+        .bind(line)
+        .bind(now_text())
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// The cosignature lines of `fund`'s checkpoint of `size`, by witness.
+    pub async fn cosignatures(&self, fund: &str, size: u64) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT witness, line FROM cosignatures WHERE fund_code = $1 AND size = $2 ORDER BY witness",
+        )
+        .bind(fund)
+        .bind(to_i64(size)?)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("witness")?, r.try_get("line")?)))
+            .collect()
+    }
+
+    /// The largest cosigned checkpoint of `fund` that holds entry `seq`:
+    /// its size, signed note and cosignature lines.
+    pub async fn cosigned_checkpoint(
+        &self,
+        fund: &str,
+        seq: u64,
+    ) -> Result<Option<(u64, String, String)>> {
+        let row = sqlx::query(
+            "SELECT cp.size, cp.note FROM checkpoints cp WHERE cp.fund_code = $1 AND cp.size > $2 \
+             AND EXISTS (SELECT 1 FROM cosignatures c WHERE c.fund_code = cp.fund_code AND c.size = cp.size) \
+             ORDER BY cp.size DESC LIMIT 1",
+        )
+        .bind(fund)
+        .bind(to_i64(seq)?)
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let size: i64 = r.try_get("size")?;
+        let size = u64::try_from(size).unwrap_or(0);
+        let lines: String = self
+            .cosignatures(fund, size)
+            .await?
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect();
+        Ok(Some((size, r.try_get("note")?, lines)))
+    }
+
+    /// Records a witness's refusal of `fund`'s checkpoint of `size`.
+    pub async fn add_witness_refusal(&self, fund: &str, r: &WitnessRefusal) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO witness_refusals (fund_code, size, witness, status, reason, at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (fund_code, size, witness) DO NOTHING",
+        )
+        .bind(fund)
+        .bind(to_i64(r.size)?)
+        .bind(&r.witness)
+        .bind(i32::from(r.status))
+        .bind(&r.reason)
+        .bind(now_text())
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// The refusals of `fund`'s checkpoints, oldest first.
+    pub async fn witness_refusals(&self, fund: &str) -> Result<Vec<WitnessRefusal>> {
+        let rows = sqlx::query(
+            "SELECT size, witness, status, reason FROM witness_refusals WHERE fund_code = $1 ORDER BY size, witness",
+        )
+        .bind(fund)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let size: i64 = r.try_get("size")?;
+                let status: i32 = r.try_get("status")?;
+                Ok(WitnessRefusal {
+                    size: u64::try_from(size).unwrap_or(0),
+                    witness: r.try_get("witness")?,
+                    status: u16::try_from(status).unwrap_or(0),
+                    reason: r.try_get("reason")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -15,6 +15,15 @@ use crate::helpers::{gift, TestApp};
 
 const F: &str = "PX-VNN";
 
+/// The same service with the pusher off, so that only the test offers
+/// checkpoints to the witness.
+async fn without_pusher(app: TestApp) -> TestApp {
+    let db = app.stop().await;
+    let mut settings = db.settings();
+    settings.witnessing.push = false;
+    crate::helpers::spawn_on(db, settings).await
+}
+
 /// Committees HN above PX, fund PX-VNN with `n` gifts; a clerk's token.
 async fn commune(app: &TestApp, n: usize) -> String {
     app.committee("HN", None).await;
@@ -114,6 +123,7 @@ async fn witness_keys(app: &TestApp) -> HashMap<String, String> {
 }
 
 async fn the_province_cosigns_what_extends_what_it_cosigned(app: TestApp) {
+    let app = without_pusher(app).await;
     let clerk = commune(&app, 5).await;
     let keys = witness_keys(&app).await;
     let hn = CosignerKey::parse(&keys["HN"]).expect("HN's witness key");
@@ -153,6 +163,7 @@ async fn the_province_cosigns_what_extends_what_it_cosigned(app: TestApp) {
 }
 
 async fn the_witness_refuses_with_the_protocol_s_codes_and_stores_nothing(app: TestApp) {
+    let app = without_pusher(app).await;
     let clerk = commune(&app, 5).await;
     let origin = app.get(&format!("/funds/{F}")).await.body["origin"]
         .as_str()
@@ -282,6 +293,7 @@ async fn the_witness_refuses_with_the_protocol_s_codes_and_stores_nothing(app: T
 /// A committee witnesses a log of another deployment once it is added
 /// with `sovang witness add-log`, and no longer once removed.
 async fn logs_are_added_listed_and_removed_from_the_command_line(app: TestApp) {
+    let app = without_pusher(app).await;
     use crate::cli::sovang;
     app.committee("HN", None).await;
     let origin = "sovang.quangninh.example/fund/QN-VNN";
@@ -392,7 +404,62 @@ async fn logs_are_added_listed_and_removed_from_the_command_line(app: TestApp) {
     assert_eq!(add(&app, &format!("old 1\n\n{note}")).await.0, 404);
 }
 
+/// With the pusher on, each new checkpoint of a commune's fund is
+/// cosigned by its province in the background, and served with it.
+async fn the_fund_s_checkpoints_are_cosigned_in_the_background(app: TestApp) {
+    let db = app.stop().await;
+    let mut settings = db.settings();
+    settings.witnessing.push_interval_ms = 20;
+    let app = crate::helpers::spawn_on(db, settings).await;
+    let clerk = commune(&app, 3).await;
+    let hn = CosignerKey::parse(&witness_keys(&app).await["HN"]).unwrap();
+    let cosigned = |size: u64| {
+        let app = &app;
+        let hn = hn.clone();
+        async move {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            loop {
+                let note = app.get(&format!("/funds/{F}/checkpoint")).await.text;
+                let at: u64 = note.lines().nth(1).unwrap().parse().unwrap();
+                if at == size && hn.verify(&note).is_some() {
+                    return note;
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "not cosigned at {size}: {note}"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        }
+    };
+    let first = cosigned(app.size(F).await).await;
+    assert!(first.contains("— sovang.local/committee/HN "), "{first}");
+    // Later checkpoints too, each from the size cosigned before.
+    for _ in 0..3 {
+        add_gifts(&app, &clerk, 2).await;
+        cosigned(app.size(F).await).await;
+    }
+    // The tiles' checkpoint carries it as well; HN's own fund, with no
+    // committee above, is not witnessed.
+    let root = app.base.trim_end_matches("/api/v1");
+    let tiles = app
+        .client
+        .get(format!("{root}/fund/{F}/checkpoint"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(hn.verify(&tiles).is_some(), "{tiles}");
+    app.fund("HN-VNN", "HN").await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let top = app.get("/funds/HN-VNN/checkpoint").await.text;
+    assert!(!top.contains("committee/"), "{top}");
+}
+
 crate::both!(
+    the_fund_s_checkpoints_are_cosigned_in_the_background,
     logs_are_added_listed_and_removed_from_the_command_line,
     the_province_cosigns_what_extends_what_it_cosigned,
     the_witness_refuses_with_the_protocol_s_codes_and_stores_nothing
@@ -407,8 +474,15 @@ async fn two_processes_never_cosign_two_roots_at_one_size() {
     let Some(app) = crate::helpers::spawn_app(crate::helpers::Db::Postgres).await else {
         return;
     };
+    let app = without_pusher(app).await;
     commune(&app, 5).await;
-    let other = crate::helpers::spawn_process(&app.db.data_dir(), &app.db.database_url()).await;
+    let other = crate::helpers::spawn_process_with(
+        &app.db.data_dir(),
+        &app.db.database_url(),
+        &[("SOVANG__WITNESSING__PUSH", "false")],
+        std::process::Stdio::inherit(),
+    )
+    .await;
     let other_root = other.base.trim_end_matches("/api/v1").to_owned();
     let fund = app.get(&format!("/funds/{F}")).await.body;
     let origin = fund["origin"].as_str().unwrap().to_owned();
@@ -494,6 +568,7 @@ async fn go_verifies_the_log_s_signature_and_the_province_s_cosignature() {
     let Some(app) = crate::helpers::spawn_app(crate::helpers::Db::Sqlite).await else {
         return;
     };
+    let app = without_pusher(app).await;
     let clerk = commune(&app, 4).await;
     let fund = app.get(&format!("/funds/{F}")).await.body;
     let log_key = fund["verifier_key"].as_str().unwrap().to_owned();
