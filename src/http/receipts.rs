@@ -100,10 +100,58 @@ async fn gift(
     Ok(Json(answer))
 }
 
+/// Who witnesses the fund (`[{name, vkey}]`), whether they vouched for a
+/// checkpoint holding entry `seq`, and that checkpoint with their
+/// cosignatures if so:
+/// - `met`: every witness cosigned a checkpoint holding it (the receipt is
+///   proved in that one);
+/// - `pending`: not yet (pushes run in the background, about a second
+///   behind), and no witness refused the fund;
+/// - `unmet`: a witness refused a checkpoint of the fund (a fork), or no
+///   committee above witnesses it (a fund of the top committee).
+async fn witnessed(
+    s: &AppState,
+    fund: &crate::store::FundInfo,
+    seq: u64,
+) -> Result<(Vec<Value>, &'static str, Option<(u64, String)>), ApiError> {
+    let prefix = &s.settings.ledger.origin_prefix;
+    let mut names = Vec::new();
+    let mut witnesses = Vec::new();
+    for w in s.store.witnesses_of(&fund.origin).await? {
+        let name = crate::ledger::witness::witness_name(prefix, &w.witness);
+        let key = crate::ledger::witness::WitnessKey::derive(&s.secret, &name)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        witnesses.push(json!({"name": name, "vkey": key.verifier_key()}));
+        names.push(name);
+    }
+    if names.is_empty() {
+        return Ok((witnesses, "unmet", None));
+    }
+    if let Some((size, note, lines)) = s.store.cosigned_checkpoint(&fund.code, seq).await? {
+        let all = names
+            .iter()
+            .all(|n| lines.lines().any(|l| l.starts_with(&format!("— {n} "))));
+        if all {
+            return Ok((witnesses, "met", Some((size, format!("{note}{lines}")))));
+        }
+    }
+    let refused = s
+        .store
+        .witness_refusals(&fund.code)
+        .await?
+        .iter()
+        .any(|r| r.status == 422);
+    Ok((witnesses, if refused { "unmet" } else { "pending" }, None))
+}
+
 /// A gift's entry with its inclusion proof in a checkpoint that covers it.
 async fn proved(s: &AppState, r: crate::store::Receipt) -> Result<Value, ApiError> {
     let fund = s.fund(&r.fund_code).await?;
-    let (size, checkpoint) = covering(s, &r.fund_code, r.entry.seq, r.checkpoint.clone()).await?;
+    let (witnesses, status, cosigned) = witnessed(s, &fund, r.entry.seq).await?;
+    let (size, checkpoint) = match cosigned {
+        Some(c) => c,
+        None => covering(s, &r.fund_code, r.entry.seq, r.checkpoint.clone()).await?,
+    };
     let proof = super::funds::inclusion_proof(s, &r.fund_code, r.entry.seq, size).await?;
     let mut answer = json!({
         "receipt_no": r.receipt_no,
@@ -116,6 +164,8 @@ async fn proved(s: &AppState, r: crate::store::Receipt) -> Result<Value, ApiErro
         "proof": {"size": size, "path": proof["path"]},
         "checkpoint": checkpoint,
         "verifier_key": fund.verifier_key,
+        "witnesses": witnesses,
+        "witness_status": status,
     });
     // A reversed gift stays on the ledger; its receipt says it is void and
     // why, naming the reversing entry.

@@ -335,6 +335,19 @@ pub struct Receipt {
     pub checkpoint: String,
     pub verifier_key: String,
     pub voided: Option<Voided>,
+    /// The committees that witness the fund (SPEC §12).
+    pub witnesses: Vec<WitnessListed>,
+    /// `met` (every witness cosigned the checkpoint the proof is in),
+    /// `pending` (not yet) or `unmet` (a witness refused the fund, or none
+    /// witnesses it).
+    pub witness_status: String,
+}
+
+/// A witness: its name and cosignature/v1 verifier key.
+#[derive(ToSchema)]
+pub struct WitnessListed {
+    pub name: String,
+    pub vkey: String,
 }
 
 /// The inclusion proof in a receipt.

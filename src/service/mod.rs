@@ -412,6 +412,7 @@ impl AppState {
         let mut found = auditor.finish();
         found.extend(self.bank_findings(fund).await?);
         found.extend(self.snapshot_findings(fund).await?);
+        found.extend(self.witness_findings(fund).await?);
         Ok((found, next))
     }
 
@@ -466,6 +467,39 @@ impl AppState {
                     r.size.saturating_sub(1),
                     r.refused_at,
                     r.reason
+                ),
+            })
+            .collect())
+    }
+
+    /// Checkpoints a witness refused (SPEC §12): a 422 says the fund showed
+    /// the committee above a history that does not extend what it cosigned
+    /// (a split view, or a database rolled back or rewritten): `high`. A
+    /// 403 says the witness does not hold the fund's key: `medium`.
+    pub async fn witness_findings(
+        &self,
+        fund: &str,
+    ) -> Result<Vec<crate::ledger::findings::Finding>, ServiceError> {
+        Ok(self
+            .store
+            .witness_refusals(fund)
+            .await?
+            .into_iter()
+            .map(|r| crate::ledger::findings::Finding {
+                kind: "witness_refused",
+                severity: if r.status == 422 { "high" } else { "medium" },
+                seqs: vec![r.size.saturating_sub(1)],
+                message: format!(
+                    "witness {} refused the checkpoint of size {} ({}, {}): {}",
+                    r.witness,
+                    r.size,
+                    r.status,
+                    r.reason,
+                    if r.status == 422 {
+                        "the fund's history does not extend the one it cosigned; find out whether the database was restored, rolled back or rewritten"
+                    } else {
+                        "it does not hold the fund's verifier key"
+                    }
                 ),
             })
             .collect())

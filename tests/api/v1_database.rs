@@ -270,9 +270,10 @@ async fn migrates_and_keeps_its_hashes(kind: Db) {
         // cosigned it since the service started (SPEC §12).
         let checkpoint = app.get(&format!("/funds/{fund}/checkpoint")).await;
         let signed = want["checkpoint"].as_str().expect("checkpoint");
-        let cosignatures = checkpoint.text.strip_prefix(signed).unwrap_or_else(|| {
-            panic!("{fund}: {} is not {signed}", checkpoint.text)
-        });
+        let cosignatures = checkpoint
+            .text
+            .strip_prefix(signed)
+            .unwrap_or_else(|| panic!("{fund}: {} is not {signed}", checkpoint.text));
         assert!(
             cosignatures
                 .lines()

@@ -458,7 +458,134 @@ async fn the_fund_s_checkpoints_are_cosigned_in_the_background(app: TestApp) {
     assert!(!top.contains("committee/"), "{top}");
 }
 
+/// Waits until the fund's served checkpoint is of `size` and cosigned by
+/// `key`; returns it.
+async fn wait_cosigned(app: &TestApp, key: &CosignerKey, size: u64) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let note = app.get(&format!("/funds/{F}/checkpoint")).await.text;
+        let at: u64 = note.lines().nth(1).unwrap().parse().unwrap();
+        if at == size && key.verify(&note).is_some() {
+            return note;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not cosigned at {size}: {note}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Receipts say who witnesses the fund and whether they vouched; a
+/// witness that refuses the fund's history (it cosigned another) is a
+/// `high` finding and leaves later receipts `unmet`.
+async fn receipts_carry_the_witnesses_and_a_refusal_is_a_high_finding(app: TestApp) {
+    let db = app.stop().await;
+    let mut settings = db.settings();
+    settings.witnessing.push_interval_ms = 20;
+    let app = crate::helpers::spawn_on(db, settings).await;
+    let clerk = commune(&app, 0).await;
+    let first = app
+        .record(
+            F,
+            &clerk,
+            "donation_cash",
+            gift(json!("500000"))["body"].clone(),
+        )
+        .await;
+    app.signed(F).await;
+    let keys = witness_keys(&app).await;
+    let hn = CosignerKey::parse(&keys["HN"]).unwrap();
+    wait_cosigned(&app, &hn, app.size(F).await).await;
+    let code = first["receipt"]["code"].as_str().unwrap().to_owned();
+    let receipt = app.get(&format!("/receipts/{code}")).await.body;
+    assert_eq!(receipt["witness_status"], "met", "{receipt}");
+    assert_eq!(
+        receipt["witnesses"],
+        json!([{"name": "sovang.local/committee/HN", "vkey": keys["HN"]}])
+    );
+    let checkpoint = receipt["checkpoint"].as_str().unwrap();
+    assert!(hn.verify(checkpoint).is_some(), "{checkpoint}");
+    // The top committee's fund has nobody above to vouch.
+    app.fund("HN-VNN", "HN").await;
+    let hn_clerk = app.token("clerk", "HN").await;
+    let top = app
+        .record(
+            "HN-VNN",
+            &hn_clerk,
+            "donation_cash",
+            gift(json!("100000"))["body"].clone(),
+        )
+        .await;
+    let top_code = top["receipt"]["code"].as_str().unwrap();
+    let top_receipt = app.get(&format!("/receipts/{top_code}")).await.body;
+    assert_eq!(top_receipt["witness_status"], "unmet");
+    assert_eq!(top_receipt["witnesses"], json!([]));
+
+    // HN's record now says it cosigned another history of the fund.
+    let origin = app.get(&format!("/funds/{F}")).await.body["origin"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let store = app.db.store().await;
+    let seen = store.cosigned("HN", &origin).await.unwrap().unwrap();
+    assert!(store
+        .advance_witness(
+            "HN",
+            &origin,
+            Some(&seen),
+            seen.size,
+            &Hash([9; 32]),
+            "another history",
+            "—"
+        )
+        .await
+        .unwrap());
+    let later = app
+        .record(
+            F,
+            &clerk,
+            "donation_cash",
+            gift(json!("700000"))["body"].clone(),
+        )
+        .await;
+    app.signed(F).await;
+    let inspector = app.token("inspector", "PX").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let finding = loop {
+        let f = app
+            .get_as(&format!("/funds/{F}/audit/findings"), &inspector)
+            .await
+            .body;
+        if let Some(found) = f["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["kind"] == "witness_refused")
+        {
+            break found.clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "no finding: {f}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(finding["severity"], "high", "{finding}");
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("committee/HN"),
+        "{finding}"
+    );
+    let later_code = later["receipt"]["code"].as_str().unwrap();
+    let r = app.get(&format!("/receipts/{later_code}")).await.body;
+    assert_eq!(r["witness_status"], "unmet", "{r}");
+    // The first gift is still proved in the checkpoint HN cosigned.
+    let r = app.get(&format!("/receipts/{code}")).await.body;
+    assert_eq!(r["witness_status"], "met", "{r}");
+}
+
 crate::both!(
+    receipts_carry_the_witnesses_and_a_refusal_is_a_high_finding,
     the_fund_s_checkpoints_are_cosigned_in_the_background,
     logs_are_added_listed_and_removed_from_the_command_line,
     the_province_cosigns_what_extends_what_it_cosigned,
