@@ -128,6 +128,46 @@
       li.dataset.state = "skip";
       li.querySelector(".result").textContent = "— " + T.key_none;
     }
+    // 7. The committees above vouched: each witness's cosignature/v1 on
+    // the same checkpoint (C2SP tlog-cosignature): a key id, an 8-byte
+    // time and an Ed25519 signature over "cosignature/v1\ntime <t>\n"
+    // and the checkpoint's text, under the witness's 0x04 key.
+    const wli = document.getElementById("s-witness");
+    const witnesses = Array.isArray(r.witnesses) ? r.witnesses : [];
+    if (wli && r.witness_status === "met" && witnesses.length > 0) {
+      const sigs = note.slice(split + 2).split("\n");
+      let all = true;
+      const names = [];
+      for (const w of witnesses) {
+        let ok = false;
+        try {
+          const first = w.vkey.indexOf("+");
+          const second = w.vkey.indexOf("+", first + 1);
+          const name = w.vkey.slice(0, first);
+          const keyId = w.vkey.slice(first + 1, second);
+          const key = unb64(w.vkey.slice(second + 1));
+          const line = sigs.find((l) => l.startsWith("— " + name + " "));
+          const raw = unb64(line.slice(("— " + name + " ").length));
+          let time = 0n;
+          for (const b of raw.slice(4, 12)) time = time * 256n + BigInt(b);
+          const pub = await crypto.subtle.importKey("raw", key.slice(1), { name: "Ed25519" }, false, ["verify"]);
+          ok = name === w.name && key[0] === 4 && raw.length === 76 && hex(raw.slice(0, 4)) === keyId &&
+            await crypto.subtle.verify({ name: "Ed25519" }, pub, raw.slice(12),
+              enc.encode("cosignature/v1\ntime " + time.toString() + "\n" + text));
+        } catch (e) {
+          ok = false;
+        }
+        all = all && ok;
+        names.push(w.name);
+      }
+      step("s-witness", all, names.join(", "));
+    } else if (wli && r.witness_status === "unmet" && witnesses.length > 0) {
+      step("s-witness", false, T.witness_refused);
+    } else if (wli) {
+      wli.dataset.state = "skip";
+      wli.querySelector(".result").textContent = "— " +
+        (witnesses.length > 0 ? T.witness_pending : T.witness_none);
+    }
     finish();
   }
   run().catch((e) => { failed = true; box.dataset.error = String(e); finish(); });

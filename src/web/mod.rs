@@ -124,6 +124,10 @@ pub struct Text {
     pub key_paper: &'static str,
     pub key_none: &'static str,
     pub verified_served: &'static str,
+    pub step_witness: &'static str,
+    pub witness_pending: &'static str,
+    pub witness_none: &'static str,
+    pub witness_refused: &'static str,
     pub key_id: &'static str,
     pub key_intro: &'static str,
     pub pass: &'static str,
@@ -230,6 +234,10 @@ pub const VI: Text = Text {
     key_paper: "trên giấy",
     key_none: "đường dẫn không có mã khóa in trên biên nhận, nên chỉ kiểm được với khóa máy chủ đang công bố",
     verified_served: "Biên nhận có trong sổ và được ký bằng khóa máy chủ đang công bố; hãy đối chiếu mã khóa in trên biên nhận:",
+    step_witness: "Ủy ban cấp trên đã chứng thực điểm kiểm tra này (chữ ký chứng thực)",
+    witness_pending: "ủy ban cấp trên chưa chứng thực điểm kiểm tra có biên nhận này; hãy xem lại sau ít phút",
+    witness_none: "quỹ của ủy ban cấp cao nhất: không có ủy ban cấp trên chứng thực",
+    witness_refused: "ủy ban cấp trên đã từ chối một điểm kiểm tra của quỹ",
     key_id: "Mã khóa của quỹ",
     key_intro: "Khóa xác minh của quỹ (đối chiếu với khóa Ủy ban công bố):",
     pass: "Đạt",
@@ -335,6 +343,10 @@ pub const EN: Text = Text {
     key_paper: "on paper",
     key_none: "the link carries no key id from a paper receipt, so only the key this server shows now was checked",
     verified_served: "The receipt is in the ledger, signed with the key this server shows now; compare the key id printed on the receipt:",
+    step_witness: "The committee above vouched for this checkpoint (its cosignature)",
+    witness_pending: "the committee above has not yet cosigned a checkpoint holding this receipt; look again in a few minutes",
+    witness_none: "a fund of the top committee: no committee above witnesses it",
+    witness_refused: "the committee above refused a checkpoint of this fund",
     key_id: "The fund's key id",
     key_intro: "The fund's verifier key (compare it with the one the committee published):",
     pass: "passed",
@@ -624,6 +636,8 @@ async fn receipt_page(
     let verify_text = serde_json::json!({
         "pass": t.pass, "fail": t.fail, "verified": t.verified, "failed": t.failed,
         "key_paper": t.key_paper, "key_none": t.key_none, "verified_served": t.verified_served,
+        "witness_pending": t.witness_pending, "witness_none": t.witness_none,
+        "witness_refused": t.witness_refused,
     })
     .to_string()
     .replace("</", "<\\/");

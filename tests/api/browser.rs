@@ -125,7 +125,8 @@ async fn the_receipt_page_verifies_in_the_browser(app: TestApp) {
     )
     .await;
     assert!(dom.contains("data-result=\"verified\""), "{dom}");
-    assert_eq!(states(&dom), ["pass"; 7]);
+    assert_eq!(states(&dom)[..7], ["pass"; 7]);
+    assert_eq!(states(&dom)[7], "skip", "no committee above HN");
     assert!(
         dom.contains(&format!("?k={key_id}")),
         "the QR link names the key: {dom}"
@@ -363,7 +364,61 @@ async fn a_gift_found_by_bank_reference_verifies_in_the_browser(app: TestApp) {
     assert!(!dom.contains(code), "the verification code is not shown");
 }
 
+/// A commune's receipt shows, checked in the browser, that the province
+/// vouched for the checkpoint it is proved in.
+async fn the_province_s_cosignature_is_checked_in_the_browser(app: TestApp) {
+    let Some(browser) = chromium() else { return };
+    let db = app.stop().await;
+    let mut settings = db.settings();
+    settings.witnessing.push_interval_ms = 20;
+    let app = crate::helpers::spawn_on(db, settings).await;
+    app.committee("HN", None).await;
+    app.committee("PX", Some("HN")).await;
+    app.fund("PX-VNN", "PX").await;
+    let clerk = app.token("clerk", "PX").await;
+    let gift = app
+        .record(
+            "PX-VNN",
+            &clerk,
+            "donation_cash",
+            json!({"donor": {"display": "Nguyễn Thị Thu", "kind": "individual"},
+                   "amount_vnd": "300000", "channel": "cash", "received_on": crate::helpers::today_vn()}),
+        )
+        .await;
+    let code = gift["receipt"]["code"].as_str().unwrap().to_owned();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let r = app.get(&format!("/receipts/{code}")).await.body;
+        if r["witness_status"] == "met" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{r}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let root = app.base.trim_end_matches("/api/v1");
+    let db = if app.db.pg.is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let dom = browse(
+        browser,
+        &format!("{root}/r/{code}"),
+        &format!("receipt-witnessed-{db}.png"),
+    )
+    .await;
+    assert!(dom.contains("data-result=\"verified-served\""), "{dom}");
+    let s = states(&dom);
+    assert_eq!(s[..6], ["pass"; 6], "{s:?}");
+    assert_eq!(s[7], "pass", "the cosignature verified: {s:?}");
+    assert!(
+        dom.contains("sovang.local/committee/HN"),
+        "who vouched is named"
+    );
+}
+
 crate::both!(
+    the_province_s_cosignature_is_checked_in_the_browser,
     the_statement_is_searched_without_diacritics_in_the_browser,
     the_receipt_page_verifies_in_the_browser,
     an_altered_receipt_fails_in_the_browser,
