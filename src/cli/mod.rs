@@ -108,6 +108,12 @@ pub enum Command {
         /// trusted and printed.
         #[arg(long)]
         verifier_key: Option<String>,
+        /// A witness's cosignature/v1 key (as `GET /committees` publishes
+        /// it, `witness_key`); repeat for each. With --url or --tiles the
+        /// checkpoint verified must carry each one's cosignature, or the
+        /// run fails (exit 1), though what it verified is remembered.
+        #[arg(long = "witness-key", conflicts_with_all = ["bundle", "all"])]
+        witness_keys: Vec<String>,
     },
     /// Take a bank statement in (SPEC §10): read and check the whole
     /// file, record its lines a thousand per commit, seal it. Run it again
@@ -613,12 +619,20 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             verifier_key,
             all,
             tiles,
+            witness_keys,
         } => {
             init_tracing("text");
             let key = verifier_key.as_deref();
+            let witnesses = witness_keys
+                .iter()
+                .map(|w| {
+                    crate::ledger::witness::CosignerKey::parse(w)
+                        .with_context(|| format!("--witness-key {w:?} is not a cosignature/v1 key"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
             if let Some(url) = tiles {
                 let state = state.as_deref().context("--tiles needs --state")?;
-                return verify_tiles(url, state, key).await;
+                return verify_tiles(url, state, key, &witnesses).await;
             }
             if *all {
                 let settings = cli.settings(None)?;
@@ -627,7 +641,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             match (bundle, url, state, fund) {
                 (Some(path), _, _, _) => verify_bundle(path, key),
                 (None, Some(url), Some(state), Some(fund)) => {
-                    verify_url(url, fund, state, key).await
+                    verify_url(url, fund, state, key, &witnesses).await
                 }
                 (None, None, _, Some(fund)) => {
                     let settings = cli.settings(None)?;
@@ -789,12 +803,32 @@ fn verify_bundle(path: &std::path::Path, key: Option<&str>) -> anyhow::Result<Ex
     }
 }
 
+/// Whether every witness cosigned `note`; prints who did not.
+fn cosigned_by_all(note: &str, witnesses: &[crate::ledger::witness::CosignerKey]) -> bool {
+    let missing: Vec<&str> = witnesses
+        .iter()
+        .filter(|w| w.verify(note).is_none())
+        .map(|w| w.name.as_str())
+        .collect();
+    if !missing.is_empty() {
+        println!(
+            "NOT COSIGNED: the checkpoint verified carries no valid cosignature of {}; its witnesses have not vouched for it (yet): try again later",
+            missing.join(", ")
+        );
+    }
+    missing.is_empty()
+}
+
 async fn verify_tiles(
     url: &str,
     state: &std::path::Path,
     key: Option<&str>,
+    witnesses: &[crate::ledger::witness::CosignerKey],
 ) -> anyhow::Result<ExitCode> {
     match watch::watch_tiles(url, state, key).await? {
+        watch::Outcome::Sound { state, .. } if !cosigned_by_all(&state.checkpoint, witnesses) => {
+            Ok(ExitCode::from(1))
+        }
         watch::Outcome::Sound { state, new_entries } => {
             println!(
                 "fund {} at {url}: OK: {} entries ({new_entries} new), root {}, verifier key {}",
@@ -814,8 +848,12 @@ async fn verify_url(
     fund: &str,
     state: &std::path::Path,
     key: Option<&str>,
+    witnesses: &[crate::ledger::witness::CosignerKey],
 ) -> anyhow::Result<ExitCode> {
     match watch::watch(url, fund, state, key).await? {
+        watch::Outcome::Sound { state, .. } if !cosigned_by_all(&state.checkpoint, witnesses) => {
+            Ok(ExitCode::from(1))
+        }
         watch::Outcome::Sound { state, new_entries } => {
             println!(
                 "fund {fund} at {url}: OK: {} entries ({new_entries} new), root {}, verifier key {}",

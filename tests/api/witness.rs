@@ -584,7 +584,131 @@ async fn receipts_carry_the_witnesses_and_a_refusal_is_a_high_finding(app: TestA
     assert_eq!(r["witness_status"], "met", "{r}");
 }
 
+/// `sovang verify --url` and `--tiles` with `--witness-key` require the
+/// witness's cosignature on the checkpoint they verify: fail closed.
+async fn verifiers_require_the_witnesses_they_are_given(app: TestApp) {
+    use crate::cli::sovang;
+    let db = app.stop().await;
+    let mut settings = db.settings();
+    settings.witnessing.push_interval_ms = 20;
+    let app = crate::helpers::spawn_on(db, settings).await;
+    commune(&app, 3).await;
+    let keys = witness_keys(&app).await;
+    let hn = CosignerKey::parse(&keys["HN"]).unwrap();
+    wait_cosigned(&app, &hn, app.size(F).await).await;
+    let root = app.base.trim_end_matches("/api/v1").to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let state = |n: &str| dir.path().join(n).to_str().unwrap().to_owned();
+    let vkey = app.get(&format!("/funds/{F}")).await.body["verifier_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let tiles = format!("{root}/fund/{F}");
+    for (args, code, says) in [
+        (
+            vec![
+                "verify",
+                "--url",
+                &root,
+                "--fund",
+                F,
+                "--state",
+                &state("a"),
+                "--witness-key",
+                &keys["HN"],
+            ],
+            0,
+            "OK",
+        ),
+        (
+            vec![
+                "verify",
+                "--url",
+                &root,
+                "--fund",
+                F,
+                "--state",
+                &state("b"),
+                "--witness-key",
+                &keys["PX"],
+            ],
+            1,
+            "NOT COSIGNED",
+        ),
+        (
+            vec![
+                "verify",
+                "--url",
+                &root,
+                "--fund",
+                F,
+                "--state",
+                &state("c"),
+                "--witness-key",
+                &keys["HN"],
+                "--witness-key",
+                &keys["PX"],
+            ],
+            1,
+            "committee/PX",
+        ),
+        (
+            vec![
+                "verify",
+                "--tiles",
+                &tiles,
+                "--state",
+                &state("d"),
+                "--verifier-key",
+                &vkey,
+                "--witness-key",
+                &keys["HN"],
+            ],
+            0,
+            "OK",
+        ),
+        (
+            vec![
+                "verify",
+                "--tiles",
+                &tiles,
+                "--state",
+                &state("e"),
+                "--verifier-key",
+                &vkey,
+                "--witness-key",
+                &keys["PX"],
+            ],
+            1,
+            "NOT COSIGNED",
+        ),
+        (
+            vec![
+                "verify",
+                "--tiles",
+                &tiles,
+                "--state",
+                &state("f"),
+                "--verifier-key",
+                &vkey,
+                "--witness-key",
+                &vkey,
+            ],
+            2,
+            "not a cosignature/v1 key",
+        ),
+    ] {
+        let (got, out, err) = sovang(&app, &args).await;
+        assert_eq!(got, code, "{args:?}: {out}{err}");
+        assert!(
+            out.contains(says) || err.contains(says),
+            "{args:?}: {out}{err}"
+        );
+    }
+}
+
 crate::both!(
+    verifiers_require_the_witnesses_they_are_given,
     receipts_carry_the_witnesses_and_a_refusal_is_a_high_finding,
     the_fund_s_checkpoints_are_cosigned_in_the_background,
     logs_are_added_listed_and_removed_from_the_command_line,
