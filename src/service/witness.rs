@@ -37,6 +37,15 @@ pub enum Answer {
 /// Judges `req` for every committee here that witnesses its log.
 pub async fn add_checkpoint(s: &AppState, req: &AddCheckpoint) -> Result<Answer, StoreError> {
     let origin = req.checkpoint.lines().next().unwrap_or_default().to_owned();
+    // SPEC §12 puts old > new first: it needs no key, only the size the
+    // checkpoint claims (the signature over it is checked next).
+    let claimed: Option<u64> = req.checkpoint.lines().nth(1).and_then(|l| l.parse().ok());
+    if let Some(size) = claimed.filter(|size| req.old > *size) {
+        return Ok(Answer::Refused(Refusal::BadRequest(format!(
+            "old size {} is larger than the checkpoint's {size}",
+            req.old
+        ))));
+    }
     let witnesses = s.store.witnesses_of(&origin).await?;
     if witnesses.is_empty() {
         return Ok(Answer::UnknownLog);

@@ -266,6 +266,19 @@ async fn the_witness_refuses_with_the_protocol_s_codes_and_stores_nothing(app: T
         ),
         ("not a request", "hello".to_owned(), 400, ""),
         (
+            "old > new, for a log unknown here: 400 first",
+            format!(
+                "old 9\n\n{}",
+                MasterSecret::from_bytes([1; 32])
+                    .log_key("elsewhere.example/log")
+                    .unwrap()
+                    .sign(3, &flipped)
+                    .unwrap()
+            ),
+            400,
+            "larger",
+        ),
+        (
             "a leading zero",
             format!("old 0{size}\n{good_proof}\n{note}"),
             400,
