@@ -155,25 +155,8 @@ pub async fn watch(
         None => ChainVerifier::new(fund, &origin, Some(&key)),
         Some(p) => {
             let old_root = from_hex(&p.root).context("state: root")?;
-            if cp.size < p.size {
-                return Ok(Outcome::Lie {
-                    class: "ROLLBACK",
-                    detail: format!(
-                        "the server's latest checkpoint has {} entries; it signed {} before",
-                        cp.size, p.size
-                    ),
-                });
-            }
-            if cp.size == p.size && cp.root != old_root {
-                return Ok(Outcome::Lie {
-                    class: "FORK",
-                    detail: format!(
-                        "two signed checkpoints of size {} with different roots: {} before, {} now",
-                        cp.size,
-                        p.root,
-                        to_hex(&cp.root)
-                    ),
-                });
+            if let Some(lie) = against_prior(p, &old_root, &cp) {
+                return Ok(lie);
             }
             if cp.size > p.size {
                 let proof = server
@@ -346,25 +329,8 @@ pub async fn watch_tiles(
         ),
         Some(p) => {
             let old_root = from_hex(&p.root).context("state: root")?;
-            if cp.size < p.size {
-                return Ok(Outcome::Lie {
-                    class: "ROLLBACK",
-                    detail: format!(
-                        "the tiles' checkpoint has {} entries; {} were signed before",
-                        cp.size, p.size
-                    ),
-                });
-            }
-            if cp.size == p.size && cp.root != old_root {
-                return Ok(Outcome::Lie {
-                    class: "FORK",
-                    detail: format!(
-                        "two signed checkpoints of size {} with different roots: {} before, {} now",
-                        cp.size,
-                        p.root,
-                        to_hex(&cp.root)
-                    ),
-                });
+            if let Some(lie) = against_prior(p, &old_root, &cp) {
+                return Ok(lie);
             }
             // Does the new tree hold the old one? Its root at the old size,
             // read from the new tree's tiles, must be the root seen before.
@@ -515,6 +481,33 @@ where
         hashes.insert(index, h);
     }
     Ok(crate::ledger::merkle::root_from_stored(old, &hashes).ok())
+}
+
+/// A checkpoint that cannot follow the one verified before: a smaller
+/// tree (`ROLLBACK`), or another root at the same size (`FORK`).
+fn against_prior(
+    p: &WatchState,
+    old_root: &Hash,
+    cp: &crate::ledger::checkpoint::VerifiedCheckpoint,
+) -> Option<Outcome> {
+    if cp.size < p.size {
+        return Some(Outcome::Lie {
+            class: "ROLLBACK",
+            detail: format!(
+                "the server's latest checkpoint has {} entries; it signed {} before",
+                cp.size, p.size
+            ),
+        });
+    }
+    (cp.size == p.size && cp.root != *old_root).then(|| Outcome::Lie {
+        class: "FORK",
+        detail: format!(
+            "two signed checkpoints of size {} with different roots: {} before, {} now",
+            cp.size,
+            p.root,
+            to_hex(&cp.root)
+        ),
+    })
 }
 
 /// The state file, if there is one.

@@ -368,10 +368,7 @@ async fn a_gift_found_by_bank_reference_verifies_in_the_browser(app: TestApp) {
 /// vouched for the checkpoint it is proved in.
 async fn the_province_s_cosignature_is_checked_in_the_browser(app: TestApp) {
     let Some(browser) = chromium() else { return };
-    let db = app.stop().await;
-    let mut settings = db.settings();
-    settings.witnessing.push_interval_ms = 20;
-    let app = crate::helpers::spawn_on(db, settings).await;
+    let app = crate::witness::with_pusher_every(app, 20).await;
     app.committee("HN", None).await;
     app.committee("PX", Some("HN")).await;
     app.fund("PX-VNN", "PX").await;

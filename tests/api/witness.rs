@@ -15,6 +15,14 @@ use crate::helpers::{gift, TestApp};
 
 const F: &str = "PX-VNN";
 
+/// The same service with the pusher looking every `ms` milliseconds.
+pub(crate) async fn with_pusher_every(app: TestApp, ms: u64) -> TestApp {
+    let db = app.stop().await;
+    let mut settings = db.settings();
+    settings.witnessing.push_interval_ms = ms;
+    crate::helpers::spawn_on(db, settings).await
+}
+
 /// The same service with the pusher off, so that only the test offers
 /// checkpoints to the witness.
 async fn without_pusher(app: TestApp) -> TestApp {
@@ -420,10 +428,7 @@ async fn logs_are_added_listed_and_removed_from_the_command_line(app: TestApp) {
 /// With the pusher on, each new checkpoint of a commune's fund is
 /// cosigned by its province in the background, and served with it.
 async fn the_fund_s_checkpoints_are_cosigned_in_the_background(app: TestApp) {
-    let db = app.stop().await;
-    let mut settings = db.settings();
-    settings.witnessing.push_interval_ms = 20;
-    let app = crate::helpers::spawn_on(db, settings).await;
+    let app = with_pusher_every(app, 20).await;
     let clerk = commune(&app, 3).await;
     let hn = CosignerKey::parse(&witness_keys(&app).await["HN"]).unwrap();
     let cosigned = |size: u64| {
@@ -493,10 +498,7 @@ async fn wait_cosigned(app: &TestApp, key: &CosignerKey, size: u64) -> String {
 /// witness that refuses the fund's history (it cosigned another) is a
 /// `high` finding and leaves later receipts `unmet`.
 async fn receipts_carry_the_witnesses_and_a_refusal_is_a_high_finding(app: TestApp) {
-    let db = app.stop().await;
-    let mut settings = db.settings();
-    settings.witnessing.push_interval_ms = 20;
-    let app = crate::helpers::spawn_on(db, settings).await;
+    let app = with_pusher_every(app, 20).await;
     let clerk = commune(&app, 0).await;
     let first = app
         .record(
@@ -601,10 +603,7 @@ async fn receipts_carry_the_witnesses_and_a_refusal_is_a_high_finding(app: TestA
 /// witness's cosignature on the checkpoint they verify: fail closed.
 async fn verifiers_require_the_witnesses_they_are_given(app: TestApp) {
     use crate::cli::sovang;
-    let db = app.stop().await;
-    let mut settings = db.settings();
-    settings.witnessing.push_interval_ms = 20;
-    let app = crate::helpers::spawn_on(db, settings).await;
+    let app = with_pusher_every(app, 20).await;
     commune(&app, 3).await;
     let keys = witness_keys(&app).await;
     let hn = CosignerKey::parse(&keys["HN"]).unwrap();
