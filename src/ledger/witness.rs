@@ -515,6 +515,22 @@ mod tests {
         let flipped = format!("{:08x}", u32::from_str_radix(parts[1], 16).unwrap() ^ 1);
         parts[1] = &flipped;
         assert_eq!(CosignerKey::parse(&parts.join("+")), None);
+        // The key id is C2SP's, computed here apart from the code under
+        // test: SHA-256(name ‖ "\n" ‖ 0x04 ‖ key)[:4].
+        assert_eq!(w.name(), name);
+        let public = BASE64.decode(vkey.splitn(3, '+').nth(2).unwrap()).unwrap();
+        assert_eq!(public[0], 0x04);
+        let mut h = <sha2::Sha256 as sha2::Digest>::new();
+        sha2::Digest::update(&mut h, name.as_bytes());
+        sha2::Digest::update(&mut h, b"\n");
+        sha2::Digest::update(&mut h, &public);
+        let digest = sha2::Digest::finalize(h);
+        assert_eq!(vkey.split('+').nth(1).unwrap(), hex::encode(&digest[..4]));
+        assert_eq!(&BASE64.decode(sig).unwrap()[..4], &digest[..4]);
+        // Its Debug form names the public key, never the seed.
+        let shown = format!("{w:?}");
+        assert!(shown.contains(&vkey), "{shown}");
+        assert!(!shown.contains(&hex::encode(secret().derive_seed(&name))));
         // Witness keys and fund keys never coincide: different names.
         assert_ne!(
             secret().derive_seed(&name),
