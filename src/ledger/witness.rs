@@ -527,6 +527,22 @@ mod tests {
         let digest = sha2::Digest::finalize(h);
         assert_eq!(vkey.split('+').nth(1).unwrap(), hex::encode(&digest[..4]));
         assert_eq!(&BASE64.decode(sig).unwrap()[..4], &digest[..4]);
+        // A key of another type, or with a name a note cannot carry, is
+        // refused even when its id is computed as for a 0x04 key.
+        let forged = |name: &str, alg: u8| {
+            let mut raw = public.clone();
+            raw[0] = alg;
+            let mut h = <sha2::Sha256 as sha2::Digest>::new();
+            sha2::Digest::update(&mut h, name.as_bytes());
+            sha2::Digest::update(&mut h, b"\n");
+            sha2::Digest::update(&mut h, [0x04]);
+            sha2::Digest::update(&mut h, &raw[1..]);
+            let id = hex::encode(&sha2::Digest::finalize(h)[..4]);
+            format!("{name}+{id}+{}", BASE64.encode(&raw))
+        };
+        assert!(CosignerKey::parse(&forged(&name, 0x04)).is_some());
+        assert_eq!(CosignerKey::parse(&forged(&name, 0x01)), None);
+        assert_eq!(CosignerKey::parse(&forged("bad name", 0x04)), None);
         // Its Debug form names the public key, never the seed.
         let shown = format!("{w:?}");
         assert!(shown.contains(&vkey), "{shown}");
