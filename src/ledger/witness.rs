@@ -464,6 +464,20 @@ mod tests {
         assert_eq!(code(&equal, Some(&last)), 422);
         let forked = log(40, 1);
         assert_eq!(code(&request(&forked, 10, 10), Some(&last)), 422);
+        let fork = judge(&request(&forked, 10, 10), ORIGIN, &vkey(), Some(&last)).unwrap_err();
+        assert!(
+            matches!(&fork, Refusal::Unprocessable(m) if m.contains("fork")),
+            "{fork:?}"
+        );
+        // A checkpoint of size 0 holds the empty tree's root, and only it.
+        let key = secret().log_key(ORIGIN).unwrap();
+        let empty = |root: &Hash| AddCheckpoint {
+            old: 0,
+            proof: Vec::new(),
+            checkpoint: key.sign(0, root).unwrap(),
+        };
+        assert_eq!(code(&empty(&EMPTY_ROOT), None), 200);
+        assert_eq!(code(&empty(&Hash([1; 32])), None), 422);
         assert_eq!(code(&request(&forked, 10, 40), Some(&last)), 422);
         // A checkpoint of another log is malformed here.
         let mut wrong = request(&stored, 10, 40);
