@@ -543,6 +543,8 @@ mod tests {
         let digest = sha2::Digest::finalize(h);
         assert_eq!(vkey.split('+').nth(1).unwrap(), hex::encode(&digest[..4]));
         assert_eq!(&BASE64.decode(sig).unwrap()[..4], &digest[..4]);
+        // The cosignature alone, first after the blank line, is found.
+        assert_eq!(key.verify(&format!("{body}\n{line}")), Some(1_764_000_000));
         // Times up to 2^63 - 1 verify; past it, none (C2SP).
         let max = i64::MAX as u64;
         assert_eq!(
