@@ -246,6 +246,12 @@ async fn what_is_not_a_good_backup_is_refused_and_changes_nothing(app: TestApp) 
         .await
         .unwrap();
     assert_eq!(changed, 1);
+    // Into the database file itself, not left in its write-ahead log,
+    // which a copy of the file alone would not carry.
+    store
+        .execute_raw("PRAGMA wal_checkpoint(TRUNCATE)")
+        .await
+        .unwrap();
     store.close().await;
     let damaged = std::fs::read(&file).unwrap();
     let (code, out) = sovang(
