@@ -218,21 +218,15 @@ pub async fn watch(
     if let Err(f) = chain.check_checkpoint(&note) {
         return Ok(rewritten(f));
     }
-    let state = WatchState {
-        fund: fund.to_owned(),
+    remember(
+        state_path,
+        fund.to_owned(),
         origin,
-        verifier_key: key,
-        size: cp.size,
-        root: to_hex(&cp.root),
-        frontier: hex::encode(chain.frontier().to_bytes()),
-        last_hash: to_hex(&chain.last_hash()),
-        checkpoint: note,
-    };
-    save(state_path, &state)?;
-    Ok(Outcome::Sound {
-        new_entries: cp.size - start,
-        state,
-    })
+        key,
+        &chain,
+        note,
+        start,
+    )
 }
 
 /// Writes the state file whole or not at all.
@@ -435,21 +429,7 @@ pub async fn watch_tiles(
         return Ok(altered(format!("seq {}: {}", f.seq, f.reason)));
     }
     tracing::debug!(checked_upper, "upper tile hashes checked");
-    let state = WatchState {
-        fund,
-        origin,
-        verifier_key: key,
-        size: cp.size,
-        root: to_hex(&cp.root),
-        frontier: hex::encode(chain.frontier().to_bytes()),
-        last_hash: to_hex(&chain.last_hash()),
-        checkpoint: note,
-    };
-    save(state_path, &state)?;
-    Ok(Outcome::Sound {
-        new_entries: cp.size - start,
-        state,
-    })
+    remember(state_path, fund, origin, key, &chain, note, start)
 }
 
 /// The root of the tree of `old` entries, from the hash tiles of the tree
@@ -507,6 +487,34 @@ fn against_prior(
             p.root,
             to_hex(&cp.root)
         ),
+    })
+}
+
+/// Saves what a sound run verified, and says so: `start` entries were
+/// known before it.
+fn remember(
+    state_path: &Path,
+    fund: String,
+    origin: String,
+    verifier_key: String,
+    chain: &ChainVerifier,
+    checkpoint: String,
+    start: u64,
+) -> anyhow::Result<Outcome> {
+    let state = WatchState {
+        fund,
+        origin,
+        verifier_key,
+        size: chain.size(),
+        root: to_hex(&chain.root()),
+        frontier: hex::encode(chain.frontier().to_bytes()),
+        last_hash: to_hex(&chain.last_hash()),
+        checkpoint,
+    };
+    save(state_path, &state)?;
+    Ok(Outcome::Sound {
+        new_entries: state.size - start,
+        state,
     })
 }
 

@@ -431,31 +431,12 @@ async fn the_fund_s_checkpoints_are_cosigned_in_the_background(app: TestApp) {
     let app = with_pusher_every(app, 20).await;
     let clerk = commune(&app, 3).await;
     let hn = CosignerKey::parse(&witness_keys(&app).await["HN"]).unwrap();
-    let cosigned = |size: u64| {
-        let app = &app;
-        let hn = hn.clone();
-        async move {
-            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-            loop {
-                let note = app.get(&format!("/funds/{F}/checkpoint")).await.text;
-                let at: u64 = note.lines().nth(1).unwrap().parse().unwrap();
-                if at == size && hn.verify(&note).is_some() {
-                    return note;
-                }
-                assert!(
-                    std::time::Instant::now() < deadline,
-                    "not cosigned at {size}: {note}"
-                );
-                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-            }
-        }
-    };
-    let first = cosigned(app.size(F).await).await;
+    let first = wait_cosigned(&app, &hn, app.size(F).await).await;
     assert!(first.contains("— sovang.local/committee/HN "), "{first}");
     // Later checkpoints too, each from the size cosigned before.
     for _ in 0..3 {
         add_gifts(&app, &clerk, 2).await;
-        cosigned(app.size(F).await).await;
+        wait_cosigned(&app, &hn, app.size(F).await).await;
     }
     // The tiles' checkpoint carries it as well; HN's own fund, with no
     // committee above, is not witnessed.
