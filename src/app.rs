@@ -244,6 +244,8 @@ impl Application {
             .await
             .context("rebuilding the funds' totals by day")?;
         let policy = settings.policy()?;
+        // A witnessing policy that does not read stops the start.
+        settings.witness_policy()?;
         let (writer, writer_task) = Writer::spawn(
             store.clone(),
             secret.clone(),

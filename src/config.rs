@@ -65,7 +65,22 @@ pub struct Witnessing {
     /// How often the pusher looks for checkpoints to offer.
     #[serde(default = "push_interval_default")]
     pub push_interval_ms: u64,
+    /// A C2SP tlog-policy file naming the funds' witnesses and quorum
+    /// instead of the parent committee; relative to the settings
+    /// directory. Empty: none.
+    #[serde(default)]
+    pub policy_file: PathBuf,
+    /// Bound on each call to a witness, from connecting to its answer.
+    #[serde(default = "witness_timeout_default")]
+    pub timeout_ms: u64,
 }
+
+fn witness_timeout_default() -> u64 {
+    5000
+}
+
+/// Most `witnessing.timeout_ms`.
+const WITNESS_TIMEOUT_MS_MAX: u64 = 600_000;
 
 fn push_default() -> bool {
     true
@@ -80,6 +95,8 @@ impl Default for Witnessing {
         Self {
             push: push_default(),
             push_interval_ms: push_interval_default(),
+            policy_file: PathBuf::new(),
+            timeout_ms: witness_timeout_default(),
         }
     }
 }
@@ -342,6 +359,17 @@ impl Settings {
             ));
         }
         s.policy()?;
+        if s.witnessing.policy_file.is_relative()
+            && !s.witnessing.policy_file.as_os_str().is_empty()
+        {
+            s.witnessing.policy_file = dir.join(&s.witnessing.policy_file);
+        }
+        if !(1..=WITNESS_TIMEOUT_MS_MAX).contains(&s.witnessing.timeout_ms) {
+            return Err(config::ConfigError::Message(format!(
+                "witnessing.timeout_ms must be from 1 to {WITNESS_TIMEOUT_MS_MAX}"
+            )));
+        }
+        s.witness_policy()?;
         s.server.check().map_err(config::ConfigError::Message)?;
         if !(1024..=1024 * 1024 * 1024).contains(&s.intake.statement_bytes_max) {
             return Err(config::ConfigError::Message(
@@ -362,6 +390,29 @@ impl Settings {
             }
         }
         Ok(s)
+    }
+
+    /// The witnessing policy of `witnessing.policy_file`, read and
+    /// checked; `None` when no file is named (each fund's parent committee
+    /// witnesses it).
+    pub fn witness_policy(
+        &self,
+    ) -> Result<Option<crate::ledger::tlog_policy::TlogPolicy>, config::ConfigError> {
+        let file = &self.witnessing.policy_file;
+        if file.as_os_str().is_empty() {
+            return Ok(None);
+        }
+        let text = std::fs::read(file).map_err(|e| {
+            config::ConfigError::Message(format!("witnessing.policy_file {}: {e}", file.display()))
+        })?;
+        crate::ledger::tlog_policy::TlogPolicy::parse(&text)
+            .map(Some)
+            .map_err(|e| {
+                config::ConfigError::Message(format!(
+                    "witnessing.policy_file {}: {e}",
+                    file.display()
+                ))
+            })
     }
 
     /// The distribution policy, checked.

@@ -103,8 +103,9 @@ async fn gift(
 /// Who witnesses the fund (`[{name, vkey}]`), whether they vouched for a
 /// checkpoint holding entry `seq`, and that checkpoint with their
 /// cosignatures if so:
-/// - `met`: every witness cosigned a checkpoint holding it (the receipt is
-///   proved in that one);
+/// - `met`: the witnesses cosigned a checkpoint holding it (the receipt is
+///   proved in that one): all of them, or with `witnessing.policy_file`
+///   the policy's quorum;
 /// - `pending`: not yet (pushes run in the background, about a second
 ///   behind), and no witness refused the fund;
 /// - `unmet`: a witness refused a checkpoint of the fund (a fork), or no
@@ -114,24 +115,32 @@ async fn witnessed(
     fund: &crate::store::FundInfo,
     seq: u64,
 ) -> Result<(Vec<Value>, &'static str, Option<(u64, String)>), ApiError> {
-    let prefix = &s.settings.ledger.origin_prefix;
-    let mut names = Vec::new();
-    let mut witnesses = Vec::new();
-    for w in s.store.witnesses_of(&fund.origin).await? {
-        let name = crate::ledger::witness::witness_name(prefix, &w.witness);
-        let key = crate::ledger::witness::WitnessKey::derive(&s.secret, &name)
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        witnesses.push(json!({"name": name, "vkey": key.verifier_key()}));
-        names.push(name);
+    let local: Vec<String> = s
+        .store
+        .witnesses_of(&fund.origin)
+        .await?
+        .into_iter()
+        .map(|w| w.witness)
+        .collect();
+    let fw = crate::service::witness::fund_witnesses(s, &fund.origin, &local)?;
+    let witnesses = fw
+        .witnesses
+        .iter()
+        .map(|w| json!({"name": w.name, "vkey": w.vkey}))
+        .collect();
+    if fw.met(&[]) {
+        // A policy whose quorum is `none` asks for no cosignature.
+        return Ok((witnesses, "met", None));
     }
-    if names.is_empty() {
+    if fw.witnesses.is_empty() {
         return Ok((witnesses, "unmet", None));
     }
     if let Some((size, note, lines)) = s.store.cosigned_checkpoint(&fund.code, seq).await? {
-        let all = names
-            .iter()
-            .all(|n| lines.lines().any(|l| l.starts_with(&format!("— {n} "))));
-        if all {
+        let names: Vec<&str> = lines
+            .lines()
+            .filter_map(|l| l.strip_prefix("— ")?.split(' ').next())
+            .collect();
+        if fw.met(&names) {
             return Ok((witnesses, "met", Some((size, format!("{note}{lines}")))));
         }
     }

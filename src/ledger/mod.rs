@@ -41,6 +41,8 @@ pub mod state;
 pub mod statement;
 /// A fund's log as C2SP tiles: paths, widths, entry bundles.
 pub mod tiles;
+/// Witnessing policies (C2SP tlog-policy): witnesses and the quorum.
+pub mod tlog_policy;
 /// Where the money of a fund or campaign went.
 pub mod uses;
 /// Value types read from JSON: bounded text, dates, quantities.

@@ -169,6 +169,20 @@ pub struct AddCheckpoint {
     pub checkpoint: String,
 }
 
+impl AddCheckpoint {
+    /// The request's body, as [`parse_request`] reads it.
+    pub fn encode(&self) -> String {
+        let mut body = format!("old {}\n", self.old);
+        for h in &self.proof {
+            body.push_str(&BASE64.encode(h.0));
+            body.push('\n');
+        }
+        body.push('\n');
+        body.push_str(&self.checkpoint);
+        body
+    }
+}
+
 /// Reads an `add-checkpoint` body: `old <N>`, up to 63 base64 hashes, an
 /// empty line, the signed checkpoint. `None` is a 400.
 pub fn parse_request(body: &str) -> Option<AddCheckpoint> {

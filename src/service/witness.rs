@@ -3,18 +3,29 @@
 //! - As a witness: [`add_checkpoint`] judges a request for every committee
 //!   here that witnesses the log, and cosigns for those that accept; the
 //!   HTTP handler (`POST /witness/add-checkpoint`) and the pusher share it.
-//! - As a log: [`push_round`] offers each fund's latest checkpoint to its
-//!   parent committee with the consistency proof from the size that
-//!   committee cosigned, keeps the cosignatures, and keeps a refusal (a
-//!   422 is a fork: a `high` finding). [`spawn_pusher`] runs rounds in the
-//!   background, so an append never waits for a witness; a round that
-//!   fails is tried again on the next tick, so a witness catches up.
+//! - As a log: each fund's witnesses ([`fund_witnesses`]) are those of
+//!   `witnessing.policy_file` when it covers the fund, else the committees
+//!   here that witness it (its parent's). [`push_round`] offers each the
+//!   fund's latest checkpoint with the consistency proof from the size it
+//!   cosigned (once more from the size a 409 names): in this process to a
+//!   committee here, over HTTP (`witnessing.timeout_ms`) to one elsewhere,
+//!   whose cosignature is kept only if it verifies. A refusal is kept (a
+//!   422 is a fork: a `high` finding). [`spawn_pusher`] makes each offer
+//!   in a task of its own, one per fund and witness, so an append never
+//!   waits for a witness and a slow one holds up no other; a witness that
+//!   did not answer is offered the newest checkpoint on a later round, so
+//!   it catches up when it returns.
 
+use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::AppState;
 use crate::ledger::merkle::{self, Hash};
-use crate::ledger::witness::{judge, witness_name, AddCheckpoint, Refusal, WitnessKey};
+use crate::ledger::tlog_policy::TlogPolicy;
+use crate::ledger::witness::{
+    judge, witness_name, AddCheckpoint, CosignerKey, Refusal, WitnessKey,
+};
 use crate::store::witness::WitnessRefusal;
 use crate::store::{Store, StoreError};
 
@@ -36,6 +47,16 @@ pub enum Answer {
 
 /// Judges `req` for every committee here that witnesses its log.
 pub async fn add_checkpoint(s: &AppState, req: &AddCheckpoint) -> Result<Answer, StoreError> {
+    add_checkpoint_as(s, req, None).await
+}
+
+/// Judges `req` for the committees here that witness its log, or only for
+/// `only` among them.
+async fn add_checkpoint_as(
+    s: &AppState,
+    req: &AddCheckpoint,
+    only: Option<&str>,
+) -> Result<Answer, StoreError> {
     let origin = req.checkpoint.lines().next().unwrap_or_default().to_owned();
     // SPEC §12 puts old > new first: it needs no key, only the size the
     // checkpoint claims (the signature over it is checked next).
@@ -46,7 +67,10 @@ pub async fn add_checkpoint(s: &AppState, req: &AddCheckpoint) -> Result<Answer,
             req.old
         ))));
     }
-    let witnesses = s.store.witnesses_of(&origin).await?;
+    let mut witnesses = s.store.witnesses_of(&origin).await?;
+    if let Some(code) = only {
+        witnesses.retain(|w| w.witness == code);
+    }
     if witnesses.is_empty() {
         return Ok(Answer::UnknownLog);
     }
@@ -125,71 +149,348 @@ pub async fn consistency(
     merkle::consistency_proof(from, to, &hashes).map_err(bad)
 }
 
-/// The witness name of each cosignature line.
-fn lines_by_witness(lines: &str) -> Vec<(String, String)> {
-    lines
-        .lines()
-        .filter_map(|l| {
-            let name = l.strip_prefix("— ")?.split(' ').next()?;
-            Some((name.to_owned(), format!("{l}\n")))
-        })
-        .collect()
+/// Where a fund's witness is reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reach {
+    /// A committee of this deployment, judged in this process.
+    Here(String),
+    /// A witness elsewhere: its tlog-witness submission prefix.
+    Url(String),
+    /// A policy's witness with no URL that is no committee here: its
+    /// cosignatures count when they come, but nothing is pushed to it.
+    Nowhere,
 }
 
-/// Offers every fund's latest checkpoint its parent has not cosigned;
-/// returns how many were cosigned.
-pub async fn push_round(s: &AppState) -> Result<usize, StoreError> {
-    let mut cosigned = 0;
-    for due in s.store.witness_due().await? {
-        let mut old = due.cosigned.unwrap_or(0);
-        // A 409 names the size the witness holds: once more from there.
-        for _ in 0..2 {
-            let proof = consistency(&s.store, &due.fund, old, due.size).await?;
-            let req = AddCheckpoint {
-                old,
-                proof,
-                checkpoint: due.note.clone(),
-            };
-            match add_checkpoint(s, &req).await? {
-                Answer::Cosigned(lines) => {
-                    for (name, line) in lines_by_witness(&lines) {
-                        s.store
-                            .add_cosignature(&due.fund, due.size, &name, &line)
-                            .await?;
-                    }
-                    cosigned += 1;
-                    break;
-                }
-                Answer::Refused(Refusal::Conflict(size)) if size != old && size <= due.size => {
-                    old = size;
-                }
-                Answer::Refused(r) => {
-                    let refusal = WitnessRefusal {
-                        size: due.size,
-                        witness: witness_name(&s.settings.ledger.origin_prefix, &due.witness),
-                        status: r.status(),
-                        reason: format!("{r:?}"),
-                    };
-                    tracing::error!(fund = %due.fund, size = due.size, witness = %refusal.witness, status = refusal.status, reason = %refusal.reason, "the witness refused the fund's checkpoint");
-                    s.store.add_witness_refusal(&due.fund, &refusal).await?;
-                    break;
-                }
-                Answer::UnknownLog | Answer::Busy => break,
+/// One of a fund's witnesses.
+#[derive(Debug, Clone)]
+pub struct Witness {
+    /// The name on its cosignature lines (its key's name).
+    pub name: String,
+    /// Its cosignature/v1 verifier key.
+    pub vkey: String,
+    pub key: CosignerKey,
+    pub reach: Reach,
+}
+
+/// A fund's witnesses and the quorum they must make: the policy's
+/// (`witnessing.policy_file`, when it covers the fund), else every
+/// committee here that witnesses the fund, all of them.
+#[derive(Debug, Clone)]
+pub struct FundWitnesses {
+    pub witnesses: Vec<Witness>,
+    policy: Option<Arc<TlogPolicy>>,
+}
+
+impl FundWitnesses {
+    /// Whether cosignatures by the witnesses named `names` make the
+    /// quorum. Without a policy, no witness is no quorum (a fund of the
+    /// top committee is `unmet`).
+    pub fn met(&self, names: &[&str]) -> bool {
+        match &self.policy {
+            Some(p) => p.met(|i| names.contains(&p.witnesses[i].key.name.as_str())),
+            None => {
+                !self.witnesses.is_empty()
+                    && self
+                        .witnesses
+                        .iter()
+                        .all(|w| names.contains(&w.name.as_str()))
             }
         }
+    }
+}
+
+/// The witnesses of the fund `origin`, given the committees here that
+/// witness it (`local`).
+pub fn fund_witnesses(
+    s: &AppState,
+    origin: &str,
+    local: &[String],
+) -> Result<FundWitnesses, StoreError> {
+    let prefix = &s.settings.ledger.origin_prefix;
+    let derive = |code: &str| {
+        let name = witness_name(prefix, code);
+        WitnessKey::derive(&s.secret, &name)
+            .map_err(|e| StoreError::Corrupt(format!("witness key {name}: {e}")))
+    };
+    if let Some(policy) = s.witness_policy.as_ref().filter(|p| p.covers(origin)) {
+        let mut witnesses = Vec::with_capacity(policy.witnesses.len());
+        for w in &policy.witnesses {
+            let reach = match &w.url {
+                Some(url) => Reach::Url(url.clone()),
+                None => {
+                    let here = w
+                        .key
+                        .name
+                        .strip_prefix(&witness_name(prefix, ""))
+                        .filter(|code| local.iter().any(|l| l == code));
+                    match here {
+                        Some(code) if derive(code)?.verifier_key() == w.vkey => {
+                            Reach::Here(code.to_owned())
+                        }
+                        _ => Reach::Nowhere,
+                    }
+                }
+            };
+            witnesses.push(Witness {
+                name: w.key.name.clone(),
+                vkey: w.vkey.clone(),
+                key: w.key.clone(),
+                reach,
+            });
+        }
+        return Ok(FundWitnesses {
+            witnesses,
+            policy: Some(Arc::clone(policy)),
+        });
+    }
+    let mut witnesses = Vec::with_capacity(local.len());
+    for code in local {
+        let key = derive(code)?;
+        let vkey = key.verifier_key().to_owned();
+        witnesses.push(Witness {
+            name: key.name().to_owned(),
+            key: CosignerKey::parse(&vkey)
+                .ok_or_else(|| StoreError::Corrupt(format!("witness key {vkey}")))?,
+            vkey,
+            reach: Reach::Here(code.clone()),
+        });
+    }
+    Ok(FundWitnesses {
+        witnesses,
+        policy: None,
+    })
+}
+
+/// One offer to make: a fund's latest checkpoint to one witness, from the
+/// size it cosigned.
+#[derive(Debug, Clone)]
+struct Offer {
+    fund: String,
+    size: u64,
+    note: String,
+    witness: Witness,
+    old: u64,
+}
+
+/// What a witness made of an offer.
+#[derive(Debug, Clone, PartialEq)]
+enum Reply {
+    /// Its cosignature line, checked.
+    Cosigned(String),
+    /// 409: the size it holds.
+    Conflict(u64),
+    /// Any other refusal: status and reason. Kept; the next checkpoint is
+    /// offered again.
+    Refused(u16, String),
+    /// No answer, an error of its own (5xx), or an answer that is no
+    /// valid cosignature: offered again on a later round.
+    Unreachable(String),
+}
+
+/// The offers due: each fund's latest checkpoint to each witness that can
+/// be reached and has neither cosigned nor refused it.
+async fn plan(s: &AppState) -> Result<Vec<Offer>, StoreError> {
+    let mut offers = Vec::new();
+    for work in s.store.push_work().await? {
+        let fw = fund_witnesses(s, &work.origin, &work.local)?;
+        for w in fw.witnesses {
+            if w.reach == Reach::Nowhere || work.refused.contains(&w.name) {
+                continue;
+            }
+            let old = work
+                .cosigned
+                .iter()
+                .find(|(name, _)| *name == w.name)
+                .map_or(0, |(_, size)| *size);
+            if old < work.size {
+                offers.push(Offer {
+                    fund: work.fund.clone(),
+                    size: work.size,
+                    note: work.note.clone(),
+                    witness: w,
+                    old: old.min(work.size),
+                });
+            }
+        }
+    }
+    Ok(offers)
+}
+
+/// Asks a witness of this deployment.
+async fn ask_here(s: &AppState, code: &str, req: &AddCheckpoint) -> Result<Reply, StoreError> {
+    Ok(match add_checkpoint_as(s, req, Some(code)).await? {
+        Answer::Cosigned(lines) => Reply::Cosigned(lines),
+        Answer::Refused(Refusal::Conflict(size)) => Reply::Conflict(size),
+        Answer::Refused(r) => Reply::Refused(r.status(), format!("{r:?}")),
+        Answer::UnknownLog => Reply::Refused(404, "the committee does not witness the log".into()),
+        Answer::Busy => Reply::Unreachable("its state kept moving".into()),
+    })
+}
+
+/// Asks a witness at `url` (`POST <url>/add-checkpoint`), within the
+/// client's timeout. A cosignature is kept only when it verifies with the
+/// witness's key over this checkpoint.
+async fn ask_there(client: &reqwest::Client, url: &str, w: &Witness, req: &AddCheckpoint) -> Reply {
+    let sent = client
+        .post(format!("{url}/add-checkpoint"))
+        .header(reqwest::header::CONTENT_TYPE, "text/plain; charset=utf-8")
+        .body(req.encode())
+        .send()
+        .await;
+    let r = match sent {
+        Ok(r) => r,
+        Err(e) => return Reply::Unreachable(e.to_string()),
+    };
+    let status = r.status().as_u16();
+    let body = match r.text().await {
+        Ok(b) => b,
+        Err(e) => return Reply::Unreachable(e.to_string()),
+    };
+    match status {
+        200 => {
+            let line = body
+                .lines()
+                .filter(|l| l.starts_with(&format!("— {} ", w.name)))
+                .map(|l| format!("{l}\n"))
+                .find(|l| w.key.verify(&format!("{}{l}", req.checkpoint)).is_some());
+            match line {
+                Some(l) => Reply::Cosigned(l),
+                None => Reply::Unreachable("its answer holds no valid cosignature".into()),
+            }
+        }
+        409 => match body.trim().parse() {
+            Ok(size) => Reply::Conflict(size),
+            Err(_) => Reply::Unreachable(format!("409 without a size: {body:.80}")),
+        },
+        400 | 403 | 404 | 422 => Reply::Refused(status, body.trim().chars().take(500).collect()),
+        _ => Reply::Unreachable(format!("status {status}")),
+    }
+}
+
+/// Makes an offer, once more from the witness's size on a 409; keeps a
+/// cosignature or a refusal. True when it was cosigned.
+async fn make(s: &AppState, client: &reqwest::Client, o: &Offer) -> Result<bool, StoreError> {
+    let mut old = o.old;
+    for _ in 0..2 {
+        let req = AddCheckpoint {
+            old,
+            proof: consistency(&s.store, &o.fund, old, o.size).await?,
+            checkpoint: o.note.clone(),
+        };
+        let reply = match &o.witness.reach {
+            Reach::Here(code) => ask_here(s, code, &req).await?,
+            Reach::Url(url) => ask_there(client, url, &o.witness, &req).await,
+            Reach::Nowhere => return Ok(false),
+        };
+        match reply {
+            Reply::Cosigned(lines) => {
+                for line in lines
+                    .lines()
+                    .filter(|l| l.starts_with(&format!("— {} ", o.witness.name)))
+                {
+                    s.store
+                        .add_cosignature(&o.fund, o.size, &o.witness.name, &format!("{line}\n"))
+                        .await?;
+                }
+                tracing::debug!(fund = %o.fund, size = o.size, witness = %o.witness.name, "cosigned");
+                return Ok(true);
+            }
+            // A 409 names the size the witness holds: once more from there.
+            Reply::Conflict(size) if size != old && size <= o.size => old = size,
+            Reply::Conflict(size) => {
+                tracing::warn!(fund = %o.fund, size = o.size, witness = %o.witness.name, holds = size, "the witness holds a size this offer cannot extend");
+                return Ok(false);
+            }
+            Reply::Refused(status, reason) => {
+                let refusal = WitnessRefusal {
+                    size: o.size,
+                    witness: o.witness.name.clone(),
+                    status,
+                    reason,
+                };
+                tracing::error!(fund = %o.fund, size = o.size, witness = %refusal.witness, status, reason = %refusal.reason, "the witness refused the fund's checkpoint");
+                s.store.add_witness_refusal(&o.fund, &refusal).await?;
+                return Ok(false);
+            }
+            Reply::Unreachable(why) => {
+                tracing::warn!(fund = %o.fund, size = o.size, witness = %o.witness.name, reason = %why, "the witness did not cosign; offered again later");
+                return Ok(false);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// The client that calls witnesses elsewhere, each call bounded by
+/// `witnessing.timeout_ms`.
+pub fn client(s: &AppState) -> reqwest::Client {
+    let timeout = Duration::from_millis(s.settings.witnessing.timeout_ms);
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .build()
+        .unwrap_or_default()
+}
+
+/// Offers every fund's latest checkpoint to each witness that has neither
+/// cosigned nor refused it, all at once, and waits for them; returns how
+/// many were cosigned.
+pub async fn push_round(s: &AppState) -> Result<usize, StoreError> {
+    let client = client(s);
+    let offers = plan(s).await?;
+    let made = futures_util::future::join_all(offers.iter().map(|o| make(s, &client, o))).await;
+    let mut cosigned = 0;
+    for m in made {
+        cosigned += usize::from(m?);
     }
     Ok(cosigned)
 }
 
-/// Runs [`push_round`] every `tick` until the task is aborted.
+/// Plans a round every `tick` until the task is aborted, and makes each
+/// offer in a task of its own: one in flight per fund and witness, so a
+/// slow or silent witness holds up neither the others nor any append; the
+/// newest checkpoint is what the next round offers it.
 pub fn spawn_pusher(s: AppState, tick: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let client = client(&s);
+        if let Some(p) = &s.witness_policy {
+            for w in p.witnesses.iter().filter(|w| w.url.is_none()) {
+                tracing::info!(witness = %w.key.name, "a policy witness without a URL: cosignatures are pushed to it only if it is a committee here");
+            }
+        }
         let mut interval = tokio::time::interval(tick);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut in_flight: HashSet<(String, String)> = HashSet::new();
+        let mut tasks = tokio::task::JoinSet::new();
         loop {
-            interval.tick().await;
-            if let Err(e) = push_round(&s).await {
-                tracing::warn!(error = %e, "a witnessing round failed; it is tried again");
+            tokio::select! {
+                _ = interval.tick() => {
+                    let offers = match plan(&s).await {
+                        Ok(o) => o,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "planning a witnessing round failed; it is tried again");
+                            continue;
+                        }
+                    };
+                    for o in offers {
+                        let key = (o.fund.clone(), o.witness.name.clone());
+                        if !in_flight.insert(key.clone()) {
+                            continue;
+                        }
+                        let (s, client) = (s.clone(), client.clone());
+                        tasks.spawn(async move {
+                            if let Err(e) = make(&s, &client, &o).await {
+                                tracing::warn!(error = %e, fund = %o.fund, witness = %o.witness.name, "an offer to a witness failed; it is tried again");
+                            }
+                            key
+                        });
+                    }
+                }
+                Some(done) = tasks.join_next() => {
+                    if let Ok(key) = done {
+                        in_flight.remove(&key);
+                    }
+                }
             }
         }
     })

@@ -211,16 +211,21 @@ impl Store {
     }
 }
 
-/// A fund whose parent committee has not cosigned its latest checkpoint.
+/// A fund's latest signed checkpoint and what its witnesses made of the
+/// fund so far: what the pusher plans a round from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Due {
+pub struct PushWork {
     pub fund: String,
     pub origin: String,
-    pub witness: String,
+    /// The committees here that witness the fund: its committee's parent
+    /// and those that added it with add-log.
+    pub local: Vec<String>,
     pub size: u64,
     pub note: String,
-    /// What the witness cosigned last, if anything.
-    pub cosigned: Option<u64>,
+    /// The largest size each witness (by name) cosigned.
+    pub cosigned: Vec<(String, u64)>,
+    /// The witnesses (by name) that refused the checkpoint of `size`.
+    pub refused: Vec<String>,
 }
 
 /// A witness's refusal of a fund's checkpoint.
@@ -233,36 +238,77 @@ pub struct WitnessRefusal {
 }
 
 impl Store {
-    /// Funds whose latest checkpoint their parent committee has not
-    /// cosigned, nor refused.
-    pub async fn witness_due(&self) -> Result<Vec<Due>> {
+    /// Every fund with a signed checkpoint, its latest, and where its
+    /// witnesses stand ([`PushWork`]); four queries whatever the number of
+    /// funds.
+    pub async fn push_work(&self) -> Result<Vec<PushWork>> {
         let rows = sqlx::query(
-            "SELECT f.code, f.origin, c.parent_code, cp.size, cp.note, ws.size AS cosigned \
+            "SELECT f.code, f.origin, c.parent_code, cp.size, cp.note \
              FROM funds f JOIN committees c ON c.code = f.committee_code \
              JOIN checkpoints cp ON cp.fund_code = f.code \
                AND cp.size = (SELECT MAX(size) FROM checkpoints m WHERE m.fund_code = f.code) \
-             LEFT JOIN witness_state ws ON ws.witness = c.parent_code AND ws.origin = f.origin \
-             WHERE c.parent_code IS NOT NULL AND (ws.size IS NULL OR ws.size < cp.size) \
-               AND NOT EXISTS (SELECT 1 FROM witness_refusals r WHERE r.fund_code = f.code \
-                               AND r.size = cp.size AND r.witness = c.parent_code) \
              ORDER BY f.code",
         )
         .fetch_all(&self.read)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let size: i64 = r.try_get("size")?;
-                let cosigned: Option<i64> = r.try_get("cosigned")?;
-                Ok(Due {
-                    fund: r.try_get("code")?,
-                    origin: r.try_get("origin")?,
-                    witness: r.try_get("parent_code")?,
-                    size: u64::try_from(size).unwrap_or(0),
-                    note: r.try_get("note")?,
-                    cosigned: cosigned.and_then(|c| u64::try_from(c).ok()),
-                })
-            })
-            .collect()
+        let mut work = Vec::with_capacity(rows.len());
+        let mut at = std::collections::HashMap::new();
+        for r in &rows {
+            let size: i64 = r.try_get("size")?;
+            let fund: String = r.try_get("code")?;
+            at.insert(fund.clone(), work.len());
+            work.push(PushWork {
+                fund,
+                origin: r.try_get("origin")?,
+                local: r
+                    .try_get::<Option<String>, _>("parent_code")?
+                    .into_iter()
+                    .collect(),
+                size: u64::try_from(size).unwrap_or(0),
+                note: r.try_get("note")?,
+                cosigned: Vec::new(),
+                refused: Vec::new(),
+            });
+        }
+        let by_origin: std::collections::HashMap<String, usize> = work
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.origin.clone(), i))
+            .collect();
+        for log in self.witnessed_logs().await? {
+            if let Some(&i) = by_origin.get(&log.origin) {
+                if !work[i].local.contains(&log.witness) {
+                    work[i].local.push(log.witness);
+                }
+            }
+        }
+        let cosigned = sqlx::query(
+            "SELECT fund_code, witness, MAX(size) AS size FROM cosignatures GROUP BY fund_code, witness",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        for r in &cosigned {
+            let fund: String = r.try_get("fund_code")?;
+            let size: i64 = r.try_get("size")?;
+            if let Some(&i) = at.get(&fund) {
+                work[i]
+                    .cosigned
+                    .push((r.try_get("witness")?, u64::try_from(size).unwrap_or(0)));
+            }
+        }
+        let refused = sqlx::query("SELECT fund_code, size, witness FROM witness_refusals")
+            .fetch_all(&self.read)
+            .await?;
+        for r in &refused {
+            let fund: String = r.try_get("fund_code")?;
+            let size: i64 = r.try_get("size")?;
+            if let Some(&i) = at.get(&fund) {
+                if u64::try_from(size).ok() == Some(work[i].size) {
+                    work[i].refused.push(r.try_get("witness")?);
+                }
+            }
+        }
+        Ok(work)
     }
 
     /// Keeps a witness's cosignature line of `fund`'s checkpoint of `size`.

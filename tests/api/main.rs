@@ -40,3 +40,4 @@ mod tampering;
 mod tiles;
 mod v1_database;
 mod witness;
+mod witness_policy;
