@@ -111,8 +111,9 @@ pub enum Command {
         /// A witness's cosignature/v1 key (as `GET /committees` publishes
         /// it, `witness_key`); repeat for each. With --url or --tiles the
         /// checkpoint verified must carry each one's cosignature, or the
-        /// run fails (exit 1), though what it verified is remembered.
-        #[arg(long = "witness-key", conflicts_with_all = ["bundle", "all"])]
+        /// run fails (exit 1), though what it verified is remembered; with
+        /// --bundle, the bundle's last checkpoint must carry them.
+        #[arg(long = "witness-key", conflicts_with_all = ["all"])]
         witness_keys: Vec<String>,
     },
     /// Take a bank statement in (SPEC §10): read and check the whole
@@ -639,7 +640,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 return verify_all(&settings.database_url(), *deep).await;
             }
             match (bundle, url, state, fund) {
-                (Some(path), _, _, _) => verify_bundle(path, key),
+                (Some(path), _, _, _) => verify_bundle(path, key, &witnesses),
                 (None, Some(url), Some(state), Some(fund)) => {
                     verify_url(url, fund, state, key, &witnesses).await
                 }
@@ -754,10 +755,18 @@ async fn verify_database(database_url: &str, fund: &str, deep: bool) -> anyhow::
 }
 
 /// Reads a bundle a line at a time: memory does not grow with its size.
-fn verify_bundle(path: &std::path::Path, key: Option<&str>) -> anyhow::Result<ExitCode> {
+///
+/// With witness keys, the bundle's last checkpoint must carry each one's
+/// valid cosignature (fail closed, as `--url` does): otherwise it says up
+/// to which size they vouched, and fails.
+fn verify_bundle(
+    path: &std::path::Path,
+    key: Option<&str>,
+    witnesses: &[crate::ledger::witness::CosignerKey],
+) -> anyhow::Result<ExitCode> {
     use std::io::BufRead;
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let mut v = BundleVerifier::new(key);
+    let mut v = BundleVerifier::new(key).witnessed_by(witnesses.to_vec());
     let mut result = Ok(());
     for line in std::io::BufReader::new(file).lines() {
         let line = line.with_context(|| format!("reading {}", path.display()))?;
@@ -785,6 +794,24 @@ fn verify_bundle(path: &std::path::Path, key: Option<&str>) -> anyhow::Result<Ex
                     s.verifier_key
                 );
             }
+            if witnesses.is_empty() {
+                return Ok(ExitCode::SUCCESS);
+            }
+            if !cosigned_by_all(&s.last_checkpoint, witnesses) {
+                println!(
+                    "the witnesses all vouched up to size {} of {}; export again once they cosign the rest",
+                    s.witnessed, s.chain.size
+                );
+                return Ok(ExitCode::from(1));
+            }
+            println!(
+                "COSIGNED: the last checkpoint carries a valid cosignature of {}",
+                witnesses
+                    .iter()
+                    .map(|w| w.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
             Ok(ExitCode::SUCCESS)
         }
         Err(BundleError::Fault(f)) => {

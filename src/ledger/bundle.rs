@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::merkle::{from_hex, to_hex, Hash};
 use super::verify::{ChainVerifier, Fault, Summary};
+use super::witness::CosignerKey;
 
 /// The format named in the header.
 pub const FORMAT: &str = "sovang-bundle/1";
@@ -70,6 +71,8 @@ pub struct BundleVerifier {
     /// header's is used and reported, for the reader to compare with the
     /// key the committee published.
     pinned_key: Option<String>,
+    /// Witnesses whose cosignatures the reader asks for.
+    witnesses: Vec<CosignerKey>,
     state: Option<Reading>,
     line_no: u64,
 }
@@ -82,6 +85,11 @@ struct Reading {
     chain: ChainVerifier,
     /// Size of the last checkpoint checked.
     covered: u64,
+    /// The last checkpoint checked, as the bundle gives it.
+    last_note: String,
+    /// Size of the largest checkpoint that every witness asked for
+    /// cosigned (0: none).
+    witnessed: u64,
 }
 
 /// What a sound bundle holds.
@@ -90,6 +98,11 @@ pub struct BundleSummary {
     pub fund: String,
     pub verifier_key: String,
     pub chain: Summary,
+    /// The last checkpoint, with the cosignatures the bundle gives it.
+    pub last_checkpoint: String,
+    /// Size of the largest checkpoint every witness asked for (see
+    /// [`BundleVerifier::witnessed_by`]) validly cosigned; 0 if none did.
+    pub witnessed: u64,
 }
 
 /// Why a bundle is not sound.
@@ -107,9 +120,16 @@ impl BundleVerifier {
     pub fn new(pinned_key: Option<&str>) -> Self {
         Self {
             pinned_key: pinned_key.map(str::to_owned),
+            witnesses: Vec::new(),
             state: None,
             line_no: 0,
         }
+    }
+
+    /// Also notes which checkpoints these witnesses all cosigned.
+    pub fn witnessed_by(mut self, witnesses: Vec<CosignerKey>) -> Self {
+        self.witnesses = witnesses;
+        self
     }
 
     fn malformed(&self, reason: impl Into<String>) -> BundleError {
@@ -152,6 +172,8 @@ impl BundleVerifier {
                     verifier_key,
                     size,
                     covered: 0,
+                    last_note: String::new(),
+                    witnessed: 0,
                 });
                 Ok(())
             }
@@ -195,6 +217,12 @@ impl BundleVerifier {
                 }
                 r.chain.check_checkpoint(&note)?;
                 r.covered = size;
+                if !self.witnesses.is_empty()
+                    && self.witnesses.iter().all(|w| w.verify(&note).is_some())
+                {
+                    r.witnessed = size;
+                }
+                r.last_note = note;
                 Ok(())
             }
         }
@@ -233,6 +261,8 @@ impl BundleVerifier {
             fund: r.fund,
             verifier_key: r.verifier_key,
             chain: r.chain.finish(),
+            last_checkpoint: r.last_note,
+            witnessed: r.witnessed,
         })
     }
 }

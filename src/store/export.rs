@@ -82,13 +82,24 @@ impl Exporter {
             .store
             .checkpoint_rows(code, self.next_seq + 1, end)
             .await?;
+        // Each checkpoint with the cosignatures its witnesses gave it.
+        let mut cosignatures = self
+            .store
+            .cosignature_rows(code, self.next_seq + 1, end)
+            .await?
+            .into_iter()
+            .peekable();
         let mut checkpoints = checkpoints.into_iter().peekable();
         let mut out = String::with_capacity(entries.iter().map(|e| e.canonical.len() + 128).sum());
         for e in &entries {
             let hash = from_slice(&e.hash)
                 .ok_or_else(|| StoreError::Corrupt(format!("entry {} has no hash", e.seq)))?;
             out.push_str(&Line::entry(e.seq, &hash, &e.canonical).to_ndjson());
-            while let Some((size, note)) = checkpoints.next_if(|(size, _)| *size == e.seq + 1) {
+            while let Some((size, mut note)) = checkpoints.next_if(|(size, _)| *size == e.seq + 1) {
+                while cosignatures.next_if(|(at, _)| *at < size).is_some() {}
+                while let Some((_, line)) = cosignatures.next_if(|(at, _)| *at == size) {
+                    note.push_str(&line);
+                }
                 out.push_str(&Line::Checkpoint { size, note }.to_ndjson());
             }
         }

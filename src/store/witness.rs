@@ -375,6 +375,31 @@ impl Store {
         Ok(Some((size, r.try_get("note")?, lines)))
     }
 
+    /// The cosignature lines of `fund`'s checkpoints of sizes `from` to
+    /// `to`, by size then witness.
+    pub async fn cosignature_rows(
+        &self,
+        fund: &str,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<(u64, String)>> {
+        let rows = sqlx::query(
+            "SELECT size, line FROM cosignatures WHERE fund_code = $1 AND size >= $2 AND size <= $3 \
+             ORDER BY size, witness",
+        )
+        .bind(fund)
+        .bind(to_i64(from)?)
+        .bind(to_i64(to)?)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let size: i64 = r.try_get("size")?;
+                Ok((u64::try_from(size).unwrap_or(0), r.try_get("line")?))
+            })
+            .collect()
+    }
+
     /// Records a witness's refusal of `fund`'s checkpoint of `size`.
     pub async fn add_witness_refusal(&self, fund: &str, r: &WitnessRefusal) -> Result<()> {
         sqlx::query(

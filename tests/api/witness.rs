@@ -585,7 +585,7 @@ async fn receipts_carry_the_witnesses_and_a_refusal_is_a_high_finding(app: TestA
 async fn verifiers_require_the_witnesses_they_are_given(app: TestApp) {
     use crate::cli::sovang;
     let app = with_pusher_every(app, 20).await;
-    commune(&app, 3).await;
+    let clerk = commune(&app, 3).await;
     let keys = witness_keys(&app).await;
     let hn = CosignerKey::parse(&keys["HN"]).unwrap();
     wait_cosigned(&app, &hn, app.size(F).await).await;
@@ -698,6 +698,69 @@ async fn verifiers_require_the_witnesses_they_are_given(app: TestApp) {
             "{args:?}: {out}{err}"
         );
     }
+
+    // The export bundle gives each checkpoint with its cosignatures, and
+    // `verify --bundle` asks the last one for the witnesses' keys.
+    add_gifts(&app, &clerk, 2).await;
+    wait_cosigned(&app, &hn, app.size(F).await).await;
+    let bundle = state("bundle.ndjson");
+    let (got, out, err) = sovang(&app, &["export", "--fund", F, "--out", &bundle]).await;
+    assert_eq!(got, 0, "{out}{err}");
+    let text = std::fs::read_to_string(&bundle).unwrap();
+    let (rest, last) = text.trim_end().rsplit_once('\n').unwrap();
+    let mut last: Value = serde_json::from_str(last).unwrap();
+    let note = last["note"].as_str().unwrap().to_owned();
+    assert!(hn.verify(&note).is_some(), "{note}");
+    let size = last["size"].as_u64().unwrap();
+    // The same checkpoint with its province line dropped, and with the
+    // line of an earlier checkpoint put in its place.
+    let earlier = rest
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["type"] == "checkpoint" && l["size"].as_u64() < Some(size))
+        .filter_map(|l| {
+            let n = l["note"].as_str()?.to_owned();
+            hn.verify(&n)?;
+            n.lines()
+                .find(|x| x.contains("committee/HN"))
+                .map(str::to_owned)
+        })
+        .last()
+        .expect("an earlier cosigned checkpoint");
+    let bare: String = note
+        .lines()
+        .filter(|l| !l.contains("committee/HN"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let mut write = |name: &str, note: &str| {
+        last["note"] = json!(note);
+        let path = state(name);
+        std::fs::write(&path, format!("{rest}\n{last}\n")).unwrap();
+        path
+    };
+    let dropped = write("dropped.ndjson", &bare);
+    let moved = write("moved.ndjson", &format!("{bare}{earlier}\n"));
+    for (file, witness, code, says) in [
+        (&bundle, &keys["HN"], 0, "COSIGNED: the last checkpoint"),
+        (&bundle, &keys["PX"], 1, "NOT COSIGNED"),
+        (&dropped, &keys["HN"], 1, "NOT COSIGNED"),
+        (&moved, &keys["HN"], 1, "NOT COSIGNED"),
+    ] {
+        let args = ["verify", "--bundle", file, "--witness-key", witness];
+        let (got, out, err) = sovang(&app, &args).await;
+        assert_eq!(got, code, "{args:?}: {out}{err}");
+        assert!(out.contains(says), "{args:?}: {out}{err}");
+        if code == 1 {
+            assert!(out.contains("vouched up to size"), "{out}");
+            // The entries themselves are sound: only the witnesses fail.
+            assert!(out.contains(": OK: fund"), "{out}");
+        }
+    }
+    let (got, out, _) = sovang(&app, &["verify", "--bundle", &dropped]).await;
+    assert_eq!(
+        got, 0,
+        "without witness keys a bare checkpoint is enough: {out}"
+    );
 }
 
 crate::both!(

@@ -5,7 +5,7 @@
 //! again until it catches up; an answer that is no valid cosignature is
 //! not kept; the receipt is `met` only once the policy's quorum cosigned.
 
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,85 +16,9 @@ use crate::helpers::{gift, Db, TestApp};
 
 const F: &str = "PX-VNN";
 
-/// What the stand-in does with an add-checkpoint call.
-const UP: u8 = 0;
-/// 503 at once.
-const DOWN: u8 = 1;
-/// Waits two seconds (past the log's timeout), then forwards.
-const SLOW: u8 = 2;
-/// 200 with a cosignature line that is not the witness's.
-const FORGE: u8 = 3;
-
-/// A stand-in in front of the other deployment's witness.
-struct Relay {
-    mode: AtomicU8,
-    target: String,
-    calls: AtomicU64,
-    in_flight: AtomicU64,
-    most_in_flight: AtomicU64,
-    /// Signs in the centre's name with a key that is not the centre's.
-    forger: sovang::ledger::witness::WitnessKey,
-}
-
-async fn relay(
-    axum::extract::State(r): axum::extract::State<Arc<Relay>>,
-    body: String,
-) -> (axum::http::StatusCode, [(&'static str, String); 1], String) {
-    /// Counts a call out when it ends, answered or dropped because the
-    /// caller gave up.
-    struct InFlight(Arc<Relay>);
-    impl Drop for InFlight {
-        fn drop(&mut self) {
-            self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
-        }
-    }
-    r.calls.fetch_add(1, Ordering::SeqCst);
-    let now = r.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-    r.most_in_flight.fetch_max(now, Ordering::SeqCst);
-    let _counted = InFlight(Arc::clone(&r));
-    let answer = match r.mode.load(Ordering::SeqCst) {
-        DOWN => (
-            503.try_into().unwrap(),
-            "down\n".to_owned(),
-            "text/plain".into(),
-        ),
-        FORGE => {
-            let req = sovang::ledger::witness::parse_request(&body).unwrap();
-            let (note_body, _) = req.checkpoint.split_once("\n\n").unwrap();
-            let line = r.forger.cosign(&format!("{note_body}\n"), 1);
-            (200.try_into().unwrap(), line, "text/plain".into())
-        }
-        mode => {
-            if mode == SLOW {
-                tokio::time::sleep(Duration::from_secs(2)).await;
-            }
-            let a = reqwest::Client::new()
-                .post(format!("{}/add-checkpoint", r.target))
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            let ct = a
-                .headers()
-                .get("content-type")
-                .map(|v| v.to_str().unwrap().to_owned())
-                .unwrap_or_default();
-            (a.status(), a.text().await.unwrap(), ct)
-        }
-    };
-    (answer.0, [("content-type", answer.2)], answer.1)
-}
-
-/// Serves the relay on a free port; its submission prefix.
-async fn start_relay(r: Arc<Relay>) -> String {
-    let app = axum::Router::new()
-        .route("/witness/add-checkpoint", axum::routing::post(relay))
-        .with_state(r);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let at = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{at}/witness")
-}
+#[path = "../../benches/support/relay.rs"]
+mod relay;
+use relay::{Relay, DOWN, FORGE, SLOW, UP};
 
 /// The committees' witness keys, by code.
 async fn witness_key(app: &TestApp, code: &str) -> String {
@@ -179,21 +103,16 @@ async fn a_policy_s_witness_elsewhere_cosigns_and_catches_up(app: TestApp) {
     let hn_key = witness_key(&app, "HN").await;
     let hn = CosignerKey::parse(&hn_key).unwrap();
 
-    // A key no witness of the policy holds, for the forging stand-in.
-    let forger = sovang::ledger::witness::WitnessKey::derive(
-        &sovang::ledger::checkpoint::MasterSecret::from_bytes([7; 32]),
+    let r = Relay::new(
+        &format!("{centre_root}/witness"),
         &tw.name,
-    )
-    .unwrap();
-    let r = Arc::new(Relay {
-        mode: AtomicU8::new(UP),
-        target: format!("{centre_root}/witness"),
-        calls: AtomicU64::new(0),
-        in_flight: AtomicU64::new(0),
-        most_in_flight: AtomicU64::new(0),
-        forger,
-    });
-    let url = start_relay(Arc::clone(&r)).await;
+        UP,
+        Duration::from_secs(2),
+    );
+    let url = relay::serve(
+        Arc::clone(&r),
+        tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+    );
     let policy = format!(
         "# the province here, the centre over there: both\n\
          witness province {hn_key}\n\
@@ -233,9 +152,9 @@ async fn a_policy_s_witness_elsewhere_cosigns_and_catches_up(app: TestApp) {
         json!([{"name": hn.name, "vkey": hn_key}, {"name": tw.name, "vkey": tw_key}])
     );
     // A refused checkpoint is not offered again.
-    let calls = r.calls.load(Ordering::SeqCst);
+    let calls = r.calls();
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(r.calls.load(Ordering::SeqCst), calls);
+    assert_eq!(r.calls(), calls);
 
     // The centre adds the log; the next checkpoint is cosigned by both.
     centre
@@ -260,23 +179,23 @@ async fn a_policy_s_witness_elsewhere_cosigns_and_catches_up(app: TestApp) {
     assert_eq!(receipt(&app, &first).await["witness_status"], "met");
 
     // Down: appends go on; the province keeps up, the centre does not.
-    r.mode.store(DOWN, Ordering::SeqCst);
+    r.set(DOWN);
     let third = gifts(&app, &clerk, 2).await;
     let s3 = app.size(F).await;
     wait_for(&app, "the province cosigns while the centre is down", |n| {
         size_of(n) == s3 && hn.verify(n).is_some() && tw.verify(n).is_none()
     })
     .await;
-    let before = r.calls.load(Ordering::SeqCst);
+    let before = r.calls();
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
-        r.calls.load(Ordering::SeqCst) > before + 1,
+        r.calls() > before + 1,
         "a witness that is down is offered the checkpoint again"
     );
     assert_eq!(receipt(&app, &third).await["witness_status"], "pending");
 
     // Slow: every call times out, and only one is ever in flight.
-    r.mode.store(SLOW, Ordering::SeqCst);
+    r.set(SLOW);
     r.most_in_flight.store(0, Ordering::SeqCst);
     let fourth = gifts(&app, &clerk, 2).await;
     let s4 = app.size(F).await;
@@ -286,10 +205,10 @@ async fn a_policy_s_witness_elsewhere_cosigns_and_catches_up(app: TestApp) {
 
     // Forging: a 200 whose line is not by the centre's key is not kept,
     // and the checkpoint is offered again.
-    r.mode.store(FORGE, Ordering::SeqCst);
-    let before = r.calls.load(Ordering::SeqCst);
+    r.set(FORGE);
+    let before = r.calls();
     let deadline = Instant::now() + Duration::from_secs(15);
-    while r.calls.load(Ordering::SeqCst) < before + 3 {
+    while r.calls() < before + 3 {
         assert!(Instant::now() < deadline, "the forger is not asked again");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -300,7 +219,7 @@ async fn a_policy_s_witness_elsewhere_cosigns_and_catches_up(app: TestApp) {
     assert_eq!(receipt(&app, &fourth).await["witness_status"], "pending");
 
     // Up again: the centre catches up with the newest checkpoint.
-    r.mode.store(UP, Ordering::SeqCst);
+    r.set(UP);
     let caught = wait_for(&app, "the centre catches up", |n| {
         size_of(n) == s4 && tw.verify(n).is_some() && hn.verify(n).is_some()
     })
