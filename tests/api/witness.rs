@@ -725,7 +725,7 @@ async fn verifiers_require_the_witnesses_they_are_given(app: TestApp) {
                 .find(|x| x.contains("committee/HN"))
                 .map(str::to_owned)
         })
-        .last()
+        .next_back()
         .expect("an earlier cosigned checkpoint");
     let bare: String = note
         .lines()
