@@ -245,7 +245,7 @@ impl Application {
             .context("rebuilding the funds' totals by day")?;
         let policy = settings.policy()?;
         // A witnessing policy that does not read stops the start.
-        settings.witness_policy()?;
+        let witness_policy = settings.witness_policy()?.map(std::sync::Arc::new);
         let (writer, writer_task) = Writer::spawn(
             store.clone(),
             secret.clone(),
@@ -256,7 +256,8 @@ impl Application {
         let listener = TcpListener::bind(&settings.server.bind)
             .await
             .with_context(|| format!("binding {}", settings.server.bind))?;
-        let state = AppState::new(store, writer, secret, settings);
+        let mut state = AppState::new(store, writer, secret, settings);
+        state.witness_policy = witness_policy;
         Ok(Self {
             listener,
             state,

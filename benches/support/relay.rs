@@ -21,6 +21,9 @@ pub const DOWN: u8 = 1;
 pub const SLOW: u8 = 2;
 /// 200 with a cosignature in the witness's name by another key.
 pub const FORGE: u8 = 3;
+/// 200 with the witness's own last answer, a valid cosignature of an
+/// earlier checkpoint.
+pub const REPLAY: u8 = 4;
 
 pub struct Relay {
     pub mode: AtomicU8,
@@ -32,6 +35,10 @@ pub struct Relay {
     pub calls: AtomicU64,
     in_flight: AtomicU64,
     pub most_in_flight: AtomicU64,
+    /// 409s the witness answered through the relay.
+    pub conflicts: AtomicU64,
+    /// The witness's last 200 answer.
+    last_cosigned: std::sync::Mutex<String>,
 }
 
 impl Relay {
@@ -48,6 +55,8 @@ impl Relay {
             calls: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
             most_in_flight: AtomicU64::new(0),
+            conflicts: AtomicU64::new(0),
+            last_cosigned: std::sync::Mutex::default(),
         })
     }
 
@@ -87,6 +96,14 @@ async fn add_checkpoint(
     };
     match r.mode.load(Ordering::SeqCst) {
         DOWN => plain(StatusCode::SERVICE_UNAVAILABLE, "down\n"),
+        REPLAY => {
+            let last = r
+                .last_cosigned
+                .lock()
+                .map(|l| l.clone())
+                .unwrap_or_default();
+            plain(StatusCode::OK, &last)
+        }
         FORGE => {
             let Some(req) = parse_request(&body) else {
                 return plain(StatusCode::BAD_REQUEST, "bad request\n");
@@ -118,6 +135,13 @@ async fn add_checkpoint(
                 .unwrap_or("text/plain")
                 .to_owned();
             let text = a.text().await.unwrap_or_default();
+            if status == StatusCode::OK {
+                if let Ok(mut last) = r.last_cosigned.lock() {
+                    last.clone_from(&text);
+                }
+            } else if status == StatusCode::CONFLICT {
+                r.conflicts.fetch_add(1, Ordering::SeqCst);
+            }
             (status, [(header::CONTENT_TYPE, ct)], text)
         }
     }

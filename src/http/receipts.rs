@@ -135,13 +135,25 @@ async fn witnessed(
     if fw.witnesses.is_empty() {
         return Ok((witnesses, "unmet", None));
     }
-    if let Some((size, note, lines)) = s.store.cosigned_checkpoint(&fund.code, seq).await? {
-        let names: Vec<&str> = lines
-            .lines()
-            .filter_map(|l| l.strip_prefix("— ")?.split(' ').next())
+    // Witnesses may have cosigned different checkpoints (a fast one the
+    // newest, a slow one an older): the largest that holds the gift and
+    // makes the quorum is the one, among the last few cosigned.
+    for (size, note, lines) in s
+        .store
+        .cosigned_checkpoints(&fund.code, seq, COSIGNED_LOOKBACK)
+        .await?
+    {
+        let cosigned = format!("{note}{lines}");
+        // Only a cosignature that verifies with the witness's key now
+        // counts (a policy may have changed a key since).
+        let names: Vec<&str> = fw
+            .witnesses
+            .iter()
+            .filter(|w| w.key.verify(&cosigned).is_some())
+            .map(|w| w.name.as_str())
             .collect();
         if fw.met(&names) {
-            return Ok((witnesses, "met", Some((size, format!("{note}{lines}")))));
+            return Ok((witnesses, "met", Some((size, cosigned))));
         }
     }
     let refused = s
@@ -152,6 +164,11 @@ async fn witnessed(
         .any(|r| r.status == 422);
     Ok((witnesses, if refused { "unmet" } else { "pending" }, None))
 }
+
+/// How many of the largest cosigned checkpoints holding a gift a receipt
+/// looks through for one that makes the quorum. A witness that lags
+/// further behind cosigns the newest checkpoint when it catches up.
+const COSIGNED_LOOKBACK: u32 = 16;
 
 /// A gift's entry with its inclusion proof in a checkpoint that covers it.
 async fn proved(s: &AppState, r: crate::store::Receipt) -> Result<Value, ApiError> {

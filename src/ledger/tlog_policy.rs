@@ -114,7 +114,7 @@ fn url_ok(url: &str) -> bool {
         .or_else(|| url.strip_prefix("http://"));
     rest.is_some_and(|r| {
         let host = r.split('/').next().unwrap_or_default();
-        !host.is_empty() && r.is_ascii() && !r.contains(['?', '#'])
+        !host.is_empty() && !r.contains(['?', '#'])
     })
 }
 
@@ -130,6 +130,7 @@ impl TlogPolicy {
         let mut quorum = None;
         let mut log_keys: Vec<[u8; 32]> = Vec::new();
         let mut witness_keys: Vec<[u8; 32]> = Vec::new();
+        let mut members_so_far: Vec<Member> = Vec::new();
         for (i, raw) in text.split(|&b| b == b'\n').enumerate() {
             let n = i + 1;
             if let Some(&b) = raw.iter().find(|&&b| b != b'\t' && (b < 0x20 || b == 0x7f)) {
@@ -142,9 +143,13 @@ impl TlogPolicy {
                     },
                 );
             }
-            // Names, URLs and comments may hold any high octets; they are
-            // compared as bytes. Keys and keywords are ASCII.
-            let line = String::from_utf8_lossy(raw);
+            // Names, URLs and comments may hold high octets; this reading
+            // asks them to be UTF-8 (the format recommends it), so that
+            // names compare as the bytes they are. Keys and keywords are
+            // ASCII.
+            let Ok(line) = std::str::from_utf8(raw) else {
+                return err(n, "text that is not UTF-8");
+            };
             let words: Vec<&str> = line.split([' ', '\t']).filter(|w| !w.is_empty()).collect();
             let Some((&keyword, args)) = words.split_first() else {
                 continue;
@@ -210,6 +215,14 @@ impl TlogPolicy {
                     if witness_keys.contains(&raw) {
                         return err(n, "this witness's key is already listed");
                     }
+                    // Cosignature lines name the key: two keys of one
+                    // name could not be told apart on them.
+                    if witnesses.iter().any(|w| w.key.name == key.name) {
+                        return err(
+                            n,
+                            format!("another witness's key is also named {:?}", key.name),
+                        );
+                    }
                     if url.is_some_and(|u| !url_ok(u)) {
                         return err(n, "the URL must be http:// or https:// with a host");
                     }
@@ -243,28 +256,28 @@ impl TlogPolicy {
                         } else {
                             return err(n, format!("{m:?} is not defined above"));
                         };
-                        if list.contains(&member) {
-                            return err(n, format!("{m:?} is listed twice"));
+                        // Once in the whole file: each witness counts
+                        // towards the quorum in one way only.
+                        if list.contains(&member) || members_so_far.contains(&member) {
+                            return err(n, format!("{m:?} is already a member of a group"));
                         }
                         list.push(member);
                     }
                     let threshold = match *k {
                         "all" => list.len(),
                         "any" => 1,
-                        k if k.bytes().all(|b| b.is_ascii_digit()) && !k.starts_with('0') => {
-                            match k.parse::<usize>() {
-                                Ok(k) if (1..=list.len()).contains(&k) => k,
-                                _ => {
-                                    return err(
-                                        n,
-                                        format!(
-                                            "the threshold must be from 1 to {} (the members)",
-                                            list.len()
-                                        ),
-                                    )
-                                }
+                        k if k.bytes().all(|b| b.is_ascii_digit()) => match k.parse::<usize>() {
+                            Ok(k) if (1..=list.len()).contains(&k) => k,
+                            _ => {
+                                return err(
+                                    n,
+                                    format!(
+                                        "the threshold must be from 1 to {} (the members)",
+                                        list.len()
+                                    ),
+                                )
                             }
-                        }
+                        },
                         _ => {
                             return err(
                                 n,
@@ -272,6 +285,7 @@ impl TlogPolicy {
                             )
                         }
                     };
+                    members_so_far.extend(list.iter().copied());
                     groups.push(Group {
                         name: (*name).to_owned(),
                         threshold,
@@ -503,7 +517,12 @@ mod tests {
             (
                 format!("witness W {w}\ngroup g 0 W\nquorum g"),
                 2,
-                "no threshold",
+                "from 1 to 1",
+            ),
+            (
+                format!("witness W {w}\ngroup g 00 W\nquorum g"),
+                2,
+                "from 1 to 1",
             ),
             (
                 format!("witness W {w}\ngroup g -1 W\nquorum g"),
@@ -518,7 +537,27 @@ mod tests {
             (
                 format!("witness W {w}\ngroup g any W W\nquorum g"),
                 2,
-                "twice",
+                "already a member",
+            ),
+            (
+                format!("witness W {w}\nwitness V {v}\ngroup g any W\ngroup h any W V\nquorum h"),
+                4,
+                "already a member",
+            ),
+            (
+                format!("witness W {w}\ngroup g any W\ngroup h any g\ngroup i any g\nquorum i"),
+                4,
+                "already a member",
+            ),
+            (
+                format!(
+                    "witness W {w}\nwitness V {}\nquorum W",
+                    WitnessKey::derive(&MasterSecret::from_bytes([9; 32]), "a/w")
+                        .unwrap()
+                        .verifier_key()
+                ),
+                2,
+                "also named",
             ),
             (
                 format!("witness W {w}\ngroup g any none\nquorum g"),
@@ -553,7 +592,7 @@ mod tests {
     }
 
     #[test]
-    fn names_are_octets_and_high_bytes_are_allowed() {
+    fn names_are_their_bytes_and_utf_8_is_allowed() {
         let text = format!(
             "# Ủy ban MTTQ tỉnh\nwitness Tỉnh {}\nwitness K {}\ngroup nhóm all Tỉnh K\nquorum nhóm\n",
             wkey("a/t"),
@@ -563,5 +602,27 @@ mod tests {
         assert_eq!(p.witnesses[0].name, "Tỉnh");
         assert!(p.met(|_| true));
         assert!(!p.met(|i| i == 0));
+        // A name is its bytes: the precomposed "ỉ" is not "i" and a
+        // combining hook.
+        let other = text.replacen("group nhóm all Tỉnh K", "group nhóm all Ti\u{309}nh K", 1);
+        assert!(TlogPolicy::parse(other.as_bytes())
+            .unwrap_err()
+            .to_string()
+            .contains("not defined"));
+        // International host names in URLs are taken as written.
+        let idn = format!(
+            "witness W {} https://mttq.việtnam.vn/w\nquorum W",
+            wkey("a/w")
+        );
+        assert_eq!(
+            TlogPolicy::parse(idn.as_bytes()).unwrap().witnesses[0]
+                .url
+                .as_deref(),
+            Some("https://mttq.việtnam.vn/w")
+        );
+        let mut latin1 = b"quorum none\n# ".to_vec();
+        latin1.push(0xff);
+        let e = TlogPolicy::parse(&latin1).unwrap_err();
+        assert_eq!((e.line, e.message.contains("UTF-8")), (2, true), "{e}");
     }
 }

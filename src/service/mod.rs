@@ -55,8 +55,10 @@ pub struct AppState {
     /// The policy in force, read from the settings when the service was
     /// built (they were checked then).
     pub policy: Arc<crate::ledger::policy::Policy>,
-    /// The witnessing policy (`witnessing.policy_file`), if one is named;
-    /// read, like `policy`, from settings already checked.
+    /// The witnessing policy (`witnessing.policy_file`), if one is named:
+    /// read once, by `Application::build`, which refuses to start on one
+    /// that does not read. Commands that only write the ledger leave it
+    /// out (they offer nothing to witnesses).
     pub witness_policy: Option<Arc<crate::ledger::tlog_policy::TlogPolicy>>,
     /// Funds by code. A fund never changes once opened, so a cached copy is
     /// never stale.
@@ -158,7 +160,7 @@ impl AppState {
                     .policy()
                     .unwrap_or_else(|_| crate::ledger::policy::Policy::permissive(0)),
             ),
-            witness_policy: settings.witness_policy().ok().flatten().map(Arc::new),
+            witness_policy: None,
             settings: Arc::new(settings),
             funds: Arc::default(),
             principals: Arc::default(),

@@ -16,7 +16,7 @@
 //!   did not answer is offered the newest checkpoint on a later round, so
 //!   it catches up when it returns.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -342,9 +342,9 @@ async fn ask_there(client: &reqwest::Client, url: &str, w: &Witness, req: &AddCh
         Err(e) => return Reply::Unreachable(e.to_string()),
     };
     let status = r.status().as_u16();
-    let body = match r.text().await {
+    let body = match read_capped(r).await {
         Ok(b) => b,
-        Err(e) => return Reply::Unreachable(e.to_string()),
+        Err(e) => return Reply::Unreachable(e),
     };
     match status {
         200 => {
@@ -367,9 +367,36 @@ async fn ask_there(client: &reqwest::Client, url: &str, w: &Witness, req: &AddCh
     }
 }
 
+/// Most bytes of a witness's answer that are read: cosignature lines of a
+/// few witnesses, or a size. A longer answer is no answer.
+const ANSWER_BYTES_MAX: usize = 16 * 1024;
+
+/// A witness's answer, as text, read no further than [`ANSWER_BYTES_MAX`].
+async fn read_capped(mut r: reqwest::Response) -> Result<String, String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = r.chunk().await.map_err(|e| e.to_string())? {
+        if body.len() + chunk.len() > ANSWER_BYTES_MAX {
+            return Err(format!("an answer over {ANSWER_BYTES_MAX} bytes"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    String::from_utf8(body).map_err(|_| "an answer that is not UTF-8".to_owned())
+}
+
+/// What came of an offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Cosigned,
+    /// Refused, or a size that cannot be offered from: kept, not offered
+    /// again until the next checkpoint.
+    Refused,
+    /// No usable answer: offered again later.
+    Unreachable,
+}
+
 /// Makes an offer, once more from the witness's size on a 409; keeps a
-/// cosignature or a refusal. True when it was cosigned.
-async fn make(s: &AppState, client: &reqwest::Client, o: &Offer) -> Result<bool, StoreError> {
+/// cosignature or a refusal.
+async fn make(s: &AppState, client: &reqwest::Client, o: &Offer) -> Result<Outcome, StoreError> {
     let mut old = o.old;
     for _ in 0..2 {
         let req = AddCheckpoint {
@@ -380,7 +407,7 @@ async fn make(s: &AppState, client: &reqwest::Client, o: &Offer) -> Result<bool,
         let reply = match &o.witness.reach {
             Reach::Here(code) => ask_here(s, code, &req).await?,
             Reach::Url(url) => ask_there(client, url, &o.witness, &req).await,
-            Reach::Nowhere => return Ok(false),
+            Reach::Nowhere => return Ok(Outcome::Unreachable),
         };
         match reply {
             Reply::Cosigned(lines) => {
@@ -393,75 +420,138 @@ async fn make(s: &AppState, client: &reqwest::Client, o: &Offer) -> Result<bool,
                         .await?;
                 }
                 tracing::debug!(fund = %o.fund, size = o.size, witness = %o.witness.name, "cosigned");
-                return Ok(true);
+                return Ok(Outcome::Cosigned);
             }
             // A 409 names the size the witness holds: once more from there.
             Reply::Conflict(size) if size != old && size <= o.size => old = size,
+            // It holds a size larger than the fund's latest checkpoint (a
+            // checkpoint this log never signed, or a database restored
+            // behind what the public saw), or it refused the size it
+            // named: kept as a refusal, as a 409.
             Reply::Conflict(size) => {
-                tracing::warn!(fund = %o.fund, size = o.size, witness = %o.witness.name, holds = size, "the witness holds a size this offer cannot extend");
-                return Ok(false);
-            }
-            Reply::Refused(status, reason) => {
-                let refusal = WitnessRefusal {
-                    size: o.size,
-                    witness: o.witness.name.clone(),
-                    status,
-                    reason,
+                let reason = if size > o.size {
+                    format!("the witness holds size {size}, past the fund's latest checkpoint")
+                } else {
+                    format!("the witness named size {size} and refused an offer from it")
                 };
-                tracing::error!(fund = %o.fund, size = o.size, witness = %refusal.witness, status, reason = %refusal.reason, "the witness refused the fund's checkpoint");
-                s.store.add_witness_refusal(&o.fund, &refusal).await?;
-                return Ok(false);
+                return refused(s, o, 409, reason).await;
             }
+            Reply::Refused(status, reason) => return refused(s, o, status, reason).await,
             Reply::Unreachable(why) => {
                 tracing::warn!(fund = %o.fund, size = o.size, witness = %o.witness.name, reason = %why, "the witness did not cosign; offered again later");
-                return Ok(false);
+                return Ok(Outcome::Unreachable);
             }
         }
     }
-    Ok(false)
+    Ok(Outcome::Unreachable)
 }
 
-/// The client that calls witnesses elsewhere, each call bounded by
-/// `witnessing.timeout_ms`.
-pub fn client(s: &AppState) -> reqwest::Client {
+/// Keeps a witness's refusal of the offer's checkpoint.
+async fn refused(
+    s: &AppState,
+    o: &Offer,
+    status: u16,
+    reason: String,
+) -> Result<Outcome, StoreError> {
+    let refusal = WitnessRefusal {
+        size: o.size,
+        witness: o.witness.name.clone(),
+        status,
+        reason,
+    };
+    tracing::error!(fund = %o.fund, size = o.size, witness = %refusal.witness, status, reason = %refusal.reason, "the witness refused the fund's checkpoint");
+    s.store.add_witness_refusal(&o.fund, &refusal).await?;
+    Ok(Outcome::Refused)
+}
+
+/// The client that calls witnesses elsewhere: each call bounded by
+/// `witnessing.timeout_ms`, connecting included; no redirects (a witness
+/// answers at its submission prefix, or not at all).
+pub fn client(s: &AppState) -> Result<reqwest::Client, StoreError> {
     let timeout = Duration::from_millis(s.settings.witnessing.timeout_ms);
     reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
         .build()
-        .unwrap_or_default()
+        .map_err(|e| StoreError::Corrupt(format!("the witnesses' HTTP client: {e}")))
 }
 
 /// Offers every fund's latest checkpoint to each witness that has neither
 /// cosigned nor refused it, all at once, and waits for them; returns how
 /// many were cosigned.
 pub async fn push_round(s: &AppState) -> Result<usize, StoreError> {
-    let client = client(s);
+    let client = client(s)?;
     let offers = plan(s).await?;
     let made = futures_util::future::join_all(offers.iter().map(|o| make(s, &client, o))).await;
     let mut cosigned = 0;
     for m in made {
-        cosigned += usize::from(m?);
+        cosigned += usize::from(m? == Outcome::Cosigned);
     }
     Ok(cosigned)
+}
+
+/// Longest a witness that does not answer is left alone before it is
+/// offered checkpoints again: a minute, or 32 ticks if that is less.
+const BACKOFF_MAX: Duration = Duration::from_secs(60);
+const BACKOFF_TICKS_MAX: u32 = 32;
+
+/// When each witness that did not answer is offered checkpoints again:
+/// after two ticks, then twice as long after each further miss, up to
+/// [`BACKOFF_MAX`]; any answer ends it. So a witness that is down gets a
+/// few calls a minute per fund, not one a tick.
+#[derive(Debug, Default)]
+struct Backoff {
+    by_witness: std::collections::HashMap<String, (u32, tokio::time::Instant)>,
+}
+
+impl Backoff {
+    fn waiting(&self, witness: &str, now: tokio::time::Instant) -> bool {
+        self.by_witness
+            .get(witness)
+            .is_some_and(|(_, until)| now < *until)
+    }
+
+    fn note(&mut self, witness: &str, outcome: Outcome, tick: Duration, now: tokio::time::Instant) {
+        if outcome != Outcome::Unreachable {
+            self.by_witness.remove(witness);
+            return;
+        }
+        let misses = self.by_witness.get(witness).map_or(0, |(m, _)| *m) + 1;
+        let wait = tick
+            .saturating_mul(1 << misses.min(16))
+            .min(BACKOFF_MAX.min(tick.saturating_mul(BACKOFF_TICKS_MAX)))
+            .max(tick);
+        self.by_witness
+            .insert(witness.to_owned(), (misses, now + wait));
+    }
 }
 
 /// Plans a round every `tick` until the task is aborted, and makes each
 /// offer in a task of its own: one in flight per fund and witness, so a
 /// slow or silent witness holds up neither the others nor any append; the
-/// newest checkpoint is what the next round offers it.
+/// newest checkpoint is what the next round offers it. A witness that did
+/// not answer waits out its back-off.
 pub fn spawn_pusher(s: AppState, tick: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let client = client(&s);
+        let client = match client(&s) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(error = %e, "no checkpoint is offered to any witness");
+                return;
+            }
+        };
         if let Some(p) = &s.witness_policy {
             for w in p.witnesses.iter().filter(|w| w.url.is_none()) {
-                tracing::info!(witness = %w.key.name, "a policy witness without a URL: cosignatures are pushed to it only if it is a committee here");
+                tracing::info!(witness = %w.key.name, "a policy witness without a URL: checkpoints are offered to it only if it is a committee here");
             }
         }
         let mut interval = tokio::time::interval(tick);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut in_flight: HashSet<(String, String)> = HashSet::new();
+        let mut in_flight: HashMap<tokio::task::Id, (String, String)> = HashMap::new();
+        let mut busy: HashSet<(String, String)> = HashSet::new();
         let mut tasks = tokio::task::JoinSet::new();
+        let mut backoff = Backoff::default();
         loop {
             tokio::select! {
                 _ = interval.tick() => {
@@ -472,23 +562,31 @@ pub fn spawn_pusher(s: AppState, tick: Duration) -> tokio::task::JoinHandle<()> 
                             continue;
                         }
                     };
+                    let now = tokio::time::Instant::now();
                     for o in offers {
                         let key = (o.fund.clone(), o.witness.name.clone());
-                        if !in_flight.insert(key.clone()) {
+                        if backoff.waiting(&key.1, now) || !busy.insert(key.clone()) {
                             continue;
                         }
                         let (s, client) = (s.clone(), client.clone());
-                        tasks.spawn(async move {
-                            if let Err(e) = make(&s, &client, &o).await {
+                        let task = tasks.spawn(async move {
+                            make(&s, &client, &o).await.unwrap_or_else(|e| {
                                 tracing::warn!(error = %e, fund = %o.fund, witness = %o.witness.name, "an offer to a witness failed; it is tried again");
-                            }
-                            key
+                                Outcome::Unreachable
+                            })
                         });
+                        in_flight.insert(task.id(), key);
                     }
                 }
-                Some(done) = tasks.join_next() => {
-                    if let Ok(key) = done {
-                        in_flight.remove(&key);
+                Some(done) = tasks.join_next_with_id() => {
+                    // A task that panicked frees its place too.
+                    let (id, outcome) = match done {
+                        Ok((id, outcome)) => (id, outcome),
+                        Err(e) => (e.id(), Outcome::Unreachable),
+                    };
+                    if let Some(key) = in_flight.remove(&id) {
+                        backoff.note(&key.1, outcome, tick, tokio::time::Instant::now());
+                        busy.remove(&key);
                     }
                 }
             }

@@ -240,7 +240,7 @@ pub struct WitnessRefusal {
 impl Store {
     /// Every fund with a signed checkpoint, its latest, and where its
     /// witnesses stand ([`PushWork`]); four queries whatever the number of
-    /// funds.
+    /// funds, each reading a row or a few per fund (not per checkpoint).
     pub async fn push_work(&self) -> Result<Vec<PushWork>> {
         let rows = sqlx::query(
             "SELECT f.code, f.origin, c.parent_code, cp.size, cp.note \
@@ -282,11 +282,9 @@ impl Store {
                 }
             }
         }
-        let cosigned = sqlx::query(
-            "SELECT fund_code, witness, MAX(size) AS size FROM cosignatures GROUP BY fund_code, witness",
-        )
-        .fetch_all(&self.read)
-        .await?;
+        let cosigned = sqlx::query("SELECT fund_code, witness, size FROM witness_progress")
+            .fetch_all(&self.read)
+            .await?;
         for r in &cosigned {
             let fund: String = r.try_get("fund_code")?;
             let size: i64 = r.try_get("size")?;
@@ -296,9 +294,13 @@ impl Store {
                     .push((r.try_get("witness")?, u64::try_from(size).unwrap_or(0)));
             }
         }
-        let refused = sqlx::query("SELECT fund_code, size, witness FROM witness_refusals")
-            .fetch_all(&self.read)
-            .await?;
+        let refused = sqlx::query(
+            "SELECT r.fund_code, r.size, r.witness FROM funds f JOIN witness_refusals r \
+             ON r.fund_code = f.code \
+             AND r.size = (SELECT MAX(size) FROM checkpoints m WHERE m.fund_code = f.code)",
+        )
+        .fetch_all(&self.read)
+        .await?;
         for r in &refused {
             let fund: String = r.try_get("fund_code")?;
             let size: i64 = r.try_get("size")?;
@@ -319,6 +321,7 @@ impl Store {
         witness: &str,
         line: &str,
     ) -> Result<()> {
+        let mut tx = self.write.begin().await?;
         sqlx::query(
             "INSERT INTO cosignatures (fund_code, size, witness, line, at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (fund_code, size, witness) DO NOTHING",
@@ -328,8 +331,19 @@ impl Store {
         .bind(witness)
         .bind(line)
         .bind(now_text())
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        sqlx::query(
+            "INSERT INTO witness_progress (fund_code, witness, size) VALUES ($1, $2, $3) \
+             ON CONFLICT (fund_code, witness) DO UPDATE SET size = \
+               CASE WHEN excluded.size > witness_progress.size THEN excluded.size ELSE witness_progress.size END",
+        )
+        .bind(fund)
+        .bind(witness)
+        .bind(to_i64(size)?)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -347,32 +361,37 @@ impl Store {
             .collect()
     }
 
-    /// The largest cosigned checkpoint of `fund` that holds entry `seq`:
-    /// its size, signed note and cosignature lines.
-    pub async fn cosigned_checkpoint(
+    /// The cosigned checkpoints of `fund` that hold entry `seq`, largest
+    /// first, at most `limit`: size, signed note and cosignature lines.
+    pub async fn cosigned_checkpoints(
         &self,
         fund: &str,
         seq: u64,
-    ) -> Result<Option<(u64, String, String)>> {
-        let row = sqlx::query(
+        limit: u32,
+    ) -> Result<Vec<(u64, String, String)>> {
+        let rows = sqlx::query(
             "SELECT cp.size, cp.note FROM checkpoints cp WHERE cp.fund_code = $1 AND cp.size > $2 \
              AND EXISTS (SELECT 1 FROM cosignatures c WHERE c.fund_code = cp.fund_code AND c.size = cp.size) \
-             ORDER BY cp.size DESC LIMIT 1",
+             ORDER BY cp.size DESC LIMIT $3",
         )
         .bind(fund)
         .bind(to_i64(seq)?)
-        .fetch_optional(&self.read)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
         .await?;
-        let Some(r) = row else { return Ok(None) };
-        let size: i64 = r.try_get("size")?;
-        let size = u64::try_from(size).unwrap_or(0);
-        let lines: String = self
-            .cosignatures(fund, size)
-            .await?
-            .into_iter()
-            .map(|(_, l)| l)
-            .collect();
-        Ok(Some((size, r.try_get("note")?, lines)))
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let size: i64 = r.try_get("size")?;
+            let size = u64::try_from(size).unwrap_or(0);
+            let lines: String = self
+                .cosignatures(fund, size)
+                .await?
+                .into_iter()
+                .map(|(_, l)| l)
+                .collect();
+            out.push((size, r.try_get("note")?, lines));
+        }
+        Ok(out)
     }
 
     /// The cosignature lines of `fund`'s checkpoints of sizes `from` to
