@@ -56,7 +56,7 @@ async fn run(db: &str, url: Option<String>, lines: usize) {
     .await;
     let clerk = clerk["token"].as_str().expect("token").to_owned();
     let campaign = post(&client, &format!("{api}/funds/TW-CUUTRO/entries"), &clerk, &json!({"kind": "campaign_opened", "body": {
-        "name": "Cứu trợ bão lũ 2026", "kind": "disaster_relief", "starts_on": "2026-10-01", "ends_on": "2026-12-31"}})).await;
+        "name": "Cứu trợ bão lũ 2026", "kind": "disaster_relief", "starts_on": "2026-10-01", "ends_on": "2026-12-31", "window_reason": "Vận động cả năm"}})).await;
     let canonical: serde_json::Value =
         serde_json::from_str(campaign["canonical"].as_str().expect("canonical")).expect("json");
     let reference = canonical["body"]["reference"]

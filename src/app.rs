@@ -243,6 +243,11 @@ impl Application {
             .fill_missing_days()
             .await
             .context("rebuilding the funds' totals by day")?;
+        // Campaigns closed before their books kept the day get it now.
+        store
+            .fill_campaign_closed_on()
+            .await
+            .context("filling the day closed campaigns were closed")?;
         let policy = settings.policy()?;
         // A witnessing policy that does not read stops the start.
         let witness_policy = settings.witness_policy()?.map(std::sync::Arc::new);

@@ -282,6 +282,8 @@ pub struct Policy {
     pub min_public_households: u32,
     #[serde(default)]
     pub transfer_counterparties: Vec<String>,
+    pub campaign_max_days: u32,
+    pub distribution_deadline_days: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -431,6 +433,13 @@ impl Settings {
         if self.policy.fresh_household_days > 366 {
             return bad("fresh_household_days must be from 0 to 366");
         }
+        let most = crate::ledger::policy::CAMPAIGN_MAX_DAYS_MAX;
+        if !(1..=most).contains(&self.policy.campaign_max_days) {
+            return bad(&format!("campaign_max_days must be from 1 to {most}"));
+        }
+        if self.policy.distribution_deadline_days > 366 {
+            return bad("distribution_deadline_days must be from 0 to 366");
+        }
         if !(1..=1000).contains(&self.policy.min_public_households) {
             return bad("min_public_households must be from 1 to 1000");
         }
@@ -443,6 +452,8 @@ impl Settings {
         }
         p.aggregate_window_days = self.policy.aggregate_window_days;
         p.fresh_household_days = self.policy.fresh_household_days;
+        p.campaign_max_days = self.policy.campaign_max_days;
+        p.distribution_deadline_days = self.policy.distribution_deadline_days;
         p.min_public_households = self.policy.min_public_households;
         p.transfer_counterparties = self.policy.transfer_counterparties.clone();
         Ok(p)

@@ -208,7 +208,7 @@ fn request_naming_ids() -> impl Strategy<Value = (String, Value)> {
         4 => request(),
         1 => id.clone().prop_map(|c| ("campaign_opened".to_owned(), json!({
             "campaign_id": c, "name": "Tháng cao điểm", "kind": "peak_month",
-            "starts_on": "2026-10-01", "ends_on": "2026-12-31"}))),
+            "starts_on": "2026-10-01", "ends_on": "2026-12-31", "window_reason": "Vận động cả năm"}))),
         1 => (id.clone(), 1u64..3).prop_map(|(c, p)| ("pledge".to_owned(), json!({
             "pledge_id": format!("p{p}"), "reference": format!("REF{p}"), "campaign_id": c,
             "donor": {"display": "Công ty Hòa Bình", "kind": "organization"},

@@ -113,8 +113,13 @@ async fn campaigns(
     Path(fund): Path<String>,
     Query(q): Params,
 ) -> Result<Json<Value>, ApiError> {
+    let today = crate::ledger::ids::format_date(today_in_vietnam(time::OffsetDateTime::now_utc()));
+    let days = s.policy.distribution_deadline_days;
     let known = ["status", "cursor", "limit"];
-    page(&s, &fund, "campaigns", &q, &known, |c: Campaign| c).await
+    page(&s, &fund, "campaigns", &q, &known, |c: Campaign| {
+        crate::service::reads::CampaignView::on(c, &today, days)
+    })
+    .await
 }
 
 /// Pledges, found by transfer reference (`?reference=`) or status; each

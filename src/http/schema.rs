@@ -374,9 +374,24 @@ pub struct Campaign {
     pub starts_on: String,
     pub ends_on: String,
     pub target_vnd: Option<Vnd>,
-    /// `open` or `closed` (closed early by `campaign_closed`).
+    /// `open` or `closed` (closed early by `campaign_closed`), as the
+    /// entries left it; `phase` says where it stands today.
     pub status: String,
+    /// `upcoming`, `open` (in its window, taking gifts), `ended` (its
+    /// window is over) or `closed` (by a `campaign_closed` entry).
+    pub phase: String,
     pub closed_reason: Option<String>,
+    /// The day a `campaign_closed` entry closed it.
+    pub closed_on: Option<String>,
+    /// The last day it received: `ends_on`, or `closed_on` if earlier.
+    pub receiving_ends: String,
+    /// The last day its support is due (Decree 93/2021: 20 days after
+    /// receiving ends; `policy.distribution_deadline_days`).
+    pub support_deadline: Option<String>,
+    /// Why its window runs past `policy.campaign_max_days`.
+    pub window_reason: Option<String>,
+    /// The committee that launched it: the fund's own or one above.
+    pub launched_by: Option<String>,
     pub opened_seq: u64,
     pub gifts: u64,
     pub cash_received_vnd: Vnd,

@@ -217,6 +217,99 @@ impl Auditor {
         }
     }
 
+    /// Campaigns whose support deadline (Decree 93/2021: 20 days after
+    /// receiving closed) has passed with money they received not given by
+    /// the distributions naming them.
+    fn campaign_deadlines(&mut self) {
+        let today = format_date(self.options.today);
+        let days = self.policy.distribution_deadline_days;
+        for c in self.book.campaigns.values() {
+            let Some(deadline) = c.support_deadline(days) else {
+                continue;
+            };
+            let given = c.distributed_cash_vnd + c.distributed_goods_vnd;
+            let received = c.received_vnd();
+            if today > deadline && received > given {
+                self.findings.push(finding(
+                    "campaign_support_overdue",
+                    "medium",
+                    vec![c.opened_seq],
+                    format!(
+                        "campaign {:?} received {received} đồng until {}; by {deadline}, {days} days later, the distributions naming it had given {given}: {} đồng not given (or given without naming the campaign)",
+                        c.campaign_id,
+                        c.receiving_ends(),
+                        received - given
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// Decree 93/2021 on a campaign's window and on support given under
+    /// it, judged against the book before the entry.
+    fn decree_93(&mut self, seq: u64, day: Date, body: &Body) {
+        match body {
+            Body::CampaignOpened(b) => {
+                let days = (b.ends_on.0 - b.starts_on.0).whole_days() + 1;
+                let most = i64::from(self.policy.campaign_max_days);
+                if days <= most {
+                    return;
+                }
+                let id = b
+                    .campaign_id
+                    .as_ref()
+                    .map(|i| i.as_str())
+                    .unwrap_or_default();
+                self.findings.push(match &b.window_reason {
+                    Some(why) => finding(
+                        "campaign_window_extended",
+                        "low",
+                        vec![seq],
+                        format!(
+                            "campaign {id:?} receives for {days} days, past the {most} of Decree 93/2021, because: {}",
+                            why.as_str()
+                        ),
+                    ),
+                    None => finding(
+                        "campaign_window_too_long",
+                        "medium",
+                        vec![seq],
+                        format!(
+                            "campaign {id:?} receives for {days} days, past the {most} of Decree 93/2021, and gives no reason"
+                        ),
+                    ),
+                });
+            }
+            Body::Distribution(b) => {
+                let Some(c) = b
+                    .campaign_id
+                    .as_ref()
+                    .and_then(|c| self.book.campaigns.get(c.as_str()))
+                else {
+                    return;
+                };
+                let days = self.policy.distribution_deadline_days;
+                let Some(deadline) = c.support_deadline(days) else {
+                    return;
+                };
+                let on = format_date(day);
+                if on > deadline {
+                    self.findings.push(finding(
+                        "support_after_deadline",
+                        "medium",
+                        vec![seq],
+                        format!(
+                            "support under campaign {:?} recorded on {on}, after {deadline}: {days} days after its receiving closed on {}",
+                            c.campaign_id,
+                            c.receiving_ends()
+                        ),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Reads the next entry.
     pub fn push(&mut self, canonical: &str) {
         let read = match read_entry(canonical) {
@@ -231,6 +324,7 @@ impl Auditor {
         let (seq, actor, body) = (read.seq, read.actor.clone(), &read.body);
         let day = today_in_vietnam(read.recorded_at);
         self.before(seq, &actor, day, body);
+        self.decree_93(seq, day, body);
         self.four_eyes(seq, read.v, &actor, day, body);
         let settling = if let Body::OutflowApproved(o) = body {
             self.book.distribution_at.get(&o.of_seq).cloned()
@@ -446,6 +540,7 @@ impl Auditor {
     /// Ends the reading: findings about what is still open today.
     pub fn finish(mut self) -> Vec<Finding> {
         self.four_eyes_findings();
+        self.campaign_deadlines();
         let today = self.options.today;
         let age = |d: &Date| (today - *d).whole_days();
         let mut unacknowledged = Vec::new();
@@ -601,6 +696,110 @@ mod tests {
             a.push(&e.to_string());
         }
         a.finish()
+    }
+
+    fn audit_on(entries: &[Value], policy: &Policy, today: Date) -> Vec<Finding> {
+        let options = Options {
+            today,
+            ack_days: 30,
+            pending_days: 14,
+            large_anonymous_vnd: 50_000_000,
+        };
+        let mut a = Auditor::new(policy.clone(), options);
+        for e in entries {
+            a.push(&e.to_string());
+        }
+        a.finish()
+    }
+
+    #[test]
+    fn decree_93_windows_and_support_deadlines_are_found() {
+        let campaign = |id: &str, from: &str, to: &str| {
+            json!({"campaign_id": id, "name": "Vận động", "kind": "disaster_relief",
+                   "starts_on": from, "ends_on": to})
+        };
+        let mut long = campaign("dai", "2026-01-01", "2026-12-31");
+        long["window_reason"] = json!("Xây nhà đại đoàn kết cả năm");
+        let mut storm = gift(Some("bao"));
+        storm["received_on"] = json!("2026-10-01");
+        let mut entries = ledger(&[
+            (
+                "campaign_opened",
+                campaign("bao", "2026-09-01", "2026-10-20"),
+            ),
+            ("campaign_opened", long),
+            (
+                "campaign_opened",
+                campaign("moi", "2026-11-01", "2026-11-30"),
+            ),
+            ("donation_cash", storm),
+            ("donation_cash", gift(Some("moi"))),
+            ("campaign_closed", json!({"campaign_id": "moi"})),
+        ]);
+        let mut policy = Policy::permissive(20_000_000);
+        policy.campaign_max_days = 90;
+        policy.distribution_deadline_days = 20;
+        let kinds = |found: &[Finding]| -> Vec<(&'static str, &'static str, Vec<u64>)> {
+            let mut k: Vec<_> = found
+                .iter()
+                .filter(|f| f.kind.starts_with("campaign"))
+                .map(|f| (f.kind, f.severity, f.seqs.clone()))
+                .collect();
+            k.sort();
+            k
+        };
+        // "bao" received until 20 October: its support was due by 9
+        // November, and none was given. "moi" was closed on 10 November,
+        // so its is due by the 30th. "dai" runs 365 days, and says why.
+        let found = audit_on(&entries, &policy, date!(2026 - 11 - 23));
+        assert_eq!(
+            kinds(&found),
+            vec![
+                ("campaign_support_overdue", "medium", vec![1]),
+                ("campaign_window_extended", "low", vec![2]),
+            ],
+            "{found:?}"
+        );
+        let overdue = found
+            .iter()
+            .find(|f| f.kind == "campaign_support_overdue")
+            .unwrap();
+        assert!(
+            overdue.message.contains("2026-11-09") && overdue.message.contains("100000"),
+            "{}",
+            overdue.message
+        );
+        // On the deadline itself nothing is late yet.
+        let on_time = audit_on(&entries, &policy, date!(2026 - 11 - 09));
+        assert_eq!(
+            kinds(&on_time),
+            vec![("campaign_window_extended", "low", vec![2])]
+        );
+        // Past "moi"'s deadline, counted from the day it was closed (10
+        // November), not from the end of its window.
+        let later = audit_on(&entries, &policy, date!(2026 - 12 - 01));
+        assert_eq!(
+            kinds(&later),
+            vec![
+                ("campaign_support_overdue", "medium", vec![1]),
+                ("campaign_support_overdue", "medium", vec![3]),
+                ("campaign_window_extended", "low", vec![2]),
+            ]
+        );
+        // A ledger whose long window gives no reason (written under another
+        // policy) is named as such.
+        entries[2]["body"]
+            .as_object_mut()
+            .unwrap()
+            .remove("window_reason");
+        let bare = audit_on(&entries, &policy, date!(2026 - 11 - 09));
+        assert_eq!(
+            kinds(&bare),
+            vec![("campaign_window_too_long", "medium", vec![2])]
+        );
+        // A policy of 400 days finds no window too long.
+        policy.campaign_max_days = 400;
+        assert!(kinds(&audit_on(&entries, &policy, date!(2026 - 11 - 09))).is_empty());
     }
 
     fn gift(campaign: Option<&str>) -> Value {

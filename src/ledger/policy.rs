@@ -35,7 +35,17 @@ pub struct Policy {
     pub min_public_households: u32,
     /// Funds beyond the committee tree that transfers may go to.
     pub transfer_counterparties: Vec<String>,
+    /// Longest receiving window of a campaign, in days counted from
+    /// `starts_on` through `ends_on` (Decree 93/2021: 90), unless the
+    /// campaign records a `window_reason`.
+    pub campaign_max_days: u32,
+    /// Days after receiving closes within which a campaign's support is
+    /// given (Decree 93/2021: 20).
+    pub distribution_deadline_days: u32,
 }
+
+/// Most `campaign_max_days` may be: ten years.
+pub const CAMPAIGN_MAX_DAYS_MAX: u32 = 3_660;
 
 impl Policy {
     /// Reads the settings' string-keyed tables, naming the first bad key.
@@ -107,6 +117,8 @@ impl Policy {
             fresh_household_days: 30,
             min_public_households: 3,
             transfer_counterparties: Vec::new(),
+            campaign_max_days: CAMPAIGN_MAX_DAYS_MAX,
+            distribution_deadline_days: 20,
         }
     }
 }

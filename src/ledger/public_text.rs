@@ -17,8 +17,9 @@ use super::saoke::fold_for_search;
 use super::state::Rejection;
 
 /// Free-text fields, wherever they appear in a body.
-const TEXT_KEYS: [&str; 9] = [
+const TEXT_KEYS: [&str; 10] = [
     "display",
+    "window_reason",
     "note",
     "reason",
     "purpose",

@@ -426,6 +426,19 @@ fn prepare(
     };
     match body {
         Body::CampaignOpened(b) => {
+            // Decree 93/2021: receiving lasts at most the policy's days
+            // unless the campaign says why.
+            let days = (b.ends_on.0 - b.starts_on.0).whole_days() + 1;
+            let most = i64::from(ctx.policy.campaign_max_days);
+            if days > most && b.window_reason.is_none() {
+                return Err(Rejection::rule(
+                    "campaign_window_too_long",
+                    "body.ends_on",
+                    format!(
+                        "the window runs {days} days, from starts_on through ends_on; receiving lasts at most {most} days (Decree 93/2021) unless window_reason says why"
+                    ),
+                ));
+            }
             fill(&mut b.campaign_id);
             if b.reference.is_none() {
                 b.reference = Some(new_reference(book));
@@ -1049,6 +1062,43 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_campaign_receives_for_at_most_the_policy_s_days_unless_it_says_why() {
+        let mut f = Fund::open();
+        f.policy.campaign_max_days = 90;
+        let campaign = |id: &str, to: &str| {
+            json!({"campaign_id": id, "name": "Cứu trợ bão số 3", "kind": "disaster_relief",
+                   "starts_on": "2026-10-01", "ends_on": to})
+        };
+        // 1 October through 29 December is 90 days, counting both.
+        f.write("campaign_opened", campaign("c90", "2026-12-29"))
+            .unwrap();
+        assert_eq!(
+            f.rule("campaign_opened", campaign("c91", "2026-12-30")),
+            "campaign_window_too_long"
+        );
+        let mut why = campaign("c182", "2027-03-31");
+        why["window_reason"] = json!("Khắc phục hậu quả bão kéo dài qua Tết");
+        let a = f.write("campaign_opened", why).unwrap();
+        assert!(
+            a.canonical.contains("\"window_reason\":\"Khắc phục"),
+            "{}",
+            a.canonical
+        );
+        // A policy of 30 days refuses what 90 allowed.
+        f.policy.campaign_max_days = 30;
+        assert_eq!(
+            f.rule("campaign_opened", campaign("c31", "2026-10-31")),
+            "campaign_window_too_long"
+        );
+        f.write("campaign_opened", campaign("c30", "2026-10-30"))
+            .unwrap();
+        // The reason is public text: no personal data in it.
+        let mut private = campaign("c-cccd", "2027-03-31");
+        private["window_reason"] = json!("Gia đình ông A, CCCD 001086012345");
+        assert!(f.write("campaign_opened", private).is_err());
+    }
+
     /// 100 kg of rice given at `unit_value` đồng a kilogram.
     fn rice_in(f: &mut Fund, unit_value: u64) -> Appended {
         let value = unit_value * 100;
@@ -1112,7 +1162,7 @@ mod tests {
         f.write(
             "campaign_opened",
             json!({"campaign_id": "bao-yagi", "name": "Ủng hộ đồng bào bị bão", "kind": "disaster_relief",
-                   "starts_on": "2026-09-01", "ends_on": "2026-12-31", "target_vnd": "1000000000"}),
+                   "starts_on": "2026-09-01", "ends_on": "2026-12-31", "window_reason": "Vận động cả năm", "target_vnd": "1000000000"}),
         )
         .unwrap();
         let p = f

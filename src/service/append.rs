@@ -64,13 +64,37 @@ pub fn idempotency_key(actor: &str, key: &str, route: &str, request: &[u8]) -> I
     }
 }
 
+/// A campaign is launched by the fund's committee or one above it (SPEC
+/// §11); left out, by the fund's own.
+fn launched_by(info: &crate::store::FundInfo, by: &mut Option<Code>) -> Result<(), Rejection> {
+    match by {
+        None => {
+            *by = Some(
+                Code::parse(&info.committee_code, "launched_by")
+                    .map_err(|e| Rejection::field("body.launched_by", e.message))?,
+            );
+            Ok(())
+        }
+        Some(code) if info.committee_path.split('/').any(|c| c == code.as_str()) => Ok(()),
+        Some(code) => Err(Rejection::rule(
+            "launched_by_not_above",
+            "body.launched_by",
+            format!(
+                "committee {} is neither the fund's committee ({}) nor one above it",
+                code.as_str(),
+                info.committee_code
+            ),
+        )),
+    }
+}
+
 /// Appends `drafts` to `fund` for `caller`: one entry (`batch` false) or
 /// a batch that is all or nothing.
 pub async fn append(
     s: &AppState,
     caller: &Caller,
     fund: &str,
-    drafts: Vec<Draft>,
+    mut drafts: Vec<Draft>,
     batch: bool,
     key: Option<IdempotencyKey>,
 ) -> Result<Outcome, AppendError> {
@@ -83,7 +107,11 @@ pub async fn append(
             rejection: Rejection::field("entries", "must hold at least one entry"),
         });
     }
-    for (index, d) in drafts.iter().enumerate() {
+    for (index, d) in drafts.iter_mut().enumerate() {
+        if let Body::CampaignOpened(c) = &mut d.body {
+            launched_by(&info, &mut c.launched_by)
+                .map_err(|rejection| AppendError::Rejected { index, rejection })?;
+        }
         if let Body::TransferOut(t) = &d.body {
             let to = t.counterparty_fund.as_str();
             // An unknown fund is refused by the writer, naming it.

@@ -50,6 +50,39 @@ impl PledgeView {
     }
 }
 
+/// A campaign as read on a day: the books' state, where its window
+/// stands (`upcoming`, `open`, `ended`, `closed`) and its Decree 93/2021
+/// dates.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CampaignView {
+    #[serde(flatten)]
+    pub campaign: crate::ledger::book::Campaign,
+    pub phase: &'static str,
+    /// The last day it received: `ends_on`, or the day it was closed.
+    pub receiving_ends: String,
+    /// The last day its support is due, `deadline_days` after that.
+    pub support_deadline: Option<String>,
+}
+
+impl CampaignView {
+    /// `today` is `YYYY-MM-DD` in Vietnam.
+    pub fn on(campaign: crate::ledger::book::Campaign, today: &str, deadline_days: u32) -> Self {
+        use crate::ledger::book::CampaignPhase as P;
+        let phase = match campaign.phase(today) {
+            P::Upcoming => "upcoming",
+            P::Open => "open",
+            P::Ended => "ended",
+            P::Closed => "closed",
+        };
+        Self {
+            phase,
+            receiving_ends: campaign.receiving_ends().to_owned(),
+            support_deadline: campaign.support_deadline(deadline_days),
+            campaign,
+        }
+    }
+}
+
 /// A stock line with what pending distributions leave available.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StockView {

@@ -9,6 +9,61 @@ use super::{
 };
 
 impl Store {
+    /// Gives campaigns closed before their books kept the day they were
+    /// closed (`closed_on`) that day, read from their `campaign_closed`
+    /// entries, so the saved books agree with a replay. Returns how many
+    /// it filled; run once at start, it finds none the next time.
+    pub async fn fill_campaign_closed_on(&self) -> Result<u64> {
+        let rows = sqlx::query(
+            "SELECT fund_code, id, data FROM fund_objects WHERE kind = 'campaign' AND status = 'closed'",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        let mut missing: Vec<(String, String, Value)> = Vec::new();
+        for r in &rows {
+            let data: String = r.try_get("data")?;
+            let data: Value = serde_json::from_str(&data)
+                .map_err(|e| StoreError::Corrupt(format!("a campaign's saved books: {e}")))?;
+            if data.get("closed_on").is_none() {
+                missing.push((r.try_get("fund_code")?, r.try_get("id")?, data));
+            }
+        }
+        let mut filled = 0;
+        for (fund, id, mut data) in missing {
+            let closings = sqlx::query(
+                "SELECT canonical FROM entries WHERE fund_code = $1 AND kind = 'campaign_closed' ORDER BY seq",
+            )
+            .bind(&fund)
+            .fetch_all(&self.read)
+            .await?;
+            let mut on = None;
+            for c in &closings {
+                let canonical: String = c.try_get("canonical")?;
+                let read = crate::ledger::replay::read_entry(&canonical)
+                    .map_err(|e| StoreError::Corrupt(format!("fund {fund}: {}", e.reason)))?;
+                if let crate::ledger::kinds::Body::CampaignClosed(b) = &read.body {
+                    if b.campaign_id.as_str() == id {
+                        on = Some(crate::ledger::ids::format_date(
+                            crate::ledger::ids::today_in_vietnam(read.recorded_at),
+                        ));
+                    }
+                }
+            }
+            let Some(on) = on else { continue };
+            data["closed_on"] = Value::String(on);
+            sqlx::query(
+                "UPDATE fund_objects SET data = $1 WHERE fund_code = $2 AND kind = 'campaign' AND id = $3",
+            )
+            .bind(data.to_string())
+            .bind(&fund)
+            .bind(&id)
+            .execute(&self.write)
+            .await?;
+            filled += 1;
+        }
+        Ok(filled)
+    }
+
     // ---- the fund's books ---------------------------------------------------
 
     /// Derived objects of one kind, in id order after `after`, filtered by

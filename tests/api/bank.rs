@@ -55,7 +55,7 @@ async fn campaign(app: &TestApp, clerk: &str, name: &str) -> (String, String) {
             F,
             clerk,
             "campaign_opened",
-            json!({"name": name, "kind": "peak_month", "starts_on": "2026-10-01", "ends_on": "2026-12-31"}),
+            json!({"name": name, "kind": "peak_month", "starts_on": "2026-10-01", "ends_on": "2026-12-31", "window_reason": "Vận động cả năm"}),
         )
         .await;
     let seq = a["seq"].as_u64().expect("seq");

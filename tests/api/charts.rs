@@ -82,7 +82,7 @@ async fn the_charts_say_what_their_tables_say(app: TestApp) {
         &clerk,
         "campaign_opened",
         json!({"campaign_id": "tet-2027", "name": "Tết Nhân ái 2027", "kind": "tet",
-               "starts_on": "2026-10-01", "ends_on": "2027-02-15", "target_vnd": "10000000"}),
+               "starts_on": "2026-10-01", "ends_on": "2027-02-15", "window_reason": "Vận động cả năm", "target_vnd": "10000000"}),
     )
     .await;
     app.record(
@@ -90,7 +90,7 @@ async fn the_charts_say_what_their_tables_say(app: TestApp) {
         &clerk,
         "campaign_opened",
         json!({"campaign_id": "lu-2026", "name": "Cứu trợ lũ", "kind": "disaster_relief",
-               "starts_on": "2026-10-01", "ends_on": "2026-12-31"}),
+               "starts_on": "2026-10-01", "ends_on": "2026-12-31", "window_reason": "Vận động cả năm"}),
     )
     .await;
     gift(&app, &clerk, "1000000", "2026-11-03").await;

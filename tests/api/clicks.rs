@@ -413,7 +413,7 @@ async fn the_public_pages_show_their_figures_on_a_phone(app: TestApp) {
         &clerk,
         "campaign_opened",
         json!({"campaign_id": "tet-2027", "name": "Tết Nhân ái 2027", "kind": "tet",
-               "starts_on": "2026-10-01", "ends_on": "2027-02-15", "target_vnd": "100000000"}),
+               "starts_on": "2026-10-01", "ends_on": "2027-02-15", "window_reason": "Vận động cả năm", "target_vnd": "100000000"}),
     )
     .await;
     let gift = app
@@ -588,7 +588,7 @@ async fn a_clerk_takes_a_statement_in_and_settles_its_lines_on_a_phone(app: Test
         .post("/funds/HN-VNN/bank-accounts", Some(&app.admin), &json!({"bank_bin": "970436", "account_no": acct, "account_name": "UY BAN MTTQ HA NOI", "bank_name": "Vietcombank"}))
         .await;
     assert_eq!(opened.status, 201, "{}", opened.text);
-    app.record("HN-VNN", &clerk, "campaign_opened", json!({"campaign_id": "lu-2026", "name": "Cứu trợ lũ 2026", "kind": "disaster_relief", "starts_on": "2026-10-01", "ends_on": "2026-12-31"})).await;
+    app.record("HN-VNN", &clerk, "campaign_opened", json!({"campaign_id": "lu-2026", "name": "Cứu trợ lũ 2026", "kind": "disaster_relief", "starts_on": "2026-10-01", "ends_on": "2026-12-31", "window_reason": "Vận động cả năm"})).await;
     use sovang::intake::statement::fixtures::{statement, FixtureLine};
     let line = |r: &str, credit: u64, debit: u64, n: &str| FixtureLine {
         date: time::macros::date!(2026 - 11 - 15),

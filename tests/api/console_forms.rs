@@ -960,7 +960,7 @@ async fn gift_forms_offer_only_campaigns_in_their_window(app: TestApp) {
             &clerk,
             "campaign_opened",
             json!({"campaign_id": id, "name": format!("Đợt {id}"), "kind": "other",
-                   "starts_on": starts, "ends_on": ends}),
+                   "starts_on": starts, "ends_on": ends, "window_reason": "Nhận quanh năm"}),
         )
         .await;
     }

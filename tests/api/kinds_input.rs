@@ -45,7 +45,7 @@ fn cases() -> Vec<Case> {
         Case {
             kind: "campaign_opened",
             valid: json!({"campaign_id": "tet-2027", "name": "Tết vì người nghèo 2027", "kind": "tet",
-                          "starts_on": "2026-11-01", "ends_on": "2027-02-15", "target_vnd": "100000000"}),
+                          "starts_on": "2026-11-01", "ends_on": "2027-02-15", "window_reason": "Vận động cả năm", "target_vnd": "100000000"}),
             bad: vec![
                 ("kind", json!("xmas"), "body.kind"),
                 ("name", long(201), "body.name"),

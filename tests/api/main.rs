@@ -17,6 +17,7 @@ mod concurrency;
 mod console;
 mod console_forms;
 mod controls;
+mod decree_93;
 mod demo;
 mod driver;
 mod findings;

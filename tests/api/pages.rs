@@ -23,7 +23,7 @@ pub(crate) async fn page(app: &TestApp, path: &str) -> (u16, String) {
 async fn readers_see_funds_campaigns_stock_and_gifts(app: TestApp) {
     let clerk = app.with_fund().await;
     app.record("HN-VNN", &clerk, "campaign_opened", json!({"campaign_id": "tet-2027", "name": "Tết Nhân ái 2027",
-        "kind": "tet", "starts_on": "2026-11-01", "ends_on": "2027-01-31", "target_vnd": "10000000"})).await;
+        "kind": "tet", "starts_on": "2026-11-01", "ends_on": "2027-01-31", "window_reason": "Vận động cả năm", "target_vnd": "10000000"})).await;
     for (name, amount) in [
         ("Nguyễn Văn An", "1500000"),
         ("Nguyễn Văn Anh", "500000"),
@@ -110,7 +110,7 @@ async fn readers_see_where_the_money_went_campaigns_and_statements(app: TestApp)
     let (_, empty) = page(&app, "/f/HN-VNN").await;
     assert!(empty.contains("Chưa có khoản ủng hộ nào."), "{empty}");
     app.record("HN-VNN", &clerk, "campaign_opened", json!({"campaign_id": "tet-2027", "name": "Tết Nhân ái 2027",
-        "kind": "tet", "starts_on": "2026-11-01", "ends_on": "2027-01-31", "target_vnd": "10000000"})).await;
+        "kind": "tet", "starts_on": "2026-11-01", "ends_on": "2027-01-31", "window_reason": "Vận động cả năm", "target_vnd": "10000000"})).await;
     for (name, amount, campaign) in [
         ("Nguyễn Văn An", "1500000", Some("tet-2027")),
         ("Trần Thị Bình", "2000000", Some("tet-2027")),
@@ -256,7 +256,8 @@ async fn campaigns_show_their_window_and_progress_past_the_target(app: TestApp) 
             &clerk,
             "campaign_opened",
             json!({"campaign_id": id, "name": format!("Đợt {id}"), "kind": "other",
-                   "starts_on": starts, "ends_on": ends, "target_vnd": "1000000"}),
+                   "starts_on": starts, "ends_on": ends, "target_vnd": "1000000",
+                   "window_reason": "Nhận quanh năm"}),
         )
         .await;
     }
@@ -309,7 +310,7 @@ async fn receipts_name_the_campaign_and_the_goods(app: TestApp) {
         &clerk,
         "campaign_opened",
         json!({"campaign_id": "tet-2027", "name": "Tết Nhân ái 2027", "kind": "tet",
-               "starts_on": "2026-10-01", "ends_on": "2099-01-01"}),
+               "starts_on": "2026-10-01", "ends_on": "2099-01-01", "window_reason": "Vận động cả năm"}),
     )
     .await;
     let goods = app

@@ -113,7 +113,7 @@ async fn the_writer_starts_from_its_snapshot_and_reverses_a_gift_the_snapshot_ho
             &format!("/funds/{F}/entries"),
             Some(&clerk),
             &json!({"kind": "campaign_opened", "body": {"campaign_id": "tet-2027",
-                "name": "Tết 2027", "kind": "tet", "starts_on": "2026-10-01", "ends_on": "2027-02-28"}}),
+                "name": "Tết 2027", "kind": "tet", "starts_on": "2026-10-01", "ends_on": "2027-02-28", "window_reason": "Vận động cả năm"}}),
         )
         .await;
     assert_eq!(a.status, 201, "{}", a.text);
@@ -168,7 +168,7 @@ async fn a_snapshot_changed_behind_the_service_s_back_is_named_refused_and_never
             &format!("/funds/{F}/entries"),
             Some(&clerk),
             &json!({"kind": "campaign_opened", "body": {"campaign_id": "tet-2027",
-                "name": "Tết 2027", "kind": "tet", "starts_on": "2026-10-01", "ends_on": "2027-02-28"}}),
+                "name": "Tết 2027", "kind": "tet", "starts_on": "2026-10-01", "ends_on": "2027-02-28", "window_reason": "Vận động cả năm"}}),
         )
         .await;
     assert_eq!(a.status, 201, "{}", a.text);

@@ -254,7 +254,7 @@ async fn an_edited_derived_table_is_found_by_replay(app: TestApp) {
         &clerk,
         "campaign_opened",
         json!({"campaign_id": "tet", "name": "Tết 2027",
-        "kind": "tet", "starts_on": "2026-11-01", "ends_on": "2027-01-31"}),
+        "kind": "tet", "starts_on": "2026-11-01", "ends_on": "2027-01-31", "window_reason": "Vận động cả năm"}),
     )
     .await;
     app.record("HN-VNN", &clerk, "donation_cash", json!({"donor": {"display": "Bà Tư", "kind": "individual"},

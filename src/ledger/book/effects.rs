@@ -132,6 +132,9 @@ impl Book {
                             target_vnd: b.target_vnd.map(|t| t.get().to_string()),
                             status: CampaignStatus::Open,
                             closed_reason: None,
+                            closed_on: None,
+                            window_reason: b.window_reason.as_ref().map(|r| r.as_str().to_owned()),
+                            launched_by: b.launched_by.as_ref().map(|c| c.as_str().to_owned()),
                             opened_seq: at.seq,
                             gifts: 0,
                             cash_received_vnd: 0,
@@ -160,9 +163,11 @@ impl Book {
                     if forward {
                         c.status = CampaignStatus::Closed;
                         c.closed_reason = b.reason.as_ref().map(|r| r.as_str().to_owned());
+                        c.closed_on = Some(format_date(at.date));
                     } else {
                         c.status = CampaignStatus::Open;
                         c.closed_reason = None;
+                        c.closed_on = None;
                     }
                 }
                 self.touch("campaign", b.campaign_id.as_str());

@@ -50,6 +50,16 @@ pub struct Campaign {
     pub status: CampaignStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub closed_reason: Option<String>,
+    /// The day (Vietnam) a `campaign_closed` entry closed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_on: Option<String>,
+    /// Why its window runs past the policy's `campaign_max_days`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_reason: Option<String>,
+    /// The committee that launched it (campaigns opened before this was
+    /// recorded have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launched_by: Option<String>,
     pub opened_seq: u64,
     pub gifts: u64,
     #[serde(with = "as_string")]
@@ -91,6 +101,30 @@ impl Campaign {
     pub fn progress_percent(&self) -> Option<u64> {
         let target = self.target().filter(|t| *t > 0)?;
         u64::try_from((self.received_vnd() * 100 / target).max(0)).ok()
+    }
+
+    /// The last day it received: `ends_on`, or the day it was closed if
+    /// that came first (`YYYY-MM-DD`).
+    pub fn receiving_ends(&self) -> &str {
+        match &self.closed_on {
+            Some(closed) if closed.as_str() < self.ends_on.as_str() => closed,
+            _ => &self.ends_on,
+        }
+    }
+
+    /// The last day its support may be given: `days` after receiving
+    /// ends (Decree 93/2021: 20). `None` for a date that does not read.
+    pub fn support_deadline(&self, days: u32) -> Option<String> {
+        let end = crate::ledger::ids::parse_date(self.receiving_ends(), "ends_on").ok()?;
+        let last = end.checked_add(time::Duration::days(i64::from(days)))?;
+        Some(crate::ledger::ids::format_date(last))
+    }
+
+    /// Days from `starts_on` through `ends_on`.
+    pub fn window_days(&self) -> Option<i64> {
+        let from = crate::ledger::ids::parse_date(&self.starts_on, "starts_on").ok()?;
+        let to = crate::ledger::ids::parse_date(&self.ends_on, "ends_on").ok()?;
+        Some((to - from).whole_days() + 1)
     }
 
     /// Where the campaign stands on `today` (`YYYY-MM-DD`): closed by an
@@ -421,6 +455,27 @@ mod tests {
             ..c
         };
         assert_eq!(closed.phase("2026-12-01"), CampaignPhase::Closed);
+    }
+
+    #[test]
+    fn support_is_due_days_after_receiving_ends_or_the_day_it_was_closed() {
+        let c = campaign(0, 0, None);
+        assert_eq!(c.window_days(), Some(92));
+        assert_eq!(c.receiving_ends(), "2027-01-31");
+        assert_eq!(c.support_deadline(20).as_deref(), Some("2027-02-20"));
+        assert_eq!(c.support_deadline(0).as_deref(), Some("2027-01-31"));
+        let early = Campaign {
+            closed_on: Some("2026-12-15".into()),
+            ..c.clone()
+        };
+        assert_eq!(early.receiving_ends(), "2026-12-15");
+        assert_eq!(early.support_deadline(20).as_deref(), Some("2027-01-04"));
+        // Closed after its window ended: the window's end counts.
+        let late = Campaign {
+            closed_on: Some("2027-03-01".into()),
+            ..c
+        };
+        assert_eq!(late.receiving_ends(), "2027-01-31");
     }
 
     #[test]

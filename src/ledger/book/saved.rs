@@ -37,7 +37,7 @@ use crate::ledger::money::{AmountVnd, SumVnd};
 use crate::ledger::values::Day;
 
 /// The version of this layout; a saved copy of another is not read.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Bytes per gift in [`Saved::gifts`].
 pub const GIFT_BYTES: usize = 31;

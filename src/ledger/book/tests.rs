@@ -2172,8 +2172,17 @@ fn saved_books_that_are_damaged_are_refused_not_half_read() {
     damaged(&|s| s.gifts[20..24].copy_from_slice(&7u32.to_le_bytes()));
     damaged(&|s| s.gifts[24..28].copy_from_slice(&7u32.to_le_bytes()));
     // Another version, an unknown field, an entry past the size.
-    damaged(&|s| s.books = s.books.replacen("\"v\":1", "\"v\":2", 1));
-    damaged(&|s| s.books = s.books.replacen("{\"v\":1", "{\"v\":1,\"extra\":1", 1));
+    let v = format!("\"v\":{}", saved::VERSION);
+    damaged(&|s| {
+        s.books = s
+            .books
+            .replacen(&v, &format!("\"v\":{}", saved::VERSION + 1), 1)
+    });
+    damaged(&|s| {
+        s.books = s
+            .books
+            .replacen(&format!("{{{v}"), &format!("{{{v},\"extra\":1"), 1)
+    });
     damaged(&|s| s.books = s.books.replacen("\"size\":5", "\"size\":3", 1));
     damaged(&|s| s.books = "not json".into());
 }

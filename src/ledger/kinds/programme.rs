@@ -39,6 +39,14 @@ pub struct CampaignOpened {
     pub kind: CampaignKind,
     pub starts_on: Day,
     pub ends_on: Day,
+    /// Why receiving runs longer than the policy's `campaign_max_days`
+    /// (Decree 93/2021: 90 days); a longer window without one is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_reason: Option<LongText>,
+    /// The committee that launched the campaign: the fund's own or one
+    /// above it. Filled with the fund's committee when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launched_by: Option<Code>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_vnd: Option<AmountVnd>,
     /// Made by the server (SPEC §10): what a donor writes in a transfer,
