@@ -227,7 +227,7 @@ impl Auditor {
             let Some(deadline) = c.support_deadline(days) else {
                 continue;
             };
-            let given = c.distributed_cash_vnd + c.distributed_goods_vnd;
+            let given = c.given_vnd();
             let received = c.received_vnd();
             if today > deadline && received > given {
                 self.findings.push(finding(
@@ -648,7 +648,10 @@ mod tests {
     fn ledger(bodies: &[(&str, Value)]) -> Vec<Value> {
         let code = Code::parse("PX-VNN", "f").unwrap();
         let mut state = FundState::empty(code.clone());
-        let policy = Policy::permissive(20_000_000);
+        let mut policy = Policy::permissive(20_000_000);
+        // One clerk records everything: its households' support is not
+        // held back for a second person here.
+        policy.fresh_household_days = 0;
         let ctx = Context {
             actor: "clerk",
             now: datetime!(2026-11-10 02:00 UTC),
@@ -676,7 +679,10 @@ mod tests {
             .canonical,
         ];
         for (kind, body) in bodies {
-            let draft = Draft::parse(kind, body.clone(), None, ctx.now).unwrap();
+            let private = (*kind == "household_registered").then(
+                || json!({"head_name": "Lò Văn Páo", "cccd": "001085000778", "address": "Thôn 2"}),
+            );
+            let draft = Draft::parse(kind, body.clone(), private, ctx.now).unwrap();
             out.push(apply(&mut state, draft, &ctx).unwrap().canonical);
         }
         out.iter()
@@ -720,8 +726,16 @@ mod tests {
         };
         let mut long = campaign("dai", "2026-01-01", "2026-12-31");
         long["window_reason"] = json!("Xây nhà đại đoàn kết cả năm");
-        let mut storm = gift(Some("bao"));
-        storm["received_on"] = json!("2026-10-01");
+        let on = |campaign: &str, day: &str| {
+            let mut g = gift(Some(campaign));
+            g["received_on"] = json!(day);
+            g
+        };
+        let support = |id: &str, campaign: &str| {
+            json!({"distribution_id": id, "household_id": "ho-1", "support_type": "relief",
+                   "cash_vnd": "50000", "decision_ref": "QĐ 5", "campaign_id": campaign})
+        };
+        // Every entry is recorded on 10 November 2026.
         let mut entries = ledger(&[
             (
                 "campaign_opened",
@@ -732,9 +746,44 @@ mod tests {
                 "campaign_opened",
                 campaign("moi", "2026-11-01", "2026-11-30"),
             ),
-            ("donation_cash", storm),
+            ("donation_cash", on("bao", "2026-10-01")),
             ("donation_cash", gift(Some("moi"))),
             ("campaign_closed", json!({"campaign_id": "moi"})),
+            // Long over, and nothing received: nothing is owed.
+            (
+                "campaign_opened",
+                campaign("trong", "2026-08-01", "2026-08-31"),
+            ),
+            // 90 days, then 91, counting both ends.
+            (
+                "campaign_opened",
+                campaign("chin-muoi", "2026-08-01", "2026-10-29"),
+            ),
+            (
+                "campaign_opened",
+                campaign("chin-mot", "2026-08-01", "2026-10-30"),
+            ),
+            // Receiving closed 21 October: support due by 10 November.
+            (
+                "campaign_opened",
+                campaign("dung-han", "2026-10-01", "2026-10-21"),
+            ),
+            ("donation_cash", on("dung-han", "2026-10-15")),
+            (
+                "household_registered",
+                json!({"household_id": "ho-1", "commune_code": "PX", "hamlet": "Thôn 2",
+                       "category": "poor", "members": 3, "review_year": 2026}),
+            ),
+            // Seq 13: a day late for "bao"; 14: on the day for "dung-han";
+            // 15: in time for "moi"; 16: naming no campaign.
+            ("distribution", support("d-bao", "bao")),
+            ("distribution", support("d-dung-han", "dung-han")),
+            ("distribution", support("d-moi", "moi")),
+            (
+                "distribution",
+                json!({"distribution_id": "d-0", "household_id": "ho-1", "support_type": "relief",
+                       "cash_vnd": "1000", "decision_ref": "QĐ 6"}),
+            ),
         ]);
         let mut policy = Policy::permissive(20_000_000);
         policy.campaign_max_days = 90;
@@ -742,64 +791,84 @@ mod tests {
         let kinds = |found: &[Finding]| -> Vec<(&'static str, &'static str, Vec<u64>)> {
             let mut k: Vec<_> = found
                 .iter()
-                .filter(|f| f.kind.starts_with("campaign"))
+                .filter(|f| f.kind.starts_with("campaign") || f.kind == "support_after_deadline")
                 .map(|f| (f.kind, f.severity, f.seqs.clone()))
                 .collect();
             k.sort();
             k
         };
-        // "bao" received until 20 October: its support was due by 9
-        // November, and none was given. "moi" was closed on 10 November,
-        // so its is due by the 30th. "dai" runs 365 days, and says why.
+        let always = [
+            ("campaign_window_extended", "low", vec![2]),
+            ("campaign_window_too_long", "medium", vec![9]),
+            ("support_after_deadline", "medium", vec![13]),
+        ];
+        // On 23 November: "bao" received 100,000 until 20 October and gave
+        // 50,000 by 9 November; "dung-han" gave 50,000 of 100,000 by the
+        // 10th; "moi", closed on 10 November, is due by the 30th; "dai"
+        // runs 365 days and says why; "chin-mot" runs 91 and does not.
         let found = audit_on(&entries, &policy, date!(2026 - 11 - 23));
-        assert_eq!(
-            kinds(&found),
-            vec![
-                ("campaign_support_overdue", "medium", vec![1]),
-                ("campaign_window_extended", "low", vec![2]),
-            ],
-            "{found:?}"
-        );
+        let mut want = vec![
+            ("campaign_support_overdue", "medium", vec![1]),
+            ("campaign_support_overdue", "medium", vec![10]),
+        ];
+        want.extend(always.iter().cloned());
+        want.sort();
+        assert_eq!(kinds(&found), want, "{found:?}");
         let overdue = found
             .iter()
             .find(|f| f.kind == "campaign_support_overdue")
             .unwrap();
         assert!(
-            overdue.message.contains("2026-11-09") && overdue.message.contains("100000"),
+            overdue.message.contains("2026-11-09")
+                && overdue.message.contains("received 100000")
+                && overdue.message.contains("given 50000"),
             "{}",
             overdue.message
         );
-        // On the deadline itself nothing is late yet.
-        let on_time = audit_on(&entries, &policy, date!(2026 - 11 - 09));
-        assert_eq!(
-            kinds(&on_time),
-            vec![("campaign_window_extended", "low", vec![2])]
+        let late = found
+            .iter()
+            .find(|f| f.kind == "support_after_deadline")
+            .unwrap();
+        assert!(
+            late.message.contains("2026-11-10, after 2026-11-09"),
+            "{}",
+            late.message
         );
+        // On "bao"'s deadline nothing it holds is late yet.
+        let on_time = audit_on(&entries, &policy, date!(2026 - 11 - 09));
+        assert_eq!(kinds(&on_time), always.to_vec());
         // Past "moi"'s deadline, counted from the day it was closed (10
         // November), not from the end of its window.
         let later = audit_on(&entries, &policy, date!(2026 - 12 - 01));
-        assert_eq!(
-            kinds(&later),
-            vec![
-                ("campaign_support_overdue", "medium", vec![1]),
-                ("campaign_support_overdue", "medium", vec![3]),
-                ("campaign_window_extended", "low", vec![2]),
-            ]
-        );
-        // A ledger whose long window gives no reason (written under another
-        // policy) is named as such.
+        let mut want = vec![
+            ("campaign_support_overdue", "medium", vec![1]),
+            ("campaign_support_overdue", "medium", vec![3]),
+            ("campaign_support_overdue", "medium", vec![10]),
+        ];
+        want.extend(always.iter().cloned());
+        want.sort();
+        assert_eq!(kinds(&later), want);
+        // The long window without its reason is named as such.
         entries[2]["body"]
             .as_object_mut()
             .unwrap()
             .remove("window_reason");
         let bare = audit_on(&entries, &policy, date!(2026 - 11 - 09));
-        assert_eq!(
-            kinds(&bare),
-            vec![("campaign_window_too_long", "medium", vec![2])]
-        );
-        // A policy of 400 days finds no window too long.
+        assert!(kinds(&bare).contains(&("campaign_window_too_long", "medium", vec![2])));
+        // A policy of 400 days finds no window too long; of 0 days past
+        // receiving, "dung-han"'s support was late too.
         policy.campaign_max_days = 400;
-        assert!(kinds(&audit_on(&entries, &policy, date!(2026 - 11 - 09))).is_empty());
+        policy.distribution_deadline_days = 0;
+        let other = audit_on(&entries, &policy, date!(2026 - 11 - 09));
+        assert_eq!(
+            kinds(&other),
+            vec![
+                ("campaign_support_overdue", "medium", vec![1]),
+                ("campaign_support_overdue", "medium", vec![10]),
+                ("support_after_deadline", "medium", vec![13]),
+                ("support_after_deadline", "medium", vec![14]),
+            ]
+        );
     }
 
     fn gift(campaign: Option<&str>) -> Value {

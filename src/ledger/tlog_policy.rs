@@ -421,6 +421,24 @@ mod tests {
     }
 
     #[test]
+    fn a_log_may_name_its_url_and_a_bad_one_is_refused() {
+        let log = lkey("sv.test/fund/A");
+        let p =
+            TlogPolicy::parse(format!("log {log} https://sv.test/fund/A\nquorum none").as_bytes())
+                .unwrap();
+        assert_eq!(p.logs[0].url.as_deref(), Some("https://sv.test/fund/A"));
+        assert_eq!(p.logs[0].vkey, log);
+        for bad in ["ftp://sv.test", "https://", "http://a?b=1"] {
+            let e = refused(&format!("log {log} {bad}\nquorum none"));
+            assert_eq!(e.line, 1, "{bad}: {e}");
+            assert!(e.message.contains("http"), "{bad}: {e}");
+        }
+        assert!(refused(&format!("log {log} https://a b\nquorum none"))
+            .message
+            .contains("log line"));
+    }
+
+    #[test]
     fn a_single_witness_or_none_is_a_quorum() {
         let p =
             TlogPolicy::parse(format!("witness P {}\nquorum P\n", wkey("a/p")).as_bytes()).unwrap();
@@ -584,6 +602,15 @@ mod tests {
         }
         let big = format!("{}quorum none\n", "#\n".repeat(BYTES_MAX));
         assert!(refused(&big).to_string().contains("bytes"));
+        let mut full = "quorum none\n#".to_owned();
+        full.push_str(&"x".repeat(BYTES_MAX - full.len()));
+        assert_eq!(full.len(), BYTES_MAX);
+        assert!(
+            TlogPolicy::parse(full.as_bytes()).is_ok(),
+            "as long as allowed"
+        );
+        full.push('x');
+        assert!(refused(&full).to_string().contains("bytes"));
         let many: String = (0..=ENTRIES_MAX)
             .map(|i| format!("witness W{i} {}\n", wkey(&format!("a/w{i}"))))
             .collect();

@@ -91,6 +91,11 @@ impl Campaign {
         self.cash_received_vnd + self.goods_received_vnd
     }
 
+    /// What the distributions naming it gave, in cash and in goods.
+    pub fn given_vnd(&self) -> SumVnd {
+        self.distributed_cash_vnd + self.distributed_goods_vnd
+    }
+
     /// Its target, if it has one.
     pub fn target(&self) -> Option<SumVnd> {
         self.target_vnd.as_deref().and_then(|v| v.parse().ok())
@@ -482,6 +487,12 @@ mod tests {
     fn a_campaign_counts_cash_and_goods_towards_its_target() {
         let c = campaign(3_000_000, 1_000_000, Some("10000000"));
         assert_eq!(c.received_vnd(), 4_000_000);
+        let given = Campaign {
+            distributed_cash_vnd: 700_000,
+            distributed_goods_vnd: 200_000,
+            ..c.clone()
+        };
+        assert_eq!(given.given_vnd(), 900_000);
         assert_eq!(c.target(), Some(10_000_000));
         assert_eq!(c.progress_percent(), Some(40));
     }
