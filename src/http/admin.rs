@@ -34,15 +34,14 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/committees", tag = "committees", summary = "List committees",
     responses((status = 200, body = schema::Committees)))]
 async fn committees(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let prefix = &s.settings.ledger.origin_prefix;
     let list = s
         .store
         .committees()
         .await?
         .into_iter()
         .map(|c| {
-            let name = crate::ledger::witness::witness_name(prefix, &c.code);
-            let key = crate::ledger::witness::WitnessKey::derive(&s.secret, &name)
+            let key = s
+                .witness_key(&c.code)
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
             Ok(
                 json!({"code": c.code, "name": c.name, "parent_code": c.parent_code,

@@ -12,8 +12,6 @@ use tlog_tiles::tlog::stored_hash_index;
 pub const HEIGHT: u8 = 8;
 /// Hashes (or entries) in a full tile.
 pub const FULL: u32 = 1 << HEIGHT;
-/// Bytes of a full hash tile.
-pub const FULL_TILE_BYTES: usize = FULL as usize * 32;
 /// Longest entry a bundle can hold: its length is a uint16 (SPEC §3).
 pub const ENTRY_BYTES_MAX: usize = u16::MAX as usize;
 
@@ -202,6 +200,25 @@ pub fn unbundle(mut b: &[u8]) -> Option<Vec<&[u8]>> {
 mod tests {
     use super::*;
     use crate::ledger::merkle::{leaf_hash, Frontier};
+
+    #[test]
+    fn decimals_have_one_spelling() {
+        assert_eq!(decimal("0"), Some(0));
+        assert_eq!(decimal("10"), Some(10));
+        assert_eq!(decimal("18446744073709551615"), Some(u64::MAX));
+        for bad in [
+            "",
+            "00",
+            "01",
+            "+1",
+            "-1",
+            " 1",
+            "1x",
+            "18446744073709551616",
+        ] {
+            assert_eq!(decimal(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn paths_read_and_write_as_c2sp_spells_them() {

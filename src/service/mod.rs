@@ -99,6 +99,9 @@ pub struct AppState {
     /// twice. (Processes sharing a PostgreSQL database do not share it:
     /// run imports from one of them.)
     intake_locks: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+    /// Committees' witness keys by code, derived once (the pusher asks for
+    /// them every round, for every fund). Bounded by the committees.
+    witness_keys: Arc<std::sync::RwLock<HashMap<String, crate::ledger::witness::WitnessKey>>>,
 }
 
 /// A fund's private hamlets by household, and the fund's size when read.
@@ -149,6 +152,29 @@ pub struct PageBooks {
 }
 
 impl AppState {
+    /// Committee `code`'s witness key, derived from the master secret the
+    /// first time it is asked for.
+    pub fn witness_key(
+        &self,
+        code: &str,
+    ) -> Result<crate::ledger::witness::WitnessKey, crate::ledger::checkpoint::CheckpointError>
+    {
+        if let Some(k) = self
+            .witness_keys
+            .read()
+            .ok()
+            .and_then(|m| m.get(code).cloned())
+        {
+            return Ok(k);
+        }
+        let name = crate::ledger::witness::witness_name(&self.settings.ledger.origin_prefix, code);
+        let key = crate::ledger::witness::WitnessKey::derive(&self.secret, &name)?;
+        if let Ok(mut m) = self.witness_keys.write() {
+            m.insert(code.to_owned(), key.clone());
+        }
+        Ok(key)
+    }
+
     pub fn new(store: Store, writer: Writer, secret: MasterSecret, settings: Settings) -> Self {
         Self {
             store,
@@ -173,6 +199,7 @@ impl AppState {
             campaign_days: Arc::default(),
             hamlets: Arc::default(),
             intake_locks: Arc::default(),
+            witness_keys: Arc::default(),
         }
     }
 

@@ -23,9 +23,7 @@ use std::time::Duration;
 use super::AppState;
 use crate::ledger::merkle::{self, Hash};
 use crate::ledger::tlog_policy::TlogPolicy;
-use crate::ledger::witness::{
-    judge, witness_name, AddCheckpoint, CosignerKey, Refusal, WitnessKey,
-};
+use crate::ledger::witness::{judge, witness_name, AddCheckpoint, CosignerKey, Refusal};
 use crate::store::witness::WitnessRefusal;
 use crate::store::{Store, StoreError};
 
@@ -78,9 +76,9 @@ async fn add_checkpoint_as(
     let mut lines = String::new();
     let mut refusals = Vec::new();
     for w in &witnesses {
-        let name = witness_name(&s.settings.ledger.origin_prefix, &w.witness);
-        let key = WitnessKey::derive(&s.secret, &name)
-            .map_err(|e| StoreError::Corrupt(format!("witness key {name}: {e}")))?;
+        let key = s
+            .witness_key(&w.witness)
+            .map_err(|e| StoreError::Corrupt(format!("witness key of {}: {e}", w.witness)))?;
         let mut judged = None;
         for _ in 0..RACES_MAX {
             let last = s.store.cosigned(&w.witness, &origin).await?;
@@ -208,9 +206,8 @@ pub fn fund_witnesses(
 ) -> Result<FundWitnesses, StoreError> {
     let prefix = &s.settings.ledger.origin_prefix;
     let derive = |code: &str| {
-        let name = witness_name(prefix, code);
-        WitnessKey::derive(&s.secret, &name)
-            .map_err(|e| StoreError::Corrupt(format!("witness key {name}: {e}")))
+        s.witness_key(code)
+            .map_err(|e| StoreError::Corrupt(format!("witness key of {code}: {e}")))
     };
     if let Some(policy) = s.witness_policy.as_ref().filter(|p| p.covers(origin)) {
         let mut witnesses = Vec::with_capacity(policy.witnesses.len());
