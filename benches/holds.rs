@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 #[path = "support/mod.rs"]
 mod support;
+use support::figures;
 
 const HEALTH_REQUESTS: usize = 2_000;
 const ATTACKERS: usize = 8;
@@ -34,13 +35,6 @@ struct Tally {
     refused_unchecked: AtomicU64,
     checked: AtomicU64,
     other: AtomicU64,
-}
-
-/// Median, 99th percentile and worst, in milliseconds.
-fn figures(mut ms: Vec<f64>) -> (f64, f64, f64) {
-    ms.sort_by(f64::total_cmp);
-    let at = |q: f64| ms[((ms.len() as f64 * q) as usize).min(ms.len() - 1)];
-    (at(0.5), at(0.99), ms[ms.len() - 1])
 }
 
 async fn health_latencies(client: &reqwest::Client, url: &str) -> Vec<f64> {

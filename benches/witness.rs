@@ -23,7 +23,7 @@ use sovang::ledger::witness::CosignerKey;
 mod relay;
 #[path = "support/mod.rs"]
 mod support;
-use support::{post, raw_sha256_per_s, raw_sqlite_rows_per_s, Server};
+use support::{figures, post, raw_sha256_per_s, raw_sqlite_rows_per_s, Server};
 
 const GIFTS: usize = 2_000;
 const CLIENTS: usize = 4;
@@ -58,13 +58,6 @@ impl Witness {
             Witness::Slow => "witness slow",
         }
     }
-}
-
-/// Median, 99th percentile and worst, in milliseconds.
-fn figures(mut ms: Vec<f64>) -> (f64, f64, f64) {
-    ms.sort_by(f64::total_cmp);
-    let at = |q: f64| ms[((ms.len() as f64 * q) as usize).min(ms.len() - 1)];
-    (at(0.5), at(0.99), ms[ms.len() - 1])
 }
 
 async fn sovang(args: &[&str], dir: &std::path::Path) {

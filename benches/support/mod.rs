@@ -95,6 +95,13 @@ pub fn gift(i: usize) -> Value {
     g
 }
 
+/// Median, 99th percentile and worst of latencies in milliseconds.
+pub fn figures(mut ms: Vec<f64>) -> (f64, f64, f64) {
+    ms.sort_by(f64::total_cmp);
+    let at = |q: f64| ms[((ms.len() as f64 * q) as usize).min(ms.len() - 1)];
+    (at(0.5), at(0.99), ms[ms.len() - 1])
+}
+
 /// SHA-256 of 400-byte messages a second on one core.
 pub fn raw_sha256_per_s() -> f64 {
     let msg = [7u8; 400];
