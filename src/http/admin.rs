@@ -116,7 +116,7 @@ async fn revoke_token(
 
 /// Checks an Idempotency-Key before an admin write: `Err` carries the
 /// replayed (or conflicting) answer.
-async fn check_key(s: &AppState, key: &Option<IdempotencyKey>) -> Result<(), Response> {
+pub(super) async fn check_key(s: &AppState, key: &Option<IdempotencyKey>) -> Result<(), Response> {
     let Some(k) = key else { return Ok(()) };
     match s.store.idempotent_response(&k.scope_key).await {
         Ok(Some(prior)) => Err(replay(prior, k)),
@@ -129,14 +129,14 @@ async fn check_key(s: &AppState, key: &Option<IdempotencyKey>) -> Result<(), Res
 
 /// An admin request, read: either new work, or a key that already has its
 /// answer (a replay or a 409).
-enum Begun<T> {
+pub(super) enum Begun<T> {
     Fresh(T, Option<IdempotencyKey>),
     Answered(Response),
 }
 
 /// Reads an admin request's JSON and Idempotency-Key, answering at once when
 /// the key was used before.
-async fn begin<T: serde::de::DeserializeOwned>(
+pub(super) async fn begin<T: serde::de::DeserializeOwned>(
     s: &AppState,
     caller: &Caller,
     headers: &HeaderMap,
@@ -169,7 +169,7 @@ async fn managed_committee(
 
 /// After a failed admin write: if a concurrent request with the same key
 /// won the race, answer as it did; otherwise the failure stands.
-async fn lost_race(
+pub(super) async fn lost_race(
     s: &AppState,
     key: &Option<IdempotencyKey>,
     e: crate::store::StoreError,
@@ -180,7 +180,7 @@ async fn lost_race(
     }
 }
 
-fn record(key: &Option<IdempotencyKey>, response: &Value) -> Option<IdempotencyRecord> {
+pub(super) fn record(key: &Option<IdempotencyKey>, response: &Value) -> Option<IdempotencyRecord> {
     key.as_ref().map(|k| IdempotencyRecord {
         scope_key: k.scope_key.clone(),
         request_sha256: k.request_sha256,
@@ -446,7 +446,7 @@ async fn create_token(
 }
 
 /// An admin action of `caller`, for the admin log.
-fn act(
+pub(super) fn act(
     caller: &Caller,
     action: &'static str,
     target: &str,

@@ -18,6 +18,8 @@ mod export;
 mod funds;
 /// Receipts a donor checks with no other call.
 mod receipts;
+/// Targets and roll-ups up the committee tree.
+mod report;
 /// The public statement of gifts (sao kê): search and CSV.
 pub(crate) mod saoke;
 /// The shapes of requests and answers, for the OpenAPI document.
@@ -85,6 +87,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(export::router())
         .merge(saoke::router())
         .merge(statement::router())
+        .merge(report::router())
         .merge(receipts::router())
         .merge(bank::router())
         .merge(bank::webhook_router())

@@ -34,7 +34,7 @@ const EPOCH: Date = time::macros::date!(2000 - 01 - 01);
 
 /// The period asked for: `period`, or `from` and `to` (each defaulting to
 /// the whole life of the fund up to today).
-fn period(q: &HashMap<String, String>) -> Result<(Date, Date), ApiError> {
+pub(crate) fn period(q: &HashMap<String, String>) -> Result<(Date, Date), ApiError> {
     const PARAMS: [&str; 4] = ["from", "to", "period", "format"];
     if let Some(k) = q.keys().find(|k| !PARAMS.contains(&k.as_str())) {
         return Err(ApiError::BadRequest(format!(

@@ -33,6 +33,8 @@ pub mod policy;
 pub mod public_text;
 /// Rebuilding a fund's books from its stored entries.
 pub mod replay;
+/// Roll-ups of fund statements up the committee tree.
+pub mod rollup;
 /// The public statement of gifts (sao kê) and search folding.
 pub mod saoke;
 /// The state writes depend on and the function that appends to it.

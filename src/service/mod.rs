@@ -9,6 +9,8 @@ pub mod append;
 pub mod bank;
 /// The typed read models both edges render.
 pub mod reads;
+/// Roll-ups up the committee tree.
+pub mod rollup;
 /// Back-off for sign-ins.
 pub mod throttle;
 /// Tiles and entry bundles of a fund, read from the database.

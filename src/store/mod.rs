@@ -52,6 +52,7 @@ mod idempotency;
 mod objects;
 mod private;
 pub mod snapshots;
+mod targets;
 pub mod witness;
 
 pub use access::{new_person_id, NewToken, Principal, TokenInfo};
@@ -66,6 +67,7 @@ pub(crate) use idempotency::{fetch_idempotent, insert_idempotency};
 pub use idempotency::{IdempotencyRecord, IdempotentResponse};
 pub use objects::{ObjectFilter, Snapshot};
 pub use private::Reader;
+pub use targets::{Targets, TransferEdge};
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -304,7 +306,7 @@ fn to_i64(n: u64) -> Result<i64> {
         .map_err(|_| StoreError::Corrupt(format!("{n} does not fit a database integer")))
 }
 
-fn now_text() -> String {
+pub(crate) fn now_text() -> String {
     format_timestamp(time::OffsetDateTime::now_utc())
 }
 

@@ -36,6 +36,8 @@ pub mod error;
 pub mod forms;
 /// The ledger page: every entry of a fund in people's words.
 pub mod ledger;
+/// A committee's tree and year.
+pub mod tree;
 /// Amounts and dates as people read them.
 pub mod words;
 
@@ -55,6 +57,7 @@ pub fn router() -> Router<AppState> {
         .route("/f/{fund}/ung-ho", get(donate::donate_page))
         .route("/f/{fund}/ung-ho/in", get(donate::poster_page))
         .route("/tra-cuu", get(lookup))
+        .route("/t/{committee}", get(tree::tree_page))
         .route("/static/verify.js", get(verify_js))
         .route("/static/site.css", get(site_css))
         .route("/static/forms.js", get(forms_js))

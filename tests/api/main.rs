@@ -13,6 +13,7 @@ mod charts;
 mod checkpoints;
 mod cli;
 mod clicks;
+mod committee_year;
 mod concurrency;
 mod console;
 mod console_forms;

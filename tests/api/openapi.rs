@@ -172,7 +172,8 @@ async fn the_openapi_document_matches_the_server(app: TestApp) {
             .replace("{fund}", "HN-VNN")
             .replace("{seq}", "0")
             .replace("{code}", "ABCDEFGHJKMN")
-            .replace("{id}", "ho-1");
+            .replace("{id}", "ho-1")
+            .replace("{committee}", "HN");
         let url = match url.as_str() {
             "/funds/HN-VNN/proof/inclusion" => format!("{url}?seq=0"),
             "/funds/HN-VNN/proof/consistency" => format!("{url}?from=0&to=1"),

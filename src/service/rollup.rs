@@ -1,0 +1,194 @@
+//! A committee's roll-up for a period (SPEC §11): its own funds, each
+//! child committee's subtree, and the whole subtree, with transfers inside
+//! each netted out and progress against the year's targets. The JSON
+//! report, its CSV and spreadsheet and the page `/t/{committee}` all render
+//! [`Report`].
+//!
+//! Each fund's figures come from its statement for the period, built from
+//! the stored day totals (a few reads per fund, whatever its size), so the
+//! centre's report over every commune costs one statement per fund.
+
+use std::collections::HashMap;
+
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+use serde::Serialize;
+use time::Date;
+
+use super::{build_statement, AppState, ServiceError};
+use crate::ledger::ids::{format_date, today_in_vietnam};
+use crate::ledger::money::{as_string, SumVnd};
+use crate::ledger::rollup::{subtree, Edge, Figures, FundFigures, Progress};
+use crate::store::Committee;
+
+/// Statements built at once while a report is added up.
+const STATEMENTS_AT_ONCE: usize = 8;
+
+/// A fund of the committee itself.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FundRow {
+    pub fund: String,
+    pub name: String,
+    pub kind: String,
+    /// SHA-256 of the fund's statement for the same period: the figures
+    /// below are that statement's.
+    pub statement_sha256: String,
+    pub figures: Figures,
+}
+
+/// A committee (the one reported on, or a child) and its subtree's figures.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CommitteeRow {
+    pub code: String,
+    pub name: String,
+    /// Funds in its subtree.
+    pub funds: u64,
+    /// Committees in its subtree, itself included.
+    pub committees: u64,
+    pub figures: Figures,
+    /// Money between two funds of the subtree, taken out of both
+    /// transfers in and transfers out.
+    #[serde(with = "as_string")]
+    #[schema(value_type = String)]
+    pub internal_transfers_vnd: SumVnd,
+    /// Against the targets the committee above set for the period's year
+    /// (none when it set none, or the period spans two years).
+    pub progress: Option<Progress>,
+}
+
+/// The roll-up of a committee for a period.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Report {
+    pub committee: CommitteeRow,
+    pub parent_code: Option<String>,
+    pub from: String,
+    pub to: String,
+    /// The committee's own funds.
+    pub funds: Vec<FundRow>,
+    /// Each child committee's subtree.
+    pub children: Vec<CommitteeRow>,
+    /// Opening + received − given + reversals = closing, for the subtree.
+    pub balanced: bool,
+}
+
+impl AppState {
+    /// The roll-up of `code` for `from..=to`.
+    pub async fn rollup(&self, code: &str, from: Date, to: Date) -> Result<Report, ServiceError> {
+        let committees = self.store.committees().await?;
+        let Some(top) = committees.iter().find(|c| c.code == code).cloned() else {
+            return Err(ServiceError::NotFound(format!("no committee {code:?}")));
+        };
+        let funds: Vec<_> = self
+            .store
+            .funds()
+            .await?
+            .into_iter()
+            .map(|(f, _)| f)
+            .filter(|f| f.committee_path.starts_with(&top.path))
+            .collect();
+        let (first, last) = (format_date(from), format_date(to));
+        let codes: Vec<String> = funds.iter().map(|f| f.code.clone()).collect();
+        let statements: Vec<(Figures, String)> = stream::iter(codes)
+            .map(|code| {
+                let store = self.store.clone();
+                async move {
+                    let (st, _) = build_statement(&store, &code, from, to).await?;
+                    let sha = st.sha256().map_err(ServiceError::Internal)?;
+                    Ok::<_, ServiceError>((Figures::of(&st), sha))
+                }
+            })
+            .buffered(STATEMENTS_AT_ONCE)
+            .try_collect()
+            .await?;
+        let figures: Vec<FundFigures> = funds
+            .iter()
+            .zip(&statements)
+            .map(|(f, (fig, _))| FundFigures {
+                fund: f.code.clone(),
+                committee_path: f.committee_path.clone(),
+                figures: fig.clone(),
+            })
+            .collect();
+        let path_of: HashMap<&str, &str> = funds
+            .iter()
+            .map(|f| (f.code.as_str(), f.committee_path.as_str()))
+            .collect();
+        let transfers = self.store.transfer_edges().await?;
+        let edges: Vec<Edge<'_>> = transfers
+            .iter()
+            .filter(|t| {
+                let day = time::OffsetDateTime::parse(
+                    &t.recorded_at,
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .map(|at| format_date(today_in_vietnam(at)));
+                day.is_ok_and(|d| d >= first && d <= last)
+            })
+            .filter_map(|t| {
+                Some(Edge {
+                    from_path: path_of.get(t.from_fund.as_str())?,
+                    to_path: path_of.get(t.to_fund.as_str())?,
+                    amount_vnd: t.amount_vnd,
+                })
+            })
+            .collect();
+        let year = (from.year() == to.year()).then_some(from.year());
+        let targets: HashMap<String, (SumVnd, u64, u64)> = match year {
+            Some(y) => self
+                .store
+                .targets_of_year(y)
+                .await?
+                .into_iter()
+                .map(|t| (t.committee_code, (t.mobilise_vnd, t.households, t.houses)))
+                .collect(),
+            None => HashMap::new(),
+        };
+        let row = |c: &Committee| {
+            let (figures, netted) = subtree(&c.path, &figures, &edges);
+            let progress = year
+                .zip(targets.get(&c.code))
+                .map(|(y, t)| Progress::new(y, *t, &figures));
+            CommitteeRow {
+                code: c.code.clone(),
+                name: c.name.clone(),
+                funds: funds
+                    .iter()
+                    .filter(|f| f.committee_path.starts_with(&c.path))
+                    .count() as u64,
+                committees: committees
+                    .iter()
+                    .filter(|o| o.path.starts_with(&c.path))
+                    .count() as u64,
+                figures,
+                internal_transfers_vnd: netted,
+                progress,
+            }
+        };
+        let committee = row(&top);
+        let children = committees
+            .iter()
+            .filter(|c| c.parent_code.as_deref() == Some(top.code.as_str()))
+            .map(row)
+            .collect();
+        let own = funds
+            .iter()
+            .zip(statements)
+            .filter(|(f, _)| f.committee_code == top.code)
+            .map(|(f, (figures, sha))| FundRow {
+                fund: f.code.clone(),
+                name: f.name.clone(),
+                kind: f.kind.clone(),
+                statement_sha256: sha,
+                figures,
+            })
+            .collect();
+        Ok(Report {
+            balanced: committee.figures.balanced(),
+            committee,
+            parent_code: top.parent_code.clone(),
+            from: first,
+            to: last,
+            funds: own,
+            children,
+        })
+    }
+}
