@@ -34,6 +34,43 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(targets, set_targets))
         .routes(routes!(report))
+        .routes(routes!(outcomes))
+}
+
+/// Households leaving poverty and sponsorships, as published.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct Outcomes {
+    fund: String,
+    /// Fewest households a published count may show.
+    min_public_households: u64,
+    /// By commune and review year; a count below the minimum is withheld
+    /// (`households` null, `fewer_than` set).
+    left_poverty: Vec<Value>,
+    sponsorships: Vec<Value>,
+}
+
+#[utoipa::path(get, path = "/funds/{fund}/outcomes", tag = "statements",
+    params(super::schema::FundPath),
+    summary = "Households leaving poverty by commune and year, and sponsorships with their progress (public)",
+    responses((status = 200, body = Outcomes)))]
+/// What the fund's support led to: households that a year's review found
+/// out of poverty, per commune and year and by the support they had
+/// received, small counts withheld; and each sponsorship with how far it
+/// came. No household is named.
+async fn outcomes(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let fund = s.fund(&code).await?;
+    let books = s.page_books(&fund.code).await?;
+    let min = s.min_public_households();
+    Ok(Json(json!({
+        "fund": fund.code,
+        "min_public_households": min,
+        "left_poverty": crate::ledger::outcomes::left_poverty(&books.book, min),
+        "sponsorships": crate::ledger::outcomes::sponsorships(&books.book, None),
+    })))
 }
 
 /// A committee's code in a path.

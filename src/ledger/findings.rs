@@ -245,6 +245,38 @@ impl Auditor {
         }
     }
 
+    /// Sponsorships of a year that has ended, not fulfilled: a unit's
+    /// commitment to households that their distributions do not show kept.
+    fn sponsorships_unfulfilled(&mut self) {
+        let year = self.options.today.year();
+        for s in self.book.sponsorships.values() {
+            if s.year >= year {
+                continue;
+            }
+            let p = self.book.sponsorship_progress(s);
+            if !p.fulfilled {
+                self.findings.push(finding(
+                    "sponsorship_unfulfilled",
+                    "medium",
+                    vec![s.seq],
+                    format!(
+                        "{}'s sponsorship {:?} for {} committed to {} households{}; by the year's end its distributions reached {} and gave {} đồng",
+                        s.sponsor,
+                        s.sponsorship_id,
+                        s.year,
+                        s.households,
+                        s.value_vnd
+                            .as_deref()
+                            .map(|v| format!(" and {v} đồng"))
+                            .unwrap_or_default(),
+                        p.households_reached,
+                        p.given_vnd
+                    ),
+                ));
+            }
+        }
+    }
+
     /// Decree 93/2021 on a campaign's window and on support given under
     /// it, judged against the book before the entry.
     fn decree_93(&mut self, seq: u64, day: Date, body: &Body) {
@@ -410,6 +442,8 @@ impl Auditor {
             | Body::DonationInKind(_)
             | Body::HouseholdRegistered(_)
             | Body::HouseholdReclassified(_)
+            | Body::HouseholdReviewed(_)
+            | Body::SponsorshipRegistered(_)
             | Body::DistributionVoided(_)
             | Body::DistributionAcknowledged(_)
             | Body::TransferOut(_)
@@ -523,6 +557,8 @@ impl Auditor {
             | Body::DonationInKind(_)
             | Body::HouseholdRegistered(_)
             | Body::HouseholdReclassified(_)
+            | Body::HouseholdReviewed(_)
+            | Body::SponsorshipRegistered(_)
             | Body::DistributionApproved(_)
             | Body::DistributionVoided(_)
             | Body::DistributionAcknowledged(_)
@@ -541,6 +577,7 @@ impl Auditor {
     pub fn finish(mut self) -> Vec<Finding> {
         self.four_eyes_findings();
         self.campaign_deadlines();
+        self.sponsorships_unfulfilled();
         let today = self.options.today;
         let age = |d: &Date| (today - *d).whole_days();
         let mut unacknowledged = Vec::new();

@@ -24,10 +24,12 @@ pub mod kinds;
 pub mod merkle;
 /// Exact amounts of đồng.
 pub mod money;
+/// Distribution policy: eligibility, limits, approval threshold.
+/// Households leaving poverty, and sponsorships' progress.
+pub mod outcomes;
 /// The `personal_data` rule: what keeps ID, phone and account numbers,
 /// e-mail addresses and hidden characters out of public text.
 pub mod personal;
-/// Distribution policy: eligibility, limits, approval threshold.
 pub mod policy;
 /// What a client's body may publish: the personal-data rule applied.
 pub mod public_text;

@@ -38,6 +38,7 @@ fn made_ids(kind: EntryKind) -> &'static [&'static str] {
         EntryKind::Pledge => &["pledge_id", "reference", "item"],
         EntryKind::DonationInKind => &["item"],
         EntryKind::HouseholdRegistered => &["household_id"],
+        EntryKind::SponsorshipRegistered => &["sponsorship_id"],
         EntryKind::Distribution => &["distribution_id"],
         EntryKind::TransferOut => &["transfer_id"],
         EntryKind::Expense => &["expense_id"],
@@ -48,6 +49,7 @@ fn made_ids(kind: EntryKind) -> &'static [&'static str] {
         | EntryKind::PledgeCancelled
         | EntryKind::DonationCash
         | EntryKind::HouseholdReclassified
+        | EntryKind::HouseholdReviewed
         | EntryKind::DistributionApproved
         | EntryKind::DistributionVoided
         | EntryKind::DistributionAcknowledged

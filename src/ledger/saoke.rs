@@ -123,6 +123,8 @@ pub fn donation_row(a: &Appended) -> Option<DonationRow> {
         | Body::PledgeCancelled(_)
         | Body::HouseholdRegistered(_)
         | Body::HouseholdReclassified(_)
+        | Body::HouseholdReviewed(_)
+        | Body::SponsorshipRegistered(_)
         | Body::Distribution(_)
         | Body::DistributionApproved(_)
         | Body::DistributionVoided(_)

@@ -475,6 +475,7 @@ fn prepare(
             }
         }
         Body::Expense(b) => fill(&mut b.expense_id),
+        Body::SponsorshipRegistered(b) => fill(&mut b.sponsorship_id),
         Body::StockAdjusted(b) => fill(&mut b.adjustment_id),
         Body::Reversal(b) => fill(&mut b.reversal_id),
         Body::FundOpened(_)
@@ -483,6 +484,7 @@ fn prepare(
         | Body::CampaignClosed(_)
         | Body::PledgeCancelled(_)
         | Body::HouseholdReclassified(_)
+        | Body::HouseholdReviewed(_)
         | Body::DistributionApproved(_)
         | Body::DistributionVoided(_)
         | Body::DistributionAcknowledged(_)

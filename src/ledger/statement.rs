@@ -489,6 +489,8 @@ impl Movements {
             | Body::PledgeCancelled(_)
             | Body::HouseholdRegistered(_)
             | Body::HouseholdReclassified(_)
+            | Body::HouseholdReviewed(_)
+            | Body::SponsorshipRegistered(_)
             | Body::DistributionVoided(_)
             | Body::DistributionAcknowledged(_)
             | Body::OutflowVoided(_)

@@ -17,8 +17,63 @@ use time::Date;
 use super::{build_statement, AppState, ServiceError};
 use crate::ledger::ids::{format_date, today_in_vietnam};
 use crate::ledger::money::{as_string, SumVnd};
+use crate::ledger::outcomes::{SponsorshipSum, SponsorshipView};
 use crate::ledger::rollup::{subtree, Edge, Figures, FundFigures, Progress};
-use crate::store::Committee;
+use crate::store::{Committee, ObjectFilter, Store};
+
+/// The sponsorships of `fund` for years `first..=last`, added up with
+/// their progress: read from the fund's stored objects (its sponsorships
+/// and the distributions naming them), so a fund without any costs one
+/// index lookup.
+async fn sponsorships(
+    store: &Store,
+    fund: &str,
+    first: i32,
+    last: i32,
+) -> Result<SponsorshipSum, ServiceError> {
+    let mut sum = SponsorshipSum::default();
+    let rows = store
+        .objects(
+            fund,
+            "sponsorship",
+            ObjectFilter::default(),
+            u64::from(u32::MAX),
+        )
+        .await?;
+    for (id, data) in rows {
+        let s: crate::ledger::book::Sponsorship = serde_json::from_str(&data).map_err(|e| {
+            ServiceError::Internal(format!(
+                "fund {fund}: sponsorship {id:?} does not read: {e}"
+            ))
+        })?;
+        if !(first..=last).contains(&s.year) {
+            continue;
+        }
+        let mut book = crate::ledger::book::Book::default();
+        for d in &s.distributions {
+            if let Some(data) = store.object(fund, "distribution", d).await? {
+                let d: crate::ledger::book::DistributionState = serde_json::from_str(&data)
+                    .map_err(|e| {
+                        ServiceError::Internal(format!(
+                            "fund {fund}: distribution {d:?} does not read: {e}"
+                        ))
+                    })?;
+                book.distributions.insert(d.distribution_id.clone(), d);
+            }
+        }
+        let progress = book.sponsorship_progress(&s);
+        sum.add_view(&SponsorshipView {
+            sponsorship_id: s.sponsorship_id,
+            sponsor: s.sponsor,
+            year: s.year,
+            households: s.households,
+            named: !s.household_ids.is_empty(),
+            value_vnd: s.value_vnd,
+            progress,
+        });
+    }
+    Ok(sum)
+}
 
 /// Statements built at once while a report is added up.
 const STATEMENTS_AT_ONCE: usize = 8;
@@ -33,6 +88,8 @@ pub struct FundRow {
     /// below are that statement's.
     pub statement_sha256: String,
     pub figures: Figures,
+    /// Its sponsorships of the period's years, and how far they came.
+    pub sponsorships: SponsorshipSum,
 }
 
 /// A committee (the one reported on, or a child) and its subtree's figures.
@@ -53,6 +110,8 @@ pub struct CommitteeRow {
     /// Against the targets the committee above set for the period's year
     /// (none when it set none, or the period spans two years).
     pub progress: Option<Progress>,
+    /// Sponsorships of the period's years in the subtree.
+    pub sponsorships: SponsorshipSum,
 }
 
 /// The roll-up of a committee for a period.
@@ -87,13 +146,14 @@ impl AppState {
             .collect();
         let (first, last) = (format_date(from), format_date(to));
         let codes: Vec<String> = funds.iter().map(|f| f.code.clone()).collect();
-        let statements: Vec<(Figures, String)> = stream::iter(codes)
+        let statements: Vec<(Figures, String, SponsorshipSum)> = stream::iter(codes)
             .map(|code| {
                 let store = self.store.clone();
                 async move {
                     let (st, _) = build_statement(&store, &code, from, to).await?;
                     let sha = st.sha256().map_err(ServiceError::Internal)?;
-                    Ok::<_, ServiceError>((Figures::of(&st), sha))
+                    let sponsored = sponsorships(&store, &code, from.year(), to.year()).await?;
+                    Ok::<_, ServiceError>((Figures::of(&st), sha, sponsored))
                 }
             })
             .buffered(STATEMENTS_AT_ONCE)
@@ -102,7 +162,7 @@ impl AppState {
         let figures: Vec<FundFigures> = funds
             .iter()
             .zip(&statements)
-            .map(|(f, (fig, _))| FundFigures {
+            .map(|(f, (fig, _, _))| FundFigures {
                 fund: f.code.clone(),
                 committee_path: f.committee_path.clone(),
                 figures: fig.clone(),
@@ -144,6 +204,12 @@ impl AppState {
         };
         let row = |c: &Committee| {
             let (figures, netted) = subtree(&c.path, &figures, &edges);
+            let mut sponsored = SponsorshipSum::default();
+            for (f, (_, _, s)) in funds.iter().zip(&statements) {
+                if f.committee_path.starts_with(&c.path) {
+                    sponsored.add(s);
+                }
+            }
             let progress = year
                 .zip(targets.get(&c.code))
                 .map(|(y, t)| Progress::new(y, *t, &figures));
@@ -161,6 +227,7 @@ impl AppState {
                 figures,
                 internal_transfers_vnd: netted,
                 progress,
+                sponsorships: sponsored,
             }
         };
         let committee = row(&top);
@@ -173,12 +240,13 @@ impl AppState {
             .iter()
             .zip(statements)
             .filter(|(f, _)| f.committee_code == top.code)
-            .map(|(f, (figures, sha))| FundRow {
+            .map(|(f, (figures, sha, sponsorships))| FundRow {
                 fund: f.code.clone(),
                 name: f.name.clone(),
                 kind: f.kind.clone(),
                 statement_sha256: sha,
                 figures,
+                sponsorships,
             })
             .collect();
         Ok(Report {

@@ -210,7 +210,7 @@ impl Store {
 impl Store {
     /// What the public pages read of a fund's books, as of one moment:
     /// its size, its figures (the summary beside its head) and its
-    /// campaigns, households, distributions and stock lines, as
+    /// campaigns, households, distributions, stock lines and sponsorships, as
     /// (kind, id, JSON). It does not grow with the number of gifts.
     pub async fn read_model(
         &self,
@@ -233,7 +233,8 @@ impl Store {
         let summary: String = head.try_get("summary")?;
         let rows = sqlx::query(
             "SELECT kind, id, data FROM fund_objects WHERE fund_code = $1 \
-             AND kind IN ('campaign', 'household', 'distribution', 'stock') ORDER BY kind, id",
+             AND kind IN ('campaign', 'household', 'distribution', 'stock', 'sponsorship') \
+             ORDER BY kind, id",
         )
         .bind(fund)
         .fetch_all(&mut *tx)

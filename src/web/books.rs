@@ -337,6 +337,9 @@ struct CampaignPage {
     /// What came in each day, added up, against the target (SVG).
     days_chart: String,
     days: Vec<DayRow>,
+    sponsors: Vec<super::tree::SponsorRow>,
+    left: Vec<super::tree::LeftRow>,
+    notice_href: String,
 }
 
 /// A day of gifts, as the table beside the chart shows it.
@@ -390,7 +393,7 @@ fn days_view(
     (svg, rows)
 }
 
-fn campaign_kind(t: &Text, kind: &str) -> &'static str {
+pub fn campaign_kind(t: &Text, kind: &str) -> &'static str {
     match kind {
         "peak_month" => t.pick("Tháng cao điểm Vì người nghèo", "Peak month for the poor"),
         "disaster_relief" => t.pick("Cứu trợ thiên tai", "Disaster relief"),
@@ -417,7 +420,7 @@ pub async fn campaign_page(
         private_hamlets: &hamlets,
         min_households: s.min_public_households(),
     };
-    let (c, w) = {
+    let (c, w, (sponsors, left)) = {
         let books = s
             .page_books(&fund.code)
             .await
@@ -426,7 +429,11 @@ pub async fn campaign_page(
             books.book.campaigns.get(&id).cloned(),
             where_it_went(&books.book, Some(&id), places),
         ) {
-            (Some(c), Some(w)) => (c, w),
+            (Some(c), Some(w)) => (
+                c,
+                w,
+                super::tree::outcome_rows(t, &books.book, s.min_public_households(), Some(&id)),
+            ),
             _ => return Err(PageError::not_found(t, Missing::Campaign, &id)),
         }
     };
@@ -466,6 +473,9 @@ pub async fn campaign_page(
         gifts,
         days_chart,
         days,
+        sponsors,
+        left,
+        notice_href: format!("/f/{}/c/{}/cong-khai?lang={}", fund.code, id, t.lang),
         saoke_href: format!(
             "/f/{}/sao-ke?campaign={}&lang={}",
             fund.code,

@@ -147,6 +147,10 @@ pub fn kind_name(t: &Text, kind: &str) -> &'static str {
         "donation_in_kind" => t.pick("Ủng hộ hiện vật", "Gift in kind"),
         "household_registered" => t.pick("Đăng ký hộ", "Household registered"),
         "household_reclassified" => t.pick("Phân loại lại hộ", "Household reclassified"),
+        "household_reviewed" => t.pick("Kết quả rà soát hộ", "Household reviewed"),
+        "sponsorship_registered" => {
+            t.pick("Đăng ký nhận giúp đỡ hộ nghèo", "Sponsorship registered")
+        }
         "distribution" => t.pick("Hỗ trợ hộ", "Support given"),
         "distribution_approved" => t.pick("Duyệt khoản hỗ trợ", "Support approved"),
         "distribution_voided" => t.pick("Hủy khoản hỗ trợ", "Support voided"),
@@ -216,6 +220,18 @@ pub fn summary(t: &Text, kind: &str, b: &Value) -> String {
             "{} · {}",
             text(&b["household_id"]),
             category(t, text(&b["category"]))
+        ),
+        "household_reviewed" => format!(
+            "{} · {} {}",
+            text(&b["household_id"]),
+            category(t, text(&b["category"])),
+            b["review_year"]
+        ),
+        "sponsorship_registered" => format!(
+            "{} · {} {}",
+            text(&b["sponsor"]["display"]),
+            t.pick("năm", "year"),
+            b["year"]
         ),
         "distribution" => {
             let mut line = format!(

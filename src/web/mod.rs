@@ -36,6 +36,8 @@ pub mod error;
 pub mod forms;
 /// The ledger page: every entry of a fund in people's words.
 pub mod ledger;
+/// A campaign's public notice.
+pub mod notice;
 /// A committee's tree and year.
 pub mod tree;
 /// Amounts and dates as people read them.
@@ -50,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .route("/f/{fund}", get(fund_page))
         .route("/f/{fund}/sao-ke", get(saoke_page))
         .route("/f/{fund}/c/{campaign}", get(books::campaign_page))
+        .route("/f/{fund}/c/{campaign}/cong-khai", get(notice::notice_page))
         .route("/f/{fund}/bao-cao", get(books::statement_page))
         .route("/r/{code}", get(receipt))
         .route("/f/{fund}/g/{seq}", get(gift_page))
@@ -842,6 +845,8 @@ struct FundPage {
     /// The fund's cash over the last year (SVG) and its rows.
     balance_chart: String,
     balances: Vec<(String, String)>,
+    sponsors: Vec<tree::SponsorRow>,
+    left: Vec<tree::LeftRow>,
 }
 
 /// A bank statement sealed on the ledger, beside the gifts it is.
@@ -971,11 +976,20 @@ async fn fund_page(
     let today = crate::ledger::ids::today_in_vietnam(time::OffsetDateTime::now_utc());
     let (balance_chart, balances) = books::balance_view(&s, t, &fund.code, today).await?;
     let statements = sealed_rows(&s, t, &fund.code).await?;
+    let (sponsors, left) = {
+        let books = s
+            .page_books(&fund.code)
+            .await
+            .map_err(PageError::internal)?;
+        tree::outcome_rows(t, &books.book, s.min_public_households(), None)
+    };
     let has_accounts = !crate::service::bank::fund_accounts(&s, &fund.code)
         .await
         .map_err(PageError::internal)?
         .is_empty();
     Ok(html(FundPage {
+        sponsors,
+        left,
         balance_chart,
         balances,
         went,

@@ -205,3 +205,78 @@ pub async fn tree_page(
         ),
     }))
 }
+
+/// A sponsorship as the fund and campaign pages show it.
+pub struct SponsorRow {
+    pub sponsor: String,
+    pub year: i32,
+    pub committed: String,
+    pub reached: u64,
+    pub given: String,
+    pub fulfilled: bool,
+}
+
+/// Households leaving poverty in a commune and year, as shown: a count
+/// below the minimum reads "fewer than 3".
+pub struct LeftRow {
+    pub commune: String,
+    pub year: i32,
+    pub households: String,
+    pub by_support: String,
+}
+
+fn count_text(t: &Text, c: &crate::ledger::outcomes::Count) -> String {
+    match (c.households, c.fewer_than) {
+        (Some(n), _) => n.to_string(),
+        (None, Some(m)) => format!("{} {m}", t.pick("dưới", "fewer than")),
+        (None, None) => String::new(),
+    }
+}
+
+/// The sponsorships of a fund's books (or those a campaign's
+/// distributions fulfil), and the households leaving poverty (for the
+/// fund only), ready for `outcomes.html`.
+pub fn outcome_rows(
+    t: &Text,
+    book: &crate::ledger::book::Book,
+    min: u64,
+    campaign: Option<&str>,
+) -> (Vec<SponsorRow>, Vec<LeftRow>) {
+    let sponsors = crate::ledger::outcomes::sponsorships(book, campaign)
+        .into_iter()
+        .map(|s| SponsorRow {
+            committed: match &s.value_vnd {
+                Some(v) => format!(
+                    "{} {} · {}",
+                    s.households,
+                    t.pick("hộ", "households"),
+                    vnd_sum(v.parse().unwrap_or(0))
+                ),
+                None => format!("{} {}", s.households, t.pick("hộ", "households")),
+            },
+            sponsor: s.sponsor,
+            year: s.year,
+            reached: s.progress.households_reached,
+            given: vnd_sum(s.progress.given_vnd),
+            fulfilled: s.progress.fulfilled,
+        })
+        .collect();
+    if campaign.is_some() {
+        return (sponsors, Vec::new());
+    }
+    let left = crate::ledger::outcomes::left_poverty(book, min)
+        .into_iter()
+        .map(|l| LeftRow {
+            households: count_text(t, &l.count),
+            by_support: l
+                .by_support
+                .iter()
+                .map(|(k, c)| format!("{}: {}", super::forms::support_type(t, k), count_text(t, c)))
+                .collect::<Vec<_>>()
+                .join("; "),
+            commune: l.commune_code,
+            year: l.year,
+        })
+        .collect();
+    (sponsors, left)
+}

@@ -28,6 +28,7 @@ mod idempotency;
 mod kinds_input;
 mod ledger_page;
 mod openapi;
+mod outcomes;
 mod outside;
 mod pages;
 mod periods;

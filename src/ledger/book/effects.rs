@@ -81,6 +81,8 @@ impl Book {
             | Body::DonationInKind(_)
             | Body::HouseholdRegistered(_)
             | Body::HouseholdReclassified(_)
+            | Body::HouseholdReviewed(_)
+            | Body::SponsorshipRegistered(_)
             | Body::Distribution(_)
             | Body::DistributionApproved(_)
             | Body::DistributionVoided(_)
@@ -288,6 +290,7 @@ impl Book {
                                 review_year: b.review_year,
                                 by: at.actor.to_owned(),
                                 on: at.date,
+                                reviewed: false,
                             }],
                             distributions: Vec::new(),
                         },
@@ -306,6 +309,7 @@ impl Book {
                             review_year: b.review_year,
                             by: at.actor.to_owned(),
                             on: at.date,
+                            reviewed: false,
                         });
                     } else {
                         // `at.seq` is the reversal; the class to drop is the
@@ -316,6 +320,51 @@ impl Book {
                     h.reclass();
                 }
                 self.touch("household", b.household_id.as_str());
+            }
+            Body::HouseholdReviewed(b) => {
+                if let Some(h) = self.households.get_mut(b.household_id.as_str()) {
+                    if forward {
+                        h.classes.push(Class {
+                            seq: at.seq,
+                            category: b.category,
+                            review_year: b.review_year,
+                            by: at.actor.to_owned(),
+                            on: at.date,
+                            reviewed: true,
+                        });
+                    } else {
+                        let reversed = self.reversing.unwrap_or(at.seq);
+                        h.classes.retain(|c| c.seq != reversed);
+                    }
+                    h.reclass();
+                }
+                self.touch("household", b.household_id.as_str());
+            }
+            Body::SponsorshipRegistered(b) => {
+                let id = id_str(&b.sponsorship_id);
+                if forward {
+                    self.sponsorships.insert(
+                        id.clone(),
+                        super::Sponsorship {
+                            sponsorship_id: id.clone(),
+                            sponsor: b.sponsor.display.as_str().to_owned(),
+                            sponsor_kind: name_of(&b.sponsor.kind),
+                            year: b.year,
+                            households: b.committed(),
+                            household_ids: b
+                                .household_ids
+                                .iter()
+                                .map(|h| h.as_str().to_owned())
+                                .collect(),
+                            value_vnd: b.value_vnd.map(|v| v.get().to_string()),
+                            seq: at.seq,
+                            distributions: Vec::new(),
+                        },
+                    );
+                } else {
+                    self.sponsorships.remove(&id);
+                }
+                self.touch("sponsorship", id);
             }
             Body::Distribution(b) => {
                 let id = id_str(&b.distribution_id);
@@ -330,6 +379,7 @@ impl Book {
                         items: b.items.clone(),
                         decision_ref: b.decision_ref.as_str().to_owned(),
                         campaign_id: b.campaign_id.as_ref().map(|c| c.as_str().to_owned()),
+                        sponsorship_id: b.sponsorship_id.as_ref().map(|c| c.as_str().to_owned()),
                         status: if pending {
                             DistState::Pending
                         } else {
@@ -360,6 +410,12 @@ impl Book {
                             c.distributions += 1;
                         }
                         self.touch("campaign", c.as_str());
+                    }
+                    if let Some(sp) = &b.sponsorship_id {
+                        if let Some(s) = self.sponsorships.get_mut(sp.as_str()) {
+                            s.distributions.push(id.clone());
+                        }
+                        self.touch("sponsorship", sp.as_str());
                     }
                     self.distributions.insert(id.clone(), d);
                 } else if let Some(d) = self.distributions.get(&id).cloned() {

@@ -43,7 +43,7 @@ mod tests;
 pub use objects::{
     Acknowledgement, BankAccount, Campaign, CampaignPhase, CampaignStatus, Class, DistState,
     DistributionState, Earmark, Hold, Household, OutflowState, PledgeState, PledgeStatus,
-    ReversalState, SealedStatement, StockLine, Totals,
+    ReversalState, SealedStatement, Sponsorship, SponsorshipProgress, StockLine, Totals,
 };
 pub use outflows::{outflow_key, LineValues, FOUR_EYES_VERSION};
 pub use projection::{Object, Summary, OBJECT_KINDS};
@@ -117,6 +117,9 @@ pub struct Book {
     pub statements: BTreeMap<u64, SealedStatement>,
     pub households: BTreeMap<String, Household>,
     pub distributions: BTreeMap<String, DistributionState>,
+    /// Sponsorships by id (SPEC §11).
+    #[serde(default)]
+    pub sponsorships: BTreeMap<String, Sponsorship>,
     pub stock: BTreeMap<String, StockLine>,
     /// Transfer ids of this fund, to the seq of their entry.
     pub transfers: BTreeMap<String, u64>,

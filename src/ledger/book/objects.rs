@@ -221,6 +221,9 @@ pub struct Class {
     pub(crate) by: String,
     #[serde(skip_serializing_if = "super::saved::public", default = "no_day")]
     pub(crate) on: Date,
+    /// Written by a year's review (`household_reviewed`), one per year.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reviewed: bool,
 }
 
 fn is_zero(n: &SumVnd) -> bool {
@@ -274,6 +277,68 @@ impl Household {
     }
 }
 
+/// A unit's commitment for a year to help households (SPEC §11).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sponsorship {
+    pub sponsorship_id: String,
+    /// The sponsor as published.
+    pub sponsor: String,
+    pub sponsor_kind: String,
+    pub year: i32,
+    /// Households committed: the number given, or how many are named.
+    pub households: u64,
+    /// The households named, if it names them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub household_ids: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_vnd: Option<String>,
+    pub seq: u64,
+    /// Distributions naming it, in order, whatever became of them.
+    #[serde(default)]
+    pub distributions: Vec<String>,
+}
+
+impl super::Book {
+    /// How far `s` has come: the approved distributions naming it.
+    pub fn sponsorship_progress(&self, s: &Sponsorship) -> SponsorshipProgress {
+        let mut reached = std::collections::BTreeSet::new();
+        let mut given: SumVnd = 0;
+        for d in s
+            .distributions
+            .iter()
+            .filter_map(|d| self.distributions.get(d))
+        {
+            if d.status == DistState::Approved {
+                reached.insert(d.household_id.as_str());
+                given += d.cash_vnd + d.goods_vnd;
+            }
+        }
+        let named = s.household_ids.iter().all(|h| reached.contains(h.as_str()));
+        let value = s
+            .value_vnd
+            .as_deref()
+            .and_then(|v| v.parse::<SumVnd>().ok())
+            .is_none_or(|v| given >= v);
+        SponsorshipProgress {
+            households_reached: reached.len() as u64,
+            given_vnd: given,
+            fulfilled: named && reached.len() as u64 >= s.households && value,
+        }
+    }
+}
+
+/// How far a sponsorship has come: from its approved distributions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SponsorshipProgress {
+    /// Different households reached.
+    pub households_reached: u64,
+    #[serde(with = "as_string")]
+    pub given_vnd: SumVnd,
+    /// Every household committed was reached (each named one, when it
+    /// names them), and the value, if one was pledged, was given.
+    pub fulfilled: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DistState {
@@ -305,6 +370,8 @@ pub struct DistributionState {
     pub decision_ref: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sponsorship_id: Option<String>,
     pub status: DistState,
     /// Of the cash, the part paid from the support type's earmark.
     #[serde(with = "as_string")]

@@ -9,7 +9,7 @@ use crate::ledger::kinds::name_of;
 use crate::ledger::money::{as_string, SumVnd};
 
 /// The kinds of object the books project into tables for reading.
-pub const OBJECT_KINDS: [&str; 10] = [
+pub const OBJECT_KINDS: [&str; 11] = [
     "campaign",
     "pledge",
     "household",
@@ -20,6 +20,7 @@ pub const OBJECT_KINDS: [&str; 10] = [
     "outflow",
     "bank_account",
     "bank_statement",
+    "sponsorship",
 ];
 
 /// A derived object, as stored for reads: (object kind, id, JSON).
@@ -64,6 +65,7 @@ impl Book {
                 .ok()
                 .and_then(|s| to(self.outflows.get(&s))),
             "bank_account" => to(self.bank_accounts.get(id)),
+            "sponsorship" => to(self.sponsorships.get(id)),
             "bank_statement" => id
                 .parse::<u64>()
                 .ok()
@@ -115,6 +117,9 @@ impl Book {
                 "bank_account" => {
                     book.bank_accounts.insert(id.clone(), read(kind, id, data)?);
                 }
+                "sponsorship" => {
+                    book.sponsorships.insert(id.clone(), read(kind, id, data)?);
+                }
                 "bank_statement" => {
                     let s: super::SealedStatement = read(kind, id, data)?;
                     book.statements.insert(s.seq, s);
@@ -146,6 +151,7 @@ impl Book {
             self.reversals.keys().map(u64::to_string).collect(),
         );
         add("bank_account", self.bank_accounts.keys().cloned().collect());
+        add("sponsorship", self.sponsorships.keys().cloned().collect());
         add(
             "bank_statement",
             self.statements.keys().map(u64::to_string).collect(),

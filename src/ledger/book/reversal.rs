@@ -178,6 +178,29 @@ impl Book {
                     value_delta_vnd: 0,
                 })
             }
+            Body::SponsorshipRegistered(b) => {
+                let s = held(
+                    &self.sponsorships,
+                    id_str(&b.sponsorship_id).as_str(),
+                    "sponsorship",
+                )?;
+                let live = s.distributions.iter().any(|d| {
+                    self.distributions.get(d).is_some_and(|d| {
+                        matches!(d.status, DistState::Approved | DistState::Pending)
+                    })
+                });
+                if live {
+                    return Err(broken(
+                        "sponsorship_in_use",
+                        f,
+                        format!(
+                            "sponsorship {:?} has distributions; reverse or void those first",
+                            s.sponsorship_id
+                        ),
+                    ));
+                }
+                none
+            }
             Body::TransferIn(b) => {
                 split_cash(self, vnd(b.amount_vnd.get()), None, f)
                     .map_err(|e| broken("reversal_overdraws", f, e.message))?;
@@ -198,6 +221,7 @@ impl Book {
             | Body::CampaignClosed(_)
             | Body::PledgeCancelled(_)
             | Body::HouseholdReclassified(_)
+            | Body::HouseholdReviewed(_)
             | Body::DistributionAcknowledged(_)
             | Body::TransferOut(_)
             | Body::Expense(_)
@@ -243,6 +267,8 @@ impl Book {
             | Body::DonationInKind(_)
             | Body::HouseholdRegistered(_)
             | Body::HouseholdReclassified(_)
+            | Body::HouseholdReviewed(_)
+            | Body::SponsorshipRegistered(_)
             | Body::Distribution(_)
             | Body::DistributionApproved(_)
             | Body::DistributionAcknowledged(_)

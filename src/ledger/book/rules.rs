@@ -189,6 +189,54 @@ impl Book {
                 }
                 none
             }
+            Body::HouseholdReviewed(b) => {
+                let h = self.household(&b.household_id)?;
+                if let Some(c) = h
+                    .classes
+                    .iter()
+                    .find(|c| c.reviewed && c.review_year == b.review_year)
+                {
+                    return Err(broken(
+                        "review_recorded",
+                        "body.review_year",
+                        format!(
+                            "the household's review for {} is entry {}; reverse it to correct it",
+                            b.review_year, c.seq
+                        ),
+                    ));
+                }
+                if b.review_year < h.review_year {
+                    return Err(broken(
+                        "review_year_order",
+                        "body.review_year",
+                        format!(
+                            "the household was last classed for {}; a review cannot go back to {}",
+                            h.review_year, b.review_year
+                        ),
+                    ));
+                }
+                none
+            }
+            Body::SponsorshipRegistered(b) => {
+                let id = required(&b.sponsorship_id, "body.sponsorship_id")?;
+                if self.sponsorships.contains_key(id) {
+                    return Err(broken(
+                        "duplicate_id",
+                        "body.sponsorship_id",
+                        format!("sponsorship {id:?} exists already"),
+                    ));
+                }
+                for (i, h) in b.household_ids.iter().enumerate() {
+                    if !self.households.contains_key(h.as_str()) {
+                        return Err(broken(
+                            "unknown_household",
+                            &format!("body.household_ids[{i}]"),
+                            format!("household {:?} is not registered in this fund", h.as_str()),
+                        ));
+                    }
+                }
+                none
+            }
             Body::Distribution(b) => {
                 let id = required(&b.distribution_id, "body.distribution_id")?;
                 if self.distributions.contains_key(id) {
@@ -201,6 +249,9 @@ impl Book {
                 self.household(&b.household_id)?;
                 if let Some(c) = &b.campaign_id {
                     self.campaign(c, "body.campaign_id")?;
+                }
+                if let Some(sp) = &b.sponsorship_id {
+                    self.sponsored(sp, &b.household_id)?;
                 }
                 if b.status.is_none() {
                     return Err(broken(
@@ -463,6 +514,34 @@ impl Book {
                 format!("pledge {:?} does not exist in this fund", id.as_str()),
             )
         })
+    }
+
+    /// The sponsorship `id`, which must reach `household` if it names
+    /// its households.
+    fn sponsored(&self, id: &Id, household: &Id) -> Result<(), Broken> {
+        let f = "body.sponsorship_id";
+        let Some(s) = self.sponsorships.get(id.as_str()) else {
+            return Err(broken(
+                "unknown_sponsorship",
+                f,
+                format!(
+                    "sponsorship {:?} is not registered in this fund",
+                    id.as_str()
+                ),
+            ));
+        };
+        if !s.household_ids.is_empty() && !s.household_ids.iter().any(|h| h == household.as_str()) {
+            return Err(broken(
+                "not_sponsored",
+                f,
+                format!(
+                    "sponsorship {:?} names its households, and {:?} is not one of them",
+                    id.as_str(),
+                    household.as_str()
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn household(&self, id: &Id) -> Result<&Household, Broken> {

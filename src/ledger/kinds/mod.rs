@@ -29,7 +29,10 @@ use time::Date;
 use self::bank::{BankAccountOpened, BankStatementSealed};
 use self::corrections::{PeriodClosed, Reversal};
 use self::goods::{DonationInKind, Pledge, PledgeCancelled, StockAdjusted};
-use self::programme::{CampaignClosed, CampaignOpened, HouseholdReclassified, HouseholdRegistered};
+use self::programme::{
+    CampaignClosed, CampaignOpened, HouseholdReclassified, HouseholdRegistered, HouseholdReviewed,
+    SponsorshipRegistered,
+};
 use self::spending::{
     Distribution, DistributionAcknowledged, DistributionApproved, DistributionVoided, Expense,
     OutflowApproved, OutflowVoided, Transfer,
@@ -125,6 +128,8 @@ entry_kinds! {
     DonationInKind(DonationInKind) = "donation_in_kind", WrittenBy::Clerk;
     HouseholdRegistered(HouseholdRegistered) = "household_registered", WrittenBy::Clerk;
     HouseholdReclassified(HouseholdReclassified) = "household_reclassified", WrittenBy::Clerk;
+    HouseholdReviewed(HouseholdReviewed) = "household_reviewed", WrittenBy::Clerk;
+    SponsorshipRegistered(SponsorshipRegistered) = "sponsorship_registered", WrittenBy::Clerk;
     Distribution(Distribution) = "distribution", WrittenBy::Clerk;
     DistributionApproved(DistributionApproved) = "distribution_approved", WrittenBy::Approver;
     DistributionVoided(DistributionVoided) = "distribution_voided", WrittenBy::Approver;
@@ -595,6 +600,8 @@ impl Body {
             | Body::PledgeCancelled(_)
             | Body::HouseholdRegistered(_)
             | Body::HouseholdReclassified(_)
+            | Body::HouseholdReviewed(_)
+            | Body::SponsorshipRegistered(_)
             | Body::Distribution(_)
             | Body::DistributionApproved(_)
             | Body::DistributionVoided(_)

@@ -89,6 +89,21 @@ pub enum Category {
     NearPoor,
     NewlyEscaped,
     Hardship,
+    /// Reviewed and no longer poor, near-poor or in hardship: support
+    /// limited to some categories by the policy no longer reaches it.
+    NotPoor,
+}
+
+impl Category {
+    /// Poor or near-poor: the classes a household leaves poverty from.
+    pub fn in_poverty(self) -> bool {
+        matches!(self, Category::Poor | Category::NearPoor)
+    }
+
+    /// Newly out of poverty, or not poor: where leaving poverty lands.
+    pub fn out_of_poverty(self) -> bool {
+        matches!(self, Category::NewlyEscaped | Category::NotPoor)
+    }
 }
 
 /// Largest household the form takes.
@@ -222,4 +237,117 @@ impl PrivateRecord {
 /// Nothing beyond its types: its fields are read by serde; the campaign is checked against the books.
 impl KindBody for CampaignClosed {
     fn check(&self, _today: Date, _e: &mut FieldErrors) {}
+}
+
+/// A year's review of a household (SPEC §11): the class the commune's
+/// review gave it for `review_year`. Each household has at most one per
+/// year; the latest is its class from then on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HouseholdReviewed {
+    pub household_id: Id,
+    pub review_year: i32,
+    pub category: Category,
+    /// The commune's decision approving the review's list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision_ref: Option<Name>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<LongText>,
+}
+
+/// A review is of a year that has come: from 2000 to this year.
+impl KindBody for HouseholdReviewed {
+    fn check(&self, today: Date, e: &mut FieldErrors) {
+        if !(2000..=today.year()).contains(&self.review_year) {
+            e.push(
+                "body.review_year",
+                format!(
+                    "must be a year from 2000 to {}: a review of a year still to come cannot be recorded",
+                    today.year()
+                ),
+            );
+        }
+    }
+}
+
+/// Most households one sponsorship may count.
+pub const SPONSORED_HOUSEHOLDS_MAX: u32 = 10_000;
+/// Most households one sponsorship may name.
+pub const SPONSORED_NAMED_MAX: usize = 500;
+
+/// A unit's commitment for a year to help poor households out of poverty
+/// (nhận giúp đỡ hộ nghèo theo chỉ tiêu đăng ký hằng năm): a number of
+/// households, or named (pseudonymous) households, and maybe a value.
+/// Distributions naming it fulfil it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SponsorshipRegistered {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sponsorship_id: Option<Id>,
+    /// The sponsoring agency, business or person, as published.
+    pub sponsor: super::Donor,
+    pub year: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub households: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub household_ids: Vec<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_vnd: Option<AmountVnd>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<LongText>,
+}
+
+impl SponsorshipRegistered {
+    /// Households it commits to: the number, or the households named.
+    pub fn committed(&self) -> u64 {
+        self.households
+            .map_or(self.household_ids.len() as u64, u64::from)
+    }
+}
+
+/// A number of households or a list of them (not both, not neither); a
+/// year from 2000 to next year; a named sponsor.
+impl KindBody for SponsorshipRegistered {
+    fn check(&self, today: Date, e: &mut FieldErrors) {
+        if !(2000..=today.year() + 1).contains(&self.year) {
+            e.push(
+                "body.year",
+                format!("must be a year from 2000 to {}", today.year() + 1),
+            );
+        }
+        match (self.households, self.household_ids.is_empty()) {
+            (Some(_), false) => e.push(
+                "body.households",
+                "give households (a number) or household_ids, not both",
+            ),
+            (None, true) => e.push(
+                "body.households",
+                "give households (a number) or household_ids (the households helped)",
+            ),
+            (Some(n), true) if !(1..=SPONSORED_HOUSEHOLDS_MAX).contains(&n) => e.push(
+                "body.households",
+                format!("must be from 1 to {SPONSORED_HOUSEHOLDS_MAX}"),
+            ),
+            _ => {}
+        }
+        if self.household_ids.len() > SPONSORED_NAMED_MAX {
+            e.push(
+                "body.household_ids",
+                format!("names at most {SPONSORED_NAMED_MAX} households"),
+            );
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        if let Some(dup) = self.household_ids.iter().find(|h| !seen.insert(h.as_str())) {
+            e.push(
+                "body.household_ids",
+                format!("names {:?} twice", dup.as_str()),
+            );
+        }
+        if self.sponsor.kind == super::DonorKind::Anonymous {
+            e.push(
+                "body.sponsor.kind",
+                "a sponsorship is a public commitment: name the sponsor",
+            );
+        }
+    }
 }

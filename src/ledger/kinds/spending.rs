@@ -49,6 +49,9 @@ pub struct Distribution {
     pub decision_ref: Name,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<Id>,
+    /// The sponsorship it fulfils (SPEC §11).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sponsorship_id: Option<Id>,
     /// Set by the server from the approval threshold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<DistributionStatus>,

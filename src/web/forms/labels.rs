@@ -37,6 +37,7 @@ pub fn category(t: &Text, code: &str) -> &'static str {
         "near_poor" => t.pick("Hộ cận nghèo", "Near-poor"),
         "newly_escaped" => t.pick("Hộ mới thoát nghèo", "Newly out of poverty"),
         "hardship" => t.pick("Hộ có hoàn cảnh khó khăn", "In hardship"),
+        "not_poor" => t.pick("Hộ không nghèo", "Not poor"),
         _ => t.pick("Khác", "Other"),
     }
 }

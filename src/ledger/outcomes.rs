@@ -1,0 +1,207 @@
+//! Outcomes (SPEC §11): households leaving poverty, counted per commune
+//! and review year and by the support they received, and sponsorships with
+//! their progress. Public figures: a count of one or two households in a
+//! commune points to the families, so counts below the policy's
+//! `min_public_households` are withheld (shown as "fewer than"), and no
+//! household is ever named.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::book::{Book, DistState, SponsorshipProgress};
+use super::kinds::name_of;
+use super::money::{as_string, SumVnd};
+
+/// A count as published: the number, or none when it is below the
+/// minimum (and not zero).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Count {
+    pub households: Option<u64>,
+    /// Set when the count is withheld: it is below this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fewer_than: Option<u64>,
+}
+
+impl Count {
+    pub fn of(n: u64, min: u64) -> Self {
+        if n == 0 || n >= min {
+            Count {
+                households: Some(n),
+                fewer_than: None,
+            }
+        } else {
+            Count {
+                households: None,
+                fewer_than: Some(min),
+            }
+        }
+    }
+}
+
+/// Households of one commune that a review of one year found out of
+/// poverty, having been poor or near-poor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LeftPoverty {
+    pub commune_code: String,
+    pub year: i32,
+    #[serde(flatten)]
+    pub count: Count,
+    /// By each support type they had received (a household that received
+    /// several counts under each).
+    pub by_support: BTreeMap<String, Count>,
+}
+
+/// Households leaving poverty, by commune and review year, counted
+/// before suppression (for the roll-up's sums) — (commune, year) to the
+/// households and, per support type, how many had it.
+pub type Leavers = BTreeMap<(String, i32), (u64, BTreeMap<String, u64>)>;
+
+/// Who left poverty, from the reviews: a reviewed class of
+/// `newly_escaped` or `not_poor` whose class before was `poor` or
+/// `near_poor`.
+pub fn leavers(book: &Book) -> Leavers {
+    let mut out = Leavers::new();
+    for h in book.households.values() {
+        for pair in h.classes.windows(2) {
+            let (before, after) = (&pair[0], &pair[1]);
+            if !(after.reviewed && after.category.out_of_poverty() && before.category.in_poverty())
+            {
+                continue;
+            }
+            let support: BTreeSet<String> = h
+                .distributions
+                .iter()
+                .filter_map(|d| book.distributions.get(d))
+                .filter(|d| d.status == DistState::Approved)
+                .map(|d| name_of(&d.support_type))
+                .collect();
+            let slot = out
+                .entry((h.commune_code.clone(), after.review_year))
+                .or_default();
+            slot.0 += 1;
+            for s in support {
+                *slot.1.entry(s).or_default() += 1;
+            }
+        }
+    }
+    out
+}
+
+/// [`leavers`] as published, with counts below `min` withheld.
+pub fn left_poverty(book: &Book, min: u64) -> Vec<LeftPoverty> {
+    leavers(book)
+        .into_iter()
+        .map(|((commune_code, year), (n, by))| LeftPoverty {
+            commune_code,
+            year,
+            count: Count::of(n, min),
+            by_support: by
+                .into_iter()
+                .map(|(k, v)| (k, Count::of(v, min)))
+                .collect(),
+        })
+        .collect()
+}
+
+/// A sponsorship as published, with its progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SponsorshipView {
+    pub sponsorship_id: String,
+    pub sponsor: String,
+    pub year: i32,
+    /// Households committed.
+    pub households: u64,
+    /// Whether it names its households (by pseudonymous id, on the
+    /// ledger); the page shows only how many.
+    pub named: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_vnd: Option<String>,
+    #[serde(flatten)]
+    pub progress: SponsorshipProgress,
+}
+
+/// Every sponsorship of the fund, or those with a distribution naming
+/// `campaign`, with their progress (in the campaign's distributions
+/// only, for a campaign).
+pub fn sponsorships(book: &Book, campaign: Option<&str>) -> Vec<SponsorshipView> {
+    book.sponsorships
+        .values()
+        .filter_map(|s| {
+            let progress = match campaign {
+                None => book.sponsorship_progress(s),
+                Some(c) => {
+                    let mut only = s.clone();
+                    only.distributions.retain(|d| {
+                        book.distributions
+                            .get(d)
+                            .is_some_and(|d| d.campaign_id.as_deref() == Some(c))
+                    });
+                    if only.distributions.is_empty() {
+                        return None;
+                    }
+                    book.sponsorship_progress(&only)
+                }
+            };
+            Some(SponsorshipView {
+                sponsorship_id: s.sponsorship_id.clone(),
+                sponsor: s.sponsor.clone(),
+                year: s.year,
+                households: s.households,
+                named: !s.household_ids.is_empty(),
+                value_vnd: s.value_vnd.clone(),
+                progress,
+            })
+        })
+        .collect()
+}
+
+/// Sponsorships added up: for the roll-up.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct SponsorshipSum {
+    pub sponsorships: u64,
+    pub fulfilled: u64,
+    pub households_committed: u64,
+    pub households_reached: u64,
+    #[serde(with = "as_string")]
+    #[schema(value_type = String)]
+    pub given_vnd: SumVnd,
+}
+
+impl SponsorshipSum {
+    pub fn add_view(&mut self, v: &SponsorshipView) {
+        self.sponsorships += 1;
+        self.fulfilled += u64::from(v.progress.fulfilled);
+        self.households_committed += v.households;
+        self.households_reached += v.progress.households_reached;
+        self.given_vnd += v.progress.given_vnd;
+    }
+
+    pub fn add(&mut self, o: &SponsorshipSum) {
+        self.sponsorships += o.sponsorships;
+        self.fulfilled += o.fulfilled;
+        self.households_committed += o.households_committed;
+        self.households_reached += o.households_reached;
+        self.given_vnd += o.given_vnd;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_counts_are_withheld_and_zero_and_large_ones_shown() {
+        assert_eq!(Count::of(0, 3).households, Some(0));
+        assert_eq!(
+            Count::of(1, 3),
+            Count {
+                households: None,
+                fewer_than: Some(3)
+            }
+        );
+        assert_eq!(Count::of(2, 3).households, None);
+        assert_eq!(Count::of(3, 3).households, Some(3));
+        assert_eq!(Count::of(1, 1).households, Some(1));
+    }
+}
