@@ -742,7 +742,118 @@ async fn the_sign_in_form_has_its_own_csrf_token(app: TestApp) {
     assert_eq!(b.get("/console").await.status, 200);
 }
 
+/// How many private reads the access log holds.
+async fn reads(app: &TestApp, inspector: &str) -> usize {
+    app.get_as("/audit/access-log", inspector).await.body["access_log"]
+        .as_array()
+        .map_or(0, Vec::len)
+}
+
+/// Handover minutes name the household head from the private record:
+/// printed on a POST with the session's token, by a clerk of the fund's
+/// committee (not an approver), for an approved distribution only, and
+/// each printing is in the access log.
+async fn clerks_print_handover_minutes_and_each_printing_is_logged(app: TestApp) {
+    let clerk = app.with_fund().await;
+    user(&app, "lan", "clerk", "HN").await;
+    user(&app, "minh", "approver", "HN").await;
+    pending_house(&app, &clerk, "nha-1").await;
+    app.record(
+        "HN-VNN",
+        &clerk,
+        "donation_in_kind",
+        json!({"donor": {"display": "Siêu thị Co.op", "kind": "organization"},
+               "items": [{"item": "QUA-TET", "quantity": "10", "unit": "gói",
+                          "unit_value_vnd": "400000", "value_vnd": "4000000"}],
+               "total_value_vnd": "4000000", "received_on": "2026-11-02"}),
+    )
+    .await;
+    app.record_batch("HN-VNN", &clerk, vec![json!({"kind": "household_registered",
+        "body": {"household_id": "ho-2", "commune_code": "HN", "hamlet": "Thôn 2", "category": "poor", "members": 2, "review_year": 2026},
+        "private": {"head_name": "Lê Văn Tám", "cccd": "001085000445", "address": "Thôn 2"}})]).await;
+    let giver = app.token("clerk", "HN").await;
+    app.record(
+        "HN-VNN",
+        &giver,
+        "distribution",
+        json!({"distribution_id": "tet-1", "household_id": "ho-2", "support_type": "tet_gift",
+               "cash_vnd": "500000", "decision_ref": "QĐ 10",
+               "items": [{"item": "QUA-TET", "description": "Gói quà Tết", "quantity": "1", "unit": "gói"}]}),
+    )
+    .await;
+    let inspector = app.token("inspector", "HN").await;
+
+    let mut approver = Browser::new(&app);
+    approver.sign_in("minh", "mật khẩu dài 123").await;
+    assert_eq!(approver.get("/console/f/HN-VNN/bien-ban").await.status, 403);
+
+    let mut b = Browser::new(&app);
+    b.sign_in("lan", "mật khẩu dài 123").await;
+    assert!(b
+        .get("/console")
+        .await
+        .body
+        .contains("/console/f/HN-VNN/bien-ban"));
+    let form = b.get("/console/f/HN-VNN/bien-ban").await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let csrf = hidden(&form.body, "csrf");
+    let forged = b
+        .post(
+            "/console/f/HN-VNN/bien-ban",
+            &[("csrf", "forged"), ("distribution", "tet-1")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    for (id, says) in [
+        ("", "Nhập mã khoản hỗ trợ"),
+        (&"x".repeat(65)[..], "Nhập mã khoản hỗ trợ"),
+        ("khong-co", "Quỹ không có khoản hỗ trợ"),
+        ("nha-1", "đã được duyệt"),
+    ] {
+        let p = b
+            .post(
+                "/console/f/HN-VNN/bien-ban",
+                &[("csrf", csrf.as_str()), ("distribution", id)],
+            )
+            .await;
+        assert_eq!(p.status, 422, "{id}: {}", p.body);
+        assert!(p.body.contains(says), "{id}: {}", p.body);
+        assert!(!p.body.contains("Lê Văn Tám"), "{id}");
+    }
+    assert_eq!(reads(&app, &inspector).await, 0, "nothing read yet");
+
+    let p = b
+        .post(
+            "/console/f/HN-VNN/bien-ban",
+            &[("csrf", csrf.as_str()), ("distribution", "tet-1")],
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains("BIÊN BẢN BÀN GIAO"), "{}", p.body);
+    assert!(
+        p.body.contains("<dd id=\"head-name\">Lê Văn Tám</dd>"),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains("Gói quà Tết (QUA-TET)"), "{}", p.body);
+    assert!(p.body.contains("<span id=\"total\">"), "{}", p.body);
+    let log = app.get_as("/audit/access-log", &inspector).await.body;
+    assert_eq!(log["access_log"].as_array().map(Vec::len), Some(1), "{log}");
+    assert_eq!(log["access_log"][0]["household_id"], "ho-2");
+    assert_eq!(log["access_log"][0]["actor"], "us-lan");
+    // The minutes never reach the ledger: it is as it was.
+    let size = app.size("HN-VNN").await;
+    b.post(
+        "/console/f/HN-VNN/bien-ban",
+        &[("csrf", csrf.as_str()), ("distribution", "tet-1")],
+    )
+    .await;
+    assert_eq!(reads(&app, &inspector).await, 2, "each printing is a read");
+    assert_eq!(app.size("HN-VNN").await, size);
+}
+
 crate::both!(
+    clerks_print_handover_minutes_and_each_printing_is_logged,
     the_sign_in_form_has_its_own_csrf_token,
     admins_list_and_revoke_tokens_in_the_console,
     approvers_approve_several_outflows_at_once,

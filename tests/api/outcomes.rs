@@ -201,15 +201,7 @@ async fn bad_sponsorships_and_reviews_are_refused_and_change_nothing(app: TestAp
         ),
         (with(&review, "extra", json!(1)), "extra"),
     ] {
-        refused(
-            &app,
-            &clerk,
-            "household_reviewed",
-            body,
-            422,
-            says,
-        )
-        .await;
+        refused(&app, &clerk, "household_reviewed", body, 422, says).await;
     }
     let first = app
         .record(F, &clerk, "household_reviewed", review.clone())

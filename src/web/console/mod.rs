@@ -26,6 +26,7 @@ mod approvals;
 mod audit;
 mod bank;
 mod entries;
+mod handover;
 mod session;
 mod tokens;
 
@@ -58,6 +59,10 @@ pub fn router() -> Router<AppState> {
             post(approvals::approve_many),
         )
         .route("/console/f/{fund}/void", post(approvals::decide))
+        .route(
+            "/console/f/{fund}/bien-ban",
+            get(handover::form).post(handover::print),
+        )
         .route("/console/f/{fund}/ngan-hang", get(bank::bank))
         .route("/console/f/{fund}/ngan-hang/tai-len", post(bank::upload))
         .route("/console/f/{fund}/ngan-hang/xu-ly", post(bank::settle))
