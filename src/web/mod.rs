@@ -747,6 +747,7 @@ struct FundRow {
     code: String,
     name: String,
     committee_name: String,
+    committee_code: String,
     size: u64,
     balance: String,
 }
@@ -785,6 +786,7 @@ async fn home(
                 path,
                 FundRow {
                     committee_name: name_of(&f.committee_code),
+                    committee_code: f.committee_code,
                     code: f.code,
                     name: f.name,
                     size: head.size,

@@ -513,6 +513,8 @@ async fn the_public_pages_show_their_figures_on_a_phone(app: TestApp) {
             "/f/HN-VNN/bao-cao?from=2026-01-01&to=2026-12-31".to_owned(),
         ),
         ("receipt", format!("/r/{code}")),
+        ("tree", "/t/HN?period=2026".to_owned()),
+        ("notice", "/f/HN-VNN/c/tet-2027/cong-khai".to_owned()),
     ];
     for (width, screen) in [(375, "phone"), (1280, "desktop")] {
         d.resize(width, 900).await;
@@ -684,7 +686,102 @@ async fn a_clerk_takes_a_statement_in_and_settles_its_lines_on_a_phone(app: Test
     );
 }
 
+/// The number of pages a PDF says it has.
+fn pdf_pages(pdf: &[u8]) -> String {
+    let text = String::from_utf8_lossy(pdf);
+    text.split("/Count ")
+        .nth(1)
+        .and_then(|c| c.split(|ch: char| !ch.is_ascii_digit()).next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A campaign's public notice, for the office's board: its figures on a
+/// phone, and printed on one A4 page with households counted by hamlet,
+/// the small hamlets merged.
+async fn a_campaign_notice_fits_a_phone_and_prints_on_one_a4_page(app: TestApp) {
+    use serde_json::json;
+    let Some(d) = Driver::start().await else {
+        return;
+    };
+    let clerk = app.with_fund().await;
+    let giver = app.token("clerk", "HN").await;
+    app.record(
+        "HN-VNN",
+        &clerk,
+        "campaign_opened",
+        json!({"campaign_id": "bao-yagi", "name": "Ủng hộ đồng bào bị ảnh hưởng bởi bão số 3 (Yagi)",
+               "kind": "disaster_relief", "starts_on": "2026-11-01", "ends_on": "2026-12-31",
+               "target_vnd": "500000000"}),
+    )
+    .await;
+    app.record(
+        "HN-VNN",
+        &clerk,
+        "donation_cash",
+        json!({"donor": {"display": "Công ty Hòa Phát", "kind": "organization"}, "amount_vnd": "200000000",
+               "channel": "bank_transfer", "received_on": "2026-11-02", "campaign_id": "bao-yagi"}),
+    )
+    .await;
+    // Five households in Thôn Đông, one each in two small hamlets.
+    let mut households = Vec::new();
+    for (i, hamlet) in ["Thôn Đông", "Thôn Đông", "Thôn Đông", "Thôn Đông", "Thôn Đông", "Xóm Bến", "Xóm Trại"]
+        .iter()
+        .enumerate()
+    {
+        households.push(json!({"kind": "household_registered",
+            "body": {"household_id": format!("ho-{i}"), "commune_code": "HN", "hamlet": hamlet,
+                     "category": "poor", "members": 3, "review_year": 2026},
+            "private": {"head_name": "Lê Văn Tám", "cccd": format!("00108500044{i}"), "address": hamlet}}));
+    }
+    app.record_batch("HN-VNN", &clerk, households).await;
+    for i in 0..7 {
+        app.record(
+            "HN-VNN",
+            &giver,
+            "distribution",
+            json!({"household_id": format!("ho-{i}"), "support_type": if i < 5 { "relief" } else { "house_repair" },
+                   "cash_vnd": "2000000", "decision_ref": "QĐ 31", "campaign_id": "bao-yagi"}),
+        )
+        .await;
+    }
+    let root = app.base.trim_end_matches("/api/v1").to_owned();
+    let db = db(&app);
+    for (width, screen) in [(375, "phone"), (1280, "desktop")] {
+        d.resize(width, 900).await;
+        d.goto(&format!("{root}/f/HN-VNN/c/bao-yagi/cong-khai")).await;
+        d.wait_for("return document.readyState === 'complete'").await;
+        let seen = fit(&d, "main td, main dd, main h1").await;
+        assert_fits(&seen, 10, &format!("notice, {screen}"));
+        d.screenshot(&format!("notice-{screen}-{db}.png")).await;
+    }
+    let hamlets = d
+        .eval("return Array.from(document.querySelectorAll('#places tbody tr')).map(r => r.cells[1].textContent + ': ' + r.cells[2].textContent);")
+        .await;
+    assert_eq!(
+        hamlets,
+        json!(["(các thôn ít hộ, gộp chung): 2", "Thôn Đông: 5"]),
+        "small hamlets merged"
+    );
+    let body = d.source().await;
+    assert!(!body.contains("Xóm Bến") && !body.contains("Lê Văn Tám"), "{body}");
+    assert!(body.contains("14.000.000"), "given: {body}");
+    let pdf = d.print_a4(&format!("notice-{db}.pdf")).await;
+    assert!(pdf.starts_with(b"%PDF-"), "a PDF");
+    assert_eq!(pdf_pages(&pdf), "1", "the notice fits one A4 page");
+    let text = String::from_utf8_lossy(&pdf);
+    assert!(text.contains("/MediaBox [0 0 595"), "A4 paper");
+
+    // The committee's tree on a phone: its figures and its communes.
+    d.resize(375, 900).await;
+    d.goto(&format!("{root}/t/HN")).await;
+    d.wait_for("return document.readyState === 'complete'").await;
+    let seen = fit(&d, "main td, main dd, main h1").await;
+    assert_fits(&seen, 5, "tree, phone");
+}
+
 crate::both!(
+    a_campaign_notice_fits_a_phone_and_prints_on_one_a4_page,
     the_public_pages_show_their_figures_on_a_phone,
     a_clerk_takes_a_statement_in_and_settles_its_lines_on_a_phone,
     the_console_s_approvals_and_tokens_fit_a_phone,

@@ -232,11 +232,22 @@ impl Driver {
 
     /// Prints the page as the browser would, on A5 paper; returns the PDF.
     pub async fn print_a5(&self, name: &str) -> Vec<u8> {
+        self.print(name, 14.8, 21.0).await
+    }
+
+    /// Prints the page on A4 paper; returns the PDF.
+    pub async fn print_a4(&self, name: &str) -> Vec<u8> {
+        self.print(name, 21.0, 29.7).await
+    }
+
+    /// Prints the page on paper `width` by `height` cm, saves the PDF as
+    /// `name` for review, and returns it.
+    async fn print(&self, name: &str, width: f64, height: f64) -> Vec<u8> {
         let pdf = self
             .call(
                 reqwest::Method::POST,
                 "/print",
-                Some(json!({"page": {"width": 14.8, "height": 21.0}, "background": true})),
+                Some(json!({"page": {"width": width, "height": height}, "background": true})),
             )
             .await;
         let bytes = base64::engine::general_purpose::STANDARD
