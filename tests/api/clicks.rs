@@ -725,9 +725,17 @@ async fn a_campaign_notice_fits_a_phone_and_prints_on_one_a4_page(app: TestApp) 
     .await;
     // Five households in Thôn Đông, one each in two small hamlets.
     let mut households = Vec::new();
-    for (i, hamlet) in ["Thôn Đông", "Thôn Đông", "Thôn Đông", "Thôn Đông", "Thôn Đông", "Xóm Bến", "Xóm Trại"]
-        .iter()
-        .enumerate()
+    for (i, hamlet) in [
+        "Thôn Đông",
+        "Thôn Đông",
+        "Thôn Đông",
+        "Thôn Đông",
+        "Thôn Đông",
+        "Xóm Bến",
+        "Xóm Trại",
+    ]
+    .iter()
+    .enumerate()
     {
         households.push(json!({"kind": "household_registered",
             "body": {"household_id": format!("ho-{i}"), "commune_code": "HN", "hamlet": hamlet,
@@ -749,8 +757,10 @@ async fn a_campaign_notice_fits_a_phone_and_prints_on_one_a4_page(app: TestApp) 
     let db = db(&app);
     for (width, screen) in [(375, "phone"), (1280, "desktop")] {
         d.resize(width, 900).await;
-        d.goto(&format!("{root}/f/HN-VNN/c/bao-yagi/cong-khai")).await;
-        d.wait_for("return document.readyState === 'complete'").await;
+        d.goto(&format!("{root}/f/HN-VNN/c/bao-yagi/cong-khai"))
+            .await;
+        d.wait_for("return document.readyState === 'complete'")
+            .await;
         let seen = fit(&d, "main td, main dd, main h1").await;
         assert_fits(&seen, 10, &format!("notice, {screen}"));
         d.screenshot(&format!("notice-{screen}-{db}.png")).await;
@@ -764,7 +774,10 @@ async fn a_campaign_notice_fits_a_phone_and_prints_on_one_a4_page(app: TestApp) 
         "small hamlets merged"
     );
     let body = d.source().await;
-    assert!(!body.contains("Xóm Bến") && !body.contains("Lê Văn Tám"), "{body}");
+    assert!(
+        !body.contains("Xóm Bến") && !body.contains("Lê Văn Tám"),
+        "{body}"
+    );
     assert!(body.contains("14.000.000"), "given: {body}");
     let pdf = d.print_a4(&format!("notice-{db}.pdf")).await;
     assert!(pdf.starts_with(b"%PDF-"), "a PDF");
@@ -775,7 +788,8 @@ async fn a_campaign_notice_fits_a_phone_and_prints_on_one_a4_page(app: TestApp) 
     // The committee's tree on a phone: its figures and its communes.
     d.resize(375, 900).await;
     d.goto(&format!("{root}/t/HN")).await;
-    d.wait_for("return document.readyState === 'complete'").await;
+    d.wait_for("return document.readyState === 'complete'")
+        .await;
     let seen = fit(&d, "main td, main dd, main h1").await;
     assert_fits(&seen, 5, "tree, phone");
 }

@@ -387,7 +387,243 @@ async fn a_province_rolls_up_its_communes_with_transfers_netted(app: TestApp) {
     app.stop().await;
 }
 
+/// Today in Vietnam, moved by `days`, as `YYYY-MM-DD`.
+fn day(days: i64) -> String {
+    let d = time::OffsetDateTime::now_utc()
+        .to_offset(time::macros::offset!(+7))
+        .date()
+        + time::Duration::days(days);
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// A province's year: targets from above, a peak month in the province's
+/// fund, a typhoon campaign in a commune whose support came late, money
+/// sent down to a commune and up from another, a sponsorship and the
+/// year's reviews. The roll-up equals the funds' statements added up to
+/// the đồng, the transfers inside netted; the deadlines are findings.
+async fn a_province_s_year_adds_up_to_its_funds_statements(app: TestApp) {
+    province(&app).await;
+    let year = this_year();
+    let province_admin = app.token("admin", "HN").await;
+    for (who, c, money) in [
+        (&app.admin, "HN", "20000000"),
+        (&province_admin, "PX", "5000000"),
+        (&province_admin, "QO", "2000000"),
+    ] {
+        let a = app
+            .post(
+                &format!("/committees/{c}/targets"),
+                Some(who),
+                &json!({"year": year, "mobilise_vnd": money, "households": 3, "houses": 1}),
+            )
+            .await;
+        assert_eq!(a.status, 201, "{}", a.text);
+    }
+    let (hn, px, qo) = (
+        app.token("clerk", "HN").await,
+        app.token("clerk", "PX").await,
+        app.token("clerk", "QO").await,
+    );
+    let (px2, qo2) = (
+        app.token("clerk", "PX").await,
+        app.token("clerk", "QO").await,
+    );
+    let inspector = app.token("inspector", "HN").await;
+    // The peak month, 17 October to 18 November, in the province's fund.
+    app.record("HN-VNN", &hn, "campaign_opened", json!({"campaign_id": "cao-diem", "name": "Tháng cao điểm Vì người nghèo",
+        "kind": "peak_month", "starts_on": format!("{year}-10-17"), "ends_on": format!("{year}-11-18")})).await;
+    let mut peak = gift(json!("12000000"))["body"].clone();
+    peak["campaign_id"] = json!("cao-diem");
+    app.record("HN-VNN", &hn, "donation_cash", peak).await;
+    app.record("HN-VNN", &hn, "donation_in_kind", json!({"donor": {"display": "Siêu thị Co.op", "kind": "organization"},
+        "items": [{"item": "GAO", "quantity": "100", "unit": "kg", "unit_value_vnd": "20000", "value_vnd": "2000000"}],
+        "total_value_vnd": "2000000", "received_on": format!("{year}-11-01")})).await;
+    app.record(
+        "HN-VNN",
+        &hn,
+        "expense",
+        json!({"category": "bank_fee", "amount_vnd": "11000", "decision_ref": "QĐ 2"}),
+    )
+    .await;
+    // A typhoon campaign in PX whose receiving closed 30 days ago.
+    app.record(
+        "PX-VNN",
+        &px,
+        "campaign_opened",
+        json!({"campaign_id": "bao-so-3", "name": "Khắc phục hậu quả bão số 3",
+        "kind": "disaster_relief", "starts_on": day(-60), "ends_on": day(-30)}),
+    )
+    .await;
+    let mut storm = gift(json!("3000000"))["body"].clone();
+    storm["campaign_id"] = json!("bao-so-3");
+    storm["received_on"] = json!(day(-40));
+    app.record("PX-VNN", &px, "donation_cash", storm).await;
+    app.record(
+        "QO-VNN",
+        &qo,
+        "donation_cash",
+        gift(json!("2500000"))["body"].clone(),
+    )
+    .await;
+    // Down to PX from the province, up to the province from QO.
+    for (from, token, to, amount) in [
+        ("HN-VNN", &hn, "PX-VNN", "4000000"),
+        ("QO-VNN", &qo, "HN-VNN", "500000"),
+    ] {
+        app.record(
+            from,
+            token,
+            "transfer_out",
+            json!({"counterparty_fund": to, "amount_vnd": amount,
+            "decision_ref": "QĐ 7", "purpose": "Điều hòa quỹ"}),
+        )
+        .await;
+    }
+    // Households: PX supports two with the storm's money, late; QO's
+    // sponsor helps one; the year's review finds two of PX out of poverty.
+    for (fund, token, h, commune) in [
+        ("PX-VNN", &px, "ho-1", "PX"),
+        ("PX-VNN", &px, "ho-2", "PX"),
+        ("QO-VNN", &qo, "ho-9", "QO"),
+    ] {
+        let a = app.post(&format!("/funds/{fund}/entries"), Some(token), &json!({"kind": "household_registered",
+            "body": {"household_id": h, "commune_code": commune, "hamlet": "Thôn 1", "category": "poor", "members": 4, "review_year": year - 1},
+            "private": {"head_name": "Lê Văn Tám", "cccd": "001085000444", "address": "Thôn 1"}})).await;
+        assert_eq!(a.status, 201, "{}", a.text);
+    }
+    for h in ["ho-1", "ho-2"] {
+        app.record(
+            "PX-VNN",
+            &px2,
+            "distribution",
+            json!({"household_id": h, "support_type": "house_repair",
+            "cash_vnd": "1000000", "decision_ref": "QĐ 9", "campaign_id": "bao-so-3"}),
+        )
+        .await;
+        app.record(
+            "PX-VNN",
+            &px,
+            "household_reviewed",
+            json!({"household_id": h, "review_year": year, "category": "newly_escaped"}),
+        )
+        .await;
+    }
+    app.record("QO-VNN", &qo, "sponsorship_registered", json!({"sponsorship_id": "sp-qo",
+        "sponsor": {"display": "Ngân hàng Agribank chi nhánh QO", "kind": "organization"}, "year": year, "households": 1})).await;
+    app.record(
+        "QO-VNN",
+        &qo2,
+        "distribution",
+        json!({"household_id": "ho-9", "support_type": "livelihood",
+        "cash_vnd": "1500000", "decision_ref": "QĐ 11", "sponsorship_id": "sp-qo"}),
+    )
+    .await;
+
+    let q = format!("period={year}-H2");
+    let r = app.get(&format!("/committees/HN/report?{q}")).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = r.body;
+    let sts = statements(&app, &["HN-VNN", "PX-VNN", "QO-VNN"], &q).await;
+    let sum = |path: &str| -> i128 {
+        sts.iter()
+            .map(|s| path.split('.').fold(s, |v, k| &v[k]))
+            .map(n)
+            .sum()
+    };
+    let t = &r["committee"]["figures"];
+    for (figure, line) in [
+        ("opening_balance_vnd", "opening.balance_vnd"),
+        ("received_cash_vnd", "sources.gifts_cash.amount_vnd"),
+        ("received_in_kind_vnd", "sources.gifts_in_kind.amount_vnd"),
+        ("distributed_cash_vnd", "uses.distributions.cash_vnd"),
+        ("distributed_goods_vnd", "uses.distributions.goods_vnd"),
+        ("expenses_vnd", "uses.expenses.amount_vnd"),
+        ("reversals_cash_vnd", "reversals.cash_effect_vnd"),
+        ("closing_balance_vnd", "closing.balance_vnd"),
+        ("closing_stock_value_vnd", "closing.stock_value_vnd"),
+    ] {
+        assert_eq!(n(&t[figure]), sum(line), "{figure}");
+    }
+    let internal = n(&r["committee"]["internal_transfers_vnd"]);
+    assert_eq!(internal, 4_500_000);
+    assert_eq!(
+        n(&t["transfers_in_vnd"]) + internal,
+        sum("sources.transfers_in.amount_vnd")
+    );
+    assert_eq!(
+        n(&t["transfers_out_vnd"]) + internal,
+        sum("uses.transfers_out.amount_vnd")
+    );
+    assert_eq!(
+        (n(&t["transfers_in_vnd"]), n(&t["transfers_out_vnd"])),
+        (0, 0)
+    );
+    assert_eq!(n(&t["received_cash_vnd"]), 17_500_000);
+    assert_eq!(
+        n(&t["closing_balance_vnd"]),
+        17_500_000 - 11_000 - 3_500_000
+    );
+    assert_eq!(r["balanced"], true);
+    assert_eq!(t["households_reached"], 3);
+    assert_eq!(t["houses_repaired"], 1 + 1);
+    let p = &r["committee"]["progress"];
+    assert_eq!(
+        (p["mobilised_vnd"].as_str(), p["mobilise_percent"].as_u64()),
+        (Some("19500000"), Some(97))
+    );
+    assert_eq!(
+        (
+            p["households_percent"].as_u64(),
+            p["houses_percent"].as_u64()
+        ),
+        (Some(100), Some(200))
+    );
+    assert_eq!(r["committee"]["sponsorships"]["fulfilled"], 1);
+    // Each commune's row nets nothing of its own, so its transfers stand.
+    let child = |c: &str| {
+        r["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["code"] == c)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(n(&child("PX")["figures"]["transfers_in_vnd"]), 4_000_000);
+    assert_eq!(n(&child("QO")["figures"]["transfers_out_vnd"]), 500_000);
+    // A fund row's hash is its statement's.
+    assert_eq!(
+        r["funds"][0]["statement_sha256"],
+        sts[0]["statement_sha256"]
+    );
+
+    // The deadlines: PX gave the storm's money after the 20 days.
+    let found = app
+        .get_as("/funds/PX-VNN/audit/findings", &inspector)
+        .await
+        .body;
+    let kinds: Vec<&str> = found["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"support_after_deadline"), "{kinds:?}");
+    assert!(
+        kinds.contains(&"campaign_support_overdue"),
+        "3,000,000 received, 2,000,000 given: {kinds:?}"
+    );
+    // The year's outcome in PX: two households out of poverty, too few
+    // to publish without pointing at them.
+    let o = app.get("/funds/PX-VNN/outcomes").await.body;
+    assert_eq!(o["left_poverty"][0]["year"], year, "{o}");
+    assert_eq!(o["left_poverty"][0]["households"], Value::Null, "{o}");
+    assert_eq!(o["left_poverty"][0]["fewer_than"], 3, "{o}");
+    app.stop().await;
+}
+
 crate::both!(
+    a_province_s_year_adds_up_to_its_funds_statements,
     targets_are_set_from_above_and_bad_ones_change_nothing,
     a_province_rolls_up_its_communes_with_transfers_netted,
 );
