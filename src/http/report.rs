@@ -182,10 +182,15 @@ async fn set_targets(
         })?;
     let mut e = FieldErrors::default();
     let this_year = today_in_vietnam(time::OffsetDateTime::now_utc()).year();
-    if !(2000..=this_year + 1).contains(&input.year) {
+    // A year's targets are what its review is measured against: fixed
+    // once the year has ended.
+    if !(this_year..=this_year + 1).contains(&input.year) {
         e.push(
             "year",
-            format!("must be a year from 2000 to {}", this_year + 1),
+            format!(
+                "must be {this_year} or {}: the targets of a year that has ended stay as they were",
+                this_year + 1
+            ),
         );
     }
     for (field, n) in [("households", input.households), ("houses", input.houses)] {

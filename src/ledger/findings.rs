@@ -87,6 +87,9 @@ pub struct Auditor {
     /// Distributions recorded by a person who registered or reclassified
     /// the household.
     paid_own: Vec<u64>,
+    /// Reviews out of poverty recorded by who registered or last classed
+    /// the household.
+    reviewed_own: Vec<u64>,
 }
 
 /// Outflows within this share under the threshold are "just under" it.
@@ -123,6 +126,7 @@ impl Auditor {
             near_threshold: BTreeMap::new(),
             to_household: BTreeMap::new(),
             paid_own: Vec::new(),
+            reviewed_own: Vec::new(),
         }
     }
 
@@ -143,6 +147,16 @@ impl Auditor {
                     .entry((actor.to_owned(), day))
                     .or_default()
                     .push(seq);
+            }
+        }
+        if let Body::HouseholdReviewed(b) = body {
+            let own = self
+                .book
+                .households
+                .get(b.household_id.as_str())
+                .is_some_and(|h| h.classes.iter().any(|c| c.recorded_by() == actor));
+            if own && b.category.out_of_poverty() {
+                self.reviewed_own.push(seq);
             }
         }
         if let Body::Distribution(b) = body {
@@ -202,6 +216,18 @@ impl Auditor {
                     ),
                 ));
             }
+        }
+        if !self.reviewed_own.is_empty() {
+            let seqs = std::mem::take(&mut self.reviewed_own);
+            self.findings.push(finding(
+                "reviewed_own_household",
+                "medium",
+                seqs.clone(),
+                format!(
+                    "{} reviews moving a household out of poverty were recorded by the person who registered or classed it: the public count of households leaving poverty rests on one person's word",
+                    seqs.len()
+                ),
+            ));
         }
         if !self.paid_own.is_empty() {
             let seqs = std::mem::take(&mut self.paid_own);

@@ -69,11 +69,12 @@ pub fn leavers(book: &Book) -> Leavers {
             {
                 continue;
             }
+            // What it had received before the review found it out.
             let support: BTreeSet<String> = h
                 .distributions
                 .iter()
                 .filter_map(|d| book.distributions.get(d))
-                .filter(|d| d.status == DistState::Approved)
+                .filter(|d| d.status == DistState::Approved && d.seq < after.seq)
                 .map(|d| name_of(&d.support_type))
                 .collect();
             let slot = out

@@ -63,6 +63,10 @@ pub struct Figures {
     pub households_reached: u64,
     pub houses_built: u64,
     pub houses_repaired: u64,
+    /// Of those, houses whose distribution a reversal later undid: the
+    /// statement counted them when given; progress against targets does
+    /// not.
+    pub houses_reversed: u64,
     pub tet_gifts: u64,
     #[serde(with = "as_string")]
     #[schema(value_type = String)]
@@ -94,6 +98,7 @@ impl Figures {
             households_reached: st.uses.distributions.households,
             houses_built: count("house_new"),
             houses_repaired: count("house_repair"),
+            houses_reversed: 0,
             tet_gifts: count("tet_gift"),
             closing_balance_vnd: st.closing.balance_vnd,
             closing_stock_value_vnd: st.closing.stock_value_vnd,
@@ -124,6 +129,7 @@ impl Figures {
         self.households_reached += o.households_reached;
         self.houses_built += o.houses_built;
         self.houses_repaired += o.houses_repaired;
+        self.houses_reversed += o.houses_reversed;
         self.tet_gifts += o.tet_gifts;
         self.closing_balance_vnd += o.closing_balance_vnd;
         self.closing_stock_value_vnd += o.closing_stock_value_vnd;
@@ -160,7 +166,7 @@ pub struct Progress {
     pub households_target: u64,
     pub households_reached: u64,
     pub houses_target: u64,
-    /// Built and repaired.
+    /// Built and repaired, less those whose support was reversed.
     pub houses: u64,
     /// Each figure against its target, in whole percent (rounded down;
     /// none when the target is zero).
@@ -177,7 +183,7 @@ fn percent(n: i128, target: i128) -> Option<u64> {
 impl Progress {
     pub fn new(year: i32, target: (SumVnd, u64, u64), f: &Figures) -> Self {
         let (money, households, houses) = target;
-        let built = f.houses_built + f.houses_repaired;
+        let built = (f.houses_built + f.houses_repaired).saturating_sub(f.houses_reversed);
         Progress {
             year,
             mobilise_target_vnd: money,

@@ -104,6 +104,11 @@ pub struct AppState {
     /// Committees' witness keys by code, derived once (the pusher asks for
     /// them every round, for every fund). Bounded by the committees.
     witness_keys: Arc<std::sync::RwLock<HashMap<String, crate::ledger::witness::WitnessKey>>>,
+    /// Each fund's line of a roll-up, by fund and period, with the fund's
+    /// size then (see [`rollup`]): good while the fund has not grown, so a
+    /// report asked again reads only what changed. At most
+    /// [`rollup::LINES_KEPT`] are kept.
+    pub(crate) rollup_lines: Arc<std::sync::Mutex<HashMap<StatementKey, rollup::KeptLine>>>,
 }
 
 /// A fund's private hamlets by household, and the fund's size when read.
@@ -202,6 +207,7 @@ impl AppState {
             hamlets: Arc::default(),
             intake_locks: Arc::default(),
             witness_keys: Arc::default(),
+            rollup_lines: Arc::default(),
         }
     }
 

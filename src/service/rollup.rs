@@ -6,7 +6,9 @@
 //!
 //! Each fund's figures come from its statement for the period, built from
 //! the stored day totals (a few reads per fund, whatever its size), so the
-//! centre's report over every commune costs one statement per fund.
+//! centre's report over every commune costs one statement per fund the
+//! first time, and afterwards only for the funds that have grown: each
+//! fund's line is kept with the fund's size.
 
 use std::collections::HashMap;
 
@@ -78,6 +80,88 @@ async fn sponsorships(
 /// Statements built at once while a report is added up.
 const STATEMENTS_AT_ONCE: usize = 8;
 
+/// How many funds' lines (fund and period) are kept: every fund of the
+/// country for several periods.
+pub const LINES_KEPT: usize = 50_000;
+
+/// A fund's line of a roll-up for a period: its figures, its statement's
+/// hash and its sponsorships.
+pub type Line = (Figures, String, SponsorshipSum);
+
+/// A line and the fund's size when it was built.
+pub type KeptLine = (u64, Line);
+
+/// A fund's line for `from..=to`, when the fund holds `size` entries:
+/// kept from the last report while the fund has not grown.
+async fn line(
+    s: &AppState,
+    fund: String,
+    size: u64,
+    from: Date,
+    to: Date,
+) -> Result<Line, ServiceError> {
+    let key = (fund, from, to);
+    if let Ok(kept) = s.rollup_lines.lock() {
+        if let Some((at, line)) = kept.get(&key) {
+            if *at == size {
+                return Ok(line.clone());
+            }
+        }
+    }
+    let fund = &key.0;
+    let (st, _) = build_statement(&s.store, fund, from, to).await?;
+    let sha = st.sha256().map_err(ServiceError::Internal)?;
+    let mut figures = Figures::of(&st);
+    if st.reversals.count > 0 {
+        figures.houses_reversed = houses_reversed(&s.store, fund, from, to).await?;
+    }
+    let sponsored = sponsorships(&s.store, fund, from.year(), to.year()).await?;
+    let line = (figures, sha, sponsored);
+    if let Ok(mut kept) = s.rollup_lines.lock() {
+        if kept.len() >= LINES_KEPT {
+            kept.clear();
+        }
+        kept.insert(key, (size, line.clone()));
+    }
+    Ok(line)
+}
+
+/// Houses given in `from..=to` (by the day recorded) whose distribution a
+/// reversal undid: read only for a fund whose statement shows reversals.
+async fn houses_reversed(
+    store: &Store,
+    fund: &str,
+    from: Date,
+    to: Date,
+) -> Result<u64, ServiceError> {
+    let (first, last) = (format_date(from), format_date(to));
+    let filter = ObjectFilter {
+        status: Some("reversed"),
+        ..ObjectFilter::default()
+    };
+    let rows = store
+        .objects(fund, "distribution", filter, u64::from(u32::MAX))
+        .await?;
+    let mut n = 0;
+    for (id, data) in rows {
+        let d: crate::ledger::book::DistributionState =
+            serde_json::from_str(&data).map_err(|e| {
+                ServiceError::Internal(format!(
+                    "fund {fund}: distribution {id:?} does not read: {e}"
+                ))
+            })?;
+        let house = matches!(
+            d.support_type,
+            crate::ledger::kinds::SupportType::HouseNew
+                | crate::ledger::kinds::SupportType::HouseRepair
+        );
+        if house && d.recorded_on >= first && d.recorded_on <= last {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
 /// A fund of the committee itself.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FundRow {
@@ -136,26 +220,18 @@ impl AppState {
         let Some(top) = committees.iter().find(|c| c.code == code).cloned() else {
             return Err(ServiceError::NotFound(format!("no committee {code:?}")));
         };
-        let funds: Vec<_> = self
+        let (funds, sizes): (Vec<_>, Vec<u64>) = self
             .store
             .funds()
             .await?
             .into_iter()
-            .map(|(f, _)| f)
-            .filter(|f| f.committee_path.starts_with(&top.path))
-            .collect();
+            .filter(|(f, _)| f.committee_path.starts_with(&top.path))
+            .map(|(f, h)| (f, h.size))
+            .unzip();
         let (first, last) = (format_date(from), format_date(to));
-        let codes: Vec<String> = funds.iter().map(|f| f.code.clone()).collect();
-        let statements: Vec<(Figures, String, SponsorshipSum)> = stream::iter(codes)
-            .map(|code| {
-                let store = self.store.clone();
-                async move {
-                    let (st, _) = build_statement(&store, &code, from, to).await?;
-                    let sha = st.sha256().map_err(ServiceError::Internal)?;
-                    let sponsored = sponsorships(&store, &code, from.year(), to.year()).await?;
-                    Ok::<_, ServiceError>((Figures::of(&st), sha, sponsored))
-                }
-            })
+        let codes: Vec<(String, u64)> = funds.iter().map(|f| f.code.clone()).zip(sizes).collect();
+        let statements: Vec<Line> = stream::iter(codes)
+            .map(|(code, size)| line(self, code, size, from, to))
             .buffered(STATEMENTS_AT_ONCE)
             .try_collect()
             .await?;
@@ -173,24 +249,34 @@ impl AppState {
             .map(|f| (f.code.as_str(), f.committee_path.as_str()))
             .collect();
         let transfers = self.store.transfer_edges().await?;
-        let edges: Vec<Edge<'_>> = transfers
-            .iter()
-            .filter(|t| {
-                let day = time::OffsetDateTime::parse(
-                    &t.recorded_at,
-                    &time::format_description::well_known::Rfc3339,
-                )
-                .map(|at| format_date(today_in_vietnam(at)));
-                day.is_ok_and(|d| d >= first && d <= last)
-            })
-            .filter_map(|t| {
-                Some(Edge {
-                    from_path: path_of.get(t.from_fund.as_str())?,
-                    to_path: path_of.get(t.to_fund.as_str())?,
+        let mut edges: Vec<Edge<'_>> = Vec::new();
+        for t in &transfers {
+            let at = time::OffsetDateTime::parse(
+                &t.recorded_at,
+                &time::format_description::well_known::Rfc3339,
+            )
+            .map_err(|e| {
+                ServiceError::Internal(format!(
+                    "fund {}: a transfer_in recorded at {:?}, which does not read: {e}",
+                    t.to_fund, t.recorded_at
+                ))
+            })?;
+            let day = format_date(today_in_vietnam(at));
+            if day < first || day > last {
+                continue;
+            }
+            // Funds outside the subtree are not netted.
+            if let (Some(from_path), Some(to_path)) = (
+                path_of.get(t.from_fund.as_str()),
+                path_of.get(t.to_fund.as_str()),
+            ) {
+                edges.push(Edge {
+                    from_path,
+                    to_path,
                     amount_vnd: t.amount_vnd,
-                })
-            })
-            .collect();
+                });
+            }
+        }
         let year = (from.year() == to.year()).then_some(from.year());
         let targets: HashMap<String, (SumVnd, u64, u64)> = match year {
             Some(y) => self

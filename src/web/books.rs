@@ -339,6 +339,7 @@ struct CampaignPage {
     days: Vec<DayRow>,
     sponsors: Vec<super::tree::SponsorRow>,
     left: Vec<super::tree::LeftRow>,
+    min_households: u64,
     notice_href: String,
 }
 
@@ -475,6 +476,7 @@ pub async fn campaign_page(
         days,
         sponsors,
         left,
+        min_households: s.min_public_households(),
         notice_href: format!("/f/{}/c/{}/cong-khai?lang={}", fund.code, id, t.lang),
         saoke_href: format!(
             "/f/{}/sao-ke?campaign={}&lang={}",

@@ -849,6 +849,7 @@ struct FundPage {
     balances: Vec<(String, String)>,
     sponsors: Vec<tree::SponsorRow>,
     left: Vec<tree::LeftRow>,
+    min_households: u64,
 }
 
 /// A bank statement sealed on the ledger, beside the gifts it is.
@@ -990,6 +991,7 @@ async fn fund_page(
         .map_err(PageError::internal)?
         .is_empty();
     Ok(html(FundPage {
+        min_households: s.min_public_households(),
         sponsors,
         left,
         balance_chart,

@@ -61,6 +61,8 @@ struct NoticePage {
     deadline: String,
     levels: Vec<Level>,
     places: Vec<Place>,
+    /// Fewest households a hamlet shows.
+    min: u64,
     made_at: String,
 }
 
@@ -121,25 +123,31 @@ pub async fn notice_page(
             }
         })
         .collect();
-    let places = w
-        .uses
-        .by_place
-        .iter()
-        .flat_map(|(commune, hamlets)| {
-            hamlets.iter().map(move |(hamlet, g)| Place {
+    // Each commune as a whole, then its hamlets of enough households (and
+    // the others together, when they are enough): what is left of small
+    // hamlets is never a row of its own.
+    let mut places = Vec::new();
+    for (commune, hamlets) in &w.uses.by_place {
+        let households: u64 = hamlets.values().map(|g| g.households).sum();
+        let given: i128 = hamlets.values().map(|g| g.cash_vnd + g.goods_vnd).sum();
+        places.push(Place {
+            commune: commune.clone(),
+            hamlet: t.pick("Cả xã", "Whole commune").to_owned(),
+            households,
+            given: vnd_sum(given),
+        });
+        for (hamlet, g) in hamlets.iter().filter(|(h, _)| !h.is_empty()) {
+            places.push(Place {
                 commune: commune.clone(),
                 hamlet: match hamlet.as_str() {
-                    "" => t
-                        .pick("(các thôn ít hộ, gộp chung)", "(small hamlets, together)")
-                        .to_owned(),
                     OTHER_HAMLETS => t.pick("Các thôn khác", "Other hamlets").to_owned(),
                     h => h.to_owned(),
                 },
                 households: g.households,
                 given: vnd_sum(g.cash_vnd + g.goods_vnd),
-            })
-        })
-        .collect();
+            });
+        }
+    }
     let received = c.received_vnd();
     let given = w.uses.total.cash_vnd + w.uses.total.goods_vnd;
     let today = today_in_vietnam(time::OffsetDateTime::now_utc());
@@ -172,6 +180,7 @@ pub async fn notice_page(
             .unwrap_or_default(),
         levels,
         places,
+        min: s.min_public_households(),
         made_at: crate::format::vn_time(time::OffsetDateTime::now_utc()),
         name: c.name,
         code: fund.code,

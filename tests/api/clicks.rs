@@ -770,8 +770,8 @@ async fn a_campaign_notice_fits_a_phone_and_prints_on_one_a4_page(app: TestApp) 
         .await;
     assert_eq!(
         hamlets,
-        json!(["(các thôn ít hộ, gộp chung): 2", "Thôn Đông: 5"]),
-        "small hamlets merged"
+        json!(["Cả xã: 7", "Thôn Đông: 5"]),
+        "small hamlets never shown apart"
     );
     let body = d.source().await;
     assert!(

@@ -69,6 +69,7 @@ async fn targets_are_set_from_above_and_bad_ones_change_nothing(app: TestApp) {
     for (body, field) in [
         (with("year", json!(year + 2)), "year"),
         (with("year", json!(1999)), "year"),
+        (with("year", json!(year - 1)), "has ended"),
         (with("year", json!("2026")), "year"),
         (with("mobilise_vnd", json!("-5")), "mobilise_vnd"),
         (with("mobilise_vnd", json!("1.5")), "mobilise_vnd"),
@@ -504,7 +505,8 @@ async fn a_province_s_year_adds_up_to_its_funds_statements(app: TestApp) {
             "PX-VNN",
             &px,
             "household_reviewed",
-            json!({"household_id": h, "review_year": year, "category": "newly_escaped"}),
+            json!({"household_id": h, "review_year": year, "category": "newly_escaped",
+                   "decision_ref": "QĐ 120/QĐ-UBND"}),
         )
         .await;
     }

@@ -200,9 +200,32 @@ async fn bad_sponsorships_and_reviews_are_refused_and_change_nothing(app: TestAp
             "personal_data",
         ),
         (with(&review, "extra", json!(1)), "extra"),
+        (
+            with(&review, "decision_ref", json!(null)),
+            "body.decision_ref",
+        ),
+        (
+            with(&review, "review_year", json!(year - 1)),
+            "review_year_order",
+        ),
     ] {
         refused(&app, &clerk, "household_reviewed", body, 422, says).await;
     }
+    // not_poor is what a review finds, not a class to register.
+    let before = app.size(F).await;
+    let a = app
+        .post(
+            &format!("/funds/{F}/entries"),
+            Some(&clerk),
+            &json!({"kind": "household_registered",
+                "body": {"household_id": "ho-8", "commune_code": "PX", "hamlet": "Thôn 1",
+                         "category": "not_poor", "members": 4, "review_year": year},
+                "private": {"head_name": "Lê Văn Tám", "cccd": "001085000444", "address": "Thôn 1"}}),
+        )
+        .await;
+    a.problem(422);
+    assert!(a.text.contains("body.category"), "{}", a.text);
+    assert_eq!(app.size(F).await, before);
     let first = app
         .record(F, &clerk, "household_reviewed", review.clone())
         .await;
@@ -257,6 +280,19 @@ async fn bad_sponsorships_and_reviews_are_refused_and_change_nothing(app: TestAp
         "not_sponsored",
     )
     .await;
+    let mut last_year = sponsorship("sp-old", year - 1);
+    last_year["household_ids"] = json!(["ho-3"]);
+    app.record(F, &clerk, "sponsorship_registered", last_year)
+        .await;
+    refused(
+        &app,
+        &other,
+        "distribution",
+        give("ho-3", "sp-old"),
+        422,
+        "sponsorship_year",
+    )
+    .await;
     let d = app
         .record(F, &other, "distribution", give("ho-1", "sp-1"))
         .await;
@@ -296,7 +332,8 @@ async fn sponsorships_fulfil_and_leaving_poverty_is_counted_without_names(app: T
     )
     .await;
     // This year's sponsorship names ho-1 and ho-2 and 10,000,000 đồng; last
-    // year's promised three households and gave to one.
+    // year's promised three households, and nothing given this year
+    // counts for it.
     app.record(
         F,
         &clerk,
@@ -313,9 +350,9 @@ async fn sponsorships_fulfil_and_leaving_poverty_is_counted_without_names(app: T
     )
     .await;
     for (h, sp, cash) in [
-        ("ho-1", "sp-1", "6000000"),
-        ("ho-2", "sp-1", "4000000"),
-        ("ho-3", "sp-0", "2000000"),
+        ("ho-1", Some("sp-1"), "6000000"),
+        ("ho-2", Some("sp-1"), "4000000"),
+        ("ho-3", None, "2000000"),
     ] {
         app.record(
             F,
@@ -346,7 +383,8 @@ async fn sponsorships_fulfil_and_leaving_poverty_is_counted_without_names(app: T
             F,
             &clerk,
             "household_reviewed",
-            json!({"household_id": h, "review_year": year, "category": cat}),
+            json!({"household_id": h, "review_year": year, "category": cat,
+                   "decision_ref": "QĐ 88/QĐ-UBND"}),
         )
         .await;
     }
@@ -398,7 +436,7 @@ async fn sponsorships_fulfil_and_leaving_poverty_is_counted_without_names(app: T
             sp("sp-0")["fulfilled"].clone(),
             sp("sp-0")["households_reached"].clone()
         ),
-        (json!(false), json!(1))
+        (json!(false), json!(0))
     );
 
     // Last year's unfulfilled sponsorship is a finding; this year's is not.

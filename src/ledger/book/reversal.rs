@@ -105,6 +105,20 @@ impl Book {
                         format!("household {:?} has distributions", h.household_id),
                     ));
                 }
+                if let Some(s) = self
+                    .sponsorships
+                    .values()
+                    .find(|s| s.household_ids.contains(&h.household_id))
+                {
+                    return Err(broken(
+                        "household_in_use",
+                        f,
+                        format!(
+                            "household {:?} is named by sponsorship {:?}",
+                            h.household_id, s.sponsorship_id
+                        ),
+                    ));
+                }
                 none
             }
             Body::Distribution(b) => {
@@ -184,17 +198,14 @@ impl Book {
                     id_str(&b.sponsorship_id).as_str(),
                     "sponsorship",
                 )?;
-                let live = s.distributions.iter().any(|d| {
-                    self.distributions.get(d).is_some_and(|d| {
-                        matches!(d.status, DistState::Approved | DistState::Pending)
-                    })
-                });
-                if live {
+                // Any distribution, voided or reversed too: a void can be
+                // reversed, and would bring back one naming nothing.
+                if !s.distributions.is_empty() {
                     return Err(broken(
                         "sponsorship_in_use",
                         f,
                         format!(
-                            "sponsorship {:?} has distributions; reverse or void those first",
+                            "sponsorship {:?} is named by distributions; it stands, as a campaign with distributions does",
                             s.sponsorship_id
                         ),
                     ));

@@ -205,12 +205,12 @@ impl Book {
                         ),
                     ));
                 }
-                if b.review_year < h.review_year {
+                if b.review_year <= h.review_year {
                     return Err(broken(
                         "review_year_order",
                         "body.review_year",
                         format!(
-                            "the household was last classed for {}; a review cannot go back to {}",
+                            "the household was last classed for {}; a review is of a later year than {} (correct a class with household_reclassified)",
                             h.review_year, b.review_year
                         ),
                     ));
@@ -251,7 +251,7 @@ impl Book {
                     self.campaign(c, "body.campaign_id")?;
                 }
                 if let Some(sp) = &b.sponsorship_id {
-                    self.sponsored(sp, &b.household_id)?;
+                    self.sponsored(sp, &b.household_id, at.date.year())?;
                 }
                 if b.status.is_none() {
                     return Err(broken(
@@ -516,9 +516,9 @@ impl Book {
         })
     }
 
-    /// The sponsorship `id`, which must reach `household` if it names
-    /// its households.
-    fn sponsored(&self, id: &Id, household: &Id) -> Result<(), Broken> {
+    /// The sponsorship `id`, of the `year` the distribution is recorded
+    /// in, which must reach `household` if it names its households.
+    fn sponsored(&self, id: &Id, household: &Id, year: i32) -> Result<(), Broken> {
         let f = "body.sponsorship_id";
         let Some(s) = self.sponsorships.get(id.as_str()) else {
             return Err(broken(
@@ -530,6 +530,17 @@ impl Book {
                 ),
             ));
         };
+        if s.year != year {
+            return Err(broken(
+                "sponsorship_year",
+                f,
+                format!(
+                    "sponsorship {:?} is a commitment for {}; support recorded in {year} does not fulfil it",
+                    id.as_str(),
+                    s.year
+                ),
+            ));
+        }
         if !s.household_ids.is_empty() && !s.household_ids.iter().any(|h| h == household.as_str()) {
             return Err(broken(
                 "not_sponsored",

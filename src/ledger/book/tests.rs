@@ -557,12 +557,21 @@ fn a_reclassification_never_goes_back_to_an_earlier_review_year() {
 #[test]
 fn a_review_is_one_per_household_and_year_and_reversed_to_correct_it() {
     let mut f = Fund::open();
-    household(&mut f, "hh-1");
-    let review = |id: &str, category: &str, year: i32| json!({"household_id": id, "category": category, "review_year": year});
+    f.write(
+        "household_registered",
+        json!({"household_id": "hh-1", "commune_code": "HN-PX", "hamlet": "Thôn 3",
+               "category": "poor", "members": 4, "review_year": 2025}),
+    );
+    let review = |id: &str, category: &str, year: i32| {
+        json!({"household_id": id, "category": category, "review_year": year,
+               "decision_ref": "QĐ 45/QĐ-UBND"})
+    };
     assert_eq!(
         rule(f.refuse("household_reviewed", review("hh-9", "not_poor", 2026))),
         is("unknown_household", "body.household_id")
     );
+    // The year it was classed for is not reviewed again: that is a
+    // reclassification.
     assert_eq!(
         rule(f.refuse("household_reviewed", review("hh-1", "not_poor", 2025))),
         is("review_year_order", "body.review_year")
@@ -570,24 +579,24 @@ fn a_review_is_one_per_household_and_year_and_reversed_to_correct_it() {
     let seq = f.next();
     f.write("household_reviewed", review("hh-1", "not_poor", 2026));
     let h = &f.book.households["hh-1"];
-    assert_eq!((h.category, h.classes.len()), (Category::NotPoor, 2));
+    assert_eq!(
+        (h.category, h.review_year, h.classes.len()),
+        (Category::NotPoor, 2026, 2)
+    );
     assert!(h.classes[1].reviewed && !h.classes[0].reviewed);
     assert_eq!(
         rule(f.refuse("household_reviewed", review("hh-1", "poor", 2026))),
         is("review_recorded", "body.review_year")
-    );
-    // A reclassification of the same year is not a review.
-    f.write(
-        "household_reclassified",
-        json!({"household_id": "hh-1", "category": "near_poor", "review_year": 2026,
-               "decision_ref": "QĐ 1"}),
     );
     f.write(
         "reversal",
         json!({"reverses_seq": seq, "reason": "Nhầm hộ"}),
     );
     let h = &f.book.households["hh-1"];
-    assert_eq!((h.category, h.classes.len()), (Category::NearPoor, 2));
+    assert_eq!(
+        (h.category, h.review_year, h.classes.len()),
+        (Category::Poor, 2025, 1)
+    );
     f.write("household_reviewed", review("hh-1", "newly_escaped", 2026));
     assert_eq!(f.book.households["hh-1"].category, Category::NewlyEscaped);
 }
@@ -599,20 +608,27 @@ fn a_sponsorship_names_known_households_and_is_fulfilled_by_what_names_it() {
     household(&mut f, "hh-1");
     household(&mut f, "hh-2");
     household(&mut f, "hh-3");
-    let sp = |ids: Value| {
-        json!({"sponsorship_id": "sp-1", "sponsor": {"display": "Công ty ABC", "kind": "organization"},
-               "year": 2026, "household_ids": ids, "value_vnd": "1500000"})
+    let sp = |id: &str, year: i32, ids: Value| {
+        json!({"sponsorship_id": id, "sponsor": {"display": "Công ty ABC", "kind": "organization"},
+               "year": year, "household_ids": ids, "value_vnd": "1500000"})
     };
     assert_eq!(
-        rule(f.refuse("sponsorship_registered", sp(json!(["hh-1", "hh-9"])))),
+        rule(f.refuse(
+            "sponsorship_registered",
+            sp("sp-1", 2026, json!(["hh-1", "hh-9"]))
+        )),
         is("unknown_household", "body.household_ids[1]")
     );
     let seq = f.next();
-    f.write("sponsorship_registered", sp(json!(["hh-1", "hh-2"])));
+    f.write(
+        "sponsorship_registered",
+        sp("sp-1", 2026, json!(["hh-1", "hh-2"])),
+    );
     assert_eq!(
-        rule(f.refuse("sponsorship_registered", sp(json!(["hh-1"])))),
+        rule(f.refuse("sponsorship_registered", sp("sp-1", 2026, json!(["hh-1"])))),
         is("duplicate_id", "body.sponsorship_id")
     );
+    f.write("sponsorship_registered", sp("sp-0", 2025, json!(["hh-3"])));
     let named = |id: &str, h: &str, sp: &str| {
         let mut d = distribution(id, h, "livelihood", "1000000");
         d["sponsorship_id"] = json!(sp);
@@ -626,6 +642,11 @@ fn a_sponsorship_names_known_households_and_is_fulfilled_by_what_names_it() {
         rule(f.refuse("distribution", named("d-0", "hh-3", "sp-1"))),
         is("not_sponsored", "body.sponsorship_id")
     );
+    // Support recorded this year does not fulfil last year's commitment.
+    assert_eq!(
+        rule(f.refuse("distribution", named("d-0", "hh-3", "sp-0"))),
+        is("sponsorship_year", "body.sponsorship_id")
+    );
     f.write("distribution", named("d-1", "hh-1", "sp-1"));
     let s = f.book.sponsorships["sp-1"].clone();
     let p = f.book.sponsorship_progress(&s);
@@ -637,6 +658,12 @@ fn a_sponsorship_names_known_households_and_is_fulfilled_by_what_names_it() {
         rule(f.refuse_reversal(seq)),
         is("sponsorship_in_use", "body.reverses_seq")
     );
+    // A household a sponsorship names stays registered.
+    let registered = f.book.households["hh-3"].registered_seq;
+    assert_eq!(
+        rule(f.refuse_reversal(registered)),
+        is("household_in_use", "body.reverses_seq")
+    );
     f.write("distribution", named("d-2", "hh-2", "sp-1"));
     let s = f.book.sponsorships["sp-1"].clone();
     let p = f.book.sponsorship_progress(&s);
@@ -644,11 +671,15 @@ fn a_sponsorship_names_known_households_and_is_fulfilled_by_what_names_it() {
         (p.households_reached, p.given_vnd, p.fulfilled),
         (2, 2_000_000, true)
     );
-    // A distribution reversed no longer counts.
+    // A distribution reversed no longer counts; the sponsorship stands.
     let d2 = f.book.distributions["d-2"].seq;
     f.write("reversal", json!({"reverses_seq": d2, "reason": "Nhầm"}));
     let s = f.book.sponsorships["sp-1"].clone();
     assert!(!f.book.sponsorship_progress(&s).fulfilled);
+    assert_eq!(
+        rule(f.refuse_reversal(seq)),
+        is("sponsorship_in_use", "body.reverses_seq")
+    );
 }
 
 // Receipts.

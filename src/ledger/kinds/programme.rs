@@ -151,6 +151,7 @@ impl KindBody for HouseholdRegistered {
         if !(1..=MEMBERS_MAX).contains(&self.members) {
             e.push("body.members", format!("must be from 1 to {MEMBERS_MAX}"));
         }
+        reviewed_only(self.category, e);
         if self.hamlet.is_none() {
             e.push(
                 "body.hamlet",
@@ -175,6 +176,19 @@ pub struct HouseholdReclassified {
 impl KindBody for HouseholdReclassified {
     fn check(&self, today: Date, e: &mut FieldErrors) {
         check_review_year(self.review_year, today, e);
+        reviewed_only(self.category, e);
+    }
+}
+
+/// `not_poor` is what a year's review finds (`household_reviewed`); a
+/// household is registered, or reclassified, into a class the fund
+/// supports.
+fn reviewed_only(category: Category, e: &mut FieldErrors) {
+    if category == Category::NotPoor {
+        e.push(
+            "body.category",
+            "not_poor is recorded by a year's review (household_reviewed); a household is registered or reclassified as poor, near_poor, newly_escaped or hardship",
+        );
     }
 }
 
@@ -255,9 +269,16 @@ pub struct HouseholdReviewed {
     pub note: Option<LongText>,
 }
 
-/// A review is of a year that has come: from 2000 to this year.
+/// A review is of a year that has come: from 2000 to this year; one that
+/// moves a household out of poverty names the decision that approved it.
 impl KindBody for HouseholdReviewed {
     fn check(&self, today: Date, e: &mut FieldErrors) {
+        if self.category.out_of_poverty() && self.decision_ref.is_none() {
+            e.push(
+                "body.decision_ref",
+                "a review out of poverty names the decision approving the year's review (số quyết định)",
+            );
+        }
         if !(2000..=today.year()).contains(&self.review_year) {
             e.push(
                 "body.review_year",
