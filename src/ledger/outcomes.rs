@@ -190,6 +190,190 @@ impl SponsorshipSum {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ledger::book::{Class, DistributionState, Household, Sponsorship};
+    use crate::ledger::kinds::programme::Category;
+    use serde_json::json;
+
+    fn class(seq: u64, category: Category, year: i32, reviewed: bool) -> Class {
+        Class {
+            seq,
+            category,
+            review_year: year,
+            by: "clerk".into(),
+            on: time::macros::date!(2026 - 11 - 01),
+            reviewed,
+        }
+    }
+
+    fn household(
+        id: &str,
+        commune: &str,
+        classes: Vec<Class>,
+        distributions: &[&str],
+    ) -> Household {
+        let last = classes.last().cloned().expect("a class");
+        Household {
+            household_id: id.into(),
+            commune_code: commune.into(),
+            hamlet: String::new(),
+            category: last.category,
+            members: 3,
+            review_year: last.review_year,
+            commitment: String::new(),
+            registered_seq: classes[0].seq,
+            classes,
+            distributions: distributions.iter().map(|d| (*d).to_owned()).collect(),
+        }
+    }
+
+    fn distribution(id: &str, h: &str, support: &str, seq: u64, status: &str) -> DistributionState {
+        serde_json::from_value(json!({
+            "distribution_id": id, "household_id": h, "support_type": support,
+            "cash_vnd": "1000", "goods_vnd": "0", "items": [], "decision_ref": "QĐ 1",
+            "campaign_id": if id.starts_with('c') { json!("bao") } else { json!(null) },
+            "status": status, "from_earmark_vnd": "0", "recorded_by": "clerk",
+            "recorded_on": "2026-11-01", "seq": seq, "sponsorship_id": "sp-1"}))
+        .expect("a distribution")
+    }
+
+    /// Four households of commune A and one of B: which ones left
+    /// poverty, by what they had received before their review.
+    fn book() -> Book {
+        use Category::*;
+        let mut b = Book::default();
+        let hs = [
+            // Poor, reviewed newly out: counted, with what came before.
+            household(
+                "h1",
+                "A",
+                vec![
+                    class(1, Poor, 2025, false),
+                    class(20, NewlyEscaped, 2026, true),
+                ],
+                &["d1", "d2", "d3"],
+            ),
+            // Near-poor, reviewed not poor: counted.
+            household(
+                "h2",
+                "A",
+                vec![
+                    class(2, NearPoor, 2025, false),
+                    class(21, NotPoor, 2026, true),
+                ],
+                &["c4"],
+            ),
+            // Poor, reclassified (not reviewed) out: not counted.
+            household(
+                "h3",
+                "A",
+                vec![
+                    class(3, Poor, 2025, false),
+                    class(22, NewlyEscaped, 2026, false),
+                ],
+                &[],
+            ),
+            // In hardship, reviewed out: it was not in poverty.
+            household(
+                "h4",
+                "A",
+                vec![
+                    class(4, Hardship, 2025, false),
+                    class(23, NotPoor, 2026, true),
+                ],
+                &[],
+            ),
+            // Reviewed still near-poor: not counted.
+            household(
+                "h5",
+                "B",
+                vec![class(5, Poor, 2025, false), class(24, NearPoor, 2026, true)],
+                &[],
+            ),
+        ];
+        for h in hs {
+            b.households.insert(h.household_id.clone(), h);
+        }
+        for d in [
+            distribution("d1", "h1", "livelihood", 10, "approved"),
+            distribution("d2", "h1", "tet_gift", 30, "approved"),
+            distribution("d3", "h1", "medical", 11, "pending"),
+            distribution("c4", "h2", "livelihood", 12, "approved"),
+        ] {
+            b.distributions.insert(d.distribution_id.clone(), d);
+        }
+        b
+    }
+
+    #[test]
+    fn leaving_poverty_is_a_review_out_of_poor_or_near_poor_by_support_received_before() {
+        let l = leavers(&book());
+        assert_eq!(l.len(), 1, "{l:?}");
+        let (n, by) = &l[&("A".to_owned(), 2026)];
+        assert_eq!(*n, 2);
+        // d2 came after the review, d3 is pending: neither counts.
+        assert_eq!(by, &BTreeMap::from([("livelihood".to_owned(), 2)]));
+        let shown = left_poverty(&book(), 3);
+        assert_eq!(
+            shown[0].count,
+            Count {
+                households: None,
+                fewer_than: Some(3)
+            }
+        );
+        assert_eq!(shown[0].by_support["livelihood"].households, None);
+        let shown = left_poverty(&book(), 2);
+        assert_eq!(shown[0].count.households, Some(2));
+        assert_eq!((shown[0].commune_code.as_str(), shown[0].year), ("A", 2026));
+    }
+
+    #[test]
+    fn a_sponsorship_s_progress_in_a_campaign_counts_that_campaign_s_support_only() {
+        let mut b = book();
+        b.sponsorships.insert(
+            "sp-1".into(),
+            Sponsorship {
+                sponsorship_id: "sp-1".into(),
+                sponsor: "Công ty ABC".into(),
+                sponsor_kind: "organization".into(),
+                year: 2026,
+                households: 2,
+                household_ids: vec![],
+                value_vnd: Some("2000".into()),
+                seq: 9,
+                distributions: vec!["d1".into(), "c4".into(), "d3".into()],
+            },
+        );
+        let all = sponsorships(&b, None);
+        assert_eq!(all.len(), 1);
+        assert_eq!(
+            (
+                all[0].progress.households_reached,
+                all[0].progress.given_vnd
+            ),
+            (2, 2000)
+        );
+        assert!(all[0].progress.fulfilled && !all[0].named);
+        let in_campaign = sponsorships(&b, Some("bao"));
+        assert_eq!(in_campaign[0].progress.households_reached, 1);
+        assert!(!in_campaign[0].progress.fulfilled);
+        assert!(sponsorships(&b, Some("other")).is_empty());
+        let mut sum = SponsorshipSum::default();
+        sum.add_view(&all[0]);
+        sum.add_view(&in_campaign[0]);
+        let mut total = SponsorshipSum::default();
+        total.add(&sum);
+        total.add(&sum);
+        assert_eq!(
+            (
+                total.sponsorships,
+                total.fulfilled,
+                total.households_committed,
+                total.households_reached,
+                total.given_vnd
+            ),
+            (4, 2, 8, 6, 6000)
+        );
+    }
 
     #[test]
     fn small_counts_are_withheld_and_zero_and_large_ones_shown() {

@@ -292,6 +292,114 @@ mod tests {
         assert_eq!(none, Figures::default());
     }
 
+    /// A statement whose every line holds a different figure.
+    fn statement() -> Statement {
+        use super::super::statement::{Position, Reversals, Sources, Tally, Uses};
+        let tally = |count, amount_vnd| Tally { count, amount_vnd };
+        let support = |count, households, cash_vnd, goods_vnd| Support {
+            count,
+            households,
+            cash_vnd,
+            goods_vnd,
+        };
+        let position = |balance_vnd, stock_value_vnd| Position {
+            balance_vnd,
+            reserved_vnd: 0,
+            stock_value_vnd,
+        };
+        Statement {
+            fund: "F".into(),
+            from: "2026-01-01".into(),
+            to: "2026-12-31".into(),
+            first_seq: None,
+            last_seq: None,
+            entries: 0,
+            opening: position(1, 2),
+            sources: Sources {
+                gifts_cash: tally(3, 4),
+                gifts_in_kind: tally(5, 6),
+                transfers_in: tally(1, 7),
+                ..Sources::default()
+            },
+            uses: Uses {
+                distributions: support(8, 9, 10, 11),
+                distributions_by_type: BTreeMap::from([
+                    ("house_new".to_owned(), support(12, 12, 0, 0)),
+                    ("house_repair".to_owned(), support(13, 13, 0, 0)),
+                    ("tet_gift".to_owned(), support(14, 14, 0, 0)),
+                ]),
+                transfers_out: tally(1, 15),
+                expenses: tally(1, 16),
+                ..Uses::default()
+            },
+            goods: Vec::new(),
+            reversals: Reversals {
+                count: 1,
+                cash_effect_vnd: 17,
+                prior_period_adjustments: Vec::new(),
+            },
+            closing: position(18, 19),
+            balanced: true,
+        }
+    }
+
+    #[test]
+    fn a_fund_s_figures_are_its_statement_s_lines_and_add_line_by_line() {
+        let f = Figures::of(&statement());
+        let lines = |f: &Figures| {
+            [
+                f.opening_balance_vnd,
+                f.opening_stock_value_vnd,
+                i128::from(f.gifts_cash),
+                f.received_cash_vnd,
+                i128::from(f.gifts_in_kind),
+                f.received_in_kind_vnd,
+                f.transfers_in_vnd,
+                f.distributed_cash_vnd,
+                f.distributed_goods_vnd,
+                f.expenses_vnd,
+                f.transfers_out_vnd,
+                f.reversals_cash_vnd,
+                i128::from(f.households_reached),
+                i128::from(f.houses_built),
+                i128::from(f.houses_repaired),
+                i128::from(f.tet_gifts),
+                f.closing_balance_vnd,
+                f.closing_stock_value_vnd,
+            ]
+        };
+        assert_eq!(
+            lines(&f),
+            [1, 2, 3, 4, 5, 6, 7, 10, 11, 16, 15, 17, 9, 12, 13, 14, 18, 19]
+        );
+        assert_eq!(f.spent_by_type["tet_gift"].count, 14);
+        assert_eq!(f.mobilised_vnd(), 4 + 6);
+        let mut twice = f.clone();
+        twice.houses_reversed = 1;
+        let mut other = f.clone();
+        other.houses_reversed = 2;
+        twice.add(&other);
+        assert_eq!(lines(&twice), lines(&f).map(|n| 2 * n));
+        assert_eq!(twice.houses_reversed, 3);
+        assert_eq!(twice.spent_by_type["house_new"], support_twice(12));
+        // 1 + 4 + 7 − 10 − 16 − 15 + 17 = −12, not 18.
+        assert!(!f.balanced());
+        let fixed = Figures {
+            closing_balance_vnd: -12,
+            ..f
+        };
+        assert!(fixed.balanced());
+    }
+
+    fn support_twice(n: u64) -> Support {
+        Support {
+            count: 2 * n,
+            households: 2 * n,
+            cash_vnd: 0,
+            goods_vnd: 0,
+        }
+    }
+
     #[test]
     fn progress_is_measured_in_whole_percent_against_non_zero_targets() {
         let f = Figures {
@@ -303,11 +411,30 @@ mod tests {
             ..Figures::default()
         };
         let p = Progress::new(2026, (400, 4, 0), &f);
+        assert_eq!(
+            (
+                p.year,
+                p.mobilise_target_vnd,
+                p.households_target,
+                p.houses_target
+            ),
+            (2026, 400, 4, 0)
+        );
+        assert_eq!(p.households_reached, 3);
         assert_eq!(p.mobilised_vnd, 200);
         assert_eq!(p.mobilise_percent, Some(50));
         assert_eq!(p.households_percent, Some(75));
         assert_eq!(p.houses, 2);
         assert_eq!(p.houses_percent, None);
+        // A house given and then reversed is no house.
+        let undone = Figures {
+            houses_reversed: 1,
+            ..f.clone()
+        };
+        assert_eq!(
+            Progress::new(2026, (1, 1, 2), &undone).houses_percent,
+            Some(50)
+        );
         let over = Progress::new(2026, (100, 1, 1), &f);
         assert_eq!(
             (
