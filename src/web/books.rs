@@ -404,6 +404,42 @@ pub fn campaign_kind(t: &Text, kind: &str) -> &'static str {
     }
 }
 
+/// A campaign of `fund` as its pages read it: the campaign, where its
+/// money went (hamlets of few households merged), and the sponsorships
+/// its distributions fulfil; a campaign that does not exist is the page's
+/// 404.
+pub async fn campaign_books(
+    s: &AppState,
+    t: &'static Text,
+    fund: &str,
+    id: &str,
+) -> Result<
+    (
+        crate::ledger::book::Campaign,
+        WhereItWent,
+        (Vec<super::tree::SponsorRow>, Vec<super::tree::LeftRow>),
+    ),
+    PageError,
+> {
+    let hamlets = s.private_hamlets(fund).await.map_err(PageError::internal)?;
+    let places = Places {
+        private_hamlets: &hamlets,
+        min_households: s.min_public_households(),
+    };
+    let books = s.page_books(fund).await.map_err(PageError::internal)?;
+    match (
+        books.book.campaigns.get(id).cloned(),
+        where_it_went(&books.book, Some(id), places),
+    ) {
+        (Some(c), Some(w)) => Ok((
+            c,
+            w,
+            super::tree::outcome_rows(t, &books.book, s.min_public_households(), Some(id)),
+        )),
+        _ => Err(PageError::not_found(t, Missing::Campaign, id)),
+    }
+}
+
 /// A campaign: its window, progress to target, gifts, and where its
 /// money went.
 pub async fn campaign_page(
@@ -413,31 +449,7 @@ pub async fn campaign_page(
 ) -> Result<Response, PageError> {
     let t = lang_of(&q);
     let fund = s.fund(&code).await.or_page(t, Missing::Fund, &code)?;
-    let hamlets = s
-        .private_hamlets(&fund.code)
-        .await
-        .map_err(PageError::internal)?;
-    let places = Places {
-        private_hamlets: &hamlets,
-        min_households: s.min_public_households(),
-    };
-    let (c, w, (sponsors, left)) = {
-        let books = s
-            .page_books(&fund.code)
-            .await
-            .map_err(PageError::internal)?;
-        match (
-            books.book.campaigns.get(&id).cloned(),
-            where_it_went(&books.book, Some(&id), places),
-        ) {
-            (Some(c), Some(w)) => (
-                c,
-                w,
-                super::tree::outcome_rows(t, &books.book, s.min_public_households(), Some(&id)),
-            ),
-            _ => return Err(PageError::not_found(t, Missing::Campaign, &id)),
-        }
-    };
+    let (c, w, (sponsors, left)) = campaign_books(&s, t, &fund.code, &id).await?;
     let days = s
         .campaign_days(&fund.code, &id)
         .await

@@ -13,7 +13,7 @@ use super::books::{campaign_kind, phase_text, vnd_sum};
 use super::forms::support_type;
 use super::{html, lang_of, other_lang, Missing, OrPage, PageError, Text};
 use crate::ledger::ids::{format_date, today_in_vietnam};
-use crate::ledger::uses::{where_it_went, Places, OTHER_HAMLETS};
+use crate::ledger::uses::OTHER_HAMLETS;
 use crate::service::AppState;
 
 /// A support type's line: how often and to how many, what it gave, and
@@ -73,27 +73,7 @@ pub async fn notice_page(
 ) -> Result<Response, PageError> {
     let t = lang_of(&q);
     let fund = s.fund(&code).await.or_page(t, Missing::Fund, &code)?;
-    let hamlets = s
-        .private_hamlets(&fund.code)
-        .await
-        .map_err(PageError::internal)?;
-    let places = Places {
-        private_hamlets: &hamlets,
-        min_households: s.min_public_households(),
-    };
-    let (c, w) = {
-        let books = s
-            .page_books(&fund.code)
-            .await
-            .map_err(PageError::internal)?;
-        match (
-            books.book.campaigns.get(&id).cloned(),
-            where_it_went(&books.book, Some(&id), places),
-        ) {
-            (Some(c), Some(w)) => (c, w),
-            _ => return Err(PageError::not_found(t, Missing::Campaign, &id)),
-        }
-    };
+    let (c, w, _) = super::books::campaign_books(&s, t, &fund.code, &id).await?;
     let committee = s.store.committee(&fund.committee_code).await?;
     let committee_name = committee.map_or(fund.committee_code.clone(), |c| c.name);
     let launched_by = match c.launched_by.as_deref() {

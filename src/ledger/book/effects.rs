@@ -10,6 +10,7 @@ use super::{
 };
 use crate::ledger::ids::{format_date, Id};
 use crate::ledger::kinds::goods::StockMove;
+use crate::ledger::kinds::programme::Category;
 use crate::ledger::kinds::spending::DistributionStatus;
 use crate::ledger::kinds::{name_of, Body};
 use crate::ledger::money::SumVnd;
@@ -107,6 +108,37 @@ impl Book {
             return;
         }
         self.apply(at, body, change, 1);
+    }
+
+    /// Gives household `id` a class (category, review year, whether a
+    /// year's review gave it), or takes back the one the reversed entry
+    /// gave; its current class is then its last.
+    fn classify(
+        &mut self,
+        at: At<'_>,
+        id: &str,
+        (category, review_year, reviewed): (Category, i32, bool),
+        forward: bool,
+    ) {
+        if let Some(h) = self.households.get_mut(id) {
+            if forward {
+                h.classes.push(Class {
+                    seq: at.seq,
+                    category,
+                    review_year,
+                    by: at.actor.to_owned(),
+                    on: at.date,
+                    reviewed,
+                });
+            } else {
+                // `at.seq` is the reversal; the class to drop is the one
+                // the reversed entry added.
+                let reversed = self.reversing.unwrap_or(at.seq);
+                h.classes.retain(|c| c.seq != reversed);
+            }
+            h.reclass();
+        }
+        self.touch("household", id);
     }
 
     /// Applies (`sign` 1) or undoes (`sign` −1) the effects of `body`.
@@ -301,44 +333,12 @@ impl Book {
                 self.touch("household", id);
             }
             Body::HouseholdReclassified(b) => {
-                if let Some(h) = self.households.get_mut(b.household_id.as_str()) {
-                    if forward {
-                        h.classes.push(Class {
-                            seq: at.seq,
-                            category: b.category,
-                            review_year: b.review_year,
-                            by: at.actor.to_owned(),
-                            on: at.date,
-                            reviewed: false,
-                        });
-                    } else {
-                        // `at.seq` is the reversal; the class to drop is the
-                        // one the reversed entry added.
-                        let reversed = self.reversing.unwrap_or(at.seq);
-                        h.classes.retain(|c| c.seq != reversed);
-                    }
-                    h.reclass();
-                }
-                self.touch("household", b.household_id.as_str());
+                let class = (b.category, b.review_year, false);
+                self.classify(at, b.household_id.as_str(), class, forward);
             }
             Body::HouseholdReviewed(b) => {
-                if let Some(h) = self.households.get_mut(b.household_id.as_str()) {
-                    if forward {
-                        h.classes.push(Class {
-                            seq: at.seq,
-                            category: b.category,
-                            review_year: b.review_year,
-                            by: at.actor.to_owned(),
-                            on: at.date,
-                            reviewed: true,
-                        });
-                    } else {
-                        let reversed = self.reversing.unwrap_or(at.seq);
-                        h.classes.retain(|c| c.seq != reversed);
-                    }
-                    h.reclass();
-                }
-                self.touch("household", b.household_id.as_str());
+                let class = (b.category, b.review_year, true);
+                self.classify(at, b.household_id.as_str(), class, forward);
             }
             Body::SponsorshipRegistered(b) => {
                 let id = id_str(&b.sponsorship_id);

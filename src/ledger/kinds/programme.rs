@@ -372,3 +372,113 @@ impl KindBody for SponsorshipRegistered {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::super::{Body, EntryKind};
+
+    /// The fields a client's body of `kind` is refused on, none if read.
+    fn refused(kind: EntryKind, body: Value) -> Vec<String> {
+        let today = time::macros::date!(2026 - 12 - 02);
+        match Body::from_client(kind, body, today) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.0.into_iter().map(|f| f.field).collect(),
+        }
+    }
+
+    #[test]
+    fn a_sponsorship_names_a_count_or_households_of_a_year_and_a_named_sponsor() {
+        let k = EntryKind::SponsorshipRegistered;
+        let with = |extra: Value| {
+            let mut b = json!({"sponsor": {"display": "Công ty ABC", "kind": "organization"},
+                               "year": 2026});
+            for (key, v) in extra.as_object().unwrap() {
+                b[key] = v.clone();
+            }
+            b
+        };
+        let none: Vec<String> = Vec::new();
+        for ok in [
+            json!({"households": 1}),
+            json!({"households": 10_000}),
+            json!({"household_ids": ["ho-1", "ho-2"]}),
+            json!({"households": 2, "year": 2027}),
+            json!({"households": 2, "year": 2000}),
+        ] {
+            assert_eq!(refused(k, with(ok.clone())), none, "{ok}");
+        }
+        let ids: Vec<String> = (0..500).map(|i| format!("ho-{i}")).collect();
+        assert_eq!(refused(k, with(json!({"household_ids": ids}))), none);
+        let too_many: Vec<String> = (0..501).map(|i| format!("ho-{i}")).collect();
+        for (bad, field) in [
+            (json!({}), "body.households"),
+            (json!({"households": 0}), "body.households"),
+            (json!({"households": 10_001}), "body.households"),
+            (
+                json!({"households": 2, "household_ids": ["ho-1"]}),
+                "body.households",
+            ),
+            (json!({"household_ids": too_many}), "body.household_ids"),
+            (
+                json!({"household_ids": ["ho-1", "ho-1"]}),
+                "body.household_ids",
+            ),
+            (json!({"households": 2, "year": 2028}), "body.year"),
+            (json!({"households": 2, "year": 1999}), "body.year"),
+            (
+                json!({"households": 2, "sponsor": {"display": "Ẩn danh", "kind": "anonymous"}}),
+                "body.sponsor.kind",
+            ),
+        ] {
+            assert_eq!(refused(k, with(bad.clone())), [field], "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_review_is_of_a_year_that_has_come_and_one_out_of_poverty_names_its_decision() {
+        let k = EntryKind::HouseholdReviewed;
+        let review = |year: i32, category: &str, decision: Option<&str>| {
+            json!({"household_id": "ho-1", "review_year": year, "category": category,
+                   "decision_ref": decision})
+        };
+        let none: Vec<String> = Vec::new();
+        assert_eq!(refused(k, review(2026, "not_poor", Some("QĐ 1"))), none);
+        assert_eq!(refused(k, review(2000, "poor", None)), none);
+        assert_eq!(refused(k, review(2026, "near_poor", None)), none);
+        assert_eq!(refused(k, review(2027, "poor", None)), ["body.review_year"]);
+        assert_eq!(refused(k, review(1999, "poor", None)), ["body.review_year"]);
+        for out in ["newly_escaped", "not_poor"] {
+            assert_eq!(refused(k, review(2026, out, None)), ["body.decision_ref"]);
+        }
+        // not_poor comes from a review only.
+        let registered = json!({"commune_code": "PX", "hamlet": "Thôn 1", "category": "not_poor",
+                                "members": 3, "review_year": 2026});
+        assert_eq!(
+            refused(EntryKind::HouseholdRegistered, registered),
+            ["body.category"]
+        );
+        let reclassified = json!({"household_id": "ho-1", "category": "not_poor",
+                                  "review_year": 2026, "decision_ref": "QĐ 2"});
+        assert_eq!(
+            refused(EntryKind::HouseholdReclassified, reclassified.clone()),
+            ["body.category"]
+        );
+        let mut near = reclassified;
+        near["category"] = json!("near_poor");
+        assert_eq!(refused(EntryKind::HouseholdReclassified, near), none);
+        // Which classes are in poverty, and which are out of it.
+        use super::Category::*;
+        let ins: Vec<bool> = [Poor, NearPoor, NewlyEscaped, Hardship, NotPoor]
+            .iter()
+            .map(|c| c.in_poverty())
+            .collect();
+        let outs: Vec<bool> = [Poor, NearPoor, NewlyEscaped, Hardship, NotPoor]
+            .iter()
+            .map(|c| c.out_of_poverty())
+            .collect();
+        assert_eq!(ins, [true, true, false, false, false]);
+        assert_eq!(outs, [false, false, true, false, true]);
+    }
+}
