@@ -944,6 +944,68 @@ mod tests {
     }
 
     #[test]
+    fn unfulfilled_sponsorships_of_ended_years_and_reviews_by_the_registrar_are_found() {
+        let household = |id: &str| {
+            json!({"household_id": id, "commune_code": "PX", "hamlet": "Thôn 2",
+                   "category": "poor", "members": 3, "review_year": 2025})
+        };
+        let sponsorship = |id: &str, year: i32, households: u32| {
+            json!({"sponsorship_id": id, "sponsor": {"display": "Công ty ABC", "kind": "organization"},
+                   "year": year, "households": households})
+        };
+        let review = |id: &str, category: &str| {
+            json!({"household_id": id, "review_year": 2026, "category": category,
+                   "decision_ref": "QĐ 9"})
+        };
+        // Seqs: 1 the gift; 2, 3 households; 4 to 6 sponsorships; 7 the
+        // support; 8 a review out of poverty; 9 one that stays in.
+        let entries = ledger(&[
+            ("donation_cash", gift(None)),
+            ("household_registered", household("ho-1")),
+            ("household_registered", household("ho-2")),
+            ("sponsorship_registered", sponsorship("sp-2025", 2025, 1)),
+            ("sponsorship_registered", sponsorship("sp-thieu", 2026, 2)),
+            ("sponsorship_registered", sponsorship("sp-du", 2026, 1)),
+            (
+                "distribution",
+                json!({"distribution_id": "d-1", "household_id": "ho-2", "support_type": "livelihood",
+                       "cash_vnd": "50000", "decision_ref": "QĐ 5", "sponsorship_id": "sp-du"}),
+            ),
+            ("household_reviewed", review("ho-1", "newly_escaped")),
+            ("household_reviewed", review("ho-2", "near_poor")),
+        ]);
+        let policy = Policy::permissive(20_000_000);
+        let kinds = |today: Date| -> Vec<(&'static str, Vec<u64>)> {
+            let mut k: Vec<_> = audit_on(&entries, &policy, today)
+                .into_iter()
+                .filter(|f| {
+                    f.kind == "sponsorship_unfulfilled" || f.kind == "reviewed_own_household"
+                })
+                .map(|f| (f.kind, f.seqs))
+                .collect();
+            k.sort();
+            k
+        };
+        // In 2026, only last year's commitment has had its year.
+        assert_eq!(
+            kinds(date!(2026 - 12 - 31)),
+            [
+                ("reviewed_own_household", vec![8]),
+                ("sponsorship_unfulfilled", vec![4]),
+            ]
+        );
+        // Once 2026 is over, the one that reached one household of two too.
+        assert_eq!(
+            kinds(date!(2027 - 01 - 01)),
+            [
+                ("reviewed_own_household", vec![8]),
+                ("sponsorship_unfulfilled", vec![4]),
+                ("sponsorship_unfulfilled", vec![5]),
+            ]
+        );
+    }
+
+    #[test]
     fn a_missing_receipt_number_and_a_gift_to_a_closed_campaign_are_found() {
         let mut entries = ledger(&[
             (

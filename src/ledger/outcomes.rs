@@ -329,6 +329,9 @@ mod tests {
     #[test]
     fn a_sponsorship_s_progress_in_a_campaign_counts_that_campaign_s_support_only() {
         let mut b = book();
+        if let Some(d) = b.distributions.get_mut("d1") {
+            d.goods_vnd = 500;
+        }
         b.sponsorships.insert(
             "sp-1".into(),
             Sponsorship {
@@ -343,6 +346,14 @@ mod tests {
                 distributions: vec!["d1".into(), "c4".into(), "d3".into()],
             },
         );
+        // The same households reached, with more money promised than given.
+        let mut short = b.sponsorships["sp-1"].clone();
+        short.value_vnd = Some("3000".into());
+        let p = b.sponsorship_progress(&short);
+        assert_eq!(
+            (p.households_reached, p.given_vnd, p.fulfilled),
+            (2, 2500, false)
+        );
         let all = sponsorships(&b, None);
         assert_eq!(all.len(), 1);
         assert_eq!(
@@ -350,7 +361,7 @@ mod tests {
                 all[0].progress.households_reached,
                 all[0].progress.given_vnd
             ),
-            (2, 2000)
+            (2, 2500)
         );
         assert!(all[0].progress.fulfilled && !all[0].named);
         let in_campaign = sponsorships(&b, Some("bao"));
@@ -371,7 +382,7 @@ mod tests {
                 total.households_reached,
                 total.given_vnd
             ),
-            (4, 2, 8, 6, 6000)
+            (4, 2, 8, 6, 7000)
         );
     }
 

@@ -629,6 +629,17 @@ fn a_sponsorship_names_known_households_and_is_fulfilled_by_what_names_it() {
         is("duplicate_id", "body.sponsorship_id")
     );
     f.write("sponsorship_registered", sp("sp-0", 2025, json!(["hh-3"])));
+    f.write(
+        "sponsorship_registered",
+        json!({"sponsorship_id": "sp-3", "sponsor": {"display": "Công ty ABC", "kind": "organization"},
+               "year": 2026, "households": 3}),
+    );
+    // What each commits to: the households it names, or the number.
+    let committed: Vec<u64> = ["sp-0", "sp-1", "sp-3"]
+        .iter()
+        .map(|id| f.book.sponsorships[*id].households)
+        .collect();
+    assert_eq!(committed, [1, 2, 3]);
     let named = |id: &str, h: &str, sp: &str| {
         let mut d = distribution(id, h, "livelihood", "1000000");
         d["sponsorship_id"] = json!(sp);

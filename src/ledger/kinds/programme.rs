@@ -467,7 +467,16 @@ mod tests {
         );
         let mut near = reclassified;
         near["category"] = json!("near_poor");
-        assert_eq!(refused(EntryKind::HouseholdReclassified, near), none);
+        assert_eq!(
+            refused(EntryKind::HouseholdReclassified, near.clone()),
+            none
+        );
+        // A class is of a year up to next year (a December decision).
+        near["review_year"] = json!(2028);
+        assert_eq!(
+            refused(EntryKind::HouseholdReclassified, near),
+            ["body.review_year"]
+        );
         // Which classes are in poverty, and which are out of it.
         use super::Category::*;
         let ins: Vec<bool> = [Poor, NearPoor, NewlyEscaped, Hardship, NotPoor]
