@@ -223,15 +223,16 @@ fn row_placeholders(sqlite: bool, cols: usize, rows: usize) -> String {
 }
 
 /// The floor of appends set by the storage layout alone: the rows the
-/// writer stores for 1,000 gifts (1,000 entries, 2,000 Merkle hashes,
-/// 1,000 receipts, 1,000 statement rows, with their indexes and foreign
-/// keys), as multi-row INSERTs of ready values, one durable transaction
-/// per 1,000, into the service's own schema. No hashing, no rules, no
-/// HTTP: what appends could reach if everything else cost nothing.
+/// writer stores for 1,000 gifts (1,000 entries, 1,000 Merkle nodes above
+/// the leaves, 1,000 statement rows with their receipts, with their
+/// indexes and foreign keys), as multi-row INSERTs of ready values, one
+/// durable transaction per 1,000, into the service's own schema. No
+/// hashing, no packing, no rules, no HTTP: what appends could reach if
+/// everything else cost nothing.
 async fn layout_floor(url: &str, sqlite: bool) -> f64 {
     let pool = one_connection(url, sqlite, true).await;
-    let canonical: String =
-        sqlx::query_scalar("SELECT canonical FROM entries WHERE fund_code = 'HN-VNN' AND seq = 1")
+    let packed: Vec<u8> =
+        sqlx::query_scalar("SELECT packed FROM entries WHERE fund_code = 'HN-VNN' AND seq = 1")
             .fetch_one(&pool)
             .await
             .expect("an entry to copy");
@@ -241,27 +242,25 @@ async fn layout_floor(url: &str, sqlite: bool) -> f64 {
         let first = base + b * 1000;
         let mut tx = pool.begin().await.expect("begin");
         let sql = format!(
-            "INSERT INTO entries (fund_code, seq, id, kind, hash, canonical, recorded_at) VALUES {}",
-            row_placeholders(sqlite, 7, 1000)
+            "INSERT INTO entries (fund_code, seq, kind, hash, packed) VALUES {}",
+            row_placeholders(sqlite, 5, 1000)
         );
         let mut q = sqlx::query(&sql);
         for i in first..first + 1000 {
             q = q
                 .bind("HN-VNN")
                 .bind(i as i64)
-                .bind(uuid::Uuid::new_v4().to_string())
                 .bind("donation_cash")
                 .bind(Sha256::digest(i.to_le_bytes()).to_vec())
-                .bind(canonical.clone())
-                .bind("2026-11-23T12:00:00Z");
+                .bind(packed.clone());
         }
         q.execute(&mut *tx).await.expect("entries");
         let sql = format!(
             "INSERT INTO merkle_hashes (fund_code, idx, hash) VALUES {}",
-            row_placeholders(sqlite, 3, 2000)
+            row_placeholders(sqlite, 3, 1000)
         );
         let mut q = sqlx::query(&sql);
-        for i in 2 * first..2 * first + 2000 {
+        for i in 2 * first..2 * first + 1000 {
             q = q
                 .bind("HN-VNN")
                 .bind(i as i64)
@@ -269,23 +268,10 @@ async fn layout_floor(url: &str, sqlite: bool) -> f64 {
         }
         q.execute(&mut *tx).await.expect("hashes");
         let sql = format!(
-            "INSERT INTO receipts (code, receipt_no, fund_code, seq) VALUES {}",
-            row_placeholders(sqlite, 4, 1000)
-        );
-        let mut q = sqlx::query(&sql);
-        for i in first..first + 1000 {
-            q = q
-                .bind(sovang::ledger::ids::verification_code())
-                .bind(format!("FLOOR-{i}"))
-                .bind("HN-VNN")
-                .bind(i as i64);
-        }
-        q.execute(&mut *tx).await.expect("receipts");
-        let sql = format!(
-            "INSERT INTO donations (fund_code, seq, receipt_no, kind, received_on, recorded_at, \
+            "INSERT INTO donations (fund_code, seq, receipt_no, code, kind, received_on, recorded_at, \
              donor_display, donor_kind, donor_search, amount_vnd, channel, campaign_id, pledge_id, \
              earmark, bank_ref, goods, status) VALUES {}",
-            row_placeholders(sqlite, 17, 1000)
+            row_placeholders(sqlite, 18, 1000)
         );
         let mut q = sqlx::query(&sql);
         for i in first..first + 1000 {
@@ -293,6 +279,7 @@ async fn layout_floor(url: &str, sqlite: bool) -> f64 {
                 .bind("HN-VNN")
                 .bind(i as i64)
                 .bind(format!("FLOOR-{i}"))
+                .bind(sovang::ledger::ids::verification_code())
                 .bind("cash")
                 .bind("2026-11-01")
                 .bind("2026-11-23T12:00:00Z")

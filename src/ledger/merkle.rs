@@ -45,6 +45,20 @@ pub fn stored_index(level: u8, index: u64) -> u64 {
     tlog::stored_hash_index(level, index)
 }
 
+/// The level and index of a stored hash: the inverse of [`stored_index`].
+pub fn split_stored_index(idx: u64) -> (u8, u64) {
+    tlog::split_stored_hash_index(idx)
+}
+
+/// The leaf a stored index names, when it names a leaf (level 0). Leaf
+/// hashes are kept with their entries, not among the stored hashes.
+pub fn leaf_of(idx: u64) -> Option<u64> {
+    match split_stored_index(idx) {
+        (0, n) => Some(n),
+        _ => None,
+    }
+}
+
 /// Lowercase hex of a hash, as every JSON document of the API writes it.
 pub fn to_hex(h: &Hash) -> String {
     hex::encode(h.0)
@@ -301,6 +315,20 @@ impl tlog::HashReader for MapReader<'_> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_stored_index_splits_back_into_its_level_and_index() {
+        for level in 0..5u8 {
+            for n in 0..300u64 {
+                assert_eq!(split_stored_index(stored_index(level, n)), (level, n));
+            }
+        }
+        assert_eq!(leaf_of(stored_index(0, 7)), Some(7));
+        assert_eq!(leaf_of(stored_index(1, 3)), None);
+        // The first indexes: leaf 0, leaf 1, their parent, leaf 2.
+        let leaves: Vec<Option<u64>> = (0..4).map(leaf_of).collect();
+        assert_eq!(leaves, [Some(0), Some(1), None, Some(2)]);
+    }
 
     /// Builds a tree of `n` leaves and returns its stored hashes and frontier.
     fn build(n: u64) -> (HashMap<u64, Hash>, Frontier) {

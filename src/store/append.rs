@@ -1,15 +1,18 @@
 //! The append batch: everything one transaction writes for one fund
-//! (entries, Merkle hashes, receipts, the statement's rows, private
+//! (entries, Merkle hashes, the statement's rows with their receipts, private
 //! records, derived objects, the checkpoint and the head) in multi-row
 //! statements, and the locking read of a fund's head.
+
+use std::collections::HashMap;
 
 use serde_json::Value;
 use sqlx::{Any, Row, Transaction};
 
 use super::at_rest::{RecordKey, Slot};
+use super::packed;
 use super::{now_text, rows_placeholders, to_i64, Backend, Result, StoreError, BINDS_MAX};
 use crate::ledger::ids::Code;
-use crate::ledger::merkle::{from_slice, Frontier, Hash};
+use crate::ledger::merkle::{from_slice, leaf_of, Frontier, Hash};
 use crate::ledger::saoke::{donation_row, voiding, DonationRow};
 use crate::ledger::state::{Appended, FundState, Private};
 
@@ -33,29 +36,32 @@ pub(crate) struct FundWrites<'a> {
 }
 
 impl FundWrites<'_> {
-    /// Inserts entries, Merkle hashes, receipts and the checkpoint with
+    /// Inserts entries, Merkle hashes, gifts with their receipts and the checkpoint with
     /// multi-row statements, and saves the fund head.
     pub(crate) async fn insert(&self, tx: &mut Transaction<'static, Any>) -> Result<()> {
-        for chunk in self.entries.chunks(BINDS_MAX / 7) {
+        for chunk in self.entries.chunks(BINDS_MAX / 5) {
             let sql = format!(
-                "INSERT INTO entries (fund_code, seq, id, kind, hash, canonical, recorded_at) VALUES {}",
-                rows_placeholders(self.backend, 7, chunk.len())
+                "INSERT INTO entries (fund_code, seq, kind, hash, packed) VALUES {}",
+                rows_placeholders(self.backend, 5, chunk.len())
             );
             let mut q = sqlx::query(&sql);
             for e in chunk {
                 q = q
                     .bind(self.fund)
                     .bind(to_i64(e.seq)?)
-                    .bind(e.id.as_str())
                     .bind(e.kind.as_str())
                     .bind(e.hash.0.to_vec())
-                    .bind(e.canonical.as_str())
-                    .bind(e.recorded_at.as_str());
+                    .bind(packed::pack(&e.canonical)?);
             }
             q.execute(&mut **tx).await?;
         }
-        let hashes: Vec<&(u64, Hash)> =
-            self.entries.iter().flat_map(|e| &e.stored_hashes).collect();
+        // A leaf's hash is its entry's: only the nodes above are stored.
+        let hashes: Vec<&(u64, Hash)> = self
+            .entries
+            .iter()
+            .flat_map(|e| &e.stored_hashes)
+            .filter(|(idx, _)| leaf_of(*idx).is_none())
+            .collect();
         for chunk in hashes.chunks(BINDS_MAX / 3) {
             let sql = format!(
                 "INSERT INTO merkle_hashes (fund_code, idx, hash) VALUES {}",
@@ -67,28 +73,18 @@ impl FundWrites<'_> {
             }
             q.execute(&mut **tx).await?;
         }
-        for chunk in self.receipts.chunks(BINDS_MAX / 4) {
-            let sql = format!(
-                "INSERT INTO receipts (code, receipt_no, fund_code, seq) VALUES {}",
-                rows_placeholders(self.backend, 4, chunk.len())
-            );
-            let mut q = sqlx::query(&sql);
-            for (code, no, seq) in chunk {
-                q = q
-                    .bind(code.as_str())
-                    .bind(no.as_str())
-                    .bind(self.fund)
-                    .bind(to_i64(*seq)?);
-            }
-            q.execute(&mut **tx).await?;
-        }
+        let codes: HashMap<u64, &str> = self
+            .receipts
+            .iter()
+            .map(|(code, _, seq)| (*seq, code.as_str()))
+            .collect();
         let gifts: Vec<DonationRow> = self.entries.iter().filter_map(donation_row).collect();
-        for chunk in gifts.chunks(BINDS_MAX / 17) {
+        for chunk in gifts.chunks(BINDS_MAX / 18) {
             let sql = format!(
-                "INSERT INTO donations (fund_code, seq, receipt_no, kind, received_on, recorded_at, \
+                "INSERT INTO donations (fund_code, seq, receipt_no, code, kind, received_on, recorded_at, \
                  donor_display, donor_kind, donor_search, amount_vnd, channel, campaign_id, pledge_id, \
                  earmark, bank_ref, goods, status) VALUES {}",
-                rows_placeholders(self.backend, 17, chunk.len())
+                rows_placeholders(self.backend, 18, chunk.len())
             );
             let mut q = sqlx::query(&sql);
             for g in chunk {
@@ -96,6 +92,7 @@ impl FundWrites<'_> {
                     .bind(self.fund)
                     .bind(to_i64(g.seq)?)
                     .bind(g.receipt_no.as_str())
+                    .bind(codes.get(&g.seq).copied())
                     .bind(g.kind)
                     .bind(g.received_on.as_str())
                     .bind(g.recorded_at.as_str())

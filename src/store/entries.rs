@@ -39,26 +39,47 @@ impl Store {
         entries_between(&self.read, fund, from, from.saturating_add(limit)).await
     }
 
-    /// Stored Merkle hashes by index; every index must be present.
+    /// Stored Merkle hashes by index; every index must be present. A
+    /// leaf's hash (level 0) is read from its entry, the nodes above from
+    /// `merkle_hashes`.
     pub async fn merkle_hashes(&self, fund: &str, indexes: &[u64]) -> Result<HashMap<u64, Hash>> {
         let mut out = HashMap::with_capacity(indexes.len());
-        for chunk in indexes.chunks(BINDS_MAX - 1) {
-            let sql = format!(
+        let (leaves, nodes): (Vec<u64>, Vec<u64>) =
+            indexes.iter().partition(|i| merkle::leaf_of(**i).is_some());
+        let leaves: Vec<u64> = leaves.into_iter().filter_map(merkle::leaf_of).collect();
+        for (sql, wanted, leaf) in [
+            (
+                "SELECT seq AS idx, hash FROM entries WHERE fund_code = {} AND seq IN ({})",
+                &leaves,
+                true,
+            ),
+            (
                 "SELECT idx, hash FROM merkle_hashes WHERE fund_code = {} AND idx IN ({})",
-                placeholders(self.backend, 1, 1),
-                placeholders(self.backend, 2, chunk.len())
-            );
-            let mut q = sqlx::query(&sql).bind(fund);
-            for i in chunk {
-                q = q.bind(to_i64(*i)?);
-            }
-            for r in q.fetch_all(&self.read).await? {
-                let idx: i64 = r.try_get("idx")?;
-                let hash: Vec<u8> = r.try_get("hash")?;
-                let hash = from_slice(&hash).ok_or_else(|| {
-                    StoreError::Corrupt(format!("merkle hash {idx} is not 32 bytes"))
-                })?;
-                out.insert(idx as u64, hash);
+                &nodes,
+                false,
+            ),
+        ] {
+            for chunk in wanted.chunks(BINDS_MAX - 1) {
+                let sql = sql
+                    .replacen("{}", &placeholders(self.backend, 1, 1), 1)
+                    .replacen("{}", &placeholders(self.backend, 2, chunk.len()), 1);
+                let mut q = sqlx::query(&sql).bind(fund);
+                for i in chunk {
+                    q = q.bind(to_i64(*i)?);
+                }
+                for r in q.fetch_all(&self.read).await? {
+                    let idx = r.try_get::<i64, _>("idx")? as u64;
+                    let idx = if leaf {
+                        merkle::stored_index(0, idx)
+                    } else {
+                        idx
+                    };
+                    let hash: Vec<u8> = r.try_get("hash")?;
+                    let hash = from_slice(&hash).ok_or_else(|| {
+                        StoreError::Corrupt(format!("merkle hash {idx} is not 32 bytes"))
+                    })?;
+                    out.insert(idx, hash);
+                }
             }
         }
         if let Some(missing) = indexes.iter().find(|i| !out.contains_key(i)) {
@@ -104,13 +125,12 @@ impl Store {
     pub async fn receipt(&self, code: &str) -> Result<Option<Receipt>> {
         // One statement: a receipt lookup is the donors' hot path.
         let row = sqlx::query(
-            "SELECT r.code, r.receipt_no, r.fund_code, e.seq, e.hash, e.canonical, \
+            "SELECT d.code, d.receipt_no, d.fund_code, e.seq, e.hash, e.canonical, e.packed, \
              d.voided_by_seq, d.voided_reason, c.size AS cp_size, c.note AS cp_note \
-             FROM receipts r JOIN entries e ON e.fund_code = r.fund_code AND e.seq = r.seq \
-             LEFT JOIN donations d ON d.fund_code = r.fund_code AND d.seq = r.seq \
-             LEFT JOIN checkpoints c ON c.fund_code = r.fund_code AND c.size = \
-               (SELECT MAX(size) FROM checkpoints m WHERE m.fund_code = r.fund_code) \
-             WHERE r.code = $1",
+             FROM donations d JOIN entries e ON e.fund_code = d.fund_code AND e.seq = d.seq \
+             LEFT JOIN checkpoints c ON c.fund_code = d.fund_code AND c.size = \
+               (SELECT MAX(size) FROM checkpoints m WHERE m.fund_code = d.fund_code) \
+             WHERE d.code = $1",
         )
         .bind(code)
         .fetch_optional(&self.read)
@@ -123,7 +143,7 @@ impl Store {
     /// paid by transfer, and holds no paper, checks (SPEC §10).
     pub async fn gift_by_seq(&self, fund: &str, seq: u64) -> Result<Option<Receipt>> {
         let row = sqlx::query(
-            "SELECT '' AS code, d.receipt_no, d.fund_code, e.seq, e.hash, e.canonical, \
+            "SELECT '' AS code, d.receipt_no, d.fund_code, e.seq, e.hash, e.canonical, e.packed, \
              d.voided_by_seq, d.voided_reason, c.size AS cp_size, c.note AS cp_note \
              FROM donations d JOIN entries e ON e.fund_code = d.fund_code AND e.seq = d.seq \
              LEFT JOIN checkpoints c ON c.fund_code = d.fund_code AND c.size = \
@@ -170,7 +190,7 @@ pub const REPLAY_PAGE: u64 = 5_000;
 /// catch-up) uses it. SQLite numbers `$n` parameters in order, so the
 /// same text serves rusqlite too.
 pub(crate) const ENTRIES_BETWEEN_SQL: &str =
-    "SELECT seq, hash, canonical FROM entries WHERE fund_code = $1 AND seq >= $2 AND seq < $3 ORDER BY seq";
+    "SELECT seq, hash, canonical, packed FROM entries WHERE fund_code = $1 AND seq >= $2 AND seq < $3 ORDER BY seq";
 
 /// Entries `from..to` of a fund, from the pool or inside a transaction.
 pub(crate) async fn entries_between<'e, E>(
@@ -195,8 +215,15 @@ fn entry_from_row(r: &AnyRow) -> Result<StoredEntry> {
     Ok(StoredEntry {
         seq: r.try_get::<i64, _>("seq")? as u64,
         hash: r.try_get("hash")?,
-        canonical: r.try_get("canonical")?,
+        canonical: canonical_from_row(r)?,
     })
+}
+
+/// The canonical text of a row that selects `canonical` and `packed`
+/// (see [`super::packed`]).
+pub(crate) fn canonical_from_row(r: &AnyRow) -> Result<String> {
+    let packed: Option<Vec<u8>> = r.try_get("packed")?;
+    super::packed::canonical_of(r.try_get("canonical")?, packed.as_deref())
 }
 
 /// Recomputes a root from stored hashes; used by proofs and checks.

@@ -31,14 +31,14 @@ impl Store {
         let mut filled = 0;
         for (fund, id, mut data) in missing {
             let closings = sqlx::query(
-                "SELECT canonical FROM entries WHERE fund_code = $1 AND kind = 'campaign_closed' ORDER BY seq",
+                "SELECT canonical, packed FROM entries WHERE fund_code = $1 AND kind = 'campaign_closed' ORDER BY seq",
             )
             .bind(&fund)
             .fetch_all(&self.read)
             .await?;
             let mut on = None;
             for c in &closings {
-                let canonical: String = c.try_get("canonical")?;
+                let canonical = super::canonical_from_row(c)?;
                 let read = crate::ledger::replay::read_entry(&canonical)
                     .map_err(|e| StoreError::Corrupt(format!("fund {fund}: {}", e.reason)))?;
                 if let crate::ledger::kinds::Body::CampaignClosed(b) = &read.body {

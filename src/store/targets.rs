@@ -107,19 +107,17 @@ impl Store {
     /// partial index, so gifts are never scanned.
     pub async fn transfer_edges(&self) -> Result<Vec<TransferEdge>> {
         let rows = sqlx::query(
-            "SELECT fund_code, canonical, recorded_at FROM entries \
-             WHERE kind = 'transfer_in' ORDER BY recorded_at",
+            "SELECT fund_code, canonical, packed FROM entries \
+             WHERE kind = 'transfer_in' ORDER BY fund_code, seq",
         )
         .fetch_all(&self.read)
         .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let to_fund: String = r.try_get("fund_code")?;
-            let canonical: String = r.try_get("canonical")?;
-            let body = serde_json::from_str::<serde_json::Value>(&canonical)
-                .ok()
-                .map(|v| v["body"].clone())
-                .unwrap_or_default();
+            let canonical = super::canonical_from_row(r)?;
+            let entry = serde_json::from_str::<serde_json::Value>(&canonical).unwrap_or_default();
+            let body = &entry["body"];
             let (Some(from_fund), Some(amount)) = (
                 body["counterparty_fund"].as_str(),
                 body["amount_vnd"]
@@ -134,9 +132,11 @@ impl Store {
                 to_fund,
                 from_fund: from_fund.to_owned(),
                 amount_vnd: amount,
-                recorded_at: r.try_get("recorded_at")?,
+                recorded_at: entry["recorded_at"].as_str().unwrap_or_default().to_owned(),
             });
         }
+        // Oldest first; recorded_at is RFC 3339 in UTC, so its text sorts.
+        out.sort_by(|a, b| a.recorded_at.cmp(&b.recorded_at));
         Ok(out)
     }
 }

@@ -147,7 +147,8 @@ impl Store {
                     check_checkpoints(&mut v, &mut checkpoints, seq)?;
                     continue;
                 }
-                for (idx, want) in shadow.push(hash) {
+                // The leaf's own hash is its entry's, checked by the walk.
+                for (idx, want) in shadow.push(hash).into_iter().skip(1) {
                     match hashes.next() {
                         Some((i, h)) if i == idx && h == want.0 => {}
                         Some((i, _)) if i == idx => {
@@ -294,7 +295,8 @@ async fn read_page(
                 .map_err(thread)??
         }
         None => {
-            let rows: Vec<(i64, Vec<u8>, String)> = match &store.pg_native {
+            type Row = (i64, Vec<u8>, Option<String>, Option<Vec<u8>>);
+            let rows: Vec<Row> = match &store.pg_native {
                 Some(pg) => {
                     sqlx::query_as(super::ENTRIES_BETWEEN_SQL)
                         .bind(&fund)
@@ -307,16 +309,19 @@ async fn read_page(
                     .entries(&fund, from, to - from)
                     .await?
                     .into_iter()
-                    .map(|e| (e.seq as i64, e.hash, e.canonical))
+                    .map(|e| (e.seq as i64, e.hash, Some(e.canonical), None))
                     .collect(),
             };
             tokio::task::spawn_blocking(move || {
-                rows.iter()
-                    .map(|(seq, hash, canonical)| Prepared::new(*seq as u64, hash, canonical))
-                    .collect()
+                rows.into_iter()
+                    .map(|(seq, hash, plain, packed)| {
+                        let canonical = super::packed::canonical_of(plain, packed.as_deref())?;
+                        Ok(Prepared::new(seq as u64, &hash, &canonical))
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()
             })
             .await
-            .map_err(thread)?
+            .map_err(thread)??
         }
     };
     let hashes = if deep {
@@ -373,12 +378,24 @@ fn read_prepared(
                 .map_err(sqlite)?
                 .as_bytes()
                 .map_err(|e| sqlite(e.into()))?;
-            let canonical = r
+            let plain = r
                 .get_ref(2)
                 .map_err(sqlite)?
-                .as_str()
+                .as_str_or_null()
                 .map_err(|e| sqlite(e.into()))?;
-            out.push(Prepared::new(seq as u64, hash, canonical));
+            let packed = r
+                .get_ref(3)
+                .map_err(sqlite)?
+                .as_bytes_or_null()
+                .map_err(|e| sqlite(e.into()))?;
+            let canonical = match (plain, packed) {
+                (Some(text), None) => std::borrow::Cow::Borrowed(text),
+                (plain, packed) => std::borrow::Cow::Owned(super::packed::canonical_of(
+                    plain.map(str::to_owned),
+                    packed,
+                )?),
+            };
+            out.push(Prepared::new(seq as u64, hash, &canonical));
         }
     }
     Ok(out)

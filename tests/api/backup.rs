@@ -238,13 +238,18 @@ async fn what_is_not_a_good_backup_is_refused_and_changes_nothing(app: TestApp) 
         .execute_raw("DROP TRIGGER entries_no_update")
         .await
         .unwrap();
-    let changed = store
-        .execute_raw(
-            "UPDATE entries SET canonical = REPLACE(canonical, '\"200000\"', '\"2000000\"') \
-             WHERE kind = 'donation_cash' AND canonical LIKE '%\"200000\"%'",
-        )
+    let gifts: Vec<u64> = store
+        .entries("HN-VNN", 0, 1_000)
         .await
-        .unwrap();
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.canonical.contains("\"donation_cash\"") && e.canonical.contains("\"200000\""))
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(gifts.len(), 1);
+    let changed =
+        crate::helpers::rewrite_entry(&store, "HN-VNN", gifts[0], "\"200000\"", "\"2000000\"")
+            .await;
     assert_eq!(changed, 1);
     // Into the database file itself, not left in its write-ahead log,
     // which a copy of the file alone would not carry.

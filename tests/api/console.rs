@@ -562,7 +562,7 @@ async fn inspectors_audit_a_fund_and_every_private_read_is_logged(app: TestApp) 
         sovang::store::Backend::Postgres => "DROP TRIGGER entries_append_only ON entries",
     };
     store.execute_raw(guard).await.unwrap();
-    store.execute_raw("UPDATE entries SET canonical = REPLACE(canonical, '80000000', '8000000') WHERE seq = 2").await.unwrap();
+    crate::helpers::rewrite_entry(&store, "HN-VNN", 2, "80000000", "8000000").await;
     let page = b.get("/console/f/HN-VNN/audit?lang=en").await;
     assert!(
         page.body.contains("The ledger is NOT sound, from entry #2"),

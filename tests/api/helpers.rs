@@ -612,3 +612,27 @@ pub fn today_vn() -> String {
         now.day()
     )
 }
+
+/// What someone with the database's password does to entry `seq` of
+/// `fund` behind the service's back, once the table's guard is dropped:
+/// reads its text, replaces `from` with `to`, and writes it back as plain
+/// text (the stored form readers take beside the packed one). Returns the
+/// rows changed.
+pub async fn rewrite_entry(
+    store: &sovang::store::Store,
+    fund: &str,
+    seq: u64,
+    from: &str,
+    to: &str,
+) -> u64 {
+    let entry = store.entries(fund, seq, 1).await.unwrap().pop().unwrap();
+    assert!(entry.canonical.contains(from), "{}", entry.canonical);
+    let text = entry.canonical.replace(from, to).replace('\'', "''");
+    store
+        .execute_raw(&format!(
+            "UPDATE entries SET canonical = '{text}', packed = NULL \
+             WHERE fund_code = '{fund}' AND seq = {seq}"
+        ))
+        .await
+        .unwrap()
+}

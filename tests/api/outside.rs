@@ -390,10 +390,8 @@ async fn a_watcher_follows_an_honest_server_and_names_each_lie(app: TestApp) {
     };
     store.execute_raw(entries_guard).await.unwrap();
     let target = second;
-    let changed = store
-        .execute_raw(&format!("UPDATE entries SET canonical = REPLACE(canonical, '\"10000\"', '\"90000\"') WHERE fund_code = 'HN-VNN' AND seq = {target}"))
-        .await
-        .unwrap();
+    let changed =
+        crate::helpers::rewrite_entry(&store, "HN-VNN", target, "\"10000\"", "\"90000\"").await;
     assert_eq!(changed, 1);
     std::fs::write(lie("entry"), &trusted).unwrap();
     let (code, out) = watch(lie("entry")).await;

@@ -67,9 +67,11 @@ async fn the_database_refuses_edits_and_verify_names_a_tampered_seq(app: TestApp
     for sql in [
         "UPDATE entries SET canonical = 'x' WHERE seq = 3",
         "DELETE FROM entries WHERE seq = 9",
-        "UPDATE merkle_hashes SET hash = hash WHERE idx = 1",
+        "UPDATE merkle_hashes SET hash = hash WHERE idx = 2",
         "DELETE FROM checkpoints",
-        "DELETE FROM receipts",
+        "DELETE FROM donations",
+        "UPDATE donations SET code = 'AAAAAAAAAAAA' WHERE seq = 2",
+        "UPDATE donations SET receipt_no = 'HN-VNN-2026-999999' WHERE seq = 2",
     ] {
         assert!(store.execute_raw(sql).await.is_err(), "{sql} was allowed");
     }
@@ -79,10 +81,8 @@ async fn the_database_refuses_edits_and_verify_names_a_tampered_seq(app: TestApp
 
     // Someone with database access drops the guard and raises gift 4.
     drop_update_guard(&store, "entries").await;
-    let changed = store
-        .execute_raw("UPDATE entries SET canonical = REPLACE(canonical, '\"400000\"', '\"4000000\"') WHERE seq = 4")
-        .await
-        .unwrap();
+    let changed =
+        crate::helpers::rewrite_entry(&store, "HN-VNN", 4, "\"400000\"", "\"4000000\"").await;
     assert_eq!(changed, 1);
     for deep in [false, true] {
         let fault = store
@@ -149,7 +149,7 @@ async fn a_rewritten_entry_with_its_hash_breaks_the_chain(app: TestApp) {
     };
     store
         .execute_raw(&format!(
-            "UPDATE entries SET canonical = '{quote}', hash = {blob} WHERE seq = 2"
+            "UPDATE entries SET canonical = '{quote}', packed = NULL, hash = {blob} WHERE seq = 2"
         ))
         .await
         .unwrap();
@@ -216,10 +216,11 @@ async fn a_rewritten_merkle_hash_is_found(app: TestApp) {
     }
     let store = app.db.store().await;
     drop_update_guard(&store, "merkle_hashes").await;
-    // Stored index 1 is leaf 1; overwrite it with leaf 0's hash.
+    // Stored index 2 is the node over leaves 0 and 1 (leaves are kept
+    // with their entries); overwrite it with leaf 0's hash.
     app.signed("HN-VNN").await;
     store
-        .execute_raw("UPDATE merkle_hashes SET hash = (SELECT hash FROM entries WHERE seq = 0) WHERE idx = 1")
+        .execute_raw("UPDATE merkle_hashes SET hash = (SELECT hash FROM entries WHERE seq = 0) WHERE idx = 2")
         .await
         .unwrap();
     let fault = store
@@ -228,18 +229,19 @@ async fn a_rewritten_merkle_hash_is_found(app: TestApp) {
         .unwrap_err()
         .to_string();
     assert!(
-        fault.contains("seq 1") && fault.contains("Merkle hash 1"),
+        fault.contains("seq 1") && fault.contains("Merkle hash 2"),
         "{fault}"
     );
     // A proof built from it does not verify against the signed root, so a
-    // donor checking a receipt would notice too.
-    let p = app.get("/funds/HN-VNN/proof/inclusion?seq=0&size=8").await;
+    // donor checking a receipt would notice too: leaf 2's path climbs
+    // through the node over leaves 0 and 1.
+    let p = app.get("/funds/HN-VNN/proof/inclusion?seq=2&size=8").await;
     let hex =
         |v: &serde_json::Value| sovang::ledger::merkle::from_hex(v.as_str().unwrap()).unwrap();
     let path: Vec<_> = p.body["path"].as_array().unwrap().iter().map(hex).collect();
     let leaf = hex(&p.body["leaf_hash"]);
     let signed_root = hex(&app.get("/funds/HN-VNN").await.body["root"]);
-    assert!(sovang::ledger::merkle::verify_inclusion(0, 8, &leaf, &path, &signed_root).is_err());
+    assert!(sovang::ledger::merkle::verify_inclusion(2, 8, &leaf, &path, &signed_root).is_err());
     store.close().await;
     app.stop().await;
 }
