@@ -10,7 +10,8 @@
 -- * a receipt's verification code is a column of its gift's row in the
 --   statement of gifts; the receipts table goes. Neither the code nor the
 --   receipt number of a gift can change once written.
--- * the search index keeps no column sizes (nothing ranks by them).
+-- * the search index reads the donor text from the statement's rows and
+--   keeps neither positions nor column sizes (nothing ranks by them).
 
 CREATE TABLE entries_packed (
     fund_code TEXT NOT NULL REFERENCES funds (code),
@@ -50,7 +51,12 @@ DELETE FROM merkle_hashes WHERE EXISTS (
 CREATE TRIGGER merkle_hashes_no_delete BEFORE DELETE ON merkle_hashes
 BEGIN SELECT RAISE(ABORT, 'merkle hashes are append-only'); END;
 
+-- The statement's rows get a row id of their own (`gid`): the trigram
+-- index reads the donor text from this table through it, instead of
+-- keeping a copy, and the other indexes point at a number, not at the
+-- fund's code and the seq.
 CREATE TABLE donations_coded (
+    gid           INTEGER PRIMARY KEY,
     fund_code     TEXT NOT NULL REFERENCES funds (code),
     seq           INTEGER NOT NULL,
     receipt_no    TEXT NOT NULL,
@@ -72,9 +78,11 @@ CREATE TABLE donations_coded (
     status        TEXT NOT NULL,
     voided_by_seq INTEGER,
     voided_reason TEXT,
-    PRIMARY KEY (fund_code, seq)
-) WITHOUT ROWID;
-INSERT INTO donations_coded
+    UNIQUE (fund_code, seq)
+);
+INSERT INTO donations_coded (fund_code, seq, receipt_no, code, kind, received_on, recorded_at,
+           donor_display, donor_kind, donor_search, amount_vnd, channel, campaign_id,
+           pledge_id, earmark, bank_ref, goods, status, voided_by_seq, voided_reason)
     SELECT d.fund_code, d.seq, d.receipt_no, r.code, d.kind, d.received_on, d.recorded_at,
            d.donor_display, d.donor_kind, d.donor_search, d.amount_vnd, d.channel,
            d.campaign_id, d.pledge_id, d.earmark, d.bank_ref, d.goods, d.status,
@@ -87,27 +95,31 @@ CREATE INDEX donations_receipt ON donations (fund_code, receipt_no);
 CREATE INDEX donations_bank_ref ON donations (fund_code, bank_ref);
 CREATE INDEX donations_campaign ON donations (fund_code, campaign_id, seq);
 CREATE UNIQUE INDEX donations_code ON donations (code);
-CREATE TRIGGER donations_receipt_fixed BEFORE UPDATE OF fund_code, seq, receipt_no, code ON donations
+CREATE TRIGGER donations_receipt_fixed BEFORE UPDATE OF gid, fund_code, seq, receipt_no, code ON donations
 BEGIN SELECT RAISE(ABORT, 'a gift''s receipt number and code are written once'); END;
 CREATE TRIGGER donations_no_delete BEFORE DELETE ON donations
 BEGIN SELECT RAISE(ABORT, 'the statement of gifts is append-only'); END;
 DROP TABLE receipts;
 
+-- The donor search index reads its text from `donations` (external
+-- content) and keeps trigrams without their positions (`detail = none`):
+-- a LIKE '%…%' of three letters or more finds the candidate rows by their
+-- trigrams, and SQLite then checks the pattern against the text itself.
 DROP TABLE donations_search;
 CREATE VIRTUAL TABLE donations_search USING fts5(
     donor_search,
-    fund_code UNINDEXED,
-    seq UNINDEXED,
+    content = 'donations',
+    content_rowid = 'gid',
     tokenize = 'trigram',
-    columnsize = 0
+    columnsize = 0,
+    detail = none
 );
-INSERT INTO donations_search (donor_search, fund_code, seq)
-    SELECT donor_search, fund_code, seq FROM donations ORDER BY fund_code, seq;
+INSERT INTO donations_search (donations_search) VALUES ('rebuild');
 CREATE TRIGGER donations_search_insert AFTER INSERT ON donations BEGIN
-    INSERT INTO donations_search (donor_search, fund_code, seq)
-        VALUES (new.donor_search, new.fund_code, new.seq);
+    INSERT INTO donations_search (rowid, donor_search) VALUES (new.gid, new.donor_search);
 END;
 CREATE TRIGGER donations_search_update AFTER UPDATE OF donor_search ON donations BEGIN
-    UPDATE donations_search SET donor_search = new.donor_search
-        WHERE fund_code = old.fund_code AND seq = old.seq;
+    INSERT INTO donations_search (donations_search, rowid, donor_search)
+        VALUES ('delete', old.gid, old.donor_search);
+    INSERT INTO donations_search (rowid, donor_search) VALUES (new.gid, new.donor_search);
 END;

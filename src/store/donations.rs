@@ -85,13 +85,16 @@ impl Clause {
         let mut c = Self::new(fund);
         if let Some(q) = f.q.as_ref().filter(|q| !q.is_empty()) {
             // On SQLite a text of three letters or more is looked up in the
-            // trigram index (migration 0012) as a phrase: the gifts whose
-            // donor text holds it. PostgreSQL's trigram index serves LIKE.
-            if backend == Backend::Sqlite && q.chars().count() >= 3 {
-                // `$1` is the fund: the index is asked for its gifts only.
+            // trigram index (migration 0019), which serves a LIKE without
+            // ESCAPE: the gifts whose donor text holds it, each then read by
+            // its row id (`+` keeps the fund's index out of that plan).
+            // PostgreSQL's trigram index serves LIKE as it is.
+            let plain = !q.contains(['%', '_', '\\']);
+            if backend == Backend::Sqlite && q.chars().count() >= 3 && plain {
+                c.sql = "+fund_code = $1".into();
                 c.text(
-                    "seq IN (SELECT seq FROM donations_search WHERE donations_search MATCH ? AND fund_code = $1)",
-                    format!("\"{}\"", q.replace('"', "\"\"")),
+                    "gid IN (SELECT rowid FROM donations_search WHERE donor_search LIKE ?)",
+                    format!("%{q}%"),
                 );
             } else {
                 c.text(
