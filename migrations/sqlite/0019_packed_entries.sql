@@ -1,10 +1,10 @@
 -- A gift in fewer bytes and fewer rows (docs/decisions.md, "A gift's
 -- bytes on disk"):
--- * an entry keeps its canonical text deflated against the format's own
---   words (`packed`); entries written before keep their plain text in
---   `canonical`, and exactly one of the two is set. The entry's id and
---   recorded_at stay in its canonical text, not in columns of their own:
---   nothing looks an entry up by either.
+-- * an entry keeps its canonical text compressed (zstd) with a dictionary
+--   of the format's own words (`packed`); entries written before keep
+--   their plain text in `canonical`, and exactly one of the two is set.
+--   The entry's id and recorded_at stay in its canonical text, not in
+--   columns of their own: nothing looks an entry up by either.
 -- * a leaf's hash is kept once, with its entry: merkle_hashes keeps the
 --   nodes above the leaves only.
 -- * a receipt's verification code is a column of its gift's row in the
