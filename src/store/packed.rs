@@ -108,6 +108,12 @@ pub fn pack(canonical: &str) -> Result<Vec<u8>, StoreError> {
 
 /// The canonical text of a stored form.
 pub fn unpack(stored: &[u8]) -> Result<String, StoreError> {
+    unpacked(stored, str::to_owned)
+}
+
+/// `read` of the canonical text of a stored form, read in place (a whole
+/// fund's walk unpacks a million entries without a copy of each).
+pub fn unpacked<R>(stored: &[u8], read: impl FnOnce(&str) -> R) -> Result<R, StoreError> {
     let corrupt = |why: String| StoreError::Corrupt(format!("a packed entry {why}"));
     let Some((&ZSTD_V1, frame)) = stored.split_first() else {
         return Err(corrupt(format!("has an unknown form {:?}", stored.first())));
@@ -130,20 +136,34 @@ pub fn unpack(stored: &[u8]) -> Result<String, StoreError> {
         if n > CANONICAL_MAX {
             return Err(corrupt("is longer than an entry may be".into()));
         }
-        String::from_utf8(buf[..n].to_vec()).map_err(|_| corrupt("is not UTF-8".into()))
+        let text = std::str::from_utf8(&buf[..n]).map_err(|_| corrupt("is not UTF-8".into()))?;
+        Ok(read(text))
     })
+}
+
+/// `read` of an entry's canonical text from a row's two columns, read in
+/// place: plain text (entries written before the packed form) or packed.
+pub fn read_canonical<R>(
+    plain: Option<&str>,
+    packed: Option<&[u8]>,
+    read: impl FnOnce(&str) -> R,
+) -> Result<R, StoreError> {
+    match (plain, packed) {
+        (Some(text), None) => Ok(read(text)),
+        (None, Some(bytes)) => unpacked(bytes, read),
+        (Some(_), Some(_)) => Err(StoreError::Corrupt(
+            "an entry is stored both as text and packed".into(),
+        )),
+        (None, None) => Err(StoreError::Corrupt("an entry has no text".into())),
+    }
 }
 
 /// An entry's canonical text from a row's two columns: plain text (entries
 /// written before the packed form) or packed. Exactly one is set.
 pub fn canonical_of(plain: Option<String>, packed: Option<&[u8]>) -> Result<String, StoreError> {
-    match (plain, packed) {
-        (Some(text), None) => Ok(text),
-        (None, Some(bytes)) => unpack(bytes),
-        (Some(_), Some(_)) => Err(StoreError::Corrupt(
-            "an entry is stored both as text and packed".into(),
-        )),
-        (None, None) => Err(StoreError::Corrupt("an entry has no text".into())),
+    match plain {
+        Some(text) if packed.is_none() => Ok(text),
+        plain => read_canonical(plain.as_deref(), packed, str::to_owned),
     }
 }
 
@@ -302,5 +322,10 @@ mod tests {
         assert_eq!(canonical_of(None, Some(&packed)).unwrap(), "{}");
         assert!(canonical_of(Some("{}".into()), Some(&packed)).is_err());
         assert!(canonical_of(None, None).is_err());
+        let len = |plain, packed| read_canonical(plain, packed, str::len);
+        assert_eq!(len(Some("{}"), None).unwrap(), 2);
+        assert_eq!(len(None, Some(&packed)).unwrap(), 2);
+        assert!(len(Some("{}"), Some(&packed)).is_err());
+        assert!(len(None, None).is_err());
     }
 }

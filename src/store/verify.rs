@@ -295,33 +295,44 @@ async fn read_page(
                 .map_err(thread)??
         }
         None => {
-            type Row = (i64, Vec<u8>, Option<String>, Option<Vec<u8>>);
-            let rows: Vec<Row> = match &store.pg_native {
+            match &store.pg_native {
+                // The rows are decoded where they are prepared, off the
+                // runtime's threads, each value read in place.
                 Some(pg) => {
-                    sqlx::query_as(super::ENTRIES_BETWEEN_SQL)
+                    let rows = sqlx::query(super::ENTRIES_BETWEEN_SQL)
                         .bind(&fund)
                         .bind(super::to_i64(from)?)
                         .bind(super::to_i64(to)?)
                         .fetch_all(pg)
-                        .await?
-                }
-                None => store
-                    .entries(&fund, from, to - from)
-                    .await?
-                    .into_iter()
-                    .map(|e| (e.seq as i64, e.hash, Some(e.canonical), None))
-                    .collect(),
-            };
-            tokio::task::spawn_blocking(move || {
-                rows.into_iter()
-                    .map(|(seq, hash, plain, packed)| {
-                        let canonical = super::packed::canonical_of(plain, packed.as_deref())?;
-                        Ok(Prepared::new(seq as u64, &hash, &canonical))
+                        .await?;
+                    tokio::task::spawn_blocking(move || {
+                        rows.iter()
+                            .map(|r| {
+                                let seq: i64 = r.try_get(0)?;
+                                let hash: &[u8] = r.try_get(1)?;
+                                super::packed::read_canonical(
+                                    r.try_get(2)?,
+                                    r.try_get(3)?,
+                                    |text| Prepared::new(seq as u64, hash, text),
+                                )
+                            })
+                            .collect::<Result<Vec<_>, StoreError>>()
                     })
-                    .collect::<Result<Vec<_>, StoreError>>()
-            })
-            .await
-            .map_err(thread)??
+                    .await
+                    .map_err(thread)??
+                }
+                None => {
+                    let entries = store.entries(&fund, from, to - from).await?;
+                    tokio::task::spawn_blocking(move || {
+                        entries
+                            .iter()
+                            .map(|e| Prepared::new(e.seq, &e.hash, &e.canonical))
+                            .collect()
+                    })
+                    .await
+                    .map_err(thread)?
+                }
+            }
         }
     };
     let hashes = if deep {
@@ -388,14 +399,9 @@ fn read_prepared(
                 .map_err(sqlite)?
                 .as_bytes_or_null()
                 .map_err(|e| sqlite(e.into()))?;
-            let canonical = match (plain, packed) {
-                (Some(text), None) => std::borrow::Cow::Borrowed(text),
-                (plain, packed) => std::borrow::Cow::Owned(super::packed::canonical_of(
-                    plain.map(str::to_owned),
-                    packed,
-                )?),
-            };
-            out.push(Prepared::new(seq as u64, hash, &canonical));
+            out.push(super::packed::read_canonical(plain, packed, |text| {
+                Prepared::new(seq as u64, hash, text)
+            })?);
         }
     }
     Ok(out)
