@@ -47,39 +47,52 @@ impl Store {
         let (leaves, nodes): (Vec<u64>, Vec<u64>) =
             indexes.iter().partition(|i| merkle::leaf_of(**i).is_some());
         let leaves: Vec<u64> = leaves.into_iter().filter_map(merkle::leaf_of).collect();
-        for (sql, wanted, leaf) in [
-            (
-                "SELECT seq AS idx, hash FROM entries WHERE fund_code = {} AND seq IN ({})",
-                &leaves,
-                true,
-            ),
-            (
-                "SELECT idx, hash FROM merkle_hashes WHERE fund_code = {} AND idx IN ({})",
-                &nodes,
-                false,
-            ),
-        ] {
-            for chunk in wanted.chunks(BINDS_MAX - 1) {
-                let sql = sql
-                    .replacen("{}", &placeholders(self.backend, 1, 1), 1)
-                    .replacen("{}", &placeholders(self.backend, 2, chunk.len()), 1);
-                let mut q = sqlx::query(&sql).bind(fund);
-                for i in chunk {
-                    q = q.bind(to_i64(*i)?);
+        // A proof's few hashes in one statement (a receipt is the donors'
+        // hot path); more in chunks.
+        let per = BINDS_MAX / 2 - 1;
+        let (mut leaf_chunks, mut node_chunks) = (leaves.chunks(per), nodes.chunks(per));
+        loop {
+            let leaves = leaf_chunks.next().unwrap_or_default();
+            let nodes = node_chunks.next().unwrap_or_default();
+            if leaves.is_empty() && nodes.is_empty() {
+                break;
+            }
+            let mut parts = Vec::new();
+            let mut at = 1;
+            for (wanted, from) in [
+                (leaves, "CAST(0 AS BIGINT) AS node, seq AS idx, hash FROM entries WHERE fund_code = {} AND seq"),
+                (nodes, "CAST(1 AS BIGINT) AS node, idx, hash FROM merkle_hashes WHERE fund_code = {} AND idx"),
+            ] {
+                if !wanted.is_empty() {
+                    parts.push(format!(
+                        "SELECT {} IN ({})",
+                        from.replacen("{}", &placeholders(self.backend, at, 1), 1),
+                        placeholders(self.backend, at + 1, wanted.len())
+                    ));
+                    at += 1 + wanted.len();
                 }
-                for r in q.fetch_all(&self.read).await? {
-                    let idx = r.try_get::<i64, _>("idx")? as u64;
-                    let idx = if leaf {
-                        merkle::stored_index(0, idx)
-                    } else {
-                        idx
-                    };
-                    let hash: Vec<u8> = r.try_get("hash")?;
-                    let hash = from_slice(&hash).ok_or_else(|| {
-                        StoreError::Corrupt(format!("merkle hash {idx} is not 32 bytes"))
-                    })?;
-                    out.insert(idx, hash);
+            }
+            let sql = parts.join(" UNION ALL ");
+            let mut q = sqlx::query(&sql);
+            for wanted in [leaves, nodes] {
+                if !wanted.is_empty() {
+                    q = q.bind(fund);
+                    for i in wanted {
+                        q = q.bind(to_i64(*i)?);
+                    }
                 }
+            }
+            for r in q.fetch_all(&self.read).await? {
+                let idx = r.try_get::<i64, _>("idx")? as u64;
+                let idx = match r.try_get::<i64, _>("node")? {
+                    0 => merkle::stored_index(0, idx),
+                    _ => idx,
+                };
+                let hash: Vec<u8> = r.try_get("hash")?;
+                let hash = from_slice(&hash).ok_or_else(|| {
+                    StoreError::Corrupt(format!("merkle hash {idx} is not 32 bytes"))
+                })?;
+                out.insert(idx, hash);
             }
         }
         if let Some(missing) = indexes.iter().find(|i| !out.contains_key(i)) {
