@@ -189,6 +189,8 @@ mod tests {
     #[test]
     fn any_text_comes_back_whatever_its_size() {
         let long = format!(r#"{{"note":"{}"}}"#, "Bão Yagi ".repeat(6_000));
+        let longest = "x".repeat(CANONICAL_MAX);
+        assert_eq!(unpack(&pack(&longest).unwrap()).unwrap(), longest);
         let too_long = "x".repeat(CANONICAL_MAX + 1);
         assert!(unpack(&pack(&too_long).unwrap()).is_err());
         for text in ["", "{}", "x", GIFT, long.as_str()] {
