@@ -295,44 +295,32 @@ async fn read_page(
                 .map_err(thread)??
         }
         None => {
-            match &store.pg_native {
-                // The rows are decoded where they are prepared, off the
-                // runtime's threads, each value read in place.
-                Some(pg) => {
-                    let rows = sqlx::query(super::ENTRIES_BETWEEN_SQL)
-                        .bind(&fund)
-                        .bind(super::to_i64(from)?)
-                        .bind(super::to_i64(to)?)
-                        .fetch_all(pg)
-                        .await?;
-                    tokio::task::spawn_blocking(move || {
-                        rows.iter()
-                            .map(|r| {
-                                let seq: i64 = r.try_get(0)?;
-                                let hash: &[u8] = r.try_get(1)?;
-                                super::packed::read_canonical(
-                                    r.try_get(2)?,
-                                    r.try_get(3)?,
-                                    |text| Prepared::new(seq as u64, hash, text),
-                                )
-                            })
-                            .collect::<Result<Vec<_>, StoreError>>()
+            // PostgreSQL: the rows are decoded where they are prepared,
+            // off the runtime's threads, each value read in place.
+            let Some(pg) = &store.pg_native else {
+                return Err(StoreError::Corrupt(
+                    "no reader for this database's entries".into(),
+                ));
+            };
+            let rows = sqlx::query(super::ENTRIES_BETWEEN_SQL)
+                .bind(&fund)
+                .bind(super::to_i64(from)?)
+                .bind(super::to_i64(to)?)
+                .fetch_all(pg)
+                .await?;
+            tokio::task::spawn_blocking(move || {
+                rows.iter()
+                    .map(|r| {
+                        let seq: i64 = r.try_get(0)?;
+                        let hash: &[u8] = r.try_get(1)?;
+                        super::packed::read_canonical(r.try_get(2)?, r.try_get(3)?, |text| {
+                            Prepared::new(seq as u64, hash, text)
+                        })
                     })
-                    .await
-                    .map_err(thread)??
-                }
-                None => {
-                    let entries = store.entries(&fund, from, to - from).await?;
-                    tokio::task::spawn_blocking(move || {
-                        entries
-                            .iter()
-                            .map(|e| Prepared::new(e.seq, &e.hash, &e.canonical))
-                            .collect()
-                    })
-                    .await
-                    .map_err(thread)?
-                }
-            }
+                    .collect::<Result<Vec<_>, StoreError>>()
+            })
+            .await
+            .map_err(thread)??
         }
     };
     let hashes = if deep {

@@ -101,7 +101,59 @@ async fn a_stopping_server_signs_what_waits(app: TestApp) {
     app.stop().await;
 }
 
+/// Verification reads a fund 5,000 entries a page (`REPLAY_PAGE`), each
+/// page with the checkpoints its entries reach. A checkpoint signed at
+/// exactly a page's end belongs to that page alone; every one is checked,
+/// those after it too.
+async fn a_checkpoint_at_a_page_s_end_and_those_after_it_are_all_checked(app: TestApp) {
+    let clerk = app.with_fund().await;
+    let page = sovang::store::REPLAY_PAGE;
+    let mut size = app.size(F).await;
+    // Batches that end at 1,000, 2,000, … 5,000 entries, and one more gift.
+    while size <= page {
+        let n = match size % 1_000 {
+            0 if size == page => 1,
+            0 => 1_000,
+            rest => 1_000 - rest,
+        };
+        let entries: Vec<Value> = (0..n)
+            .map(|i| json!({"kind": "donation_cash", "body": gift(size + i)}))
+            .collect();
+        let a = app
+            .post(
+                &format!("/funds/{F}/entries/batch"),
+                Some(&clerk),
+                &json!({ "entries": entries }),
+            )
+            .await;
+        assert_eq!(a.status, 201, "{}", a.text);
+        size += n;
+        app.signed(F).await;
+    }
+    assert_eq!(size, page + 1);
+    let store = app.db.store().await;
+    let stored = store.checkpoints(F, 0, 1_000).await.unwrap();
+    let sizes: Vec<u64> = stored.iter().map(|(s, _)| *s).collect();
+    assert!(
+        sizes.contains(&page) && sizes.contains(&(page + 1)),
+        "{sizes:?}"
+    );
+    store.close().await;
+    let inspector = app.token("inspector", "HN").await;
+    for deep in [false, true] {
+        let v = app
+            .get_as(&format!("/funds/{F}/audit/verify?deep={deep}"), &inspector)
+            .await;
+        assert_eq!(v.status, 200, "{}", v.text);
+        assert_eq!(v.body["sound"], true, "{}", v.text);
+        assert_eq!(v.body["size"], page + 1, "{}", v.text);
+        assert_eq!(v.body["checkpoints_checked"], sizes.len(), "{}", v.text);
+    }
+    app.stop().await;
+}
+
 crate::both!(
     single_gifts_share_a_checkpoint_and_receipts_wait_for_it,
     a_stopping_server_signs_what_waits,
+    a_checkpoint_at_a_page_s_end_and_those_after_it_are_all_checked,
 );
