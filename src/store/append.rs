@@ -21,8 +21,8 @@ pub(crate) struct FundWrites<'a> {
     pub backend: Backend,
     pub fund: &'a str,
     pub entries: &'a [Appended],
-    /// (verification code, receipt number, seq)
-    pub receipts: &'a [(String, String, u64)],
+    /// (verification code, seq) of each gift's receipt.
+    pub receipts: &'a [(String, u64)],
     /// Derived objects changed by these entries: (kind, id, JSON or `None`
     /// when gone).
     pub objects: &'a [(&'static str, String, Option<Value>)],
@@ -76,7 +76,7 @@ impl FundWrites<'_> {
         let codes: HashMap<u64, &str> = self
             .receipts
             .iter()
-            .map(|(code, _, seq)| (*seq, code.as_str()))
+            .map(|(code, seq)| (*seq, code.as_str()))
             .collect();
         let gifts: Vec<DonationRow> = self.entries.iter().filter_map(donation_row).collect();
         for chunk in gifts.chunks(BINDS_MAX / 18) {

@@ -44,9 +44,13 @@ impl Store {
     /// `merkle_hashes`.
     pub async fn merkle_hashes(&self, fund: &str, indexes: &[u64]) -> Result<HashMap<u64, Hash>> {
         let mut out = HashMap::with_capacity(indexes.len());
-        let (leaves, nodes): (Vec<u64>, Vec<u64>) =
-            indexes.iter().partition(|i| merkle::leaf_of(**i).is_some());
-        let leaves: Vec<u64> = leaves.into_iter().filter_map(merkle::leaf_of).collect();
+        let (mut leaves, mut nodes) = (Vec::new(), Vec::new());
+        for &idx in indexes {
+            match merkle::leaf_of(idx) {
+                Some(seq) => leaves.push(seq),
+                None => nodes.push(idx),
+            }
+        }
         // A proof's few hashes in one statement (a receipt is the donors'
         // hot path); more in chunks.
         let per = BINDS_MAX / 2 - 1;

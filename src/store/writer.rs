@@ -624,7 +624,7 @@ impl WriterTask {
         };
 
         let mut appended: BTreeMap<Code, Vec<Appended>> = BTreeMap::new();
-        let mut receipts: BTreeMap<Code, Vec<(String, String, u64)>> = BTreeMap::new();
+        let mut receipts: BTreeMap<Code, Vec<(String, u64)>> = BTreeMap::new();
         let mut records: Vec<IdempotencyRecord> = Vec::new();
         let answers: Vec<_> = jobs
             .iter()
@@ -787,7 +787,7 @@ impl WriterTask {
         states: &mut BTreeMap<Code, Option<FundState>>,
         known: &mut HashMap<String, IdempotentResponse>,
         appended: &mut BTreeMap<Code, Vec<Appended>>,
-        receipts: &mut BTreeMap<Code, Vec<(String, String, u64)>>,
+        receipts: &mut BTreeMap<Code, Vec<(String, u64)>>,
         records: &mut Vec<IdempotencyRecord>,
     ) -> Result<Outcome, JobError> {
         if let Some(key) = &job.idempotency {
@@ -831,11 +831,10 @@ impl WriterTask {
         for (a, counterpart) in written {
             let receipt = a.receipt_no.as_ref().map(|no| {
                 let code = verification_code();
-                receipts.entry(job.fund.clone()).or_default().push((
-                    code.clone(),
-                    no.clone(),
-                    a.seq,
-                ));
+                receipts
+                    .entry(job.fund.clone())
+                    .or_default()
+                    .push((code.clone(), a.seq));
                 ReceiptLink {
                     receipt_no: no.clone(),
                     url: format!("{}/r/{code}", self.public_base_url.trim_end_matches('/')),
