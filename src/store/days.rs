@@ -67,30 +67,24 @@ pub(crate) async fn last_recorded_at(
     let Some(last) = size.checked_sub(1) else {
         return Ok(None);
     };
-    let row =
-        sqlx::query("SELECT canonical, packed FROM entries WHERE fund_code = $1 AND seq = $2")
-            .bind(fund)
-            .bind(super::to_i64(last)?)
-            .fetch_optional(&mut **tx)
-            .await?;
-    row.map(|r| {
-        #[derive(serde::Deserialize)]
-        struct Recorded {
-            recorded_at: String,
-        }
-        let canonical = super::canonical_from_row(&r)?;
-        let text = serde_json::from_str::<Recorded>(&canonical)
-            .map_err(|e| StoreError::Corrupt(format!("fund {fund}: entry {last}: {e}")))?
-            .recorded_at;
-        time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339).map_err(
-            |e| {
-                StoreError::Corrupt(format!(
-                    "fund {fund}: entry {last} recorded at {text:?}: {e}"
-                ))
-            },
-        )
-    })
-    .transpose()
+    let entry = entries_between(&mut **tx, fund, last, size).await?.pop();
+    entry
+        .map(|e| {
+            #[derive(serde::Deserialize)]
+            struct Recorded {
+                recorded_at: String,
+            }
+            let text = serde_json::from_str::<Recorded>(&e.canonical)
+                .map_err(|err| StoreError::Corrupt(format!("fund {fund}: entry {last}: {err}")))?
+                .recorded_at;
+            time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
+                .map_err(|err| {
+                    StoreError::Corrupt(format!(
+                        "fund {fund}: entry {last} recorded at {text:?}: {err}"
+                    ))
+                })
+        })
+        .transpose()
 }
 
 /// A period's days, as a statement needs them.
