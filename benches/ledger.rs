@@ -280,7 +280,7 @@ async fn layout_floor(url: &str, sqlite: bool) -> f64 {
                 .bind("HN-VNN")
                 .bind(i as i64)
                 .bind(format!("FLOOR-{i}"))
-                .bind(sovang::ledger::ids::verification_code())
+                .bind(sovang::ledger::ids::verification_code(i as u64))
                 .bind("cash")
                 .bind("2026-11-01")
                 .bind("2026-11-23T12:00:00Z")

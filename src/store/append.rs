@@ -6,7 +6,8 @@
 use std::collections::HashMap;
 
 use serde_json::Value;
-use sqlx::{Any, Row, Transaction};
+use sqlx::any::AnyArguments;
+use sqlx::{Any, Arguments, Row, Transaction};
 
 use super::at_rest::{RecordKey, Slot};
 use super::packed;
@@ -15,6 +16,7 @@ use crate::ledger::ids::Code;
 use crate::ledger::merkle::{from_slice, leaf_of, Frontier, Hash};
 use crate::ledger::saoke::{donation_row, voiding, DonationRow};
 use crate::ledger::state::{Appended, FundState, Private};
+use crate::ledger::statement::DayTotals;
 
 /// Everything one transaction writes for one fund.
 pub(crate) struct FundWrites<'a> {
@@ -35,25 +37,134 @@ pub(crate) struct FundWrites<'a> {
     pub record_key: &'a RecordKey,
 }
 
+/// Statements sent to the database together. On SQLite they travel as one
+/// text to the connection's thread and back, one round trip for a whole
+/// commit's rows instead of one a statement (under load each round trip
+/// waited for the thread to be scheduled, and together they set the
+/// commit rate of single appends). PostgreSQL's extended protocol takes
+/// one statement with parameters at a time, so there each statement is
+/// sent as it ends.
+///
+/// Statements are written with [`Script::values`], whose placeholders are
+/// `?` on SQLite (numbered in order across the statements) and `$n` from 1
+/// on PostgreSQL.
+pub(crate) struct Script<'q> {
+    backend: Backend,
+    sql: String,
+    args: AnyArguments<'q>,
+    /// Values bound since the last statement was sent.
+    binds: usize,
+}
+
+impl<'q> Script<'q> {
+    pub(crate) fn new(backend: Backend) -> Self {
+        Self {
+            backend,
+            sql: String::new(),
+            args: AnyArguments::default(),
+            binds: 0,
+        }
+    }
+
+    /// The placeholders of the statement's next `n` values.
+    fn values(&self, n: usize) -> String {
+        super::placeholders(self.backend, self.binds + 1, n)
+    }
+
+    fn bind<T>(&mut self, value: T) -> Result<()>
+    where
+        T: 'q + sqlx::Encode<'q, Any> + sqlx::Type<Any>,
+    {
+        self.binds += 1;
+        self.args
+            .add(value)
+            .map_err(|e| StoreError::Corrupt(format!("a value could not be bound: {e}")))
+    }
+
+    /// Ends the statement just written: sent now on PostgreSQL, kept for
+    /// [`Script::send`] on SQLite.
+    async fn end(&mut self, tx: &mut Transaction<'static, Any>, sql: &str) -> Result<()> {
+        self.sql.push_str(sql);
+        self.sql.push_str(";\n");
+        match self.backend {
+            Backend::Postgres => self.send(tx).await.map(drop),
+            Backend::Sqlite => Ok(()),
+        }
+    }
+
+    /// Sends what is kept; the rows the statements changed.
+    pub(crate) async fn send(&mut self, tx: &mut Transaction<'static, Any>) -> Result<u64> {
+        if self.sql.is_empty() {
+            return Ok(0);
+        }
+        let sql = std::mem::take(&mut self.sql);
+        let args = std::mem::take(&mut self.args);
+        self.binds = 0;
+        let done = sqlx::query_with(&sql, args).execute(&mut **tx).await?;
+        Ok(done.rows_affected())
+    }
+}
+
+impl<'q> Script<'q> {
+    /// The checkpoint `note` of `fund` at `size`; one already stored at
+    /// that size is kept.
+    async fn checkpoint(
+        &mut self,
+        tx: &mut Transaction<'static, Any>,
+        fund: &'q str,
+        size: u64,
+        note: &'q str,
+    ) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO checkpoints (fund_code, size, note, created_at) VALUES ({}) \
+             ON CONFLICT (fund_code, size) DO NOTHING",
+            self.values(4)
+        );
+        self.bind(fund)?;
+        self.bind(to_i64(size)?)?;
+        self.bind(note)?;
+        self.bind(now_text())?;
+        self.end(tx, &sql).await
+    }
+
+    /// The totals of one day of `fund`, replacing what was stored.
+    pub(crate) async fn day(
+        &mut self,
+        tx: &mut Transaction<'static, Any>,
+        fund: &'q str,
+        day: &DayTotals,
+    ) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO fund_days (fund_code, day, totals) VALUES ({}) \
+             ON CONFLICT (fund_code, day) DO UPDATE SET totals = excluded.totals",
+            self.values(3)
+        );
+        self.bind(fund)?;
+        self.bind(day.day.clone())?;
+        self.bind(super::days::text(day)?)?;
+        self.end(tx, &sql).await
+    }
+}
+
 impl FundWrites<'_> {
-    /// Inserts entries, Merkle hashes, gifts with their receipts and the checkpoint with
-    /// multi-row statements, and saves the fund head.
+    /// Inserts entries, Merkle hashes, gifts with their receipts and the
+    /// checkpoint with multi-row statements, and saves the fund head; on
+    /// SQLite in as few round trips as the rows allow ([`Script`]).
     pub(crate) async fn insert(&self, tx: &mut Transaction<'static, Any>) -> Result<()> {
+        let mut script = Script::new(self.backend);
         for chunk in self.entries.chunks(BINDS_MAX / 5) {
             let sql = format!(
                 "INSERT INTO entries (fund_code, seq, kind, hash, packed) VALUES {}",
                 rows_placeholders(self.backend, 5, chunk.len())
             );
-            let mut q = sqlx::query(&sql);
             for e in chunk {
-                q = q
-                    .bind(self.fund)
-                    .bind(to_i64(e.seq)?)
-                    .bind(e.kind.as_str())
-                    .bind(e.hash.0.to_vec())
-                    .bind(packed::pack(&e.canonical)?);
+                script.bind(self.fund)?;
+                script.bind(to_i64(e.seq)?)?;
+                script.bind(e.kind.as_str())?;
+                script.bind(e.hash.0.to_vec())?;
+                script.bind(packed::pack(&e.canonical)?)?;
             }
-            q.execute(&mut **tx).await?;
+            script.end(tx, &sql).await?;
         }
         // A leaf's hash is its entry's: only the nodes above are stored.
         let hashes: Vec<&(u64, Hash)> = self
@@ -67,11 +178,12 @@ impl FundWrites<'_> {
                 "INSERT INTO merkle_hashes (fund_code, idx, hash) VALUES {}",
                 rows_placeholders(self.backend, 3, chunk.len())
             );
-            let mut q = sqlx::query(&sql);
             for (idx, hash) in chunk {
-                q = q.bind(self.fund).bind(to_i64(*idx)?).bind(hash.0.to_vec());
+                script.bind(self.fund)?;
+                script.bind(to_i64(*idx)?)?;
+                script.bind(hash.0.to_vec())?;
             }
-            q.execute(&mut **tx).await?;
+            script.end(tx, &sql).await?;
         }
         let codes: HashMap<u64, &str> = self
             .receipts
@@ -86,32 +198,35 @@ impl FundWrites<'_> {
                  earmark, bank_ref, goods, status) VALUES {}",
                 rows_placeholders(self.backend, 18, chunk.len())
             );
-            let mut q = sqlx::query(&sql);
             for g in chunk {
-                q = q
-                    .bind(self.fund)
-                    .bind(to_i64(g.seq)?)
-                    .bind(g.receipt_no.as_str())
-                    .bind(codes.get(&g.seq).copied())
-                    .bind(g.kind)
-                    .bind(g.received_on.as_str())
-                    .bind(g.recorded_at.as_str())
-                    .bind(g.donor_display.as_str())
-                    .bind(g.donor_kind.as_str())
-                    .bind(g.donor_search.as_str())
-                    .bind(g.amount_vnd)
-                    .bind(g.channel.as_deref())
-                    .bind(g.campaign_id.as_deref())
-                    .bind(g.pledge_id.as_deref())
-                    .bind(g.earmark.as_deref())
-                    .bind(g.bank_ref.as_deref())
-                    .bind(g.goods.as_deref())
-                    .bind("valid");
+                script.bind(self.fund)?;
+                script.bind(to_i64(g.seq)?)?;
+                script.bind(g.receipt_no.clone())?;
+                script.bind(codes.get(&g.seq).map(|c| (*c).to_owned()))?;
+                script.bind(g.kind)?;
+                script.bind(g.received_on.clone())?;
+                script.bind(g.recorded_at.clone())?;
+                script.bind(g.donor_display.clone())?;
+                script.bind(g.donor_kind.clone())?;
+                script.bind(g.donor_search.clone())?;
+                script.bind(g.amount_vnd)?;
+                script.bind(g.channel.clone())?;
+                script.bind(g.campaign_id.clone())?;
+                script.bind(g.pledge_id.clone())?;
+                script.bind(g.earmark.clone())?;
+                script.bind(g.bank_ref.clone())?;
+                script.bind(g.goods.clone())?;
+                script.bind("valid")?;
             }
-            q.execute(&mut **tx).await?;
+            script.end(tx, &sql).await?;
         }
-        // A reversed gift stays in the statement, marked void.
-        for (reversed, by, reason) in self.entries.iter().filter_map(voiding) {
+        // A reversed gift stays in the statement, marked void; its row may
+        // be one of those above, so they are sent first.
+        let voided: Vec<_> = self.entries.iter().filter_map(voiding).collect();
+        if !voided.is_empty() {
+            script.send(tx).await?;
+        }
+        for (reversed, by, reason) in voided {
             sqlx::query(
                 "UPDATE donations SET status = 'voided', voided_by_seq = $1, voided_reason = $2 \
                  WHERE fund_code = $3 AND seq = $4",
@@ -134,7 +249,6 @@ impl FundWrites<'_> {
                 "INSERT INTO household_private (fund_code, household_id, record, salt, created_at) VALUES {}",
                 rows_placeholders(self.backend, 5, chunk.len())
             );
-            let mut q = sqlx::query(&sql);
             for (id, p) in chunk {
                 let record = serde_json::to_string(&p.record)
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -148,14 +262,13 @@ impl FundWrites<'_> {
                         .seal(slot, plaintext)
                         .map_err(|e| StoreError::Corrupt(format!("private record of {id}: {e}")))
                 };
-                q = q
-                    .bind(self.fund)
-                    .bind(id.as_str())
-                    .bind(seal("record", &record)?)
-                    .bind(seal("salt", &p.salt)?)
-                    .bind(now.as_str());
+                script.bind(self.fund)?;
+                script.bind(id.as_str())?;
+                script.bind(seal("record", &record)?)?;
+                script.bind(seal("salt", &p.salt)?)?;
+                script.bind(now.clone())?;
             }
-            q.execute(&mut **tx).await?;
+            script.end(tx, &sql).await?;
         }
         let lines: Vec<_> = self
             .entries
@@ -166,8 +279,11 @@ impl FundWrites<'_> {
                     .map(|l| (l, super::bank::LineStatus::Gift, Some(e.seq), None))
             })
             .collect();
-        super::bank::write_lines(tx, self.backend, self.fund, self.record_key, &lines, true)
-            .await?;
+        if !lines.is_empty() {
+            script.send(tx).await?;
+            super::bank::write_lines(tx, self.backend, self.fund, self.record_key, &lines, true)
+                .await?;
+        }
         let (upserts, gone): (Vec<_>, Vec<_>) = self.objects.iter().partition(|o| o.2.is_some());
         for chunk in upserts.chunks(BINDS_MAX / 6) {
             let sql = format!(
@@ -176,19 +292,20 @@ impl FundWrites<'_> {
                  status = excluded.status, ref = excluded.ref, data = excluded.data",
                 rows_placeholders(self.backend, 6, chunk.len())
             );
-            let mut q = sqlx::query(&sql);
             for (kind, id, data) in chunk {
                 let data = data.as_ref().unwrap_or(&Value::Null);
                 let field = |name: &str| data.get(name).and_then(Value::as_str).map(str::to_owned);
-                q = q
-                    .bind(self.fund)
-                    .bind(*kind)
-                    .bind(id.as_str())
-                    .bind(field("status"))
-                    .bind(field("reference"))
-                    .bind(data.to_string());
+                script.bind(self.fund)?;
+                script.bind(*kind)?;
+                script.bind(id.as_str())?;
+                script.bind(field("status"))?;
+                script.bind(field("reference"))?;
+                script.bind(data.to_string())?;
             }
-            q.execute(&mut **tx).await?;
+            script.end(tx, &sql).await?;
+        }
+        if !gone.is_empty() {
+            script.send(tx).await?;
         }
         for (kind, id, _) in gone {
             sqlx::query("DELETE FROM fund_objects WHERE fund_code = $1 AND kind = $2 AND id = $3")
@@ -199,27 +316,47 @@ impl FundWrites<'_> {
                 .await?;
         }
         if let Some(note) = self.checkpoint {
-            insert_checkpoint(tx, self.fund, self.state.size(), note).await?;
+            script
+                .checkpoint(tx, self.fund, self.state.size(), note)
+                .await?;
         }
         if let Some(day) = &self.state.day {
-            super::days::save_day(tx, self.fund, day).await?;
+            script.day(tx, self.fund, day).await?;
         }
+        self.update_head(tx, script).await
+    }
+
+    /// Saves the fund's head, sending it with whatever `script` still holds.
+    async fn update_head<'q>(
+        &'q self,
+        tx: &mut Transaction<'static, Any>,
+        mut script: Script<'q>,
+    ) -> Result<()> {
         let book = &self.state.book;
-        let updated = sqlx::query(
-            "UPDATE fund_heads SET size = $2, last_hash = $3, frontier = $4, balance_vnd = $5, \
-             receipt_year = $6, receipt_last = $7, summary = $8 WHERE fund_code = $1",
-        )
-        .bind(self.fund)
-        .bind(to_i64(self.state.size())?)
-        .bind(self.state.last_hash.0.to_vec())
-        .bind(self.state.frontier.to_bytes())
-        .bind(book.balance_vnd.to_string())
-        .bind(i64::from(book.receipt_year))
-        .bind(to_i64(book.receipt_last)?)
-        .bind(book.summary().to_string())
-        .execute(&mut **tx)
-        .await?;
-        if updated.rows_affected() != 1 {
+        // The head is the last statement: on PostgreSQL it is sent alone and
+        // must change exactly its row. On SQLite the script's count is that
+        // of all its statements; the head's row was read under the same
+        // write lock (`lock_head`), so it is there.
+        // Values are bound in the order their placeholders stand, as
+        // SQLite's `?` are numbered by place.
+        let v = script.values(8);
+        let v: Vec<&str> = v.split(", ").collect();
+        let sql = format!(
+            "UPDATE fund_heads SET size = {}, last_hash = {}, frontier = {}, balance_vnd = {}, \
+             receipt_year = {}, receipt_last = {}, summary = {} WHERE fund_code = {}",
+            v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]
+        );
+        script.bind(to_i64(self.state.size())?)?;
+        script.bind(self.state.last_hash.0.to_vec())?;
+        script.bind(self.state.frontier.to_bytes())?;
+        script.bind(book.balance_vnd.to_string())?;
+        script.bind(i64::from(book.receipt_year))?;
+        script.bind(to_i64(book.receipt_last)?)?;
+        script.bind(book.summary().to_string())?;
+        script.bind(self.fund)?;
+        script.sql.push_str(&sql);
+        let changed = script.send(tx).await?;
+        if self.backend == Backend::Postgres && changed != 1 {
             return Err(StoreError::Corrupt(format!(
                 "fund head {} is missing",
                 self.fund
@@ -280,21 +417,14 @@ pub(crate) async fn lock_head(
 /// the same tree.
 pub(crate) async fn insert_checkpoint(
     tx: &mut Transaction<'static, Any>,
+    backend: Backend,
     fund: &str,
     size: u64,
     note: &str,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO checkpoints (fund_code, size, note, created_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (fund_code, size) DO NOTHING",
-    )
-    .bind(fund)
-    .bind(to_i64(size)?)
-    .bind(note)
-    .bind(now_text())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    let mut script = Script::new(backend);
+    script.checkpoint(tx, fund, size, note).await?;
+    script.send(tx).await.map(drop)
 }
 
 /// Funds whose head is ahead of their latest signed checkpoint: what a

@@ -16,7 +16,7 @@ fn read(fund: &str, day: &str, totals: &str) -> Result<DayTotals> {
     })
 }
 
-fn text(day: &DayTotals) -> Result<String> {
+pub(crate) fn text(day: &DayTotals) -> Result<String> {
     serde_json::to_string(day)
         .map_err(|e| StoreError::Corrupt(format!("the totals of {}: {e}", day.day)))
 }
@@ -24,19 +24,13 @@ fn text(day: &DayTotals) -> Result<String> {
 /// Saves the totals of one day of `fund`, replacing what was stored.
 pub(crate) async fn save_day(
     tx: &mut Transaction<'static, Any>,
+    backend: super::Backend,
     fund: &str,
     day: &DayTotals,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO fund_days (fund_code, day, totals) VALUES ($1, $2, $3) \
-         ON CONFLICT (fund_code, day) DO UPDATE SET totals = excluded.totals",
-    )
-    .bind(fund)
-    .bind(day.day.as_str())
-    .bind(text(day)?)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    let mut script = super::Script::new(backend);
+    script.day(tx, fund, day).await?;
+    script.send(tx).await.map(drop)
 }
 
 /// The totals of the last day `fund` has, as stored.
@@ -198,7 +192,7 @@ impl Store {
                 from = to;
             }
             for day in days.finish() {
-                save_day(&mut tx, &fund, &day).await?;
+                save_day(&mut tx, self.backend, &fund, &day).await?;
             }
             tx.commit().await?;
             tracing::info!(fund, "rebuilt the fund's totals by day from its ledger");

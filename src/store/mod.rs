@@ -58,7 +58,7 @@ pub mod witness;
 
 pub use access::{new_person_id, NewToken, Principal, TokenInfo};
 pub use admin_log::{AdminAction, AdminLogLine};
-pub(crate) use append::{funds_unsigned, insert_checkpoint, lock_head, FundWrites};
+pub(crate) use append::{funds_unsigned, insert_checkpoint, lock_head, FundWrites, Script};
 pub use at_rest::RecordKey;
 pub use days::PeriodDays;
 pub(crate) use entries::{canonical_from_row, entries_between, ENTRIES_BETWEEN_SQL};
@@ -74,7 +74,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 
 use crate::ledger::ids::format_timestamp;
 
@@ -137,9 +137,9 @@ pub struct Store {
 /// How often the SQLite log is copied into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
-/// The size of SQLite's write-ahead log past which the background copy
-/// also empties it.
-const WAL_RESET_BYTES: u64 = 64 << 20;
+/// The frames of SQLite's write-ahead log (4 KiB pages) past which the
+/// background copy also empties it: 64 MiB.
+const WAL_RESET_FRAMES: i64 = 16_384;
 
 /// Copies SQLite's write-ahead log into the database file every
 /// [`CHECKPOINT_EVERY`], beside the appends rather than in their commits
@@ -150,18 +150,18 @@ const WAL_RESET_BYTES: u64 = 64 << 20;
 /// it caught up with every commit while no reader was looking, which a
 /// steady stream of single appends never allows: the log then grows
 /// without end (2 GB after 240,000 single appends), and every page read
-/// searches a longer index of it. So once the log passes
-/// [`WAL_RESET_BYTES`] the copy is `RESTART`: it waits for the commit in
-/// progress and the readers (up to the busy timeout), copies the rest, and
-/// the next commit writes the log from its beginning again (the file keeps
-/// its size, some 100–200 MiB under 12,000 single appends a second, and is
-/// reused rather than grown); the writer waits for it, some tens of
-/// milliseconds every 64 MiB of log. The log is also copied when the last
-/// connection closes. Stops when the pool is closed.
-fn checkpoint_in_background(pool: AnyPool, file: std::sync::Arc<std::path::PathBuf>) {
-    let mut wal = file.as_os_str().to_owned();
-    wal.push("-wal");
-    let wal = std::path::PathBuf::from(wal);
+/// searches a longer index of it. So when the passive copy reports more
+/// than [`WAL_RESET_FRAMES`] frames in the log since it last started
+/// again, a `RESTART` follows: it waits for the commit in progress and the
+/// readers (up to the busy timeout), copies what the passive copy left,
+/// and the next commit writes the log from its beginning again; the
+/// writer waits for it, once every 64 MiB of log.
+///
+/// The count is the log's own, not the file's size: a restarted log
+/// keeps its file's size (it is reused, not shrunk), so a rule on the
+/// size restarted on every tick once the file had passed 64 MiB, and
+/// held the writer up twice a second.
+fn checkpoint_in_background(pool: AnyPool) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -170,8 +170,19 @@ fn checkpoint_in_background(pool: AnyPool, file: std::sync::Arc<std::path::PathB
             if pool.is_closed() {
                 break;
             }
-            let sql = checkpoint_sql(std::fs::metadata(&wal).ok().map(|m| m.len()));
-            if let Err(e) = sqlx::query(sql).execute(&pool).await {
+            let copied = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .fetch_one(&pool)
+                .await
+                .and_then(|row| row.try_get::<i64, _>(1));
+            let result = match copied {
+                Ok(frames) if restart_due(frames) => sqlx::query("PRAGMA wal_checkpoint(RESTART)")
+                    .execute(&pool)
+                    .await
+                    .map(drop),
+                Ok(_) => Ok(()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = result {
                 if pool.is_closed() {
                     break;
                 }
@@ -181,13 +192,10 @@ fn checkpoint_in_background(pool: AnyPool, file: std::sync::Arc<std::path::PathB
     });
 }
 
-/// The background copy for a log of `wal_len` bytes (none when the file
-/// is not there).
-fn checkpoint_sql(wal_len: Option<u64>) -> &'static str {
-    match wal_len {
-        Some(len) if len > WAL_RESET_BYTES => "PRAGMA wal_checkpoint(RESTART)",
-        _ => "PRAGMA wal_checkpoint(PASSIVE)",
-    }
+/// Whether a log holding `frames` frames since it last started again is
+/// to be emptied (`RESTART`) after the passive copy.
+fn restart_due(frames: i64) -> bool {
+    frames > WAL_RESET_FRAMES
 }
 
 impl Store {
@@ -220,6 +228,11 @@ impl Store {
             AnyPoolOptions::new()
                 .max_connections(max)
                 .acquire_timeout(Duration::from_secs(10))
+                // A connection to a local SQLite file cannot hang up; the
+                // check before each use cost the writer a round trip to
+                // the connection's thread per commit. A PostgreSQL
+                // connection is checked, as its server may have restarted.
+                .test_before_acquire(backend == Backend::Postgres)
                 .after_connect(move |conn, _| {
                     Box::pin(async move {
                         if backend == Backend::Sqlite {
@@ -251,8 +264,8 @@ impl Store {
             Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&write).await?,
         }
         let read = pool(read_max, false).connect_with(options).await?;
-        if let Some(file) = &sqlite_file {
-            checkpoint_in_background(read.clone(), file.clone());
+        if sqlite_file.is_some() {
+            checkpoint_in_background(read.clone());
         }
         let pg_native = match backend {
             Backend::Postgres => Some(
@@ -361,16 +374,11 @@ fn rows_placeholders(backend: Backend, cols: usize, rows: usize) -> String {
 mod tests {
     #[test]
     fn a_long_log_is_restarted_a_short_one_copied_beside_the_appends() {
-        let passive = "PRAGMA wal_checkpoint(PASSIVE)";
-        let restart = "PRAGMA wal_checkpoint(RESTART)";
-        assert_eq!(super::checkpoint_sql(None), passive);
-        assert_eq!(super::checkpoint_sql(Some(0)), passive);
-        assert_eq!(super::checkpoint_sql(Some(super::WAL_RESET_BYTES)), passive);
-        assert_eq!(
-            super::checkpoint_sql(Some(super::WAL_RESET_BYTES + 1)),
-            restart
-        );
-        assert_eq!(super::checkpoint_sql(Some(2 << 30)), restart);
+        assert!(!super::restart_due(-1), "no log (not in WAL mode)");
+        assert!(!super::restart_due(0));
+        assert!(!super::restart_due(super::WAL_RESET_FRAMES));
+        assert!(super::restart_due(super::WAL_RESET_FRAMES + 1));
+        assert!(super::restart_due(1 << 20));
     }
 
     use super::*;

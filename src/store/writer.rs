@@ -213,7 +213,23 @@ impl Writer {
             signed_at: HashMap::new(),
             due: BTreeMap::new(),
         };
-        let handle = tokio::spawn(task.run(rx));
+        // The writer runs on a thread and runtime of its own. On the shared
+        // runtime it queued behind every HTTP connection's task each time
+        // the database answered one of its statements (a dozen times a
+        // commit), and under load that wait, not the work, set the commit
+        // rate.
+        let handle = tokio::task::spawn_blocking(move || {
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .thread_name("sovang-writer")
+                .build()
+            {
+                Ok(runtime) => runtime.block_on(task.run(rx)),
+                Err(error) => {
+                    tracing::error!(%error, "the writer's runtime could not start; appends are refused");
+                }
+            }
+        });
         (Self { tx }, handle)
     }
 
@@ -463,7 +479,14 @@ impl WriterTask {
             return Ok(());
         };
         let note = self.sign_tree(&head.origin, head.frontier.size(), &head.frontier.root())?;
-        super::insert_checkpoint(&mut tx, fund.as_str(), head.frontier.size(), &note).await?;
+        super::insert_checkpoint(
+            &mut tx,
+            self.store.backend(),
+            fund.as_str(),
+            head.frontier.size(),
+            &note,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -830,7 +853,7 @@ impl WriterTask {
         let mut entries = Vec::with_capacity(written.len());
         for (a, counterpart) in written {
             let receipt = a.receipt_no.as_ref().map(|no| {
-                let code = verification_code();
+                let code = verification_code(a.seq);
                 receipts
                     .entry(job.fund.clone())
                     .or_default()

@@ -417,7 +417,79 @@ async fn the_statement_page_reads_amounts_as_people_type_them(app: TestApp) {
     app.stop().await;
 }
 
+/// A gift and its reversal in one batch: the commit writes the gift's row
+/// and then voids it, so the row must be there before the voiding (on
+/// SQLite a commit's rows travel to the database as one text). Every code
+/// of the batch opens its own receipt, and the fund verifies whole.
+async fn a_gift_reversed_in_its_own_batch_is_void_in_the_statement(app: TestApp) {
+    let clerk = app.with_fund().await;
+    let first = app.size("HN-VNN").await;
+    let written = app
+        .record_batch(
+            "HN-VNN",
+            &clerk,
+            vec![
+                cash(
+                    "Lê Văn Cường",
+                    "individual",
+                    700_000,
+                    "2026-11-02",
+                    json!({}),
+                ),
+                json!({"kind": "reversal", "body": {"reverses_seq": first, "reason": "Nhập nhầm"}}),
+                cash(
+                    "Phạm Thị Dung",
+                    "individual",
+                    900_000,
+                    "2026-11-02",
+                    json!({}),
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(written.len(), 3);
+    assert_eq!(seqs(&app, "status=voided").await, vec![first]);
+    assert_eq!(seqs(&app, "status=valid").await, vec![first + 2]);
+    let all = app.get("/funds/HN-VNN/donations").await.body;
+    assert_eq!(
+        all["matched"],
+        json!({"count": 1, "amount_vnd": "900000", "voided_count": 1, "voided_amount_vnd": "700000"})
+    );
+    assert_eq!(all["donations"][0]["voided_reason"], "Nhập nhầm");
+    for e in [&written[0], &written[2]] {
+        let code = e["receipt"]["code"].as_str().expect("a receipt code");
+        let r = app.get(&format!("/receipts/{code}")).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["seq"], e["seq"], "{}", r.text);
+        assert_eq!(r.body["code"], code);
+    }
+    // The head moved past all three, and the next gift follows them.
+    assert_eq!(app.size("HN-VNN").await, first + 3);
+    let next = app
+        .record_batch(
+            "HN-VNN",
+            &clerk,
+            vec![cash(
+                "Võ Văn Em",
+                "individual",
+                100_000,
+                "2026-11-03",
+                json!({}),
+            )],
+        )
+        .await;
+    assert_eq!(next[0]["seq"], first + 3);
+    let inspector = app.token("inspector", "HN").await;
+    let v = app
+        .get_as("/funds/HN-VNN/audit/verify?deep=true", &inspector)
+        .await;
+    assert_eq!(v.status, 200, "{}", v.text);
+    assert_eq!(v.body["sound"], true, "{}", v.text);
+    app.stop().await;
+}
+
 crate::both!(
+    a_gift_reversed_in_its_own_batch_is_void_in_the_statement,
     the_statement_page_reads_amounts_as_people_type_them,
     a_fund_stops_at_its_bound_and_its_gifts_sum_exactly,
     the_statement_is_searched_as_people_type,
