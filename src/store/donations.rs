@@ -88,15 +88,23 @@ impl Clause {
             // trigram index (migration 0019), which serves a LIKE without
             // ESCAPE: the gifts whose donor text holds it, each then read by
             // its row id (`+` keeps the fund's index out of that plan).
-            // PostgreSQL's trigram index serves LIKE as it is.
+            // PostgreSQL's trigram index serves LIKE as it is; the fund's
+            // condition is written so that no index serves it, else the
+            // planner, until the table's statistics catch up with a large
+            // import, reads the fund's whole key index beside the trigrams
+            // (182 ms where the trigrams alone take 57, at a million gifts).
             let plain = !q.contains(['%', '_', '\\']);
-            if backend == Backend::Sqlite && q.chars().count() >= 3 && plain {
+            let long = q.chars().count() >= 3;
+            if backend == Backend::Sqlite && long && plain {
                 c.sql = "+fund_code = $1".into();
                 c.text(
                     "gid IN (SELECT rowid FROM donations_search WHERE donor_search LIKE ?)",
                     format!("%{q}%"),
                 );
             } else {
+                if backend == Backend::Postgres && long {
+                    c.sql = "(fund_code || '') = $1".into();
+                }
                 c.text(
                     "donor_search LIKE ? ESCAPE '\\'",
                     format!("%{}%", like_escape(q)),
@@ -426,5 +434,40 @@ impl DonationFilter {
             kind: one_of("kind", &["cash", "in_kind"])?,
             status: one_of("status", &["valid", "voided"])?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn searched(q: &str, backend: Backend) -> String {
+        let filter = DonationFilter {
+            q: Some(q.to_owned()),
+            ..DonationFilter::default()
+        };
+        Clause::build("HN-VNN", &filter, backend).sql
+    }
+
+    /// A search of three letters or more leads with the trigram index on
+    /// both databases: the fund's condition is written so that its index
+    /// is not read beside the trigrams. Shorter texts, which no trigram
+    /// index serves, read the fund's rows through its index.
+    #[test]
+    fn a_long_search_leads_with_the_trigrams() {
+        assert!(
+            searched("nguyen van", Backend::Postgres)
+                .starts_with("(fund_code || '') = $1 AND donor_search LIKE $2"),
+            "{}",
+            searched("nguyen van", Backend::Postgres)
+        );
+        assert!(searched("50%", Backend::Postgres).starts_with("(fund_code || '') = $1 AND"));
+        assert!(searched("an", Backend::Postgres).starts_with("fund_code = $1 AND"));
+        assert!(searched("nguyen van", Backend::Sqlite)
+            .starts_with("+fund_code = $1 AND gid IN (SELECT rowid FROM donations_search"));
+        assert!(
+            searched("50%", Backend::Sqlite).starts_with("fund_code = $1 AND donor_search LIKE")
+        );
+        assert!(searched("an", Backend::Sqlite).starts_with("fund_code = $1 AND"));
     }
 }
