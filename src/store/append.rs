@@ -37,6 +37,9 @@ pub(crate) struct FundWrites<'a> {
     pub record_key: &'a RecordKey,
 }
 
+/// The longest statement text kept prepared by the connection.
+const KEPT_PREPARED_BYTES: usize = 16 * 1024;
+
 /// Statements sent to the database together. On SQLite they travel as one
 /// text to the connection's thread and back, one round trip for a whole
 /// commit's rows instead of one a statement (under load each round trip
@@ -100,7 +103,14 @@ impl<'q> Script<'q> {
         let sql = std::mem::take(&mut self.sql);
         let args = std::mem::take(&mut self.args);
         self.binds = 0;
-        let done = sqlx::query_with(&sql, args).execute(&mut **tx).await?;
+        // A text is kept prepared only while it is small: the texts of
+        // large commits seldom repeat (the count of Merkle nodes varies),
+        // and a hundred kept programs of a thousand rows each held some
+        // 50 MiB for nothing.
+        let done = sqlx::query_with(&sql, args)
+            .persistent(sql.len() <= KEPT_PREPARED_BYTES)
+            .execute(&mut **tx)
+            .await?;
         Ok(done.rows_affected())
     }
 }
