@@ -152,7 +152,7 @@ const CODE_BLOCK_SEQS: u64 = 1_024;
 /// other ten characters are 50 random bits from the thread's generator, a
 /// CSPRNG seeded from the OS (ChaCha), without a system call per code.
 pub fn verification_code(seq: u64) -> String {
-    let block = (seq / CODE_BLOCK_SEQS) % 1_024;
+    let block = (seq / CODE_BLOCK_SEQS) & 1_023;
     let random = rand::thread_rng().next_u64();
     let bits = (block << 50) | (random & ((1 << 50) - 1));
     (0..VERIFICATION_CODE_LEN)
