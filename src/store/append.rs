@@ -55,8 +55,6 @@ pub(crate) struct Script<'q> {
     backend: Backend,
     sql: String,
     args: AnyArguments<'q>,
-    /// Values bound since the last statement was sent.
-    binds: usize,
 }
 
 impl<'q> Script<'q> {
@@ -65,20 +63,19 @@ impl<'q> Script<'q> {
             backend,
             sql: String::new(),
             args: AnyArguments::default(),
-            binds: 0,
         }
     }
 
-    /// The placeholders of the statement's next `n` values.
+    /// The placeholders of a statement's `n` values. On PostgreSQL they
+    /// are numbered from 1: the statements before it were sent.
     fn values(&self, n: usize) -> String {
-        super::placeholders(self.backend, self.binds + 1, n)
+        super::placeholders(self.backend, 1, n)
     }
 
     fn bind<T>(&mut self, value: T) -> Result<()>
     where
         T: 'q + sqlx::Encode<'q, Any> + sqlx::Type<Any>,
     {
-        self.binds += 1;
         self.args
             .add(value)
             .map_err(|e| StoreError::Corrupt(format!("a value could not be bound: {e}")))
@@ -102,7 +99,6 @@ impl<'q> Script<'q> {
         }
         let sql = std::mem::take(&mut self.sql);
         let args = std::mem::take(&mut self.args);
-        self.binds = 0;
         // A text is kept prepared only while it is small: the texts of
         // large commits seldom repeat (the count of Merkle nodes varies),
         // and a hundred kept programs of a thousand rows each held some
