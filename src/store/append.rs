@@ -109,9 +109,7 @@ impl<'q> Script<'q> {
             .await?;
         Ok(done.rows_affected())
     }
-}
 
-impl<'q> Script<'q> {
     /// The checkpoint `note` of `fund` at `size`; one already stored at
     /// that size is kept.
     async fn checkpoint(

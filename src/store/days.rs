@@ -21,18 +21,6 @@ pub(crate) fn text(day: &DayTotals) -> Result<String> {
         .map_err(|e| StoreError::Corrupt(format!("the totals of {}: {e}", day.day)))
 }
 
-/// Saves the totals of one day of `fund`, replacing what was stored.
-pub(crate) async fn save_day(
-    tx: &mut Transaction<'static, Any>,
-    backend: super::Backend,
-    fund: &str,
-    day: &DayTotals,
-) -> Result<()> {
-    let mut script = super::Script::new(backend);
-    script.day(tx, fund, day).await?;
-    script.send(tx).await.map(drop)
-}
-
 /// The totals of the last day `fund` has, as stored.
 pub(crate) async fn last_day(
     tx: &mut Transaction<'static, Any>,
@@ -191,9 +179,12 @@ impl Store {
                 }
                 from = to;
             }
+            // Every day's totals go in one text on SQLite.
+            let mut script = super::Script::new(self.backend);
             for day in days.finish() {
-                save_day(&mut tx, self.backend, &fund, &day).await?;
+                script.day(&mut tx, &fund, &day).await?;
             }
+            script.send(&mut tx).await?;
             tx.commit().await?;
             tracing::info!(fund, "rebuilt the fund's totals by day from its ledger");
             done += 1;

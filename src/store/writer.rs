@@ -221,7 +221,6 @@ impl Writer {
         let handle = tokio::task::spawn_blocking(move || {
             match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
-                .thread_name("sovang-writer")
                 .build()
             {
                 Ok(runtime) => runtime.block_on(task.run(rx)),
