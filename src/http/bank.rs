@@ -87,7 +87,7 @@ async fn open_account(
         .submit(code, caller.person().to_owned(), vec![draft], false, None)
         .await
         .map_err(|e| ApiError::from(crate::service::bank::job_error(e)))?;
-    Ok(super::created(201, &outcome.to_json(), false))
+    Ok(super::created_json(201, outcome.to_bytes(), false))
 }
 
 #[utoipa::path(get, path = "/funds/{fund}/vietqr", tag = "bank",

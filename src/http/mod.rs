@@ -227,8 +227,21 @@ pub fn idempotency_key(
 
 /// A 201 (or replayed) JSON answer.
 pub fn created(status: u16, body: &Value, replayed: bool) -> Response {
+    created_json(status, body.to_string().into_bytes(), replayed)
+}
+
+/// [`created`] with its body already written as JSON text.
+pub fn created_json(status: u16, json: Vec<u8>, replayed: bool) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);
-    let mut res = (status, Json(body)).into_response();
+    let mut res = (
+        status,
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        json,
+    )
+        .into_response();
     if replayed {
         res.headers_mut().insert(
             "idempotency-replayed",

@@ -73,7 +73,9 @@ fn walk(v: &Value, path: &str, ids: &[&str]) -> Result<(), Rejection> {
     match v {
         Value::Object(m) => {
             for (k, v) in m {
-                let here = format!("{path}.{k}");
+                // The field's path is spelled out only when it is needed:
+                // for a refusal, or to go down into it.
+                let here = || format!("{path}.{k}");
                 match v {
                     Value::String(s)
                         if TEXT_KEYS.contains(&k.as_str()) || ids.contains(&k.as_str()) =>
@@ -82,7 +84,7 @@ fn walk(v: &Value, path: &str, ids: &[&str]) -> Result<(), Rejection> {
                         if made_id && joined_digits(s) >= personal::DIGITS_MIN {
                             return Err(Rejection::rule(
                                 "personal_data",
-                                &here,
+                                &here(),
                                 format!(
                                     "holds a run of {} or more digits: an id made here is public for good; leave it out and the server makes one",
                                     personal::DIGITS_MIN
@@ -92,7 +94,7 @@ fn walk(v: &Value, path: &str, ids: &[&str]) -> Result<(), Rejection> {
                         if let Err(found) = personal::check(s) {
                             return Err(Rejection::rule(
                                 "personal_data",
-                                &here,
+                                &here(),
                                 format!(
                                     "{}: personal data stays off the public ledger (a household's private record holds it)",
                                     found.describe().trim_end_matches('.')
@@ -100,14 +102,17 @@ fn walk(v: &Value, path: &str, ids: &[&str]) -> Result<(), Rejection> {
                             ));
                         }
                     }
-                    _ => walk(v, &here, ids)?,
+                    Value::Object(_) | Value::Array(_) => walk(v, &here(), ids)?,
+                    _ => {}
                 }
             }
             Ok(())
         }
         Value::Array(items) => {
             for (i, v) in items.iter().enumerate() {
-                walk(v, &format!("{path}[{i}]"), ids)?;
+                if matches!(v, Value::Object(_) | Value::Array(_)) {
+                    walk(v, &format!("{path}[{i}]"), ids)?;
+                }
             }
             Ok(())
         }
