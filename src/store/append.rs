@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use futures_util::FutureExt;
+
 use serde_json::Value;
 use sqlx::any::AnyArguments;
 use sqlx::{Any, Arguments, Row, Transaction};
@@ -45,16 +47,21 @@ const KEPT_PREPARED_BYTES: usize = 16 * 1024;
 /// commit's rows instead of one a statement (under load each round trip
 /// waited for the thread to be scheduled, and together they set the
 /// commit rate of single appends). PostgreSQL's extended protocol takes
-/// one statement with parameters at a time, so there each statement is
-/// sent as it ends.
+/// one statement with parameters at a time, so there they are kept apart
+/// and sent one after another.
 ///
 /// Statements are written with [`Script::values`], whose placeholders are
 /// `?` on SQLite (numbered in order across the statements) and `$n` from 1
-/// on PostgreSQL.
+/// on PostgreSQL, and ended with [`Script::end`]. Writing is plain
+/// computation; only [`Script::send`] waits for the database, so the next
+/// statements can be written while the last are stored.
 pub(crate) struct Script<'q> {
     backend: Backend,
     sql: String,
     args: AnyArguments<'q>,
+    /// Texts ended and not yet sent: on PostgreSQL each statement, on
+    /// SQLite those closed by [`Script::cut`].
+    ended: Vec<(String, AnyArguments<'q>)>,
 }
 
 impl<'q> Script<'q> {
@@ -63,11 +70,12 @@ impl<'q> Script<'q> {
             backend,
             sql: String::new(),
             args: AnyArguments::default(),
+            ended: Vec::new(),
         }
     }
 
     /// The placeholders of a statement's `n` values. On PostgreSQL they
-    /// are numbered from 1: the statements before it were sent.
+    /// are numbered from 1: each statement there has values of its own.
     fn values(&self, n: usize) -> String {
         super::placeholders(self.backend, 1, n)
     }
@@ -81,44 +89,54 @@ impl<'q> Script<'q> {
             .map_err(|e| StoreError::Corrupt(format!("a value could not be bound: {e}")))
     }
 
-    /// Ends the statement just written: sent now on PostgreSQL, kept for
-    /// [`Script::send`] on SQLite.
-    async fn end(&mut self, tx: &mut Transaction<'static, Any>, sql: &str) -> Result<()> {
-        self.sql.push_str(sql);
-        self.sql.push_str(";\n");
+    /// Ends the statement just written with its values.
+    fn end(&mut self, sql: &str) {
         match self.backend {
-            Backend::Postgres => self.send(tx).await.map(drop),
-            Backend::Sqlite => Ok(()),
+            Backend::Postgres => {
+                let args = std::mem::take(&mut self.args);
+                self.ended.push((sql.to_owned(), args));
+            }
+            Backend::Sqlite => {
+                self.sql.push_str(sql);
+                self.sql.push_str(";\n");
+            }
+        }
+    }
+
+    /// Closes the text written so far on SQLite: what follows goes in a
+    /// text of its own, so that the statements before, when they recur
+    /// word for word, are prepared once and kept.
+    fn cut(&mut self) {
+        if self.backend == Backend::Sqlite && !self.sql.is_empty() {
+            let text = (
+                std::mem::take(&mut self.sql),
+                std::mem::take(&mut self.args),
+            );
+            self.ended.push(text);
         }
     }
 
     /// Sends what is kept; the rows the statements changed.
     pub(crate) async fn send(&mut self, tx: &mut Transaction<'static, Any>) -> Result<u64> {
-        if self.sql.is_empty() {
-            return Ok(0);
+        self.cut();
+        let mut changed = 0;
+        for (sql, args) in std::mem::take(&mut self.ended) {
+            // A text is kept prepared only while it is small: the texts of
+            // large commits seldom repeat (the count of Merkle nodes
+            // varies), and a hundred kept programs of a thousand rows each
+            // held some 50 MiB for nothing.
+            let done = sqlx::query_with(&sql, args)
+                .persistent(sql.len() <= KEPT_PREPARED_BYTES)
+                .execute(&mut **tx)
+                .await?;
+            changed += done.rows_affected();
         }
-        let sql = std::mem::take(&mut self.sql);
-        let args = std::mem::take(&mut self.args);
-        // A text is kept prepared only while it is small: the texts of
-        // large commits seldom repeat (the count of Merkle nodes varies),
-        // and a hundred kept programs of a thousand rows each held some
-        // 50 MiB for nothing.
-        let done = sqlx::query_with(&sql, args)
-            .persistent(sql.len() <= KEPT_PREPARED_BYTES)
-            .execute(&mut **tx)
-            .await?;
-        Ok(done.rows_affected())
+        Ok(changed)
     }
 
     /// The checkpoint `note` of `fund` at `size`; one already stored at
     /// that size is kept.
-    async fn checkpoint(
-        &mut self,
-        tx: &mut Transaction<'static, Any>,
-        fund: &'q str,
-        size: u64,
-        note: &'q str,
-    ) -> Result<()> {
+    fn checkpoint(&mut self, fund: &'q str, size: u64, note: &'q str) -> Result<()> {
         let sql = format!(
             "INSERT INTO checkpoints (fund_code, size, note, created_at) VALUES ({}) \
              ON CONFLICT (fund_code, size) DO NOTHING",
@@ -128,16 +146,12 @@ impl<'q> Script<'q> {
         self.bind(to_i64(size)?)?;
         self.bind(note)?;
         self.bind(now_text())?;
-        self.end(tx, &sql).await
+        self.end(&sql);
+        Ok(())
     }
 
     /// The totals of one day of `fund`, replacing what was stored.
-    pub(crate) async fn day(
-        &mut self,
-        tx: &mut Transaction<'static, Any>,
-        fund: &'q str,
-        day: &DayTotals,
-    ) -> Result<()> {
+    pub(crate) fn day(&mut self, fund: &'q str, day: &DayTotals) -> Result<()> {
         let sql = format!(
             "INSERT INTO fund_days (fund_code, day, totals) VALUES ({}) \
              ON CONFLICT (fund_code, day) DO UPDATE SET totals = excluded.totals",
@@ -146,83 +160,44 @@ impl<'q> Script<'q> {
         self.bind(fund)?;
         self.bind(day.day.clone())?;
         self.bind(super::days::text(day)?)?;
-        self.end(tx, &sql).await
+        self.end(&sql);
+        Ok(())
     }
 }
+
+/// Entries whose rows are written into one script while the script before
+/// is stored: a batch of 1,000 is sent in five, and the packing and
+/// binding of all but the first are done while SQLite stores the last.
+const ENTRIES_PER_SLICE: usize = 200;
 
 impl FundWrites<'_> {
     /// Inserts entries, Merkle hashes, gifts with their receipts and the
     /// checkpoint with multi-row statements, and saves the fund head; on
     /// SQLite in as few round trips as the rows allow ([`Script`]).
     pub(crate) async fn insert(&self, tx: &mut Transaction<'static, Any>) -> Result<()> {
-        let mut script = Script::new(self.backend);
-        for chunk in self.entries.chunks(BINDS_MAX / 5) {
-            let sql = format!(
-                "INSERT INTO entries (fund_code, seq, kind, hash, packed) VALUES {}",
-                rows_placeholders(self.backend, 5, chunk.len())
-            );
-            for e in chunk {
-                script.bind(self.fund)?;
-                script.bind(to_i64(e.seq)?)?;
-                script.bind(e.kind.as_str())?;
-                script.bind(e.hash.0.to_vec())?;
-                script.bind(packed::pack(&e.canonical)?)?;
-            }
-            script.end(tx, &sql).await?;
-        }
-        // A leaf's hash is its entry's: only the nodes above are stored.
-        let hashes: Vec<&(u64, Hash)> = self
-            .entries
-            .iter()
-            .flat_map(|e| &e.stored_hashes)
-            .filter(|(idx, _)| leaf_of(*idx).is_none())
-            .collect();
-        for chunk in hashes.chunks(BINDS_MAX / 3) {
-            let sql = format!(
-                "INSERT INTO merkle_hashes (fund_code, idx, hash) VALUES {}",
-                rows_placeholders(self.backend, 3, chunk.len())
-            );
-            for (idx, hash) in chunk {
-                script.bind(self.fund)?;
-                script.bind(to_i64(*idx)?)?;
-                script.bind(hash.0.to_vec())?;
-            }
-            script.end(tx, &sql).await?;
-        }
         let codes: HashMap<u64, &str> = self
             .receipts
             .iter()
             .map(|(code, seq)| (*seq, code.as_str()))
             .collect();
-        let gifts: Vec<DonationRow> = self.entries.iter().filter_map(donation_row).collect();
-        for chunk in gifts.chunks(BINDS_MAX / 18) {
-            let sql = format!(
-                "INSERT INTO donations (fund_code, seq, receipt_no, code, kind, received_on, recorded_at, \
-                 donor_display, donor_kind, donor_search, amount_vnd, channel, campaign_id, pledge_id, \
-                 earmark, bank_ref, goods, status) VALUES {}",
-                rows_placeholders(self.backend, 18, chunk.len())
-            );
-            for g in chunk {
-                script.bind(self.fund)?;
-                script.bind(to_i64(g.seq)?)?;
-                script.bind(g.receipt_no.clone())?;
-                script.bind(codes.get(&g.seq).map(|c| (*c).to_owned()))?;
-                script.bind(g.kind)?;
-                script.bind(g.received_on.clone())?;
-                script.bind(g.recorded_at.clone())?;
-                script.bind(g.donor_display.clone())?;
-                script.bind(g.donor_kind.clone())?;
-                script.bind(g.donor_search.clone())?;
-                script.bind(g.amount_vnd)?;
-                script.bind(g.channel.clone())?;
-                script.bind(g.campaign_id.clone())?;
-                script.bind(g.pledge_id.clone())?;
-                script.bind(g.earmark.clone())?;
-                script.bind(g.bank_ref.clone())?;
-                script.bind(g.goods.clone())?;
-                script.bind("valid")?;
-            }
-            script.end(tx, &sql).await?;
+        // Each slice's rows are written while those of the slice before
+        // are stored: the script is handed to the connection (its first
+        // poll), the next is written, then the first is awaited.
+        let mut script = Script::new(self.backend);
+        for slice in self.entries.chunks(ENTRIES_PER_SLICE) {
+            let mut next = Script::new(self.backend);
+            let written = {
+                let mut sending = std::pin::pin!(script.send(tx));
+                let early = (&mut sending).now_or_never();
+                let written = self.rows(&mut next, slice, &codes);
+                match early {
+                    Some(sent) => sent?,
+                    None => sending.await?,
+                };
+                written
+            };
+            written?;
+            script = next;
         }
         // A reversed gift stays in the statement, marked void; its row may
         // be one of those above, so they are sent first.
@@ -272,7 +247,7 @@ impl FundWrites<'_> {
                 script.bind(seal("salt", &p.salt)?)?;
                 script.bind(now.clone())?;
             }
-            script.end(tx, &sql).await?;
+            script.end(&sql);
         }
         let lines: Vec<_> = self
             .entries
@@ -306,7 +281,7 @@ impl FundWrites<'_> {
                 script.bind(field("reference"))?;
                 script.bind(data.to_string())?;
             }
-            script.end(tx, &sql).await?;
+            script.end(&sql);
         }
         if !gone.is_empty() {
             script.send(tx).await?;
@@ -320,14 +295,89 @@ impl FundWrites<'_> {
                 .await?;
         }
         if let Some(note) = self.checkpoint {
-            script
-                .checkpoint(tx, self.fund, self.state.size(), note)
-                .await?;
+            script.checkpoint(self.fund, self.state.size(), note)?;
         }
         if let Some(day) = &self.state.day {
-            script.day(tx, self.fund, day).await?;
+            script.day(self.fund, day)?;
         }
         self.update_head(tx, script).await
+    }
+
+    /// Writes the rows of `slice` (entries, the Merkle nodes they add, the
+    /// statement's rows of their gifts) into `script`.
+    fn rows<'q>(
+        &'q self,
+        script: &mut Script<'q>,
+        slice: &'q [Appended],
+        codes: &HashMap<u64, &str>,
+    ) -> Result<()> {
+        for chunk in slice.chunks(BINDS_MAX / 5) {
+            let sql = format!(
+                "INSERT INTO entries (fund_code, seq, kind, hash, packed) VALUES {}",
+                rows_placeholders(self.backend, 5, chunk.len())
+            );
+            for e in chunk {
+                script.bind(self.fund)?;
+                script.bind(to_i64(e.seq)?)?;
+                script.bind(e.kind.as_str())?;
+                script.bind(e.hash.0.to_vec())?;
+                script.bind(packed::pack(&e.canonical)?)?;
+            }
+            script.end(&sql);
+        }
+        let gifts: Vec<DonationRow> = slice.iter().filter_map(donation_row).collect();
+        for chunk in gifts.chunks(BINDS_MAX / 18) {
+            let sql = format!(
+                "INSERT INTO donations (fund_code, seq, receipt_no, code, kind, received_on, recorded_at, \
+                 donor_display, donor_kind, donor_search, amount_vnd, channel, campaign_id, pledge_id, \
+                 earmark, bank_ref, goods, status) VALUES {}",
+                rows_placeholders(self.backend, 18, chunk.len())
+            );
+            for g in chunk {
+                script.bind(self.fund)?;
+                script.bind(to_i64(g.seq)?)?;
+                script.bind(g.receipt_no.clone())?;
+                script.bind(codes.get(&g.seq).map(|c| (*c).to_owned()))?;
+                script.bind(g.kind)?;
+                script.bind(g.received_on.clone())?;
+                script.bind(g.recorded_at.clone())?;
+                script.bind(g.donor_display.clone())?;
+                script.bind(g.donor_kind.clone())?;
+                script.bind(g.donor_search.clone())?;
+                script.bind(g.amount_vnd)?;
+                script.bind(g.channel.clone())?;
+                script.bind(g.campaign_id.clone())?;
+                script.bind(g.pledge_id.clone())?;
+                script.bind(g.earmark.clone())?;
+                script.bind(g.bank_ref.clone())?;
+                script.bind(g.goods.clone())?;
+                script.bind("valid")?;
+            }
+            script.end(&sql);
+        }
+        // A full slice of gifts is the same text each time: kept prepared.
+        if slice.len() == ENTRIES_PER_SLICE {
+            script.cut();
+        }
+        // A leaf's hash is its entry's: only the nodes above are stored.
+        let hashes: Vec<&(u64, Hash)> = slice
+            .iter()
+            .flat_map(|e| &e.stored_hashes)
+            .filter(|(idx, _)| leaf_of(*idx).is_none())
+            .collect();
+        for chunk in hashes.chunks(BINDS_MAX / 3) {
+            let sql = format!(
+                "INSERT INTO merkle_hashes (fund_code, idx, hash) VALUES {}",
+                rows_placeholders(self.backend, 3, chunk.len())
+            );
+            for (idx, hash) in chunk {
+                script.bind(self.fund)?;
+                script.bind(to_i64(*idx)?)?;
+                script.bind(hash.0.to_vec())?;
+            }
+            script.end(&sql);
+        }
+        Ok(())
     }
 
     /// Saves the fund's head, sending it with whatever `script` still holds.
@@ -343,6 +393,9 @@ impl FundWrites<'_> {
         // write lock (`lock_head`), so it is there.
         // Values are bound in the order their placeholders stand, as
         // SQLite's `?` are numbered by place.
+        if self.backend == Backend::Postgres {
+            script.send(tx).await?;
+        }
         let v = script.values(8);
         let v: Vec<&str> = v.split(", ").collect();
         let sql = format!(
@@ -358,7 +411,7 @@ impl FundWrites<'_> {
         script.bind(to_i64(book.receipt_last)?)?;
         script.bind(book.summary().to_string())?;
         script.bind(self.fund)?;
-        script.sql.push_str(&sql);
+        script.end(&sql);
         let changed = script.send(tx).await?;
         if self.backend == Backend::Postgres && changed != 1 {
             return Err(StoreError::Corrupt(format!(
@@ -427,7 +480,7 @@ pub(crate) async fn insert_checkpoint(
     note: &str,
 ) -> Result<()> {
     let mut script = Script::new(backend);
-    script.checkpoint(tx, fund, size, note).await?;
+    script.checkpoint(fund, size, note)?;
     script.send(tx).await.map(drop)
 }
 

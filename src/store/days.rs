@@ -182,7 +182,7 @@ impl Store {
             // Every day's totals go in one text on SQLite.
             let mut script = super::Script::new(self.backend);
             for day in days.finish() {
-                script.day(&mut tx, &fund, &day).await?;
+                script.day(&fund, &day)?;
             }
             script.send(&mut tx).await?;
             tx.commit().await?;

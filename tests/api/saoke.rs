@@ -488,7 +488,98 @@ async fn a_gift_reversed_in_its_own_batch_is_void_in_the_statement(app: TestApp)
     app.stop().await;
 }
 
+/// The writer stores a large batch in slices, writing the rows of one
+/// while the database stores the last (and keeps the text of a full slice
+/// of gifts prepared). A batch of 450 spans three slices, the second not
+/// all gifts and the third reversing a gift of the first; then two full
+/// slices of gifts, the second through the kept text. Every gift is in
+/// the statement once, each receipt proves against the signed checkpoint,
+/// and the fund verifies whole.
+async fn a_batch_stored_in_slices_is_whole_in_the_statement(app: TestApp) {
+    use sovang::ledger::checkpoint::verify_checkpoint;
+    use sovang::ledger::merkle::{self, from_hex};
+
+    let clerk = app.with_fund().await;
+    let first = app.size("HN-VNN").await;
+    let gift = |i: u64| {
+        cash(
+            &format!("Người góp {i}"),
+            "individual",
+            10_000 + i,
+            "2026-11-02",
+            json!({}),
+        )
+    };
+    let mut batch: Vec<Value> = (0..450).map(gift).collect();
+    batch[250] = json!({"kind": "campaign_opened", "body": {"campaign_id": "bao-lu-2026",
+        "name": "Ủng hộ đồng bào vùng lũ", "kind": "disaster_relief",
+        "starts_on": "2026-11-01", "ends_on": "2026-12-31", "target_vnd": "1000000000"}});
+    batch[420] =
+        json!({"kind": "reversal", "body": {"reverses_seq": first + 5, "reason": "Nhập nhầm"}});
+    let written = app.record_batch("HN-VNN", &clerk, batch).await;
+    assert_eq!(written.len(), 450);
+    for (i, e) in written.iter().enumerate() {
+        assert_eq!(e["seq"], first + i as u64, "entry {i}");
+    }
+    for _ in 0..2 {
+        let from = app.size("HN-VNN").await;
+        let full = app
+            .record_batch("HN-VNN", &clerk, (from..from + 200).map(gift).collect())
+            .await;
+        assert_eq!(full.len(), 200);
+    }
+    assert_eq!(app.size("HN-VNN").await, first + 850);
+
+    // 450 - the campaign - the reversal = 448 gifts, one of them voided;
+    // then 400 more.
+    let all = app.get("/funds/HN-VNN/donations?limit=1").await;
+    assert_eq!(all.status, 200, "{}", all.text);
+    let voided_amount = (10_000 + 5).to_string();
+    assert_eq!(all.body["matched"]["count"], 447 + 400, "{}", all.text);
+    assert_eq!(all.body["matched"]["voided_count"], 1, "{}", all.text);
+    assert_eq!(all.body["matched"]["voided_amount_vnd"], voided_amount);
+    assert_eq!(seqs(&app, "status=voided").await, vec![first + 5]);
+
+    // A receipt from each slice of the first batch, its edges included.
+    app.signed("HN-VNN").await;
+    for i in [0, 5, 199, 200, 249, 251, 399, 400, 449] {
+        let e = &written[i];
+        let code = e["receipt"]["code"].as_str().expect("a receipt code");
+        let r = app.get(&format!("/receipts/{code}")).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["seq"], e["seq"], "{}", r.text);
+        assert_eq!(r.body["canonical"], e["canonical"]);
+        assert_eq!(r.body["status"], if i == 5 { "voided" } else { "valid" });
+        let canonical = r.body["canonical"].as_str().expect("canonical");
+        let leaf = merkle::leaf_hash(canonical.as_bytes());
+        let path: Vec<_> = r.body["proof"]["path"]
+            .as_array()
+            .expect("path")
+            .iter()
+            .map(|h| from_hex(h.as_str().expect("hex")).expect("hash"))
+            .collect();
+        let cp = verify_checkpoint(
+            r.body["checkpoint"].as_str().expect("checkpoint"),
+            r.body["verifier_key"].as_str().expect("key"),
+            "sovang.local/fund/HN-VNN",
+        )
+        .expect("checkpoint signature verifies");
+        let seq = e["seq"].as_u64().expect("seq");
+        merkle::verify_inclusion(seq, cp.size, &leaf, &path, &cp.root)
+            .unwrap_or_else(|err| panic!("entry {i}: {err:?}"));
+    }
+    let inspector = app.token("inspector", "HN").await;
+    let v = app
+        .get_as("/funds/HN-VNN/audit/verify?deep=true", &inspector)
+        .await;
+    assert_eq!(v.status, 200, "{}", v.text);
+    assert_eq!(v.body["sound"], true, "{}", v.text);
+    assert_eq!(v.body["size"], first + 850, "{}", v.text);
+    app.stop().await;
+}
+
 crate::both!(
+    a_batch_stored_in_slices_is_whole_in_the_statement,
     a_gift_reversed_in_its_own_batch_is_void_in_the_statement,
     the_statement_page_reads_amounts_as_people_type_them,
     a_fund_stops_at_its_bound_and_its_gifts_sum_exactly,
