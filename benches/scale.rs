@@ -32,6 +32,23 @@ use support::{fresh_pg, gift, post, raw_sha256_per_s, raw_sqlite_rows_per_s, sta
 
 const BATCH: usize = 1_000;
 
+/// What the filling client reads of a batch's answer.
+#[derive(serde::Deserialize)]
+struct Written {
+    entries: Vec<WrittenEntry>,
+}
+
+#[derive(serde::Deserialize)]
+struct WrittenEntry {
+    seq: u64,
+    receipt: Option<Receipt>,
+}
+
+#[derive(serde::Deserialize)]
+struct Receipt {
+    code: String,
+}
+
 /// Milliseconds of one GET of `url` (which must succeed).
 async fn get_ms(client: &reqwest::Client, url: &str, token: Option<&str>) -> f64 {
     let started = Instant::now();
@@ -134,23 +151,51 @@ async fn run(db: &str, url: Option<String>, targets: &[usize]) {
     .await;
     let mut written = 0;
     let mut code = String::new();
+    // The client reads its bank lines ahead, as an importer streaming a
+    // file would: the next request's body is written on a thread of its
+    // own while the server answers the last. It checks each answer for
+    // what it needs (every entry written, in order, with its receipt)
+    // rather than reading it into a JSON tree.
+    let last = targets.iter().copied().max().unwrap_or(0);
+    let (bodies, mut next_body) = tokio::sync::mpsc::channel::<Vec<u8>>(2);
+    let _reader = std::thread::spawn(move || {
+        for from in (0..last).step_by(BATCH) {
+            let entries: Vec<Value> = (from..from + BATCH).map(gift).collect();
+            let body = serde_json::to_vec(&json!({ "entries": entries })).expect("JSON");
+            if bodies.blocking_send(body).is_err() {
+                return;
+            }
+        }
+    });
     for &target in targets {
         let started = Instant::now();
         let from = written;
         while written < target {
-            let entries: Vec<Value> = (written..written + BATCH).map(gift).collect();
-            let r = post(
-                &client,
-                &format!("{}/funds/HN-VNN/entries/batch", server.api),
-                &clerk,
-                &json!({ "entries": entries }),
-            )
-            .await;
+            let body = next_body.recv().await.expect("the next batch");
+            let r = client
+                .post(format!("{}/funds/HN-VNN/entries/batch", server.api))
+                .bearer_auth(&clerk)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .expect("POST");
+            assert_eq!(r.status(), 201, "batch at {written}");
+            let answer: Written =
+                serde_json::from_slice(&r.bytes().await.expect("answer")).expect("written");
+            assert_eq!(answer.entries.len(), BATCH);
+            let first = answer.entries[0].seq;
+            assert!(answer
+                .entries
+                .iter()
+                .enumerate()
+                .all(|(i, e)| e.seq == first + i as u64 && e.receipt.is_some()));
             if code.is_empty() {
-                code = r["entries"][0]["receipt"]["code"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned();
+                code = answer.entries[0]
+                    .receipt
+                    .as_ref()
+                    .map(|r| r.code.clone())
+                    .unwrap_or_default();
             }
             written += BATCH;
         }
