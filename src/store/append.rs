@@ -39,8 +39,14 @@ pub(crate) struct FundWrites<'a> {
     pub record_key: &'a RecordKey,
 }
 
-/// The longest statement text kept prepared by the connection.
+/// The longest statement text kept prepared by a SQLite connection, whose
+/// prepared programs live in this process and grow with their text.
 const KEPT_PREPARED_BYTES: usize = 16 * 1024;
+
+/// The longest kept prepared by a PostgreSQL connection, whose prepared
+/// statements live in the server's backend: a full slice's gifts
+/// (200 rows of 18 values, some 25 KB with `$n` placeholders) is kept.
+const KEPT_PREPARED_BYTES_POSTGRES: usize = 64 * 1024;
 
 /// Statements sent to the database together. On SQLite they travel as one
 /// text to the connection's thread and back, one round trip for a whole
@@ -125,8 +131,12 @@ impl<'q> Script<'q> {
             // large commits seldom repeat (the count of Merkle nodes
             // varies), and a hundred kept programs of a thousand rows each
             // held some 50 MiB for nothing.
+            let kept = match self.backend {
+                Backend::Sqlite => KEPT_PREPARED_BYTES,
+                Backend::Postgres => KEPT_PREPARED_BYTES_POSTGRES,
+            };
             let done = sqlx::query_with(&sql, args)
-                .persistent(sql.len() <= KEPT_PREPARED_BYTES)
+                .persistent(sql.len() <= kept)
                 .execute(&mut **tx)
                 .await?;
             changed += done.rows_affected();

@@ -143,7 +143,7 @@ struct BatchAnswer<'a> {
 impl Outcome {
     /// The API's answer: the entry, or `{"entries": [...]}` for a batch,
     /// written straight to JSON text (a batch of a thousand gifts is some
-    /// 600 KB; going through a JSON value first doubled its cost).
+    /// 800 KB; going through a JSON value first doubled its cost).
     pub fn to_bytes(&self) -> Vec<u8> {
         // Structs of strings and integers always serialise.
         match (self.batch, self.entries.as_slice()) {

@@ -213,6 +213,31 @@ async fn a_batch_is_all_or_nothing_and_bounded(app: TestApp) {
         .await;
     a.problem(422);
     assert_eq!(a.fields(), ["entries[3].body.amount_vnd"]);
+    // A batch of 100 is read in two halves (50 and 50) on two threads:
+    // the refusal answered is the batch's first, named by its own index,
+    // whichever half it falls in.
+    let mut entries: Vec<Value> = (0..100).map(|_| gift(json!("1000"))).collect();
+    entries[77] = with(&["amount_vnd"], json!("1.5"));
+    for (bad, named) in [(None, 77), (Some(49), 49), (Some(50), 50)] {
+        let mut entries = entries.clone();
+        if let Some(i) = bad {
+            entries[i] = with(&["received_on"], json!("2026-02-30"));
+        }
+        let a = app
+            .post(
+                "/funds/HN-VNN/entries/batch",
+                Some(&clerk),
+                &json!({"entries": entries}),
+            )
+            .await;
+        a.problem(422);
+        let field = a.fields()[0].clone();
+        assert!(
+            field.starts_with(&format!("entries[{named}].body.")),
+            "{bad:?}: {}",
+            a.text
+        );
+    }
     let too_many: Vec<Value> = (0..1001).map(|_| gift(json!("1000"))).collect();
     let a = app
         .post(
