@@ -282,6 +282,21 @@ async fn transfers_go_along_the_committee_tree(app: TestApp) {
         .record(F, &clerk, "transfer_out", transfer("PX-VNN", "Hỗ trợ xã"))
         .await;
     assert_eq!(t["counterpart"]["fund"], "PX-VNN");
+    // Below the approval threshold it took effect at once, and so does
+    // its reversal: on both sides, in the same commit.
+    let size = app.size("PX-VNN").await;
+    let back = app
+        .record(
+            F,
+            &clerk,
+            "reversal",
+            json!({"reverses_seq": t["seq"], "reason": "Nhầm xã"}),
+        )
+        .await;
+    assert_eq!(back["counterpart"]["fund"], "PX-VNN", "{back}");
+    assert_eq!(back["counterpart"]["kind"], "reversal", "{back}");
+    assert_eq!(back["counterpart"]["seq"], size, "{back}");
+    assert_eq!(app.size("PX-VNN").await, size + 1);
     app.stop().await;
 }
 
