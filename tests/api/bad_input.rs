@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{gift, TestApp};
+use crate::helpers::{gift, Answer, TestApp};
 
 fn with(path: &[&str], value: Value) -> Value {
     let mut g = gift(json!("1500000"));
@@ -200,17 +200,21 @@ async fn bad_gifts_are_refused_and_nothing_is_recorded(app: TestApp) {
     app.stop().await;
 }
 
+/// Posts `entries` as one batch.
+async fn batch(app: &TestApp, clerk: &str, entries: Value) -> Answer {
+    app.post(
+        "/funds/HN-VNN/entries/batch",
+        Some(clerk),
+        &json!({ "entries": entries }),
+    )
+    .await
+}
+
 async fn a_batch_is_all_or_nothing_and_bounded(app: TestApp) {
     let clerk = app.with_fund().await;
     let mut entries: Vec<Value> = (0..5).map(|_| gift(json!("1000"))).collect();
     entries[3] = with(&["amount_vnd"], json!("-1"));
-    let a = app
-        .post(
-            "/funds/HN-VNN/entries/batch",
-            Some(&clerk),
-            &json!({"entries": entries}),
-        )
-        .await;
+    let a = batch(&app, &clerk, json!(entries)).await;
     a.problem(422);
     assert_eq!(a.fields(), ["entries[3].body.amount_vnd"]);
     // A batch of 100 is read in two halves (50 and 50) on two threads:
@@ -223,13 +227,7 @@ async fn a_batch_is_all_or_nothing_and_bounded(app: TestApp) {
         if let Some(i) = bad {
             entries[i] = with(&["received_on"], json!("2026-02-30"));
         }
-        let a = app
-            .post(
-                "/funds/HN-VNN/entries/batch",
-                Some(&clerk),
-                &json!({"entries": entries}),
-            )
-            .await;
+        let a = batch(&app, &clerk, json!(entries)).await;
         a.problem(422);
         let field = a.fields()[0].clone();
         assert!(
@@ -239,38 +237,14 @@ async fn a_batch_is_all_or_nothing_and_bounded(app: TestApp) {
         );
     }
     let too_many: Vec<Value> = (0..1001).map(|_| gift(json!("1000"))).collect();
-    let a = app
-        .post(
-            "/funds/HN-VNN/entries/batch",
-            Some(&clerk),
-            &json!({"entries": too_many}),
-        )
-        .await;
+    let a = batch(&app, &clerk, json!(too_many)).await;
     a.problem(422);
-    app.post(
-        "/funds/HN-VNN/entries/batch",
-        Some(&clerk),
-        &json!({"entries": []}),
-    )
-    .await
-    .problem(422);
-    app.post(
-        "/funds/HN-VNN/entries/batch",
-        Some(&clerk),
-        &json!({"entries": "x"}),
-    )
-    .await
-    .problem(422);
+    batch(&app, &clerk, json!([])).await.problem(422);
+    batch(&app, &clerk, json!("x")).await.problem(422);
     assert_eq!(app.size("HN-VNN").await, 1);
 
     let full: Vec<Value> = (0..1000).map(|_| gift(json!("1000"))).collect();
-    let a = app
-        .post(
-            "/funds/HN-VNN/entries/batch",
-            Some(&clerk),
-            &json!({"entries": full}),
-        )
-        .await;
+    let a = batch(&app, &clerk, json!(full)).await;
     assert_eq!(a.status, 201, "{}", a.text);
     assert_eq!(
         a.body["entries"][999]["receipt"]["receipt_no"],
