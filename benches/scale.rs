@@ -20,7 +20,8 @@
 //! `SOVANG_SCALE_GIFTS=100000,300000` changes the sizes;
 //! `SOVANG_BENCH_POSTGRES_URL` names the PostgreSQL server (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`); `SOVANG_SCALE_DB=sqlite`
-//! runs one database only.
+//! runs one database only; `SOVANG_SCALE_KEEP=1` leaves the filled
+//! SQLite file (and the PostgreSQL database) in place and prints where.
 
 use std::time::{Duration, Instant};
 
@@ -288,6 +289,10 @@ async fn run(db: &str, url: Option<String>, targets: &[usize]) {
         );
     }
     server.child.start_kill().ok();
+    if std::env::var_os("SOVANG_SCALE_KEEP").is_some() {
+        let _ = server.child.wait().await;
+        println!("  kept: {} ({url})", dir.keep().display());
+    }
 }
 
 #[tokio::main]

@@ -91,16 +91,31 @@ pub fn today_in_vietnam(now: OffsetDateTime) -> Date {
     now.to_offset(VIETNAM).date()
 }
 
-const DATE_FORMAT: &[time::format_description::FormatItem<'static>] =
-    time::macros::format_description!("[year]-[month]-[day]");
-
 /// Parses a `YYYY-MM-DD` date.
 pub fn parse_date(raw: &str, field: &str) -> Result<Date, FieldError> {
-    if raw.len() != 10 {
+    let b = raw.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u16, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u16::from(c - b'0'))
+        })
+    };
+    if b.len() != 10 {
         return Err(FieldError::new(field, "must be a date written YYYY-MM-DD"));
     }
-    Date::parse(raw, DATE_FORMAT)
-        .map_err(|_| FieldError::new(field, "must be a real date written YYYY-MM-DD"))
+    let real = || FieldError::new(field, "must be a real date written YYYY-MM-DD");
+    if b[4] != b'-' || b[7] != b'-' {
+        return Err(real());
+    }
+    let (year, month, day) = match (digits(0..4), digits(5..7), digits(8..10)) {
+        (Some(y), Some(m), Some(d)) => (y, m, d),
+        _ => return Err(real()),
+    };
+    let month = u8::try_from(month)
+        .ok()
+        .and_then(|m| time::Month::try_from(m).ok())
+        .ok_or_else(real)?;
+    let day = u8::try_from(day).map_err(|_| real())?;
+    Date::from_calendar_date(i32::from(year), month, day).map_err(|_| real())
 }
 
 /// Writes a date as `YYYY-MM-DD`.
@@ -254,15 +269,40 @@ mod tests {
 
     #[test]
     fn dates_must_be_real_and_well_formed() {
-        assert!(parse_date("2026-11-22", "d").is_ok());
+        assert_eq!(
+            parse_date("2026-11-22", "d"),
+            Ok(time::macros::date!(2026 - 11 - 22))
+        );
+        assert_eq!(
+            parse_date("2024-02-29", "d"),
+            Ok(time::macros::date!(2024 - 02 - 29))
+        );
+        assert_eq!(
+            parse_date("0999-12-31", "d"),
+            Ok(time::macros::date!(0999 - 12 - 31))
+        );
         for bad in [
             "2026-02-30",
-            "2026-1-5",
+            "2025-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-11-00",
+            "2026-11-32",
+            "2026-1a-05",
+            "+026-11-22",
+            "2026_11_22",
+            "2026-11-2 ",
             "22/11/2026",
-            "2026-11-22T00:00:00Z",
-            "",
         ] {
-            assert!(parse_date(bad, "d").is_err(), "{bad} accepted");
+            let err = parse_date(bad, "d").expect_err(bad);
+            assert_eq!(
+                err.message, "must be a real date written YYYY-MM-DD",
+                "{bad}"
+            );
+        }
+        for bad in ["2026-1-5", "2026-11-22T00:00:00Z", "", "2026-11-2２"] {
+            let err = parse_date(bad, "d").expect_err(bad);
+            assert_eq!(err.message, "must be a date written YYYY-MM-DD", "{bad}");
         }
     }
 

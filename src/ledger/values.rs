@@ -132,14 +132,29 @@ impl Serialize for Day {
 
 impl<'de> Deserialize<'de> for Day {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        let date = parse_date(&s, "").map_err(|e| serde::de::Error::custom(e.message))?;
+        d.deserialize_str(DayVisitor)
+    }
+}
+
+/// Reads a day from the text where it lies, without a copy: a
+/// verification reads a date or two in every entry of a fund.
+struct DayVisitor;
+
+impl serde::de::Visitor<'_> for DayVisitor {
+    type Value = Day;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a date written YYYY-MM-DD")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Day, E> {
+        let date = parse_date(s, "").map_err(|e| E::custom(e.message))?;
         if !(2000..=2200).contains(&date.year()) {
-            return Err(serde::de::Error::custom(
+            return Err(E::custom(
                 "must lie between the years 2000 and 2200; check the year",
             ));
         }
-        Ok(Self(date))
+        Ok(Day(date))
     }
 }
 

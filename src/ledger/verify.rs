@@ -96,6 +96,29 @@ impl Prepared {
     /// Hashes and reads the entry stored at `seq` with `stored_hash`.
     pub fn new(seq: u64, stored_hash: &[u8], canonical: &str) -> Self {
         let hash = leaf_hash(canonical.as_bytes());
+        if let Some(w) = super::replay::read_whole(canonical) {
+            return Self {
+                seq,
+                hash,
+                hash_matches: stored_hash == hash.0,
+                opening_text: (seq == 0).then(|| canonical.to_owned()),
+                envelope: Ok(Envelope {
+                    seq: w.read.seq,
+                    fund: w.fund.to_owned(),
+                    v: w.read.v,
+                    prev: from_hex(w.prev),
+                    opening: w.kind == super::kinds::EntryKind::FundOpened,
+                }),
+                read: Ok(w.read),
+            };
+        }
+        Self::careful(seq, stored_hash, canonical)
+    }
+
+    /// [`Prepared::new`] for an entry the one-pass read declined: read the
+    /// way that names what is wrong with it.
+    fn careful(seq: u64, stored_hash: &[u8], canonical: &str) -> Self {
+        let hash = leaf_hash(canonical.as_bytes());
         let whole = serde_json::from_str::<Whole<'_>>(canonical);
         let (envelope, read) = match whole {
             Ok(w) => {
@@ -129,13 +152,34 @@ impl Prepared {
 }
 
 /// 64 lowercase hex digits as a hash.
+///
+/// One pass over the digits with a table: every entry of a walk has one,
+/// and checking then decoding them took some twelfth of a verification.
 fn from_hex(text: &str) -> Option<Hash> {
-    if text.len() != 64 || !text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-        return None;
-    }
+    /// A digit's value, or 0xff for anything but `0-9a-f`.
+    const VALUE: [u8; 256] = {
+        let mut t = [0xffu8; 256];
+        let mut i = 0;
+        while i < 10 {
+            t[b'0' as usize + i] = i as u8;
+            i += 1;
+        }
+        let mut i = 0;
+        while i < 6 {
+            t[b'a' as usize + i] = 10 + i as u8;
+            i += 1;
+        }
+        t
+    };
+    let digits: &[u8; 64] = text.as_bytes().try_into().ok()?;
     let mut out = [0u8; 32];
-    hex::decode_to_slice(text, &mut out).ok()?;
-    Some(Hash(out))
+    let mut bad = 0u8;
+    for (o, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        let (hi, lo) = (VALUE[pair[0] as usize], VALUE[pair[1] as usize]);
+        bad |= (hi | lo) & 0xf0;
+        *o = (hi << 4) | (lo & 0x0f);
+    }
+    (bad == 0).then_some(Hash(out))
 }
 
 /// A walk over one fund's ledger.
@@ -497,6 +541,86 @@ mod tests {
         let f = walk(&rows, &key).unwrap_err();
         assert_eq!(f.seq, 8);
         assert!(f.reason.contains("prev"));
+    }
+
+    #[test]
+    fn one_pass_reads_what_the_careful_read_reads() {
+        let (rows, _) = ledger(4);
+        let same = |text: &str| {
+            let (fast, careful) = (
+                Prepared::new(1, &[0; 32], text),
+                Prepared::careful(1, &[0; 32], text),
+            );
+            assert_eq!(format!("{fast:?}"), format!("{careful:?}"), "{text}");
+            careful
+        };
+        for (_, _, text) in &rows {
+            assert!(crate::ledger::replay::read_whole(text).is_some(), "{text}");
+            assert!(same(text).read.is_ok());
+        }
+        let gift = &rows[2].2;
+        // Read alike both ways: the fields in another order.
+        let v = format!("\"v\":{ENTRY_VERSION}");
+        let reordered = format!("{{{v},{}", gift[1..].replace(&format!(",{v}}}"), "}"));
+        assert_eq!(reordered.len(), gift.len());
+        assert_eq!(reordered.matches("\"v\":").count(), 1);
+        assert!(crate::ledger::replay::read_whole(&reordered).is_some());
+        assert!(same(&reordered).read.is_ok());
+        // Declined by the one pass, then read (or refused) the careful way.
+        let declined = [
+            // a field no entry has, which the careful read passes over
+            (gift.replacen("{", "{\"x\":1,", 1), true),
+            // a timestamp written with an escape
+            (
+                gift.replace("\"recorded_at\":\"2", "\"recorded_at\":\"\\u0032"),
+                true,
+            ),
+            // the kind of another body
+            (
+                gift.replace("\"kind\":\"donation_cash\"", "\"kind\":\"pledge\""),
+                false,
+            ),
+            // no kind at all: the last `"kind":"` is the donor's
+            (gift.replace(",\"kind\":\"donation_cash\"", ""), false),
+            // a field twice
+            (gift.replacen("{", "{\"seq\":2,", 1), false),
+            // a body that does not read
+            (
+                gift.replace("\"channel\":\"cash\"", "\"channel\":\"barter\""),
+                false,
+            ),
+            (format!("{gift} x"), false),
+        ];
+        for (text, reads) in &declined {
+            assert_ne!(text, gift);
+            assert!(crate::ledger::replay::read_whole(text).is_none(), "{text}");
+            let careful = same(text);
+            assert_eq!(careful.read.is_ok(), *reads, "{text}");
+        }
+    }
+
+    #[test]
+    fn prev_is_64_lowercase_hex_digits() {
+        let h = leaf_hash(b"x");
+        assert_eq!(from_hex(&to_hex(&h)), Some(h));
+        assert_eq!(
+            from_hex(&"0123456789abcdef".repeat(4)).unwrap().0[..8],
+            [0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef]
+        );
+        let good = to_hex(&h);
+        for bad in [
+            good.to_uppercase(),
+            good[..63].to_owned(),
+            format!("{good}0"),
+            format!("g{}", &good[1..]),
+            format!("{}/", &good[..63]),
+            format!("{}:", &good[..63]),
+            format!("{}`", &good[..63]),
+            format!("{}G", &good[..63]),
+            String::new(),
+        ] {
+            assert_eq!(from_hex(&bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -103,8 +103,12 @@ impl Store {
             false => None,
         };
         // Pages are read and prepared (hashed and parsed, which needs no
-        // state of the walk) two at a time on blocking threads, while the
-        // walk folds the pages before them in order.
+        // state of the walk) three at a time on blocking threads, while the
+        // walk folds the pages before them in order. Three, on two cores:
+        // a page prepared stays counted as in flight until the pages
+        // before it are handed on, and with two in flight a core would
+        // wait each time a page finished ahead of its elder (some fifth of
+        // the time, measured).
         let (tx, mut rx) = mpsc::channel::<Result<Page, StoreError>>(2);
         let reader = self.clone();
         let key = FundKey {
@@ -119,7 +123,7 @@ impl Store {
                 .collect();
             let mut pages = futures_util::stream::iter(ranges)
                 .map(|(from, to)| read_page(reader.clone(), key.clone(), from, to, deep))
-                .buffered(2);
+                .buffered(3);
             while let Some(page) = pages.next().await {
                 let failed = page.is_err();
                 if tx.send(page).await.is_err() || failed {
@@ -364,6 +368,10 @@ fn read_prepared(
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(sqlite)?;
+    // One pass over the pages in order: nothing is read twice, so a small
+    // cache that is reused beats a large one filled with fresh memory.
+    conn.pragma_update(None, "cache_size", -512)
+        .map_err(sqlite)?;
     let mut out = Vec::with_capacity((to - from) as usize);
     {
         let mut stmt = conn.prepare(super::ENTRIES_BETWEEN_SQL).map_err(sqlite)?;
