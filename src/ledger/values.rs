@@ -286,6 +286,45 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    #[test]
+    fn a_day_reads_from_a_text_or_a_tree_and_names_its_form() {
+        let day = Day(time::macros::date!(2026 - 11 - 22));
+        assert_eq!(serde_json::from_str::<Day>("\"2026-11-22\"").unwrap(), day);
+        assert_eq!(
+            serde_json::from_value::<Day>(json!("2026-11-22")).unwrap(),
+            day
+        );
+        // An escaped digit is still the same day.
+        assert_eq!(
+            serde_json::from_str::<Day>("\"\\u0032026-11-22\"").unwrap(),
+            day
+        );
+        for (bad, message) in [
+            (json!(20261122), "expected a date written YYYY-MM-DD"),
+            (
+                json!("2026-02-30"),
+                "must be a real date written YYYY-MM-DD",
+            ),
+            (
+                json!("1999-12-31"),
+                "must lie between the years 2000 and 2200",
+            ),
+            (
+                json!("2201-01-01"),
+                "must lie between the years 2000 and 2200",
+            ),
+        ] {
+            let err = serde_json::from_value::<Day>(bad.clone())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(message), "{bad}: {err}");
+            let err = serde_json::from_str::<Day>(&bad.to_string())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(message), "{bad}: {err}");
+        }
+    }
+
     fn q(v: Value) -> Result<String, String> {
         serde_json::from_value::<Quantity>(v)
             .map(|q| {

@@ -613,6 +613,8 @@ mod tests {
             good[..63].to_owned(),
             format!("{good}0"),
             format!("g{}", &good[1..]),
+            // both digits of a pair wrong at once
+            format!("{}zz", &good[..62]),
             format!("{}/", &good[..63]),
             format!("{}:", &good[..63]),
             format!("{}`", &good[..63]),
