@@ -95,51 +95,30 @@ impl Prepared {
 
     /// Hashes and reads the entry stored at `seq` with `stored_hash`.
     pub fn new(seq: u64, stored_hash: &[u8], canonical: &str) -> Self {
-        let hash = leaf_hash(canonical.as_bytes());
-        if let Some(w) = super::replay::read_whole(canonical) {
-            return Self {
-                seq,
-                hash,
-                hash_matches: stored_hash == hash.0,
-                opening_text: (seq == 0).then(|| canonical.to_owned()),
-                envelope: Ok(Envelope {
+        let (envelope, read) = match super::replay::read_whole(canonical) {
+            Some(w) => (
+                Ok(Envelope {
                     seq: w.read.seq,
                     fund: w.fund.to_owned(),
                     v: w.read.v,
                     prev: from_hex(w.prev),
                     opening: w.kind == super::kinds::EntryKind::FundOpened,
                 }),
-                read: Ok(w.read),
-            };
-        }
-        Self::careful(seq, stored_hash, canonical)
+                Ok(w.read),
+            ),
+            None => careful(seq, canonical),
+        };
+        Self::of(seq, stored_hash, canonical, envelope, read)
     }
 
-    /// [`Prepared::new`] for an entry the one-pass read declined: read the
-    /// way that names what is wrong with it.
-    fn careful(seq: u64, stored_hash: &[u8], canonical: &str) -> Self {
+    fn of(
+        seq: u64,
+        stored_hash: &[u8],
+        canonical: &str,
+        envelope: Result<Envelope, String>,
+        read: Result<super::replay::Read, ReplayError>,
+    ) -> Self {
         let hash = leaf_hash(canonical.as_bytes());
-        let whole = serde_json::from_str::<Whole<'_>>(canonical);
-        let (envelope, read) = match whole {
-            Ok(w) => {
-                let envelope = Envelope {
-                    seq: w.seq,
-                    fund: w.fund.to_owned(),
-                    v: w.v,
-                    prev: from_hex(w.prev),
-                    opening: w.kind == "fund_opened",
-                };
-                let read = read_parts(w.seq, w.v, w.actor, w.kind, &w.recorded_at, w.body.get());
-                (Ok(envelope), read)
-            }
-            Err(e) => (
-                Err(e.to_string()),
-                Err(ReplayError {
-                    seq,
-                    reason: format!("not an entry: {e}"),
-                }),
-            ),
-        };
         Self {
             seq,
             hash,
@@ -148,6 +127,37 @@ impl Prepared {
             envelope,
             read,
         }
+    }
+}
+
+/// How [`Prepared::new`] reads an entry the one-pass read declined: the
+/// way that names what is wrong with it.
+fn careful(
+    seq: u64,
+    canonical: &str,
+) -> (
+    Result<Envelope, String>,
+    Result<super::replay::Read, ReplayError>,
+) {
+    match serde_json::from_str::<Whole<'_>>(canonical) {
+        Ok(w) => {
+            let envelope = Envelope {
+                seq: w.seq,
+                fund: w.fund.to_owned(),
+                v: w.v,
+                prev: from_hex(w.prev),
+                opening: w.kind == "fund_opened",
+            };
+            let read = read_parts(w.seq, w.v, w.actor, w.kind, &w.recorded_at, w.body.get());
+            (Ok(envelope), read)
+        }
+        Err(e) => (
+            Err(e.to_string()),
+            Err(ReplayError {
+                seq,
+                reason: format!("not an entry: {e}"),
+            }),
+        ),
     }
 }
 
@@ -547,10 +557,10 @@ mod tests {
     fn one_pass_reads_what_the_careful_read_reads() {
         let (rows, _) = ledger(4);
         let same = |text: &str| {
-            let (fast, careful) = (
-                Prepared::new(1, &[0; 32], text),
-                Prepared::careful(1, &[0; 32], text),
-            );
+            let (fast, careful) = (Prepared::new(1, &[0; 32], text), {
+                let (envelope, read) = careful(1, text);
+                Prepared::of(1, &[0; 32], text, envelope, read)
+            });
             assert_eq!(format!("{fast:?}"), format!("{careful:?}"), "{text}");
             careful
         };
