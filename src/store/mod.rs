@@ -46,6 +46,7 @@ mod access;
 mod admin_log;
 mod append;
 mod days;
+mod durable;
 mod entries;
 mod funds;
 mod idempotency;
@@ -132,6 +133,10 @@ pub struct Store {
     /// read in order (verification): rows are decoded straight into their
     /// types, without `Any`'s copy of every value. Connects when first used.
     pg_native: Option<sqlx::PgPool>,
+    /// Set while the SQLite write connection commits without syncing its
+    /// log (`durable`): the connection is put back to `synchronous = FULL`
+    /// before anyone else is given it.
+    unsynced: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// How often the SQLite log is copied into the database file.
@@ -224,8 +229,19 @@ impl Store {
             )),
             Backend::Postgres => None,
         };
+        let unsynced = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let pool = |max: u32, writes: bool| {
-            AnyPoolOptions::new()
+            let options = AnyPoolOptions::new();
+            let options = if writes && backend == Backend::Sqlite {
+                let unsynced = unsynced.clone();
+                options.after_release(move |conn, _| {
+                    let unsynced = unsynced.clone();
+                    Box::pin(async move { durable::restore_full_sync(conn, &unsynced).await })
+                })
+            } else {
+                options
+            };
+            options
                 .max_connections(max)
                 .acquire_timeout(Duration::from_secs(10))
                 // A connection to a local SQLite file cannot hang up; the
@@ -282,6 +298,7 @@ impl Store {
             backend,
             sqlite_file,
             pg_native,
+            unsynced,
         })
     }
 

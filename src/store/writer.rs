@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
+use super::durable::LogSync;
 use super::snapshots::{Loaded, SnapshotKey, SNAPSHOT_EVERY};
 use super::{
     entries_between, fetch_idempotent, insert_idempotency, lock_head, FundWrites,
@@ -198,6 +199,8 @@ pub enum JobError {
 #[derive(Clone, Debug)]
 pub struct Writer {
     tx: mpsc::Sender<Job>,
+    /// Syncs of the log made after commits that left it unsynced.
+    log_syncs: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Writer {
@@ -211,7 +214,7 @@ impl Writer {
         cadence: Cadence,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(QUEUE_LEN);
-        let task = WriterTask {
+        let mut task = WriterTask {
             store,
             record_key: RecordKey::new(&secret),
             snapshot_key: SnapshotKey::new(&secret),
@@ -225,7 +228,18 @@ impl Writer {
             checkpoint_interval: cadence.checkpoint_interval,
             signed_at: HashMap::new(),
             due: BTreeMap::new(),
+            stages: Stages::default(),
+            syncer: None,
         };
+        let log_syncs = std::sync::Arc::default();
+        if let Some(log) = task.store.log_sync() {
+            match Syncer::start(log, std::sync::Arc::clone(&log_syncs)) {
+                Ok(syncer) => task.syncer = Some(syncer),
+                Err(error) => {
+                    tracing::warn!(%error, "the log's syncing thread could not start; every commit syncs its log itself");
+                }
+            }
+        }
         // The writer runs on a thread and runtime of its own. On the shared
         // runtime it queued behind every HTTP connection's task each time
         // the database answered one of its statements (a dozen times a
@@ -242,7 +256,13 @@ impl Writer {
                 }
             }
         });
-        (Self { tx }, handle)
+        (Self { tx, log_syncs }, handle)
+    }
+
+    /// How many times the log was synced after commits that left it
+    /// unsynced (SQLite; always 0 on PostgreSQL).
+    pub fn log_syncs(&self) -> u64 {
+        self.log_syncs.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Queues a job and waits for its answer.
@@ -337,6 +357,117 @@ struct WriterTask {
     signed_at: HashMap<Code, Instant>,
     /// Funds with entries no checkpoint covers yet, and when to sign them.
     due: BTreeMap<Code, Instant>,
+    /// Where the last commit's time went, for the operator's debug log.
+    stages: Stages,
+    /// On SQLite, the thread that syncs the log after commits that left
+    /// it unsynced, and answers their jobs (`durable`).
+    syncer: Option<Syncer>,
+}
+
+/// What one transaction did.
+struct Committed {
+    /// Each job's answer, in order (or one shared by all).
+    answers: Vec<Result<Outcome, JobError>>,
+    /// Entries written.
+    written: usize,
+    /// Whether the commit synced the log; if not, no job may be answered
+    /// before the log is synced.
+    synced: bool,
+}
+
+/// Jobs committed with their log not yet synced, and their answers.
+struct Unsynced {
+    jobs: Vec<Job>,
+    answers: Vec<Result<Outcome, JobError>>,
+}
+
+/// The writer's end of the thread that syncs the log and then answers
+/// (see `super::durable`).
+struct Syncer {
+    queue: std::sync::mpsc::Sender<Unsynced>,
+    log: LogSync,
+}
+
+impl Syncer {
+    /// Starts the syncing thread. It ends when the writer drops its end,
+    /// after answering what was queued.
+    fn start(
+        log: LogSync,
+        count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    ) -> std::io::Result<Self> {
+        let (queue, commits) = std::sync::mpsc::channel();
+        let sync = log.clone();
+        std::thread::Builder::new()
+            .name("sovang-log-sync".into())
+            .spawn(move || {
+                sync_then_answer(&commits, || {
+                    let synced = sync.sync();
+                    if synced.is_ok() {
+                        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    synced
+                })
+            })?;
+        Ok(Self { queue, log })
+    }
+
+    /// Queues a commit's jobs to be answered once the log is synced. If
+    /// the thread is gone, syncs here.
+    fn hand_over(&self, jobs: Vec<Job>, answers: Vec<Result<Outcome, JobError>>) {
+        if let Err(std::sync::mpsc::SendError(back)) = self.queue.send(Unsynced { jobs, answers }) {
+            tracing::error!("the log's syncing thread is gone; syncing on the writer");
+            answer_synced(self.log.sync(), vec![back]);
+        }
+    }
+}
+
+/// The syncing thread's loop: takes every commit queued so far, syncs the
+/// log once for all of them (each was committed before the sync began),
+/// then answers their jobs.
+fn sync_then_answer(
+    commits: &std::sync::mpsc::Receiver<Unsynced>,
+    mut sync: impl FnMut() -> std::io::Result<()>,
+) {
+    while let Ok(first) = commits.recv() {
+        let mut taken = vec![first];
+        taken.extend(commits.try_iter());
+        answer_synced(sync(), taken);
+    }
+}
+
+/// Answers committed jobs after a sync of their log: as committed if it
+/// succeeded, otherwise 503 (their entries may or may not survive a power
+/// cut; a retry with the same Idempotency-Key is answered from what was
+/// stored, if it was).
+fn answer_synced(synced: std::io::Result<()>, taken: Vec<Unsynced>) {
+    match synced {
+        Ok(()) => {
+            for u in taken {
+                answer_all(u.jobs, u.answers);
+            }
+        }
+        Err(e) => {
+            let jobs: usize = taken.iter().map(|u| u.jobs.len()).sum();
+            tracing::error!(error = %e, jobs, "syncing the SQLite log failed; the jobs of the commits before it are answered as unavailable");
+            for u in taken {
+                answer_all(u.jobs, vec![Err(JobError::Unavailable)]);
+            }
+        }
+    }
+}
+
+/// Microseconds a commit spent in each stage: opening the transaction and
+/// locking the funds, applying the jobs, writing the rows, committing.
+#[derive(Debug, Default, Clone, Copy)]
+struct Stages {
+    lock_us: u64,
+    apply_us: u64,
+    write_us: u64,
+    commit_us: u64,
+}
+
+fn micros_since(t: Instant) -> u64 {
+    u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX)
 }
 
 /// Waits until `when`, or for ever when there is nothing to wait for.
@@ -529,15 +660,28 @@ impl WriterTask {
 
     async fn commit_group(&mut self, jobs: Vec<Job>) {
         let started = std::time::Instant::now();
-        match self.guarded_commit(&jobs).await {
-            Ok(Ok((answers, written))) => {
+        match self.guarded_commit(&jobs, true).await {
+            Ok(Ok(Committed {
+                answers,
+                written,
+                synced,
+            })) => {
+                let st = self.stages;
                 tracing::debug!(
                     jobs = jobs.len(),
                     entries = written,
-                    elapsed_us = started.elapsed().as_micros() as u64,
+                    synced,
+                    elapsed_us = micros_since(started),
+                    lock_us = st.lock_us,
+                    apply_us = st.apply_us,
+                    write_us = st.write_us,
+                    commit_us = st.commit_us,
                     "group committed"
                 );
-                answer_all(jobs, answers);
+                match (&self.syncer, synced) {
+                    (Some(syncer), false) => syncer.hand_over(jobs, answers),
+                    _ => answer_all(jobs, answers),
+                }
             }
             Ok(Err(_)) | Err(Panicked) if jobs.len() > 1 => {
                 // One fund's trouble, or one job that makes the writer fail,
@@ -548,8 +692,10 @@ impl WriterTask {
                     "group commit failed; retrying job by job"
                 );
                 for job in jobs {
-                    let answer = match self.guarded_commit(std::slice::from_ref(&job)).await {
-                        Ok(Ok((mut answers, _))) => {
+                    // Each synced before it is answered.
+                    let answer = match self.guarded_commit(std::slice::from_ref(&job), false).await
+                    {
+                        Ok(Ok(Committed { mut answers, .. })) => {
                             answers.pop().unwrap_or(Err(JobError::Unavailable))
                         }
                         Ok(Err(error)) => {
@@ -578,8 +724,11 @@ impl WriterTask {
     async fn guarded_commit(
         &mut self,
         jobs: &[Job],
-    ) -> Result<Result<(Vec<Result<Outcome, JobError>>, usize), super::StoreError>, Panicked> {
-        let result = AssertUnwindSafe(self.try_commit(jobs)).catch_unwind().await;
+        may_leave_unsynced: bool,
+    ) -> Result<Result<Committed, super::StoreError>, Panicked> {
+        let result = AssertUnwindSafe(self.try_commit(jobs, may_leave_unsynced))
+            .catch_unwind()
+            .await;
         result.map_err(|panic| {
             let what = panic
                 .downcast_ref::<&str>()
@@ -594,15 +743,16 @@ impl WriterTask {
 
     /// Runs one transaction for `jobs`, returning each job's answer in order.
     /// Nothing is written unless it returns `Ok`.
+    ///
+    /// With `may_leave_unsynced`, on SQLite, a commit that signs no
+    /// checkpoint leaves its log unsynced (`durable`): its jobs are then
+    /// answered only after [`Syncer`] has synced it.
     async fn try_commit(
         &mut self,
         jobs: &[Job],
-    ) -> Result<(Vec<Result<Outcome, JobError>>, usize), super::StoreError> {
-        let mut tx = self.store.begin_write().await?;
-        #[cfg(test)]
-        tests::fault(jobs);
-        let backend = self.store.backend();
-
+        may_leave_unsynced: bool,
+    ) -> Result<Committed, super::StoreError> {
+        let started = Instant::now();
         // Lock the funds in code order, so that two processes never wait on
         // each other in a cycle. The receiving funds of transfers are known
         // from the requests and locked with the rest.
@@ -612,6 +762,26 @@ impl WriterTask {
                 wanted.insert(t.counterparty_fund.clone());
             }
         }
+        // Which funds this commit signs is settled before it begins: a
+        // commit that signs a checkpoint syncs its log before anyone can
+        // read the checkpoint. A fund found only later (the other side of
+        // a reversed transfer) is signed in a commit of its own right after.
+        let signing_at = Instant::now();
+        let signing: BTreeSet<Code> = wanted
+            .iter()
+            .filter(|fund| self.signs_now(fund, signing_at))
+            .cloned()
+            .collect();
+        let synced = !(may_leave_unsynced && self.syncer.is_some() && signing.is_empty());
+        let mut tx = if synced {
+            self.store.begin_write().await?
+        } else {
+            self.store.begin_write_unsynced().await?
+        };
+        #[cfg(test)]
+        tests::fault(jobs);
+        let backend = self.store.backend();
+
         let mut states: BTreeMap<Code, Option<FundState>> = BTreeMap::new();
         let mut origins: BTreeMap<Code, String> = BTreeMap::new();
         for fund in &wanted {
@@ -658,6 +828,7 @@ impl WriterTask {
             fetch_idempotent(&mut tx, backend, &keys).await?
         };
 
+        let locked = Instant::now();
         let mut appended: BTreeMap<Code, Vec<Appended>> = BTreeMap::new();
         let mut receipts: BTreeMap<Code, Vec<(String, u64)>> = BTreeMap::new();
         let mut records: Vec<IdempotencyRecord> = Vec::new();
@@ -678,6 +849,7 @@ impl WriterTask {
 
         let mut written = 0;
         let signed_now = Instant::now();
+        let applied = signed_now;
         let mut signed = Vec::new();
         let mut saved = Vec::new();
         for (fund, entries) in &appended {
@@ -686,7 +858,7 @@ impl WriterTask {
                 continue;
             };
             let objects = state.book.take_dirty();
-            let note = if self.signs_now(fund, signed_now) {
+            let note = if signing.contains(fund) {
                 signed.push(fund.clone());
                 Some(self.sign(origin, state)?)
             } else {
@@ -717,7 +889,14 @@ impl WriterTask {
             }
         }
         insert_idempotency(&mut tx, backend, &records).await?;
+        let rows_written = Instant::now();
         tx.commit().await?;
+        self.stages = Stages {
+            lock_us: u64::try_from((locked - started).as_micros()).unwrap_or(u64::MAX),
+            apply_us: u64::try_from((applied - locked).as_micros()).unwrap_or(u64::MAX),
+            write_us: u64::try_from((rows_written - applied).as_micros()).unwrap_or(u64::MAX),
+            commit_us: micros_since(rows_written),
+        };
         for (fund, size) in saved {
             self.snapshotted.insert(fund, Snapshotted::At(size));
         }
@@ -725,10 +904,14 @@ impl WriterTask {
             if signed.contains(fund) {
                 self.due.remove(fund);
                 self.signed_at.insert(fund.clone(), signed_now);
-            } else if let Some(last) = self.signed_at.get(fund) {
-                self.due
-                    .entry(fund.clone())
-                    .or_insert(*last + self.checkpoint_interval);
+            } else {
+                // Due when its interval has passed; a fund never signed
+                // here (one not foreseen before the commit began) at once.
+                let due = self
+                    .signed_at
+                    .get(fund)
+                    .map_or(signed_now, |last| *last + self.checkpoint_interval);
+                self.due.entry(fund.clone()).or_insert(due);
             }
         }
         // Only committed books are kept: after a failure the funds are read
@@ -741,7 +924,11 @@ impl WriterTask {
                 self.cache.insert(fund, state);
             }
         }
-        Ok((answers, written))
+        Ok(Committed {
+            answers,
+            written,
+            synced,
+        })
     }
 
     /// Locks a fund's head and brings its books up to it: from the cache,
@@ -1152,6 +1339,14 @@ mod tests {
     }
 
     async fn fund_with_writer() -> (tempfile::TempDir, Store, Writer, Code) {
+        fund_with_writer_every(Duration::ZERO).await
+    }
+
+    /// A fund, and a writer that signs its checkpoint at most once per
+    /// `checkpoint_interval`.
+    async fn fund_with_writer_every(
+        checkpoint_interval: Duration,
+    ) -> (tempfile::TempDir, Store, Writer, Code) {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
         let store = Store::open(&url).await.expect("the store opens");
@@ -1205,7 +1400,7 @@ mod tests {
             "http://localhost".into(),
             Policy::from_settings(20_000_000, &Default::default(), &Default::default(), 0)
                 .expect("a policy"),
-            Cadence::every(Duration::ZERO),
+            Cadence::every(checkpoint_interval),
         );
         let fund = Code::parse("HN-VNN", "fund").expect("a code");
         (dir, store, writer, fund)
@@ -1270,5 +1465,129 @@ mod tests {
             "{refused:?}"
         );
         assert_eq!(store.fund_head("HN-VNN").await.unwrap().unwrap().size, 1);
+    }
+
+    /// A job whose answer is read from `answer`, for the syncing thread.
+    fn waiting_job() -> (Job, oneshot::Receiver<Result<Outcome, JobError>>) {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            fund: Code::parse("HN-VNN", "fund").expect("a code"),
+            actor: "clerk".into(),
+            drafts: vec![gift(1_000)],
+            batch: false,
+            idempotency: None,
+            reply,
+        };
+        (job, answer)
+    }
+
+    /// Waits up to a second for an answer.
+    fn answered(
+        answer: &mut oneshot::Receiver<Result<Outcome, JobError>>,
+    ) -> Option<Result<Outcome, JobError>> {
+        for _ in 0..100 {
+            if let Ok(a) = answer.try_recv() {
+                return Some(a);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        None
+    }
+
+    #[test]
+    fn a_commit_is_answered_only_by_a_sync_that_began_after_it() {
+        let (queue, commits) = std::sync::mpsc::channel::<Unsynced>();
+        // Each sync reports that it began, then waits to be let go.
+        let (began, sync_began) = std::sync::mpsc::channel();
+        let (let_go, go) = std::sync::mpsc::channel::<std::io::Result<()>>();
+        let thread = std::thread::spawn(move || {
+            sync_then_answer(&commits, || {
+                began.send(()).expect("the test listens");
+                go.recv().expect("the test lets go")
+            })
+        });
+        // The job's answer stands for a committed job's: whatever the
+        // writer decided is passed on unchanged.
+        let (a, mut answer_a) = waiting_job();
+        queue
+            .send(Unsynced {
+                jobs: vec![a],
+                answers: vec![Err(JobError::UnknownFund)],
+            })
+            .expect("queued");
+        sync_began.recv().expect("a sync began");
+        // Committed while the first sync runs: that sync does not cover it.
+        let (b, mut answer_b) = waiting_job();
+        queue
+            .send(Unsynced {
+                jobs: vec![b],
+                answers: vec![Err(JobError::UnknownFund)],
+            })
+            .expect("queued");
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(
+            answer_a.try_recv().is_err(),
+            "answered before its sync ended"
+        );
+        let_go.send(Ok(())).expect("let go");
+        assert_eq!(answered(&mut answer_a), Some(Err(JobError::UnknownFund)));
+        sync_began
+            .recv()
+            .expect("a second sync began, for the second commit");
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(
+            answer_b.try_recv().is_err(),
+            "answered by a sync that began before its commit"
+        );
+        // A failed sync answers 503: the entry may not survive a power cut.
+        let_go
+            .send(Err(std::io::Error::other("the disk failed")))
+            .expect("let go");
+        assert_eq!(answered(&mut answer_b), Some(Err(JobError::Unavailable)));
+        drop(queue);
+        thread
+            .join()
+            .expect("the thread ends when the writer's end is dropped");
+    }
+
+    #[tokio::test]
+    async fn commits_between_checkpoints_are_answered_after_the_log_is_synced() {
+        let (_dir, store, writer, fund) = fund_with_writer_every(Duration::from_secs(3600)).await;
+        // The fund's first commit here signs its checkpoint, and syncs.
+        let first = writer
+            .submit(
+                fund.clone(),
+                "clerk".into(),
+                vec![gift(100_000)],
+                false,
+                None,
+            )
+            .await
+            .expect("a gift is written");
+        assert_eq!(first.first().map(|e| e.seq), Some(1));
+        assert_eq!(writer.log_syncs(), 0);
+        // The next two sign nothing: their log is synced after them.
+        for (seq, amount) in [(2, 200_000), (3, 300_000)] {
+            let next = writer
+                .submit(
+                    fund.clone(),
+                    "clerk".into(),
+                    vec![gift(amount)],
+                    false,
+                    None,
+                )
+                .await
+                .expect("a gift is written");
+            assert_eq!(next.first().map(|e| e.seq), Some(seq));
+        }
+        assert_eq!(writer.log_syncs(), 2);
+        assert_eq!(store.fund_head("HN-VNN").await.unwrap().unwrap().size, 4);
+        // The connection every other writer uses is back to syncing its
+        // commits itself.
+        let level: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&store.write)
+            .await
+            .expect("the level");
+        assert_eq!(level, 2, "synchronous = FULL");
     }
 }
