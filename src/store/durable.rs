@@ -123,3 +123,40 @@ pub(super) async fn restore_full_sync(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_is_synced_where_it_is_and_its_database_when_it_is_gone() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let log = LogSync {
+            wal: dir.path().join("t.db-wal"),
+            db: dir.path().join("t.db"),
+        };
+        // Neither file: nothing can be synced, and the caller is told.
+        let none = log.sync().expect_err("no file to sync");
+        assert_eq!(none.kind(), std::io::ErrorKind::NotFound);
+        // The log gone (copied into the database by the last connection
+        // to close): the database file is synced.
+        std::fs::write(&log.db, b"pages").expect("a database file");
+        log.sync().expect("the database file is synced");
+        std::fs::write(&log.wal, b"frames").expect("a log");
+        log.sync().expect("the log is synced");
+    }
+
+    #[tokio::test]
+    async fn an_sqlite_store_names_its_log_beside_its_file() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let db = dir.path().join("sovang.db");
+        let store = Store::open(&format!("sqlite://{}", db.display()))
+            .await
+            .expect("the store opens");
+        let log = store.log_sync().expect("SQLite has a log to sync");
+        assert_eq!(log.db, db);
+        assert_eq!(log.wal, dir.path().join("sovang.db-wal"));
+        assert!(log.wal.exists(), "the log is where SQLite writes it");
+        log.sync().expect("the log is synced");
+    }
+}
